@@ -1,0 +1,25 @@
+"""mentorloom's matching core: participants in, optimal explained matches out.
+
+The public API is listed in ``__all__``; nothing here has side effects on import.
+"""
+
+from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
+from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
+from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
+
+__all__ = [
+    "ConfigError",
+    "Generation",
+    "IntakeError",
+    "Issue",
+    "MatcherError",
+    "MeetingMode",
+    "MentorType",
+    "Participant",
+    "ProgramConfig",
+    "Role",
+    "SolveError",
+    "config_from_mapping",
+    "default_config_toml",
+    "load_config",
+]

@@ -1,0 +1,310 @@
+"""Program configuration: objective, thresholds, hard-rule switches and score weights.
+
+A program config is a TOML file; every key is optional and has a documented default
+(:func:`default_config_toml` prints them all with their help). Unknown keys and values of
+the wrong type raise :class:`~matcher.errors.ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from matcher.errors import ConfigError
+from matcher.schema import MentorType
+
+Objective = Literal["coverage", "quality", "fairness"]
+OBJECTIVES: tuple[str, ...] = ("coverage", "quality", "fairness")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One top-level config key: its default, accepted type and a one-line help."""
+
+    key: str
+    default: Any
+    kind: type
+    help: str
+    minimum: float | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "objective",
+        "coverage",
+        str,
+        "coverage: fill the most requests, then the best total score; "
+        "quality: the best total score; fairness: as many as coverage, then the best lowest score",
+    ),
+    Setting("min_score", 0.0, float, "pairs scoring below this (0-100) are never proposed", 0),
+    Setting(
+        "sponsor_level_gap",
+        2,
+        int,
+        "a sponsor's level must exceed the mentee's by at least this much",
+        0,
+    ),
+    Setting(
+        "block_same_manager",
+        True,
+        bool,
+        "never pair teammates (people with the same direct manager)",
+    ),
+    Setting(
+        "block_boss_peers",
+        False,
+        bool,
+        "never pair a mentee with a peer of their own manager (same manager as the manager)",
+    ),
+    Setting(
+        "max_timezone_gap_hours",
+        None,
+        float,
+        "when set, pairs whose UTC offsets differ by more hours are blocked (false = off)",
+        0,
+    ),
+    Setting(
+        "seniority_span",
+        4,
+        int,
+        "level difference that earns a mentor the full seniority (or level-gap) criterion",
+        1,
+    ),
+    Setting(
+        "timezone_span_hours",
+        12.0,
+        float,
+        "time-zone difference (hours) at which the time-zone closeness criterion reaches 0",
+        1,
+    ),
+)
+
+CRITERIA_HELP: dict[str, str] = {
+    "goals": "share of the mentee's goals the mentor lists as strengths",
+    "seniority": "how far the mentor's level is above the mentee's",
+    "level_gap": "how far the sponsor's level exceeds the required sponsor gap",
+    "outside_department": "the mentor works in another department (objective advice)",
+    "outside_organization": "the mentor works in another organization",
+    "target_department": "the mentor works in the department the mentee wants to move to",
+    "generation_gap": "how many generations apart the two are",
+    "expertise": "share of the wanted expertise the mentor has",
+    "timezone": "closeness of the two time zones",
+}
+
+DEFAULT_WEIGHTS: dict[MentorType, dict[str, float]] = {
+    MentorType.DEVELOPMENTAL: {
+        "goals": 40.0,
+        "seniority": 15.0,
+        "outside_department": 20.0,
+        "outside_organization": 0.0,
+        "target_department": 10.0,
+        "timezone": 15.0,
+    },
+    MentorType.SPONSORSHIP: {
+        "level_gap": 30.0,
+        "target_department": 35.0,
+        "seniority": 10.0,
+        "goals": 10.0,
+        "outside_department": 0.0,
+        "timezone": 15.0,
+    },
+    MentorType.GENERATIONAL: {
+        "generation_gap": 40.0,
+        "goals": 30.0,
+        "outside_department": 15.0,
+        "timezone": 15.0,
+    },
+    MentorType.EXPERTISE: {
+        "expertise": 60.0,
+        "goals": 15.0,
+        "outside_department": 10.0,
+        "timezone": 15.0,
+    },
+}
+
+
+def _default_weights() -> dict[MentorType, dict[str, float]]:
+    return {t: dict(w) for t, w in DEFAULT_WEIGHTS.items()}
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    """Everything a program can tune. Build it with :func:`load_config` or
+    :func:`config_from_mapping`; construct it directly for the defaults.
+
+    >>> cfg = ProgramConfig()
+    >>> cfg.objective, cfg.sponsor_level_gap, cfg.weights[MentorType.EXPERTISE]["expertise"]
+    ('coverage', 2, 60.0)
+    """
+
+    objective: Objective = "coverage"
+    min_score: float = 0.0
+    sponsor_level_gap: int = 2
+    block_same_manager: bool = True
+    block_boss_peers: bool = False
+    max_timezone_gap_hours: float | None = None
+    seniority_span: int = 4
+    timezone_span_hours: float = 12.0
+    weights: dict[MentorType, dict[str, float]] = field(default_factory=_default_weights)
+
+
+def _check_value(setting: Setting, value: Any) -> Any:
+    key = setting.key
+    if setting.key == "max_timezone_gap_hours" and value is False:
+        return None
+    if setting.kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"must be true or false, got {value!r}")
+        return value
+    if setting.kind is str:
+        if not isinstance(value, str) or value not in OBJECTIVES:
+            raise ConfigError(key, f"must be one of {', '.join(OBJECTIVES)}, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(key, f"must be a number, got {value!r}")
+    if setting.kind is int and not float(value).is_integer():
+        raise ConfigError(key, f"must be a whole number, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(key, f"must be a finite number, got {value!r}")
+    if setting.minimum is not None and value < setting.minimum:
+        raise ConfigError(key, f"must be at least {setting.minimum:g}, got {value!r}")
+    if key == "min_score" and value > 100:
+        raise ConfigError(key, f"must be at most 100, got {value!r}")
+    return setting.kind(value)
+
+
+def _check_weights(data: Any) -> dict[MentorType, dict[str, float]]:
+    if not isinstance(data, Mapping):
+        raise ConfigError("weights", "must be a table of mentor types")
+    weights = _default_weights()
+    for type_name, table in data.items():
+        try:
+            mentor_type = MentorType(type_name)
+        except ValueError:
+            valid = ", ".join(t.value for t in MentorType)
+            raise ConfigError(f"weights.{type_name}", f"unknown mentor type; use {valid}") from None
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"weights.{type_name}", "must be a table of criterion = weight")
+        for criterion, value in table.items():
+            key = f"weights.{type_name}.{criterion}"
+            if criterion not in weights[mentor_type]:
+                valid = ", ".join(sorted(weights[mentor_type]))
+                raise ConfigError(key, f"unknown criterion for {type_name}; use {valid}")
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not math.isfinite(value) or value < 0:
+                raise ConfigError(key, f"must be a number >= 0, got {value!r}")
+            weights[mentor_type][criterion] = float(value)
+        if sum(weights[mentor_type].values()) <= 0:
+            raise ConfigError(f"weights.{type_name}", "at least one weight must be above 0")
+    return weights
+
+
+def config_from_mapping(data: Mapping[str, Any]) -> ProgramConfig:
+    """Build a validated config from a mapping (parsed TOML, a web form, JSON).
+
+    Parameters
+    ----------
+    data
+        Keys as in the TOML file; missing keys take their defaults.
+
+    Returns
+    -------
+    ProgramConfig
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key or a value of the wrong type or range, naming the key.
+
+    Examples
+    --------
+    >>> config_from_mapping({"objective": "fairness", "min_score": 20}).min_score
+    20.0
+    >>> config_from_mapping({"objectiv": "quality"})
+    Traceback (most recent call last):
+    ...
+    matcher.errors.ConfigError: config key 'objectiv': unknown key; valid keys are ...
+    """
+    by_key = {s.key: s for s in SETTINGS}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "weights":
+            values["weights"] = _check_weights(value)
+        elif key in by_key:
+            values[key] = _check_value(by_key[key], value)
+        else:
+            valid = ", ".join([*by_key, "weights"])
+            raise ConfigError(key, f"unknown key; valid keys are {valid}")
+    return ProgramConfig(**values)
+
+
+def load_config(path: str | Path | None) -> ProgramConfig:
+    """Read a program config from a TOML file (``None`` gives the defaults).
+
+    >>> load_config(None) == ProgramConfig()
+    True
+    """
+    if path is None:
+        return ProgramConfig()
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError("file", f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("file", f"{path} is not valid TOML: {exc}") from None
+    return config_from_mapping(data)
+
+
+def config_to_mapping(config: ProgramConfig) -> dict[str, Any]:
+    """Return a plain, JSON-ready dict that :func:`config_from_mapping` reads back.
+
+    >>> config_from_mapping(config_to_mapping(ProgramConfig())) == ProgramConfig()
+    True
+    """
+    out: dict[str, Any] = {}
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if f.name == "weights":
+            value = {t.value: dict(w) for t, w in value.items()}
+        elif value is None:
+            value = False
+        out[f.name] = value
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def default_config_toml() -> str:
+    """Return the default program config as TOML with a comment on every key.
+
+    >>> text = default_config_toml()
+    >>> config_from_mapping(tomllib.loads(text)) == ProgramConfig()
+    True
+    """
+    lines = ["# mentorloom program config: every key is optional; shown with its default.", ""]
+    for s in SETTINGS:
+        lines.append(f"# {s.help}")
+        lines.append(f"{s.key} = {_toml_value(s.default)}")
+        lines.append("")
+    lines.append("# Score weights per mentor type: each criterion is scored 0-1, the score is the")
+    lines.append("# weighted mean scaled to 0-100. A weight of 0 switches a criterion off.")
+    for mentor_type, weights in DEFAULT_WEIGHTS.items():
+        lines.append("")
+        lines.append(f"[weights.{mentor_type.value}]")
+        for criterion, weight in weights.items():
+            lines.append(f"{criterion} = {weight!r}  # {CRITERIA_HELP[criterion]}")
+    return "\n".join(lines) + "\n"

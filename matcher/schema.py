@@ -1,0 +1,126 @@
+"""The vocabulary of mentorloom: mentor types, roles, generations and the Participant record.
+
+Text values that are compared (tags, languages, departments, locations) are stored
+normalised by :func:`normalize`, so that ``" Data  Science"`` and ``"data science"`` agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class MentorType(StrEnum):
+    """The four kinds of mentor (seed "Mentor Me, Mentor You")."""
+
+    DEVELOPMENTAL = "developmental"
+    SPONSORSHIP = "sponsorship"
+    GENERATIONAL = "generational"
+    EXPERTISE = "expertise"
+
+
+MENTOR_TYPE_HELP: dict[MentorType, str] = {
+    MentorType.DEVELOPMENTAL: "Helps you grow your abilities and skills: teaches, models and guides.",
+    MentorType.SPONSORSHIP: "A senior person who opens doors and takes part in decisions about your next role.",
+    MentorType.GENERATIONAL: "Brings another generation's perspective, including a younger mentor (reverse mentoring).",
+    MentorType.EXPERTISE: "Shares a specific knowledge, skill or experience; seniority does not matter.",
+}
+
+
+class Role(StrEnum):
+    """Whether a person wants a mentor, offers to be one, or both."""
+
+    MENTEE = "mentee"
+    MENTOR = "mentor"
+    BOTH = "both"
+
+
+class Generation(StrEnum):
+    """Generations, oldest first; their order defines the generation gap."""
+
+    BOOMER = "boomer"
+    GEN_X = "gen_x"
+    MILLENNIAL = "millennial"
+    GEN_Z = "gen_z"
+
+    @property
+    def rank(self) -> int:
+        """Position from oldest (0) to youngest (3).
+
+        >>> Generation.GEN_Z.rank - Generation.BOOMER.rank
+        3
+        """
+        return list(Generation).index(self)
+
+
+class MeetingMode(StrEnum):
+    """How a person can meet."""
+
+    REMOTE = "remote"
+    IN_PERSON = "in_person"
+    EITHER = "either"
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Normalise a comparable value: trim, collapse inner spaces, case-fold.
+
+    >>> normalize("  Data   Science ")
+    'data science'
+    """
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One validated person in a program.
+
+    E-mails are stored lower-cased; list fields are sorted tuples of normalised
+    values, so two participants built from the same data are equal.
+
+    >>> p = Participant(email="ana@example.org", name="Ana", role=Role.MENTEE,
+    ...                 seeks=(MentorType.SPONSORSHIP,))
+    >>> p.is_mentee, p.is_mentor
+    (True, False)
+    """
+
+    email: str
+    name: str
+    role: Role
+    seeks: tuple[MentorType, ...] = ()
+    offers: tuple[MentorType, ...] = ()
+    id: str = ""
+    organization: str = ""
+    department: str = ""
+    manager_email: str = ""
+    level: int | None = None
+    function: str = ""
+    target_department: str = ""
+    generation: Generation | None = None
+    goals: tuple[str, ...] = ()
+    strengths: tuple[str, ...] = ()
+    expertise_wanted: tuple[str, ...] = ()
+    expertise: tuple[str, ...] = ()
+    capacity: int = 1
+    languages: tuple[str, ...] = ()
+    timezone: str = ""
+    utc_offset_minutes: int | None = None
+    location: str = ""
+    meeting_mode: MeetingMode = MeetingMode.EITHER
+    exclude: tuple[str, ...] = ()
+    previous_partners: tuple[str, ...] = ()
+    notes: str = ""
+    row: int | None = field(default=None, compare=False)
+
+    @property
+    def is_mentee(self) -> bool:
+        """True when the person asks for at least one mentor type."""
+        return self.role in (Role.MENTEE, Role.BOTH) and bool(self.seeks)
+
+    @property
+    def is_mentor(self) -> bool:
+        """True when the person offers at least one mentor type."""
+        return self.role in (Role.MENTOR, Role.BOTH) and bool(self.offers)
