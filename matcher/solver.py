@@ -1,0 +1,573 @@
+"""Optimal choice of candidate edges: capacitated assignment and the developmental network.
+
+A candidate edge ``k`` is a triple ``(mentee[k], mentor[k], kind[k])`` with an integer
+``weight[k]`` (a score in hundredths of a point). A valid choice of edges gives
+
+1. each mentor ``j`` at most ``capacity[j]`` edges, over all kinds;
+2. each ``(mentee, kind)`` request at most one edge;
+3. each ``(mentee, mentor)`` pair at most one edge (a mentee's mentors are distinct people);
+4. every ``locked`` edge.
+
+:func:`solve` picks the best valid choice for an objective, exactly (integers throughout):
+
+- ``"coverage"``: the most edges; among those, the greatest total weight;
+- ``"quality"``: the greatest total weight; among those, the most edges;
+- ``"fairness"``: as many edges as coverage; among those, the greatest lowest weight of a
+  chosen non-locked edge; then the greatest total weight.
+
+Two methods reach the same optimum values:
+
+- ``"flow"`` (general): the min-cost flow source → request → pair → mentor → sink, written
+  as a linear program on one variable per edge (the unit of flow along that edge's path).
+  Its constraint matrix is totally unimodular, so HiGHS returns an integral vertex, which
+  is checked. Lexicographic objectives are exact: the best edge count comes from an
+  integer maximum flow and is then fixed by an equality row, never by a floating big-M.
+- ``"assignment"`` (when no pair has two edges, so rule 3 holds by itself): requests are
+  matched to mentor slots (mentor ``j`` becomes ``capacity[j]`` columns) with
+  :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`; each request also has a
+  private "stay unmatched" column. Costs are integers far below ``2**53``, so an integer
+  big-M ranks the objectives exactly.
+
+Ties between equally good choices are broken by the deterministic solver itself: the same
+arrays in the same order always give the same answer, so callers who want a result that
+does not depend on input order pass the edges in a canonical order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import linprog
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import maximum_flow, min_weight_full_bipartite_matching
+
+from matcher.config import OBJECTIVES, Objective
+from matcher.errors import SolveError
+
+__all__ = ["MAX_WEIGHT", "METHODS", "check_solution", "solve", "total_weight"]
+
+Method = Literal["auto", "flow", "assignment"]
+METHODS: tuple[str, ...] = ("auto", "flow", "assignment")
+
+#: Largest accepted edge weight: a score of 100.00 points in hundredths.
+MAX_WEIGHT = 10_000
+
+_EXACT_LIMIT = 2**53  # float64 holds every integer below this exactly
+_INTEGRAL_TOLERANCE = 1e-6
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """Choosable edges, each with its request and pair group, and the room left per mentor."""
+
+    request: IntArray
+    pair: IntArray
+    mentor: IntArray
+    weight: IntArray
+    capacity: IntArray
+
+    @property
+    def n_requests(self) -> int:
+        return int(self.request.max()) + 1 if self.request.size else 0
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pair.max()) + 1 if self.pair.size else 0
+
+    def subset(self, keep: BoolArray) -> _Graph:
+        """Return the graph restricted to the edges where ``keep`` is true."""
+        return _Graph(
+            self.request[keep], self.pair[keep], self.mentor[keep], self.weight[keep], self.capacity
+        )
+
+
+def solve(
+    mentee: ArrayLike,
+    mentor: ArrayLike,
+    kind: ArrayLike,
+    weight: ArrayLike,
+    capacity: ArrayLike,
+    *,
+    objective: Objective = "coverage",
+    locked: ArrayLike | None = None,
+    method: Method = "auto",
+) -> BoolArray:
+    """Choose the best valid set of candidate edges.
+
+    Parameters
+    ----------
+    mentee, mentor, kind
+        Integer arrays of length K: edge ``k`` offers mentor ``mentor[k]`` (an index into
+        ``capacity``) to mentee ``mentee[k]`` as a mentor of kind ``kind[k]``. Indices are
+        ``>= 0`` and no triple appears twice.
+    weight
+        Integer array of length K, ``0 <= weight <= MAX_WEIGHT`` (hundredths of a point).
+    capacity
+        Integer array of length M: the most edges each mentor may get, ``>= 0``.
+    objective
+        ``"coverage"``, ``"quality"`` or ``"fairness"`` (see the module docstring).
+    locked
+        Boolean mask of length K of edges that must be chosen, or None.
+    method
+        ``"flow"``, ``"assignment"`` (only when no (mentee, mentor) pair has two choosable
+        edges) or ``"auto"`` (assignment when it applies, else flow).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask of length K of the chosen edges.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are malformed, or a name or method does not apply.
+    SolveError
+        If the locked edges cannot all hold; the message names them and the rule they break.
+
+    Examples
+    --------
+    Two mentees want a mentor of kind 0; mentor 0 has room for one, mentor 1 for one.
+
+    >>> solve([0, 0, 1], [0, 1, 0], [0, 0, 0], [90, 80, 70], [1, 1])
+    array([False,  True,  True])
+    >>> solve([0, 0, 1], [0, 1, 0], [0, 0, 0], [90, 80, 70], [1, 1], objective="quality")
+    array([False,  True,  True])
+    >>> solve([0, 0, 1], [0, 1, 0], [0, 0, 0], [90, 80, 70], [1, 1], locked=[True, False, False])
+    array([ True, False, False])
+    """
+    mentee_, mentor_, kind_, weight_, capacity_, locked_ = _validated(
+        mentee, mentor, kind, weight, capacity, locked
+    )
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    conflicts = _violations(mentee_, mentor_, kind_, capacity_, locked_)
+    if conflicts:
+        raise SolveError("the locked edges cannot all hold: " + "; ".join(conflicts))
+    free, graph = _free_graph(mentee_, mentor_, kind_, weight_, capacity_, locked_)
+    chosen = locked_.copy()
+    chosen[free] = _OBJECTIVE_SOLVERS[objective](graph, _pick_method(graph, objective, method))
+    return chosen
+
+
+def total_weight(weight: ArrayLike, chosen: ArrayLike) -> int:
+    """Return the exact total weight of the chosen edges.
+
+    Examples
+    --------
+    >>> total_weight([90, 80, 70], [False, True, True])
+    150
+    """
+    return int(np.asarray(weight, dtype=np.int64)[np.asarray(chosen, dtype=bool)].sum())
+
+
+def check_solution(
+    mentee: ArrayLike,
+    mentor: ArrayLike,
+    kind: ArrayLike,
+    capacity: ArrayLike,
+    chosen: ArrayLike,
+    *,
+    locked: ArrayLike | None = None,
+) -> list[str]:
+    """List, in words, every rule a choice of edges breaks (empty when it is valid).
+
+    Examples
+    --------
+    >>> check_solution([0, 0], [0, 1], [0, 0], [1, 1], [True, True])
+    ['edges 0, 1 give mentee 0 more than one mentor of kind 0']
+    >>> check_solution([0, 0], [0, 1], [0, 0], [1, 1], [False, True], locked=[True, False])
+    ['locked edges 0 are not chosen']
+    """
+    zeros = np.zeros(len(np.asarray(mentee)), dtype=np.int64)
+    mentee_, mentor_, kind_, _, capacity_, locked_ = _validated(
+        mentee, mentor, kind, zeros, capacity, locked
+    )
+    chosen_ = _as_mask("chosen", chosen, len(mentee_))
+    problems = _violations(mentee_, mentor_, kind_, capacity_, chosen_)
+    dropped = np.flatnonzero(locked_ & ~chosen_)
+    if dropped.size:
+        problems.append(f"locked edges {_join(dropped)} are not chosen")
+    return problems
+
+
+# --- input checks -------------------------------------------------------------------------
+
+
+def _validated(
+    mentee: ArrayLike,
+    mentor: ArrayLike,
+    kind: ArrayLike,
+    weight: ArrayLike,
+    capacity: ArrayLike,
+    locked: ArrayLike | None,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray, BoolArray]:
+    """Return the inputs as int64 / bool arrays, or raise a ValueError naming the fault."""
+    columns = {
+        name: _as_counts(name, values)
+        for name, values in [("mentee", mentee), ("mentor", mentor), ("kind", kind)]
+    }
+    columns["weight"] = _as_counts("weight", weight)
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"edge arrays must have the same length; got {lengths}")
+    capacity_ = _as_counts("capacity", capacity)
+    _check_below("weight", columns["weight"], MAX_WEIGHT + 1, "MAX_WEIGHT + 1")
+    _check_below("mentor", columns["mentor"], len(capacity_), "len(capacity)")
+    _check_unique(columns["mentee"], columns["mentor"], columns["kind"])
+    locked_ = _as_mask("locked", locked, lengths["mentee"])
+    return (*columns.values(), capacity_, locked_)  # type: ignore[return-value]
+
+
+def _as_counts(name: str, values: ArrayLike) -> IntArray:
+    """Return ``values`` as a 1-D int64 array of non-negative whole numbers."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got shape {array.shape}")
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    whole = array.dtype.kind in "iu" or (
+        array.dtype.kind == "f" and bool(np.all(np.isfinite(array) & (array == np.round(array))))
+    )
+    if not whole:
+        raise ValueError(f"{name} must hold whole numbers; got dtype {array.dtype}")
+    negative = np.flatnonzero(array < 0)
+    if negative.size:
+        at = negative[0]
+        raise ValueError(f"{name} must be >= 0; got {name}[{at}] = {array[at]}")
+    return array.astype(np.int64)
+
+
+def _check_below(name: str, values: IntArray, limit: int, limit_name: str) -> None:
+    """Raise a ValueError naming the first entry of ``values`` that is not below ``limit``."""
+    too_big = np.flatnonzero(values >= limit)
+    if too_big.size:
+        at = too_big[0]
+        raise ValueError(f"{name}[{at}] = {values[at]} must be < {limit_name} = {limit}")
+
+
+def _check_unique(mentee: IntArray, mentor: IntArray, kind: IntArray) -> None:
+    """Raise a ValueError naming two edges with the same (mentee, mentor, kind)."""
+    triple = _group(mentee, mentor, kind)
+    repeated = np.flatnonzero(np.bincount(triple) > 1) if triple.size else triple
+    if repeated.size:
+        first, second = np.flatnonzero(triple == repeated[0])[:2]
+        raise ValueError(
+            f"duplicate edge (mentee {mentee[first]}, mentor {mentor[first]}, kind {kind[first]}) "
+            f"at indices {first} and {second}"
+        )
+
+
+def _as_mask(name: str, values: ArrayLike | None, length: int) -> BoolArray:
+    """Return ``values`` as a boolean mask of ``length`` (all false when None)."""
+    if values is None:
+        return np.zeros(length, dtype=bool)
+    array = np.asarray(values)
+    if array.shape != (length,):
+        raise ValueError(f"{name} must be a mask of shape ({length},); got shape {array.shape}")
+    if length and array.dtype != bool:
+        raise ValueError(f"{name} must be a boolean mask; got dtype {array.dtype}")
+    return array.astype(bool)
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+
+def _group(*columns: IntArray) -> IntArray:
+    """Number the distinct rows of ``columns`` 0, 1, ... in sorted order; one id per edge."""
+    if not columns[0].size:
+        return np.zeros(0, dtype=np.int64)
+    _, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+    return inverse.ravel().astype(np.int64)
+
+
+def _crowded(group: IntArray, limit: int | IntArray) -> list[IntArray]:
+    """Return, per group holding more than its ``limit`` members, the positions of them."""
+    ids, counts = np.unique(group, return_counts=True)
+    bound = limit[ids] if isinstance(limit, np.ndarray) else limit
+    return [np.flatnonzero(group == g) for g in ids[counts > bound]]
+
+
+def _join(indices: IntArray) -> str:
+    return ", ".join(str(i) for i in indices)
+
+
+def _violations(
+    mentee: IntArray, mentor: IntArray, kind: IntArray, capacity: IntArray, chosen: BoolArray
+) -> list[str]:
+    """Describe every rule (one per kind, distinct mentors, capacity) ``chosen`` breaks."""
+    at = np.flatnonzero(chosen)
+    e, m, t = mentee[at], mentor[at], kind[at]
+    problems = [
+        f"edges {_join(at[p])} give mentee {e[p[0]]} more than one mentor of kind {t[p[0]]}"
+        for p in _crowded(_group(e, t), 1)
+    ]
+    problems += [
+        f"edges {_join(at[p])} pair mentee {e[p[0]]} with mentor {m[p[0]]} more than once"
+        for p in _crowded(_group(e, m), 1)
+    ]
+    problems += [
+        f"edges {_join(at[p])} give mentor {m[p[0]]} {len(p)} mentees, "
+        f"over its capacity of {capacity[m[p[0]]]}"
+        for p in _crowded(m, capacity)
+    ]
+    return problems
+
+
+def _free_graph(
+    mentee: IntArray,
+    mentor: IntArray,
+    kind: IntArray,
+    weight: IntArray,
+    capacity: IntArray,
+    locked: BoolArray,
+) -> tuple[BoolArray, _Graph]:
+    """Set the locked edges aside: return the mask of edges still choosable and their graph.
+
+    An edge stays choosable when it is not locked, no lock fills its request or its pair,
+    and its mentor has room left after the locks.
+    """
+    request, pair = _group(mentee, kind), _group(mentee, mentor)
+    room = capacity - np.bincount(mentor[locked], minlength=len(capacity))
+    free = (
+        ~locked
+        & ~np.isin(request, request[locked])
+        & ~np.isin(pair, pair[locked])
+        & (room[mentor] > 0)
+    )
+    return free, _Graph(request[free], pair[free], mentor[free], weight[free], room)
+
+
+# --- objectives -----------------------------------------------------------------------------
+
+
+def _pick_method(graph: _Graph, objective: Objective, method: Method) -> Method:
+    """Resolve ``"auto"``; raise a ValueError when ``"assignment"`` does not apply."""
+    if method == "flow":
+        return method
+    issue = _assignment_issue(graph, objective)
+    if method == "auto":
+        return "flow" if issue else "assignment"
+    if issue:
+        raise ValueError(f"method 'assignment' does not apply: {issue}; use 'flow' or 'auto'")
+    return method
+
+
+def _coverage(graph: _Graph, method: Method) -> BoolArray:
+    return _METHOD_SOLVERS[method](graph, "coverage")
+
+
+def _quality(graph: _Graph, method: Method) -> BoolArray:
+    return _METHOD_SOLVERS[method](graph, "quality")
+
+
+def _fairness(graph: _Graph, method: Method) -> BoolArray:
+    """Coverage restricted to the edges at or above the highest weight that keeps the count.
+
+    The threshold is the largest distinct weight ``t`` such that the edges weighing at least
+    ``t`` still reach the best edge count; it is found by binary search with exact integer
+    maximum flows.
+    """
+    target = _max_count(graph)
+    levels = np.unique(graph.weight)
+    low, high = 0, len(levels) - 1  # levels[low] always reaches the target
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _max_count(graph.subset(graph.weight >= levels[middle])) == target:
+            low = middle
+        else:
+            high = middle - 1
+    keep = graph.weight >= levels[low] if levels.size else np.ones(0, dtype=bool)
+    chosen = np.zeros(len(graph.weight), dtype=bool)
+    chosen[keep] = _coverage(graph.subset(keep), method)
+    return chosen
+
+
+_OBJECTIVE_SOLVERS = {"coverage": _coverage, "quality": _quality, "fairness": _fairness}
+
+
+# --- method "flow" --------------------------------------------------------------------------
+
+
+def _max_count(graph: _Graph) -> int:
+    """Return the most edges a valid choice can hold: an exact integer maximum flow.
+
+    Nodes: source, requests, pairs, mentors, sink; every arc has capacity 1 except
+    mentor → sink, which has the mentor's room.
+    """
+    n_requests, n_pairs, n_mentors = graph.n_requests, graph.n_pairs, len(graph.capacity)
+    pair_mentor = np.zeros(n_pairs, dtype=np.int64)
+    pair_mentor[graph.pair] = graph.mentor
+    first_pair, first_mentor = 1 + n_requests, 1 + n_requests + n_pairs
+    sink = first_mentor + n_mentors
+    tails = np.concatenate(
+        [
+            np.zeros(n_requests, dtype=np.int64),
+            1 + graph.request,
+            first_pair + np.arange(n_pairs),
+            first_mentor + np.arange(n_mentors),
+        ]
+    )
+    heads = np.concatenate(
+        [
+            1 + np.arange(n_requests),
+            first_pair + graph.pair,
+            first_mentor + pair_mentor,
+            np.full(n_mentors, sink),
+        ]
+    )
+    arc_capacity = np.concatenate(
+        [np.ones(n_requests + len(graph.pair) + n_pairs, dtype=np.int64), graph.capacity]
+    )
+    use = arc_capacity > 0
+    network = csr_array(
+        (arc_capacity[use].astype(np.int32), (tails[use], heads[use])), shape=(sink + 1, sink + 1)
+    )
+    return int(maximum_flow(network, 0, sink).flow_value)
+
+
+def _solve_flow(graph: _Graph, objective: Objective) -> BoolArray:
+    """Best choice by linear programming: fix the best count, then maximise the weight.
+
+    Quality first maximises the weight freely; the weight as a function of a fixed count is
+    concave (min-cost flow), so the largest count keeping that weight is found by binary
+    search between the count found and the maximum count.
+    """
+    if objective == "coverage":
+        return _max_weight_lp(graph, _max_count(graph))
+    best = _max_weight_lp(graph, None)
+    best_weight = total_weight(graph.weight, best)
+    low, high = int(best.sum()), _max_count(graph)
+    while low < high:
+        middle = (low + high + 1) // 2
+        candidate = _max_weight_lp(graph, middle)
+        if total_weight(graph.weight, candidate) == best_weight:
+            low, best = middle, candidate
+        else:
+            high = middle - 1
+    return best
+
+
+def _max_weight_lp(graph: _Graph, count: int | None) -> BoolArray:
+    """Maximise the total weight, with exactly ``count`` edges unless it is None."""
+    n_edges = len(graph.weight)
+    if n_edges == 0:
+        return np.zeros(0, dtype=bool)
+    A_ub, b_ub = _packing_rows(graph)
+    ones = csr_array(np.ones((1, n_edges)))
+    result = linprog(
+        -graph.weight.astype(float),
+        A_ub=A_ub,
+        b_ub=b_ub,
+        A_eq=None if count is None else ones,
+        b_eq=None if count is None else [count],
+        bounds=(0, 1),
+        method="highs",
+    )
+    if result.status != 0:
+        raise AssertionError(f"the flow LP failed: {result.message}")
+    return _integral(graph, result.x, count)
+
+
+def _packing_rows(graph: _Graph) -> tuple[csr_array, IntArray]:
+    """Rows ``A x <= b``: one per request (<= 1), per pair (<= 1) and per mentor (<= room)."""
+    n_requests, n_pairs = graph.n_requests, graph.n_pairs
+    rows = np.concatenate(
+        [graph.request, n_requests + graph.pair, n_requests + n_pairs + graph.mentor]
+    )
+    columns = np.tile(np.arange(len(graph.weight)), 3)
+    bounds = np.concatenate([np.ones(n_requests + n_pairs, dtype=np.int64), graph.capacity])
+    A = csr_array((np.ones(len(rows)), (rows, columns)), shape=(len(bounds), len(graph.weight)))
+    return A, bounds
+
+
+def _integral(graph: _Graph, x: NDArray[np.float64], count: int | None) -> BoolArray:
+    """Round an LP vertex to a choice, asserting it is integral, valid and of ``count``."""
+    chosen = np.round(x)
+    gap = float(np.max(np.abs(x - chosen)))
+    if gap > _INTEGRAL_TOLERANCE:
+        raise AssertionError(f"the flow LP returned a fractional vertex (off by {gap})")
+    chosen_ = chosen.astype(bool)
+    A, bounds = _packing_rows(graph)
+    if np.any(A @ chosen_.astype(np.int64) > bounds):
+        raise AssertionError("the flow LP returned a choice that breaks a rule")
+    if count is not None and chosen_.sum() != count:
+        raise AssertionError(f"the flow LP chose {chosen_.sum()} edges, not {count}")
+    return chosen_
+
+
+# --- method "assignment" --------------------------------------------------------------------
+
+
+def _lexicographic_gain(graph: _Graph, objective: Objective) -> IntArray:
+    """Integer gain per edge whose total ranks choices by the objective, exactly.
+
+    At most one edge per request is chosen, so with R requests the secondary total is below
+    ``R * max weight + 1`` (coverage: weight after count) or ``R + 1`` (quality: count after
+    weight); scaling the primary by that bound makes the ranking lexicographic. Fairness
+    ranks as coverage here: its threshold is applied before the solve.
+    """
+    n_requests = graph.n_requests
+    if objective == "quality":
+        return graph.weight * (n_requests + 1) + 1
+    return n_requests * int(graph.weight.max(initial=0)) + 1 + graph.weight
+
+
+def _assignment_issue(graph: _Graph, objective: Objective) -> str | None:
+    """Say why the assignment method cannot solve ``graph`` exactly, or None when it can."""
+    if np.unique(graph.pair).size < graph.pair.size:
+        return "a mentee has more than one choosable edge to the same mentor"
+    largest_total = graph.n_requests * (
+        int(_lexicographic_gain(graph, objective).max(initial=0)) + 1
+    )
+    if largest_total >= _EXACT_LIMIT:
+        return f"its integer costs (up to {largest_total}) are too large to be exact in float64"
+    return None
+
+
+def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
+    """Best choice as a full minimum-cost matching of requests to slots or a private dummy.
+
+    Costs are ``offset - gain`` on edges and ``offset`` on dummies: strictly positive (scipy
+    does not treat explicit zeros as edges), and every full matching pays ``offset`` once per
+    request, so the cheapest one has the greatest total gain.
+    """
+    n_edges, n_requests = len(graph.weight), graph.n_requests
+    chosen = np.zeros(n_edges, dtype=bool)
+    if n_edges == 0:
+        return chosen
+    gain = _lexicographic_gain(graph, objective)
+    slots = np.minimum(graph.capacity, np.bincount(graph.mentor, minlength=len(graph.capacity)))
+    per_edge = slots[graph.mentor]
+    edge = np.repeat(np.arange(n_edges), per_edge)
+    within = np.arange(len(edge)) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
+    column = (np.cumsum(slots) - slots)[graph.mentor[edge]] + within
+    n_slots = int(slots.sum())
+    offset = int(gain.max()) + 1
+    matrix = csr_array(
+        (
+            np.concatenate([offset - gain[edge], np.full(n_requests, offset)]).astype(float),
+            (
+                np.concatenate([graph.request[edge], np.arange(n_requests)]),
+                np.concatenate([column, n_slots + np.arange(n_requests)]),
+            ),
+        ),
+        shape=(n_requests, n_slots + n_requests),
+    )
+    row, matched = min_weight_full_bipartite_matching(matrix)
+    real = matched < n_slots
+    key = graph.request[edge] * n_slots + column
+    order = np.argsort(key)
+    found = order[np.searchsorted(key[order], row[real] * n_slots + matched[real])]
+    chosen[edge[found]] = True
+    return chosen
+
+
+_METHOD_SOLVERS = {"flow": _solve_flow, "assignment": _solve_assignment}
