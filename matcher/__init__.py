@@ -4,13 +4,16 @@ The public API is listed in ``__all__``; nothing here has side effects on import
 """
 
 from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
+from matcher.csv_io import RowTable
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
+from matcher.intake import IntakeResult, load_participants, parse_participants
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 
 __all__ = [
     "ConfigError",
     "Generation",
     "IntakeError",
+    "IntakeResult",
     "Issue",
     "MatcherError",
     "MeetingMode",
@@ -18,8 +21,11 @@ __all__ = [
     "Participant",
     "ProgramConfig",
     "Role",
+    "RowTable",
     "SolveError",
     "config_from_mapping",
     "default_config_toml",
     "load_config",
+    "load_participants",
+    "parse_participants",
 ]

@@ -1,0 +1,403 @@
+"""Reading people's spreadsheet exports into rows of text, and writing spreadsheet-safe CSV.
+
+This is the only module of the core that touches files. Reading accepts what real exports
+contain: UTF-8 with or without a byte-order mark, Excel's "Unicode text" (UTF-16 with a BOM,
+tab separated), and Windows-1252 as a fallback; the delimiter (``,`` ``;`` or tab) is
+sniffed. Every cell is read as text, so a person named ``NA`` and an id ``0012`` stay as
+written. Anything that cannot be read raises :class:`~matcher.errors.IntakeError` listing
+every problem with its row, column and fix; it never raises a bare traceback.
+
+Writing (:func:`to_csv_bytes`, :func:`write_csv`) produces UTF-8 with a BOM (so Excel shows
+accents right), RFC 4180 quoting and ``\\r\\n`` line ends, and neutralises every text cell
+that a spreadsheet would run as a formula (:func:`neutralize_cell`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from matcher.errors import IntakeError, Issue
+
+DELIMITERS = ",;\t"
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n")
+SAVE_AS_CSV = "save the sheet as 'CSV UTF-8' (in Excel: File > Save As > CSV UTF-8)"
+
+# Header spellings that mean a canonical column, after canonicalisation (see _canonical).
+_ALIASES: dict[str, str] = {
+    "e_mail": "email",
+    "email_address": "email",
+    "e_mail_address": "email",
+    "full_name": "name",
+    "manager_e_mail": "manager_email",
+    "manager_email_address": "manager_email",
+    "time_zone": "timezone",
+    "language": "languages",
+}
+_SEPARATORS = re.compile(r"[\s\-]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SNIFF_CHARS = 16_384
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+@dataclass(frozen=True)
+class RowTable:
+    """The cells of a CSV file as text, keyed by canonical column name.
+
+    Parameters
+    ----------
+    columns
+        Canonical header names in file order (``"E-mail"`` becomes ``"email"``).
+    raw_columns
+        The same headers as written in the file.
+    rows
+        One mapping per spreadsheet row below the header: canonical column -> cell text
+        (``""`` for an empty or missing cell). A blank row between people is kept as a row
+        of empty cells so that every row keeps the number a spreadsheet shows for it;
+        :func:`matcher.intake.parse_participants` skips blank rows.
+    first_row
+        Spreadsheet row number of ``rows[0]`` (the header is the row before it).
+    """
+
+    columns: tuple[str, ...]
+    raw_columns: tuple[str, ...]
+    rows: tuple[dict[str, str], ...]
+    first_row: int = 2
+
+
+def canonical_column(header: str) -> str:
+    """Return the canonical name of a header: case-, space- and hyphen-insensitive.
+
+    Examples
+    --------
+    >>> [canonical_column(h) for h in ["E-mail", " Email ", "Manager  Email", "Time zone"]]
+    ['email', 'email', 'manager_email', 'timezone']
+    """
+    name = _SEPARATORS.sub("_", header.strip().casefold()).strip("_")
+    return _ALIASES.get(name, name)
+
+
+def read_rows(source: str | os.PathLike[str] | bytes) -> RowTable:
+    """Read a CSV export (a path, or the file's bytes) into a :class:`RowTable` of text.
+
+    Parameters
+    ----------
+    source
+        Path of the file, or its raw bytes (e.g. an upload).
+
+    Returns
+    -------
+    RowTable
+        Canonical headers and every row's cells as text; Excel's trailing empty columns
+        and blank rows at the end are dropped.
+
+    Raises
+    ------
+    IntakeError
+        When the file is missing, empty, binary, in an unknown encoding, or has duplicate
+        headers, unnamed columns with values, rows with more cells than headers or broken
+        quotes; every problem is listed with its row and a fix.
+
+    Examples
+    --------
+    >>> table = read_rows(b"E-mail;Name;Role\\r\\nna@example.org;NA;mentee\\r\\n")
+    >>> table.columns, table.rows[0]["name"], table.first_row
+    (('email', 'name', 'role'), 'NA', 2)
+    """
+    text = _decode(_read_bytes(source))
+    delimiter, text, skipped = _choose_delimiter(text)
+    records = _parse_records(text, delimiter, skipped)
+    return _table_from_records(records, skipped)
+
+
+def neutralize_cell(text: str) -> str:
+    """Make a text cell safe to open in a spreadsheet (OWASP CSV injection).
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, tab, CR or LF would run as a formula
+    in Excel or LibreOffice; it is prefixed with a single quote, which spreadsheets show
+    as plain text. This applies to text only, so the text ``"-5"`` becomes ``"'-5"``
+    while a real number -5 is left alone by :func:`to_csv_bytes`.
+
+    Examples
+    --------
+    >>> neutralize_cell("=HYPERLINK(\\"http://evil\\")")
+    '\\'=HYPERLINK("http://evil")'
+    >>> neutralize_cell("Ana"), neutralize_cell("-5")
+    ('Ana', "'-5")
+    """
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Encode a table as spreadsheet-safe CSV: UTF-8 with BOM, RFC 4180, ``\\r\\n``.
+
+    Every text cell and header goes through :func:`neutralize_cell`; numeric, boolean
+    and date columns are written as values. Missing values are written as empty cells.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"name": ["=1+1", "Ana, Lopez"], "score": [-5, 80]})
+    >>> to_csv_bytes(frame)
+    b'\\xef\\xbb\\xbfname,score\\r\\n\\'=1+1,-5\\r\\n"Ana, Lopez",80\\r\\n'
+    """
+    safe = frame.rename(columns=lambda c: neutralize_cell(str(c)))
+    for position in range(safe.shape[1]):
+        column = safe.iloc[:, position]
+        if not _is_value_dtype(column.dtype):
+            safe.isetitem(position, column.map(_neutralize_if_text, na_action="ignore"))
+    text = safe.to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return codecs.BOM_UTF8 + text.encode("utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path_or_buffer: str | os.PathLike[str] | IO) -> None:
+    """Write :func:`to_csv_bytes` of ``frame`` to a path, a binary buffer or a text buffer.
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_csv(pd.DataFrame({"email": ["@ana"]}), buffer)
+    >>> buffer.getvalue()
+    b"\\xef\\xbb\\xbfemail\\r\\n'@ana\\r\\n"
+    """
+    data = to_csv_bytes(frame)
+    if isinstance(path_or_buffer, str | os.PathLike):
+        Path(path_or_buffer).write_bytes(data)
+    elif isinstance(path_or_buffer, io.TextIOBase):
+        path_or_buffer.write(data.decode("utf-8"))
+    else:
+        path_or_buffer.write(data)
+
+
+def _is_value_dtype(dtype: object) -> bool:
+    """True for numeric, boolean and datetime columns, whose cells are not text."""
+    types = pd.api.types
+    return types.is_numeric_dtype(dtype) or types.is_datetime64_any_dtype(dtype)
+
+
+def _neutralize_if_text(value: object) -> object:
+    return neutralize_cell(value) if isinstance(value, str) else value
+
+
+def _file_issue(value: str, message: str) -> IntakeError:
+    return IntakeError([Issue(0, "", value[:80], message)])
+
+
+def _read_bytes(source: str | os.PathLike[str] | bytes) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise _file_issue(str(source), "no such file: check the path") from None
+    except IsADirectoryError:
+        raise _file_issue(str(source), "this is a folder, not a file: give the CSV file") from None
+    except (OSError, ValueError) as exc:
+        raise _file_issue(str(source), f"cannot open the file ({exc}): check the path") from None
+
+
+def _decode(data: bytes) -> str:
+    """Decode UTF-16 (with BOM), UTF-8 (with or without BOM) or else Windows-1252."""
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise _file_issue("", f"this is {what}, not a CSV file: {SAVE_AS_CSV}")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _file_issue(
+                "", f"the file says it is UTF-16 but is damaged or cut short: {SAVE_AS_CSV}"
+            ) from None
+    else:
+        body = data.removeprefix(codecs.BOM_UTF8)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = body.decode("cp1252")
+            except UnicodeDecodeError:
+                raise _file_issue(
+                    "", f"the file's text encoding is not UTF-8 or Windows-1252: {SAVE_AS_CSV}"
+                ) from None
+    if "\x00" in text:
+        raise _file_issue(
+            "", f"the file contains binary data (NUL bytes), so it is not a CSV: {SAVE_AS_CSV}"
+        )
+    if not text.strip():
+        raise _file_issue("", "the file is empty: export the sheet with its header row")
+    return text
+
+
+def _choose_delimiter(text: str) -> tuple[str, str, int]:
+    """Return (delimiter, text without an Excel ``sep=`` line, number of lines skipped).
+
+    ``csv.Sniffer`` (limited to ``,`` ``;`` and tab) decides when its answer splits the
+    header line; otherwise the delimiter that splits the header into the most cells wins
+    (a comma when none does).
+    """
+    first_line, _, rest = text.partition("\n")
+    first_line = first_line.rstrip("\r")
+    if (
+        len(first_line) == 5
+        and first_line.casefold().startswith("sep=")
+        and first_line[4] in DELIMITERS
+    ):
+        return first_line[4], rest, 1
+    header = next((line for line in _LINE_BREAK.split(text) if line.strip()), "")
+    widths = {d: _cell_count(header, d) for d in DELIMITERS}
+    try:
+        sniffed = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ""
+    if sniffed and widths[sniffed] > 1:
+        return sniffed, text, 0
+    return max(DELIMITERS, key=lambda d: widths[d]), text, 0
+
+
+def _cell_count(line: str, delimiter: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:
+        return 0
+
+
+def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
+    """Split text into records; one record is one spreadsheet row (quoted cells may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            row = len(records) + 1 + skipped
+            raise IntakeError(
+                [Issue(row, "", "", _quote_problem(str(exc), start_line + skipped))]
+            ) from None
+        records.append(record)
+
+
+def _quote_problem(error: str, line: int) -> str:
+    if "field limit" in error:
+        what = 'a cell is longer than the limit, usually because a quote (") is never closed'
+    elif "expected after" in error:
+        what = 'a quoted cell has text after its closing quote (")'
+    else:
+        what = 'a quote (") opened here is never closed'
+    return (
+        f"{what} (from line {line} of the file): put the whole cell in quotes and write "
+        f'every quote inside it twice (""), or remove the stray quote'
+    )
+
+
+def _blank(cells: Sequence[str]) -> bool:
+    return all(not cell.strip() for cell in cells)
+
+
+def _excel_column(index: int) -> str:
+    """Spreadsheet letter of a 0-based column index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+def _table_from_records(records: list[list[str]], skipped: int) -> RowTable:
+    """Locate the header, drop empty columns and trailing blank rows, and check the shape."""
+    start = next((i for i, record in enumerate(records) if not _blank(record)), None)
+    if start is None:
+        raise _file_issue("", "the file has no header row: export the sheet with its header row")
+    header = records[start]
+    body = records[start + 1 :]
+    while body and _blank(body[-1]):
+        body.pop()
+    header_row = start + 1 + skipped
+    first_row = header_row + 1
+    width = len(header)
+    keep = [
+        i
+        for i, name in enumerate(header)
+        if name.strip() or any(i < len(cells) and cells[i].strip() for cells in body)
+    ]
+    issues = _header_issues(header, keep, body, header_row, first_row)
+    issues += _ragged_issues(body, width, first_row)
+    if issues:
+        raise IntakeError(sorted(issues))
+    columns = tuple(canonical_column(header[i]) for i in keep)
+    rows = tuple(
+        {name: (cells[i] if i < len(cells) else "") for name, i in zip(columns, keep, strict=True)}
+        for cells in body
+    )
+    return RowTable(columns, tuple(header[i] for i in keep), rows, first_row)
+
+
+def _header_issues(
+    header: list[str], keep: list[int], body: list[list[str]], header_row: int, first_row: int
+) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: dict[str, int] = {}
+    for i in keep:
+        raw = header[i]
+        if not raw.strip():
+            row = next(
+                n for n, cells in enumerate(body, first_row) if i < len(cells) and cells[i].strip()
+            )
+            issues.append(
+                Issue(
+                    header_row,
+                    "",
+                    "",
+                    f"spreadsheet column {_excel_column(i)} has no header but row {row} has a "
+                    "value in it: give the column a header or delete its values",
+                )
+            )
+            continue
+        name = canonical_column(raw)
+        if name in seen:
+            first = seen[name]
+            issues.append(
+                Issue(
+                    header_row,
+                    name,
+                    raw,
+                    f"column {name!r} appears twice (spreadsheet columns {_excel_column(first)} "
+                    f"{header[first]!r} and {_excel_column(i)} {raw!r}): rename or delete one",
+                )
+            )
+        else:
+            seen[name] = i
+    return issues
+
+
+def _ragged_issues(body: list[list[str]], width: int, first_row: int) -> list[Issue]:
+    issues = []
+    for row, cells in enumerate(body, first_row):
+        extra = cells[width:]
+        if extra and not _blank(extra):
+            issues.append(
+                Issue(
+                    row,
+                    "",
+                    ", ".join(extra)[:80],
+                    f"this row has {len(cells)} cells but the header has {width} columns, "
+                    "usually because a value contains the delimiter: put that value in quotes, "
+                    f"or delete the cells from spreadsheet column {_excel_column(width)} on",
+                )
+            )
+    return issues

@@ -1,0 +1,656 @@
+"""Validated participants from rows of text: the one path for CSV files and intake forms.
+
+A row is a mapping from canonical column name (see the "Canonical participant CSV" table
+in the design) to the cell's text; :func:`matcher.csv_io.read_rows` produces them from a
+file and the web app's intake form produces the same mapping. :func:`parse_participants`
+checks every cell and the rows against each other and reports *every* problem as an
+:class:`~matcher.errors.Issue` naming the spreadsheet row, the column and the fix.
+
+Conventions
+-----------
+- List cells are split on ``;``, or on ``,`` and ``|`` when the cell has no ``;``.
+  Tags, languages, organizations, departments, functions and locations are stored
+  normalised (:func:`matcher.schema.normalize`); lists become sorted tuples without
+  duplicates; e-mails are lower-cased. ``name`` and ``notes`` are kept as written, trimmed.
+- ``timezone`` accepts an IANA name (``Europe/Berlin``, any letter case) or an offset
+  (``UTC``, ``GMT+1``, ``UTC-05:30``, ``+01:00``). ``utc_offset_minutes`` of a named zone
+  is its offset at the fixed instant :data:`OFFSET_INSTANT` (2026-01-15 12:00 UTC), so a
+  run gives the same answer whatever the date; daylight saving time is not modelled.
+- A blank row (every cell empty) is skipped; it still counts for the row numbers.
+- Participants come out sorted by e-mail, so the result never depends on row order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from matcher.csv_io import RowTable, read_rows
+from matcher.errors import IntakeError, Issue
+from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize
+
+COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(Participant) if f.name not in {"utc_offset_minutes", "row"}
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("email", "name", "role")
+OFFSET_INSTANT = datetime(2026, 1, 15, 12, tzinfo=UTC)
+MAX_CHARS = 500
+LIST_MAX_CHARS = 2000
+NOTES_MAX_CHARS = 5000
+MAX_WHOLE_NUMBER = 100_000
+MAX_OFFSET_MINUTES = 14 * 60
+
+_TAG_COLUMNS = ("goals", "strengths", "expertise_wanted", "expertise", "languages")
+_TEXT_COLUMNS = ("organization", "department", "function", "target_department", "location")
+_EMAIL_LIST_COLUMNS = ("exclude", "previous_partners")
+_REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS)
+_LIMITS: dict[str, int] = {
+    "notes": NOTES_MAX_CHARS,
+    **dict.fromkeys((*_TAG_COLUMNS, *_EMAIL_LIST_COLUMNS, "seeks", "offers"), LIST_MAX_CHARS),
+}
+_TYPE_WORDS = ", ".join(t.value for t in MentorType)
+_WHOLE_HELP = {
+    "level": "(higher = more senior), like 3",
+    "capacity": "(the most mentees at once), like 2",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@(?:{_LABEL}\.)+[^\W\d_](?:[\w-]*[^\W_])?")
+_WHOLE = re.compile(r"\+?(\d+)(?:\.0*)?")
+_OFFSET = re.compile(r"(?:(?:utc|gmt)\s*)?([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_GENERATIONS: dict[str, Generation] = {
+    "boomer": Generation.BOOMER,
+    "babyboomer": Generation.BOOMER,
+    "genx": Generation.GEN_X,
+    "millennial": Generation.MILLENNIAL,
+    "geny": Generation.MILLENNIAL,
+    "genz": Generation.GEN_Z,
+    "zoomer": Generation.GEN_Z,
+}
+_MEETING_MODES: dict[str, MeetingMode] = {
+    "remote": MeetingMode.REMOTE,
+    "online": MeetingMode.REMOTE,
+    "virtual": MeetingMode.REMOTE,
+    "inperson": MeetingMode.IN_PERSON,
+    "onsite": MeetingMode.IN_PERSON,
+    "facetoface": MeetingMode.IN_PERSON,
+    "either": MeetingMode.EITHER,
+    "hybrid": MeetingMode.EITHER,
+    "any": MeetingMode.EITHER,
+}
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """Valid participants and every issue found in the rows they came from.
+
+    Parameters
+    ----------
+    participants
+        People from rows without errors, sorted by e-mail.
+    issues
+        Every error and warning, sorted by row then column.
+    """
+
+    participants: tuple[Participant, ...]
+    issues: tuple[Issue, ...]
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        """Issues that block the import."""
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        """Issues that are reported but allowed."""
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def invalid_rows(self) -> frozenset[int]:
+        """Spreadsheet rows that have at least one error."""
+        return frozenset(i.row for i in self.errors if i.row > 0)
+
+
+class _CellError(ValueError):
+    """A cell's text cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One parsed row: its number and the Participant fields that parsed cleanly."""
+
+    number: int
+    values: dict[str, object]
+    explicit_id: bool
+
+
+def parse_participants(
+    rows: Iterable[Mapping[str, str]],
+    *,
+    first_row: int = 2,
+    columns: Sequence[str] | None = None,
+) -> IntakeResult:
+    """Validate rows of text (from a CSV file or an intake form) into participants.
+
+    Parameters
+    ----------
+    rows
+        Mappings canonical column -> cell text; unknown columns are ignored.
+    first_row
+        Spreadsheet row number of the first row, used in every issue.
+    columns
+        The file's canonical header, when there is one: a missing required column
+        (email, name, role) is then reported once as a row-0 error, and then no one is
+        accepted.
+
+    Returns
+    -------
+    IntakeResult
+        People from rows without errors (sorted by e-mail) and every issue found. This
+        function never raises: bad input becomes issues.
+
+    Examples
+    --------
+    >>> result = parse_participants(
+    ...     [
+    ...         {"email": "Ana@X.org", "name": "Ana", "role": "mentee", "seeks": "developmental"},
+    ...         {"email": "bo@x.org", "name": "Bo", "role": "mentr", "offers": "developmental"},
+    ...     ]
+    ... )
+    >>> [p.email for p in result.participants]
+    ['ana@x.org']
+    >>> result.errors[0].row, result.errors[0].column, result.errors[0].message
+    (3, 'role', "unknown role 'mentr'; did you mean 'mentor'? Write mentee, mentor or both")
+    """
+    issues: list[Issue] = []
+    missing: frozenset[str] = frozenset()
+    if columns is not None:
+        missing = frozenset(REQUIRED_COLUMNS) - set(columns)
+        issues += _column_issues(columns, missing)
+    parsed: list[_Row] = []
+    for number, cells in enumerate(rows, first_row):
+        texts = {str(key): _as_text(value) for key, value in cells.items()}
+        if any(text.strip() for text in texts.values()):
+            row, row_issues = _parse_row(number, texts, missing)
+            parsed.append(row)
+            issues += row_issues
+    issues += _cross_row_issues(parsed)
+    bad_rows = {i.row for i in issues if i.severity == "error"}
+    people = [] if 0 in bad_rows else [_participant(r) for r in parsed if r.number not in bad_rows]
+    return IntakeResult(tuple(sorted(people, key=lambda p: p.email)), tuple(sorted(issues)))
+
+
+def load_participants(
+    source: str | os.PathLike[str] | bytes | RowTable | Iterable[Mapping[str, str]],
+    *,
+    skip_invalid: bool = False,
+) -> IntakeResult:
+    """Read and validate participants from a CSV file, its bytes, a table or row mappings.
+
+    Parameters
+    ----------
+    source
+        A path or the bytes of a CSV export (see :func:`matcher.csv_io.read_rows`), a
+        :class:`~matcher.csv_io.RowTable`, or an iterable of row mappings.
+    skip_invalid
+        When true, rows with errors are left out and reported in ``issues`` instead of
+        failing the whole import.
+
+    Raises
+    ------
+    IntakeError
+        With every issue, when the data has errors and ``skip_invalid`` is false, or when
+        the file itself cannot be read.
+
+    Examples
+    --------
+    >>> data = b"email,name,role,offers,capacity\\nmo@x.org,Mo,mentor,expertise,two\\n"
+    >>> try:
+    ...     load_participants(data)
+    ... except IntakeError as error:
+    ...     print(error.issues[0].describe()[:60])
+    row 2, column 'capacity', value 'two': capacity must be a wh
+    >>> load_participants(data, skip_invalid=True).invalid_rows
+    frozenset({2})
+    """
+    if isinstance(source, str | os.PathLike | bytes | bytearray):
+        source = read_rows(source)
+    if isinstance(source, RowTable):
+        result = parse_participants(source.rows, first_row=source.first_row, columns=source.columns)
+    else:
+        result = parse_participants(source)
+    if result.errors and not skip_invalid:
+        raise IntakeError(result.issues)
+    return result
+
+
+def _as_text(value: object) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def _issue(row: int, column: str, value: str, message: str, severity: str = "error") -> Issue:
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    return Issue(row, column, shown, message, severity)
+
+
+def _did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _column_issues(columns: Sequence[str], missing: frozenset[str]) -> list[Issue]:
+    issues = [
+        _issue(0, name, "", f"required column {name!r} is missing: add a column headed {name!r}")
+        for name in sorted(missing)
+    ]
+    for name in columns:
+        if name not in COLUMNS and (hint := _did_you_mean(name, COLUMNS, cutoff=0.8)):
+            issues.append(_issue(0, name, name, f"unknown column is ignored{hint}", "warning"))
+    return issues
+
+
+# ---------------------------------------------------------------- cell parsers
+def _split_list(text: str) -> list[str]:
+    parts = text.split(";") if ";" in text else re.split(r"[,|]", text)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, case-folded: ``"In-Person"`` -> ``"inperson"``."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _email_problem(address: str) -> str | None:
+    if _EMAIL.fullmatch(address) and ".." not in address and address[0] != ".":
+        return None
+    if any(c.isspace() for c in address):
+        return "an e-mail cannot contain spaces"
+    if address.count("@") != 1:
+        return "an e-mail needs exactly one @"
+    return "this is not a valid e-mail address"
+
+
+def _email(text: str) -> str:
+    address = text.lower()
+    if address and (problem := _email_problem(address)):
+        raise _CellError(f"{problem}: write it like name@example.org")
+    return address
+
+
+def _required_email(text: str) -> str:
+    if not text:
+        raise _CellError("e-mail is empty: every person needs one; fill it in")
+    return _email(text)
+
+
+def _email_list(text: str) -> tuple[str, ...]:
+    entries = [entry.lower() for entry in _split_list(text)]
+    bad = [entry for entry in entries if _email_problem(entry)]
+    if bad:
+        listed = ", ".join(repr(entry) for entry in bad)
+        raise _CellError(
+            f"not an e-mail address: {listed}; write e-mails like name@example.org separated by ;"
+        )
+    return tuple(sorted(set(entries)))
+
+
+def _name(text: str) -> str:
+    if not text:
+        raise _CellError("name is empty: fill it in")
+    return text
+
+
+def _role(text: str) -> Role:
+    if not text:
+        raise _CellError("role is empty: write mentee, mentor or both")
+    key = normalize(text)
+    if key in {r.value for r in Role}:
+        return Role(key)
+    hint = (
+        "; did you mean 'both'?"
+        if "mentor" in key and "mentee" in key
+        else _did_you_mean(key, [r.value for r in Role])
+    )
+    raise _CellError(f"unknown role {text!r}{hint} Write mentee, mentor or both")
+
+
+def _mentor_types(text: str) -> tuple[MentorType, ...]:
+    found: set[MentorType] = set()
+    problems = []
+    for word in _split_list(text):
+        key = normalize(word)
+        if key in {t.value for t in MentorType}:
+            found.add(MentorType(key))
+        else:
+            hint = _did_you_mean(key, [t.value for t in MentorType])
+            problems.append(f"unknown mentor type {word!r}{hint}")
+    if problems:
+        raise _CellError(f"{'; '.join(problems)} Valid types: {_TYPE_WORDS}")
+    return tuple(sorted(found))
+
+
+def _whole_number(text: str, what: str) -> int | None:
+    if not text:
+        return None
+    match = _WHOLE.fullmatch(text)
+    if match is None or int(match[1]) > MAX_WHOLE_NUMBER:
+        raise _CellError(
+            f"{what} must be a whole number from 0 to {MAX_WHOLE_NUMBER} {_WHOLE_HELP[what]}"
+        )
+    return int(match[1])
+
+
+def _capacity(text: str) -> int:
+    capacity = _whole_number(text, "capacity")
+    return 1 if capacity is None else capacity
+
+
+def _generation(text: str) -> Generation | None:
+    if not text:
+        return None
+    key = _key(text).replace("generation", "gen").removesuffix("s")
+    if key in _GENERATIONS:
+        return _GENERATIONS[key]
+    hint = _did_you_mean(normalize(text), [g.value for g in Generation])
+    raise _CellError(
+        f"unknown generation {text!r}{hint} "
+        "Write boomer, gen_x, millennial or gen_z, or leave it empty"
+    )
+
+
+def _meeting_mode(text: str) -> MeetingMode:
+    if not text:
+        return MeetingMode.EITHER
+    if (mode := _MEETING_MODES.get(_key(text))) is not None:
+        return mode
+    hint = _did_you_mean(normalize(text), [m.value for m in MeetingMode])
+    raise _CellError(
+        f"unknown meeting mode {text!r}{hint} Write remote, in_person or either, or leave it empty"
+    )
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def _timezone(text: str) -> tuple[str, int | None]:
+    if not text:
+        return "", None
+    if text.casefold() in {"utc", "gmt", "z"}:
+        return text, 0
+    if match := _OFFSET.fullmatch(text):
+        sign, hours, minutes = match.groups()
+        total = int(hours) * 60 + int(minutes or 0)
+        if int(minutes or 0) >= 60 or total > MAX_OFFSET_MINUTES:
+            raise _CellError(f"offset {text!r} is out of range: use UTC-14:00 to UTC+14:00")
+        return text, -total if sign == "-" else total
+    name = _zone_names().get(text.casefold())
+    if name is None:
+        hint = _did_you_mean(text.casefold(), _zone_names())
+        raise _CellError(
+            f"unknown time zone {text!r}{hint} Write an IANA name like Europe/Berlin "
+            "or an offset like UTC+02:00"
+        )
+    offset = OFFSET_INSTANT.astimezone(ZoneInfo(name)).utcoffset()
+    return name, None if offset is None else int(offset.total_seconds() // 60)
+
+
+def _tags(text: str) -> tuple[str, ...]:
+    return tuple(sorted({normalize(part) for part in _split_list(text)}))
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "email": _required_email,
+    "name": _name,
+    "role": _role,
+    "seeks": _mentor_types,
+    "offers": _mentor_types,
+    "id": str,
+    "manager_email": _email,
+    "level": lambda text: _whole_number(text, "level"),
+    "capacity": _capacity,
+    "generation": _generation,
+    "meeting_mode": _meeting_mode,
+    "timezone": _timezone,
+    "notes": str,
+    **dict.fromkeys(_TEXT_COLUMNS, normalize),
+    **dict.fromkeys(_TAG_COLUMNS, _tags),
+    **dict.fromkeys(_EMAIL_LIST_COLUMNS, _email_list),
+}
+
+
+# ---------------------------------------------------------------- row checks
+def _cell_problem(column: str, text: str) -> str | None:
+    if match := _CONTROL.search(text):
+        return (
+            f"contains the control character U+{ord(match[0]):04X}, usually from a corrupt "
+            "export: delete it (retype the cell)"
+        )
+    limit = _LIMITS.get(column, MAX_CHARS)
+    if column in _PARSERS and len(text) > limit:
+        return f"is {len(text)} characters long; the limit is {limit}: shorten it"
+    return None
+
+
+def _parse_row(
+    number: int, texts: Mapping[str, str], missing: frozenset[str]
+) -> tuple[_Row, list[Issue]]:
+    issues: list[Issue] = []
+    values: dict[str, object] = {}
+    for column, raw in texts.items():
+        if problem := _cell_problem(column, raw):
+            issues.append(_issue(number, column, raw, problem))
+    failed = {i.column for i in issues}
+    for column, parse in _PARSERS.items():
+        text = texts.get(column, "").strip()
+        if column in failed or (column in missing and not text):
+            continue
+        try:
+            values[column] = parse(text)
+        except _CellError as exc:
+            issues.append(_issue(number, column, text, str(exc)))
+    issues += _role_issues(number, values)
+    issues += _self_reference_issues(number, values)
+    explicit_id = bool(values.get("id"))
+    if not explicit_id and "email" in values:
+        values["id"] = values["email"]
+    return _Row(number, values, explicit_id), issues
+
+
+def _role_issues(number: int, values: dict[str, object]) -> list[Issue]:
+    """Check seeks/offers against the role (dropping ignored ones) and what each type needs."""
+    role = values.get("role")
+    if role is None:
+        return []
+    issues = []
+    sides = (
+        ("seeks", Role.MENTEE, "mentee", "sought"),
+        ("offers", Role.MENTOR, "mentor", "offered"),
+    )
+    for column, own_role, word, verb in sides:
+        if column not in values:
+            continue
+        if role in (own_role, Role.BOTH) and not values[column]:
+            issues.append(
+                _issue(
+                    number,
+                    column,
+                    "",
+                    f"role is {role.value!r} but no mentor type is {verb}: "
+                    f"write one or more of {_TYPE_WORDS}, separated by ;",
+                )
+            )
+        elif role not in (own_role, Role.BOTH) and values[column]:
+            shown = "; ".join(values[column])
+            issues.append(
+                _issue(
+                    number,
+                    column,
+                    shown,
+                    f"ignored: role is {role.value!r}; set role to 'both' to also be a {word}",
+                    "warning",
+                )
+            )
+            values[column] = ()
+    return issues + _type_need_issues(number, values)
+
+
+def _type_need_issues(number: int, values: dict[str, object]) -> list[Issue]:
+    seeks = set(values.get("seeks", ()))
+    offers = set(values.get("offers", ()))
+    needs = (
+        (MentorType.SPONSORSHIP, seeks | offers, "level", "a whole number (higher = more senior)"),
+        (
+            MentorType.GENERATIONAL,
+            seeks | offers,
+            "generation",
+            "boomer, gen_x, millennial or gen_z",
+        ),
+        (MentorType.EXPERTISE, seeks, "expertise_wanted", "the skills they want, separated by ;"),
+        (MentorType.EXPERTISE, offers, "expertise", "the skills they offer, separated by ;"),
+    )
+    return [
+        _issue(
+            number,
+            column,
+            "",
+            f"empty, so they cannot be matched for {kind.value} mentoring: fill in {what}",
+            "warning",
+        )
+        for kind, types, column, what in needs
+        if kind in types and column in values and values[column] in (None, ())
+    ]
+
+
+def _self_reference_issues(number: int, values: dict[str, object]) -> list[Issue]:
+    email = values.get("email")
+    if not email:
+        return []
+    issues = []
+    if values.get("manager_email") == email:
+        issues.append(
+            _issue(
+                number,
+                "manager_email",
+                str(email),
+                "a person cannot be their own manager: "
+                "write their manager's e-mail or leave it empty",
+            )
+        )
+    for column in _EMAIL_LIST_COLUMNS:
+        if email in values.get(column, ()):
+            issues.append(
+                _issue(number, column, str(email), "lists the person's own e-mail: remove it")
+            )
+    return issues
+
+
+# ---------------------------------------------------------------- cross-row checks
+def _cross_row_issues(rows: list[_Row]) -> list[Issue]:
+    by_email = _group(rows, lambda r: r.values.get("email"))
+    by_id = _group(rows, lambda r: r.values.get("id") if r.explicit_id else None)
+    issues = _duplicate_issues(
+        by_email,
+        "email",
+        "e-mail",
+        "each person needs exactly one row: delete or merge the duplicates",
+    )
+    issues += _duplicate_issues(
+        by_id, "id", "id", "ids must be unique: give each person their own, or leave it empty"
+    )
+    issues += _reference_issues(rows, set(by_email))
+    unique = {email: group[0] for email, group in by_email.items() if len(group) == 1}
+    issues += _cycle_issues(unique)
+    return issues
+
+
+def _group(rows: list[_Row], key: Callable[[_Row], object]) -> dict[str, list[_Row]]:
+    groups: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        if value := key(row):
+            groups[str(value)].append(row)
+    return groups
+
+
+def _duplicate_issues(
+    groups: dict[str, list[_Row]], column: str, label: str, fix: str
+) -> list[Issue]:
+    issues = []
+    for value, group in groups.items():
+        for row in group if len(group) > 1 else ():
+            others = [str(r.number) for r in group if r is not row]
+            rows = f"row {others[0]}" if len(others) == 1 else f"rows {', '.join(others)}"
+            issues.append(_issue(row.number, column, value, f"same {label} as {rows}; {fix}"))
+    return issues
+
+
+def _reference_issues(rows: list[_Row], known: set[str]) -> list[Issue]:
+    issues = []
+    for row in rows:
+        own = row.values.get("email")
+        for column in _REFERENCE_COLUMNS:
+            entry = row.values.get(column) or ()
+            for address in (entry,) if isinstance(entry, str) else entry:
+                if address not in known and address != own:
+                    issues.append(
+                        _issue(
+                            row.number,
+                            column,
+                            address,
+                            f"{address} is not in this file: fine if they are not in the "
+                            "program, otherwise check the spelling",
+                            "warning",
+                        )
+                    )
+    return issues
+
+
+def _cycle_issues(rows: dict[str, _Row]) -> list[Issue]:
+    """An error on every person whose reporting chain (manager, manager's manager...) loops."""
+    manager_of = {
+        email: manager
+        for email, row in rows.items()
+        if (manager := row.values.get("manager_email")) in rows and manager != email
+    }
+    done: set[str] = set()
+    issues = []
+    for start in sorted(manager_of):
+        path: list[str] = []
+        node = start
+        while node in manager_of and node not in done and node not in path:
+            path.append(node)
+            node = manager_of[node]
+        done.update(path)
+        if node not in path:
+            continue
+        loop = path[path.index(node) :]
+        for k, email in enumerate(loop):
+            chain = " -> ".join([*loop[k:], *loop[:k], email])
+            issues.append(
+                _issue(
+                    rows[email].number,
+                    "manager_email",
+                    manager_of[email],
+                    f"reporting chain loops: {chain}; correct the manager_email of one of them",
+                )
+            )
+    return issues
+
+
+def _participant(row: _Row) -> Participant:
+    values = dict(row.values)
+    values["timezone"], values["utc_offset_minutes"] = values.pop("timezone", ("", None))
+    return Participant(**values, row=row.number)
