@@ -3,29 +3,37 @@
 The public API is listed in ``__all__``; nothing here has side effects on import.
 """
 
+from matcher.checks import check_proposal
 from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
 from matcher.csv_io import RowTable
+from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
 from matcher.intake import IntakeResult, load_participants, parse_participants
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 
 __all__ = [
     "ConfigError",
+    "Decision",
     "Generation",
     "IntakeError",
     "IntakeResult",
     "Issue",
     "MatcherError",
     "MeetingMode",
+    "MenteeExplanation",
     "MentorType",
     "Participant",
     "ProgramConfig",
+    "Proposal",
     "Role",
     "RowTable",
     "SolveError",
+    "check_proposal",
     "config_from_mapping",
     "default_config_toml",
+    "explain_mentee",
     "load_config",
     "load_participants",
     "parse_participants",
+    "propose",
 ]

@@ -21,10 +21,18 @@ class MentorType(StrEnum):
 
 
 MENTOR_TYPE_HELP: dict[MentorType, str] = {
-    MentorType.DEVELOPMENTAL: "Helps you grow your abilities and skills: teaches, models and guides.",
-    MentorType.SPONSORSHIP: "A senior person who opens doors and takes part in decisions about your next role.",
-    MentorType.GENERATIONAL: "Brings another generation's perspective, including a younger mentor (reverse mentoring).",
-    MentorType.EXPERTISE: "Shares a specific knowledge, skill or experience; seniority does not matter.",
+    MentorType.DEVELOPMENTAL: (
+        "Helps you grow your abilities and skills: teaches, models and guides."
+    ),
+    MentorType.SPONSORSHIP: (
+        "A senior person who opens doors and takes part in decisions about your next role."
+    ),
+    MentorType.GENERATIONAL: (
+        "Brings another generation's perspective, including a younger mentor (reverse mentoring)."
+    ),
+    MentorType.EXPERTISE: (
+        "Shares a specific knowledge, skill or experience; seniority does not matter."
+    ),
 }
 
 
@@ -81,8 +89,9 @@ class Participant:
     E-mails are stored lower-cased; list fields are sorted tuples of normalised
     values, so two participants built from the same data are equal.
 
-    >>> p = Participant(email="ana@example.org", name="Ana", role=Role.MENTEE,
-    ...                 seeks=(MentorType.SPONSORSHIP,))
+    >>> p = Participant(
+    ...     email="ana@example.org", name="Ana", role=Role.MENTEE, seeks=(MentorType.SPONSORSHIP,)
+    ... )
     >>> p.is_mentee, p.is_mentor
     (True, False)
     """

@@ -1,0 +1,147 @@
+"""An independent audit of a set of matches: every broken rule, capacity or uniqueness.
+
+``check_proposal`` does not trust the solver: it re-reads the matches table (from a
+Proposal, an edited CSV or the review screen) and lists in words everything that is wrong.
+An empty list means the matches respect every hard rule and every admin decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from matcher.candidates import rejected_matrices
+from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
+from matcher.config import ProgramConfig
+from matcher.constraints import RULES_BY_NAME, violations
+from matcher.engine import Decision, decision_triples
+from matcher.schema import MentorType, Participant
+from matcher.scoring import score
+
+SCORE_TOLERANCE = 0.005
+
+
+def _known_rows(cohort: Cohort, matches: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
+    problems = []
+    keep = []
+    types = {t.value for t in MENTOR_TYPES}
+    for i, row in enumerate(matches.itertuples(index=False)):
+        label = f"match {i + 1} ({row.mentee_email} -> {row.mentor_email}, {row.mentor_type})"
+        e, m = cohort.index.get(row.mentee_email), cohort.index.get(row.mentor_email)
+        if e is None or m is None or row.mentor_type not in types:
+            problems.append(f"{label}: unknown person or mentor type")
+            continue
+        kind = MENTOR_TYPES.index(MentorType(row.mentor_type))
+        if not cohort.seeks[e, kind]:
+            problems.append(f"{label}: the mentee does not seek this type")
+        if not cohort.offers[m, kind]:
+            problems.append(f"{label}: the mentor does not offer this type")
+        keep.append((i, e, m, kind, float(row.score)))
+    table = pd.DataFrame(keep, columns=["row", "mentee", "mentor", "kind", "score"])
+    return problems, table
+
+
+def _rule_problems(
+    cohort: Cohort, table: pd.DataFrame, config: ProgramConfig, decisions: Sequence[Decision]
+) -> list[str]:
+    problems = []
+    rejected = rejected_matrices(cohort, decision_triples(cohort, decisions, "reject"))
+    locks = set(decision_triples(cohort, decisions, "lock"))
+    for kind, group in table.groupby("kind"):
+        mentor_type = MENTOR_TYPES[int(kind)]
+        pairs = pairwise(cohort, group.mentee.to_numpy(), group.mentor.to_numpy())
+        found = violations(pairs, mentor_type, config, rejected)
+        expected = score(pairs, mentor_type, config)[0]
+        for j, row in enumerate(group.itertuples(index=False)):
+            label = (
+                f"match {row.row + 1} ({cohort.people[row.mentee].email} -> "
+                f"{cohort.people[row.mentor].email}, {mentor_type.value})"
+            )
+            for name, mask in found.items():
+                if mask[j]:
+                    problems.append(f"{label}: breaks '{RULES_BY_NAME[name].rule_text(config)}'")
+            if abs(expected[j] - row.score) > SCORE_TOLERANCE:
+                problems.append(f"{label}: score {row.score:g} but the pair scores {expected[j]:g}")
+            locked = (row.mentee, row.mentor, int(kind)) in locks
+            if expected[j] < config.min_score and not locked:
+                problems.append(f"{label}: scores below the minimum of {config.min_score:g}")
+    return problems
+
+
+def _count_problems(
+    cohort: Cohort, table: pd.DataFrame, decisions: Sequence[Decision]
+) -> list[str]:
+    problems = []
+    email = [p.email for p in cohort.people]
+    load = table.groupby("mentor").size()
+    for mentor, count in load.items():
+        if count > cohort.capacity[mentor]:
+            problems.append(
+                f"{email[mentor]} has {count} mentees but room for {cohort.capacity[mentor]}"
+            )
+    for (mentee, kind), count in table.groupby(["mentee", "kind"]).size().items():
+        if count > 1:
+            problems.append(
+                f"{email[mentee]} has {count} {MENTOR_TYPES[kind].value} mentors; at most 1"
+            )
+    for (mentee, mentor), count in table.groupby(["mentee", "mentor"]).size().items():
+        if count > 1:
+            problems.append(f"{email[mentor]} mentors {email[mentee]} in {count} types; at most 1")
+    present = set(zip(table.mentee, table.mentor, table.kind, strict=True))
+    for mentee, mentor, kind in decision_triples(cohort, decisions, "lock"):
+        if (mentee, mentor, kind) not in present:
+            problems.append(
+                f"the locked pair {email[mentee]} -> {email[mentor]} "
+                f"({MENTOR_TYPES[kind].value}) is missing"
+            )
+    return problems
+
+
+def check_proposal(
+    participants: Sequence[Participant],
+    matches: pd.DataFrame,
+    config: ProgramConfig | None = None,
+    decisions: Sequence[Decision] = (),
+) -> list[str]:
+    """List every way ``matches`` breaks the program's rules (empty when none).
+
+    Parameters
+    ----------
+    participants
+        The program's participants.
+    matches
+        A table with at least ``mentee_email, mentor_email, mentor_type, score``.
+    config
+        The program config the matches should respect.
+    decisions
+        Admin decisions: locked triples must be present, rejected ones absent.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem found.
+
+    Examples
+    --------
+    >>> from matcher.schema import Role
+    >>> people = [
+    ...     Participant(
+    ...         "ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",), manager_email="bo@x.org"
+    ...     ),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",)),
+    ... ]
+    >>> bad = pd.DataFrame(
+    ...     [("ana@x.org", "bo@x.org", "developmental", 17.5)],
+    ...     columns=["mentee_email", "mentor_email", "mentor_type", "score"],
+    ... )
+    >>> [problem.split("): ")[1] for problem in check_proposal(people, bad)]
+    ["breaks 'objectivity: never in each other's management chain'"]
+    """
+    config = config or ProgramConfig()
+    cohort = encode(participants)
+    problems, table = _known_rows(cohort, matches)
+    if len(table):
+        problems += _rule_problems(cohort, table, config, decisions)
+    problems += _count_problems(cohort, table, decisions)
+    return problems

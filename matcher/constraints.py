@@ -1,0 +1,233 @@
+"""Hard rules: which (mentee, mentor, type) triples may ever be proposed.
+
+Each rule of the table in DESIGN.md is a function over :class:`~matcher.cohort.Pairs` that
+returns a boolean array, True where the rule BLOCKS the pair. Computing every rule (rather
+than stopping at the first) keeps the reason for each blocked triple recoverable: the
+explanations say which rule blocked how many candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from matcher.cohort import MEETING_CODES, Pairs
+from matcher.config import ProgramConfig
+from matcher.schema import MeetingMode, MentorType
+
+Rejected = Mapping[MentorType, sparse.csr_matrix]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A hard rule: a short ``name``, what it ensures, and what a blocked pair fails."""
+
+    name: str
+    ensures: str
+    blocked_because: str
+    check: Callable[[Pairs, MentorType, ProgramConfig, Rejected], np.ndarray | None]
+
+    def rule_text(self, config: ProgramConfig) -> str:
+        """What the rule ensures, with this program's numbers filled in.
+
+        >>> RULES_BY_NAME["sponsor_gap"].rule_text(ProgramConfig(sponsor_level_gap=3))
+        'a sponsor at least 3 levels above the mentee'
+        """
+        return self.ensures.format(
+            gap=config.sponsor_level_gap, hours=config.max_timezone_gap_hours or 0
+        )
+
+
+def _self(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    return np.broadcast_to(p.mentee == p.mentor, p.shape)
+
+
+def _capacity(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    return np.broadcast_to(p.m(p.cohort.capacity) < 1, p.shape)
+
+
+def _chain(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    return p.in_chain(of_mentee=True) | p.in_chain(of_mentee=False)
+
+
+def _same_manager(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+    if not cfg.block_same_manager:
+        return None
+    boss = p.cohort.manager
+    return (p.e(boss) >= 0) & (p.e(boss) == p.m(boss))
+
+
+def _boss_peer(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+    if not cfg.block_boss_peers:
+        return None
+    boss = p.cohort.manager
+    mentee_boss = p.e(boss)
+    grand_boss = np.where(mentee_boss >= 0, boss[np.maximum(mentee_boss, 0)], -1)
+    return (grand_boss >= 0) & (grand_boss == p.m(boss)) & (mentee_boss != p.mentor)
+
+
+def _excluded(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    return p.listed(p.cohort.excluded)
+
+
+def _previous(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    return p.listed(p.cohort.previous)
+
+
+def _language(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    speaks = np.diff(p.cohort.languages.indptr) > 0
+    shared = p.overlap(p.cohort.languages, p.cohort.languages)
+    return p.e(speaks) & p.m(speaks) & (shared == 0)
+
+
+def _meeting(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    mode, place = p.cohort.meeting_mode, p.cohort.location
+    in_person, remote = MEETING_CODES[MeetingMode.IN_PERSON], MEETING_CODES[MeetingMode.REMOTE]
+    meets_in_person = (p.e(mode) == in_person) | (p.m(mode) == in_person)
+    one_remote = (p.e(mode) == remote) | (p.m(mode) == remote)
+    apart = (p.e(place) >= 0) & (p.m(place) >= 0) & (p.e(place) != p.m(place))
+    return meets_in_person & (one_remote | apart)
+
+
+def _sponsor(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+    if t is not MentorType.SPONSORSHIP:
+        return None
+    gap = p.m(p.cohort.level) - p.e(p.cohort.level)
+    with np.errstate(invalid="ignore"):
+        return ~(gap >= cfg.sponsor_level_gap)
+
+
+def _generation(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+    if t is not MentorType.GENERATIONAL:
+        return None
+    mentee, mentor = p.e(p.cohort.generation), p.m(p.cohort.generation)
+    return np.isnan(mentee) | np.isnan(mentor) | (mentee == mentor)
+
+
+def _expertise(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+    if t is not MentorType.EXPERTISE:
+        return None
+    return p.overlap(p.cohort.expertise_wanted, p.cohort.expertise) == 0
+
+
+def _timezone(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+    if cfg.max_timezone_gap_hours is None:
+        return None
+    gap = np.abs(p.e(p.cohort.utc_offset) - p.m(p.cohort.utc_offset))
+    with np.errstate(invalid="ignore"):
+        return gap > cfg.max_timezone_gap_hours * 60
+
+
+def _rejected(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+    matrix = rej.get(t)
+    return None if matrix is None or matrix.nnz == 0 else p.listed(matrix)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("self", "not oneself", "is the same person", _self),
+    Rule("capacity", "has room", "takes no mentees (capacity 0)", _capacity),
+    Rule(
+        "management_chain",
+        "objectivity: never in each other's management chain",
+        "is in the management chain",
+        _chain,
+    ),
+    Rule("same_manager", "not teammates", "has the same direct manager (teammates)", _same_manager),
+    Rule(
+        "boss_peer",
+        "not a peer of the mentee's boss",
+        "is a peer of the mentee's manager",
+        _boss_peer,
+    ),
+    Rule("excluded", "not excluded", "one of the two excluded the other", _excluded),
+    Rule("previous_partner", "not tried before", "the two were paired before", _previous),
+    Rule("language", "a shared language", "has no language in common", _language),
+    Rule(
+        "meeting",
+        "can meet",
+        "cannot meet (in person vs remote, or different locations)",
+        _meeting,
+    ),
+    Rule(
+        "sponsor_gap",
+        "a sponsor at least {gap} levels above the mentee",
+        "is not enough levels above the mentee to sponsor (or a level is missing)",
+        _sponsor,
+    ),
+    Rule(
+        "generation",
+        "another generation",
+        "is of the same generation (or a generation is missing)",
+        _generation,
+    ),
+    Rule("expertise", "has the expertise", "has none of the wanted expertise", _expertise),
+    Rule(
+        "timezone",
+        "at most {hours:g} hours apart in time zones",
+        "is too many time zones away",
+        _timezone,
+    ),
+    Rule("rejected", "not rejected by an admin", "was rejected by an admin", _rejected),
+)
+RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+
+
+def violations(
+    pairs: Pairs,
+    mentor_type: MentorType,
+    config: ProgramConfig,
+    rejected: Rejected | None = None,
+) -> dict[str, np.ndarray]:
+    """Evaluate every applicable hard rule on ``pairs``.
+
+    Parameters
+    ----------
+    pairs
+        A block or pairwise set of (mentee, mentor) person indices.
+    mentor_type
+        The type the mentor would take on.
+    config
+        Program settings (sponsor gap, rule switches, time-zone limit).
+    rejected
+        Per type, a person x person 0/1 matrix of triples an admin rejected.
+
+    Returns
+    -------
+    dict
+        Rule name -> boolean array of ``pairs.shape``, True where the rule blocks.
+
+    Examples
+    --------
+    >>> from matcher.cohort import encode, pairwise
+    >>> from matcher.schema import Participant, Role
+    >>> boss = Participant("boss@x.org", "Boss", Role.MENTOR, offers=("developmental",))
+    >>> ana = Participant(
+    ...     "ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",), manager_email="boss@x.org"
+    ... )
+    >>> c = encode([ana, boss])
+    >>> v = violations(pairwise(c, [0], [1]), MentorType.DEVELOPMENTAL, ProgramConfig())
+    >>> [name for name, blocked in v.items() if blocked.any()]
+    ['management_chain']
+    """
+    rejected = rejected or {}
+    out: dict[str, np.ndarray] = {}
+    for rule in RULES:
+        blocked = rule.check(pairs, mentor_type, config, rejected)
+        if blocked is not None:
+            out[rule.name] = np.broadcast_to(blocked, pairs.shape)
+    return out
+
+
+def feasible(found: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """True where no rule in ``found`` blocks.
+
+    >>> feasible({"a": np.array([True, False]), "b": np.array([False, False])}, (2,)).tolist()
+    [False, True]
+    """
+    ok = np.ones(shape, dtype=bool)
+    for blocked in found.values():
+        ok &= ~blocked
+    return ok

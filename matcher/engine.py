@@ -1,0 +1,489 @@
+"""The entry point: participants, config and admin decisions in; a Proposal out.
+
+``propose`` runs the whole flow: encode the participants, evaluate the hard rules and
+scores (:mod:`matcher.candidates`), solve (:mod:`matcher.solver`) and explain
+(:mod:`matcher.explain`). Its result is a frozen :class:`Proposal` of pandas DataFrames
+with the columns of the CSV contract in DESIGN.md.
+
+Determinism: people are sorted by e-mail before anything else, candidate triples are
+listed in the canonical order (type, mentee e-mail, mentor e-mail) and the solver is
+deterministic, so the same input gives byte-identical output whatever the input's row
+order. Among equally good matchings, the one the solver reaches first for that canonical
+order is returned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from matcher.candidates import (
+    Candidates,
+    Progress,
+    build_candidates,
+    rejected_matrices,
+    score_triples,
+)
+from matcher.cohort import MENTOR_TYPES, Cohort, block, encode, pairwise
+from matcher.config import ProgramConfig
+from matcher.constraints import RULES_BY_NAME, violations
+from matcher.errors import MatcherError, SolveError
+from matcher.explain import match_reasons, unmatched_reason
+from matcher.schema import MentorType, Participant
+from matcher.scoring import score
+from matcher.solver import solve
+
+MATCH_COLUMNS = [
+    "mentee_email",
+    "mentee_name",
+    "mentor_email",
+    "mentor_name",
+    "mentor_type",
+    "score",
+    "reasons",
+]
+UNMATCHED_COLUMNS = ["mentee_email", "mentee_name", "mentor_type", "reason"]
+SCORE_COLUMNS = ["mentee_email", "mentor_email", "mentor_type", "score"]
+BREAKDOWN_COLUMNS = [
+    "mentee_email",
+    "mentor_email",
+    "mentor_type",
+    "criterion",
+    "value",
+    "weight",
+    "points",
+]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An admin's decision on a triple: ``lock`` keeps it, ``reject`` never proposes it.
+
+    >>> Decision("ana@x.org", "bo@x.org", MentorType.SPONSORSHIP, "lock").action
+    'lock'
+    """
+
+    mentee_email: str
+    mentor_email: str
+    mentor_type: MentorType
+    action: Literal["lock", "reject"]
+
+
+@dataclass(frozen=True, eq=False)
+class Proposal:
+    """The result of :func:`propose`.
+
+    Attributes
+    ----------
+    matches
+        One row per proposed pair: ``mentee_email, mentee_name, mentor_email, mentor_name,
+        mentor_type, score, reasons``, sorted by mentee e-mail, type, mentor e-mail.
+    unmatched
+        One row per open request: ``mentee_email, mentee_name, mentor_type, reason``.
+    scores
+        Every feasible triple with its score (only when asked for), else None.
+    breakdown
+        Per matched pair and criterion: value in [0, 1], weight and points earned.
+    timings
+        Seconds spent per step: rules, scores, solve, explain.
+    config
+        The config the proposal was computed with.
+    """
+
+    matches: pd.DataFrame
+    unmatched: pd.DataFrame
+    scores: pd.DataFrame | None
+    breakdown: pd.DataFrame
+    config: ProgramConfig
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def decision_triples(
+    cohort: Cohort, decisions: Iterable[Decision], action: str
+) -> list[tuple[int, int, int]]:
+    """The (mentee, mentor, type) indices of the decisions with ``action``, sorted.
+
+    >>> decision_triples(encode([]), [], "lock")
+    []
+    """
+    out = []
+    for d in decisions:
+        if d.action != action:
+            continue
+        missing = [e for e in (d.mentee_email, d.mentor_email) if e.lower() not in cohort.index]
+        if missing:
+            raise SolveError(
+                f"the {action} decision on {d.mentee_email} -> {d.mentor_email} names "
+                f"{', '.join(missing)}, who is not a participant; remove that decision"
+            )
+        kind = MENTOR_TYPES.index(MentorType(d.mentor_type))
+        out.append(
+            (cohort.index[d.mentee_email.lower()], cohort.index[d.mentor_email.lower()], kind)
+        )
+    return sorted(set(out))
+
+
+def _check_locks(cohort: Cohort, locks: list[tuple[int, int, int]], config: ProgramConfig) -> None:
+    for mentee, mentor, kind in locks:
+        mentor_type = MENTOR_TYPES[kind]
+        e, m = cohort.people[mentee], cohort.people[mentor]
+        label = f"the lock {e.email} -> {m.email} ({mentor_type.value})"
+        if not cohort.seeks[mentee, kind] or not cohort.offers[mentor, kind]:
+            raise SolveError(f"{label}: the mentee must seek and the mentor offer that type")
+        found = violations(pairwise(cohort, [mentee], [mentor]), mentor_type, config)
+        broken = [RULES_BY_NAME[name].rule_text(config) for name, mask in found.items() if mask[0]]
+        if broken:
+            raise SolveError(f"{label} breaks the rule(s): {'; '.join(broken)}")
+
+
+def _with_locks(
+    cohort: Cohort, found: Candidates, locks: list[tuple[int, int, int]], config: ProgramConfig
+) -> tuple[Candidates, np.ndarray]:
+    """Candidates plus any lock scoring below min_score, and the mask of locked edges."""
+    keys = set(zip(found.mentee.tolist(), found.mentor.tolist(), found.kind.tolist(), strict=True))
+    extra = np.array([t for t in locks if t not in keys], dtype=np.int64).reshape(-1, 3)
+    if len(extra):
+        scores, _ = score_triples(cohort, extra[:, 0], extra[:, 1], extra[:, 2], config)
+        mentee = np.concatenate([found.mentee, extra[:, 0]])
+        mentor = np.concatenate([found.mentor, extra[:, 1]])
+        kind = np.concatenate([found.kind, extra[:, 2]])
+        order = np.lexsort((mentor, mentee, kind))
+        found = Candidates(
+            mentee[order],
+            mentor[order],
+            kind[order],
+            np.concatenate([found.score, scores])[order],
+            found.stats,
+            found.timings,
+        )
+    lock_set = set(locks)
+    locked = np.array(
+        [
+            t in lock_set
+            for t in zip(
+                found.mentee.tolist(), found.mentor.tolist(), found.kind.tolist(), strict=True
+            )
+        ],
+        dtype=bool,
+    )
+    return found, locked
+
+
+def _match_frame(
+    cohort: Cohort, found: Candidates, chosen: np.ndarray, config: ProgramConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    idx = np.flatnonzero(chosen)
+    idx = idx[np.lexsort((found.mentor[idx], found.kind[idx], found.mentee[idx]))]
+    mentee, mentor, kind = found.mentee[idx], found.mentor[idx], found.kind[idx]
+    _, parts = score_triples(cohort, mentee, mentor, kind, config)
+    position = {k: np.cumsum(kind == k) - 1 for k in parts}
+    rows, breakdown = [], []
+    for i in range(len(idx)):
+        e, m, k = cohort.people[mentee[i]], cohort.people[mentor[i]], int(kind[i])
+        mentor_type = MENTOR_TYPES[k]
+        values = {name: float(v[position[k][i]]) for name, v in parts[k].items()}
+        reasons = match_reasons(e, m, mentor_type, values, config)
+        rows.append(
+            (e.email, e.name, m.email, m.name, mentor_type.value, found.score[idx[i]], reasons)
+        )
+        weights = config.weights[mentor_type]
+        total = sum(weights.values())
+        breakdown.extend(
+            (
+                e.email,
+                m.email,
+                mentor_type.value,
+                name,
+                v,
+                weights[name],
+                round(100 * weights[name] * v / total, 2),
+            )
+            for name, v in values.items()
+        )
+    return (
+        pd.DataFrame(rows, columns=MATCH_COLUMNS),
+        pd.DataFrame(breakdown, columns=BREAKDOWN_COLUMNS),
+    )
+
+
+def _unmatched_frame(
+    cohort: Cohort, found: Candidates, chosen: np.ndarray, config: ProgramConfig
+) -> pd.DataFrame:
+    stats = found.stats
+    assigned = np.bincount(found.mentor[chosen], minlength=len(cohort))
+    is_full = assigned >= cohort.capacity
+    mentors_of = set(zip(found.mentee[chosen].tolist(), found.mentor[chosen].tolist(), strict=True))
+    filled = set(zip(found.mentee[chosen].tolist(), found.kind[chosen].tolist(), strict=True))
+    options: dict[tuple[int, int], list[int]] = {}
+    for i in np.lexsort((found.mentor, -found.score)):
+        options.setdefault((int(found.mentee[i]), int(found.kind[i])), []).append(int(i))
+    rows = []
+    for r in np.lexsort((stats.kind, stats.mentee)):
+        key = (int(stats.mentee[r]), int(stats.kind[r]))
+        if key in filled:
+            continue
+        edges = options.get(key, [])
+        mine = [(key[0], int(found.mentor[i])) in mentors_of for i in edges]
+        own = sum(mine)
+        full = sum(
+            bool(is_full[found.mentor[i]]) and not m for i, m in zip(edges, mine, strict=True)
+        )
+        best = ""
+        if edges:
+            top = edges[0]
+            best = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"
+        e = cohort.people[key[0]]
+        reason = unmatched_reason(stats, int(r), config, (full, own), best)
+        rows.append((e.email, e.name, MENTOR_TYPES[key[1]].value, reason))
+    return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
+
+
+def _scores_frame(cohort: Cohort, found: Candidates) -> pd.DataFrame:
+    emails = np.array([p.email for p in cohort.people], dtype=object)
+    types = np.array([t.value for t in MENTOR_TYPES], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "mentee_email": emails[found.mentee],
+            "mentor_email": emails[found.mentor],
+            "mentor_type": types[found.kind],
+            "score": found.score,
+        },
+        columns=SCORE_COLUMNS,
+    )
+    return frame.sort_values(SCORE_COLUMNS[:3], kind="stable", ignore_index=True)
+
+
+def propose(
+    participants: Sequence[Participant],
+    config: ProgramConfig | None = None,
+    decisions: Sequence[Decision] = (),
+    *,
+    with_scores: bool = False,
+    progress: Progress | None = None,
+) -> Proposal:
+    """Find the best matching under every hard rule and explain it.
+
+    Parameters
+    ----------
+    participants
+        Validated participants (see :func:`matcher.intake.load_participants`).
+    config
+        Program config; defaults to :class:`ProgramConfig`.
+    decisions
+        Admin decisions: locked triples are kept (even below ``min_score``), rejected
+        triples are never proposed.
+    with_scores
+        Also return every feasible triple with its score (grows with mentees x mentors).
+    progress
+        Called as ``progress(step, done, total)`` while the long steps run.
+
+    Returns
+    -------
+    Proposal
+
+    Raises
+    ------
+    SolveError
+        When the locks name unknown people, break a hard rule, or overfill a mentor.
+
+    Examples
+    --------
+    >>> from matcher.schema import Role
+    >>> people = [
+    ...     Participant(
+    ...         "ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",), expertise_wanted=("python",)
+    ...     ),
+    ...     Participant(
+    ...         "bo@x.org", "Bo", Role.MENTOR, offers=("expertise",), expertise=("python", "sql")
+    ...     ),
+    ... ]
+    >>> p = propose(people)
+    >>> p.matches[["mentee_name", "mentor_name", "mentor_type", "score"]].values.tolist()
+    [['Ana', 'Bo', 'expertise', 72.5]]
+    >>> p.matches.reasons[0]
+    'covers 1 of 1 wanted skill: python'
+    """
+    config = config or ProgramConfig()
+    cohort = encode(participants)
+    locks = decision_triples(cohort, decisions, "lock")
+    rejects = decision_triples(cohort, decisions, "reject")
+    if clash := set(locks) & set(rejects):
+        mentee, mentor, _ = sorted(clash)[0]
+        raise SolveError(
+            f"{cohort.people[mentee].email} -> {cohort.people[mentor].email} is both locked "
+            "and rejected; keep one decision"
+        )
+    _check_locks(cohort, locks, config)
+    found = build_candidates(cohort, config, rejected_matrices(cohort, rejects), progress)
+    found, locked = _with_locks(cohort, found, locks, config)
+    timings = dict(found.timings)
+
+    started = time.perf_counter()
+    weight = np.rint(found.score * 100).astype(np.int64)
+    chosen = solve(
+        found.mentee,
+        found.mentor,
+        found.kind,
+        weight,
+        cohort.capacity,
+        objective=config.objective,
+        locked=locked,
+    )
+    timings["solve"] = time.perf_counter() - started
+    if progress is not None:
+        progress("solve", 1, 1)
+
+    started = time.perf_counter()
+    matches, breakdown = _match_frame(cohort, found, chosen, config)
+    unmatched = _unmatched_frame(cohort, found, chosen, config)
+    scores = _scores_frame(cohort, found) if with_scores else None
+    timings["explain"] = time.perf_counter() - started
+    return Proposal(matches, unmatched, scores, breakdown, config, timings)
+
+
+ALTERNATIVE_COLUMNS = [
+    "mentor_type",
+    "rank",
+    "mentor_email",
+    "mentor_name",
+    "score",
+    "outcome",
+    "why",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class MenteeExplanation:
+    """One mentee's matches, open requests, and per type the best alternatives and their fate."""
+
+    matches: pd.DataFrame
+    unmatched: pd.DataFrame
+    alternatives: pd.DataFrame
+
+
+def _fate(
+    mentor: Participant,
+    score: float,
+    blocked: list[str],
+    placed: pd.DataFrame,
+    chosen: pd.Series | None,
+    config: ProgramConfig,
+) -> tuple[str, str]:
+    """Outcome and words for one alternative mentor of one request."""
+    if chosen is not None and chosen.mentor_email == mentor.email:
+        return "matched", chosen.reasons
+    if blocked:
+        return "blocked", "; ".join(blocked)
+    if score < config.min_score:
+        return "lower score", f"below the program's minimum score of {config.min_score:g}"
+    theirs = placed[placed.mentor_email == mentor.email]
+    if len(theirs) >= mentor.capacity:
+        names = ", ".join(sorted(set(theirs.mentee_name)))
+        return "went to another mentee", f"full ({mentor.capacity} place(s)): mentors {names}"
+    if chosen is not None:
+        return "lower score", f"score {score:g} vs {chosen.score:g} for the match"
+    return "lower score", "left free: giving this pair would cost the cohort more elsewhere"
+
+
+def explain_mentee(
+    participants: Sequence[Participant],
+    mentee_email: str,
+    config: ProgramConfig | None = None,
+    decisions: Sequence[Decision] = (),
+    proposal: Proposal | None = None,
+    top: int = 5,
+) -> MenteeExplanation:
+    """Why one mentee got the mentors they got, and what became of the best alternatives.
+
+    Parameters
+    ----------
+    participants, config, decisions
+        As given to :func:`propose`.
+    mentee_email
+        The mentee to explain (case-insensitive).
+    proposal
+        A proposal already computed for these inputs (computed when omitted).
+    top
+        How many alternatives to show per type sought, besides the match.
+
+    Returns
+    -------
+    MenteeExplanation
+        ``alternatives`` has one row per (type, mentor) with ``outcome`` one of
+        ``matched``, ``went to another mentee``, ``lower score``, ``blocked``, ``already
+        your mentor`` and ``why`` in words.
+
+    Raises
+    ------
+    MatcherError
+        When ``mentee_email`` is not a mentee of the program.
+
+    Examples
+    --------
+    >>> from matcher.schema import Role
+    >>> people = [
+    ...     Participant(
+    ...         "ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",), manager_email="cy@x.org"
+    ...     ),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",)),
+    ...     Participant("cy@x.org", "Cy", Role.MENTOR, offers=("developmental",)),
+    ... ]
+    >>> alt = explain_mentee(people, "ana@x.org").alternatives
+    >>> alt[["mentor_name", "outcome"]].values.tolist()
+    [['Bo', 'matched'], ['Cy', 'blocked']]
+    """
+    config = config or ProgramConfig()
+    proposal = proposal or propose(participants, config, decisions)
+    cohort = encode(participants)
+    email = mentee_email.strip().lower()
+    if email not in cohort.index or not cohort.people[cohort.index[email]].is_mentee:
+        raise MatcherError(f"{mentee_email} is not a mentee of this program")
+    mentee = cohort.index[email]
+    rejected = rejected_matrices(cohort, decision_triples(cohort, decisions, "reject"))
+    mine = proposal.matches[proposal.matches.mentee_email == email]
+    placed = proposal.matches[proposal.matches.mentee_email != email]
+    rows = []
+    for kind, mentor_type in enumerate(MENTOR_TYPES):
+        if not cohort.seeks[mentee, kind]:
+            continue
+        mentors = cohort.mentors_offering(mentor_type)
+        mentors = mentors[mentors != mentee]
+        pairs = block(cohort, np.array([mentee]), mentors)
+        found = violations(pairs, mentor_type, config, rejected)
+        scores = score(pairs, mentor_type, config)[0][0]
+        chosen_rows = mine[mine.mentor_type == mentor_type.value]
+        chosen = chosen_rows.iloc[0] if len(chosen_rows) else None
+        other_types = set(mine.mentor_email) - set(chosen_rows.mentor_email)
+        order = sorted(
+            range(len(mentors)), key=lambda j: (-scores[j], cohort.people[mentors[j]].email)
+        )
+        shown = [
+            j
+            for j in order
+            if chosen is not None and cohort.people[mentors[j]].email == chosen.mentor_email
+        ]
+        shown += [j for j in order if j not in shown][:top]
+        for rank, j in enumerate(sorted(shown, key=order.index), start=1):
+            mentor = cohort.people[mentors[j]]
+            blocked = [
+                RULES_BY_NAME[n].rule_text(config) for n, mask in found.items() if mask[0, j]
+            ]
+            if mentor.email in other_types:
+                outcome, why = "already your mentor", "mentors this person in another type already"
+            else:
+                outcome, why = _fate(mentor, float(scores[j]), blocked, placed, chosen, config)
+            rows.append(
+                (mentor_type.value, rank, mentor.email, mentor.name, float(scores[j]), outcome, why)
+            )
+    return MenteeExplanation(
+        matches=mine.reset_index(drop=True),
+        unmatched=proposal.unmatched[proposal.unmatched.mentee_email == email].reset_index(
+            drop=True
+        ),
+        alternatives=pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS),
+    )

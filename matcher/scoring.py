@@ -1,0 +1,171 @@
+"""Soft criteria and the score of a (mentee, mentor, type) triple.
+
+Every criterion maps a pair to a number in [0, 1]; the score of a triple is the weighted
+mean of its type's criteria (weights from the program config) scaled to 0-100 and rounded
+to 2 decimals. The solver optimises exactly these rounded numbers, so what an admin reads is
+what was optimised. Unknown data (no level, no department) scores a neutral value where
+that is fair (0.5 for "outside the department", time zones) and 0 where the criterion
+measures something the pair must show (shared goals, seniority).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from matcher.cohort import Pairs
+from matcher.config import ProgramConfig
+from matcher.schema import MentorType
+
+Criterion = Callable[[Pairs, ProgramConfig], np.ndarray]
+NEUTRAL = 0.5
+GENERATION_SPAN = 3.0
+
+
+def _share(covered: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(wanted > 0, covered / np.maximum(wanted, 1), 0.0)
+
+
+def goals(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """Share of the mentee's goals that the mentor lists as strengths."""
+    wanted = np.diff(p.cohort.goals.indptr)
+    return _share(p.overlap(p.cohort.goals, p.cohort.strengths), p.e(wanted))
+
+
+def expertise(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """Share of the mentee's wanted expertise that the mentor has."""
+    wanted = np.diff(p.cohort.expertise_wanted.indptr)
+    return _share(p.overlap(p.cohort.expertise_wanted, p.cohort.expertise), p.e(wanted))
+
+
+def _level_gap(p: Pairs) -> np.ndarray:
+    return p.m(p.cohort.level) - p.e(p.cohort.level)
+
+
+def seniority(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """How far the mentor's level is above the mentee's, full marks at ``seniority_span``."""
+    return np.nan_to_num(np.clip(_level_gap(p) / cfg.seniority_span, 0.0, 1.0))
+
+
+def level_gap(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """How far a sponsor's level exceeds the required gap (meeting it exactly earns a little)."""
+    beyond = _level_gap(p) - cfg.sponsor_level_gap + 1
+    return np.nan_to_num(np.clip(beyond / cfg.seniority_span, 0.0, 1.0))
+
+
+def _differs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+    known = (mentee >= 0) & (mentor >= 0)
+    return np.where(known, (mentee != mentor).astype(np.float64), NEUTRAL)
+
+
+def outside_department(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 when the mentor works in another department, 0 in the same, 0.5 when unknown."""
+    return _differs(p.e(p.cohort.department), p.m(p.cohort.department))
+
+
+def outside_organization(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 when the mentor belongs to another organization, 0 to the same, 0.5 when unknown."""
+    return _differs(p.e(p.cohort.organization), p.m(p.cohort.organization))
+
+
+def target_department(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 when the mentor works in the department the mentee wants to move to."""
+    target = p.e(p.cohort.target_department)
+    return ((target >= 0) & (target == p.m(p.cohort.department))).astype(np.float64)
+
+
+def generation_gap(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """Generations apart, divided by the widest possible gap (boomer to gen Z)."""
+    gap = np.abs(p.e(p.cohort.generation) - p.m(p.cohort.generation)) / GENERATION_SPAN
+    return np.nan_to_num(gap)
+
+
+def timezone(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 in the same time zone, falling to 0 at ``timezone_span_hours``; 0.5 when unknown."""
+    hours = np.abs(p.e(p.cohort.utc_offset) - p.m(p.cohort.utc_offset)) / 60.0
+    close = np.clip(1.0 - hours / cfg.timezone_span_hours, 0.0, 1.0)
+    return np.where(np.isnan(close), NEUTRAL, close)
+
+
+CRITERIA: dict[str, Criterion] = {
+    "goals": goals,
+    "seniority": seniority,
+    "level_gap": level_gap,
+    "outside_department": outside_department,
+    "outside_organization": outside_organization,
+    "target_department": target_department,
+    "generation_gap": generation_gap,
+    "expertise": expertise,
+    "timezone": timezone,
+}
+
+
+def criterion_values(
+    pairs: Pairs, mentor_type: MentorType, config: ProgramConfig
+) -> dict[str, np.ndarray]:
+    """Each weighted criterion of ``mentor_type`` evaluated on ``pairs``, in [0, 1].
+
+    Criteria whose weight is 0 are left out.
+
+    Examples
+    --------
+    >>> from matcher.cohort import encode, pairwise
+    >>> from matcher.schema import Participant, Role
+    >>> e = Participant(
+    ...     "e@x.org", "E", Role.MENTEE, seeks=("expertise",), expertise_wanted=("python", "sql")
+    ... )
+    >>> m = Participant("m@x.org", "M", Role.MENTOR, offers=("expertise",), expertise=("python",))
+    >>> values = criterion_values(
+    ...     pairwise(encode([e, m]), [0], [1]), MentorType.EXPERTISE, ProgramConfig()
+    ... )
+    >>> float(values["expertise"][0])
+    0.5
+    """
+    weights = config.weights[mentor_type]
+    return {
+        name: np.asarray(CRITERIA[name](pairs, config), dtype=np.float64)
+        for name, weight in weights.items()
+        if weight > 0
+    }
+
+
+def combine(
+    values: dict[str, np.ndarray], mentor_type: MentorType, config: ProgramConfig
+) -> np.ndarray:
+    """Weighted mean of criterion values, scaled to 0-100 and rounded to 2 decimals.
+
+    >>> cfg = ProgramConfig()
+    >>> ones = {name: np.ones(1) for name in cfg.weights[MentorType.EXPERTISE]}
+    >>> combine(ones, MentorType.EXPERTISE, cfg).tolist()
+    [100.0]
+    """
+    weights = config.weights[mentor_type]
+    total = sum(weights.values())
+    score = sum(weights[name] * value for name, value in values.items())
+    return np.round(100.0 * np.asarray(score, dtype=np.float64) / total, 2)
+
+
+def score(
+    pairs: Pairs, mentor_type: MentorType, config: ProgramConfig
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Scores of ``pairs`` for ``mentor_type`` and the criterion values behind them.
+
+    >>> from matcher.cohort import encode, block
+    >>> from matcher.schema import Generation, Participant, Role
+    >>> e = Participant(
+    ...     "e@x.org", "E", Role.MENTEE, seeks=("generational",), generation=Generation.GEN_Z
+    ... )
+    >>> m = Participant(
+    ...     "m@x.org", "M", Role.MENTOR, offers=("generational",), generation=Generation.BOOMER
+    ... )
+    >>> scores, parts = score(
+    ...     block(encode([e, m]), [0], [1]), MentorType.GENERATIONAL, ProgramConfig()
+    ... )
+    >>> scores.shape, float(parts["generation_gap"][0, 0])
+    ((1, 1), 1.0)
+    """
+    values = criterion_values(pairs, mentor_type, config)
+    scores = np.broadcast_to(combine(values, mentor_type, config), pairs.shape)
+    return scores, values
