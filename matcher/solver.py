@@ -132,14 +132,16 @@ def solve(
 
     Examples
     --------
-    Two mentees want a mentor of kind 0; mentor 0 has room for one, mentor 1 for one.
+    Mentees 0 and 1 want a mentor of kind 0; mentors 0 and 1 have room for one each, and
+    mentee 1 can only take mentor 0.
 
-    >>> solve([0, 0, 1], [0, 1, 0], [0, 0, 0], [90, 80, 70], [1, 1])
+    >>> edges = dict(mentee=[0, 0, 1], mentor=[0, 1, 0], kind=[0, 0, 0], weight=[100, 10, 20])
+    >>> solve(**edges, capacity=[1, 1])
     array([False,  True,  True])
-    >>> solve([0, 0, 1], [0, 1, 0], [0, 0, 0], [90, 80, 70], [1, 1], objective="quality")
-    array([False,  True,  True])
-    >>> solve([0, 0, 1], [0, 1, 0], [0, 0, 0], [90, 80, 70], [1, 1], locked=[True, False, False])
+    >>> solve(**edges, capacity=[1, 1], objective="quality")
     array([ True, False, False])
+    >>> solve(**edges, capacity=[1, 1], locked=[False, True, False], method="flow")
+    array([False,  True,  True])
     """
     mentee_, mentor_, kind_, weight_, capacity_, locked_ = _validated(
         mentee, mentor, kind, weight, capacity, locked

@@ -1,0 +1,397 @@
+"""Tests of matcher.solver: a brute-force oracle, invariants, method agreement and errors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.errors import SolveError
+from matcher.solver import (
+    MAX_WEIGHT,
+    _assignment_issue,
+    _Graph,
+    _pick_method,
+    check_solution,
+    solve,
+    total_weight,
+)
+
+OBJECTIVES = ("coverage", "quality", "fairness")
+NO_EDGE_LOW = MAX_WEIGHT + 1
+MAX_TINY_EDGES = 22  # the "lowest weight" of a choice without non-locked edges
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A matching problem as the solver takes it, with plain lists for readable failures."""
+
+    mentee: list[int]
+    mentor: list[int]
+    kind: list[int]
+    weight: list[int]
+    capacity: list[int]
+    locked: list[bool]
+
+    def solve(self, objective: str = "coverage", method: str = "auto") -> np.ndarray:
+        return solve(
+            self.mentee,
+            self.mentor,
+            self.kind,
+            self.weight,
+            self.capacity,
+            objective=objective,
+            locked=np.array(self.locked, dtype=bool),
+            method=method,
+        )
+
+    def value(self, chosen: Any, objective: str) -> tuple[int, ...]:
+        """The lexicographic objective tuple of a choice (greater is better)."""
+        chosen = list(chosen)
+        count = sum(chosen)
+        total = sum(w for w, c in zip(self.weight, chosen, strict=True) if c)
+        low = min(
+            (w for w, c, lk in zip(self.weight, chosen, self.locked, strict=True) if c and not lk),
+            default=NO_EDGE_LOW,
+        )
+        return objective_key(objective, count, total, low)
+
+    def assert_valid(self, chosen: Any) -> None:
+        """Check every rule independently of the solver's own checker."""
+        picked = [k for k, c in enumerate(chosen) if c]
+        per_mentor = Counter(self.mentor[k] for k in picked)
+        assert all(n <= self.capacity[j] for j, n in per_mentor.items()), per_mentor
+        per_request = Counter((self.mentee[k], self.kind[k]) for k in picked)
+        assert max(per_request.values(), default=0) <= 1, per_request
+        per_pair = Counter((self.mentee[k], self.mentor[k]) for k in picked)
+        assert max(per_pair.values(), default=0) <= 1, per_pair
+        assert all(chosen[k] for k, lk in enumerate(self.locked) if lk)
+
+
+def objective_key(objective: str, count: int, total: int, low: int) -> tuple[int, ...]:
+    """Order choices by an objective: (count, total), (total, count) or (count, low, total)."""
+    return {
+        "coverage": (count, total),
+        "quality": (total, count),
+        "fairness": (count, low, total),
+    }[objective]
+
+
+def consistent_locks(mentee, mentor, kind, capacity, wishes) -> list[bool]:
+    """Keep the wished locks, in order, that do not conflict with those kept before."""
+    room = list(capacity)
+    requests: set[tuple[int, int]] = set()
+    pairs: set[tuple[int, int]] = set()
+    locked = []
+    for e, m, t, wish in zip(mentee, mentor, kind, wishes, strict=True):
+        keep = bool(wish) and room[m] > 0 and (e, t) not in requests and (e, m) not in pairs
+        if keep:
+            room[m] -= 1
+            requests.add((e, t))
+            pairs.add((e, m))
+        locked.append(keep)
+    return locked
+
+
+# --- brute force --------------------------------------------------------------------------
+
+
+def oracle(inst: Instance, objective: str) -> tuple[int, ...]:
+    """The best objective tuple over every valid choice, by exhaustive search over requests."""
+    room = list(inst.capacity)
+    pairs, done = set(), set()
+    for k, lk in enumerate(inst.locked):
+        if lk:
+            room[inst.mentor[k]] -= 1
+            pairs.add((inst.mentee[k], inst.mentor[k]))
+            done.add((inst.mentee[k], inst.kind[k]))
+    options: dict[tuple[int, int], list[int]] = {}
+    for k, (e, t) in enumerate(zip(inst.mentee, inst.kind, strict=True)):
+        if not inst.locked[k] and (e, t) not in done:
+            options.setdefault((e, t), []).append(k)
+    requests = list(options.values())
+    best = inst.value(inst.locked, objective)
+
+    def walk(i: int, count: int, total: int, low: int) -> None:
+        nonlocal best
+        if i == len(requests):
+            best = max(best, objective_key(objective, count, total, low))
+            return
+        walk(i + 1, count, total, low)
+        for k in requests[i]:
+            m, pair = inst.mentor[k], (inst.mentee[k], inst.mentor[k])
+            if room[m] > 0 and pair not in pairs:
+                room[m] -= 1
+                pairs.add(pair)
+                w = inst.weight[k]
+                walk(i + 1, count + 1, total + w, min(low, w))
+                pairs.discard(pair)
+                room[m] += 1
+
+    walk(0, *inst.value(inst.locked, "coverage"), NO_EDGE_LOW)
+    return best
+
+
+@st.composite
+def tiny_instances(draw: st.DrawFn) -> Instance:
+    """Up to 6 mentees x 5 mentors x 3 kinds and MAX_TINY_EDGES edges; consistent locks.
+
+    Weights are mostly small with a few heavy ones, so ties are common and the objectives
+    disagree more often than with uniform weights.
+    """
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n_mentees, n_mentors, n_kinds = (int(rng.integers(1, n + 1)) for n in (6, 5, 3))
+    density = draw(st.sampled_from([0.3, 0.6, 0.9]))
+    triples = [
+        (e, m, t)
+        for e in range(n_mentees)
+        for m in range(n_mentors)
+        for t in range(n_kinds)
+        if rng.random() < density
+    ]
+    keep = sorted(rng.permutation(len(triples))[:MAX_TINY_EDGES])
+    mentee, mentor, kind = ([int(triples[k][c]) for k in keep] for c in range(3))
+    capacity = [int(c) for c in rng.choice([0, 1, 1, 1, 2, 3], size=n_mentors)]
+    top = draw(st.sampled_from([3, 20, MAX_WEIGHT]))
+    light = rng.integers(0, top // 3 + 1, size=len(keep))
+    weight = [top if rng.random() < 0.3 else int(w) for w in light]
+    locked = consistent_locks(mentee, mentor, kind, capacity, rng.random(len(keep)) < 0.1)
+    return Instance(mentee, mentor, kind, weight, capacity, locked)
+
+
+@pytest.mark.parametrize("method", ["flow", "auto"])
+@pytest.mark.parametrize("objective", OBJECTIVES)
+@settings(max_examples=150, deadline=None)
+@given(inst=tiny_instances())
+def test_matches_brute_force(inst: Instance, objective: str, method: str) -> None:
+    chosen = inst.solve(objective, method)
+    inst.assert_valid(chosen)
+    assert inst.value(chosen, objective) == oracle(inst, objective), inst
+
+
+# --- larger random instances --------------------------------------------------------------
+
+
+def random_instance(
+    seed: int,
+    *,
+    n_mentees: int = 40,
+    n_mentors: int = 20,
+    n_kinds: int = 3,
+    per_request: int = 5,
+    popular: bool = False,
+    distinct: bool = False,
+    lock_rate: float = 0.03,
+) -> Instance:
+    """Random candidates; ``popular`` makes everyone score the same few mentors highest;
+    ``distinct`` gives each mentee different mentors for different kinds."""
+    rng = np.random.default_rng(seed)
+    per_request = min(per_request, n_mentors // n_kinds if distinct else n_mentors)
+    appeal = rng.random(n_mentors) ** 3
+    rows = []
+    for e in range(n_mentees):
+        order = rng.permutation(n_mentors)
+        for t in rng.choice(n_kinds, size=rng.integers(1, n_kinds + 1), replace=False):
+            pool = order[t * per_request :] if distinct else rng.permutation(n_mentors)
+            rows += [(e, int(m), int(t)) for m in pool[:per_request]]
+    mentee, mentor, kind = (list(c) for c in zip(*rows, strict=True))
+    noise = rng.random(len(rows))
+    score = 0.8 * appeal[mentor] + 0.2 * noise if popular else noise
+    weight = [round(s * 100) * 100 for s in score]  # whole points: many ties
+    capacity = [int(c) for c in rng.integers(0, 4, size=n_mentors)]
+    locked = consistent_locks(mentee, mentor, kind, capacity, rng.random(len(rows)) < lock_rate)
+    return Instance(mentee, mentor, kind, weight, capacity, locked)
+
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, popular=st.booleans(), n_kinds=st.integers(1, 3))
+def test_invariants_and_objective_relations(seed: int, popular: bool, n_kinds: int) -> None:
+    inst = random_instance(seed, popular=popular, n_kinds=n_kinds)
+    chosen = {objective: inst.solve(objective) for objective in OBJECTIVES}
+    for picked in chosen.values():
+        inst.assert_valid(picked)
+        assert (
+            check_solution(
+                inst.mentee, inst.mentor, inst.kind, inst.capacity, picked, locked=inst.locked
+            )
+            == []
+        )
+    coverage = inst.value(chosen["coverage"], "fairness")
+    quality = inst.value(chosen["quality"], "fairness")
+    fairness = inst.value(chosen["fairness"], "fairness")
+    assert coverage[0] >= quality[0] and quality[2] >= coverage[2]
+    assert fairness[0] == coverage[0] and fairness[1] >= coverage[1]
+    assert fairness[2] <= coverage[2]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, popular=st.booleans(), objective=st.sampled_from(OBJECTIVES))
+def test_flow_and_assignment_agree(seed: int, popular: bool, objective: str) -> None:
+    inst = random_instance(seed, popular=popular, distinct=True, n_mentors=24)
+    by_flow = inst.solve(objective, "flow")
+    by_assignment = inst.solve(objective, "assignment")
+    inst.assert_valid(by_assignment)
+    assert inst.value(by_flow, objective) == inst.value(by_assignment, objective)
+
+
+@pytest.mark.parametrize("method", ["flow", "assignment"])
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_same_input_same_output(objective: str, method: str) -> None:
+    inst = random_instance(7, popular=True, distinct=True, n_mentors=24)
+    first = inst.solve(objective, method)
+    assert np.array_equal(first, inst.solve(objective, method))
+
+
+# --- worked examples ----------------------------------------------------------------------
+
+
+def test_coverage_fills_more_requests_than_quality() -> None:
+    inst = Instance([0, 0, 1], [0, 1, 0], [0, 0, 0], [100, 10, 20], [1, 1], [False] * 3)
+    assert inst.solve("coverage").tolist() == [False, True, True]
+    assert inst.solve("quality").tolist() == [True, False, False]
+
+
+def test_fairness_lifts_the_lowest_score() -> None:
+    inst = Instance([0, 0, 1, 1], [0, 1, 0, 1], [0] * 4, [100, 50, 50, 5], [1, 1], [False] * 4)
+    assert inst.solve("coverage").tolist() == [True, False, False, True]
+    assert inst.solve("fairness").tolist() == [False, True, True, False]
+
+
+def test_fairness_ignores_locked_edges_for_the_lowest_score() -> None:
+    locked = [False, False, False, False, True]
+    inst = Instance(
+        [0, 0, 1, 1, 2], [0, 1, 0, 1, 2], [0] * 5, [100, 50, 50, 5, 0], [1, 1, 1], locked
+    )
+    assert inst.solve("fairness").tolist() == [False, True, True, False, True]
+
+
+def test_developmental_network_uses_distinct_mentors() -> None:
+    # mentee 0 wants kinds 0 and 1; mentor 0 is best for both but may be used once
+    inst = Instance([0, 0, 0, 0], [0, 0, 1, 1], [0, 1, 0, 1], [100, 90, 10, 5], [2, 2], [False] * 4)
+    graph = _Graph(
+        *(np.array(a) for a in ([0, 1, 0, 1], [0, 0, 1, 1], [0, 0, 1, 1])),
+        np.array(inst.weight),
+        np.array(inst.capacity),
+    )
+    assert _pick_method(graph, "coverage", "auto") == "flow"
+    assert inst.solve("coverage").tolist() == [True, False, False, True]
+
+
+def test_locks_are_kept_and_free_their_slots() -> None:
+    inst = Instance([0, 1, 1], [0, 0, 1], [0, 0, 0], [10, 100, 1], [1, 1], [True, False, False])
+    assert inst.solve("quality").tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("method", ["flow", "assignment", "auto"])
+@pytest.mark.parametrize("objective", OBJECTIVES)
+@pytest.mark.parametrize("capacity", [[], [0, 0], [2]])
+def test_empty_problems(objective: str, method: str, capacity: list[int]) -> None:
+    chosen = solve([], [], [], [], capacity, objective=objective, method=method)
+    assert chosen.dtype == bool and chosen.shape == (0,)
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_no_room_anywhere(objective: str) -> None:
+    chosen = solve([0, 1], [0, 0], [0, 0], [5, 6], [0], objective=objective)
+    assert chosen.tolist() == [False, False]
+
+
+def test_total_weight_is_exact() -> None:
+    assert total_weight(np.full(3, MAX_WEIGHT), [True, True, False]) == 2 * MAX_WEIGHT
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mentee", "mentor", "kind", "capacity", "locked", "message"),
+    [
+        ([0, 0], [0, 1], [0, 0], [1, 1], [True, True], r"edges 0, 1 give mentee 0 .* kind 0"),
+        ([0, 0], [0, 0], [0, 1], [2], [True, True], r"edges 0, 1 pair mentee 0 with mentor 0"),
+        ([0, 1, 2], [1, 1, 1], [0, 0, 0], [0, 2], [True] * 3, r"edges 0, 1, 2 .* capacity of 2"),
+    ],
+)
+def test_conflicting_locks_raise_solve_error(mentee, mentor, kind, capacity, locked, message):
+    with pytest.raises(SolveError, match=message):
+        solve(mentee, mentor, kind, [1] * len(mentee), capacity, locked=locked)
+
+
+GOOD = {"mentee": [0, 1], "mentor": [0, 1], "kind": [0, 0], "weight": [5, 6], "capacity": [1, 1]}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"mentee": [0]}, r"same length; got \{'mentee': 1, 'mentor': 2"),
+        ({"weight": [5, -1]}, r"weight must be >= 0; got weight\[1\] = -1"),
+        ({"weight": [5, MAX_WEIGHT + 1]}, r"weight\[1\] = 10001 must be < MAX_WEIGHT \+ 1"),
+        ({"weight": [5, 6.5]}, r"weight must hold whole numbers; got dtype float64"),
+        ({"mentor": [0, 2]}, r"mentor\[1\] = 2 must be < len\(capacity\) = 2"),
+        ({"capacity": [[1, 1]]}, r"capacity must be one-dimensional; got shape \(1, 2\)"),
+        (
+            {"mentee": [0, 0], "mentor": [1, 1]},
+            r"duplicate edge \(mentee 0, mentor 1, kind 0\) "
+            r"at indices 0 and 1",
+        ),
+        ({"locked": [True]}, r"locked must be a mask of shape \(2,\); got shape \(1,\)"),
+        ({"locked": [1, 0]}, r"locked must be a boolean mask; got dtype int"),
+        (
+            {"objective": "speed"},
+            r"objective must be one of coverage, quality, fairness; "
+            r"got 'speed'",
+        ),
+        ({"method": "magic"}, r"method must be one of auto, flow, assignment; got 'magic'"),
+        (
+            {"kind": [0, 1], "mentee": [0, 0], "mentor": [0, 0], "method": "assignment"},
+            r"'assignment' does not apply: a mentee has more than one choosable edge",
+        ),
+    ],
+)
+def test_bad_inputs_raise_value_error(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        solve(**{**GOOD, **change})
+
+
+def test_whole_floats_are_accepted() -> None:
+    chosen = solve(**{**GOOD, "weight": np.array([5.0, 6.0])})
+    assert chosen.tolist() == [True, True]
+
+
+def test_assignment_refuses_costs_too_large_for_float64() -> None:
+    # a million requests of full-score edges: the coverage big-M would exceed 2**53
+    graph = _Graph(
+        np.array([0, 10**6]),
+        np.array([0, 1]),
+        np.array([0, 0]),
+        np.full(2, MAX_WEIGHT),
+        np.array([1]),
+    )
+    assert "too large to be exact" in _assignment_issue(graph, "coverage")
+    assert _pick_method(graph, "coverage", "auto") == "flow"
+
+
+def test_check_solution_lists_every_broken_rule() -> None:
+    # edges 0, 1: mentee 0 twice with kind 0; edges 1, 2: mentee 0 twice with mentor 1;
+    # edges 1, 2, 3: three mentees for mentor 1, which has room for two
+    edges = {
+        "mentee": [0, 0, 0, 1],
+        "mentor": [0, 1, 1, 1],
+        "kind": [0, 0, 1, 0],
+        "capacity": [1, 2],
+    }
+    assert check_solution(**edges, chosen=[True] * 4) == [
+        "edges 0, 1 give mentee 0 more than one mentor of kind 0",
+        "edges 1, 2 pair mentee 0 with mentor 1 more than once",
+        "edges 1, 2, 3 give mentor 1 3 mentees, over its capacity of 2",
+    ]
+    assert check_solution(**edges, chosen=[False] * 4, locked=[False, True, False, True]) == [
+        "locked edges 1, 3 are not chosen"
+    ]
