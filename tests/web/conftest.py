@@ -1,0 +1,151 @@
+"""Fixtures of the web app tests; every test that uses ``app`` runs on SQLite and PostgreSQL.
+
+PostgreSQL comes from ``MENTORLOOM_TEST_POSTGRES`` (default: the ``test`` database on
+127.0.0.1:5432 as ``postgres``). Each test gets its own schema, dropped afterwards. When
+PostgreSQL is down the PostgreSQL half is skipped, except in CI (``CI=true``), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.test import TestResponse
+
+from webapp import create_app
+from webapp.auth import create_admin
+from webapp.db import db
+from webapp.models import Program
+
+DATA = Path(__file__).parent / "data"
+POSTGRES = os.environ.get(
+    "MENTORLOOM_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+ADMIN_EMAIL = "admin@example.org"
+ADMIN_PASSWORD = "correct horse battery"
+
+
+def _postgres_schema() -> Iterator[str]:
+    """Create a fresh schema, yield a URL whose connections use it, then drop it."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    engine = sa.create_engine(POSTGRES, poolclass=sa.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and is not reachable: {exc}")
+        pytest.skip("PostgreSQL is not reachable")
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        yield from _postgres_schema()
+
+
+def make_app(db_url: str, **overrides: object) -> Flask:
+    """An app for tests on ``db_url`` (CSRF off unless asked for)."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "mentorloom.test",
+        **overrides,
+    }
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    """The app with its tables created and one admin."""
+    app = make_app(db_url)
+    with app.app_context():
+        db.create_all()
+        create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Runs ``flask`` commands against the app."""
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log the test client in and out."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> TestResponse:
+        """POST the log-in form."""
+        return self._client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self) -> TestResponse:
+        """POST the log-out button."""
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Log-in helpers."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient, auth: AuthActions) -> FlaskClient:
+    """A client with a logged-in admin."""
+    assert auth.login().status_code == 302
+    return client
+
+
+@pytest.fixture
+def program_id(app: Flask) -> int:
+    """An empty program."""
+    with app.app_context():
+        program = Program(name="Spring cohort", config={})
+        db.session.add(program)
+        db.session.commit()
+        return program.id
+
+
+def upload(
+    client: FlaskClient, program_id: int, name: str, content: bytes | None = None
+) -> TestResponse:
+    """Upload a CSV (a file of tests/web/data by default) and follow to its preview."""
+    data = content if content is not None else (DATA / name).read_bytes()
+    return client.post(
+        f"/programs/{program_id}/import/",
+        data={"file": (BytesIO(data), name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )

@@ -1,0 +1,82 @@
+"""The app factory, its settings and the database connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from tests.web.conftest import make_app
+from webapp import create_app
+from webapp.db import db
+from webapp.settings import database_url
+
+
+@pytest.fixture(autouse=True)
+def instance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Keep the instance folder of these apps out of the repository."""
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
+def test_defaults_use_sqlite_in_the_instance_folder(
+    monkeypatch: pytest.MonkeyPatch, instance: Path
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"SECRET_KEY": "x"})
+    assert app.instance_path == str(instance)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance}/mentorloom.sqlite3"
+    assert not app.testing
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    monkeypatch.setenv("MENTORLOOM_PAGE_SIZE", "7")
+    monkeypatch.setenv("MENTORLOOM_MAX_CONTENT_LENGTH", "1000")
+    monkeypatch.setenv("MENTORLOOM_SECRET_KEY", "from-env")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    assert app.config["PAGE_SIZE"] == 7
+    assert app.config["MAX_CONTENT_LENGTH"] == 1000
+    assert app.config["SECRET_KEY"] == "from-env"
+
+
+def test_secret_key_is_kept_in_the_instance_folder(
+    monkeypatch: pytest.MonkeyPatch, instance: Path
+) -> None:
+    monkeypatch.delenv("MENTORLOOM_SECRET_KEY", raising=False)
+    first = create_app().config["SECRET_KEY"]
+    assert len(first) > 40
+    assert create_app().config["SECRET_KEY"] == first
+    assert (instance / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_database_url_picks_psycopg() -> None:
+    assert database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert database_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
+
+
+def test_sqlite_has_foreign_keys_and_wal(tmp_path: Path) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        db.engine.dispose()
+
+
+def test_root_redirects_to_programs(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.location.endswith("/programs/")
+
+
+def test_unknown_page_is_friendly(client: FlaskClient) -> None:
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert b"Not Found" in response.data
+    assert b"Back to the start page" in response.data

@@ -1,0 +1,65 @@
+"""mentorloom's web app: a Flask shell where program admins bring participants in.
+
+The app holds no matching logic; it stores programs and participants and calls the
+``matcher`` core to validate them. Build it with :func:`create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from werkzeug.wrappers import Response
+
+from webapp import auth, errors, imports, intake, invites, participants, programs
+from webapp.cli import register_commands
+from webapp.db import csrf, db, login_manager, migrate
+from webapp.settings import INSTANCE_PATH_ENV, default_settings, load_environment
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure the app.
+
+    Settings come from :func:`webapp.settings.default_settings`, then from environment
+    variables (``MENTORLOOM_*`` and ``DATABASE_URL``), then from ``test_config``. The
+    instance folder (SQLite database, secret key) is ``MENTORLOOM_INSTANCE_PATH`` when set.
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get(INSTANCE_PATH_ENV) or None,
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(default_settings(app.instance_path))
+    if test_config is None:
+        load_environment(app)
+    else:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    for blueprint in (
+        auth.bp,
+        programs.bp,
+        participants.bp,
+        imports.bp,
+        invites.bp,
+        intake.bp,
+    ):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    register_commands(app)
+
+    @app.get("/")
+    def index() -> Response:
+        return redirect(url_for("programs.index"))
+
+    return app

@@ -1,0 +1,58 @@
+"""``flask --app webapp`` commands: create an admin, load a demo program."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from matcher.config import ProgramConfig, config_to_mapping
+from webapp.auth import create_admin
+from webapp.db import db
+from webapp.imports import preview
+from webapp.models import Program
+from webapp.store import apply_plan
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.password_option(help="Asked for when not given.")
+def create_admin_command(email: str, password: str) -> None:
+    """Create an admin who logs in with EMAIL (or reset their password)."""
+    create_admin(email, password)
+    db.session.commit()
+    click.echo(f"Admin {email.strip().lower()} can log in.")
+
+
+@click.command("load-demo")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--program", "name", default="Demo program", show_default=True)
+@click.option("--admin", "email", default="demo@example.org", show_default=True)
+def load_demo_command(csv_file: Path, name: str, email: str) -> None:
+    """Load CSV_FILE as a program and create a demo admin; print how to log in."""
+    program = db.session.scalar(select(Program).where(Program.name == name))
+    if program is None:
+        program = Program(name=name, config=config_to_mapping(ProgramConfig()))
+        db.session.add(program)
+        db.session.flush()
+    checked = preview(program, csv_file.read_bytes())
+    if checked.plan is None:
+        for issue in checked.issues:
+            click.echo(issue.describe(), err=True)
+        raise click.ClickException(f"{csv_file} has errors; nothing was loaded.")
+    apply_plan(program, checked.plan)
+    password = secrets.token_urlsafe(9)
+    create_admin(email, password)
+    db.session.commit()
+    counts = ", ".join(f"{v} {k}" for k, v in checked.plan.counts().items())
+    click.echo(f"Loaded {csv_file} into “{name}”: {counts}.")
+    click.echo(f"Log in as {email} with password: {password}")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the commands to ``app.cli``."""
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(load_demo_command)

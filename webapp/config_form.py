@@ -1,0 +1,144 @@
+"""The program settings form: one field per config key, validated by ``matcher.config``.
+
+The form turns its text into the same mapping a TOML file parses to and hands it to
+``config_from_mapping``, so the web and the TOML config accept and refuse the same values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, SelectField, StringField, SubmitField
+
+from matcher.config import (
+    CRITERIA_HELP,
+    DEFAULT_WEIGHTS,
+    OBJECTIVES,
+    SETTINGS,
+    ProgramConfig,
+    Setting,
+    config_from_mapping,
+    config_to_mapping,
+)
+from matcher.errors import ConfigError
+
+_INTEGER = re.compile(r"[+-]?\d+")
+SEPARATOR = "__"
+
+
+def field_name(key: str) -> str:
+    """Form field name of a dotted config key.
+
+    >>> field_name("weights.expertise.goals")
+    'weights__expertise__goals'
+    """
+    return key.replace(".", SEPARATOR)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _setting_field(setting: Setting) -> Field:
+    default = "off" if setting.default is None else _shown(setting.default) or "off"
+    description = f"{setting.help}. Default: {default}."
+    if setting.kind is bool:
+        return BooleanField(setting.key, description=description)
+    if setting.key == "objective":
+        return SelectField(setting.key, choices=list(OBJECTIVES), description=description)
+    return StringField(setting.key, description=description, render_kw={"inputmode": "decimal"})
+
+
+def _number(key: str, text: str) -> int | float:
+    """Read a number as TOML would: ``2`` is an integer, ``2.5`` a float."""
+    text = text.strip()
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(key, f"must be a number, got {text!r}") from None
+
+
+class SettingsForm(FlaskForm):
+    """Base of the generated settings form (see :func:`settings_form`)."""
+
+    submit = SubmitField("Save settings")
+
+    def setting_fields(self) -> list[Field]:
+        """Fields of the top-level settings, in the order of ``SETTINGS``."""
+        return [self[field_name(s.key)] for s in SETTINGS]
+
+    def weight_fields(self) -> dict[str, list[Field]]:
+        """Weight fields grouped by mentor type."""
+        return {
+            t.value: [self[field_name(f"weights.{t.value}.{c}")] for c in criteria]
+            for t, criteria in DEFAULT_WEIGHTS.items()
+        }
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Return the config mapping the fields describe; blank numbers take defaults.
+
+        Raises :class:`ConfigError` for text that is not a number.
+        """
+        data: dict[str, Any] = {}
+        for setting in SETTINGS:
+            value = self[field_name(setting.key)].data
+            if setting.kind in (int, float):
+                if value and value.strip():
+                    data[setting.key] = _number(setting.key, value)
+            else:
+                data[setting.key] = value
+        weights: dict[str, dict[str, Any]] = {}
+        for mentor_type, criteria in DEFAULT_WEIGHTS.items():
+            for criterion in criteria:
+                key = f"weights.{mentor_type.value}.{criterion}"
+                text = self[field_name(key)].data or ""
+                if text.strip():
+                    weights.setdefault(mentor_type.value, {})[criterion] = _number(key, text)
+        data["weights"] = weights
+        return data
+
+    def validated_config(self) -> ProgramConfig | None:
+        """Validate with ``config_from_mapping``; on error mark the field and return None."""
+        try:
+            return config_from_mapping(self.to_mapping())
+        except ConfigError as exc:
+            self._mark(exc)
+            return None
+
+    def _mark(self, exc: ConfigError) -> None:
+        message = str(exc).split(": ", 1)[-1]
+        name = field_name(exc.key)
+        if name not in self._fields:  # a whole weights table: mark its first criterion
+            name = next(n for n in self._fields if n.startswith(name + SEPARATOR))
+        self[name].errors = [*self[name].errors, message]
+
+
+def settings_form(stored: dict[str, Any]) -> SettingsForm:
+    """Build the settings form, pre-filled from a stored ``config_to_mapping`` dict."""
+    fields: dict[str, Field] = {field_name(s.key): _setting_field(s) for s in SETTINGS}
+    for mentor_type, criteria in DEFAULT_WEIGHTS.items():
+        for criterion, weight in criteria.items():
+            help_text = f"{CRITERIA_HELP[criterion]}. Default: {weight:g}."
+            fields[field_name(f"weights.{mentor_type.value}.{criterion}")] = StringField(
+                criterion.replace("_", " "),
+                description=help_text,
+                render_kw={"inputmode": "decimal"},
+            )
+    form_class = type("ProgramSettingsForm", (SettingsForm,), fields)
+    current = config_to_mapping(config_from_mapping(stored))
+    data: dict[str, Any] = {
+        field_name(s.key): current[s.key] if s.kind in (bool, str) else _shown(current[s.key])
+        for s in SETTINGS
+    }
+    for mentor_type, weights in current["weights"].items():
+        for criterion, weight in weights.items():
+            data[field_name(f"weights.{mentor_type}.{criterion}")] = _shown(weight)
+    return form_class(data=data)

@@ -1,0 +1,221 @@
+"""WTForms of the web app.
+
+Participant fields are plain text, checkboxes and radios: :meth:`ParticipantForm.to_row`
+turns them into the canonical row that ``matcher.intake.parse_participants`` validates,
+exactly as it validates a CSV row, and :meth:`ParticipantForm.show_issues` puts each
+issue it reports next to its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from markupsafe import Markup
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from matcher.errors import Issue
+from matcher.schema import MENTOR_TYPE_HELP, Generation, MeetingMode, MentorType, Role
+from matcher.synthetic import GOALS
+from webapp.rows import COLUMNS, Row
+
+
+class EmptyForm(FlaskForm):
+    """A POST-only button (delete, revoke, confirm, log out) protected by CSRF."""
+
+    submit = SubmitField("Submit")
+
+
+class LoginForm(FlaskForm):
+    """Admin log-in."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Email()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    submit = SubmitField("Log in")
+
+
+class ProgramForm(FlaskForm):
+    """A program's name."""
+
+    name = StringField("Program name", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Save")
+
+
+class UploadForm(FlaskForm):
+    """A participant CSV to preview."""
+
+    file = FileField(
+        "Participant CSV file",
+        validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "CSV only.")],
+    )
+    submit = SubmitField("Upload and preview")
+
+
+class EmailForm(FlaskForm):
+    """The e-mail a person gives on a program link to get their own link."""
+
+    email = EmailField("Your e-mail", validators=[DataRequired(), Email(), Length(max=320)])
+    submit = SubmitField("Get my personal link")
+
+
+class PersonInviteForm(FlaskForm):
+    """An invite link for one person who is not in the program yet."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=320)])
+    submit = SubmitField("Create personal link")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes, one per choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _type_choices() -> list[tuple[str, Markup]]:
+    return [
+        (t.value, Markup("<strong>{}</strong> — {}").format(t.value.title(), MENTOR_TYPE_HELP[t]))
+        for t in MentorType
+    ]
+
+
+def _values(enum: Iterable[Role | MeetingMode | Generation]) -> list[tuple[str, str]]:
+    return [(e.value, e.value.replace("_", " ").capitalize()) for e in enum]
+
+
+def split_cell(text: str) -> list[str]:
+    """Split a canonical list cell.
+
+    >>> split_cell("a; b;;c ")
+    ['a', 'b', 'c']
+    """
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """IANA time-zone names, sorted, for the time-zone field's suggestions."""
+    return tuple(sorted(z for z in available_timezones() if "/" in z))
+
+
+LIST_HINT = "Separate several with a semicolon (;)."
+#: Fields a mentee fills in but a mentor does not, and the other way round.
+MENTEE_ONLY = ("seeks", "goals", "expertise_wanted", "target_department")
+MENTOR_ONLY = ("offers", "strengths", "expertise", "capacity")
+#: Columns chosen from the vocabulary, plus free tags in "<column>_other".
+VOCABULARY_COLUMNS = ("goals", "strengths")
+
+
+class ParticipantForm(FlaskForm):
+    """Every participant field; the intake form shows the ones that fit the role."""
+
+    email = EmailField("E-mail")
+    name = StringField("Name")
+    role = RadioField(
+        "I want to take part as",
+        choices=[
+            ("mentee", "Mentee: I want a mentor"),
+            ("mentor", "Mentor: I offer to mentor"),
+            ("both", "Both"),
+        ],
+        default="mentee",
+    )
+    seeks = MultiCheckboxField("Mentor types I seek", choices=_type_choices())
+    offers = MultiCheckboxField("Mentor types I offer", choices=_type_choices())
+    goals = MultiCheckboxField("Goals", choices=[(g, g.capitalize()) for g in GOALS])
+    goals_other = StringField("Other goals", description=LIST_HINT)
+    strengths = MultiCheckboxField(
+        "Strengths I can help develop", choices=[(g, g.capitalize()) for g in GOALS]
+    )
+    strengths_other = StringField("Other strengths", description=LIST_HINT)
+    expertise_wanted = StringField("Expertise I want to learn", description=LIST_HINT)
+    expertise = StringField("Expertise I can share", description=LIST_HINT)
+    capacity = StringField(
+        "How many mentees at once", default="1", render_kw={"inputmode": "numeric"}
+    )
+    external_id = StringField("External id (HRIS)")
+    organization = StringField("Organization")
+    department = StringField("Department")
+    function = StringField("Job function")
+    level = StringField(
+        "Level",
+        description="A whole number; higher is more senior.",
+        render_kw={"inputmode": "numeric"},
+    )
+    target_department = StringField("Department I want to move to")
+    generation = SelectField("Generation", choices=[("", "—"), *_values(Generation)], default="")
+    manager_email = EmailField("My manager's e-mail")
+    languages = StringField("Languages", description=LIST_HINT)
+    timezone = StringField(
+        "Time zone", description="For example Europe/Paris or UTC+02:00.", render_kw={"list": "tz"}
+    )
+    location = StringField("Location (city or office)")
+    meeting_mode = RadioField("I can meet", choices=_values(MeetingMode), default="either")
+    exclude = StringField("Never pair me with (e-mails)", description=LIST_HINT)
+    previous_partners = StringField("Previous partners (e-mails)", description=LIST_HINT)
+    notes = TextAreaField("Anything else, in your own words")
+    submit = SubmitField("Save")
+
+    def fill_from_row(self, row: Row) -> None:
+        """Pre-fill the fields from a stored canonical row."""
+        for column in COLUMNS:
+            field = self[self.field_name(column)]
+            text = row.get(column, "")
+            if column in VOCABULARY_COLUMNS:
+                known = {value for value, _ in field.choices}
+                tags = split_cell(text)
+                field.data = [t for t in tags if t in known]
+                self[f"{column}_other"].data = "; ".join(t for t in tags if t not in known)
+            elif isinstance(field, SelectMultipleField):
+                field.data = split_cell(text)
+            else:
+                field.data = text
+
+    def to_row(self, *, by_role: bool) -> Row:
+        """Return the canonical row these fields describe.
+
+        With ``by_role`` the fields that do not fit the chosen role are left out, as the
+        intake form hides them.
+        """
+        row: Row = {}
+        for column in COLUMNS:
+            data = self[self.field_name(column)].data
+            if column in VOCABULARY_COLUMNS:
+                data = [*data, *split_cell(self[f"{column}_other"].data or "")]
+            row[column] = ";".join(data) if isinstance(data, list) else (data or "").strip()
+        if by_role:
+            hidden = {"mentee": MENTOR_ONLY, "mentor": MENTEE_ONLY}.get(row["role"], ())
+            row.update(dict.fromkeys(hidden, ""))
+        return row
+
+    @staticmethod
+    def field_name(column: str) -> str:
+        """The form field that edits a canonical column."""
+        return "external_id" if column == "id" else column
+
+    def show_issues(self, issues: Iterable[Issue]) -> list[str]:
+        """Attach each error to its field; return those no field can show."""
+        unplaced: list[str] = []
+        for issue in issues:
+            if issue.severity != "error":
+                continue
+            name = self.field_name(issue.column)
+            if name in self._fields and name != "submit":
+                self[name].errors = [*self[name].errors, issue.message]
+            else:
+                unplaced.append(issue.describe())
+        return unplaced

@@ -1,0 +1,151 @@
+"""Tables of the web app (SQLAlchemy 2 typed models).
+
+A :class:`Program` owns its participants, invite links, uploads and audit trail; the
+next tables (match runs, decisions) hang off ``program.id`` and ``participant.id`` the
+same way. Participant cells are stored as the canonical CSV text the ``matcher`` core
+reads back (lists joined by ``;``), with ``level`` and ``capacity`` as integers so the
+table can be filtered.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.db import db
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC without tzinfo (portable across backends)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class AdminUser(UserMixin, db.Model):
+    """A person who runs programs; logs in with an e-mail and a hashed password."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of ``password``."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+
+class Program(db.Model):
+    """A mentoring cohort with its matching config (as ``config_to_mapping`` JSON)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="program", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Participant(db.Model):
+    """One person in a program; ``email`` (lower-case) is unique within the program."""
+
+    __table_args__ = (UniqueConstraint("program_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), index=True)
+    seeks: Mapped[str] = mapped_column(String(200), default="")
+    offers: Mapped[str] = mapped_column(String(200), default="")
+    external_id: Mapped[str] = mapped_column(String(200), default="")
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(200), default="", index=True)
+    manager_email: Mapped[str] = mapped_column(String(320), default="")
+    level: Mapped[int | None] = mapped_column(Integer, index=True)
+    function: Mapped[str] = mapped_column(String(200), default="")
+    target_department: Mapped[str] = mapped_column(String(200), default="")
+    generation: Mapped[str] = mapped_column(String(20), default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    expertise_wanted: Mapped[str] = mapped_column(Text, default="")
+    expertise: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    languages: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    meeting_mode: Mapped[str] = mapped_column(String(20), default="either")
+    exclude: Mapped[str] = mapped_column(Text, default="")
+    previous_partners: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    program: Mapped[Program] = relationship(back_populates="participants")
+
+
+class InviteToken(db.Model):
+    """A link to the intake form.
+
+    ``kind`` is ``"program"`` (anyone may enter their e-mail and get a personal link) or
+    ``"person"`` (opens exactly one record: ``participant_id`` once the form was sent,
+    ``email`` before). A token is usable until ``expires_at`` unless ``revoked_at`` is set.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    program: Mapped[Program] = relationship()
+    participant: Mapped[Participant | None] = relationship()
+
+    def is_usable(self, now: datetime) -> bool:
+        """True when the link is neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and now < self.expires_at
+
+
+class ImportUpload(db.Model):
+    """An uploaded CSV kept between its preview and the admin's confirmation."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    program: Mapped[Program] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what, when: one row per change an admin or an invitee made."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int | None] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), index=True
+    )
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("admin_user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

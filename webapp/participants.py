@@ -1,0 +1,147 @@
+"""Participants of a program: a searchable, filterable, paginated table; view, edit, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+from werkzeug.wrappers import Response
+
+from matcher.schema import MentorType, Role
+from webapp import audit
+from webapp.auth import admin_only
+from webapp.db import db
+from webapp.forms import EmptyForm, ParticipantForm, time_zones
+from webapp.models import Participant
+from webapp.programs import get_program
+from webapp.rows import apply_row, record_to_row
+from webapp.store import check_row, email_taken
+
+bp = Blueprint("participants", __name__, url_prefix="/programs/<int:program_id>/participants")
+admin_only(bp)
+
+FILTERS = ("q", "role", "seeks", "offers", "department", "level")
+
+
+def get_participant(program_id: int, participant_id: int) -> Participant:
+    """Return a participant of this program, or answer 404."""
+    record = db.session.get(Participant, participant_id)
+    if record is None or record.program_id != program_id:
+        abort(404, description="There is no such participant in this program.")
+    return record
+
+
+def _list_contains(column: InstrumentedAttribute[str], value: str) -> ColumnElement[bool]:
+    """Match one value of a ``;``-joined canonical list cell."""
+    return (";" + column + ";").contains(f";{value};", autoescape=True)
+
+
+def filtered(program_id: int, args: dict[str, str]) -> Select[tuple[Participant]]:
+    """The participants of a program that match the table's search and filters."""
+    query = select(Participant).where(Participant.program_id == program_id)
+    if text := args.get("q", "").strip().lower():
+        query = query.where(
+            or_(
+                func.lower(Participant.name).contains(text, autoescape=True),
+                Participant.email.contains(text, autoescape=True),
+            )
+        )
+    if args.get("role") in {r.value for r in Role}:
+        query = query.where(Participant.role == args["role"])
+    for column in ("seeks", "offers"):
+        if args.get(column) in {t.value for t in MentorType}:
+            query = query.where(_list_contains(getattr(Participant, column), args[column]))
+    if department := args.get("department"):
+        query = query.where(Participant.department == department)
+    if (level := args.get("level", "")).lstrip("-").isdigit():
+        query = query.where(Participant.level == int(level))
+    return query.order_by(Participant.name, Participant.email)
+
+
+def _choices(program_id: int, column: InstrumentedAttribute[Any]) -> list[Any]:
+    """Distinct values of a column in the program, for a filter's choices."""
+    query = select(column).where(Participant.program_id == program_id).distinct()
+    return list(db.session.scalars(query.order_by(column)))
+
+
+@bp.get("/")
+def index(program_id: int) -> str:
+    """The participant table."""
+    program = get_program(program_id)
+    args = {k: request.args.get(k, "") for k in FILTERS}
+    page = db.paginate(
+        filtered(program.id, args),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=current_app.config["PAGE_SIZE"],
+    )
+    return render_template(
+        "participants/index.html",
+        program=program,
+        page=page,
+        args=args,
+        active={k: v for k, v in args.items() if v},
+        departments=[d for d in _choices(program.id, Participant.department) if d],
+        levels=[lv for lv in _choices(program.id, Participant.level) if lv is not None],
+        roles=list(Role),
+        types=list(MentorType),
+    )
+
+
+@bp.get("/<int:participant_id>")
+def show(program_id: int, participant_id: int) -> str:
+    """Every field of one participant."""
+    program = get_program(program_id)
+    record = get_participant(program.id, participant_id)
+    return render_template(
+        "participants/show.html",
+        program=program,
+        record=record,
+        row=record_to_row(record),
+        delete_form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
+def edit(program_id: int, participant_id: int) -> str | Response:
+    """Edit a participant; the row is validated like a CSV row."""
+    program = get_program(program_id)
+    record = get_participant(program.id, participant_id)
+    form = ParticipantForm()
+    unplaced: list[str] = []
+    if not form.is_submitted():
+        form.fill_from_row(record_to_row(record))
+    elif form.validate():
+        checked = check_row(form.to_row(by_role=False))
+        unplaced = form.show_issues(checked.issues)
+        if checked.row is not None:
+            if email_taken(program.id, checked.row["email"], other_than=record.id):
+                form.email.errors = ["Another participant of this program has this e-mail."]
+            else:
+                apply_row(record, checked.row)
+                audit.record("participant.edit", program.id, email=record.email)
+                db.session.commit()
+                flash(f"{record.name} saved.")
+                return redirect(url_for(".show", program_id=program.id, participant_id=record.id))
+    return render_template(
+        "participants/edit.html",
+        program=program,
+        record=record,
+        form=form,
+        unplaced=unplaced,
+        zones=time_zones(),
+    )
+
+
+@bp.post("/<int:participant_id>/delete")
+def delete(program_id: int, participant_id: int) -> Response:
+    """Delete a participant (and their invite links)."""
+    program = get_program(program_id)
+    record = get_participant(program.id, participant_id)
+    if EmptyForm().validate_on_submit():
+        audit.record("participant.delete", program.id, email=record.email)
+        db.session.delete(record)
+        db.session.commit()
+        flash(f"{record.name} deleted.")
+    return redirect(url_for(".index", program_id=program.id))

@@ -1,0 +1,70 @@
+"""Settings of the web app: defaults, and what the environment may override.
+
+Every ``MENTORLOOM_<NAME>`` environment variable sets the config key ``<NAME>``
+(values are read as JSON when they parse, so ``MENTORLOOM_PAGE_SIZE=50`` is a number);
+``DATABASE_URL`` picks the database. The README lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_PREFIX = "MENTORLOOM"
+INSTANCE_PATH_ENV = "MENTORLOOM_INSTANCE_PATH"
+MEGABYTE = 1024 * 1024
+
+
+def default_settings(instance_path: str) -> dict[str, Any]:
+    """Return the settings used when nothing overrides them."""
+    database = Path(instance_path) / "mentorloom.sqlite3"
+    return {
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "MAX_CONTENT_LENGTH": 2 * MEGABYTE,
+        "PAGE_SIZE": 25,
+        "INVITE_DAYS": 60,
+        "MIGRATIONS_DIR": str(Path(__file__).resolve().parent.parent / "migrations"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def database_url(url: str) -> str:
+    """Point PostgreSQL URLs at the psycopg 3 driver; leave others as they are.
+
+    >>> database_url("postgres://postgres@127.0.0.1:5432/test")
+    'postgresql+psycopg://postgres@127.0.0.1:5432/test'
+    >>> database_url("sqlite:////tmp/x.db")
+    'sqlite:////tmp/x.db'
+    """
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the secret key kept in the instance folder, creating it on first use.
+
+    Every worker of one installation then signs sessions with the same key.
+    """
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def load_environment(app: Flask) -> None:
+    """Apply ``MENTORLOOM_*`` and ``DATABASE_URL`` from the environment to ``app``."""
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(url)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)

@@ -1,0 +1,90 @@
+"""Validate canonical rows with the ``matcher`` core and upsert them into a program.
+
+Every way in (CSV file, intake form, admin edit) ends here, so all of them accept and
+refuse the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from matcher.errors import Issue
+from matcher.intake import parse_participants
+from webapp.db import db
+from webapp.models import Participant, Program
+from webapp.rows import Row, apply_row, person_to_row, record_to_row
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A validated form row: the canonical row when valid, and every issue found."""
+
+    row: Row | None
+    issues: tuple[Issue, ...]
+
+
+def check_row(row: Row) -> Checked:
+    """Validate one row exactly as a CSV row is validated."""
+    result = parse_participants([row])
+    if not result.ok:
+        return Checked(None, result.issues)
+    return Checked(person_to_row(result.participants[0]), result.issues)
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: rows to add, records to update, how many are unchanged."""
+
+    new: list[Row] = field(default_factory=list)
+    updated: list[tuple[Participant, Row]] = field(default_factory=list)
+    unchanged: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """Counts for the result page."""
+        return {"new": len(self.new), "updated": len(self.updated), "unchanged": self.unchanged}
+
+    @property
+    def changes_nothing(self) -> bool:
+        """True when importing would leave the program exactly as it is."""
+        return not self.new and not self.updated
+
+
+def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
+    """Compare validated canonical rows with the program's participants, by e-mail."""
+    existing = {
+        p.email: p
+        for p in db.session.scalars(select(Participant).where(Participant.program_id == program.id))
+    }
+    plan = ImportPlan()
+    for row in rows:
+        record = existing.get(row["email"])
+        if record is None:
+            plan.new.append(row)
+        elif record_to_row(record) == row:
+            plan.unchanged += 1
+        else:
+            plan.updated.append((record, row))
+    return plan
+
+
+def apply_plan(program: Program, plan: ImportPlan) -> None:
+    """Add and update the planned participants in the current transaction."""
+    for record, row in plan.updated:
+        apply_row(record, row)
+    for row in plan.new:
+        record = Participant(program=program)
+        apply_row(record, row)
+        db.session.add(record)
+    db.session.flush()
+
+
+def email_taken(program_id: int, email: str, *, other_than: int | None = None) -> bool:
+    """True when another participant of the program has this e-mail."""
+    query = select(Participant.id).where(
+        Participant.program_id == program_id, Participant.email == email
+    )
+    found: Sequence[int] = db.session.scalars(query).all()
+    return any(pid != other_than for pid in found)
