@@ -283,11 +283,16 @@ def _as_mask(name: str, values: ArrayLike | None, length: int) -> BoolArray:
 
 
 def _group(*columns: IntArray) -> IntArray:
-    """Number the distinct rows of ``columns`` 0, 1, ... in sorted order; one id per edge."""
-    if not columns[0].size:
-        return np.zeros(0, dtype=np.int64)
-    _, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
-    return inverse.ravel().astype(np.int64)
+    """Number the distinct rows of ``columns`` 0, 1, ... in sorted order; one id per edge.
+
+    Each column is ranked and folded into the ids so far; ids and ranks stay below the
+    number of rows, so the folded key never overflows int64.
+    """
+    ids = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        _, rank = np.unique(column, return_inverse=True)
+        _, ids = np.unique(ids * len(column) + rank, return_inverse=True)
+    return ids.astype(np.int64)
 
 
 def _crowded(group: IntArray, limit: int | IntArray) -> list[IntArray]:
@@ -524,7 +529,7 @@ def _lexicographic_gain(graph: _Graph, objective: Objective) -> IntArray:
 
 def _assignment_issue(graph: _Graph, objective: Objective) -> str | None:
     """Say why the assignment method cannot solve ``graph`` exactly, or None when it can."""
-    if np.unique(graph.pair).size < graph.pair.size:
+    if graph.pair.size and np.bincount(graph.pair).max() > 1:
         return "a mentee has more than one choosable edge to the same mentor"
     largest_total = graph.n_requests * (
         int(_lexicographic_gain(graph, objective).max(initial=0)) + 1

@@ -1,0 +1,45 @@
+"""OR-Library linear assignment instances (J. E. Beasley) solved through matcher.solver.solve.
+
+Each n x n cost matrix becomes a maximisation: every (row, column) pair is an edge of one
+kind with weight ``max cost - cost``, every mentor has capacity 1, objective coverage. A
+full matching of greatest weight is a full matching of least cost, so the chosen edges must
+cost exactly the published optimum.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.solver import solve
+
+ORLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
+
+# Known optimal minimum costs, from the benchmark README.
+OPTIMA = {100: 305, 200: 475, 300: 626, 400: 804, 500: 991, 600: 1176, 700: 1362, 800: 1552}
+
+
+def load_costs(n: int) -> np.ndarray:
+    """Read ``assign{n}.txt``: n, then the n x n costs row by row as one number stream."""
+    path = ORLIB / f"assign{n}.txt"
+    if not path.exists():
+        message = f"OR-Library instance missing: {path}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    numbers = np.array(path.read_text().split(), dtype=np.int64)
+    assert numbers[0] == n and len(numbers) == 1 + n * n, path
+    return numbers[1:].reshape(n, n)
+
+
+@pytest.mark.parametrize("n", sorted(OPTIMA))
+def test_reproduces_the_known_optimum(n: int) -> None:
+    costs = load_costs(n)
+    row, column = np.divmod(np.arange(n * n), n)
+    flat = costs.ravel()
+    chosen = solve(row, column, np.zeros(n * n, dtype=np.int64), flat.max() - flat, np.ones(n))
+    assert chosen.sum() == n
+    assert flat[chosen].sum() == OPTIMA[n]
