@@ -56,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
+    app.jinja_env.globals["size_text"] = errors.size_text
     register_commands(app)
 
     @app.get("/")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from matcher.config import ProgramConfig, config_to_mapping
@@ -20,6 +21,7 @@ from webapp.store import apply_plan
 @click.command("create-admin")
 @click.argument("email")
 @click.password_option(help="Asked for when not given.")
+@with_appcontext
 def create_admin_command(email: str, password: str) -> None:
     """Create an admin who logs in with EMAIL (or reset their password)."""
     create_admin(email, password)
@@ -31,6 +33,7 @@ def create_admin_command(email: str, password: str) -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--program", "name", default="Demo program", show_default=True)
 @click.option("--admin", "email", default="demo@example.org", show_default=True)
+@with_appcontext
 def load_demo_command(csv_file: Path, name: str, email: str) -> None:
     """Load CSV_FILE as a program and create a demo admin; print how to log in."""
     program = db.session.scalar(select(Program).where(Program.name == name))

@@ -7,6 +7,18 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 
+def size_text(size: int) -> str:
+    """A byte count in words.
+
+    >>> size_text(2 * 1024 * 1024), size_text(1024), size_text(1000)
+    ('2 MB', '1 KB', '1000 bytes')
+    """
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
 def _page(title: str, message: str, status: int) -> tuple[str, int]:
     return render_template("error.html", title=title, message=message), status
 
@@ -16,10 +28,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-        limit = app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+        limit = size_text(app.config["MAX_CONTENT_LENGTH"])
         return _page(
             "File too large",
-            f"The file is larger than the {limit:g} MB this site accepts. Split it into "
+            f"The file is larger than the {limit} this site accepts. Split it into "
             "smaller files (for example by department) and import them one after another.",
             413,
         )

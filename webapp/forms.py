@@ -25,13 +25,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matcher.errors import Issue
 from matcher.schema import MENTOR_TYPE_HELP, Generation, MeetingMode, MentorType, Role
 from matcher.synthetic import GOALS
 from webapp.rows import COLUMNS, Row
+from webapp.store import email_problem
 
 
 class EmptyForm(FlaskForm):
@@ -43,7 +44,7 @@ class EmptyForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Admin log-in."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Email()])
+    email = EmailField("E-mail", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
     submit = SubmitField("Log in")
 
@@ -68,14 +69,19 @@ class UploadForm(FlaskForm):
 class EmailForm(FlaskForm):
     """The e-mail a person gives on a program link to get their own link."""
 
-    email = EmailField("Your e-mail", validators=[DataRequired(), Email(), Length(max=320)])
+    email = EmailField("Your e-mail", validators=[DataRequired(), Length(max=320)])
     submit = SubmitField("Get my personal link")
 
+    def validate_email(self, field: EmailField) -> None:
+        """Accept exactly the e-mails the participant data accepts."""
+        if problem := email_problem(field.data or ""):
+            raise ValidationError(problem)
 
-class PersonInviteForm(FlaskForm):
-    """An invite link for one person who is not in the program yet."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=320)])
+class PersonInviteForm(EmailForm):
+    """An invite link for one person, who may not be in the program yet."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
     submit = SubmitField("Create personal link")
 
 

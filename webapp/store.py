@@ -34,6 +34,19 @@ def check_row(row: Row) -> Checked:
     return Checked(person_to_row(result.participants[0]), result.issues)
 
 
+def email_problem(email: str) -> str | None:
+    """What is wrong with an e-mail for the participant data, or None when it is fine.
+
+    >>> email_problem("ana@example.org") is None
+    True
+    >>> email_problem("ana") is not None
+    True
+    """
+    row = {"email": email, "name": "-", "role": "mentor", "offers": "expertise"}
+    result = parse_participants([row])
+    return next((i.message for i in result.errors if i.column == "email"), None)
+
+
 @dataclass
 class ImportPlan:
     """What an import would do: rows to add, records to update, how many are unchanged."""

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from webapp import create_app
@@ -53,12 +54,59 @@ def _postgres_schema() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each database backend in turn."""
+    return request.param
+
+
+@pytest.fixture
+def empty_db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of the backend with no tables at all (for migrations)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     else:
         yield from _postgres_schema()
+
+
+@pytest.fixture(scope="session")
+def postgres_tables() -> Iterator[str]:
+    """One PostgreSQL schema with every table, shared by the tests (emptied before each)."""
+    for url in _postgres_schema():
+        engine = sa.create_engine(url, poolclass=sa.NullPool)
+        db.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+
+
+def _empty_tables(url: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database of the backend with every table, and no rows."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        engine = sa.create_engine(url, poolclass=sa.NullPool)
+        db.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("postgres_tables")
+    _empty_tables(url)
+    return url
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test passwords cheaply; production keeps werkzeug's default."""
+    monkeypatch.setattr(
+        "webapp.models.generate_password_hash",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
+    )
 
 
 def make_app(db_url: str, **overrides: object) -> Flask:
@@ -76,10 +124,9 @@ def make_app(db_url: str, **overrides: object) -> Flask:
 
 @pytest.fixture
 def app(db_url: str) -> Iterator[Flask]:
-    """The app with its tables created and one admin."""
+    """The app on an empty database of each backend, with one admin."""
     app = make_app(db_url)
     with app.app_context():
-        db.create_all()
         create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
         db.session.commit()
     yield app

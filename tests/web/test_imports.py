@@ -1,0 +1,175 @@
+"""CSV import: preview, error table, size limit, one transaction, upsert by e-mail."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.web.conftest import DATA, upload
+from webapp import store
+from webapp.db import db
+from webapp.models import ImportUpload, Participant
+from webapp.rows import record_to_row
+
+SIX = (DATA / "participants.csv").read_bytes()
+
+
+def snapshot(app: Flask) -> list[dict[str, str]]:
+    """Every participant of every program, as canonical rows."""
+    with app.app_context():
+        records = db.session.scalars(db.select(Participant).order_by(Participant.email))
+        return [record_to_row(r) for r in records]
+
+
+def confirm(client: FlaskClient, preview_url: str) -> TestResponse:
+    """Press the import button of a preview page."""
+    return client.post(preview_url, follow_redirects=True)
+
+
+def preview_url(response: TestResponse) -> str:
+    """The URL of the preview page a redirect ended on."""
+    return response.request.path
+
+
+def test_upload_page(admin_client: FlaskClient, program_id: int) -> None:
+    page = admin_client.get(f"/programs/{program_id}/import/").get_data(as_text=True)
+    assert '<label for="file">Participant CSV file</label>' in page
+    assert "up to 2 MB" in page
+    assert b"Choose a CSV file." in admin_client.post(f"/programs/{program_id}/import/").data
+
+
+def test_preview_then_import(app: Flask, admin_client: FlaskClient, program_id: int) -> None:
+    response = upload(admin_client, program_id, "participants.csv")
+    page = response.get_data(as_text=True)
+    assert "Preview of participants.csv" in page
+    assert "<strong>6</strong> rows" in page
+    assert "<strong>0</strong> errors" in page
+    assert "<strong>6</strong> new" in page
+    assert "Import 6 participants" in page
+    assert snapshot(app) == []
+    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    assert "Imported: 6 new, 0 updated, 0 unchanged." in result
+    rows = snapshot(app)
+    assert [r["email"] for r in rows][:2] == ["ana.silva@example.org", "ben.okafor@example.org"]
+    assert rows[0]["seeks"] == "developmental;sponsorship"
+    assert rows[0]["languages"] == "english;portuguese"
+
+
+def test_same_file_twice_changes_nothing(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    before = snapshot(app)
+    again = upload(admin_client, program_id, "participants.csv")
+    page = again.get_data(as_text=True)
+    assert "<strong>6</strong> unchanged" in page
+    assert "importing changes nothing" in page
+    assert "Import 0" not in page
+    result = confirm(admin_client, preview_url(again)).get_data(as_text=True)
+    assert "Nothing changed: all 6 people in this file were already in the program" in result
+    assert snapshot(app) == before
+
+
+def test_reimport_upserts_by_email(app: Flask, admin_client: FlaskClient, program_id: int) -> None:
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    changed = SIX.replace(b"Ana Silva", b"Ana Silva-Costa").replace(
+        b"ben.okafor@example.org", b"BEN.OKAFOR@example.org"
+    )
+    changed += b"gus.berg@example.org,Gus Berg,mentor,,expertise,,,,,,,,,,,negotiation,1\n"
+    response = upload(admin_client, program_id, "changed.csv", changed)
+    assert "<strong>1</strong> new" in response.get_data(as_text=True)
+    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    assert "Imported: 1 new, 1 updated, 5 unchanged." in result
+    rows = {r["email"]: r for r in snapshot(app)}
+    assert len(rows) == 7
+    assert rows["ana.silva@example.org"]["name"] == "Ana Silva-Costa"
+
+
+def test_broken_file_shows_every_issue_and_imports_nothing(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    before = snapshot(app)
+    response = upload(admin_client, program_id, "broken.csv")
+    page = response.get_data(as_text=True)
+    assert "<strong>3</strong> errors" in page
+    assert "nothing will be imported" in page
+    assert '<button type="submit" class="primary">Import' not in page
+    rows = re.findall(r'<tr class="(error|warning)">\s*<td>(\w+)</td>\s*<td>(\w+)</td>', page)
+    assert rows == [
+        ("error", "3", "email"),
+        ("warning", "3", "expertise"),
+        ("error", "4", "capacity"),
+        ("error", "4", "role"),
+    ]
+    assert "did you mean &#39;mentor&#39;?" in page
+    assert "<code>two</code>" in page
+    # pressing import anyway (a forged POST) changes nothing
+    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    assert "The file has errors; nothing was imported." in result
+    assert snapshot(app) == before
+
+
+def test_failure_midway_rolls_everything_back(
+    app: Flask, admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    before = snapshot(app)
+    changed = SIX.replace(b"Ana Silva", b"Ana S.").replace(b"Ben Okafor", b"Ben O.")
+    response = upload(admin_client, program_id, "changed.csv", changed)
+    calls = []
+    real_apply = store.apply_row
+
+    def apply_then_fail(record: Participant, row: dict[str, str]) -> None:
+        calls.append(row["email"])
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        real_apply(record, row)
+
+    monkeypatch.setattr(store, "apply_row", apply_then_fail)
+    with pytest.raises(RuntimeError):
+        confirm(admin_client, preview_url(response))
+    assert calls == ["ana.silva@example.org", "ben.okafor@example.org"]
+    assert snapshot(app) == before
+
+
+def test_unreadable_file(admin_client: FlaskClient, program_id: int) -> None:
+    response = upload(admin_client, program_id, "empty.csv", b"")
+    page = response.get_data(as_text=True)
+    assert "nothing will be imported" in page
+    assert "<td>file</td>" in page
+
+
+def test_missing_column(admin_client: FlaskClient, program_id: int) -> None:
+    response = upload(admin_client, program_id, "x.csv", b"email,name\na@x.org,A\n")
+    page = response.get_data(as_text=True)
+    assert "<td>role</td>" in page
+    assert "nothing will be imported" in page
+
+
+def test_too_large_upload_gets_a_friendly_page(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = upload(admin_client, program_id, "big.csv", b"x" * 5000)
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "File too large" in page
+    assert "The file is larger than the 1 KB this site accepts." in page
+    with app.app_context():
+        assert db.session.scalars(db.select(ImportUpload)).all() == []
+
+
+def test_uploads_of_another_program_are_404(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    response = upload(admin_client, program_id, "participants.csv")
+    other = admin_client.post("/programs/new", data={"name": "Other"}).location
+    other_id = other.rstrip("/").rsplit("/", 1)[-1]
+    stolen = preview_url(response).replace(f"/programs/{program_id}/", f"/programs/{other_id}/")
+    assert admin_client.get(stolen).status_code == 404
+    assert admin_client.post(stolen).status_code == 404
