@@ -1,0 +1,66 @@
+"""check_proposal finds every kind of broken matches table, in words."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from matcher import Decision, check_proposal, propose
+from matcher.schema import MentorType, Participant, Role
+
+DEV, EXPERT = MentorType.DEVELOPMENTAL, MentorType.EXPERTISE
+PEOPLE = [
+    Participant("ana@x.org", "Ana", Role.MENTEE, seeks=(DEV, EXPERT), expertise_wanted=("sql",)),
+    Participant("ben@x.org", "Ben", Role.MENTEE, seeks=(DEV,)),
+    Participant("max@x.org", "Max", Role.MENTOR, offers=(DEV, EXPERT), expertise=("sql",)),
+    Participant("liz@x.org", "Liz", Role.MENTOR, offers=(DEV,)),
+]
+
+
+def table(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["mentee_email", "mentor_email", "mentor_type", "score"])
+
+
+def test_a_real_proposal_is_clean():
+    assert check_proposal(PEOPLE, propose(PEOPLE).matches) == []
+
+
+def test_over_capacity_duplicate_type_and_same_mentor_twice_are_all_reported():
+    score_dev, score_exp = 17.5, 67.5
+    problems = check_proposal(
+        PEOPLE,
+        table(
+            ("ana@x.org", "max@x.org", "developmental", score_dev),
+            ("ana@x.org", "max@x.org", "expertise", score_exp),
+            ("ana@x.org", "liz@x.org", "developmental", score_dev),
+        ),
+    )
+    assert "max@x.org has 2 mentees but room for 1" in problems
+    assert "ana@x.org has 2 developmental mentors; at most 1" in problems
+    assert "max@x.org mentors ana@x.org in 2 types; at most 1" in problems
+
+
+def test_wrong_score_unknown_people_and_unsought_types_are_reported():
+    problems = check_proposal(
+        PEOPLE,
+        table(
+            ("ben@x.org", "max@x.org", "developmental", 99.0),
+            ("ghost@x.org", "max@x.org", "developmental", 10.0),
+            ("ben@x.org", "liz@x.org", "expertise", 10.0),
+        ),
+    )
+    assert any("score 99 but the pair scores 17.5" in p for p in problems)
+    assert any(p.startswith("match 2 (ghost@x.org") and "unknown person" in p for p in problems)
+    assert any("the mentee does not seek this type" in p for p in problems)
+    assert any("the mentor does not offer this type" in p for p in problems)
+
+
+def test_missing_locks_and_present_rejects_are_reported():
+    decisions = [
+        Decision("ben@x.org", "liz@x.org", DEV, "lock"),
+        Decision("ben@x.org", "max@x.org", DEV, "reject"),
+    ]
+    problems = check_proposal(
+        PEOPLE, table(("ben@x.org", "max@x.org", "developmental", 17.5)), decisions=decisions
+    )
+    assert "the locked pair ben@x.org -> liz@x.org (developmental) is missing" in problems
+    assert any("breaks 'not rejected by an admin'" in p for p in problems)
