@@ -120,7 +120,7 @@ def read_rows(source: str | os.PathLike[str] | bytes) -> RowTable:
     text = _decode(_read_bytes(source))
     delimiter, text, skipped = _choose_delimiter(text)
     records = _parse_records(text, delimiter, skipped)
-    return _table_from_records(records, skipped)
+    return _table_from_records(records)
 
 
 def neutralize_cell(text: str) -> str:
@@ -243,6 +243,8 @@ def _decode(data: bytes) -> str:
 def _choose_delimiter(text: str) -> tuple[str, str, int]:
     """Return (delimiter, text without an Excel ``sep=`` line, number of lines skipped).
 
+    Excel hides its ``sep=`` line, so it does not count as a spreadsheet row.
+
     ``csv.Sniffer`` (limited to ``,`` ``;`` and tab) decides when its answer splits the
     header line; otherwise the delimiter that splits the header into the most cells wins
     (a comma when none does).
@@ -284,7 +286,7 @@ def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
         except StopIteration:
             return records
         except csv.Error as exc:
-            row = len(records) + 1 + skipped
+            row = len(records) + 1
             raise IntakeError(
                 [Issue(row, "", "", _quote_problem(str(exc), start_line + skipped))]
             ) from None
@@ -318,7 +320,7 @@ def _excel_column(index: int) -> str:
     return letters
 
 
-def _table_from_records(records: list[list[str]], skipped: int) -> RowTable:
+def _table_from_records(records: list[list[str]]) -> RowTable:
     """Locate the header, drop empty columns and trailing blank rows, and check the shape."""
     start = next((i for i, record in enumerate(records) if not _blank(record)), None)
     if start is None:
@@ -327,7 +329,7 @@ def _table_from_records(records: list[list[str]], skipped: int) -> RowTable:
     body = records[start + 1 :]
     while body and _blank(body[-1]):
         body.pop()
-    header_row = start + 1 + skipped
+    header_row = start + 1
     first_row = header_row + 1
     width = len(header)
     keep = [

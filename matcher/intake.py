@@ -46,6 +46,7 @@ LIST_MAX_CHARS = 2000
 NOTES_MAX_CHARS = 5000
 MAX_WHOLE_NUMBER = 100_000
 MAX_OFFSET_MINUTES = 14 * 60
+MAX_LOOP_SHOWN = 6  # people named in a reporting-loop message before "..."
 
 _TAG_COLUMNS = ("goals", "strengths", "expertise_wanted", "expertise", "languages")
 _TEXT_COLUMNS = ("organization", "department", "function", "target_department", "location")
@@ -55,7 +56,9 @@ _LIMITS: dict[str, int] = {
     "notes": NOTES_MAX_CHARS,
     **dict.fromkeys((*_TAG_COLUMNS, *_EMAIL_LIST_COLUMNS, "seeks", "offers"), LIST_MAX_CHARS),
 }
-_TYPE_WORDS = ", ".join(t.value for t in MentorType)
+_ROLES: dict[str, Role] = {r.value: r for r in Role}
+_MENTOR_TYPES: dict[str, MentorType] = {t.value: t for t in MentorType}
+_TYPE_WORDS = ", ".join(_MENTOR_TYPES)
 _WHOLE_HELP = {
     "level": "(higher = more senior), like 3",
     "capacity": "(the most mentees at once), like 2",
@@ -172,7 +175,7 @@ def parse_participants(
     >>> [p.email for p in result.participants]
     ['ana@x.org']
     >>> result.errors[0].row, result.errors[0].column, result.errors[0].message
-    (3, 'role', "unknown role 'mentr'; did you mean 'mentor'? Write mentee, mentor or both")
+    (3, 'role', "unknown role 'mentr'; did you mean 'mentor'? (write mentee, mentor or both)")
     """
     issues: list[Issue] = []
     missing: frozenset[str] = frozenset()
@@ -245,9 +248,17 @@ def _issue(row: int, column: str, value: str, message: str, severity: str = "err
     return Issue(row, column, shown, message, severity)
 
 
-def _did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
-    return f"; did you mean {close[0]!r}?" if close else ""
+@lru_cache(maxsize=1024)
+def _closest(word: str, choices: tuple[str, ...], cutoff: float = 0.6) -> str | None:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+def _unknown(what: str, text: str, choices: Iterable[str], fix: str) -> str:
+    """``unknown <what> '<text>'``, the closest valid word when one is close, and the fix."""
+    close = _closest(normalize(text), tuple(choices))
+    hint = f"; did you mean {close!r}?" if close else ""
+    return f"unknown {what} {text!r}{hint} ({fix})"
 
 
 def _column_issues(columns: Sequence[str], missing: frozenset[str]) -> list[Issue]:
@@ -256,15 +267,16 @@ def _column_issues(columns: Sequence[str], missing: frozenset[str]) -> list[Issu
         for name in sorted(missing)
     ]
     for name in columns:
-        if name not in COLUMNS and (hint := _did_you_mean(name, COLUMNS, cutoff=0.8)):
-            issues.append(_issue(0, name, name, f"unknown column is ignored{hint}", "warning"))
+        if name not in COLUMNS and (close := _closest(name, COLUMNS, 0.8)):
+            message = f"unknown column is ignored; did you mean {close!r}?"
+            issues.append(_issue(0, name, name, message, "warning"))
     return issues
 
 
 # ---------------------------------------------------------------- cell parsers
 def _split_list(text: str) -> list[str]:
     parts = text.split(";") if ";" in text else re.split(r"[,|]", text)
-    return [part.strip() for part in parts if part.strip()]
+    return [cleaned for part in parts if (cleaned := part.strip().strip(",|").strip())]
 
 
 def _key(text: str) -> str:
@@ -316,14 +328,12 @@ def _role(text: str) -> Role:
     if not text:
         raise _CellError("role is empty: write mentee, mentor or both")
     key = normalize(text)
-    if key in {r.value for r in Role}:
-        return Role(key)
-    hint = (
-        "; did you mean 'both'?"
-        if "mentor" in key and "mentee" in key
-        else _did_you_mean(key, [r.value for r in Role])
-    )
-    raise _CellError(f"unknown role {text!r}{hint} Write mentee, mentor or both")
+    if key in _ROLES:
+        return _ROLES[key]
+    fix = "write mentee, mentor or both"
+    if "mentor" in key and "mentee" in key:
+        raise _CellError(f"unknown role {text!r}; did you mean 'both'? ({fix})")
+    raise _CellError(_unknown("role", text, _ROLES, fix))
 
 
 def _mentor_types(text: str) -> tuple[MentorType, ...]:
@@ -331,13 +341,13 @@ def _mentor_types(text: str) -> tuple[MentorType, ...]:
     problems = []
     for word in _split_list(text):
         key = normalize(word)
-        if key in {t.value for t in MentorType}:
-            found.add(MentorType(key))
+        if key in _MENTOR_TYPES:
+            found.add(_MENTOR_TYPES[key])
         else:
-            hint = _did_you_mean(key, [t.value for t in MentorType])
-            problems.append(f"unknown mentor type {word!r}{hint}")
+            fix = f"valid types: {_TYPE_WORDS}"
+            problems.append(_unknown("mentor type", word, _MENTOR_TYPES, fix))
     if problems:
-        raise _CellError(f"{'; '.join(problems)} Valid types: {_TYPE_WORDS}")
+        raise _CellError("; ".join(problems))
     return tuple(sorted(found))
 
 
@@ -363,11 +373,8 @@ def _generation(text: str) -> Generation | None:
     key = _key(text).replace("generation", "gen").removesuffix("s")
     if key in _GENERATIONS:
         return _GENERATIONS[key]
-    hint = _did_you_mean(normalize(text), [g.value for g in Generation])
-    raise _CellError(
-        f"unknown generation {text!r}{hint} "
-        "Write boomer, gen_x, millennial or gen_z, or leave it empty"
-    )
+    fix = "write boomer, gen_x, millennial or gen_z, or leave it empty"
+    raise _CellError(_unknown("generation", text, [g.value for g in Generation], fix))
 
 
 def _meeting_mode(text: str) -> MeetingMode:
@@ -375,10 +382,8 @@ def _meeting_mode(text: str) -> MeetingMode:
         return MeetingMode.EITHER
     if (mode := _MEETING_MODES.get(_key(text))) is not None:
         return mode
-    hint = _did_you_mean(normalize(text), [m.value for m in MeetingMode])
-    raise _CellError(
-        f"unknown meeting mode {text!r}{hint} Write remote, in_person or either, or leave it empty"
-    )
+    fix = "write remote, in_person or either, or leave it empty"
+    raise _CellError(_unknown("meeting mode", text, [m.value for m in MeetingMode], fix))
 
 
 @lru_cache(maxsize=1)
@@ -399,11 +404,8 @@ def _timezone(text: str) -> tuple[str, int | None]:
         return text, -total if sign == "-" else total
     name = _zone_names().get(text.casefold())
     if name is None:
-        hint = _did_you_mean(text.casefold(), _zone_names())
-        raise _CellError(
-            f"unknown time zone {text!r}{hint} Write an IANA name like Europe/Berlin "
-            "or an offset like UTC+02:00"
-        )
+        fix = "write an IANA name like Europe/Berlin or an offset like UTC+02:00"
+        raise _CellError(_unknown("time zone", text, sorted(_zone_names().values()), fix))
     offset = OFFSET_INSTANT.astimezone(ZoneInfo(name)).utcoffset()
     return name, None if offset is None else int(offset.total_seconds() // 60)
 
@@ -628,17 +630,21 @@ def _cycle_issues(rows: dict[str, _Row]) -> list[Issue]:
     done: set[str] = set()
     issues = []
     for start in sorted(manager_of):
-        path: list[str] = []
+        path: dict[str, int] = {}  # node -> position on the walk from start
         node = start
         while node in manager_of and node not in done and node not in path:
-            path.append(node)
+            path[node] = len(path)
             node = manager_of[node]
         done.update(path)
         if node not in path:
             continue
-        loop = path[path.index(node) :]
+        loop = list(path)[path[node] :]
         for k, email in enumerate(loop):
-            chain = " -> ".join([*loop[k:], *loop[:k], email])
+            size = len(loop)
+            ahead = [loop[(k + j) % size] for j in range(min(size, MAX_LOOP_SHOWN))]
+            if size > MAX_LOOP_SHOWN:
+                ahead[-1] = f"... ({size} people in all)"
+            chain = " -> ".join([*ahead, email])
             issues.append(
                 _issue(
                     rows[email].number,
