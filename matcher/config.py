@@ -105,9 +105,8 @@ DEFAULT_WEIGHTS: dict[MentorType, dict[str, float]] = {
         "timezone": 15.0,
     },
     MentorType.SPONSORSHIP: {
-        "level_gap": 30.0,
+        "level_gap": 40.0,
         "target_department": 35.0,
-        "seniority": 10.0,
         "goals": 10.0,
         "outside_department": 0.0,
         "timezone": 15.0,
