@@ -25,6 +25,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -92,15 +93,21 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _type_choices() -> list[tuple[str, Markup]]:
+def _type_choices() -> list[SelectChoice]:
+    """The four mentor types, each with its one-line description from the seed."""
+    template = Markup("<strong>{}</strong> — {}")
     return [
-        (t.value, Markup("<strong>{}</strong> — {}").format(t.value.title(), MENTOR_TYPE_HELP[t]))
+        SelectChoice(t.value, template.format(t.value.title(), MENTOR_TYPE_HELP[t]))
         for t in MentorType
     ]
 
 
-def _values(enum: Iterable[Role | MeetingMode | Generation]) -> list[tuple[str, str]]:
-    return [(e.value, e.value.replace("_", " ").capitalize()) for e in enum]
+def _values(enum: Iterable[MeetingMode | Generation]) -> list[SelectChoice]:
+    return [SelectChoice(e.value, e.value.replace("_", " ").capitalize()) for e in enum]
+
+
+def _goal_choices() -> list[SelectChoice]:
+    return [SelectChoice(g, g.capitalize()) for g in GOALS]
 
 
 def split_cell(text: str) -> list[str]:
@@ -134,19 +141,17 @@ class ParticipantForm(FlaskForm):
     role = RadioField(
         "I want to take part as",
         choices=[
-            ("mentee", "Mentee: I want a mentor"),
-            ("mentor", "Mentor: I offer to mentor"),
-            ("both", "Both"),
+            SelectChoice(Role.MENTEE.value, "Mentee: I want a mentor"),
+            SelectChoice(Role.MENTOR.value, "Mentor: I offer to mentor"),
+            SelectChoice(Role.BOTH.value, "Both"),
         ],
         default="mentee",
     )
     seeks = MultiCheckboxField("Mentor types I seek", choices=_type_choices())
     offers = MultiCheckboxField("Mentor types I offer", choices=_type_choices())
-    goals = MultiCheckboxField("Goals", choices=[(g, g.capitalize()) for g in GOALS])
+    goals = MultiCheckboxField("Goals", choices=_goal_choices())
     goals_other = StringField("Other goals", description=LIST_HINT)
-    strengths = MultiCheckboxField(
-        "Strengths I can help develop", choices=[(g, g.capitalize()) for g in GOALS]
-    )
+    strengths = MultiCheckboxField("Strengths I can help develop", choices=_goal_choices())
     strengths_other = StringField("Other strengths", description=LIST_HINT)
     expertise_wanted = StringField("Expertise I want to learn", description=LIST_HINT)
     expertise = StringField("Expertise I can share", description=LIST_HINT)
@@ -163,7 +168,9 @@ class ParticipantForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
     target_department = StringField("Department I want to move to")
-    generation = SelectField("Generation", choices=[("", "—"), *_values(Generation)], default="")
+    generation = SelectField(
+        "Generation", choices=[SelectChoice("", "—"), *_values(Generation)], default=""
+    )
     manager_email = EmailField("My manager's e-mail")
     languages = StringField("Languages", description=LIST_HINT)
     timezone = StringField(
@@ -182,7 +189,7 @@ class ParticipantForm(FlaskForm):
             field = self[self.field_name(column)]
             text = row.get(column, "")
             if column in VOCABULARY_COLUMNS:
-                known = {value for value, _ in field.choices}
+                known = {choice.value for choice in field.choices}
                 tags = split_cell(text)
                 field.data = [t for t in tags if t in known]
                 self[f"{column}_other"].data = "; ".join(t for t in tags if t not in known)

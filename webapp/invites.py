@@ -74,7 +74,7 @@ def index(program_id: int) -> str:
         program=program,
         tokens=tokens,
         now=utcnow(),
-        button=EmptyForm(),
+        button_form=EmptyForm(),
         person_form=PersonInviteForm(),
     )
 
