@@ -45,7 +45,7 @@ _ALIASES: dict[str, str] = {
 }
 _SEPARATORS = re.compile(r"[\s\-]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_SNIFF_CHARS = 16_384
+_SNIFF_CHARS = 4096  # csv.Sniffer is quadratic on quote-heavy text: keep the sample small
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
     (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),

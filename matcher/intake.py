@@ -16,6 +16,9 @@ Conventions
   (``UTC``, ``GMT+1``, ``UTC-05:30``, ``+01:00``). ``utc_offset_minutes`` of a named zone
   is its offset at the fixed instant :data:`OFFSET_INSTANT` (2026-01-15 12:00 UTC), so a
   run gives the same answer whatever the date; daylight saving time is not modelled.
+- A cell may hold at most :data:`MAX_CHARS` characters (:data:`LIST_MAX_CHARS` for list
+  columns, :data:`NOTES_MAX_CHARS` for notes); control characters other than tab and line
+  breaks are refused in every cell, known column or not, as signs of a corrupt export.
 - A blank row (every cell empty) is skipped; it still counts for the row numbers.
 - Participants come out sorted by e-mail, so the result never depends on row order.
 """
@@ -33,7 +36,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from matcher.csv_io import RowTable, read_rows
-from matcher.errors import IntakeError, Issue
+from matcher.errors import IntakeError, Issue, Severity
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize
 
 COLUMNS: tuple[str, ...] = tuple(
@@ -243,7 +246,7 @@ def _as_text(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else str(value)
 
 
-def _issue(row: int, column: str, value: str, message: str, severity: str = "error") -> Issue:
+def _issue(row: int, column: str, value: str, message: str, severity: Severity = "error") -> Issue:
     shown = value if len(value) <= 80 else value[:77] + "..."
     return Issue(row, column, shown, message, severity)
 
