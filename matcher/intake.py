@@ -299,6 +299,8 @@ def _email_problem(address: str) -> str | None:
 
 def _email(text: str) -> str:
     address = text.lower()
+    if len(_split_list(address)) > 1:
+        raise _CellError("only one e-mail fits in this column: keep one, like name@example.org")
     if address and (problem := _email_problem(address)):
         raise _CellError(f"{problem}: write it like name@example.org")
     return address

@@ -447,14 +447,39 @@ def test_references_to_people_outside_the_file_are_warnings():
     assert len(result.participants) == 2
 
 
-@pytest.mark.parametrize("column", ["manager_email", "exclude", "previous_partners"])
-def test_malformed_emails_in_reference_columns_are_errors(column):
-    cell = "max@x.org; bob" if column != "manager_email" else "bob"
+LIST_FIX = "write e-mails like name@example.org separated by ;"
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "message"),
+    [
+        (
+            "manager_email",
+            "Max Power",
+            "an e-mail cannot contain spaces: write it like name@example.org",
+        ),
+        (
+            "manager_email",
+            "max@x.org; b@x.org",
+            "only one e-mail fits in this column: keep one, like name@example.org",
+        ),
+        ("exclude", "max@x.org; bob", f"not an e-mail address: 'bob'; {LIST_FIX}"),
+        (
+            "previous_partners",
+            "bob, max@x, max@x.org",
+            f"not an e-mail address: 'bob', 'max@x'; {LIST_FIX}",
+        ),
+    ],
+)
+def test_malformed_emails_in_reference_columns_are_errors(column, cell, message):
     issue = one_issue(mentee(**{column: cell}), MENTOR)
 
-    assert (issue.row, issue.column, issue.value, issue.severity) == (2, column, cell, "error")
-    assert "write it like name@example.org" in issue.message or (
-        "not an e-mail address: 'bob'; write e-mails like name@example.org" in issue.message
+    assert (issue.row, issue.column, issue.value, issue.message, issue.severity) == (
+        2,
+        column,
+        cell,
+        message,
+        "error",
     )
 
 
@@ -657,6 +682,52 @@ def test_parse_participants_never_raises(rows, first_row):
 
     assert all(p.row not in result.invalid_rows for p in result.participants)
     assert list(result.issues) == sorted(result.issues)
+
+
+TOKENS = st.sampled_from(
+    [
+        ",",
+        ";",
+        "\t",
+        "\r\n",
+        "\n",
+        '"',
+        " ",
+        "email",
+        "name",
+        "role",
+        "seeks",
+        "offers",
+        "manager_email",
+        "level",
+        "a@x.org",
+        "b@x.org",
+        "mentee",
+        "mentor",
+        "both",
+        "developmental",
+        "sponsorship",
+        "NA",
+        "0012",
+        "\x00",
+        "\x07",
+        "é",
+        "\ufeff",
+        "=cmd",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TOKENS, max_size=60).map("".join), st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+def test_csv_like_files_never_raise_anything_but_intake_error(text, encoding):
+    data = text.encode(encoding, errors="replace")
+    try:
+        result = load_participants(data, skip_invalid=True)
+    except IntakeError as error:
+        assert error.issues
+    else:
+        assert {p.row for p in result.participants}.isdisjoint(result.invalid_rows)
 
 
 EMAILS = [f"p{i}@x.org" for i in range(6)]
