@@ -1,0 +1,414 @@
+"""The ``mentorloom`` command line: validate, match, explain, sample and config.
+
+Exit codes: ``0`` success; ``2`` bad input (a problem in a file, a setting or an argument,
+explained in words with its row, column and fix); ``1`` an internal error (a bug: the
+traceback is shown only with ``--debug``). Results go to stdout or files, progress bars
+and problems to stderr; ``--quiet`` keeps only the problems.
+
+Run ``mentorloom --help`` or ``python -m matcher.cli --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import pandas as pd
+from tqdm import tqdm
+
+from matcher.config import default_config_toml, load_config
+from matcher.csv_io import write_csv
+from matcher.errors import IntakeError, Issue, MatcherError
+from matcher.intake import IntakeResult, load_participants
+from matcher.schema import Role
+
+if TYPE_CHECKING:
+    from matcher.engine import Decision
+
+EXIT_OK, EXIT_INTERNAL_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+PROGRESS_DELAY_SECONDS = 0.5
+"""A step's progress bar appears only once the step has run this long."""
+VALUE_WIDTH = 40
+"""Longest cell value shown in a problem table before it is cut with an ellipsis."""
+
+
+class UsageError(MatcherError):
+    """A problem with the command's arguments or files that the user can fix."""
+
+
+class FileError(MatcherError):
+    """The problems found in one input file (participants or decisions)."""
+
+    def __init__(self, path: Path, issues: Sequence[Issue]) -> None:
+        self.path = path
+        self.issues = tuple(issues)
+        super().__init__(f"{path}: {len(self.issues)} problem(s)")
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn an :class:`IntakeError` raised while reading ``path`` into :class:`FileError`."""
+    try:
+        yield
+    except IntakeError as exc:
+        raise FileError(path, exc.issues) from None
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """Render a frame as left-aligned text columns under a header and a rule."""
+    cells = [[str(c) for c in frame.columns]]
+    cells += [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    cells.insert(1, ["-" * w for w in widths])
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def format_issues(issues: Sequence[Issue]) -> str:
+    """Render problems as a table: row, column, value and what to do.
+
+    Examples
+    --------
+    >>> print(format_issues([Issue(3, "role", "mentr", "unknown role; write mentor")]))
+    row  column  value  problem and fix
+    ---  ------  -----  --------------------------
+    3    role    mentr  unknown role; write mentor
+    """
+
+    def shorten(text: str) -> str:
+        return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+    frame = pd.DataFrame(
+        [
+            (
+                str(i.row) if i.row else "file",
+                i.column,
+                shorten(i.value),
+                i.message if i.severity == "error" else f"warning: {i.message}",
+            )
+            for i in issues
+        ],
+        columns=["row", "column", "value", "problem and fix"],
+    )
+    return _table(frame)
+
+
+def _say(args: argparse.Namespace, text: str, stream: TextIO | None = None) -> None:
+    """Print unless ``--quiet``."""
+    if not args.quiet:
+        print(text, file=stream or sys.stdout)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    timings[step] = time.perf_counter() - started
+
+
+class _ProgressBars:
+    """A ``progress(step, done, total)`` callback drawing one tqdm bar per step on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, tqdm] = {}
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        bar = self.bars.get(step)
+        if bar is None:
+            bar = tqdm(
+                total=total,
+                desc=step,
+                file=sys.stderr,
+                leave=False,
+                delay=PROGRESS_DELAY_SECONDS,
+                dynamic_ncols=True,
+            )
+            self.bars[step] = bar
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _load(args: argparse.Namespace) -> IntakeResult:
+    """Read the participants; with ``--skip-invalid`` report the rows left out."""
+    with _reading(args.file):
+        result = load_participants(args.file, skip_invalid=args.skip_invalid)
+    if result.errors:
+        rows = sorted(result.invalid_rows)
+        print(
+            f"{args.file}: skipped {len(rows)} invalid row(s) ({', '.join(map(str, rows))}) "
+            f"because of these problems:\n{format_issues(result.errors)}\n",
+            file=sys.stderr,
+        )
+    return result
+
+
+def _decisions(path: Path | None) -> tuple[Decision, ...]:
+    from matcher.decisions import load_decisions
+
+    if path is None:
+        return ()
+    with _reading(path):
+        return load_decisions(path)
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    try:
+        write_csv(frame, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    with _reading(args.file):
+        result = load_participants(args.file, skip_invalid=True)
+    people = len(result.participants)
+    if result.issues:
+        errors, warnings = len(result.errors), len(result.warnings)
+        print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
+        print(format_issues(result.issues))
+    if result.errors:
+        print(
+            f"\n{len(result.invalid_rows)} row(s) need fixing before matching; {people} are fine."
+        )
+        return EXIT_BAD_INPUT
+    roles = ", ".join(f"{n} {r}" for r, n in _role_counts(result).items())
+    print(f"{args.file}: {people} people ({roles}) ready to match.")
+    return EXIT_OK
+
+
+def _role_counts(result: IntakeResult) -> dict[str, int]:
+    return {r.value: sum(p.role == r for p in result.participants) for r in Role}
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    from matcher.engine import propose
+    from matcher.summary import summarize
+
+    timings: dict[str, float] = {}
+    with _timed(timings, "read"):
+        config = load_config(args.config)
+        decisions = _decisions(args.decisions)
+        participants = _load(args).participants
+    progress = _ProgressBars(enabled=not args.quiet)
+    try:
+        proposal = propose(
+            participants, config, decisions, with_scores=args.scores, progress=progress
+        )
+    finally:
+        progress.close()
+    out = args.out_dir
+    outputs = {"matches.csv": proposal.matches, "unmatched.csv": proposal.unmatched}
+    if proposal.scores is not None:
+        outputs["scores.csv"] = proposal.scores
+    with _timed(timings, "write"):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create the folder {out}: {exc.strerror or exc}") from None
+        for name, frame in outputs.items():
+            _write(frame, out / name)
+    summary = summarize(participants, proposal).with_timings(**timings)
+    _say(args, summary.to_text())
+    written = ", ".join(f"{out / name} ({len(frame)} rows)" for name, frame in outputs.items())
+    _say(args, f"\nwrote {written}")
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from matcher.engine import explain_mentee
+
+    config = load_config(args.config)
+    decisions = _decisions(args.decisions)
+    participants = _load(args).participants
+    email = args.mentee.strip().lower()
+    person = next((p for p in participants if p.email == email), None)
+    if person is None:
+        raise UsageError(f"no participant has the e-mail {args.mentee} in {args.file}: check it")
+    if not person.is_mentee:
+        raise UsageError(
+            f"{person.name} <{person.email}> does not seek a mentor (role {person.role})"
+        )
+    found = explain_mentee(participants, email, config, decisions, top=args.top)
+    seeks = ", ".join(t.value for t in person.seeks)
+    lines = [f"{person.name} <{person.email}> seeks: {seeks}", ""]
+    if len(found.matches):
+        matched = found.matches[["mentor_type", "mentor_name", "mentor_email", "score", "reasons"]]
+        lines += ["matched", _table(matched), ""]
+    if len(found.unmatched):
+        lines += ["not matched", _table(found.unmatched[["mentor_type", "reason"]]), ""]
+    for mentor_type in person.seeks:
+        rows = found.alternatives[found.alternatives["mentor_type"] == mentor_type.value]
+        lines.append(f"{mentor_type.value}: top {args.top} candidates and why")
+        columns = ["rank", "mentor_name", "mentor_email", "score", "outcome", "why"]
+        lines += [_table(rows[columns]) if len(rows) else "  nobody offers this type", ""]
+    print("\n".join(lines).rstrip())
+    return EXIT_OK
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from matcher.synthetic import generate_cohort
+
+    try:
+        cohort = generate_cohort(args.people, seed=args.seed, organizations=args.organizations)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if str(args.output) == "-":
+        write_csv(cohort, sys.stdout.buffer)
+    else:
+        _write(cohort, args.output)
+        _say(args, f"wrote {len(cohort)} people to {args.output}", sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    if args.check:
+        load_config(args.check)
+        print(f"{args.check}: a valid program config")
+    else:
+        sys.stdout.write(default_config_toml())
+    return EXIT_OK
+
+
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    """``--quiet`` and ``--debug``, accepted before and after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    default = False if defaults else argparse.SUPPRESS
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=default,
+        help="no progress bars or summary; problems are still reported",
+    )  # fmt: skip
+    common.add_argument(
+        "--debug", action="store_true", default=default,
+        help="show the traceback of an internal error",
+    )  # fmt: skip
+    return common
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="participants CSV file")
+    parser.add_argument("--config", type=Path, help="program config (TOML); defaults if omitted")
+    parser.add_argument(
+        "--decisions", type=Path,
+        help="review decisions CSV: mentee_email, mentor_email, mentor_type, decision "
+        "(lock keeps a pair, reject never proposes it again)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--skip-invalid", action="store_true",
+        help="leave out rows with errors (each one is reported) instead of stopping",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``mentorloom`` argument parser with its five subcommands.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["match", "people.csv", "--scores", "-q"])
+    >>> args.command, str(args.file), args.scores, args.quiet, str(args.out_dir)
+    ('match', 'people.csv', True, True, '.')
+    """
+    parser = argparse.ArgumentParser(
+        prog="mentorloom",
+        description="Match mentees with mentors across four mentor types, and explain why.",
+        epilog="exit codes: 0 ok, 2 bad input (explained), 1 internal error (use --debug)",
+        parents=[_common_options(defaults=True)],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = [_common_options(defaults=False)]
+
+    validate = sub.add_parser(
+        "validate", parents=common, help="check a participants CSV and list every problem"
+    )
+    validate.add_argument("file", type=Path, help="participants CSV file")
+    validate.set_defaults(handler=_cmd_validate)
+
+    match = sub.add_parser(
+        "match", parents=common, help="match a cohort; write matches.csv and unmatched.csv"
+    )
+    _input_options(match)
+    match.add_argument(
+        "-o", "--out-dir", type=Path, default=Path("."), help="folder for the CSV files (.)"
+    )
+    match.add_argument(
+        "--scores", action="store_true",
+        help="also write scores.csv: every feasible triple with its score, for audits",
+    )  # fmt: skip
+    match.set_defaults(handler=_cmd_match)
+
+    explain = sub.add_parser(
+        "explain", parents=common, help="why a mentee got their mentors, and the alternatives"
+    )
+    _input_options(explain)
+    explain.add_argument("--mentee", required=True, help="e-mail of the mentee to explain")
+    explain.add_argument("--top", type=int, default=5, help="alternatives per type (5)")
+    explain.set_defaults(handler=_cmd_explain)
+
+    sample = sub.add_parser("sample", parents=common, help="write a realistic synthetic cohort CSV")
+    sample.add_argument("--people", type=int, default=150, help="number of people (150)")
+    sample.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    sample.add_argument("--organizations", type=int, default=1, help="organizations, 1 to 4 (1)")
+    sample.add_argument(
+        "-o", "--output", type=Path, default=Path("-"), help="output CSV file (- for stdout)"
+    )
+    sample.set_defaults(handler=_cmd_sample)
+
+    config = sub.add_parser("config", parents=common, help="print or check a program config")
+    what = config.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--defaults", action="store_true", help="print the default program.toml with comments"
+    )
+    what.add_argument("--check", type=Path, metavar="FILE", help="check a program.toml")
+    config.set_defaults(handler=_cmd_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code.
+
+    Examples
+    --------
+    >>> main(["config", "--defaults"]) == 0  # doctest: +ELLIPSIS
+    # mentorloom program config: ...
+    True
+    """
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except FileError as exc:
+        print(f"mentorloom: {exc.path}: nothing was matched or written because of these "
+              f"problems:\n{format_issues(exc.issues)}", file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    except MatcherError as exc:
+        print(f"mentorloom: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("mentorloom: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"mentorloom: internal error ({type(exc).__name__}: {exc}). This is a bug: please "
+            "report it; run again with --debug to see the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
