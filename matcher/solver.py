@@ -21,7 +21,7 @@ Two methods reach the same optimum values:
   as a linear program on one variable per edge (the unit of flow along that edge's path).
   Its constraint matrix is totally unimodular, so HiGHS returns an integral vertex, which
   is checked. Lexicographic objectives are exact: the best edge count comes from an
-  integer maximum flow and is then fixed by an equality row, never by a floating big-M.
+  integer maximum flow and is then imposed by a constraint row, never by a floating big-M.
 - ``"assignment"`` (when no pair has two edges, so rule 3 holds by itself): requests are
   matched to mentor slots (mentor ``j`` becomes ``capacity[j]`` columns) with
   :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`; each request also has a
@@ -41,7 +41,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linprog
-from scipy.sparse import csr_array
+from scipy.sparse import csr_array, vstack
 from scipy.sparse.csgraph import maximum_flow, min_weight_full_bipartite_matching
 
 from matcher.config import OBJECTIVES, Objective
@@ -441,46 +441,54 @@ def _max_count(graph: _Graph) -> int:
 
 
 def _solve_flow(graph: _Graph, objective: Objective) -> BoolArray:
-    """Best choice by linear programming: fix the best count, then maximise the weight.
+    """Best choice by linear programming: bound the count from below, maximise the weight.
 
-    Quality first maximises the weight freely; the weight as a function of a fixed count is
-    concave (min-cost flow), so the largest count keeping that weight is found by binary
-    search between the count found and the maximum count.
+    Coverage asks for at least the maximum count. Quality first maximises the weight
+    freely; "the best weight with at least c edges still equals the free best" is true up
+    to the largest count reaching that weight and false beyond, so that count is found by
+    binary search between the free solution's count and the maximum count. The maximum is
+    tried first (it often keeps the weight), and a success moves up to the count it found.
     """
     if objective == "coverage":
         return _max_weight_lp(graph, _max_count(graph))
-    best = _max_weight_lp(graph, None)
+    best = _max_weight_lp(graph, 0)
     best_weight = total_weight(graph.weight, best)
     low, high = int(best.sum()), _max_count(graph)
+    middle = high
     while low < high:
-        middle = (low + high + 1) // 2
         candidate = _max_weight_lp(graph, middle)
         if total_weight(graph.weight, candidate) == best_weight:
-            low, best = middle, candidate
+            low, best = int(candidate.sum()), candidate
         else:
             high = middle - 1
+        middle = (low + high + 1) // 2
     return best
 
 
-def _max_weight_lp(graph: _Graph, count: int | None) -> BoolArray:
-    """Maximise the total weight, with exactly ``count`` edges unless it is None."""
+def _max_weight_lp(graph: _Graph, at_least: int) -> BoolArray:
+    """Maximise the total weight over valid choices of at least ``at_least`` edges.
+
+    The rows of the rules plus one row ``-sum(x) <= -at_least`` (a negated root of the
+    laminar families, so still totally unimodular). A ``>=`` row rather than an equality:
+    HiGHS solves it many times faster on large graphs, and where it is used the two agree.
+    The rounded vertex is checked to be integral and to satisfy every row.
+    """
     n_edges = len(graph.weight)
     if n_edges == 0:
         return np.zeros(0, dtype=bool)
-    A_ub, b_ub = _packing_rows(graph)
-    ones = csr_array(np.ones((1, n_edges)))
+    rules, room = _packing_rows(graph)
+    A_ub = vstack([rules, csr_array(-np.ones((1, n_edges)))], format="csr")
+    b_ub = np.append(room, -at_least)
     result = linprog(
-        -graph.weight.astype(float),
-        A_ub=A_ub,
-        b_ub=b_ub,
-        A_eq=None if count is None else ones,
-        b_eq=None if count is None else [count],
-        bounds=(0, 1),
-        method="highs",
+        -graph.weight.astype(float), A_ub=A_ub, b_ub=b_ub, bounds=(0, 1), method="highs"
     )
     if result.status != 0:
         raise AssertionError(f"the flow LP failed: {result.message}")
-    return _integral(graph, result.x, count)
+    chosen = np.round(result.x)
+    gap = float(np.max(np.abs(result.x - chosen)))
+    if gap > _INTEGRAL_TOLERANCE or np.any(A_ub @ chosen > b_ub):
+        raise AssertionError(f"the flow LP returned an invalid vertex (off by {gap})")
+    return chosen.astype(bool)
 
 
 def _packing_rows(graph: _Graph) -> tuple[csr_array, IntArray]:
@@ -493,21 +501,6 @@ def _packing_rows(graph: _Graph) -> tuple[csr_array, IntArray]:
     bounds = np.concatenate([np.ones(n_requests + n_pairs, dtype=np.int64), graph.capacity])
     A = csr_array((np.ones(len(rows)), (rows, columns)), shape=(len(bounds), len(graph.weight)))
     return A, bounds
-
-
-def _integral(graph: _Graph, x: NDArray[np.float64], count: int | None) -> BoolArray:
-    """Round an LP vertex to a choice, asserting it is integral, valid and of ``count``."""
-    chosen = np.round(x)
-    gap = float(np.max(np.abs(x - chosen)))
-    if gap > _INTEGRAL_TOLERANCE:
-        raise AssertionError(f"the flow LP returned a fractional vertex (off by {gap})")
-    chosen_ = chosen.astype(bool)
-    A, bounds = _packing_rows(graph)
-    if np.any(A @ chosen_.astype(np.int64) > bounds):
-        raise AssertionError("the flow LP returned a choice that breaks a rule")
-    if count is not None and chosen_.sum() != count:
-        raise AssertionError(f"the flow LP chose {chosen_.sum()} edges, not {count}")
-    return chosen_
 
 
 # --- method "assignment" --------------------------------------------------------------------

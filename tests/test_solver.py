@@ -259,6 +259,15 @@ def test_coverage_fills_more_requests_than_quality() -> None:
     assert inst.solve("quality").tolist() == [True, False, False]
 
 
+@pytest.mark.parametrize("method", ["flow", "assignment"])
+def test_quality_takes_the_most_edges_among_the_heaviest(method: str) -> None:
+    # the heaviest choice weighs 10 (mentee 0 with mentor 0); the zero-weight edge of mentee 2
+    # joins it for free, but filling mentee 1 too would cost weight
+    inst = Instance([0, 0, 1, 2], [0, 1, 0, 2], [0] * 4, [10, 1, 1, 0], [1, 1, 1], [False] * 4)
+    assert inst.solve("quality", method).tolist() == [True, False, False, True]
+    assert inst.solve("coverage", method).tolist() == [False, True, True, True]
+
+
 def test_fairness_lifts_the_lowest_score() -> None:
     inst = Instance([0, 0, 1, 1], [0, 1, 0, 1], [0] * 4, [100, 50, 50, 5], [1, 1], [False] * 4)
     assert inst.solve("coverage").tolist() == [True, False, False, True]
