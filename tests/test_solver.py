@@ -211,19 +211,25 @@ def random_instance(
 seeds = st.integers(0, 2**32 - 1)
 
 
-@settings(max_examples=40, deadline=None)
-@given(seed=seeds, popular=st.booleans(), n_kinds=st.integers(1, 3))
-def test_invariants_and_objective_relations(seed: int, popular: bool, n_kinds: int) -> None:
-    inst = random_instance(seed, popular=popular, n_kinds=n_kinds)
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=seeds,
+    popular=st.booleans(),
+    n_kinds=st.integers(1, 3),
+    n_mentees=st.integers(10, 100),
+    n_mentors=st.integers(5, 40),
+)
+def test_invariants_and_objective_relations(
+    seed: int, popular: bool, n_kinds: int, n_mentees: int, n_mentors: int
+) -> None:
+    inst = random_instance(
+        seed, popular=popular, n_kinds=n_kinds, n_mentees=n_mentees, n_mentors=n_mentors
+    )
     chosen = {objective: inst.solve(objective) for objective in OBJECTIVES}
     for picked in chosen.values():
         inst.assert_valid(picked)
-        assert (
-            check_solution(
-                inst.mentee, inst.mentor, inst.kind, inst.capacity, picked, locked=inst.locked
-            )
-            == []
-        )
+        rules = (inst.mentee, inst.mentor, inst.kind, inst.capacity)
+        assert check_solution(*rules, picked, locked=inst.locked) == []
     coverage = inst.value(chosen["coverage"], "fairness")
     quality = inst.value(chosen["quality"], "fairness")
     fairness = inst.value(chosen["fairness"], "fairness")
@@ -232,7 +238,7 @@ def test_invariants_and_objective_relations(seed: int, popular: bool, n_kinds: i
     assert fairness[2] <= coverage[2]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(seed=seeds, popular=st.booleans(), objective=st.sampled_from(OBJECTIVES))
 def test_flow_and_assignment_agree(seed: int, popular: bool, objective: str) -> None:
     inst = random_instance(seed, popular=popular, distinct=True, n_mentors=24)
