@@ -212,20 +212,17 @@ def _validated(
     locked: ArrayLike | None,
 ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray, BoolArray]:
     """Return the inputs as int64 / bool arrays, or raise a ValueError naming the fault."""
-    columns = {
-        name: _as_counts(name, values)
-        for name, values in [("mentee", mentee), ("mentor", mentor), ("kind", kind)]
-    }
-    columns["weight"] = _as_counts("weight", weight)
-    lengths = {name: len(values) for name, values in columns.items()}
+    edges = {"mentee": mentee, "mentor": mentor, "kind": kind, "weight": weight}
+    mentee_, mentor_, kind_, weight_ = (_as_counts(name, v) for name, v in edges.items())
+    lengths = {"mentee": len(mentee_), "mentor": len(mentor_), "kind": len(kind_)}
+    lengths["weight"] = len(weight_)
     if len(set(lengths.values())) > 1:
         raise ValueError(f"edge arrays must have the same length; got {lengths}")
     capacity_ = _as_counts("capacity", capacity)
-    _check_below("weight", columns["weight"], MAX_WEIGHT + 1, "MAX_WEIGHT + 1")
-    _check_below("mentor", columns["mentor"], len(capacity_), "len(capacity)")
-    _check_unique(columns["mentee"], columns["mentor"], columns["kind"])
-    locked_ = _as_mask("locked", locked, lengths["mentee"])
-    return (*columns.values(), capacity_, locked_)  # type: ignore[return-value]
+    _check_below("weight", weight_, MAX_WEIGHT + 1, "MAX_WEIGHT + 1")
+    _check_below("mentor", mentor_, len(capacity_), "len(capacity)")
+    _check_unique(mentee_, mentor_, kind_)
+    return mentee_, mentor_, kind_, weight_, capacity_, _as_mask("locked", locked, len(mentee_))
 
 
 def _as_counts(name: str, values: ArrayLike) -> IntArray:
@@ -258,7 +255,7 @@ def _check_below(name: str, values: IntArray, limit: int, limit_name: str) -> No
 def _check_unique(mentee: IntArray, mentor: IntArray, kind: IntArray) -> None:
     """Raise a ValueError naming two edges with the same (mentee, mentor, kind)."""
     triple = _group(mentee, mentor, kind)
-    repeated = np.flatnonzero(np.bincount(triple) > 1) if triple.size else triple
+    repeated = np.flatnonzero(np.bincount(triple) > 1)
     if repeated.size:
         first, second = np.flatnonzero(triple == repeated[0])[:2]
         raise ValueError(
@@ -430,8 +427,9 @@ def _max_count(graph: _Graph) -> int:
             np.full(n_mentors, sink),
         ]
     )
+    room = np.minimum(graph.capacity, len(graph.pair))  # fits int32 as scipy requires
     arc_capacity = np.concatenate(
-        [np.ones(n_requests + len(graph.pair) + n_pairs, dtype=np.int64), graph.capacity]
+        [np.ones(n_requests + len(graph.pair) + n_pairs, dtype=np.int64), room]
     )
     use = arc_capacity > 0
     network = csr_array(
@@ -539,27 +537,18 @@ def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
     does not treat explicit zeros as edges), and every full matching pays ``offset`` once per
     request, so the cheapest one has the greatest total gain.
     """
-    n_edges, n_requests = len(graph.weight), graph.n_requests
-    chosen = np.zeros(n_edges, dtype=bool)
-    if n_edges == 0:
+    chosen = np.zeros(len(graph.weight), dtype=bool)
+    if not chosen.size:
         return chosen
+    n_requests = graph.n_requests
     gain = _lexicographic_gain(graph, objective)
-    slots = np.minimum(graph.capacity, np.bincount(graph.mentor, minlength=len(graph.capacity)))
-    per_edge = slots[graph.mentor]
-    edge = np.repeat(np.arange(n_edges), per_edge)
-    within = np.arange(len(edge)) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
-    column = (np.cumsum(slots) - slots)[graph.mentor[edge]] + within
-    n_slots = int(slots.sum())
+    edge, column, n_slots = _slot_entries(graph)
     offset = int(gain.max()) + 1
+    cost = np.concatenate([offset - gain[edge], np.full(n_requests, offset)])
+    rows = np.concatenate([graph.request[edge], np.arange(n_requests)])
+    columns = np.concatenate([column, n_slots + np.arange(n_requests)])
     matrix = csr_array(
-        (
-            np.concatenate([offset - gain[edge], np.full(n_requests, offset)]).astype(float),
-            (
-                np.concatenate([graph.request[edge], np.arange(n_requests)]),
-                np.concatenate([column, n_slots + np.arange(n_requests)]),
-            ),
-        ),
-        shape=(n_requests, n_slots + n_requests),
+        (cost.astype(float), (rows, columns)), shape=(n_requests, n_slots + n_requests)
     )
     row, matched = min_weight_full_bipartite_matching(matrix)
     real = matched < n_slots
@@ -568,6 +557,21 @@ def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
     found = order[np.searchsorted(key[order], row[real] * n_slots + matched[real])]
     chosen[edge[found]] = True
     return chosen
+
+
+def _slot_entries(graph: _Graph) -> tuple[IntArray, IntArray, int]:
+    """Expand each mentor into one column per slot it can fill.
+
+    A mentor has ``min(room, edges at it)`` slots. Returns, for every (edge, slot of the
+    edge's mentor), the edge and the slot's column, and the number of slot columns.
+    """
+    degree = np.bincount(graph.mentor, minlength=len(graph.capacity))
+    slots = np.minimum(graph.capacity, degree)
+    per_edge = slots[graph.mentor]
+    edge = np.repeat(np.arange(len(graph.mentor)), per_edge)
+    within = np.arange(len(edge)) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
+    column = (np.cumsum(slots) - slots)[graph.mentor[edge]] + within
+    return edge, column, int(slots.sum())
 
 
 _METHOD_SOLVERS = {"flow": _solve_flow, "assignment": _solve_assignment}
