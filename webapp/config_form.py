@@ -45,14 +45,25 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _default_text(value: Any) -> str:
+    """A default as the form shows it: numbers plainly, switches as on/off.
+
+    >>> _default_text(True), _default_text(None), _default_text(12.0)
+    ('on', 'off', '12')
+    """
+    if value is True:
+        return "on"
+    return _shown(value) or "off"
+
+
 def _setting_field(setting: Setting) -> Field:
-    default = "off" if setting.default is None else _shown(setting.default) or "off"
-    description = f"{setting.help}. Default: {default}."
+    label = f"{setting.key.replace('_', ' ').capitalize()} ({setting.key})"
+    description = f"{setting.help}. Default: {_default_text(setting.default)}."
     if setting.kind is bool:
-        return BooleanField(setting.key, description=description)
+        return BooleanField(label, description=description)
     if setting.key == "objective":
-        return SelectField(setting.key, choices=list(OBJECTIVES), description=description)
-    return StringField(setting.key, description=description, render_kw={"inputmode": "decimal"})
+        return SelectField(label, choices=list(OBJECTIVES), description=description)
+    return StringField(label, description=description, render_kw={"inputmode": "decimal"})
 
 
 def _number(key: str, text: str) -> int | float:

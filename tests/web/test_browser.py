@@ -1,0 +1,172 @@
+"""Browser tests: Playwright drives Debian's chromium against a real server on 127.0.0.1.
+
+Each test saves screenshots to docs/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DATA, make_app
+from webapp.db import db
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SAMPLE = ROOT / "sample_data" / "participants.csv"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(app: Flask, db_url: str) -> Iterator[str]:
+    """The app served by werkzeug on a free port of 127.0.0.1; yields its base URL."""
+    live = make_app(db_url, SERVER_NAME=None)
+    httpd = make_server("127.0.0.1", 0, live, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join()
+    httpd.server_close()
+    with live.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser tab (own cookies) on a laptop-sized window."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """Save a full-page screenshot to docs/screenshots/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in_and_create_program(page: Page, server: str) -> None:
+    """Log in with the keyboard, then create a program."""
+    page.goto(f"{server}/programs/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    shot(page, "login")
+    page.get_by_label("E-mail").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("heading", name="Programs")).to_be_visible()
+    page.get_by_role("link", name="New program").click()
+    page.get_by_label("Program name").fill("Demo cohort")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Demo cohort")).to_be_visible()
+
+
+def upload_file(page: Page, path: Path) -> None:
+    """Upload a CSV from the program page and land on its preview."""
+    page.get_by_role("link", name="Import CSV").first.click()
+    page.get_by_label("Participant CSV file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name=f"Preview of {path.name}")).to_be_visible()
+
+
+def test_admin_imports_the_sample_csv(page: Page, server: str) -> None:
+    csv = SAMPLE if SAMPLE.exists() else DATA / "participants.csv"
+    log_in_and_create_program(page, server)
+    upload_file(page, csv)
+    expect(page.get_by_text("0 errors")).to_be_visible()
+    shot(page, "import-preview")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported:")).to_contain_text("new, 0 updated, 0 unchanged")
+    shot(page, "import-result")
+    page.get_by_role("link", name="See the participants").click()
+    expect(page.get_by_role("heading", name="Participants")).to_be_visible()
+    shot(page, "participants")
+    page.get_by_label("Role").select_option("mentor")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tbody tr").first).to_contain_text("mentor")
+    page.get_by_role("link", name="Settings").click()
+    shot(page, "settings")
+
+
+def test_broken_csv_shows_the_error_table(page: Page, server: str) -> None:
+    log_in_and_create_program(page, server)
+    upload_file(page, DATA / "broken.csv")
+    expect(page.get_by_role("alert")).to_contain_text("nothing will be imported")
+    table = page.locator("table.issues")
+    expect(table.locator("tbody tr")).to_have_count(4)
+    expect(table).to_contain_text("did you mean 'mentor'?")
+    expect(page.get_by_role("button", name="Import")).to_have_count(0)
+    shot(page, "import-errors")
+
+
+def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) -> None:
+    log_in_and_create_program(page, server)
+    page.get_by_role("link", name="Invite links").first.click()
+    page.get_by_label("E-mail").fill("gia.park@example.org")
+    page.get_by_role("button", name="Create personal link", exact=True).click()
+    link = page.get_by_label("Link for gia.park@example.org").input_value()
+    assert link.startswith(f"{server}/intake/")
+    shot(page, "invites")
+
+    person = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    person.goto(link)
+    heading = person.get_by_role("heading", name="Demo cohort: your mentoring profile")
+    expect(heading).to_be_visible()
+    mentor_part = person.get_by_role("group", name="What you offer as a mentor")
+    expect(mentor_part).to_be_visible()
+    person.get_by_label("Mentee: I want a mentor").check()
+    expect(mentor_part).to_be_hidden()
+    mentee_part = person.get_by_role("group", name="What you want from a mentor")
+    person.get_by_label("Name", exact=True).fill("Gia Park")
+    mentee_part.get_by_label("Sponsorship").check()
+    mentee_part.get_by_label("Networking").check()
+    mentee_part.get_by_label("Other goals").fill("public speaking")
+    person.get_by_label("Level").fill("senior")
+    person.get_by_label("Time zone").fill("Asia/Seoul")
+    person.get_by_role("button", name="Save my answers").click()
+    level_errors = person.locator("#level-errors")
+    expect(level_errors).to_be_visible()
+    shot(person, "intake-errors")
+    person.get_by_label("Level").fill("3")
+    person.get_by_role("button", name="Save my answers").click()
+    expect(person.get_by_role("heading", name="Thank you, your answers are saved")).to_be_visible()
+    shot(person, "intake-done")
+
+    person.goto(link)
+    expect(person.get_by_label("Name", exact=True)).to_have_value("Gia Park")
+    expect(mentee_part.get_by_label("Networking")).to_be_checked()
+    person.set_viewport_size(PHONE)
+    person.screenshot(path=str(SHOTS / "intake-phone.png"))
+    person.context.close()
+
+    page.get_by_role("link", name="Participants").first.click()
+    expect(page.get_by_role("link", name="Gia Park")).to_be_visible()
