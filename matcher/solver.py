@@ -21,12 +21,18 @@ Two methods reach the same optimum values:
   as a linear program on one variable per edge (the unit of flow along that edge's path).
   Its constraint matrix is totally unimodular, so HiGHS returns an integral vertex, which
   is checked. Lexicographic objectives are exact: the best edge count comes from an
-  integer maximum flow and is then imposed by a constraint row, never by a floating big-M.
+  integer maximum flow and is then imposed by a row ``sum(x) >= count``, never by a
+  floating big-M.
 - ``"assignment"`` (when no pair has two edges, so rule 3 holds by itself): requests are
   matched to mentor slots (mentor ``j`` becomes ``capacity[j]`` columns) with
   :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`; each request also has a
   private "stay unmatched" column. Costs are integers far below ``2**53``, so an integer
   big-M ranks the objectives exactly.
+
+Both share the rest: locked edges are set aside first (they use up their mentor's room,
+request and pair), and fairness keeps only the edges weighing at least the highest
+threshold that still lets the best count be reached (binary search over the distinct
+weights with exact maximum flows), then solves coverage on them.
 
 Ties between equally good choices are broken by the deterministic solver itself: the same
 arrays in the same order always give the same answer, so callers who want a result that
@@ -115,8 +121,10 @@ def solve(
     locked
         Boolean mask of length K of edges that must be chosen, or None.
     method
-        ``"flow"``, ``"assignment"`` (only when no (mentee, mentor) pair has two choosable
-        edges) or ``"auto"`` (assignment when it applies, else flow).
+        ``"flow"``, ``"assignment"`` (only when, once the locked edges are set aside, no
+        (mentee, mentor) pair has two choosable edges) or ``"auto"`` (assignment when it
+        applies, else flow). All give the same objective values; among equally good
+        choices each returns its own, always the same for the same arrays.
 
     Returns
     -------
