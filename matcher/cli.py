@@ -60,10 +60,17 @@ def _reading(path: Path) -> Iterator[None]:
         raise FileError(path, exc.issues) from None
 
 
+def _cell(value: object) -> str:
+    """Text of a table cell: scores with two decimals, missing values empty."""
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:.2f}"
+    return str(value)
+
+
 def _table(frame: pd.DataFrame) -> str:
     """Render a frame as left-aligned text columns under a header and a rule."""
     cells = [[str(c) for c in frame.columns]]
-    cells += [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
+    cells += [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     cells.insert(1, ["-" * w for w in widths])
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
@@ -223,9 +230,13 @@ def _cmd_match(args: argparse.Namespace) -> int:
             _write(frame, out / name)
     summary = summarize(participants, proposal).with_timings(**timings)
     _say(args, summary.to_text())
-    written = ", ".join(f"{out / name} ({len(frame)} rows)" for name, frame in outputs.items())
+    written = ", ".join(f"{out / name} ({_rows(len(frame))})" for name, frame in outputs.items())
     _say(args, f"\nwrote {written}")
     return EXIT_OK
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
