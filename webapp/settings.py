@@ -28,6 +28,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 2 * MEGABYTE,
         "PAGE_SIZE": 25,
         "INVITE_DAYS": 60,
+        "BEHIND_PROXY": 0,
         "MIGRATIONS_DIR": str(Path(__file__).resolve().parent.parent / "migrations"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -52,12 +53,21 @@ def database_url(url: str) -> str:
 def instance_secret_key(instance_path: str) -> str:
     """Return the secret key kept in the instance folder, creating it on first use.
 
-    Every worker of one installation then signs sessions with the same key.
+    Every worker of one installation then signs sessions with the same key; the file is
+    written whole under a temporary name and linked into place, so workers starting
+    together agree on one key.
     """
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text(encoding="utf-8").strip()
 
 

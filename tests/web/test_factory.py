@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import make_app
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from webapp import create_app
 from webapp.db import db
-from webapp.settings import database_url
+from webapp.settings import database_url, default_settings
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +81,31 @@ def test_unknown_page_is_friendly(client: FlaskClient) -> None:
     assert response.status_code == 404
     assert b"Not Found" in response.data
     assert b"Back to the start page" in response.data
+
+
+def test_behind_a_proxy_links_use_the_forwarded_host(
+    app: Flask, db_url: str, program_id: int
+) -> None:
+    proxied = make_app(db_url, BEHIND_PROXY=1, SERVER_NAME=None)
+    client = proxied.test_client()
+    headers = {"X-Forwarded-Host": "mentors.example.org", "X-Forwarded-Proto": "https"}
+    login = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    assert client.post("/auth/login", data=login, headers=headers).status_code == 302
+    client.post(f"/programs/{program_id}/invites/program", headers=headers)
+    page = client.get(f"/programs/{program_id}/invites/", headers=headers).get_data(as_text=True)
+    assert 'value="https://mentors.example.org/intake/' in page
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    own = set(default_settings("/x")) - {
+        "SQLALCHEMY_DATABASE_URI",  # set by DATABASE_URL
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "WTF_CSRF_TIME_LIMIT",
+    }
+    for name in [*sorted(own), "INSTANCE_PATH"]:
+        assert f"`MENTORLOOM_{name}`" in readme, name
+    assert "`DATABASE_URL`" in readme
