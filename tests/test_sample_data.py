@@ -1,0 +1,164 @@
+"""Worked examples: what sample_data/README.md tells a reader to check, checked.
+
+Each test names the people of the Loomworks sample (sample_data/participants.csv, matched
+with sample_data/program.toml by the installed ``mentorloom`` command) and asserts the
+pair or the unmatched reason the README promises.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_cli import PEOPLE, PROGRAM, SAMPLE, read_output, run
+
+from matcher.checks import check_proposal
+from matcher.config import load_config
+from matcher.decisions import load_decisions
+from matcher.intake import load_participants
+
+DOMAIN = "@loomworks.example"
+
+
+def email(name: str) -> str:
+    return name.lower().replace(" ", ".") + DOMAIN
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("sample")
+    done = run("match", PEOPLE, "--config", PROGRAM, "-o", out, "-q")
+    assert done.returncode == 0, done.stderr
+    return read_output(out / "matches.csv"), read_output(out / "unmatched.csv")
+
+
+def mentors_of(result: tuple[pd.DataFrame, pd.DataFrame], mentee: str) -> dict[str, str]:
+    """Mentor type -> mentor name for one mentee."""
+    matches = result[0]
+    mine = matches[matches["mentee_email"] == email(mentee)]
+    return dict(zip(mine["mentor_type"], mine["mentor_name"], strict=True))
+
+
+def reason(result: tuple[pd.DataFrame, pd.DataFrame], mentee: str, mentor_type: str) -> str:
+    unmatched = result[1]
+    row = unmatched[
+        (unmatched["mentee_email"] == email(mentee)) & (unmatched["mentor_type"] == mentor_type)
+    ]
+    assert len(row) == 1, f"{mentee} has a {mentor_type} mentor"
+    return str(row["reason"].iloc[0])
+
+
+def alternatives(mentee: str) -> dict[str, str]:
+    """Mentor name -> 'outcome  why' from ``mentorloom explain`` for one mentee."""
+    done = run("explain", PEOPLE, "--config", PROGRAM, "--mentee", email(mentee), "--top", 10)
+    assert done.returncode == 0, done.stderr
+    cells = [re.split(r"\s{2,}", line.strip()) for line in done.stdout.splitlines()]
+    return {c[1]: "  ".join(c[4:]) for c in cells if c[0].isdigit()}
+
+
+def test_reverse_mentoring_klaus_richter_learns_from_zoe_kim(result) -> None:
+    assert mentors_of(result, "Klaus Richter") == {"generational": "Zoe Kim"}
+
+
+def test_cross_department_sponsor_amara_osei_gets_hannah_becker_in_product(result) -> None:
+    assert mentors_of(result, "Amara Osei") == {"sponsorship": "Hannah Becker"}
+
+
+def test_teammate_and_manager_blocked_lena_vogel_gets_omar_haddad(result) -> None:
+    assert mentors_of(result, "Lena Vogel") == {"expertise": "Omar Haddad"}
+    why = alternatives("Lena Vogel")
+    assert why["Jonas Weber"].startswith("blocked") and "management chain" in why["Jonas Weber"]
+    assert why["Anton Meier"].startswith("blocked") and "teammates" in why["Anton Meier"]
+
+
+def test_boss_peer_blocked_noor_rahman_gets_sipho_dlamini(result) -> None:
+    assert mentors_of(result, "Noor Rahman") == {"expertise": "Sipho Dlamini"}
+    assert "peer of the mentee's boss" in alternatives("Noor Rahman")["Jonas Weber"]
+
+
+def test_exclusion_grace_walsh_gets_beatriz_santos_not_victor_hughes(result) -> None:
+    assert mentors_of(result, "Grace Walsh") == {"expertise": "Beatriz Santos"}
+    assert alternatives("Grace Walsh")["Victor Hughes"].startswith("blocked")
+
+
+def test_previous_partner_ben_carter_gets_hugo_lindberg_not_ines_moreau(result) -> None:
+    assert mentors_of(result, "Ben Carter") == {"expertise": "Hugo Lindberg"}
+    assert alternatives("Ben Carter")["Ines Moreau"].startswith("blocked")
+
+
+def test_shared_language_yuki_sato_gets_haruto_mori_not_mark_jensen(result) -> None:
+    assert mentors_of(result, "Yuki Sato") == {"expertise": "Haruto Mori"}
+    assert "language" in alternatives("Yuki Sato")["Mark Jensen"]
+
+
+def test_no_shared_language_kaito_suzuki_has_no_generational_mentor(result) -> None:
+    assert mentors_of(result, "Kaito Suzuki") == {}
+    assert "fail 'a shared language'" in reason(result, "Kaito Suzuki", "generational")
+
+
+def test_in_person_sofia_marin_gets_felix_braun_in_berlin(result) -> None:
+    assert mentors_of(result, "Sofia Marin") == {"expertise": "Felix Braun"}
+    assert alternatives("Sofia Marin")["Ruth Fleming"].startswith("blocked")
+
+
+def test_time_zones_arjun_mehta_gets_emma_lindqvist_not_cody_miller(result) -> None:
+    assert mentors_of(result, "Arjun Mehta") == {"expertise": "Emma Lindqvist"}
+    assert "time zones" in alternatives("Arjun Mehta")["Cody Miller"]
+
+
+def test_popular_expert_wei_chen_takes_two_and_pedro_alves_waits(result) -> None:
+    matches = result[0]
+    assert sorted(matches.loc[matches["mentor_name"] == "Wei Chen", "mentee_name"]) == [
+        "Hana Ito",
+        "Tariq Aziz",
+    ]
+    assert reason(result, "Pedro Alves", "expertise").startswith("1 expertise mentor could: 1 full")
+
+
+def test_developmental_network_mia_hoffmann_has_four_different_mentors(result) -> None:
+    mentors = mentors_of(result, "Mia Hoffmann")
+    assert sorted(mentors) == ["developmental", "expertise", "generational", "sponsorship"]
+    assert len(set(mentors.values())) == 4
+    assert mentors["expertise"] == "Ava Brooks"
+
+
+def test_ceo_is_in_every_chain_so_priya_nair_has_no_sponsor(result) -> None:
+    assert "Margaret Hale" not in set(result[0]["mentor_name"])
+    assert reason(result, "Priya Nair", "sponsorship").startswith(
+        "no sponsor passes the hard rules"
+    )
+    assert "management chain" in alternatives("Priya Nair")["Margaret Hale"]
+
+
+def test_on_leave_dmitri_volkov_mentors_nobody(result) -> None:
+    assert "Dmitri Volkov" not in set(result[0]["mentor_name"])
+
+
+def test_every_match_obeys_every_hard_rule_and_capacity(result) -> None:
+    people = load_participants(PEOPLE).participants
+    assert check_proposal(people, result[0], load_config(PROGRAM)) == []
+
+
+def test_review_decisions_keep_the_lock_and_drop_the_rejected_pair(tmp_path: Path) -> None:
+    done = run("match", PEOPLE, "--config", PROGRAM, "--decisions", SAMPLE / "decisions.csv",
+               "-o", tmp_path, "-q")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    matches = read_output(tmp_path / "matches.csv")
+    triples = set(matches[["mentee_email", "mentor_email", "mentor_type"]].itertuples(index=False))
+    for decision in load_decisions(SAMPLE / "decisions.csv"):
+        triple = (decision.mentee_email, decision.mentor_email, decision.mentor_type.value)
+        assert (triple in triples) == (decision.action == "lock"), decision
+    klaus = matches[matches["mentee_name"] == "Klaus Richter"]
+    assert klaus["mentor_type"].tolist() == ["generational"]
+    assert klaus["mentor_name"].tolist() != ["Zoe Kim"]
+
+
+def test_the_file_is_clean_and_mixes_roles_as_the_readme_says() -> None:
+    done = run("validate", PEOPLE)
+    assert done.returncode == 0
+    assert "150 people (70 mentee, 47 mentor, 33 both)" in done.stdout
+    people = pd.read_csv(PEOPLE, dtype=str, keep_default_na=False)
+    assert set(people["location"]) == {"London", "Berlin", "Austin", "Bangalore", "Tokyo"}
+    assert (people["manager_email"] == "").sum() == 1
