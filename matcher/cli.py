@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_INTERNAL_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 PROGRESS_DELAY_SECONDS = 0.5
 """A step's progress bar appears only once the step has run this long."""
+CLOCK_SECONDS = 0.2
+"""How often a step's elapsed-time counter is redrawn."""
+ENGINE_STEPS: tuple[str, ...] = ("rules and scores", "solve", "explain")
+"""The engine's steps in order; a step's counter starts when the one before it ends."""
 VALUE_WIDTH = 40
 """Longest cell value shown in a problem table before it is cut with an ellipsis."""
 
@@ -120,31 +125,65 @@ def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
 
 
 class _ProgressBars:
-    """A ``progress(step, done, total)`` callback drawing one tqdm bar per step on stderr."""
+    """Progress on stderr: a tqdm bar per step the engine reports, and an elapsed-time
+    counter for a step that reports nothing until it ends (reading, solving, writing).
+
+    Used as the engine's ``progress(step, done, total)`` callback. Nothing shows for a
+    step that ends within :data:`PROGRESS_DELAY_SECONDS`.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.bars: dict[str, tqdm] = {}
+        self.clock: tuple[tqdm, threading.Event, threading.Thread] | None = None
+
+    def _bar(self, step: str, total: int | None, **options: object) -> tqdm:
+        return tqdm(
+            total=total, desc=step, file=sys.stderr, leave=False, dynamic_ncols=True, **options
+        )
+
+    def wait(self, step: str) -> None:
+        """Show the time spent in ``step`` until the next report (or :meth:`close`)."""
+        self._stop_clock()
+        if not self.enabled:
+            return
+        bar = self._bar(step, None, bar_format="{desc}: {elapsed}", delay=float("inf"))
+        stop = threading.Event()
+
+        def tick() -> None:
+            if stop.wait(PROGRESS_DELAY_SECONDS):
+                return
+            while not stop.wait(CLOCK_SECONDS):
+                bar.refresh()
+
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        self.clock = (bar, stop, thread)
+
+    def _stop_clock(self) -> None:
+        if self.clock is not None:
+            bar, stop, thread = self.clock
+            stop.set()
+            thread.join()
+            bar.close()
+            self.clock = None
 
     def __call__(self, step: str, done: int, total: int) -> None:
+        self._stop_clock()
         if not self.enabled:
             return
         bar = self.bars.get(step)
         if bar is None:
-            bar = tqdm(
-                total=total,
-                desc=step,
-                file=sys.stderr,
-                leave=False,
-                delay=PROGRESS_DELAY_SECONDS,
-                dynamic_ncols=True,
-            )
-            self.bars[step] = bar
+            bar = self.bars[step] = self._bar(step, total, delay=PROGRESS_DELAY_SECONDS)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
+            if step in ENGINE_STEPS[:-1]:
+                self.wait(ENGINE_STEPS[ENGINE_STEPS.index(step) + 1])
 
     def close(self) -> None:
+        """Stop the clock and remove every bar."""
+        self._stop_clock()
         for bar in self.bars.values():
             bar.close()
 
@@ -170,6 +209,16 @@ def _decisions(path: Path | None) -> tuple[Decision, ...]:
         return ()
     with _reading(path):
         return load_decisions(path)
+
+
+def _write_all(outputs: dict[str, pd.DataFrame], out: Path) -> None:
+    """Create the folder ``out`` and write each frame there under its file name."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the folder {out}: {exc.strerror or exc}") from None
+    for name, frame in outputs.items():
+        _write(frame, out / name)
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
@@ -206,28 +255,25 @@ def _cmd_match(args: argparse.Namespace) -> int:
     from matcher.summary import summarize
 
     timings: dict[str, float] = {}
-    with _timed(timings, "read"):
-        config = load_config(args.config)
-        decisions = _decisions(args.decisions)
-        participants = _load(args).participants
     progress = _ProgressBars(enabled=not args.quiet)
     try:
+        with _timed(timings, "read"):
+            progress.wait("read")
+            config = load_config(args.config)
+            decisions = _decisions(args.decisions)
+            participants = _load(args).participants
         proposal = propose(
             participants, config, decisions, with_scores=args.scores, progress=progress
         )
+        outputs = {"matches.csv": proposal.matches, "unmatched.csv": proposal.unmatched}
+        if proposal.scores is not None:
+            outputs["scores.csv"] = proposal.scores
+        with _timed(timings, "write"):
+            progress.wait("write")
+            _write_all(outputs, args.out_dir)
     finally:
         progress.close()
     out = args.out_dir
-    outputs = {"matches.csv": proposal.matches, "unmatched.csv": proposal.unmatched}
-    if proposal.scores is not None:
-        outputs["scores.csv"] = proposal.scores
-    with _timed(timings, "write"):
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create the folder {out}: {exc.strerror or exc}") from None
-        for name, frame in outputs.items():
-            _write(frame, out / name)
     summary = summarize(participants, proposal).with_timings(**timings)
     _say(args, summary.to_text())
     written = ", ".join(f"{out / name} ({_rows(len(frame))})" for name, frame in outputs.items())
