@@ -82,7 +82,7 @@ class EmailForm(FlaskForm):
 class PersonInviteForm(EmailForm):
     """An invite link for one person, who may not be in the program yet."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
+    email = EmailField("E-mail of the person", validators=[DataRequired(), Length(max=320)])
     submit = SubmitField("Create personal link")
 
 

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from matcher.csv_io import read_rows
 from matcher.errors import IntakeError, Issue
-from matcher.intake import parse_participants
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db
@@ -19,7 +18,7 @@ from webapp.forms import EmptyForm, UploadForm
 from webapp.models import ImportUpload, Program, utcnow
 from webapp.programs import get_program
 from webapp.rows import person_to_row
-from webapp.store import ImportPlan, apply_plan, plan_import
+from webapp.store import ImportPlan, apply_plan, plan_import, validate
 
 bp = Blueprint("imports", __name__, url_prefix="/programs/<int:program_id>/import")
 admin_only(bp)
@@ -53,7 +52,7 @@ def preview(program: Program, content: bytes) -> Preview:
         table = read_rows(content)
     except IntakeError as exc:
         return Preview(0, tuple(sorted(exc.issues)), None)
-    result = parse_participants(table.rows, first_row=table.first_row, columns=table.columns)
+    result = validate(program.id, table.rows, first_row=table.first_row, columns=table.columns)
     issues = tuple(sorted(result.issues))
     if not result.ok:
         return Preview(len(table.rows), issues, None)

@@ -83,7 +83,7 @@ def _intake(token: InviteToken) -> str | Response:
         form.email.data = token.email
         row = form.to_row(by_role=True)
         row.update({c: stored[c] for c in ADMIN_COLUMNS})
-        checked = check_row(row)
+        checked = check_row(token.program_id, row)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
             if record is None and email_taken(token.program_id, token.email):

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from webapp import audit
@@ -64,11 +65,14 @@ def _back(program: Program) -> Response:
 def index(program_id: int) -> str:
     """Every link of the program, newest first, with its state."""
     program = get_program(program_id)
-    tokens = db.session.scalars(
+    tokens = db.paginate(
         select(InviteToken)
         .where(InviteToken.program_id == program.id)
-        .order_by(InviteToken.created_at.desc(), InviteToken.id.desc())
-    ).all()
+        .options(selectinload(InviteToken.participant))
+        .order_by(InviteToken.created_at.desc(), InviteToken.id.desc()),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=current_app.config["PAGE_SIZE"],
+    )
     return render_template(
         "invites/index.html",
         program=program,

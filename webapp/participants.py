@@ -113,7 +113,7 @@ def edit(program_id: int, participant_id: int) -> str | Response:
     if not form.is_submitted():
         form.fill_from_row(record_to_row(record))
     elif form.validate():
-        checked = check_row(form.to_row(by_role=False))
+        checked = check_row(program.id, form.to_row(by_role=False), replacing=record.email)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
             if email_taken(program.id, checked.row["email"], other_than=record.id):

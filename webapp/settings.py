@@ -25,7 +25,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
     return {
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "MAX_CONTENT_LENGTH": 2 * MEGABYTE,
+        "MAX_CONTENT_LENGTH": 16 * MEGABYTE,
         "PAGE_SIZE": 25,
         "INVITE_DAYS": 60,
         "BEHIND_PROXY": 0,

@@ -12,10 +12,43 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from matcher.errors import Issue
-from matcher.intake import parse_participants
+from matcher.intake import IntakeResult, parse_participants
 from webapp.db import db
 from webapp.models import Participant, Program
 from webapp.rows import Row, apply_row, person_to_row, record_to_row
+
+#: Columns of the program's other participants that rows are validated against (the
+#: checks across rows: duplicate e-mails and ids, who is in the program, reporting loops).
+CONTEXT_COLUMNS = ("email", "id", "manager_email", "name", "role", "seeks", "offers")
+
+
+def validate(
+    program_id: int,
+    rows: Sequence[Row],
+    *,
+    first_row: int = 2,
+    columns: Sequence[str] | None = None,
+    replacing: str = "",
+) -> IntakeResult:
+    """Validate rows as the core validates a file, with the program's other participants.
+
+    The program's participants that the rows do not replace (by e-mail; ``replacing``
+    names one more e-mail, when an edit changes it) are appended as further rows, so that
+    checks across rows see the whole program. Only the issues and people of ``rows`` are
+    returned.
+    """
+    replaced = {row.get("email", "").strip().lower() for row in rows} | {replacing}
+    others = [
+        {c: stored[c] for c in CONTEXT_COLUMNS}
+        for stored in map(record_to_row, program_records(program_id))
+        if stored["email"] not in replaced
+    ]
+    result = parse_participants([*rows, *others], first_row=first_row, columns=columns)
+    end = first_row + len(rows)
+    return IntakeResult(
+        tuple(p for p in result.participants if p.row is not None and p.row < end),
+        tuple(i for i in result.issues if i.row < end),
+    )
 
 
 @dataclass(frozen=True)
@@ -26,12 +59,18 @@ class Checked:
     issues: tuple[Issue, ...]
 
 
-def check_row(row: Row) -> Checked:
-    """Validate one row exactly as a CSV row is validated."""
-    result = parse_participants([row])
+def check_row(program_id: int, row: Row, *, replacing: str = "") -> Checked:
+    """Validate one form row exactly as a CSV row of the program is validated."""
+    result = validate(program_id, [row], replacing=replacing)
     if not result.ok:
         return Checked(None, result.issues)
     return Checked(person_to_row(result.participants[0]), result.issues)
+
+
+def program_records(program_id: int) -> Sequence[Participant]:
+    """Every participant of a program."""
+    query = select(Participant).where(Participant.program_id == program_id)
+    return db.session.scalars(query).all()
 
 
 def email_problem(email: str) -> str | None:
@@ -67,10 +106,7 @@ class ImportPlan:
 
 def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
     """Compare validated canonical rows with the program's participants, by e-mail."""
-    existing = {
-        p.email: p
-        for p in db.session.scalars(select(Participant).where(Participant.program_id == program.id))
-    }
+    existing = {p.email: p for p in program_records(program.id)}
     plan = ImportPlan()
     for row in rows:
         record = existing.get(row["email"])

@@ -131,7 +131,7 @@ def test_broken_csv_shows_the_error_table(page: Page, server: str) -> None:
 def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) -> None:
     log_in_and_create_program(page, server)
     page.get_by_role("link", name="Invite links").first.click()
-    page.get_by_label("E-mail").fill("gia.park@example.org")
+    page.get_by_label("E-mail of the person").fill("gia.park@example.org")
     page.get_by_role("button", name="Create personal link", exact=True).click()
     link = page.get_by_label("Link for gia.park@example.org").input_value()
     assert link.startswith(f"{server}/intake/")

@@ -38,7 +38,7 @@ def preview_url(response: TestResponse) -> str:
 def test_upload_page(admin_client: FlaskClient, program_id: int) -> None:
     page = admin_client.get(f"/programs/{program_id}/import/").get_data(as_text=True)
     assert '<label for="file">Participant CSV file</label>' in page
-    assert "up to 2 MB" in page
+    assert "up to 16 MB" in page
     assert b"Choose a CSV file." in admin_client.post(f"/programs/{program_id}/import/").data
 
 
@@ -173,3 +173,29 @@ def test_uploads_of_another_program_are_404(
     stolen = preview_url(response).replace(f"/programs/{program_id}/", f"/programs/{other_id}/")
     assert admin_client.get(stolen).status_code == 404
     assert admin_client.post(stolen).status_code == 404
+
+
+def test_file_is_checked_together_with_the_program(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    before = snapshot(app)
+    header = b"email,name,role,offers,manager_email,id\n"
+    # a manager already in the program is known: no "not in this file" warning
+    known = header + b"ivy.ng@example.org,Ivy Ng,mentor,developmental,erin.lu@example.org,\n"
+    page = upload(admin_client, program_id, "more.csv", known).get_data(as_text=True)
+    assert "<strong>0</strong> warnings" in page
+    # Erin's manager would be Ivy, whose manager is Erin: a loop across file and program
+    loop = header + (
+        b"ivy.ng@example.org,Ivy Ng,mentor,developmental,erin.lu@example.org,\n"
+        b"erin.lu@example.org,Erin Lu,mentor,sponsorship,ivy.ng@example.org,\n"
+    )
+    page = upload(admin_client, program_id, "loop.csv", loop).get_data(as_text=True)
+    assert "reporting chain loops" in page
+    assert "nothing will be imported" in page
+    # an id already used by someone else in the program
+    twin = header + b"ivy.ng@example.org,Ivy Ng,mentor,developmental,,ana.silva@example.org\n"
+    page = upload(admin_client, program_id, "twin.csv", twin).get_data(as_text=True)
+    assert "nothing will be imported" in page
+    assert re.search(r'<tr class="error">\s*<td>2</td>\s*<td>id</td>', page)
+    assert snapshot(app) == before

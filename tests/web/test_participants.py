@@ -175,3 +175,25 @@ def test_participant_of_another_program_is_404(
         url = f"/programs/{other_id}/participants/{pid}{suffix}"
         assert admin_client.get(url).status_code == 404
     assert admin_client.post(f"/programs/{other_id}/participants/{pid}/delete").status_code == 404
+
+
+def test_edit_is_checked_against_the_rest_of_the_program(
+    app: Flask, admin_client: FlaskClient, imported: int
+) -> None:
+    pid = participant_id(app, "carl.ode@example.org")
+    data = {
+        "email": "carl.ode@example.org",
+        "name": "Carl Ode",
+        "role": "mentor",
+        "offers": ["developmental"],
+        "meeting_mode": "either",
+        "external_id": "ana.silva@example.org",
+        "manager_email": "ana.silva@example.org",  # Ana's manager is Carl: a loop
+    }
+    page = admin_client.post(f"/programs/{imported}/participants/{pid}/edit", data=data)
+    text = page.get_data(as_text=True)
+    assert 'id="external_id-errors"' in text
+    assert 'id="manager_email-errors"' in text
+    assert "reporting chain loops" in text
+    saved = admin_client.get(f"/programs/{imported}/participants/{pid}").get_data(as_text=True)
+    assert "<dt>manager email</dt><dd>—</dd>" in saved
