@@ -13,7 +13,7 @@ from webapp.auth import admin_only
 from webapp.config_form import settings_form
 from webapp.db import db
 from webapp.forms import ProgramForm
-from webapp.models import Participant, Program
+from webapp.models import AuditEvent, Participant, Program
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 admin_only(bp)
@@ -106,3 +106,20 @@ def settings(program_id: int) -> str | Response:
     if form.errors:
         flash("Some settings need fixing; see the messages below.", "error")
     return render_template("programs/settings.html", form=form, program=program)
+
+
+#: How many recent events the history page shows.
+HISTORY_LENGTH = 200
+
+
+@bp.get("/<int:program_id>/history")
+def history(program_id: int) -> str:
+    """The program's audit trail, newest first."""
+    program = get_program(program_id)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.program_id == program.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(HISTORY_LENGTH)
+    ).all()
+    return render_template("programs/history.html", program=program, events=events)

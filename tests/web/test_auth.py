@@ -102,6 +102,7 @@ def test_csrf_is_enforced(csrf_app: Flask) -> None:
     refused = client.post("/auth/login", data=data)
     assert refused.status_code == 400
     assert b"Form expired" in refused.data
+    assert client.post("/intake/any-link", data={"email": "x@example.org"}).status_code == 400
     token = _token(client.get("/auth/login").data)
     assert client.post("/auth/login", data={**data, "csrf_token": token}).status_code == 302
     assert client.post("/programs/new", data={"name": "No token"}).status_code == 400

@@ -153,3 +153,13 @@ def test_all_weights_zero_is_refused(admin_client: FlaskClient, program_id: int)
     response = admin_client.post(f"/programs/{program_id}/settings", data=_settings(**zero))
     assert b"at least one weight must be above 0" in response.data
     assert b'id="weights__generational__generation_gap-errors"' in response.data
+
+
+def test_history_lists_changes(admin_client: FlaskClient, program_id: int) -> None:
+    assert b"Nothing has happened yet." in admin_client.get(f"/programs/{program_id}/history").data
+    admin_client.post(f"/programs/{program_id}/edit", data={"name": "Renamed"})
+    admin_client.post(f"/programs/{program_id}/invites/program")
+    page = admin_client.get(f"/programs/{program_id}/history").get_data(as_text=True)
+    assert page.index("invite.program") < page.index("program.rename")
+    assert "name: Renamed" in page
+    assert "admin@example.org" in page
