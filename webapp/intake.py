@@ -7,7 +7,7 @@ nothing else.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -46,6 +46,15 @@ def form(token_text: str) -> str | tuple[str, int] | Response:
     if token.kind == "program":
         return _register(token)
     return _intake(token)
+
+
+@bp.get("/<token_text>/saved")
+def saved(token_text: str) -> str | tuple[str, int]:
+    """Thanks, and the link to come back through."""
+    token = _open(token_text)
+    if not isinstance(token, InviteToken):
+        return token
+    return render_template("intake/done.html", program=token.program, token=token)
 
 
 def _register(token: InviteToken) -> str:
@@ -97,7 +106,7 @@ def _intake(token: InviteToken) -> str | Response:
             actor = f"link:{token.id}"
             audit.record("intake.save", token.program_id, actor=actor, email=token.email)
             db.session.commit()
-            return render_template("intake/done.html", program=token.program, token=token)
+            return redirect(url_for(".saved", token_text=token.token))
     form.email.data = token.email
     return render_template(
         "intake/form.html",

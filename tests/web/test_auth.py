@@ -12,7 +12,7 @@ from tests.web.conftest import ADMIN_EMAIL, AuthActions, make_app
 from webapp.auth import find_admin
 from webapp.db import db
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "intake.form", "index"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "intake.form", "intake.saved", "index"}
 
 
 def admin_rules(app: Flask) -> list[tuple[str, str]]:
