@@ -32,7 +32,10 @@ STEPS = ["read", "rules", "scores", "solve", "explain", "write"]
 
 
 def _command() -> list[str]:
-    installed = shutil.which("mentorloom")
+    """The installed console script of the running interpreter (e.g. ``.venv/bin``), else
+    the one on PATH, else ``python -m matcher.cli``."""
+    beside = Path(sys.executable).with_name("mentorloom")
+    installed = str(beside) if beside.exists() else shutil.which("mentorloom")
     return [installed] if installed else [sys.executable, "-m", "matcher.cli"]
 
 
