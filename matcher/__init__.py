@@ -6,10 +6,13 @@ The public API is listed in ``__all__``; nothing here has side effects on import
 from matcher.checks import check_proposal
 from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
 from matcher.csv_io import RowTable
+from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
 from matcher.intake import IntakeResult, load_participants, parse_participants
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
+from matcher.summary import Summary, summarize
+from matcher.synthetic import generate_cohort
 
 __all__ = [
     "ConfigError",
@@ -28,12 +31,17 @@ __all__ = [
     "Role",
     "RowTable",
     "SolveError",
+    "Summary",
     "check_proposal",
     "config_from_mapping",
     "default_config_toml",
     "explain_mentee",
+    "generate_cohort",
     "load_config",
+    "load_decisions",
     "load_participants",
+    "parse_decisions",
     "parse_participants",
     "propose",
+    "summarize",
 ]

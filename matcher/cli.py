@@ -27,10 +27,10 @@ from matcher.config import default_config_toml, load_config
 from matcher.csv_io import write_csv
 from matcher.errors import IntakeError, Issue, MatcherError
 from matcher.intake import IntakeResult, load_participants
-from matcher.schema import Role
+from matcher.schema import Participant, Role
 
 if TYPE_CHECKING:
-    from matcher.engine import Decision
+    from matcher.engine import Decision, MenteeExplanation
 
 EXIT_OK, EXIT_INTERNAL_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 PROGRESS_DELAY_SECONDS = 0.5
@@ -188,6 +188,17 @@ class _ProgressBars:
             bar.close()
 
 
+@contextmanager
+def _progress(args: argparse.Namespace, first_step: str) -> Iterator[_ProgressBars]:
+    """Progress display for one command, starting with a counter for ``first_step``."""
+    bars = _ProgressBars(enabled=not args.quiet)
+    bars.wait(first_step)
+    try:
+        yield bars
+    finally:
+        bars.close()
+
+
 def _load(args: argparse.Namespace) -> IntakeResult:
     """Read the participants; with ``--skip-invalid`` report the rows left out."""
     with _reading(args.file):
@@ -229,7 +240,7 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    with _reading(args.file):
+    with _progress(args, "read"), _reading(args.file):
         result = load_participants(args.file, skip_invalid=True)
     people = len(result.participants)
     if result.issues:
@@ -255,10 +266,8 @@ def _cmd_match(args: argparse.Namespace) -> int:
     from matcher.summary import summarize
 
     timings: dict[str, float] = {}
-    progress = _ProgressBars(enabled=not args.quiet)
-    try:
+    with _progress(args, "read") as progress:
         with _timed(timings, "read"):
-            progress.wait("read")
             config = load_config(args.config)
             decisions = _decisions(args.decisions)
             participants = _load(args).participants
@@ -271,8 +280,6 @@ def _cmd_match(args: argparse.Namespace) -> int:
         with _timed(timings, "write"):
             progress.wait("write")
             _write_all(outputs, args.out_dir)
-    finally:
-        progress.close()
     out = args.out_dir
     summary = summarize(participants, proposal).with_timings(**timings)
     _say(args, summary.to_text())
@@ -286,20 +293,31 @@ def _rows(count: int) -> str:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from matcher.engine import explain_mentee
+    from matcher.engine import explain_mentee, propose
 
-    config = load_config(args.config)
-    decisions = _decisions(args.decisions)
-    participants = _load(args).participants
-    email = args.mentee.strip().lower()
-    person = next((p for p in participants if p.email == email), None)
-    if person is None:
-        raise UsageError(f"no participant has the e-mail {args.mentee} in {args.file}: check it")
-    if not person.is_mentee:
-        raise UsageError(
-            f"{person.name} <{person.email}> does not seek a mentor (role {person.role})"
+    with _progress(args, "read") as progress:
+        config = load_config(args.config)
+        decisions = _decisions(args.decisions)
+        participants = _load(args).participants
+        person = next((p for p in participants if p.email == args.mentee.strip().lower()), None)
+        if person is None:
+            raise UsageError(
+                f"no participant has the e-mail {args.mentee} in {args.file}: check the spelling"
+            )
+        if not person.is_mentee:
+            raise UsageError(
+                f"{person.name} <{person.email}> does not seek a mentor: give a mentee's e-mail"
+            )
+        proposal = propose(participants, config, decisions, progress=progress)
+        found = explain_mentee(
+            participants, person.email, config, decisions, proposal=proposal, top=args.top
         )
-    found = explain_mentee(participants, email, config, decisions, top=args.top)
+    print(_explanation_text(person, found, args.top))
+    return EXIT_OK
+
+
+def _explanation_text(person: Participant, found: MenteeExplanation, top: int) -> str:
+    """The text ``explain`` prints: matches, open requests, alternatives per type."""
     seeks = ", ".join(t.value for t in person.seeks)
     lines = [f"{person.name} <{person.email}> seeks: {seeks}", ""]
     if len(found.matches):
@@ -307,20 +325,20 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         lines += ["matched", _table(matched), ""]
     if len(found.unmatched):
         lines += ["not matched", _table(found.unmatched[["mentor_type", "reason"]]), ""]
+    columns = ["rank", "mentor_name", "mentor_email", "score", "outcome", "why"]
     for mentor_type in person.seeks:
         rows = found.alternatives[found.alternatives["mentor_type"] == mentor_type.value]
-        lines.append(f"{mentor_type.value}: top {args.top} candidates and why")
-        columns = ["rank", "mentor_name", "mentor_email", "score", "outcome", "why"]
-        lines += [_table(rows[columns]) if len(rows) else "  nobody offers this type", ""]
-    print("\n".join(lines).rstrip())
-    return EXIT_OK
+        lines.append(f"{mentor_type.value}: top {top} candidates and why")
+        lines += [_table(rows[columns]) if len(rows) else "nobody offers this type", ""]
+    return "\n".join(lines).rstrip()
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
     from matcher.synthetic import generate_cohort
 
     try:
-        cohort = generate_cohort(args.people, seed=args.seed, organizations=args.organizations)
+        with _progress(args, "generate"):
+            cohort = generate_cohort(args.people, seed=args.seed, organizations=args.organizations)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if str(args.output) == "-":
