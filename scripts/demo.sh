@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the mentorloom web app on SQLite with sample_data/participants.csv loaded as a demo
-# program, and prints the demo admin's login. Creates .venv on first use.
+# program (config sample_data/program.toml), and prints the demo admin's login. Creates .venv on first use.
 # Usage: bash scripts/demo.sh [participants.csv]   (PORT=5000 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,12 +12,9 @@ fi
 .venv/bin/python -m pip install --quiet -e '.[web]'
 
 csv="${1:-sample_data/participants.csv}"
-if [ ! -f "$csv" ]; then
-  csv="tests/web/data/participants.csv"
-fi
 
 flask=(.venv/bin/flask --app webapp)
 "${flask[@]}" db upgrade
-"${flask[@]}" load-demo "$csv"
+"${flask[@]}" load-demo "$csv" --config sample_data/program.toml
 echo "== open http://127.0.0.1:${PORT:-5000}/ (Ctrl+C stops the server)"
 exec "${flask[@]}" run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -10,7 +10,8 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from matcher.config import ProgramConfig, config_to_mapping
+from matcher.config import config_to_mapping, load_config
+from matcher.errors import ConfigError
 from webapp.auth import create_admin
 from webapp.db import db
 from webapp.imports import preview
@@ -32,15 +33,26 @@ def create_admin_command(email: str, password: str) -> None:
 @click.command("load-demo")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--program", "name", default="Demo program", show_default=True)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Program config (TOML); the defaults when not given.",
+)
 @click.option("--admin", "email", default="demo@example.org", show_default=True)
 @with_appcontext
-def load_demo_command(csv_file: Path, name: str, email: str) -> None:
+def load_demo_command(csv_file: Path, name: str, config_file: Path | None, email: str) -> None:
     """Load CSV_FILE as a program and create a demo admin; print how to log in."""
+    try:
+        config = config_to_mapping(load_config(config_file))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     program = db.session.scalar(select(Program).where(Program.name == name))
     if program is None:
-        program = Program(name=name, config=config_to_mapping(ProgramConfig()))
+        program = Program(name=name)
         db.session.add(program)
-        db.session.flush()
+    program.config = config
+    db.session.flush()
     checked = preview(program, csv_file.read_bytes())
     if checked.plan is None:
         for issue in checked.issues:
