@@ -112,6 +112,9 @@ def test_admin_imports_the_sample_csv(page: Page, server: str) -> None:
     page.get_by_label("Role").select_option("mentor")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("tbody tr").first).to_contain_text("mentor")
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(SHOTS / "participants-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Settings").click()
     shot(page, "settings")
 

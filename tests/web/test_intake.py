@@ -134,7 +134,9 @@ def test_errors_are_shown_next_to_their_field(
     response = client.post(person_link, data=bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Please fix the fields marked below." in page
+    assert "Please fix the fields marked below:" in page
+    assert '<li><a href="#seeks-set">Mentor types I seek</a>:' in page
+    assert '<li><a href="#level">Level</a>: level must be a whole number' in page
     for field in ("name", "seeks", "level", "timezone"):
         assert f'id="{field}-errors"' in page, field
     assert 'aria-invalid="true"' in page

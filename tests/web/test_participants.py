@@ -127,7 +127,7 @@ def test_edit_is_validated_like_a_csv_row(
     assert response.status_code == 200
     assert 'id="capacity-errors"' in page
     assert "capacity must be a whole number" in page
-    assert "Please fix the fields marked below." in page
+    assert "Please fix the fields marked below:" in page
     response = admin_client.post(url, data={**data, "capacity": "3"})
     assert response.status_code == 302
     with app.app_context():
