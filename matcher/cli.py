@@ -200,9 +200,15 @@ def _progress(args: argparse.Namespace, first_step: str) -> Iterator[_ProgressBa
 
 
 def _load(args: argparse.Namespace) -> IntakeResult:
-    """Read the participants; with ``--skip-invalid`` report the rows left out."""
+    """Read the participants; with ``--skip-invalid`` report the rows left out.
+
+    A problem with the file as a whole (e.g. a missing column) stops the command even
+    with ``--skip-invalid``: there are no good rows to keep.
+    """
     with _reading(args.file):
         result = load_participants(args.file, skip_invalid=args.skip_invalid)
+    if _file_level(result):
+        raise FileError(args.file, result.errors)
     if result.errors:
         rows = sorted(result.invalid_rows)
         print(
@@ -211,6 +217,11 @@ def _load(args: argparse.Namespace) -> IntakeResult:
             file=sys.stderr,
         )
     return result
+
+
+def _file_level(result: IntakeResult) -> bool:
+    """True when an error concerns the whole file rather than some rows."""
+    return any(issue.row not in result.invalid_rows for issue in result.errors)
 
 
 def _decisions(path: Path | None) -> tuple[Decision, ...]:
@@ -247,6 +258,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         errors, warnings = len(result.errors), len(result.warnings)
         print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
         print(format_issues(result.issues))
+    if _file_level(result):
+        print("\nThe file needs fixing before matching.")
+        return EXIT_BAD_INPUT
     if result.errors:
         print(
             f"\n{len(result.invalid_rows)} row(s) need fixing before matching; {people} are fine."

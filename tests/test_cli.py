@@ -162,6 +162,18 @@ def test_skip_invalid_reports_every_skipped_row_and_matches_the_rest(tmp_path: P
     assert matches[["mentee_name", "mentor_name"]].values.tolist() == [["Hana Mori", "Ivo Novak"]]
 
 
+def test_skip_invalid_cannot_skip_a_missing_column(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("email,name,seeks\nana@x.org,Ana,developmental\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("match", people, "--skip-invalid", "-o", out)
+    assert result.returncode == 2
+    assert "required column 'role' is missing" in result.stderr
+    assert not out.exists()
+    checked = run("validate", people)
+    assert checked.returncode == 2 and "The file needs fixing before matching." in checked.stdout
+
+
 def test_explain_shows_the_match_and_why_each_alternative_was_not_chosen() -> None:
     result = run("explain", PEOPLE, "--config", PROGRAM, "--mentee", "LENA.VOGEL@loomworks.example")
     assert result.returncode == 0, result.stderr
