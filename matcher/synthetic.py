@@ -167,7 +167,7 @@ GENERATIONS = np.array(["boomer", "gen_x", "millennial", "gen_z"])
 THIS_YEAR = 2026
 PEOPLE_PER_DEPARTMENT = 40
 # probability of role mentee / mentor / both for junior (1-3), middle (4-6), senior (7-9)
-ROLE_PROBABILITIES = np.array([[0.75, 0.10, 0.15], [0.45, 0.30, 0.25], [0.15, 0.60, 0.25]])
+ROLE_PROBABILITIES = np.array([[0.70, 0.10, 0.20], [0.40, 0.30, 0.30], [0.10, 0.60, 0.30]])
 ROLES = np.array(["mentee", "mentor", "both"])
 MEETING_MODES = np.array(["remote", "either", "in_person"])
 MEETING_MODE_PROBABILITIES = (0.40, 0.45, 0.15)
@@ -336,7 +336,9 @@ def generate_cohort(people: int, *, seed: int = 0, organizations: int = 1) -> pd
     is_mentor = role != "mentee"
 
     ones = np.ones(n)
-    seek_p = np.column_stack([0.6 * ones, np.where(level <= 6, 0.4, 0.1), 0.25 * ones, 0.4 * ones])
+    seek_p = np.column_stack(
+        [0.55 * ones, np.where(level <= 6, 0.3, 0.05), 0.15 * ones, 0.3 * ones]
+    )
     seeks = _draw_types(rng, seek_p, is_mentee)
     edge_generation = (generation == "gen_z") | (generation == "boomer")
     generational = np.where(edge_generation, 0.5, 0.3)
@@ -359,7 +361,7 @@ def generate_cohort(people: int, *, seed: int = 0, organizations: int = 1) -> pd
 
     target = (dept + rng.integers(1, max(n_depts, 2), n)) % n_depts
     wants_move = is_mentee & (rng.random(n) < 0.35) & (dept < len(DEPARTMENTS))
-    capacity = rng.choice(np.array(["1", "2", "3"]), n, p=(0.45, 0.35, 0.2))
+    capacity = rng.choice(np.array(["1", "2", "3"]), n, p=(0.3, 0.4, 0.3))
     meeting_mode = MEETING_MODES[rng.choice(3, n, p=MEETING_MODE_PROBABILITIES)]
 
     others = (np.arange(n) + rng.integers(1, max(n, 2), n)) % n
