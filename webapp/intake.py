@@ -87,7 +87,8 @@ def _intake(token: InviteToken) -> str | Response:
     stored["email"] = token.email
     unplaced: list[str] = []
     if not form.is_submitted():
-        form.fill_from_row(stored)
+        if record is not None:  # a new person starts from the form's defaults
+            form.fill_from_row(stored)
     elif form.validate():
         form.email.data = token.email
         row = form.to_row(by_role=True)

@@ -47,8 +47,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def server(app: Flask, db_url: str) -> Iterator[str]:
-    """The app served by werkzeug on a free port of 127.0.0.1; yields its base URL."""
-    live = make_app(db_url, SERVER_NAME=None)
+    """The app as in production (CSRF on) served by werkzeug on a free port of 127.0.0.1."""
+    live = make_app(db_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True, TESTING=False)
     httpd = make_server("127.0.0.1", 0, live, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -143,11 +143,17 @@ def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) 
     person.goto(link)
     heading = person.get_by_role("heading", name="Demo cohort: your mentoring profile")
     expect(heading).to_be_visible()
+    mentee_part = person.get_by_role("group", name="What you want from a mentor")
     mentor_part = person.get_by_role("group", name="What you offer as a mentor")
+    expect(person.get_by_label("Mentee: I want a mentor")).to_be_checked()
+    expect(mentor_part).to_be_hidden()
+    person.get_by_label("Mentor: I offer to mentor").check()
     expect(mentor_part).to_be_visible()
+    expect(mentee_part).to_be_hidden()
+    person.get_by_label("Both").check()
+    expect(mentee_part).to_be_visible()
     person.get_by_label("Mentee: I want a mentor").check()
     expect(mentor_part).to_be_hidden()
-    mentee_part = person.get_by_role("group", name="What you want from a mentor")
     person.get_by_label("Name", exact=True).fill("Gia Park")
     mentee_part.get_by_label("Sponsorship").check()
     mentee_part.get_by_label("Networking").check()

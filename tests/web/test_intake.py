@@ -79,6 +79,8 @@ def test_form_shows_fields_by_role_with_type_descriptions(
     assert '<label for="goals-0">Strategic thinking</label>' in page
     assert '<label for="capacity">How many mentees at once</label>' in page
     assert '<option value="Europe/Paris">' in page
+    assert 'checked id="role-0" name="role" type="radio" value="mentee"' in page
+    assert 'checked id="meeting_mode-2" name="meeting_mode" type="radio" value="either"' in page
     assert "roles.js" in page
     assert 'name="previous_partners"' not in page
     assert 'name="external_id"' not in page
