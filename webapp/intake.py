@@ -7,7 +7,7 @@ nothing else.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,7 +15,7 @@ from webapp import audit
 from webapp.db import db
 from webapp.forms import EmailForm, ParticipantForm, time_zones
 from webapp.invites import new_token, usable_person_token
-from webapp.models import InviteToken, Participant, utcnow
+from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.rows import COLUMNS, apply_row, record_to_row
 from webapp.store import check_row, email_taken
 
@@ -43,7 +43,7 @@ def form(token_text: str) -> str | tuple[str, int] | Response:
     token = _open(token_text)
     if not isinstance(token, InviteToken):
         return token
-    if token.kind == "program":
+    if not token.is_personal:
         return _register(token)
     return _intake(token)
 
@@ -70,7 +70,7 @@ def _register(token: InviteToken) -> str:
                 "program team to send it to you again."
             ]
         else:
-            personal = new_token(token.program, "person", email=email)
+            personal = new_token(token.program, LinkKind.SELF, email=email)
             audit.record("invite.self", token.program_id, actor=f"link:{token.id}", email=email)
             db.session.commit()
             link = url_for(".form", token_text=personal.token, _external=True)
@@ -79,9 +79,23 @@ def _register(token: InviteToken) -> str:
     )
 
 
-def _intake(token: InviteToken) -> str | Response:
+def _admins_record(token: InviteToken) -> Participant | None:
+    """The record an admin's link opens when the person was imported after the link was made.
+
+    A link made through a program link never takes over a record it did not create.
+    """
+    if token.kind != LinkKind.PERSON:
+        return None
+    return db.session.scalar(
+        select(Participant).where(
+            Participant.program_id == token.program_id, Participant.email == token.email
+        )
+    )
+
+
+def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
     """Show and save the person's own record, validated like a CSV row."""
-    record = token.participant
+    record = token.participant or _admins_record(token)
     form = ParticipantForm()
     stored = record_to_row(record) if record else dict.fromkeys(COLUMNS, "")
     stored["email"] = token.email
@@ -97,11 +111,11 @@ def _intake(token: InviteToken) -> str | Response:
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
             if record is None and email_taken(token.program_id, token.email):
-                abort(409, description="This e-mail is already registered in the program.")
+                return render_template("intake/closed.html", reason="taken"), 409
             if record is None:
                 record = Participant(program_id=token.program_id)
                 db.session.add(record)
-                token.participant = record
+            token.participant = record
             apply_row(record, checked.row)
             token.last_used_at = utcnow()
             actor = f"link:{token.id}"

@@ -18,7 +18,7 @@ from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import EmptyForm, PersonInviteForm
-from webapp.models import InviteToken, Participant, Program, utcnow
+from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
 from webapp.participants import get_participant
 from webapp.programs import get_program
 
@@ -27,7 +27,7 @@ admin_only(bp)
 
 
 def new_token(
-    program: Program, kind: str, *, participant: Participant | None = None, email: str = ""
+    program: Program, kind: LinkKind, *, participant: Participant | None = None, email: str = ""
 ) -> InviteToken:
     """Add a fresh, unguessable invite link to the session (the caller commits)."""
     days = current_app.config["INVITE_DAYS"]
@@ -49,7 +49,7 @@ def usable_person_token(program_id: int, email: str) -> InviteToken | None:
     tokens = db.session.scalars(
         select(InviteToken).where(
             InviteToken.program_id == program_id,
-            InviteToken.kind == "person",
+            InviteToken.kind != LinkKind.PROGRAM,
             InviteToken.email == email,
             InviteToken.revoked_at.is_(None),
         )
@@ -88,7 +88,7 @@ def create_program_link(program_id: int) -> Response:
     """A link anyone in the cohort can open to register."""
     program = get_program(program_id)
     if EmptyForm().validate_on_submit():
-        new_token(program, "program")
+        new_token(program, LinkKind.PROGRAM)
         audit.record("invite.program", program.id)
         db.session.commit()
         flash("Program link created; copy it from the table below.")
@@ -110,7 +110,7 @@ def create_person_link(program_id: int) -> Response:
         if usable_person_token(program.id, email) is not None:
             flash(f"{email} already has a usable personal link (below).", "error")
         else:
-            new_token(program, "person", participant=record, email=email)
+            new_token(program, LinkKind.PERSON, participant=record, email=email)
             audit.record("invite.person", program.id, email=email)
             db.session.commit()
             flash(f"Personal link created for {email}.")
@@ -126,7 +126,7 @@ def create_for_participant(program_id: int, participant_id: int) -> Response:
     record = get_participant(program.id, participant_id)
     if EmptyForm().validate_on_submit():
         if usable_person_token(program.id, record.email) is None:
-            new_token(program, "person", participant=record)
+            new_token(program, LinkKind.PERSON, participant=record)
             audit.record("invite.person", program.id, email=record.email)
             db.session.commit()
         flash(f"{record.name}'s link is in the table below.")
@@ -143,7 +143,7 @@ def create_for_everyone(program_id: int) -> Response:
             t.email
             for t in db.session.scalars(
                 select(InviteToken).where(
-                    InviteToken.program_id == program.id, InviteToken.kind == "person"
+                    InviteToken.program_id == program.id, InviteToken.kind != LinkKind.PROGRAM
                 )
             )
             if t.is_usable(now)
@@ -151,7 +151,7 @@ def create_for_everyone(program_id: int) -> Response:
         created = 0
         for record in program.participants:
             if record.email not in linked:
-                new_token(program, "person", participant=record)
+                new_token(program, LinkKind.PERSON, participant=record)
                 created += 1
         audit.record("invite.everyone", program.id, created=created)
         db.session.commit()

@@ -10,6 +10,7 @@ table can be filtered.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
@@ -94,12 +95,22 @@ class Participant(db.Model):
     program: Mapped[Program] = relationship(back_populates="participants")
 
 
-class InviteToken(db.Model):
-    """A link to the intake form.
+class LinkKind(StrEnum):
+    """Who an invite link is for."""
 
-    ``kind`` is ``"program"`` (anyone may enter their e-mail and get a personal link) or
-    ``"person"`` (opens exactly one record: ``participant_id`` once the form was sent,
-    ``email`` before). A token is usable until ``expires_at`` unless ``revoked_at`` is set.
+    #: Anyone who has it may enter their e-mail and get a ``SELF`` link.
+    PROGRAM = "program"
+    #: Made by an admin for one e-mail: opens that person's record, imported or not.
+    PERSON = "person"
+    #: Made through a program link: opens only the record its own form created.
+    SELF = "self"
+
+
+class InviteToken(db.Model):
+    """A link to the intake form (see :class:`LinkKind`).
+
+    A personal link opens exactly one record: ``participant_id`` once known, ``email``
+    before. A token is usable until ``expires_at`` unless ``revoked_at`` is set.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +128,11 @@ class InviteToken(db.Model):
 
     program: Mapped[Program] = relationship()
     participant: Mapped[Participant | None] = relationship()
+
+    @property
+    def is_personal(self) -> bool:
+        """True for a link that belongs to one person."""
+        return self.kind != LinkKind.PROGRAM
 
     def is_usable(self, now: datetime) -> bool:
         """True when the link is neither revoked nor expired at ``now``."""

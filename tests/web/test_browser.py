@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
 ]
 SAMPLE = ROOT / "sample_data" / "participants.csv"
 PHONE = {"width": 390, "height": 844}
+UPLOAD_LIMIT = 200 * 1024
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +49,13 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def server(app: Flask, db_url: str) -> Iterator[str]:
     """The app as in production (CSRF on) served by werkzeug on a free port of 127.0.0.1."""
-    live = make_app(db_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True, TESTING=False)
+    live = make_app(
+        db_url,
+        SERVER_NAME=None,
+        WTF_CSRF_ENABLED=True,
+        TESTING=False,
+        MAX_CONTENT_LENGTH=UPLOAD_LIMIT,
+    )
     httpd = make_server("127.0.0.1", 0, live, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -178,3 +185,15 @@ def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) 
 
     page.get_by_role("link", name="Participants").first.click()
     expect(page.get_by_role("link", name="Gia Park")).to_be_visible()
+
+
+def test_too_large_file_gets_a_friendly_page(page: Page, server: str, tmp_path: Path) -> None:
+    big = tmp_path / "everyone.csv"
+    big.write_bytes(SAMPLE.read_bytes() * (UPLOAD_LIMIT // SAMPLE.stat().st_size + 2))
+    log_in_and_create_program(page, server)
+    page.get_by_role("link", name="Import CSV").first.click()
+    page.get_by_label("Participant CSV file").set_input_files(str(big))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="File too large")).to_be_visible()
+    expect(page.get_by_text("larger than the 200 KB this site accepts")).to_be_visible()
+    shot(page, "import-too-large")

@@ -260,3 +260,45 @@ def test_links_for_everyone_and_revoke(
     page = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
     assert page.count("usable until") == 6
     assert "Ana Silva · ana.silva@example.org" in page
+
+
+def test_an_admins_link_opens_the_record_imported_later(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    admin_client.post(
+        f"/programs/{program_id}/invites/person", data={"email": "ana.silva@example.org"}
+    )
+    (link,) = links(admin_client, program_id)
+    preview = upload(admin_client, program_id, "participants.csv")
+    admin_client.post(preview.request.path)
+    assert 'value="Ana Silva"' in admin_client.get(link).get_data(as_text=True)
+    admin_client.post(link, data={**MENTEE, "name": "Ana S."})
+    with app.app_context():
+        assert len(db.session.scalars(db.select(Participant)).all()) == 6
+    saved = record(app, "ana.silva@example.org")
+    assert saved is not None and saved.name == "Ana S."
+
+
+def test_a_self_made_link_never_takes_over_an_imported_record(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    admin_client.post(f"/programs/{program_id}/invites/program")
+    (program_link,) = links(admin_client, program_id)
+    anonymous = app.test_client()
+    given = anonymous.post(program_link, data={"email": "ana.silva@example.org"})
+    found = re.search(
+        r'value="http://mentorloom.test(/intake/[\w-]+)"', given.get_data(as_text=True)
+    )
+    assert found is not None
+    own_link = found.group(1)
+    preview = upload(admin_client, program_id, "participants.csv")
+    admin_client.post(preview.request.path)
+    page = anonymous.get(own_link).get_data(as_text=True)
+    assert "Ana Silva" not in page
+    refused = anonymous.post(own_link, data={**MENTEE, "name": "Mallory"})
+    assert refused.status_code == 409
+    assert "This e-mail is already in the program" in refused.get_data(as_text=True)
+    saved = record(app, "ana.silva@example.org")
+    assert saved is not None and saved.name == "Ana Silva"
+    listing = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
+    assert "ana.silva@example.org (asked through the program link)" in listing
