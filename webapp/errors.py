@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -19,8 +19,8 @@ def size_text(size: int) -> str:
     return f"{size} bytes"
 
 
-def _page(title: str, message: str, status: int) -> tuple[str, int]:
-    return render_template("error.html", title=title, message=message), status
+def _page(title: str, message: str, status: int, back: str = "") -> tuple[str, int]:
+    return render_template("error.html", title=title, message=message, back=back), status
 
 
 def register(app: Flask) -> None:
@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
             f"The file is larger than the {limit} this site accepts. Split it into "
             "smaller files (for example by department) and import them one after another.",
             413,
+            back=request.path,
         )
 
     @app.errorhandler(CSRFError)

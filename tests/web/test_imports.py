@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from matcher.intake import load_participants, parse_participants
 from tests.web.conftest import DATA, upload
 from webapp import store
 from webapp.db import db
@@ -160,6 +162,7 @@ def test_too_large_upload_gets_a_friendly_page(
     page = response.get_data(as_text=True)
     assert "File too large" in page
     assert "The file is larger than the 1 KB this site accepts." in page
+    assert f'<a href="/programs/{program_id}/import/">Back to the form</a>' in page
     with app.app_context():
         assert db.session.scalars(db.select(ImportUpload)).all() == []
 
@@ -199,3 +202,15 @@ def test_file_is_checked_together_with_the_program(
     assert "nothing will be imported" in page
     assert re.search(r'<tr class="error">\s*<td>2</td>\s*<td>id</td>', page)
     assert snapshot(app) == before
+
+
+def test_stored_rows_give_back_the_same_participants(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "participants.csv"
+    response = upload(admin_client, program_id, "participants.csv", sample.read_bytes())
+    confirm(admin_client, preview_url(response))
+    from_file = load_participants(sample).participants
+    from_database = parse_participants(snapshot(app)).participants
+    assert len(from_database) == 150
+    assert from_database == from_file
