@@ -13,7 +13,7 @@ from matcher.intake import COLUMNS
 from matcher.schema import Participant as Person
 from webapp.models import Participant
 
-__all__ = ["COLUMNS", "Row", "apply_row", "person_to_row", "record_to_row"]
+__all__ = ["ATTRIBUTE", "COLUMNS", "Row", "apply_row", "person_to_row", "record_to_row"]
 
 Row = dict[str, str]
 INTEGER_COLUMNS: frozenset[str] = frozenset({"level", "capacity"})

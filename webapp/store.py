@@ -15,7 +15,7 @@ from matcher.errors import Issue
 from matcher.intake import IntakeResult, parse_participants
 from webapp.db import db
 from webapp.models import Participant, Program
-from webapp.rows import Row, apply_row, person_to_row, record_to_row
+from webapp.rows import ATTRIBUTE, Row, apply_row, person_to_row, record_to_row
 
 #: Columns of the program's other participants that rows are validated against (the
 #: checks across rows: duplicate e-mails and ids, who is in the program, reporting loops).
@@ -38,11 +38,10 @@ def validate(
     returned.
     """
     replaced = {row.get("email", "").strip().lower() for row in rows} | {replacing}
-    others = [
-        {c: stored[c] for c in CONTEXT_COLUMNS}
-        for stored in map(record_to_row, program_records(program_id))
-        if stored["email"] not in replaced
-    ]
+    attributes = [getattr(Participant, ATTRIBUTE.get(c, c)) for c in CONTEXT_COLUMNS]
+    stored = db.session.execute(select(*attributes).where(Participant.program_id == program_id))
+    others = [dict(zip(CONTEXT_COLUMNS, values, strict=True)) for values in stored]
+    others = [row for row in others if row["email"] not in replaced]
     result = parse_participants([*rows, *others], first_row=first_row, columns=columns)
     end = first_row + len(rows)
     return IntakeResult(
