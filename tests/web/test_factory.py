@@ -109,3 +109,10 @@ def test_readme_documents_every_setting() -> None:
     for name in [*sorted(own), "INSTANCE_PATH"]:
         assert f"`MENTORLOOM_{name}`" in readme, name
     assert "`DATABASE_URL`" in readme
+
+
+def test_pages_keep_links_to_themselves(client: FlaskClient) -> None:
+    response = client.get("/auth/login")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
