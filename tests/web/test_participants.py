@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from tests.web.conftest import upload
+from tests.web.forms import form_values
 from webapp.db import db
 from webapp.models import InviteToken, Participant
+from webapp.rows import record_to_row
 
 
 @pytest.fixture
@@ -197,3 +201,21 @@ def test_edit_is_checked_against_the_rest_of_the_program(
     assert "reporting chain loops" in text
     saved = admin_client.get(f"/programs/{imported}/participants/{pid}").get_data(as_text=True)
     assert "<dt>manager email</dt><dd>—</dd>" in saved
+
+
+def test_saving_an_unchanged_form_changes_nothing(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "participants.csv"
+    preview = upload(admin_client, program_id, "participants.csv", sample.read_bytes())
+    admin_client.post(preview.request.path)
+    with app.app_context():
+        before = {r.id: record_to_row(r) for r in db.session.scalars(db.select(Participant))}
+    for pid in before:
+        url = f"/programs/{program_id}/participants/{pid}/edit"
+        values = form_values(admin_client.get(url).get_data(as_text=True))
+        data = MultiDict(values)
+        assert admin_client.post(url, data=data).status_code == 302, (pid, values)
+    with app.app_context():
+        after = {r.id: record_to_row(r) for r in db.session.scalars(db.select(Participant))}
+    assert after == before
