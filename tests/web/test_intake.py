@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from tests.web.conftest import upload
+from tests.web.forms import form_values
 from webapp.db import db
+from webapp.forms import MENTEE_ONLY, MENTOR_ONLY
 from webapp.models import AuditEvent, InviteToken, Participant, utcnow
+from webapp.rows import record_to_row
 
 
 def links(client: FlaskClient, program_id: int) -> list[str]:
@@ -302,3 +307,27 @@ def test_a_self_made_link_never_takes_over_an_imported_record(
     assert saved is not None and saved.name == "Ana Silva"
     listing = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
     assert "ana.silva@example.org (asked through the program link)" in listing
+
+
+def test_sending_the_form_unchanged_keeps_what_fits_the_role(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "participants.csv"
+    preview = upload(admin_client, program_id, "participants.csv", sample.read_bytes())
+    admin_client.post(preview.request.path)
+    admin_client.post(f"/programs/{program_id}/invites/everyone")
+    with app.app_context():
+        tokens = db.session.scalars(db.select(InviteToken).order_by(InviteToken.id)).all()
+        before = {t.token: record_to_row(t.participant) for t in tokens if t.participant}
+    person = app.test_client()
+    for token, row in list(before.items())[::5]:
+        link = f"/intake/{token}"
+        values = form_values(person.get(link).get_data(as_text=True))
+        assert person.post(link, data=MultiDict(values)).status_code == 302, (row, values)
+        with app.app_context():
+            query = db.select(Participant).where(Participant.email == row["email"])
+            stored = record_to_row(db.session.scalars(query).one())
+        hidden = {"mentee": MENTOR_ONLY, "mentor": MENTEE_ONLY}.get(row["role"], ())
+        for column, value in row.items():
+            if column not in hidden:
+                assert stored[column] == value, (row["email"], column)
