@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from webapp import audit
 from webapp.db import db, login_manager
 from webapp.forms import EmptyForm, LoginForm
-from webapp.models import AdminUser
+from webapp.models import AdminUser, AuditEvent, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+#: Wrong passwords allowed for one e-mail within ``LOCKOUT_WINDOW`` before log-in pauses.
+MAX_FAILURES = 10
+LOCKOUT_WINDOW = timedelta(minutes=15)
 
 
 @login_manager.user_loader
@@ -49,13 +55,29 @@ def login() -> str | Response:
         return redirect(url_for("programs.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        admin = find_admin(form.email.data or "")
-        if admin is None or not admin.check_password(form.password.data or ""):
+        email = (form.email.data or "").strip().lower()
+        admin = find_admin(email)
+        if _recent_failures(email) >= MAX_FAILURES:
+            form.password.errors = ["Too many wrong passwords: wait 15 minutes and try again."]
+        elif admin is None or not admin.check_password(form.password.data or ""):
+            audit.record("auth.failed", None, actor=email)
+            db.session.commit()
             form.password.errors = ["Wrong e-mail or password."]
         else:
             login_user(admin)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+def _recent_failures(email: str) -> int:
+    """Wrong passwords given for ``email`` within the lockout window."""
+    since = utcnow() - LOCKOUT_WINDOW
+    query = select(func.count()).where(
+        AuditEvent.action == "auth.failed",
+        AuditEvent.actor == email,
+        AuditEvent.created_at >= since,
+    )
+    return db.session.scalar(query) or 0
 
 
 @bp.post("/logout")

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from tests.web.conftest import ADMIN_EMAIL, AuthActions, make_app
 from webapp.auth import find_admin
 from webapp.db import db
+from webapp.models import AuditEvent
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "intake.form", "intake.saved", "index"}
 
@@ -113,3 +114,19 @@ def test_csrf_is_enforced(csrf_app: Flask) -> None:
     with csrf_app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_log_in_pauses_after_many_wrong_passwords(
+    app: Flask, client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("webapp.auth.MAX_FAILURES", 3)
+    for _ in range(3):
+        assert b"Wrong e-mail or password." in auth.login(password="wrong").data
+    paused = auth.login()
+    assert paused.status_code == 200
+    assert b"Too many wrong passwords" in paused.data
+    assert auth.login(email="other@example.org", password="x").status_code == 200
+    with app.app_context():
+        events = db.session.scalars(db.select(AuditEvent.actor)).all()
+        assert events.count(ADMIN_EMAIL) == 3
+        assert "correct horse battery" not in " ".join(events)
