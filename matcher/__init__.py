@@ -3,7 +3,7 @@
 The public API is listed in ``__all__``; nothing here has side effects on import.
 """
 
-from matcher.checks import check_proposal
+from matcher.checks import PairAssessment, assess_pair, check_proposal
 from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
 from matcher.csv_io import RowTable
 from matcher.decisions import load_decisions, parse_decisions
@@ -25,6 +25,7 @@ __all__ = [
     "MeetingMode",
     "MenteeExplanation",
     "MentorType",
+    "PairAssessment",
     "Participant",
     "ProgramConfig",
     "Proposal",
@@ -32,6 +33,7 @@ __all__ = [
     "RowTable",
     "SolveError",
     "Summary",
+    "assess_pair",
     "check_proposal",
     "config_from_mapping",
     "default_config_toml",

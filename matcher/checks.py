@@ -8,6 +8,7 @@ An empty list means the matches respect every hard rule and every admin decision
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -16,10 +17,14 @@ from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, violations
 from matcher.engine import Decision, decision_triples
+from matcher.errors import MatcherError
+from matcher.explain import match_reasons
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
 
 SCORE_TOLERANCE = 0.005
+LATE_HOURS = 6
+MATCH_KEYS = ["mentee_email", "mentor_email", "mentor_type"]
 
 
 def _known_rows(cohort: Cohort, matches: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
@@ -145,3 +150,139 @@ def check_proposal(
         problems += _rule_problems(cohort, table, config, decisions)
     problems += _count_problems(cohort, table, decisions)
     return problems
+
+
+@dataclass(frozen=True)
+class PairAssessment:
+    """What an admin should know before making a pair by hand.
+
+    ``blocked_by`` lists the hard rules the pair breaks (it must not be made);
+    ``warnings`` lists soft concerns (it may be made, knowingly).
+    """
+
+    score: float
+    reasons: str
+    blocked_by: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _pair_warnings(
+    mentee: Participant,
+    mentor: Participant,
+    mentor_type: MentorType,
+    pair_score: float,
+    config: ProgramConfig,
+    matches: pd.DataFrame,
+) -> list[str]:
+    warnings = []
+    if pair_score < config.min_score:
+        warnings.append(
+            f"scores {pair_score:g}, below the program's minimum of {config.min_score:g}"
+        )
+    if mentee.department and mentee.department == mentor.department:
+        warnings.append(
+            f"both work in {mentee.department}: advice from inside may be less objective"
+        )
+    if mentee.goals and not set(mentee.goals) & set(mentor.strengths):
+        warnings.append("the mentor lists none of the mentee's goals as strengths")
+    if mentee.utc_offset_minutes is not None and mentor.utc_offset_minutes is not None:
+        hours = abs(mentee.utc_offset_minutes - mentor.utc_offset_minutes) / 60
+        if hours >= LATE_HOURS:
+            warnings.append(f"{hours:g} hours apart in time zones")
+    others = matches[
+        ~((matches.mentee_email == mentee.email) & (matches.mentor_type == mentor_type.value))
+    ]
+    load = int((others.mentor_email == mentor.email).sum())
+    if load >= mentor.capacity:
+        warnings.append(f"the mentor already has {load} mentee(s) for {mentor.capacity} place(s)")
+    current = matches[
+        (matches.mentee_email == mentee.email) & (matches.mentor_type == mentor_type.value)
+    ]
+    if len(current) and current.mentor_email.iloc[0] != mentor.email:
+        warnings.append(
+            f"replaces the current {mentor_type.value} match with {current.mentor_email.iloc[0]}"
+        )
+    return warnings
+
+
+def assess_pair(
+    participants: Sequence[Participant],
+    mentee_email: str,
+    mentor_email: str,
+    mentor_type: MentorType | str,
+    config: ProgramConfig | None = None,
+    matches: pd.DataFrame | None = None,
+    decisions: Sequence[Decision] = (),
+) -> PairAssessment:
+    """Assess a pair an admin wants to make by hand: its score, reasons, rules and concerns.
+
+    Parameters
+    ----------
+    participants
+        The program's participants.
+    mentee_email, mentor_email, mentor_type
+        The pair and the type of mentoring.
+    config
+        The program config.
+    matches
+        The current matches (``mentee_email, mentor_email, mentor_type``), to warn about a
+        full mentor or a match this one would replace, and to block a second type with
+        the same mentor.
+    decisions
+        Admin decisions; a rejected triple is blocked.
+
+    Returns
+    -------
+    PairAssessment
+
+    Raises
+    ------
+    MatcherError
+        When either e-mail is not a participant.
+
+    Examples
+    --------
+    >>> from matcher.schema import Role
+    >>> people = [
+    ...     Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("sponsorship",), level=3),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("sponsorship",), level=4),
+    ... ]
+    >>> assess_pair(people, "ana@x.org", "bo@x.org", "sponsorship").blocked_by
+    ('a sponsor at least 2 levels above the mentee',)
+    """
+    config = config or ProgramConfig()
+    mentor_type = MentorType(mentor_type)
+    matches = matches if matches is not None else pd.DataFrame(columns=MATCH_KEYS)
+    cohort = encode(participants)
+    emails = (mentee_email.strip().lower(), mentor_email.strip().lower())
+    missing = [e for e in emails if e not in cohort.index]
+    if missing:
+        raise MatcherError(f"{', '.join(missing)} is not a participant of this program")
+    e, m = (cohort.index[x] for x in emails)
+    kind = MENTOR_TYPES.index(mentor_type)
+    mentee, mentor = cohort.people[e], cohort.people[m]
+    blocked = []
+    if not cohort.seeks[e, kind]:
+        blocked.append(f"{mentee.name} does not seek {mentor_type.value} mentoring")
+    if not cohort.offers[m, kind]:
+        blocked.append(f"{mentor.name} does not offer {mentor_type.value} mentoring")
+    pairs = pairwise(cohort, [e], [m])
+    rejected = rejected_matrices(cohort, decision_triples(cohort, decisions, "reject"))
+    found = violations(pairs, mentor_type, config, rejected)
+    blocked += [RULES_BY_NAME[name].rule_text(config) for name, mask in found.items() if mask[0]]
+    elsewhere = matches[
+        (matches.mentee_email == mentee.email)
+        & (matches.mentor_email == mentor.email)
+        & (matches.mentor_type != mentor_type.value)
+    ]
+    if len(elsewhere):
+        blocked.append(
+            f"{mentor.name} already mentors {mentee.name} ({elsewhere.mentor_type.iloc[0]})"
+        )
+    scores, values = score(pairs, mentor_type, config)
+    pair_score = float(scores[0])
+    reasons = match_reasons(
+        mentee, mentor, mentor_type, {k: float(v[0]) for k, v in values.items()}, config
+    )
+    warnings = _pair_warnings(mentee, mentor, mentor_type, pair_score, config, matches)
+    return PairAssessment(pair_score, reasons, tuple(blocked), tuple(warnings))

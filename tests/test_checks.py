@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from matcher import Decision, check_proposal, propose
+from matcher import Decision, MatcherError, check_proposal, propose
+from matcher.checks import assess_pair
 from matcher.schema import MentorType, Participant, Role
 
 DEV, EXPERT = MentorType.DEVELOPMENTAL, MentorType.EXPERTISE
@@ -64,3 +66,43 @@ def test_missing_locks_and_present_rejects_are_reported():
     )
     assert "the locked pair ben@x.org -> liz@x.org (developmental) is missing" in problems
     assert any("breaks 'not rejected by an admin'" in p for p in problems)
+
+
+def test_assess_pair_scores_a_good_manual_pair_with_its_reasons():
+    got = assess_pair(PEOPLE, "ana@x.org", "max@x.org", "expertise")
+    assert got.blocked_by == ()
+    assert got.score == 72.5
+    assert "covers 1 of 1 wanted skill: sql" in got.reasons
+
+
+def test_assess_pair_names_the_hard_rules_and_the_soft_concerns():
+    people = [
+        *PEOPLE,
+        Participant("kid@x.org", "Kid", Role.MENTEE, seeks=(DEV,), manager_email="liz@x.org",
+                    department="it", goals=("sql",)),
+        Participant("cat@x.org", "Cat", Role.MENTOR, offers=(DEV,), department="it",
+                    capacity=1),
+    ]  # fmt: skip
+    chain = assess_pair(people, "KID@x.org", "liz@x.org", DEV)
+    assert chain.blocked_by == ("objectivity: never in each other's management chain",)
+    current = table(("ben@x.org", "cat@x.org", "developmental", 10.0))
+    soft = assess_pair(people, "kid@x.org", "cat@x.org", DEV, matches=current)
+    assert soft.blocked_by == ()
+    assert "both work in it: advice from inside may be less objective" in soft.warnings
+    assert "the mentor lists none of the mentee's goals as strengths" in soft.warnings
+    assert "the mentor already has 1 mentee(s) for 1 place(s)" in soft.warnings
+
+
+def test_assess_pair_blocks_unsought_types_second_types_and_rejected_pairs():
+    current = table(("ana@x.org", "max@x.org", "developmental", 17.5))
+    got = assess_pair(PEOPLE, "ben@x.org", "liz@x.org", EXPERT)
+    assert "Ben does not seek expertise mentoring" in got.blocked_by
+    assert "Liz does not offer expertise mentoring" in got.blocked_by
+    twice = assess_pair(PEOPLE, "ana@x.org", "max@x.org", EXPERT, matches=current)
+    assert "Max already mentors Ana (developmental)" in twice.blocked_by
+    rejected = [Decision("ben@x.org", "liz@x.org", DEV, "reject")]
+    assert assess_pair(PEOPLE, "ben@x.org", "liz@x.org", DEV, decisions=rejected).blocked_by == (
+        "not rejected by an admin",
+    )
+    with pytest.raises(MatcherError, match=r"nobody@x\.org is not a participant"):
+        assess_pair(PEOPLE, "nobody@x.org", "liz@x.org", DEV)
