@@ -23,11 +23,10 @@ Rejected = Mapping[MentorType, sparse.csr_matrix]
 
 @dataclass(frozen=True)
 class Rule:
-    """A hard rule: a short ``name``, what it ensures, and what a blocked pair fails."""
+    """A hard rule: a short ``name``, what it ensures, and the check that finds breaches."""
 
     name: str
     ensures: str
-    blocked_because: str
     check: Callable[[Pairs, MentorType, ProgramConfig, Rejected], np.ndarray | None]
 
     def rule_text(self, config: ProgramConfig) -> str:
@@ -127,50 +126,22 @@ def _rejected(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("self", "not oneself", "is the same person", _self),
-    Rule("capacity", "has room", "takes no mentees (capacity 0)", _capacity),
+    Rule("self", "not oneself", _self),
+    Rule("capacity", "has room (capacity above 0)", _capacity),
+    Rule("management_chain", "objectivity: never in each other's management chain", _chain),
+    Rule("same_manager", "not teammates", _same_manager),
+    Rule("boss_peer", "not a peer of the mentee's boss", _boss_peer),
+    Rule("excluded", "not excluded", _excluded),
+    Rule("previous_partner", "not tried before", _previous),
+    Rule("language", "a shared language", _language),
     Rule(
-        "management_chain",
-        "objectivity: never in each other's management chain",
-        "is in the management chain",
-        _chain,
+        "meeting", "able to meet (in person needs the same place and nobody remote-only)", _meeting
     ),
-    Rule("same_manager", "not teammates", "has the same direct manager (teammates)", _same_manager),
-    Rule(
-        "boss_peer",
-        "not a peer of the mentee's boss",
-        "is a peer of the mentee's manager",
-        _boss_peer,
-    ),
-    Rule("excluded", "not excluded", "one of the two excluded the other", _excluded),
-    Rule("previous_partner", "not tried before", "the two were paired before", _previous),
-    Rule("language", "a shared language", "has no language in common", _language),
-    Rule(
-        "meeting",
-        "can meet",
-        "cannot meet (in person vs remote, or different locations)",
-        _meeting,
-    ),
-    Rule(
-        "sponsor_gap",
-        "a sponsor at least {gap} levels above the mentee",
-        "is not enough levels above the mentee to sponsor (or a level is missing)",
-        _sponsor,
-    ),
-    Rule(
-        "generation",
-        "another generation",
-        "is of the same generation (or a generation is missing)",
-        _generation,
-    ),
-    Rule("expertise", "has the expertise", "has none of the wanted expertise", _expertise),
-    Rule(
-        "timezone",
-        "at most {hours:g} hours apart in time zones",
-        "is too many time zones away",
-        _timezone,
-    ),
-    Rule("rejected", "not rejected by an admin", "was rejected by an admin", _rejected),
+    Rule("sponsor_gap", "a sponsor at least {gap} levels above the mentee", _sponsor),
+    Rule("generation", "another generation", _generation),
+    Rule("expertise", "has the expertise", _expertise),
+    Rule("timezone", "at most {hours:g} hours apart in time zones", _timezone),
+    Rule("rejected", "not rejected by an admin", _rejected),
 )
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 
