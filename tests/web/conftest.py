@@ -79,9 +79,11 @@ def postgres_tables() -> Iterator[str]:
 
 
 def _empty_tables(url: str) -> None:
+    """Empty every table, creating those of models imported since the session began."""
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with engine.begin() as conn:
+        db.metadata.create_all(conn)
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
