@@ -15,7 +15,21 @@ from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from webapp import auth, errors, imports, intake, invites, participants, programs, security
+from webapp import (
+    auth,
+    dashboard,
+    errors,
+    exports,
+    imports,
+    intake,
+    invites,
+    jobs,
+    participants,
+    programs,
+    review,
+    runs,
+    security,
+)
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
 from webapp.settings import INSTANCE_PATH_ENV, default_settings, load_environment
@@ -58,12 +72,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         imports.bp,
         invites.bp,
         intake.bp,
+        runs.bp,
+        review.bp,
+        exports.bp,
+        dashboard.bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
     app.jinja_env.globals["size_text"] = errors.size_text
     register_commands(app)
+    app.cli.add_command(jobs.worker_command)
 
     @app.get("/")
     def index() -> Response:

@@ -33,6 +33,10 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # match runs go to this RQ queue when REDIS_URL is set, else to a local thread
+        "REDIS_URL": "",
+        "RQ_QUEUE": "mentorloom",
+        "REVIEW_PAGE_SIZE": 50,
     }
 
 
@@ -76,5 +80,7 @@ def load_environment(app: Flask) -> None:
     app.config.from_prefixed_env(ENV_PREFIX)
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(url)
+    if url := os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = url
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)

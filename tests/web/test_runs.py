@@ -1,0 +1,177 @@
+"""Match runs: start, progress, the stored run, failures, the RQ queue, permissions."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.web.conftest import ADMIN_EMAIL, make_app
+from tests.web.matching import load_demo, run_to_end, start_run, wait_for
+from webapp.auth import create_admin
+from webapp.db import db
+from webapp.models import AuditEvent
+from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def test_pages_need_a_log_in(client: FlaskClient, program_id: int) -> None:
+    for path in (
+        f"/programs/{program_id}/runs/",
+        f"/programs/{program_id}/runs/1",
+        f"/programs/{program_id}/runs/1/review",
+        f"/programs/{program_id}/runs/1/mentee?email=a@x.org",
+        f"/programs/{program_id}/runs/1/dashboard",
+        f"/programs/{program_id}/runs/1/unmatched",
+        f"/programs/{program_id}/runs/1/export.csv",
+        f"/programs/{program_id}/runs/1/introductions.md",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert "/auth/login" in response.headers["Location"]
+    for path in (
+        f"/programs/{program_id}/runs/",
+        f"/programs/{program_id}/runs/1/bulk",
+        f"/programs/{program_id}/runs/1/matches/1",
+        f"/programs/{program_id}/runs/1/manual",
+    ):
+        assert client.post(path).status_code == 302, path
+
+
+def test_a_run_is_stored_with_what_reproduces_it(app: Flask, admin_client: FlaskClient) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    assert run.status == "done", run.error
+    assert run.created_by == ADMIN_EMAIL
+    assert run.config["sponsor_level_gap"] == 2
+    assert len(run.input_hash) == 64
+    assert run.started_at is not None and run.finished_at is not None
+    assert run.summary["people"]["mentee"] > 0
+    assert sum(run.summary["filled"].values()) == run.summary["assigned"]
+    with app.app_context():
+        pairs = db.session.scalars(db.select(ProposedMatch).filter_by(run_id=run.id)).all()
+        assert len(pairs) == run.summary["assigned"] > 100
+        assert all(p.reasons and p.breakdown for p in pairs)
+        assert db.session.scalars(db.select(UnmatchedRequest).filter_by(run_id=run.id)).all()
+        actions = db.session.scalars(db.select(AuditEvent.action)).all()
+        assert "run.start" in actions
+
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}")
+    assert "Review the pairs" in page.text
+    assert run.input_hash in page.text
+    listing = admin_client.get(f"/programs/{program_id}/runs/")
+    assert f"Run {run.id}" in listing.text and "Re-run matching" in listing.text
+
+    again = run_to_end(app, admin_client, program_id)
+    assert again.input_hash == run.input_hash
+    assert again.previous_id == run.id
+
+
+def test_a_running_run_shows_its_progress(app: Flask, admin_client: FlaskClient) -> None:
+    program_id = load_demo(app)
+    with app.app_context():
+        run = MatchRun(
+            program_id=program_id, created_by=ADMIN_EMAIL, status="running", step="scores"
+        )
+        run.done, run.total = 3, 8
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    page = admin_client.get(f"/programs/{program_id}/runs/{run_id}")
+    assert 'http-equiv="refresh"' in page.text
+    assert "Working: scores" in page.text and "(3 of 8)" in page.text
+    assert '<progress max="8" value="3">' in page.text
+    assert admin_client.get(f"/programs/{program_id}/runs/{run_id}/review").status_code == 404
+
+
+def test_a_failed_run_shows_its_error_and_changes_nothing(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    first = run_to_end(app, admin_client, program_id)
+    with app.app_context():
+        decision = PairDecision(
+            program_id=program_id,
+            mentee_email="gone@example.org",
+            mentor_email="nobody@example.org",
+            mentor_type="expertise",
+            action="lock",
+            decided_by=ADMIN_EMAIL,
+        )
+        db.session.add(decision)
+        db.session.commit()
+        pairs_before = db.session.scalar(db.select(db.func.count(ProposedMatch.id)))
+    failed = run_to_end(app, admin_client, program_id)
+    assert failed.status == "failed"
+    assert "gone@example.org" in failed.error and "not a participant" in failed.error
+    page = admin_client.get(f"/programs/{program_id}/runs/{failed.id}")
+    assert "The run failed:" in page.text and "gone@example.org" in page.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ProposedMatch.id))) == pairs_before
+        assert db.session.get_one(MatchRun, first.id).status == "done"
+        assert db.session.scalar(db.select(db.func.count(PairDecision.id))) == 1
+    review = admin_client.get(f"/programs/{program_id}/runs/{first.id}/review")
+    assert review.status_code == 200
+
+
+def test_another_programs_run_is_not_found(app: Flask, admin_client: FlaskClient) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    other = admin_client.post("/programs/new", data={"name": "Other"}).headers["Location"]
+    other_id = int(other.rstrip("/").rsplit("/", 1)[-1])
+    assert admin_client.get(f"/programs/{other_id}/runs/{run.id}").status_code == 404
+    assert admin_client.get(f"/programs/{other_id}/runs/{run.id}/review").status_code == 404
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The Redis on 127.0.0.1:6379; required in CI, skipped elsewhere when it is down."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    try:
+        Redis.from_url(REDIS).ping()
+    except RedisDown as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required in CI and is not reachable: {exc}")
+        pytest.skip("Redis is not reachable")
+    yield REDIS
+
+
+def test_runs_go_through_the_rq_queue_with_redis(db_url: str, redis_url: str) -> None:
+    from webapp.jobs import _queue
+
+    queue_name = f"test-{uuid.uuid4().hex[:8]}"
+    app = make_app(db_url, REDIS_URL=redis_url, RQ_QUEUE=queue_name)
+    with app.app_context():
+        create_admin(ADMIN_EMAIL, "pw")
+        db.session.commit()
+    program_id = load_demo(app)
+    client = app.test_client()
+    client.post("/auth/login", data={"email": ADMIN_EMAIL, "password": "pw"})
+    run_id = start_run(client, program_id)
+    with app.app_context():
+        queue = _queue(app)
+        assert queue.count == 1
+        assert db.session.get_one(MatchRun, run_id).status == "queued"
+    try:
+        result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert result.exit_code == 0, result.output
+    finally:
+        queue.delete(delete_jobs=True)
+    run = wait_for(app, run_id, timeout=5)
+    assert run.status == "done", run.error
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_worker_command_needs_redis(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "set REDIS_URL" in result.output

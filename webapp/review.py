@@ -1,0 +1,409 @@
+"""Review a run: every pair with its reasons, decisions one by one or in bulk, a mentee's
+network and alternatives, and matches made by hand.
+
+The table is one paginated query: pairs outer-joined to their decision, so a page of
+10,000 pairs costs the same as a page of 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+from werkzeug.wrappers import Response
+
+from matcher import MatcherError, MentorType, Participant, Proposal, assess_pair, explain_mentee
+from matcher.config import config_from_mapping
+from webapp import audit
+from webapp.auth import admin_only
+from webapp.charts import criterion_bar
+from webapp.db import db
+from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
+from webapp.programs import get_program
+from webapp.review_forms import BulkForm, DecisionForm, ManualForm
+from webapp.run_models import (
+    PROPOSED,
+    STATUSES,
+    Action,
+    MatchRun,
+    PairDecision,
+    ProposedMatch,
+    RunStatus,
+    UnmatchedRequest,
+)
+from webapp.runner import program_decisions, program_people
+from webapp.runs import get_run
+
+bp = Blueprint("review", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
+admin_only(bp)
+bp.add_app_template_global(criterion_bar, "criterion_bar")
+
+FILTERS = ("type", "department", "min", "max", "status", "change", "q", "group", "sort")
+#: Sort orders of the table: label and the columns they order by.
+SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "score_desc": ("Score, highest first", (ProposedMatch.score.desc(),)),
+    "score": ("Score, lowest first", (ProposedMatch.score,)),
+    "mentee": ("Mentee", (ProposedMatch.mentee_name, ProposedMatch.mentee_email)),
+    "mentor": ("Mentor", (ProposedMatch.mentor_name, ProposedMatch.mentor_email)),
+    "type": ("Type", (ProposedMatch.mentor_type,)),
+}
+GROUPS = {
+    "mentee": (ProposedMatch.mentee_name, ProposedMatch.mentee_email),
+    "mentor": (ProposedMatch.mentor_name, ProposedMatch.mentor_email),
+}
+
+
+def done_run(program_id: int, run_id: int) -> MatchRun:
+    """A run of the program that finished well, or 404."""
+    run = get_run(program_id, run_id)
+    if run.status != RunStatus.DONE:
+        abort(404, description="This run has no matches to review.")
+    return run
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[ProposedMatch]]:
+    """The run's pairs, filtered (also by their decision) and sorted as the table asks."""
+    query = (
+        select(ProposedMatch)
+        .outerjoin(DECISION, decision_join(run.program_id))
+        .where(ProposedMatch.run_id == run.id)
+    )
+    if args.get("type") in {t.value for t in MentorType}:
+        query = query.where(ProposedMatch.mentor_type == args["type"])
+    if department := args.get("department"):
+        query = query.where(
+            or_(
+                ProposedMatch.mentee_department == department,
+                ProposedMatch.mentor_department == department,
+            )
+        )
+    if (low := _number(args.get("min", ""))) is not None:
+        query = query.where(ProposedMatch.score >= low)
+    if (high := _number(args.get("max", ""))) is not None:
+        query = query.where(ProposedMatch.score <= high)
+    wanted = args.get("status")
+    if wanted == PROPOSED:
+        query = query.where(DECISION.id.is_(None))
+    elif wanted in STATUSES:
+        action = next(a for a in Action if status_name(a) == wanted)
+        query = query.where(DECISION.action == action.value)
+    if args.get("change") in {"added", "changed"}:
+        query = query.where(ProposedMatch.change == args["change"])
+    if text := args.get("q", "").strip().lower():
+        query = query.where(
+            or_(
+                ProposedMatch.mentee_email.contains(text, autoescape=True),
+                ProposedMatch.mentor_email.contains(text, autoescape=True),
+                ProposedMatch.mentee_name.ilike(f"%{text}%"),
+                ProposedMatch.mentor_name.ilike(f"%{text}%"),
+            )
+        )
+    _, order = SORTS.get(args.get("sort", ""), SORTS["score_desc"])
+    group = GROUPS.get(args.get("group", ""), ())
+    return query.order_by(*group, *order, ProposedMatch.id)
+
+
+def status_name(action: Action) -> str:
+    """The status a decision gives."""
+    return status(PairDecision(action=action.value))
+
+
+def _departments(run: MatchRun) -> list[str]:
+    mentee = select(ProposedMatch.mentee_department).where(ProposedMatch.run_id == run.id)
+    mentor = select(ProposedMatch.mentor_department).where(ProposedMatch.run_id == run.id)
+    found = db.session.scalars(mentee.union(mentor)).all()
+    return sorted(d for d in found if d)
+
+
+def _choices(run: MatchRun) -> dict[str, list[tuple[str, str]]]:
+    """The options of each filter of the table, as (value, text)."""
+    return {
+        "type": [(t.value, t.value) for t in MentorType],
+        "department": [(d, d) for d in _departments(run)],
+        "status": [(s, s) for s in STATUSES],
+        "change": [("added", "added"), ("changed", "changed mentor")],
+        "group": [("mentee", "mentee"), ("mentor", "mentor")],
+        "sort": [(key, label) for key, (label, _) in SORTS.items() if key != "score_desc"],
+    }
+
+
+@bp.get("/review")
+def index(program_id: int, run_id: int) -> str:
+    """The review table of a run."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    args = {k: request.args.get(k, "") for k in FILTERS}
+    size = current_app.config["REVIEW_PAGE_SIZE"]
+    page = db.paginate(filtered(run, args), per_page=size, max_per_page=size)
+    decided = decisions_for(program.id, (pair.key for pair in page.items))
+    return render_template(
+        "review/index.html",
+        program=program,
+        run=run,
+        page=page,
+        rows=[(pair, status(decided.get(pair.key)), decided.get(pair.key)) for pair in page.items],
+        args=args,
+        active={k: v for k, v in args.items() if v},
+        choices=_choices(run),
+        bulk=BulkForm(),
+        decision_form=DecisionForm(),
+    )
+
+
+def _back(program_id: int, run_id: int) -> Response:
+    """Back to the page the form was on (only a path of this site), else the table."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for(".index", program_id=program_id, run_id=run_id))
+
+
+def _action(name: str) -> Action | None:
+    return None if name == "undo" else Action(name)
+
+
+@bp.post("/matches/<int:match_id>")
+def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
+    """Approve, reject, lock or undo one pair."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    pair = db.session.get(ProposedMatch, match_id)
+    if pair is None or pair.run_id != run.id:
+        abort(404, description="There is no such pair in this run.")
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400, description="The decision was not understood; reload the page and try again.")
+    action = _action(form.action.data or "")
+    if decide(run, [pair], action, current_user.email, (form.note.data or "").strip()):
+        db.session.commit()
+        after = PROPOSED if action is None else status_name(action)
+        flash(f"{pair.mentee_name} – {pair.mentor_name} ({pair.mentor_type}): {after}.")
+    return _back(program.id, run.id)
+
+
+@bp.post("/bulk")
+def bulk(program_id: int, run_id: int) -> Response:
+    """One decision for the selected pairs, or for every undecided pair from a score up."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    form = BulkForm()
+    if not form.validate_on_submit():
+        flash("Choose a decision, and a score from 0 to 100 for “every pair from”.", "error")
+        return _back(program.id, run.id)
+    query = select(ProposedMatch).where(ProposedMatch.run_id == run.id)
+    if form.scope.data == "above":
+        if form.min_score.data is None:
+            flash("Give the lowest score of the pairs to decide.", "error")
+            return _back(program.id, run.id)
+        query = (
+            query.outerjoin(DECISION, decision_join(run.program_id))
+            .where(DECISION.id.is_(None))
+            .where(ProposedMatch.score >= float(form.min_score.data))
+        )
+    else:
+        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+        query = query.where(ProposedMatch.id.in_(ids))
+    pairs = db.session.scalars(query).all()
+    action = _action(form.action.data or "")
+    changed = decide(run, pairs, action, current_user.email, (form.note.data or "").strip())
+    db.session.commit()
+    after = PROPOSED if action is None else status_name(action)
+    flash(f"{changed} pair(s) now {after}." if pairs else "No pair was selected.")
+    return _back(program.id, run.id)
+
+
+def stored_proposal(run: MatchRun) -> Proposal:
+    """The run's pairs and open requests as the core's :class:`Proposal`."""
+    pairs = db.session.execute(
+        select(
+            ProposedMatch.mentee_email,
+            ProposedMatch.mentee_name,
+            ProposedMatch.mentor_email,
+            ProposedMatch.mentor_name,
+            ProposedMatch.mentor_type,
+            ProposedMatch.score,
+            ProposedMatch.reasons,
+        ).where(ProposedMatch.run_id == run.id)
+    ).all()
+    columns = [
+        "mentee_email",
+        "mentee_name",
+        "mentor_email",
+        "mentor_name",
+        "mentor_type",
+        "score",
+        "reasons",
+    ]
+    open_rows = db.session.execute(
+        select(
+            UnmatchedRequest.mentee_email,
+            UnmatchedRequest.mentee_name,
+            UnmatchedRequest.mentor_type,
+            UnmatchedRequest.reason,
+        ).where(UnmatchedRequest.run_id == run.id)
+    ).all()
+    return Proposal(
+        matches=pd.DataFrame([tuple(p) for p in pairs], columns=columns),
+        unmatched=pd.DataFrame(
+            [tuple(r) for r in open_rows],
+            columns=["mentee_email", "mentee_name", "mentor_type", "reason"],
+        ),
+        scores=None,
+        breakdown=pd.DataFrame(),
+        config=config_from_mapping(run.config),
+    )
+
+
+@bp.get("/mentee")
+def mentee(program_id: int, run_id: int) -> str:
+    """One mentee: a mentor per type sought, and per type the best alternatives."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    email = request.args.get("email", "").strip().lower()
+    proposal = stored_proposal(run)
+    people = program_people(program.id)
+    try:
+        explained = explain_mentee(
+            people,
+            email,
+            config_from_mapping(run.config),
+            program_decisions(program.id),
+            proposal=proposal,
+        )
+    except MatcherError as exc:
+        abort(404, description=str(exc))
+    person = next(p for p in people if p.email == email)
+    pairs = db.session.scalars(
+        select(ProposedMatch).where(
+            ProposedMatch.run_id == run.id, ProposedMatch.mentee_email == email
+        )
+    ).all()
+    decided = decisions_for(program.id, (p.key for p in pairs))
+    mentors = sorted((p for p in people if p.is_mentor and p.email != email), key=lambda p: p.name)
+    return render_template(
+        "review/mentee.html",
+        program=program,
+        run=run,
+        person=person,
+        pairs={p.mentor_type: (p, status(decided.get(p.key))) for p in pairs},
+        open_requests={r.mentor_type: r.reason for r in explained.unmatched.itertuples()},
+        alternatives=explained.alternatives.to_dict("records"),
+        mentors=mentors,
+        decision_form=DecisionForm(),
+        manual=ManualForm(mentee_email=email),
+    )
+
+
+@bp.route("/manual", methods=["POST"])
+def manual(program_id: int, run_id: int) -> str | Response:
+    """Make a pair by hand: a hard rule refuses it, soft concerns ask to confirm."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    form = ManualForm()
+    mentee_email = (form.mentee_email.data or "").strip().lower()
+    back = url_for(".mentee", program_id=program.id, run_id=run.id, email=mentee_email)
+    if not form.validate_on_submit():
+        flash("Give the mentor's e-mail and the type of mentoring.", "error")
+        return redirect(back)
+    mentor_email = (form.mentor_email.data or "").strip().lower()
+    mentor_type = form.mentor_type.data or ""
+    people = program_people(program.id)
+    proposal = stored_proposal(run)
+    try:
+        found = assess_pair(
+            people,
+            mentee_email,
+            mentor_email,
+            mentor_type,
+            config_from_mapping(run.config),
+            matches=proposal.matches,
+            decisions=program_decisions(program.id),
+        )
+    except MatcherError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    if found.blocked_by:
+        flash("This match breaks a rule: " + "; ".join(found.blocked_by) + ".", "error")
+        return redirect(back)
+    if found.warnings and form.confirm.data != "yes":
+        form.confirm.data = "yes"
+        by_email = {p.email: p for p in people}
+        return render_template(
+            "review/confirm_manual.html",
+            program=program,
+            run=run,
+            form=form,
+            found=found,
+            mentee=by_email[mentee_email],
+            mentor=by_email[mentor_email],
+            mentor_type=mentor_type,
+        )
+    _make_pair(run, people, mentee_email, mentor_email, mentor_type, found.score, found.reasons)
+    db.session.commit()
+    flash("Match made and locked.")
+    return redirect(back)
+
+
+def _make_pair(
+    run: MatchRun,
+    people: Sequence[Participant],
+    mentee_email: str,
+    mentor_email: str,
+    mentor_type: str,
+    score: float,
+    reasons: str,
+) -> None:
+    """Replace the mentee's pair of this type in ``run`` by a locked hand-made one."""
+    by_email = {p.email: p for p in people}
+    replaced = db.session.scalars(
+        select(ProposedMatch).where(
+            ProposedMatch.run_id == run.id,
+            ProposedMatch.mentee_email == mentee_email,
+            ProposedMatch.mentor_type == mentor_type,
+        )
+    ).all()
+    kept = decisions_for(run.program_id, (old.key for old in replaced))
+    for old in replaced:
+        decision = kept.get(old.key)
+        if decision is not None and decision.action != Action.REJECT:
+            decide(run, [old], None, current_user.email)
+        db.session.delete(old)
+    mentee, mentor = by_email[mentee_email], by_email[mentor_email]
+    pair = ProposedMatch(
+        run_id=run.id,
+        mentee_email=mentee.email,
+        mentee_name=mentee.name,
+        mentee_department=mentee.department,
+        mentor_email=mentor.email,
+        mentor_name=mentor.name,
+        mentor_department=mentor.department,
+        mentor_type=mentor_type,
+        score=score,
+        reasons=reasons,
+        breakdown=[],
+        manual=True,
+        change="changed" if replaced else "added",
+    )
+    db.session.add(pair)
+    db.session.flush()
+    audit.record(
+        "match.manual",
+        run.program_id,
+        run=run.id,
+        mentee=mentee.email,
+        mentor_type=mentor_type,
+        before=[old.mentor_email for old in replaced],
+        after=mentor.email,
+    )
+    decide(run, [pair], Action.LOCK, current_user.email)

@@ -1,0 +1,65 @@
+"""WTForms of the review workflow: one decision, a bulk decision, a manual match."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from matcher.schema import MentorType
+
+#: What a decision button may do; ``undo`` takes the decision back.
+ACTIONS = [
+    SelectChoice("approve", "Approve"),
+    SelectChoice("reject", "Reject"),
+    SelectChoice("lock", "Lock"),
+    SelectChoice("undo", "Undo decision"),
+]
+
+
+class DecisionForm(FlaskForm):
+    """Approve, reject (with an optional reason), lock or undo one pair."""
+
+    action = SelectField("Decision", choices=ACTIONS, validators=[InputRequired()])
+    note = StringField("Reason (optional)", validators=[Length(max=500)])
+    submit = SubmitField("Save")
+
+
+class BulkForm(FlaskForm):
+    """One decision for the selected pairs, or for every undecided pair from a score up."""
+
+    action = SelectField("Decision", choices=ACTIONS, validators=[InputRequired()])
+    scope = RadioField(
+        "For",
+        choices=[
+            SelectChoice("selected", "the selected pairs"),
+            SelectChoice("above", "every undecided pair with a score of at least"),
+        ],
+        default="selected",
+    )
+    min_score = DecimalField(
+        "Lowest score", places=None, validators=[Optional(), NumberRange(0, 100)]
+    )
+    note = StringField("Reason (optional)", validators=[Length(max=500)])
+    submit = SubmitField("Apply to pairs")
+
+
+class ManualForm(FlaskForm):
+    """A pair the admin makes by hand; ``confirm`` is set once the warnings were shown."""
+
+    mentee_email = HiddenField(validators=[DataRequired()])
+    mentor_type = SelectField(
+        "Type", choices=[SelectChoice(t.value, t.value.title()) for t in MentorType]
+    )
+    mentor_email = EmailField("Mentor's e-mail", validators=[DataRequired(), Length(max=320)])
+    confirm = HiddenField(default="")
+    submit = SubmitField("Make this match")

@@ -1,0 +1,148 @@
+"""Tables of match runs: a run, the pairs it proposed, its open requests, and decisions.
+
+A :class:`MatchRun` keeps everything needed to reproduce it (config snapshot, a hash of
+its input, who started it and when) and its summary figures. Its pairs are
+:class:`ProposedMatch` rows, each with its per-criterion breakdown as JSON so a page of the
+review table needs one query. Decisions are :class:`PairDecision` rows kept per program
+and triple (mentee, mentor, type), so they outlive the run they were taken on: the next
+run keeps approved and locked pairs and never proposes a rejected one again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import db
+from webapp.models import Program, utcnow
+
+
+class RunStatus(StrEnum):
+    """Where a run is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Action(StrEnum):
+    """An admin's decision on a pair; a pair without one is *proposed*."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    LOCK = "lock"
+
+
+#: The status a decision gives a pair, and the status of a pair without a decision.
+STATUS_OF = {Action.APPROVE: "approved", Action.REJECT: "rejected", Action.LOCK: "locked"}
+PROPOSED = "proposed"
+STATUSES = (PROPOSED, *STATUS_OF.values())
+
+
+class MatchRun(db.Model):
+    """One matching run of a program, with what it needs to be reproduced."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default=RunStatus.QUEUED)
+    step: Mapped[str] = mapped_column(String(40), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    input_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("match_run.id", ondelete="SET NULL"))
+    #: Figures of the dashboard (see :mod:`webapp.figures`), set when the run is done.
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Pairs of the previous run this run no longer proposes, for the change list.
+    removed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    program: Mapped[Program] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        """True once the run is done or failed."""
+        return self.status in {RunStatus.DONE, RunStatus.FAILED}
+
+
+class ProposedMatch(db.Model):
+    """A pair a run proposed (or an admin made by hand), with its score and reasons.
+
+    ``breakdown`` is a list of ``[criterion, value, weight, points, most]``: the points the
+    criterion earned and the most it could earn. ``change`` says how the pair differs from
+    the previous run: ``added`` (new request filled), ``changed`` (another mentor than
+    before), or empty (the same pair).
+    """
+
+    __table_args__ = (
+        Index("ix_proposed_match_run_score", "run_id", "score"),
+        Index("ix_proposed_match_run_mentee", "run_id", "mentee_email", "mentor_type"),
+        Index("ix_proposed_match_run_mentor", "run_id", "mentor_email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"))
+    mentee_email: Mapped[str] = mapped_column(String(320))
+    mentee_name: Mapped[str] = mapped_column(String(200))
+    mentee_department: Mapped[str] = mapped_column(String(200), default="")
+    mentor_email: Mapped[str] = mapped_column(String(320))
+    mentor_name: Mapped[str] = mapped_column(String(200))
+    mentor_department: Mapped[str] = mapped_column(String(200), default="")
+    mentor_type: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    breakdown: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    change: Mapped[str] = mapped_column(String(10), default="")
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The pair's triple (mentee e-mail, mentor e-mail, type)."""
+        return (self.mentee_email, self.mentor_email, self.mentor_type)
+
+
+class UnmatchedRequest(db.Model):
+    """A request (mentee, type) a run left open, with the reason in words."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"), index=True)
+    mentee_email: Mapped[str] = mapped_column(String(320))
+    mentee_name: Mapped[str] = mapped_column(String(200))
+    mentor_type: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PairDecision(db.Model):
+    """An admin's decision on a triple of a program; it holds for every later run."""
+
+    __table_args__ = (
+        Index(
+            "ix_pair_decision_triple",
+            "program_id",
+            "mentee_email",
+            "mentor_email",
+            "mentor_type",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    mentee_email: Mapped[str] = mapped_column(String(320))
+    mentor_email: Mapped[str] = mapped_column(String(320))
+    mentor_type: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(320))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

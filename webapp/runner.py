@@ -1,0 +1,239 @@
+"""Carry out a match run: read the program, call ``matcher.propose``, store what it found.
+
+:func:`create_run` records a queued run (config snapshot, who, when); :func:`execute`
+does the work wherever the job runs (a thread or an RQ worker). A run that fails stores
+its error and changes nothing else: earlier runs and every decision stay as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from flask import current_app
+from sqlalchemy import insert, select, update
+
+from matcher import Decision, MatcherError, MentorType, Participant, Proposal, propose
+from matcher.config import config_from_mapping
+from matcher.intake import parse_participants
+from webapp.db import db
+from webapp.figures import run_figures
+from webapp.models import Program, utcnow
+from webapp.rows import person_to_row, record_to_row
+from webapp.run_models import (
+    Action,
+    MatchRun,
+    PairDecision,
+    ProposedMatch,
+    RunStatus,
+    UnmatchedRequest,
+)
+from webapp.store import program_records
+
+#: Seconds between two progress writes to the database.
+PROGRESS_INTERVAL = 0.5
+
+
+def program_people(program_id: int) -> tuple[Participant, ...]:
+    """The program's participants as the core reads them (stored rows, validated)."""
+    rows = [record_to_row(record) for record in program_records(program_id)]
+    result = parse_participants(rows)
+    if not result.ok:
+        first = result.errors[0].describe()
+        raise MatcherError(f"the participant data has {len(result.errors)} error(s): {first}")
+    return result.participants
+
+
+def program_decisions(program_id: int) -> list[Decision]:
+    """The decisions a run passes to the core: approved and locked pairs are kept."""
+    found = db.session.scalars(select(PairDecision).where(PairDecision.program_id == program_id))
+    return [
+        Decision(
+            d.mentee_email,
+            d.mentor_email,
+            MentorType(d.mentor_type),
+            "reject" if d.action == Action.REJECT else "lock",
+        )
+        for d in found
+    ]
+
+
+def input_hash(
+    people: Sequence[Participant], config: dict[str, Any], decisions: Sequence[Decision]
+) -> str:
+    """SHA-256 of everything a run reads: participants, config and decisions.
+
+    >>> len(input_hash([], {}, []))
+    64
+    """
+    content = {
+        "participants": sorted(json.dumps(person_to_row(p), sort_keys=True) for p in people),
+        "config": config,
+        "decisions": sorted(
+            [d.mentee_email, d.mentor_email, d.mentor_type.value, d.action] for d in decisions
+        ),
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def latest_run(program_id: int, *, done: bool = True) -> MatchRun | None:
+    """The program's newest run (only finished, successful ones with ``done``)."""
+    query = select(MatchRun).where(MatchRun.program_id == program_id)
+    if done:
+        query = query.where(MatchRun.status == RunStatus.DONE)
+    return db.session.scalar(query.order_by(MatchRun.id.desc()).limit(1))
+
+
+def create_run(program: Program, who: str) -> MatchRun:
+    """Record a queued run of ``program`` started by ``who``; the caller commits."""
+    previous = latest_run(program.id)
+    run = MatchRun(
+        program_id=program.id,
+        config=dict(program.config),
+        created_by=who,
+        status=RunStatus.QUEUED,
+        previous_id=previous.id if previous else None,
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+class _Progress:
+    """The core's progress callback: writes the step to the run, at most twice a second."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.last = 0.0
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_INTERVAL and done < total:
+            return
+        self.last = now
+        db.session.execute(
+            update(MatchRun)
+            .where(MatchRun.id == self.run_id)
+            .values(step=step, done=done, total=total)
+        )
+        db.session.commit()
+
+
+def _match_rows(
+    run_id: int, people: Sequence[Participant], proposal: Proposal, before: dict[Any, str]
+) -> list[dict[str, Any]]:
+    """The run's pairs as table rows, each with its breakdown and its change."""
+    department = {p.email: p.department for p in people}
+    parts: dict[tuple[str, str, str], list[list[Any]]] = {}
+    breakdown = proposal.breakdown
+    total = breakdown.groupby(["mentee_email", "mentor_email", "mentor_type"])["weight"]
+    most = 100 * breakdown["weight"] / total.transform("sum")
+    for row, top in zip(breakdown.itertuples(), most.tolist(), strict=True):
+        key = (row.mentee_email, row.mentor_email, row.mentor_type)
+        parts.setdefault(key, []).append(
+            [row.criterion, round(row.value, 3), row.weight, row.points, round(top, 2)]
+        )
+    rows = []
+    for m in proposal.matches.itertuples():
+        key = (m.mentee_email, m.mentor_email, m.mentor_type)
+        earlier = before.get((m.mentee_email, m.mentor_type))
+        rows.append(
+            {
+                "run_id": run_id,
+                "mentee_email": m.mentee_email,
+                "mentee_name": m.mentee_name,
+                "mentee_department": department.get(m.mentee_email, ""),
+                "mentor_email": m.mentor_email,
+                "mentor_name": m.mentor_name,
+                "mentor_department": department.get(m.mentor_email, ""),
+                "mentor_type": m.mentor_type,
+                "score": float(m.score),
+                "reasons": m.reasons,
+                "breakdown": parts.get(key, []),
+                "manual": False,
+                "change": "added"
+                if earlier is None
+                else ""
+                if earlier == m.mentor_email
+                else "changed",
+            }
+        )
+    return rows
+
+
+def _previous_pairs(run: MatchRun) -> list[ProposedMatch]:
+    if run.previous_id is None:
+        return []
+    query = select(ProposedMatch).where(ProposedMatch.run_id == run.previous_id)
+    return list(db.session.scalars(query))
+
+
+def _removed(previous: Sequence[ProposedMatch], matches: pd.DataFrame) -> list[dict[str, Any]]:
+    """Pairs of the previous run that this one no longer proposes."""
+    now = {
+        (r.mentee_email, r.mentor_type): r.mentor_email
+        for r in matches[["mentee_email", "mentor_type", "mentor_email"]].itertuples()
+    }
+    gone = []
+    for pair in previous:
+        mentor = now.get((pair.mentee_email, pair.mentor_type))
+        if mentor != pair.mentor_email:
+            gone.append(
+                {
+                    "mentee_name": pair.mentee_name,
+                    "mentor_name": pair.mentor_name,
+                    "mentor_type": pair.mentor_type,
+                    "kind": "removed" if mentor is None else "replaced",
+                }
+            )
+    return gone
+
+
+def store(run: MatchRun, people: Sequence[Participant], proposal: Proposal) -> None:
+    """Save the proposal's pairs, open requests, changes and figures on ``run``."""
+    previous = _previous_pairs(run)
+    before = {(p.mentee_email, p.mentor_type): p.mentor_email for p in previous}
+    rows = _match_rows(run.id, people, proposal, before)
+    if rows:
+        db.session.execute(insert(ProposedMatch), rows)
+    open_rows = [
+        {"run_id": run.id, **row}
+        for row in proposal.unmatched[
+            ["mentee_email", "mentee_name", "mentor_type", "reason"]
+        ].to_dict("records")
+    ]
+    if open_rows:
+        db.session.execute(insert(UnmatchedRequest), open_rows)
+    run.removed = _removed(previous, proposal.matches)
+    run.summary = run_figures(people, proposal)
+
+
+def execute(run_id: int) -> None:
+    """Run a queued run to its end; a failure is stored on the run, nothing else changes."""
+    run = db.session.get(MatchRun, run_id)
+    if run is None or run.status != RunStatus.QUEUED:
+        return
+    run.status, run.started_at = RunStatus.RUNNING, utcnow()
+    db.session.commit()
+    try:
+        people = program_people(run.program_id)
+        decisions = program_decisions(run.program_id)
+        config = config_from_mapping(run.config)
+        run.input_hash = input_hash(people, run.config, decisions)
+        proposal = propose(people, config, decisions, progress=_Progress(run_id))
+        run = db.session.get_one(MatchRun, run_id)
+        store(run, people, proposal)
+        run.status = RunStatus.DONE
+    except Exception as exc:  # every failure is shown on the run page
+        db.session.rollback()
+        if not isinstance(exc, MatcherError):
+            current_app.logger.exception("match run %s failed", run_id)
+        run = db.session.get_one(MatchRun, run_id)
+        run.status = RunStatus.FAILED
+        run.error = str(exc) if isinstance(exc, MatcherError) else f"{type(exc).__name__}: {exc}"
+    run.finished_at = utcnow()
+    db.session.commit()

@@ -1,0 +1,81 @@
+"""Match runs of a program: start one, follow its progress, list them, see what changed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from webapp import audit, jobs
+from webapp.auth import admin_only
+from webapp.db import db
+from webapp.forms import EmptyForm
+from webapp.programs import get_program
+from webapp.run_models import MatchRun, ProposedMatch, RunStatus
+from webapp.runner import create_run
+
+bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
+admin_only(bp)
+
+#: How many runs the list shows.
+RUN_LIST_LENGTH = 50
+
+
+def get_run(program_id: int, run_id: int) -> MatchRun:
+    """Return a run of this program, or answer 404."""
+    run = db.session.get(MatchRun, run_id)
+    if run is None or run.program_id != program_id:
+        abort(404, description="There is no such run in this program.")
+    return run
+
+
+@bp.get("/")
+def index(program_id: int) -> str:
+    """The program's runs, newest first, with a button to start one."""
+    program = get_program(program_id)
+    runs = db.session.execute(
+        select(MatchRun, func.count(ProposedMatch.id))
+        .outerjoin(ProposedMatch)
+        .where(MatchRun.program_id == program.id)
+        .group_by(MatchRun.id)
+        .order_by(MatchRun.id.desc())
+        .limit(RUN_LIST_LENGTH)
+    ).all()
+    return render_template("runs/index.html", program=program, runs=runs, form=EmptyForm())
+
+
+@bp.post("/")
+def start(program_id: int) -> Response:
+    """Queue a run with the program's participants, settings and decisions."""
+    program = get_program(program_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    run = create_run(program, current_user.email)
+    audit.record("run.start", program.id, run=run.id)
+    db.session.commit()
+    jobs.submit(run.id)
+    flash("Matching started.")
+    return redirect(url_for(".show", program_id=program.id, run_id=run.id))
+
+
+@bp.get("/<int:run_id>")
+def show(program_id: int, run_id: int) -> str:
+    """A run: its progress while it works, then its figures and what changed."""
+    program = get_program(program_id)
+    run = get_run(program.id, run_id)
+    changes = dict(
+        db.session.execute(
+            select(ProposedMatch.change, func.count())
+            .where(ProposedMatch.run_id == run.id)
+            .group_by(ProposedMatch.change)
+        ).all()
+    )
+    return render_template(
+        "runs/show.html",
+        program=program,
+        run=run,
+        changes=changes,
+        form=EmptyForm(),
+        status=RunStatus,
+    )
