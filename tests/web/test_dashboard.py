@@ -1,0 +1,78 @@
+"""A run's dashboard, its open requests and the supply gaps behind them."""
+
+from __future__ import annotations
+
+import pandas as pd
+from flask import Flask
+from flask.testing import FlaskClient
+
+from matcher import MentorType, Participant, Role
+from tests.web.matching import load_demo, run_to_end
+from webapp.figures import supply_gaps
+
+
+def test_the_dashboard_draws_every_figure_as_inline_svg(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/dashboard")
+    assert page.status_code == 200
+    for title in (
+        "Participants by role",
+        "Requests filled per type",
+        "Mentee requests per type",
+        "Mentors offering each type",
+        "Mentor places used",
+        "Scores of the proposed pairs",
+    ):
+        assert f'<svg class="chart" role="img" aria-label="{title}"' in page.text
+    assert "cross-department pairs" in page.text and "% (" in page.text
+    assert "<script" not in page.text.split("</main>")[0].split('id="main"')[1]
+    figures = run.summary
+    assert sum(figures["score_bins"]) == figures["assigned"]
+    assert figures["cross_generation"]["known"] > 0
+    assert (
+        sum(figures["mentors"].values()) == figures["people"]["mentor"] + figures["people"]["both"]
+    )
+
+
+def test_the_unmatched_page_lists_each_open_request_and_the_gaps(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/unmatched")
+    assert page.status_code == 200
+    open_count = sum(run.summary["requested"].values()) - sum(run.summary["filled"].values())
+    assert f"{open_count} open request" in page.text
+    assert "Where mentors are missing" in page.text
+    assert run.summary["gaps"][0]["text"] in page.text.replace("&#39;", "'")
+    sponsors = admin_client.get(
+        f"/programs/{program_id}/runs/{run.id}/unmatched", query_string={"type": "sponsorship"}
+    )
+    assert sponsors.status_code == 200
+
+
+def _person(email: str, role: Role, **more: object) -> Participant:
+    return Participant(email, email.split("@")[0].title(), role, **more)  # type: ignore[arg-type]
+
+
+def test_supply_gaps_count_open_requests_and_mentors_with_room() -> None:
+    sponsorship = MentorType.SPONSORSHIP
+    people = [
+        _person("a@x.org", Role.MENTEE, seeks=(sponsorship,), target_department="Finance"),
+        _person("b@x.org", Role.MENTEE, seeks=(sponsorship,), target_department="Finance"),
+        _person("c@x.org", Role.MENTOR, offers=(sponsorship,), department="Finance", capacity=2),
+        _person("d@x.org", Role.MENTOR, offers=(sponsorship,), department="Finance", capacity=1),
+        _person("e@x.org", Role.MENTOR, offers=(sponsorship,), department="Sales", capacity=3),
+    ]
+    matches = pd.DataFrame({"mentor_email": ["c@x.org", "d@x.org"]})
+    unmatched = pd.DataFrame(
+        {"mentee_email": ["a@x.org", "b@x.org"], "mentor_type": ["sponsorship"] * 2}
+    )
+    (gap,) = supply_gaps(people, matches, unmatched)
+    assert gap["mentees"] == 2 and gap["mentors_with_room"] == 1 and gap["places_left"] == 1
+    assert gap["text"] == (
+        "2 mentees want a sponsor in Finance; 1 sponsor there has capacity left (1 place)."
+    )
