@@ -1,10 +1,14 @@
 """Browser tests: Playwright drives Debian's chromium against a real server on 127.0.0.1.
 
-Each test saves screenshots to docs/screenshots/ for a person to look at.
+Each test saves screenshots for a person to look at: into a temporary folder by default,
+or into the folder named by ``MENTORLOOM_SCREENSHOTS`` (``docs/screenshots`` refreshes the
+pictures in the docs), so a test run leaves the working tree as it was.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +25,10 @@ from webapp.db import db
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = Path(
+    os.environ.get("MENTORLOOM_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / "mentorloom-screenshots"
+)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -78,7 +85,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def shot(page: Page, name: str) -> None:
-    """Save a full-page screenshot to docs/screenshots/."""
+    """Save a full-page screenshot into the screenshot folder (see the module docstring)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
