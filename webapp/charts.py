@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 #: Layout of the horizontal bar charts, in SVG user units.
 LABEL_WIDTH = 170
 BAR_WIDTH = 260
-VALUE_WIDTH = 110
+VALUE_WIDTH = 150
 ROW_HEIGHT = 26
 BAR_HEIGHT = 16
 
@@ -80,7 +80,7 @@ def histogram(title: str, counts: Sequence[int], labels: Sequence[str]) -> Marku
     >>> 'class="bar"' in histogram("Scores", [1, 0, 2], ["0", "10", "20"])
     True
     """
-    column, height, top = 44, 120, max(counts, default=0) or 1
+    column, height, top = 56, 120, max(counts, default=0) or 1
     body = []
     for i, (count, label) in enumerate(zip(counts, labels, strict=True)):
         x = i * column

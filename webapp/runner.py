@@ -155,14 +155,23 @@ def _match_rows(
                 "reasons": m.reasons,
                 "breakdown": parts.get(key, []),
                 "manual": False,
-                "change": "added"
-                if earlier is None
-                else ""
-                if earlier == m.mentor_email
-                else "changed",
+                "change": _change(before, earlier, m.mentor_email),
             }
         )
     return rows
+
+
+def _change(before: dict[Any, str], earlier: str | None, mentor: str) -> str:
+    """How a pair differs from the previous run; nothing on a first run.
+
+    >>> _change({}, None, "a@x.org"), _change({1: "b"}, None, "a@x.org")
+    ('', 'added')
+    >>> _change({1: "b"}, "b@x.org", "a@x.org"), _change({1: "b"}, "a@x.org", "a@x.org")
+    ('changed', '')
+    """
+    if not before or earlier == mentor:
+        return ""
+    return "added" if earlier is None else "changed"
 
 
 def _previous_pairs(run: MatchRun) -> list[ProposedMatch]:
