@@ -291,6 +291,8 @@ def mentee(program_id: int, run_id: int) -> str:
     ).all()
     decided = decisions_for(program.id, (p.key for p in pairs))
     mentors = sorted((p for p in people if p.is_mentor and p.email != email), key=lambda p: p.name)
+    manual = ManualForm(mentee_email=email)
+    manual.mentor_type.choices = [(t.value, t.value.title()) for t in person.seeks]
     return render_template(
         "review/mentee.html",
         program=program,
@@ -301,7 +303,7 @@ def mentee(program_id: int, run_id: int) -> str:
         alternatives=explained.alternatives.to_dict("records"),
         mentors=mentors,
         decision_form=DecisionForm(),
-        manual=ManualForm(mentee_email=email),
+        manual=manual,
     )
 
 
