@@ -206,7 +206,9 @@ class ParticipantForm(FlaskForm):
         """
         row: Row = {}
         for column in COLUMNS:
-            data = self[self.field_name(column)].data
+            field = self[self.field_name(column)]
+            # a multiple choice none of whose boxes was sent holds None, not []
+            data = list(field.data or []) if isinstance(field, SelectMultipleField) else field.data
             if column in VOCABULARY_COLUMNS:
                 data = [*data, *split_cell(self[f"{column}_other"].data or "")]
             row[column] = ";".join(data) if isinstance(data, list) else (data or "").strip()
