@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from matcher.engine import MATCH_COLUMNS
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.matching import load_demo
-from tests.web.test_browser import PHONE, SHOTS, browser, page, server, shot  # noqa: F401
+from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
 from webapp.run_models import PairDecision, ProposedMatch
 
