@@ -4,20 +4,27 @@ Rules and scores are evaluated on blocks of mentees against all mentors of a typ
 arrays, no Python loop over pairs); only feasible triples scoring at least ``min_score``
 leave a block, as a sparse edge list. For each request (mentee, type) the block also counts
 how many mentors each rule blocked, which is what an unmatched mentee's reason is built from.
+
+With ``keep`` set, a block passes on only each request's best candidates (those scoring
+at least its ``keep``-th best) and remembers, per request, the best weight it left out:
+:class:`CohortPricer` later re-evaluates only the requests and mentors whose left-out
+triples could still improve the matching (see :mod:`matcher.pruning`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 
-from matcher.cohort import MENTOR_TYPES, Cohort, block, pairwise
+from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, block, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES, Rejected, feasible, violations
+from matcher.pruning import Check, Edges
+from matcher.schema import MentorType
 from matcher.scoring import score
 
 Progress = Callable[[str, int, int], None]
@@ -51,15 +58,97 @@ class Candidates:
     score: np.ndarray
     stats: RequestStats
     timings: dict[str, float] = field(default_factory=dict)
+    unkept: np.ndarray | None = None
+    """Per request (row of ``stats``), the greatest weight (hundredths) among the triples
+    left out by pruning, -1 when none was; None when nothing was pruned."""
 
     def __len__(self) -> int:
         return len(self.mentee)
+
+    @property
+    def pruned(self) -> bool:
+        """True when some feasible triple was left out.
+
+        >>> from matcher.cohort import encode
+        >>> build_candidates(encode([]), ProgramConfig(), keep=1).pruned
+        False
+        """
+        return self.unkept is not None and bool((self.unkept >= 0).any())
 
 
 def _chunks(items: np.ndarray, width: int) -> Iterable[np.ndarray]:
     size = max(1, BLOCK_CELLS // max(width, 1))
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def weights(scores: np.ndarray) -> np.ndarray:
+    """Scores in integer hundredths of a point, as the solver weighs them.
+
+    >>> weights(np.array([72.5, 17.55])).tolist()
+    [7250, 1755]
+    """
+    return np.rint(np.asarray(scores) * 100).astype(np.int64)
+
+
+def _candidates(
+    pairs: Pairs, mentor_type: MentorType, config: ProgramConfig, rejected: Rejected | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of the pairs that pass every rule and score at least ``min_score``, and scores."""
+    ok = feasible(violations(pairs, mentor_type, config, rejected), pairs.shape)
+    scores, _ = score(pairs, mentor_type, config)
+    return ok & (scores >= config.min_score), scores
+
+
+def count_candidates(
+    cohort: Cohort,
+    config: ProgramConfig,
+    rejected: Rejected | None,
+    kind: int,
+    mentees: np.ndarray,
+    mentors: np.ndarray,
+) -> np.ndarray:
+    """Per mentee, how many of ``mentors`` are candidates of type ``kind`` (blocks of cells).
+
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, seeks=("developmental",))
+    >>> m = Participant("m@x.org", "M", Role.MENTOR, offers=("developmental",))
+    >>> count_candidates(encode([e, m]), ProgramConfig(), None, 0, np.array([0]), np.array([1]))
+    array([1])
+    """
+    counts = [np.zeros(0, dtype=np.int64)]
+    for chunk in _chunks(mentees, len(mentors)):
+        found, _ = _candidates(block(cohort, chunk, mentors), MENTOR_TYPES[kind], config, rejected)
+        counts.append(found.sum(axis=1))
+    return np.concatenate(counts)
+
+
+def are_candidates(
+    cohort: Cohort,
+    config: ProgramConfig,
+    rejected: Rejected | None,
+    mentee: np.ndarray,
+    mentor: np.ndarray,
+    kind: np.ndarray,
+) -> np.ndarray:
+    """Whether each triple ``(mentee[k], mentor[k], kind[k])`` is a candidate.
+
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, seeks=("developmental",))
+    >>> m = Participant("m@x.org", "M", Role.MENTOR, offers=("developmental",))
+    >>> are_candidates(
+    ...     encode([e, m]), ProgramConfig(), None, np.array([0]), np.array([1]), np.array([0])
+    ... ).tolist()
+    [True]
+    """
+    out = np.zeros(len(mentee), dtype=bool)
+    for kind_index in np.unique(kind):
+        sel = kind == kind_index
+        pairs = pairwise(cohort, mentee[sel], mentor[sel])
+        out[sel], _ = _candidates(pairs, MENTOR_TYPES[kind_index], config, rejected)
+    return out
 
 
 def rejected_matrices(cohort: Cohort, triples: Iterable[tuple[int, int, int]]) -> Rejected:
@@ -84,11 +173,21 @@ def rejected_matrices(cohort: Cohort, triples: Iterable[tuple[int, int, int]]) -
     return out
 
 
+def _best(candidate: np.ndarray, scores: np.ndarray, keep: int | None) -> np.ndarray:
+    """Per row, the candidates scoring at least the row's ``keep``-th best (all when None)."""
+    if keep is None or keep >= candidate.shape[1]:
+        return candidate
+    ranked = np.where(candidate, scores, -np.inf)
+    cut = -np.partition(-ranked, keep - 1, axis=1)[:, keep - 1 : keep]
+    return candidate & (ranked >= cut)
+
+
 def build_candidates(
     cohort: Cohort,
     config: ProgramConfig,
     rejected: Rejected | None = None,
     progress: Progress | None = None,
+    keep: int | None = None,
 ) -> Candidates:
     """Evaluate every hard rule and score for every request, keeping the feasible triples.
 
@@ -102,6 +201,10 @@ def build_candidates(
         Triples an admin rejected, per type (see :func:`rejected_matrices`).
     progress
         Called as ``progress("rules and scores", done, total)`` after each block of mentees.
+    keep
+        When set, keep only each request's candidates scoring at least its ``keep``-th best
+        (ties kept) and record the best weight left out in ``Candidates.unkept``; the
+        request statistics stay exact.
 
     Returns
     -------
@@ -121,6 +224,7 @@ def build_candidates(
     none = np.zeros(0, dtype=np.int64)
     edges: list[tuple[np.ndarray, ...]] = [(none, none, none, np.zeros(0))]
     stats: list[tuple[np.ndarray, ...]] = [(none,) * 5 + (np.zeros((0, len(RULE_NAMES))),)]
+    unkept = [none]
     total = int(sum(len(cohort.mentees_seeking(t)) for t in MENTOR_TYPES))
     done = 0
     for kind, mentor_type in enumerate(MENTOR_TYPES):
@@ -133,10 +237,13 @@ def build_candidates(
             timings["rules"] += time.perf_counter() - started
             started = time.perf_counter()
             scores, _ = score(pairs, mentor_type, config)
+            candidate = ok & (scores >= config.min_score)
+            keep_here = _best(candidate, scores, keep)
+            left = np.where(candidate & ~keep_here, scores, -1.0).max(axis=1, initial=-1.0)
+            unkept.append(np.where(left >= 0, weights(left), -1))
             timings["scores"] += time.perf_counter() - started
-            keep = ok & (scores >= config.min_score)
-            rows, cols = np.nonzero(keep)
-            edges.append((chunk[rows], mentors[cols], np.full(len(rows), kind), scores[keep]))
+            rows, cols = np.nonzero(keep_here)
+            edges.append((chunk[rows], mentors[cols], np.full(len(rows), kind), scores[keep_here]))
             is_self = found["self"]
             blocked = np.zeros((len(chunk), len(RULE_NAMES)), dtype=np.int64)
             for name, mask in found.items():
@@ -147,7 +254,7 @@ def build_candidates(
                     np.full(len(chunk), kind),
                     len(mentors) - is_self.sum(axis=1),
                     ok.sum(axis=1),
-                    (ok & ~keep).sum(axis=1),
+                    (ok & ~candidate).sum(axis=1),
                     blocked,
                 )
             )
@@ -158,7 +265,77 @@ def build_candidates(
         *(np.concatenate(column) for column in zip(*edges, strict=True)),
         stats=RequestStats(*(np.concatenate(column) for column in zip(*stats, strict=True))),
         timings=timings,
+        unkept=None if keep is None else np.concatenate(unkept),
     )
+
+
+@dataclass
+class CohortPricer:
+    """Finds, block by block, the triples outside a pruned candidate set that violate checks.
+
+    Only requests whose best left-out weight could still have a near reduced cost (see
+    :attr:`matcher.pruning.Check.margin`) are re-evaluated, against the mentors whose price
+    leaves room for one. When some triple violates, each request's ``keep`` nearest
+    triples (ties kept) are returned; none otherwise. ``seconds`` adds up the time spent.
+    """
+
+    cohort: Cohort
+    config: ProgramConfig
+    rejected: Rejected | None
+    found: Candidates
+    keep: int
+    seconds: float = 0.0
+
+    def __call__(self, checks: Sequence[Check]) -> Edges:
+        started = time.perf_counter()
+        stats, bound = self.found.stats, self.found.unkept
+        if bound is None:
+            raise ValueError("CohortPricer needs candidates built with keep")
+        out, violated = [Edges.of([], [], [], [])], False
+        for kind, mentor_type in enumerate(MENTOR_TYPES):
+            rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
+            mentees, best = stats.mentee[rows], bound[rows]
+            slack = [
+                np.where(
+                    best >= c.floor,
+                    c.scale * best + c.bonus + c.margin - c.request[mentees, kind],
+                    0,
+                )
+                for c in checks
+            ]
+            suspect = np.any([s > 0 for s in slack], axis=0) if slack else np.zeros(0, bool)
+            if not suspect.any():
+                continue
+            mentors = self.cohort.mentors_offering(mentor_type)
+            reach = np.zeros(len(mentors), dtype=bool)
+            for c, s in zip(checks, slack, strict=True):
+                reach |= c.mentor[mentors] < s[suspect].max()
+            found, hit = self._near(kind, mentees[suspect], mentors[reach], checks)
+            out.append(found)
+            violated |= hit
+        self.seconds += time.perf_counter() - started
+        return Edges.concat(out) if violated else out[0]
+
+    def _near(
+        self, kind: int, mentees: np.ndarray, mentors: np.ndarray, checks: Sequence[Check]
+    ) -> tuple[Edges, bool]:
+        """Near triples of type ``kind`` (each request's ``keep`` nearest), and whether one
+        of them violates."""
+        found, violated = [Edges.of([], [], [], [])], False
+        for chunk in _chunks(mentees, len(mentors)):
+            pairs = block(self.cohort, chunk, mentors)
+            candidate, scores = _candidates(pairs, MENTOR_TYPES[kind], self.config, self.rejected)
+            weight = weights(scores)
+            nearness = np.full(pairs.shape, -1, dtype=np.int64)
+            for c in checks:
+                reduced = c.reduced(pairs.mentee, pairs.mentor, kind, weight)
+                violated |= bool((candidate & (reduced > 0)).any())
+                nearness = np.maximum(nearness, reduced + c.margin)
+            picked = _best(candidate & (nearness > 0), nearness, self.keep)
+            rows, cols = np.nonzero(picked)
+            kinds = np.full(len(rows), kind)
+            found.append(Edges.of(chunk[rows], mentors[cols], kinds, weight[picked]))
+        return Edges.concat(found), violated
 
 
 def score_triples(

@@ -24,19 +24,27 @@ import pandas as pd
 
 from matcher.candidates import (
     Candidates,
+    CohortPricer,
     Progress,
+    are_candidates,
     build_candidates,
+    count_candidates,
     rejected_matrices,
     score_triples,
+    weights,
 )
 from matcher.cohort import MENTOR_TYPES, Cohort, block, encode, pairwise
 from matcher.config import ProgramConfig
-from matcher.constraints import RULES_BY_NAME, violations
+from matcher.constraints import RULES_BY_NAME, Rejected, violations
 from matcher.errors import MatcherError, SolveError
 from matcher.explain import match_reasons, unmatched_reason
+from matcher.pruning import CertificationError, Edges, certified_solve
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
 from matcher.solver import solve
+
+#: Candidates kept per request before certification (see :mod:`matcher.pruning`).
+KEEP = 8
 
 MATCH_COLUMNS = [
     "mentee_email",
@@ -160,6 +168,7 @@ def _with_locks(
             np.concatenate([found.score, scores])[order],
             found.stats,
             found.timings,
+            found.unkept,
         )
     lock_set = set(locks)
     locked = np.array(
@@ -212,33 +221,63 @@ def _match_frame(
 
 
 def _unmatched_frame(
-    cohort: Cohort, found: Candidates, chosen: np.ndarray, config: ProgramConfig
+    cohort: Cohort,
+    found: Candidates,
+    chosen: np.ndarray,
+    config: ProgramConfig,
+    rejected: Rejected,
 ) -> pd.DataFrame:
+    """One row per open request with its reason.
+
+    "Full" and "already your mentor" counts are over every candidate of the request, also
+    those pruning left out: the candidates at mentors with room are counted block by block
+    and subtracted from the request's exact total.
+    """
     stats = found.stats
     assigned = np.bincount(found.mentor[chosen], minlength=len(cohort))
     is_full = assigned >= cohort.capacity
-    mentors_of = set(zip(found.mentee[chosen].tolist(), found.mentor[chosen].tolist(), strict=True))
+    mentors_of: dict[int, list[int]] = {}
+    for e, m in zip(found.mentee[chosen].tolist(), found.mentor[chosen].tolist(), strict=True):
+        mentors_of.setdefault(e, []).append(m)
     filled = set(zip(found.mentee[chosen].tolist(), found.kind[chosen].tolist(), strict=True))
-    options: dict[tuple[int, int], list[int]] = {}
+    best: dict[tuple[int, int], int] = {}
     for i in np.lexsort((found.mentor, -found.score)):
-        options.setdefault((int(found.mentee[i]), int(found.kind[i])), []).append(int(i))
+        best.setdefault((int(found.mentee[i]), int(found.kind[i])), int(i))
+    open_rows = [
+        int(r)
+        for r in np.lexsort((stats.kind, stats.mentee))
+        if (int(stats.mentee[r]), int(stats.kind[r])) not in filled
+    ]
+    with_room = np.zeros(len(stats.mentee), dtype=np.int64)
+    for kind, mentor_type in enumerate(MENTOR_TYPES):
+        rows = np.array([r for r in open_rows if stats.kind[r] == kind], dtype=np.int64)
+        mentors = cohort.mentors_offering(mentor_type)
+        mentors = mentors[~is_full[mentors]]
+        if len(rows) and len(mentors):
+            with_room[rows] = count_candidates(
+                cohort, config, rejected, kind, stats.mentee[rows], mentors
+            )
+    own_rows = [(r, m) for r in open_rows for m in mentors_of.get(int(stats.mentee[r]), [])]
+    own_triples = np.array(
+        [(stats.mentee[r], m, stats.kind[r]) for r, m in own_rows], dtype=np.int64
+    ).reshape(-1, 3)
+    own_ok = are_candidates(cohort, config, rejected, *own_triples.T)
+    own = np.zeros(len(stats.mentee), dtype=np.int64)
+    own_full = np.zeros(len(stats.mentee), dtype=np.int64)
+    for (r, m), ok in zip(own_rows, own_ok.tolist(), strict=True):
+        own[r] += ok
+        own_full[r] += ok and bool(is_full[m])
     rows = []
-    for r in np.lexsort((stats.kind, stats.mentee)):
+    for r in open_rows:
         key = (int(stats.mentee[r]), int(stats.kind[r]))
-        if key in filled:
-            continue
-        edges = options.get(key, [])
-        mine = [(key[0], int(found.mentor[i])) in mentors_of for i in edges]
-        own = sum(mine)
-        full = sum(
-            bool(is_full[found.mentor[i]]) and not m for i, m in zip(edges, mine, strict=True)
-        )
-        best = ""
-        if edges:
-            top = edges[0]
-            best = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"
+        possible = int(stats.feasible[r] - stats.below_min[r])
+        full = possible - int(with_room[r]) - int(own_full[r])
+        top = best.get(key)
+        best_text = ""
+        if top is not None:
+            best_text = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"
         e = cohort.people[key[0]]
-        reason = unmatched_reason(stats, int(r), config, (full, own), best)
+        reason = unmatched_reason(stats, r, config, (full, int(own[r])), best_text)
         rows.append((e.email, e.name, MENTOR_TYPES[key[1]].value, reason))
     return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
@@ -256,6 +295,62 @@ def _scores_frame(cohort: Cohort, found: Candidates) -> pd.DataFrame:
         columns=SCORE_COLUMNS,
     )
     return frame.sort_values(SCORE_COLUMNS[:3], kind="stable", ignore_index=True)
+
+
+def _solve(
+    cohort: Cohort,
+    config: ProgramConfig,
+    rejected: Rejected,
+    found: Candidates,
+    locks: list[tuple[int, int, int]],
+    progress: Progress | None,
+) -> tuple[Candidates, np.ndarray]:
+    """The optimal choice among all candidates, and the candidates it was chosen from.
+
+    Unpruned candidates go straight to :func:`matcher.solver.solve`. Pruned ones are
+    solved by :func:`matcher.pruning.certified_solve`, which adds the triples the
+    certificate needs; should HiGHS's prices not make an exact certificate, every
+    candidate is built and solved instead.
+    """
+    found, locked = _with_locks(cohort, found, locks, config)
+    if found.pruned:
+        pricer = CohortPricer(cohort, config, rejected, found, KEEP)
+        start = Edges.of(found.mentee, found.mentor, found.kind, weights(found.score))
+        try:
+            edges, chosen = certified_solve(
+                start,
+                cohort.capacity,
+                pricer,
+                objective=config.objective,
+                locked=locked,
+                shape=(len(cohort), len(MENTOR_TYPES)),
+                requests=len(found.stats.mentee),
+            )
+        except CertificationError:
+            found = build_candidates(cohort, config, rejected, progress)
+            found, locked = _with_locks(cohort, found, locks, config)
+        else:
+            order = np.lexsort((edges.mentor, edges.mentee, edges.kind))
+            found = Candidates(
+                edges.mentee[order],
+                edges.mentor[order],
+                edges.kind[order],
+                edges.weight[order] / 100,
+                found.stats,
+                {**found.timings, "pricing": pricer.seconds},
+                found.unkept,
+            )
+            return found, chosen[order]
+    chosen = solve(
+        found.mentee,
+        found.mentor,
+        found.kind,
+        weights(found.score),
+        cohort.capacity,
+        objective=config.objective,
+        locked=locked,
+    )
+    return found, chosen
 
 
 def propose(
@@ -319,28 +414,19 @@ def propose(
             "and rejected; keep one decision"
         )
     _check_locks(cohort, locks, config)
-    found = build_candidates(cohort, config, rejected_matrices(cohort, rejects), progress)
-    found, locked = _with_locks(cohort, found, locks, config)
-    timings = dict(found.timings)
+    rejected = rejected_matrices(cohort, rejects)
+    keep = None if with_scores else KEEP
+    found = build_candidates(cohort, config, rejected, progress, keep)
 
     started = time.perf_counter()
-    weight = np.rint(found.score * 100).astype(np.int64)
-    chosen = solve(
-        found.mentee,
-        found.mentor,
-        found.kind,
-        weight,
-        cohort.capacity,
-        objective=config.objective,
-        locked=locked,
-    )
-    timings["solve"] = time.perf_counter() - started
+    found, chosen = _solve(cohort, config, rejected, found, locks, progress)
+    timings = {**found.timings, "solve": time.perf_counter() - started}
     if progress is not None:
         progress("solve", 1, 1)
 
     started = time.perf_counter()
     matches, breakdown = _match_frame(cohort, found, chosen, config)
-    unmatched = _unmatched_frame(cohort, found, chosen, config)
+    unmatched = _unmatched_frame(cohort, found, chosen, config, rejected)
     scores = _scores_frame(cohort, found) if with_scores else None
     timings["explain"] = time.perf_counter() - started
     return Proposal(matches, unmatched, scores, breakdown, config, timings)

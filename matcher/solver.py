@@ -29,6 +29,10 @@ Two methods reach the same optimum values:
   private "stay unmatched" column. Costs are integers far below ``2**53``, so an integer
   big-M ranks the objectives exactly.
 
+``"auto"`` takes the assignment when it applies; when only rule 3 is in the way it solves
+the assignment anyway (a relaxation) and keeps its answer when no mentee got the same
+mentor twice, which is then optimal; otherwise it solves the flow.
+
 Both share the rest: locked edges are set aside first (they use up their mentor's room,
 request and pair), and fairness keeps only the edges weighing at least the highest
 threshold that still lets the best count be reached (binary search over the distinct
@@ -360,27 +364,33 @@ def _free_graph(
 # --- objectives -----------------------------------------------------------------------------
 
 
-def _pick_method(graph: _Graph, objective: Objective, method: Method) -> Method:
-    """Resolve ``"auto"``; raise a ValueError when ``"assignment"`` does not apply."""
+def _pick_method(graph: _Graph, objective: Objective, method: Method) -> str:
+    """Resolve ``"auto"``; raise a ValueError when ``"assignment"`` does not apply.
+
+    ``"auto"`` takes the assignment when it applies, else the relaxed assignment (see
+    :func:`_solve_relaxed`) when only the distinct-mentor rule is in the way, else flow.
+    """
     if method == "flow":
         return method
     issue = _assignment_issue(graph, objective)
     if method == "auto":
-        return "flow" if issue else "assignment"
+        if issue is None:
+            return "assignment"
+        return "relaxed" if issue == _SAME_MENTOR_TWICE and _exact(graph, objective) else "flow"
     if issue:
         raise ValueError(f"method 'assignment' does not apply: {issue}; use 'flow' or 'auto'")
     return method
 
 
-def _coverage(graph: _Graph, method: Method) -> BoolArray:
+def _coverage(graph: _Graph, method: str) -> BoolArray:
     return _METHOD_SOLVERS[method](graph, "coverage")
 
 
-def _quality(graph: _Graph, method: Method) -> BoolArray:
+def _quality(graph: _Graph, method: str) -> BoolArray:
     return _METHOD_SOLVERS[method](graph, "quality")
 
 
-def _fairness(graph: _Graph, method: Method) -> BoolArray:
+def _fairness(graph: _Graph, method: str) -> BoolArray:
     """Coverage restricted to the edges at or above the highest weight that keeps the count.
 
     The threshold is the largest distinct weight ``t`` such that the edges weighing at least
@@ -526,30 +536,67 @@ def _lexicographic_gain(graph: _Graph, objective: Objective) -> IntArray:
     return n_requests * int(graph.weight.max(initial=0)) + 1 + graph.weight
 
 
+_SAME_MENTOR_TWICE = "a mentee has more than one choosable edge to the same mentor"
+
+
+def _exact(graph: _Graph, objective: Objective) -> bool:
+    """True when the assignment's integer costs stay exact in float64."""
+    largest = graph.n_requests * (int(_lexicographic_gain(graph, objective).max(initial=0)) + 1)
+    return largest < _EXACT_LIMIT
+
+
 def _assignment_issue(graph: _Graph, objective: Objective) -> str | None:
     """Say why the assignment method cannot solve ``graph`` exactly, or None when it can."""
     if graph.pair.size and np.bincount(graph.pair).max() > 1:
-        return "a mentee has more than one choosable edge to the same mentor"
-    largest_total = graph.n_requests * (
-        int(_lexicographic_gain(graph, objective).max(initial=0)) + 1
-    )
-    if largest_total >= _EXACT_LIMIT:
-        return f"its integer costs (up to {largest_total}) are too large to be exact in float64"
+        return _SAME_MENTOR_TWICE
+    if not _exact(graph, objective):
+        largest = graph.n_requests * (int(_lexicographic_gain(graph, objective).max()) + 1)
+        return f"its integer costs (up to {largest}) are too large to be exact in float64"
     return None
 
 
 def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
-    """Best choice as a full minimum-cost matching of requests to slots or a private dummy.
+    """Best choice as a full minimum-cost matching of requests to slots or a private dummy."""
+    return max_gain_matching(graph, _lexicographic_gain(graph, objective))
 
-    Costs are ``offset - gain`` on edges and ``offset`` on dummies: strictly positive (scipy
-    does not treat explicit zeros as edges), and every full matching pays ``offset`` once per
-    request, so the cheapest one has the greatest total gain.
+
+def _solve_relaxed(graph: _Graph, objective: Objective) -> BoolArray:
+    """The assignment ignoring the distinct-mentor rule; the LP only when a mentee got the
+    same mentor twice (otherwise the relaxation's optimum is feasible, hence optimal)."""
+    chosen = _solve_assignment(graph, objective)
+    if pair_conflicts(graph, chosen):
+        return _solve_flow(graph, objective)
+    return chosen
+
+
+def pair_conflicts(graph: _Graph, chosen: BoolArray) -> bool:
+    """True when ``chosen`` gives some mentee the same mentor twice.
+
+    >>> g = _Graph(*(np.array(a) for a in ([0, 1], [0, 0], [0, 0], [5, 5], [2])))
+    >>> pair_conflicts(g, np.array([True, True]))
+    True
+    """
+    return bool(chosen.any() and np.bincount(graph.pair[chosen]).max() > 1)
+
+
+def max_gain_matching(graph: _Graph, gain: IntArray) -> BoolArray:
+    """Choice of greatest total ``gain`` under the request and capacity rules only.
+
+    Requests are matched to mentor slots or to a private dummy by
+    :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`. Costs are ``offset -
+    gain`` on edges and ``offset`` on dummies: strictly positive (scipy does not treat
+    explicit zeros as edges), and every full matching pays ``offset`` once per request, so
+    the cheapest one has the greatest total gain. Exact while ``n_requests * offset``
+    stays below ``2**53``.
+
+    >>> g = _Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 0], [5, 7], [1])))
+    >>> max_gain_matching(g, np.array([5, 7]))
+    array([False,  True])
     """
     chosen = np.zeros(len(graph.weight), dtype=bool)
     if not chosen.size:
         return chosen
     n_requests = graph.n_requests
-    gain = _lexicographic_gain(graph, objective)
     edge, column, n_slots = _slot_entries(graph)
     offset = int(gain.max()) + 1
     cost = np.concatenate([offset - gain[edge], np.full(n_requests, offset)])
@@ -582,4 +629,8 @@ def _slot_entries(graph: _Graph) -> tuple[IntArray, IntArray, int]:
     return edge, column, int(slots.sum())
 
 
-_METHOD_SOLVERS = {"flow": _solve_flow, "assignment": _solve_assignment}
+_METHOD_SOLVERS = {
+    "flow": _solve_flow,
+    "assignment": _solve_assignment,
+    "relaxed": _solve_relaxed,
+}

@@ -1,0 +1,590 @@
+"""Exact matching on a pruned candidate set, certified against every feasible triple.
+
+A cohort of n people has up to n² candidate triples, but an optimal matching touches few
+of them. :func:`certified_solve` solves the packing linear program of :mod:`matcher.solver`
+on a small subset of the triples (each request's best candidates), reads integer dual
+prices off it, and asks a *pricer* for every triple outside the subset whose reduced cost
+``gain - price(request) - price(mentor) - price(pair)`` is positive. By LP duality, when no
+triple anywhere has a positive reduced cost and the prices' dual objective equals the value
+of the chosen edges, no choice over *all* triples does better. Violating triples are added
+and the subset solved again until none remain.
+
+Every claim is checked in exact integer arithmetic: the LP's duals are rounded to integers
+(the constraint matrix is totally unimodular and the gains are integers, so an optimal
+basis has integer duals), and the rounded prices must be non-negative, price every subset
+edge at a reduced cost ``<= 0`` and reach the chosen value exactly. When HiGHS returns
+duals that fail these checks, :class:`CertificationError` is raised and the caller solves
+the full problem instead.
+
+The lexicographic objectives are certified as chains of plain LPs, each with its own
+prices (its own :class:`Check`):
+
+- ``count``: gain 1 per edge; proves ``K``, the most requests any choice fills.
+- ``coverage``: the count certificate, then the greatest weight with a row
+  ``sum(x) >= K`` (its price ``mu`` is added to every edge's gain).
+- ``quality``: gain ``(R + 1) * weight + 1`` with R the number of requests, so the total
+  ranks weight first and count second.
+- ``fairness``: the count certificate; the threshold ``t`` found on the subset; a count
+  certificate over the edges weighing more than ``t`` proving that they fill fewer than
+  ``K``; then coverage over the edges weighing at least ``t``.
+
+Locked edges are set aside as in :func:`matcher.solver.solve`; the requests, pairs and
+mentors they fill get the price :data:`FILLED`, so no triple there ever violates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import linprog
+from scipy.sparse import csr_array, vstack
+
+from matcher.config import OBJECTIVES, Objective
+from matcher.errors import MatcherError
+from matcher.solver import (
+    _EXACT_LIMIT,
+    MAX_WEIGHT,
+    _free_graph,
+    _Graph,
+    _group,
+    _max_count,
+    _packing_rows,
+    max_gain_matching,
+    pair_conflicts,
+)
+
+__all__ = [
+    "FILLED",
+    "CertificationError",
+    "Check",
+    "Edges",
+    "ExplicitPricer",
+    "Pricer",
+    "certified_solve",
+    "solve_pruned",
+    "top_per_request",
+]
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: Price of a request, pair or mentor that locked edges already fill.
+FILLED = 2**60
+_DUAL_TOLERANCE = 1e-6
+#: Weight (hundredths of a point) within which a non-violating triple counts as near.
+NEAR_WEIGHT = 100
+
+
+class CertificationError(MatcherError):
+    """The LP's prices could not be turned into an exact certificate."""
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Candidate triples as parallel int64 arrays, with integer weights (hundredths)."""
+
+    mentee: IntArray
+    mentor: IntArray
+    kind: IntArray
+    weight: IntArray
+
+    @classmethod
+    def of(cls, mentee: ArrayLike, mentor: ArrayLike, kind: ArrayLike, weight: ArrayLike) -> Edges:
+        """Build from array-likes, as int64.
+
+        >>> len(Edges.of([0], [1], [0], [50]))
+        1
+        """
+        columns = (np.asarray(c, dtype=np.int64).ravel() for c in (mentee, mentor, kind, weight))
+        return cls(*columns)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Edges]) -> Edges:
+        """All edges of ``parts`` in order (at least one part).
+
+        >>> len(Edges.concat([Edges.of([0], [1], [0], [5]), Edges.of([2], [1], [0], [7])]))
+        2
+        """
+        columns = zip(*(part.columns() for part in parts), strict=True)
+        return cls(*(np.concatenate(column) for column in columns))
+
+    def __len__(self) -> int:
+        return len(self.mentee)
+
+    def take(self, index: ArrayLike) -> Edges:
+        """The edges at ``index`` (a mask or positions)."""
+        return Edges(self.mentee[index], self.mentor[index], self.kind[index], self.weight[index])
+
+    def columns(self) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """``(mentee, mentor, kind, weight)``."""
+        return self.mentee, self.mentor, self.kind, self.weight
+
+
+@dataclass(frozen=True)
+class Check:
+    """Integer dual prices to verify against triples outside the subset.
+
+    An edge of weight ``w >= floor`` gains ``scale * w + bonus``; its reduced cost is that
+    gain minus the prices of its request ``request[mentee, kind]``, its mentor
+    ``mentor[mentor]`` and its pair ``pair[mentee, mentor]``. Edges below ``floor`` are not
+    part of this LP and never violate it.
+    """
+
+    scale: int
+    bonus: int
+    floor: int
+    request: IntArray
+    mentor: IntArray
+    pair: csr_array
+
+    @property
+    def margin(self) -> int:
+        """Reduced costs above ``-margin`` are *near*: once some triple violates, the pricers
+        add the near ones too (a score point's worth), which saves rounds of re-solving."""
+        return self.scale * NEAR_WEIGHT
+
+    def reduced(
+        self, mentee: IntArray, mentor: IntArray, kind: int | IntArray, weight: IntArray
+    ) -> IntArray:
+        """Reduced costs of edges: 1-D arrays, or a ``(b, 1)`` mentee and ``(1, m)`` mentor block.
+
+        Edges below ``floor`` get ``-1``.
+
+        >>> none = np.zeros((1, 1), dtype=np.int64)
+        >>> check = Check(1, 0, 0, none, np.array([5]), csr_array((1, 1), dtype=np.int64))
+        >>> check.reduced(np.array([0]), np.array([0]), 0, np.array([8])).tolist()
+        [3]
+        """
+        if mentee.ndim == 2:
+            pair = self.pair[mentee.ravel()][:, mentor.ravel()].toarray()
+        else:
+            pair = np.asarray(self.pair[mentee, mentor]).ravel()
+        gain = self.scale * weight + self.bonus
+        cost = gain - self.request[mentee, kind] - self.mentor[mentor] - pair
+        return np.where(weight >= self.floor, cost, -1)
+
+
+class Pricer(Protocol):
+    """Finds triples outside the current subset that violate any of the checks."""
+
+    def __call__(self, checks: Sequence[Check]) -> Edges:
+        """Return triples with a positive reduced cost in some check (none: certified)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExplicitPricer:
+    """Prices a known list of every feasible edge (for explicit problems and tests).
+
+    >>> pricer = ExplicitPricer(Edges.of([0], [0], [0], [10]))
+    >>> len(pricer([]))
+    0
+    """
+
+    edges: Edges
+
+    def __call__(self, checks: Sequence[Check]) -> Edges:
+        violates = np.zeros(len(self.edges), dtype=bool)
+        near = np.zeros(len(self.edges), dtype=bool)
+        for check in checks:
+            reduced = check.reduced(*self.edges.columns())
+            violates |= reduced > 0
+            near |= reduced > -check.margin
+        return self.edges.take(near if violates.any() else violates)
+
+
+def top_per_request(edges: Edges, keep: int) -> BoolArray:
+    """Mask of each request's edges weighing at least its ``keep``-th heaviest (ties kept).
+
+    >>> top_per_request(Edges.of([0, 0, 0, 1], [0, 1, 2, 0], [0, 0, 0, 0], [5, 9, 5, 1]), 2)
+    array([ True,  True,  True,  True])
+    >>> top_per_request(Edges.of([0, 0, 0], [0, 1, 2], [0, 0, 0], [5, 9, 4]), 2).tolist()
+    [True, True, False]
+    """
+    request = _group(edges.mentee, edges.kind)
+    order = np.lexsort((-edges.weight, request))
+    grouped, weight = request[order], edges.weight[order]
+    first = np.searchsorted(grouped, grouped, "left")
+    last = np.searchsorted(grouped, grouped, "right") - 1
+    kept = np.zeros(len(order), dtype=bool)
+    kept[order] = weight >= weight[np.minimum(first + keep - 1, last)]
+    return kept
+
+
+def solve_pruned(
+    mentee: ArrayLike,
+    mentor: ArrayLike,
+    kind: ArrayLike,
+    weight: ArrayLike,
+    capacity: ArrayLike,
+    *,
+    objective: Objective = "coverage",
+    locked: ArrayLike | None = None,
+    keep: int = 8,
+) -> BoolArray:
+    """Solve an explicit problem exactly from each request's ``keep`` best edges.
+
+    Same inputs and optimum values as :func:`matcher.solver.solve`; the subset is
+    certified against every given edge and grown until optimal.
+
+    Examples
+    --------
+    >>> edges = dict(mentee=[0, 0, 1], mentor=[0, 1, 0], kind=[0, 0, 0], weight=[100, 10, 20])
+    >>> solve_pruned(**edges, capacity=[1, 1], keep=1)
+    array([False,  True,  True])
+    """
+    everything = Edges.of(mentee, mentor, kind, weight)
+    locked_ = np.zeros(len(everything), dtype=bool) if locked is None else np.asarray(locked)
+    start = top_per_request(everything, keep) | locked_
+    n_requests = len(np.unique(_group(everything.mentee, everything.kind)))
+    shape = (
+        int(everything.mentee.max(initial=-1)) + 1,
+        int(everything.kind.max(initial=-1)) + 1,
+    )
+    subset, chosen = certified_solve(
+        everything.take(start),
+        np.asarray(capacity, dtype=np.int64),
+        ExplicitPricer(everything.take(~start)),
+        objective=objective,
+        locked=locked_[start],
+        shape=shape,
+        requests=n_requests,
+    )
+    key = _triple_keys(everything, shape, len(np.asarray(capacity)))
+    picked = _triple_keys(subset.take(chosen), shape, len(np.asarray(capacity)))
+    return np.isin(key, picked)
+
+
+def _triple_keys(edges: Edges, shape: tuple[int, int], n_mentors: int) -> IntArray:
+    return (edges.mentee * shape[1] + edges.kind) * n_mentors + edges.mentor
+
+
+def certified_solve(
+    edges: Edges,
+    capacity: IntArray,
+    pricer: Pricer,
+    *,
+    objective: Objective,
+    locked: BoolArray,
+    shape: tuple[int, int],
+    requests: int,
+) -> tuple[Edges, BoolArray]:
+    """Solve on ``edges``, grow them with the pricer's violators, until certified optimal.
+
+    Parameters
+    ----------
+    edges
+        The starting subset; it must hold every locked edge.
+    capacity
+        Places per mentor.
+    pricer
+        Returns, for a list of checks, the triples outside the subset that violate one.
+    objective
+        ``"coverage"``, ``"quality"`` or ``"fairness"``.
+    locked
+        Mask over ``edges`` of the locked ones.
+    shape
+        ``(number of mentees, number of kinds)``: bounds of the mentee and kind indices.
+    requests
+        Number of requests with at least one feasible triple (bounds any edge count).
+
+    Returns
+    -------
+    tuple
+        The final subset and the mask over it of the chosen edges.
+
+    Raises
+    ------
+    CertificationError
+        When the LP's prices cannot be made an exact certificate.
+
+    Examples
+    --------
+    >>> every = Edges.of([0, 0, 1], [0, 1, 0], [0, 0, 0], [100, 10, 20])
+    >>> start = every.take([0, 2])
+    >>> subset, chosen = certified_solve(
+    ...     start,
+    ...     np.array([1, 1]),
+    ...     ExplicitPricer(every.take([1])),
+    ...     objective="coverage",
+    ...     locked=np.zeros(2, dtype=bool),
+    ...     shape=(2, 1),
+    ...     requests=2,
+    ... )
+    >>> subset.mentor[chosen].tolist(), int(subset.weight[chosen].sum())
+    ([0, 1], 30)
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
+    while True:
+        chosen, checks = _solve_and_price(edges, capacity, objective, locked, shape, requests)
+        extra = pricer(checks)  # violators and near triples, some maybe in the subset
+        if not len(extra):
+            return edges, chosen
+        have = _triple_keys(edges, shape, len(capacity))
+        extra = extra.take(~np.isin(_triple_keys(extra, shape, len(capacity)), have))
+        edges = Edges.concat([edges, extra])
+        locked = np.concatenate([locked, np.zeros(len(extra), dtype=bool)])
+
+
+# --- one round: solve the subset, price it --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Subset:
+    """The choosable part of the subset, and how its local rows map to global indices."""
+
+    graph: _Graph
+    free: BoolArray
+    request_mentee: IntArray
+    request_kind: IntArray
+    pair_mentee: IntArray
+    pair_mentor: IntArray
+    base: Check  # prices FILLED where locks fill, zero elsewhere
+
+
+def _subset(edges: Edges, capacity: IntArray, locked: BoolArray, shape: tuple[int, int]) -> _Subset:
+    """Set the locked edges aside and index the rest."""
+    free, graph = _free_graph(*edges.columns(), capacity, locked)
+    mentee, mentor, kind = edges.mentee[free], edges.mentor[free], edges.kind[free]
+    request_mentee = np.full(graph.n_requests, -1, dtype=np.int64)
+    request_kind = np.zeros(graph.n_requests, dtype=np.int64)
+    request_mentee[graph.request], request_kind[graph.request] = mentee, kind
+    pair_mentee = np.full(graph.n_pairs, -1, dtype=np.int64)
+    pair_mentor = np.zeros(graph.n_pairs, dtype=np.int64)
+    pair_mentee[graph.pair], pair_mentor[graph.pair] = mentee, mentor
+    request = np.zeros(shape, dtype=np.int64)
+    request[edges.mentee[locked], edges.kind[locked]] = FILLED
+    n_mentors = len(capacity)
+    pair = csr_array(
+        (np.full(int(locked.sum()), FILLED), (edges.mentee[locked], edges.mentor[locked])),
+        shape=(shape[0], n_mentors),
+    )
+    mentor_price = np.where(graph.capacity > 0, 0, FILLED).astype(np.int64)
+    base = Check(0, 0, 0, request, mentor_price, pair)
+    return _Subset(graph, free, request_mentee, request_kind, pair_mentee, pair_mentor, base)
+
+
+def _solve_and_price(
+    edges: Edges,
+    capacity: IntArray,
+    objective: Objective,
+    locked: BoolArray,
+    shape: tuple[int, int],
+    requests: int,
+) -> tuple[BoolArray, list[Check]]:
+    """Optimal choice on the subset and the checks that certify it over all triples."""
+    sub = _subset(edges, capacity, locked, shape)
+    weight = sub.graph.weight
+    use = np.ones(len(weight), dtype=bool)
+    if objective == "quality":
+        pick, check = _priced_lp(sub, use, (requests + 1, 1, 0))
+        checks = [check]
+    else:
+        pick, checks = _coverage(sub, use, requests, 0)
+        target = int(pick.sum())
+        if objective == "fairness" and target:
+            floor = _fair_floor(sub.graph, target)
+            above = weight > floor
+            fewer, check = _priced_lp(sub, above, (0, 1, floor + 1))
+            if int(fewer.sum()) >= target:
+                raise CertificationError("the fairness threshold is not the highest one")
+            use = weight >= floor
+            pick, more = _coverage(sub, use, requests, floor)
+            checks += [check, *more]
+    chosen = locked.copy()
+    free_chosen = np.zeros(len(weight), dtype=bool)
+    free_chosen[use] = pick
+    chosen[sub.free] = free_chosen
+    return chosen, checks
+
+
+def _coverage(
+    sub: _Subset, use: BoolArray, requests: int, floor: int
+) -> tuple[BoolArray, list[Check]]:
+    """The most edges, then the greatest weight, over the ``use`` edges (``>= floor``).
+
+    First the relaxed assignment with gain ``big + weight`` (``big`` exceeds any total
+    weight of ``requests`` edges, so the gain ranks count first); when that does not
+    certify, two LPs: the greatest count, then the greatest weight with a row
+    ``sum(x) >= count`` (a big-M gain makes HiGHS many times slower).
+    """
+    fast = _priced_assignment(sub, use, (1, requests * MAX_WEIGHT + 1, floor))
+    if fast is not None:
+        return fast[0], [fast[1]]
+    counted, first = _priced_lp(sub, use, (0, 1, floor))
+    pick, check = _priced_lp(sub, use, (1, 0, floor), at_least=int(counted.sum()))
+    return pick, [first, check]
+
+
+def _fair_floor(graph: _Graph, target: int) -> int:
+    """The highest subset weight ``t`` such that the edges weighing ``>= t`` still fill
+    ``target`` requests (binary search with exact maximum flows), or 0 without edges."""
+    levels = np.unique(graph.weight)
+    if not levels.size:
+        return 0
+    low, high = 0, len(levels) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _max_count(graph.subset(graph.weight >= levels[middle])) == target:
+            low = middle
+        else:
+            high = middle - 1
+    return int(levels[low])
+
+
+@dataclass(frozen=True)
+class _Prices:
+    """Dual prices of a subset LP by local row: requests, pairs, mentors, the count row."""
+
+    request: IntArray
+    pair: IntArray
+    mentor: IntArray
+    count: int = 0
+
+
+def _priced_lp(
+    sub: _Subset, use: BoolArray, form: tuple[int, int, int], at_least: int = 0
+) -> tuple[BoolArray, Check]:
+    """Maximise the gain over the ``use`` edges with ``sum(x) >= at_least``; certify it.
+
+    ``form`` is ``(scale, bonus, floor)``: an edge of weight ``w`` gains ``scale * w +
+    bonus``. Without a count row the relaxed assignment is tried first
+    (:func:`_assignment_prices`); HiGHS otherwise. Returns the choice over the ``use``
+    edges and the check.
+    """
+    if not at_least:
+        fast = _priced_assignment(sub, use, form)
+        if fast is not None:
+            return fast
+    graph = sub.graph.subset(use)
+    gain = form[0] * graph.weight + form[1]
+    picked, prices = _lp_prices(graph, gain, at_least)
+    if not _certifies(graph, gain, picked, prices, at_least):
+        raise CertificationError("the subset LP's prices do not certify its choice")
+    return picked, _check(sub, form, prices)
+
+
+def _priced_assignment(
+    sub: _Subset, use: BoolArray, form: tuple[int, int, int]
+) -> tuple[BoolArray, Check] | None:
+    """The relaxed assignment's choice and check, or None when they do not certify."""
+    graph = sub.graph.subset(use)
+    gain = form[0] * graph.weight + form[1]
+    if graph.n_requests * (int(gain.max(initial=0)) + 1) >= _EXACT_LIMIT:
+        return None
+    picked = max_gain_matching(graph, gain)
+    if pair_conflicts(graph, picked):
+        return None
+    prices = _assignment_prices(graph, gain, picked)
+    if prices is None or not _certifies(graph, gain, picked, prices, 0):
+        return None
+    return picked, _check(sub, form, prices)
+
+
+def _assignment_prices(graph: _Graph, gain: IntArray, picked: BoolArray) -> _Prices | None:
+    """Least mentor prices consistent with an optimal assignment, and request prices.
+
+    A request matched by edge ``e*`` pays ``gain[e*] - mentor[m*]``, which must be at
+    least what any other edge of it would leave, ``gain[e] - mentor[m]``; an unmatched one
+    pays 0, so every mentor it could use must be priced at least its gain. These
+    difference constraints are solved for the least prices by Bellman-Ford rounds over
+    all edges at once (a positive cycle would mean the choice is not optimal: None).
+    """
+    n_mentors = len(graph.capacity)
+    request_gain = np.zeros(graph.n_requests, dtype=np.int64)
+    request_mentor = np.full(graph.n_requests, -1, dtype=np.int64)
+    request_gain[graph.request[picked]] = gain[picked]
+    request_mentor[graph.request[picked]] = graph.mentor[picked]
+    via = request_mentor[graph.request]
+    base = gain - request_gain[graph.request]
+    mentor = np.zeros(n_mentors, dtype=np.int64)
+    for _ in range(n_mentors + 1):
+        bound = base + np.where(via >= 0, mentor[np.maximum(via, 0)], 0)
+        raised = np.zeros(n_mentors, dtype=np.int64)
+        np.maximum.at(raised, graph.mentor, bound)
+        if np.array_equal(raised, mentor):
+            request = np.where(
+                request_mentor >= 0, request_gain - mentor[np.maximum(request_mentor, 0)], 0
+            )
+            return _Prices(request, np.zeros(graph.n_pairs, dtype=np.int64), mentor)
+        mentor = raised
+    return None
+
+
+def _lp_prices(graph: _Graph, gain: IntArray, at_least: int) -> tuple[BoolArray, _Prices]:
+    """HiGHS's choice and its duals rounded to integers (the LP of the packing rows)."""
+    n_edges = len(gain)
+    rules, room = _packing_rows(graph)
+    rows, bounds = rules, room
+    if at_least:
+        rows = vstack([rules, csr_array(-np.ones((1, n_edges)))], format="csr")
+        bounds = np.append(room, -at_least)
+    if n_edges:
+        result = linprog(-gain.astype(float), A_ub=rows, b_ub=bounds, bounds=(0, None))
+        if result.status != 0:
+            raise CertificationError(f"the subset LP failed: {result.message}")
+        x, dual = result.x, -result.ineqlin.marginals
+    else:
+        x, dual = np.zeros(0), np.zeros(len(bounds))
+    chosen, prices = np.round(x), np.round(dual)
+    if np.max(np.abs(x - chosen), initial=0) > _DUAL_TOLERANCE:
+        raise CertificationError("the subset LP returned a fractional choice")
+    if np.max(np.abs(dual - prices), initial=0) > _DUAL_TOLERANCE * max(1, gain.max(initial=1)):
+        raise CertificationError("the subset LP returned fractional prices")
+    prices = prices.astype(np.int64)
+    n_requests, n_pairs = graph.n_requests, graph.n_pairs
+    return chosen.astype(bool), _Prices(
+        prices[:n_requests],
+        prices[n_requests : n_requests + n_pairs],
+        prices[n_requests + n_pairs : n_requests + n_pairs + len(graph.capacity)],
+        int(prices[-1]) if at_least else 0,
+    )
+
+
+def _certifies(
+    graph: _Graph, gain: IntArray, picked: BoolArray, prices: _Prices, at_least: int
+) -> bool:
+    """Exact check that ``prices`` prove ``picked`` optimal on ``graph`` (weak duality)."""
+    if len(prices.request) < graph.n_requests or len(prices.pair) < graph.n_pairs:
+        return False
+    rules, room = _packing_rows(graph)
+    reduced = gain + prices.count - prices.request[graph.request] - prices.pair[graph.pair]
+    reduced -= prices.mentor[graph.mentor]
+    dual_value = int(prices.request.sum() + prices.pair.sum())
+    dual_value += int((graph.capacity * prices.mentor).sum()) - prices.count * at_least
+    lowest = min(
+        prices.request.min(initial=0), prices.pair.min(initial=0), prices.mentor.min(initial=0)
+    )
+    return (
+        lowest >= 0
+        and prices.count >= 0
+        and reduced.max(initial=0) <= 0
+        and dual_value == int(gain[picked].sum())
+        and int(picked.sum()) >= at_least
+        and not (rules @ picked.astype(np.int64) > room).any()
+    )
+
+
+def _check(sub: _Subset, form: tuple[int, int, int], prices: _Prices) -> Check:
+    """Place a subset LP's prices at their global indices, on top of the lock prices.
+
+    A restricted graph keeps the subset's request and pair ids, so price ``i`` belongs to
+    the subset's request (or pair) ``i``; ids of locked-out requests and pairs (mentee -1)
+    have no edge and are skipped.
+    """
+    base = sub.base
+    request = base.request.copy()
+    ids = np.flatnonzero(sub.request_mentee[: len(prices.request)] >= 0)
+    request[sub.request_mentee[ids], sub.request_kind[ids]] += prices.request[ids]
+    ids = np.flatnonzero(sub.pair_mentee[: len(prices.pair)] >= 0)
+    pair = base.pair + csr_array(
+        (prices.pair[ids], (sub.pair_mentee[ids], sub.pair_mentor[ids])), shape=base.pair.shape
+    )
+    scale, bonus, floor = form
+    mentor = base.mentor + prices.mentor
+    return Check(scale, bonus + prices.count, floor, request, mentor, csr_array(pair))

@@ -1,0 +1,117 @@
+"""Tests of matcher.pruning and the engine's pruned path: certified = exact, always."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import matcher.engine as engine
+from matcher import ProgramConfig, load_participants, propose
+from matcher.candidates import build_candidates, rejected_matrices
+from matcher.cohort import encode
+from matcher.csv_io import to_csv_bytes
+from matcher.pruning import CertificationError, Edges, solve_pruned, top_per_request
+from matcher.synthetic import generate_cohort
+from tests.test_solver import OBJECTIVES, random_instance
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=seeds,
+    popular=st.booleans(),
+    objective=st.sampled_from(OBJECTIVES),
+    keep=st.integers(1, 3),
+    n_kinds=st.integers(1, 3),
+)
+def test_certified_equals_exact(
+    seed: int, popular: bool, objective: str, keep: int, n_kinds: int
+) -> None:
+    """Random and correlated ("popular mentors") instances, with locks, every objective."""
+    inst = random_instance(
+        seed, popular=popular, n_kinds=n_kinds, n_mentees=30, n_mentors=15, per_request=10
+    )
+    exact = inst.solve(objective)
+    pruned = solve_pruned(
+        inst.mentee,
+        inst.mentor,
+        inst.kind,
+        inst.weight,
+        inst.capacity,
+        objective=objective,
+        locked=np.array(inst.locked, dtype=bool),
+        keep=keep,
+    )
+    inst.assert_valid(pruned)
+    assert inst.value(pruned, objective) == inst.value(exact, objective)
+
+
+def test_top_per_request_keeps_ties_and_every_request() -> None:
+    edges = Edges.of([0, 0, 0, 0, 1], [0, 1, 2, 3, 0], [0, 0, 0, 0, 1], [9, 5, 5, 1, 3])
+    assert top_per_request(edges, 2).tolist() == [True, True, True, False, True]
+
+
+@pytest.fixture(scope="module")
+def cohort_people() -> list:
+    return load_participants(to_csv_bytes(generate_cohort(240, seed=3))).participants
+
+
+def _totals(proposal: engine.Proposal) -> tuple[int, float, float]:
+    scores = proposal.matches.score
+    return len(scores), round(float(scores.sum()), 2), float(scores.min())
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_engine_pruned_path_equals_the_full_solve(
+    cohort_people: list, objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = dataclasses.replace(ProgramConfig(), objective=objective)
+    monkeypatch.setattr(engine, "KEEP", 2)
+    pruned = propose(cohort_people, config)
+    monkeypatch.setattr(engine, "KEEP", None)
+    exact = propose(cohort_people, config)
+    assert "pricing" in pruned.timings and "pricing" not in exact.timings
+    if objective == "quality":
+        assert _totals(pruned)[1] == _totals(exact)[1]
+    else:
+        assert _totals(pruned)[:2] == _totals(exact)[:2]
+    if objective == "fairness":
+        assert _totals(pruned)[2] == _totals(exact)[2]
+
+
+def test_engine_falls_back_when_prices_fail(
+    cohort_people: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise CertificationError("inexact prices")
+
+    monkeypatch.setattr(engine, "certified_solve", refuse)
+    fallback = propose(cohort_people)
+    monkeypatch.setattr(engine, "KEEP", None)
+    assert fallback.matches.equals(propose(cohort_people).matches)
+
+
+def test_unmatched_reasons_count_every_candidate(cohort_people: list) -> None:
+    """Reasons from a pruned candidate set equal those from the full one, same matching."""
+    config = ProgramConfig()
+    cohort = encode(cohort_people)
+    rejected = rejected_matrices(cohort, [])
+    full = build_candidates(cohort, config, rejected)
+    _, chosen = engine._solve(cohort, config, rejected, full, [], None)
+    pruned = build_candidates(cohort, config, rejected, keep=1)
+    assert pruned.pruned and len(pruned) < len(full)
+    triples = list(zip(full.mentee, full.mentor, full.kind, strict=True))
+    kept = set(zip(pruned.mentee, pruned.mentor, pruned.kind, strict=True))
+    use = np.array([t in kept or c for t, c in zip(triples, chosen, strict=True)])
+    both = engine.Candidates(
+        full.mentee[use], full.mentor[use], full.kind[use], full.score[use], pruned.stats
+    )
+    both_chosen = chosen[use]
+    expected = engine._unmatched_frame(cohort, full, chosen, config, rejected)
+    got = engine._unmatched_frame(cohort, both, both_chosen, config, rejected)
+    assert len(expected) and got.equals(expected)
