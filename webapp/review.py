@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, delete, or_, select
 from werkzeug.wrappers import Response
 
 from matcher import MatcherError, MentorType, Participant, Proposal, assess_pair, explain_mentee
@@ -21,6 +21,7 @@ from matcher.config import config_from_mapping
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.charts import criterion_bar
+from webapp.conflicts import check_decision_seen
 from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
 from webapp.programs import get_program
@@ -37,6 +38,7 @@ from webapp.run_models import (
 )
 from webapp.runner import program_decisions, program_people
 from webapp.runs import get_run
+from webapp.security import is_local_path
 
 bp = Blueprint("review", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
 admin_only(bp)
@@ -164,7 +166,7 @@ def index(program_id: int, run_id: int) -> str:
 def _back(program_id: int, run_id: int) -> Response:
     """Back to the page the form was on (only a path of this site), else the table."""
     target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if is_local_path(target):
         return redirect(target)
     return redirect(url_for(".index", program_id=program_id, run_id=run_id))
 
@@ -184,6 +186,8 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400, description="The decision was not understood; reload the page and try again.")
+    shown = decisions_for(program.id, [pair.key]).get(pair.key)
+    check_decision_seen(shown, request.form.get("version"))
     action = _action(form.action.data or "")
     if decide(run, [pair], action, current_user.email, (form.note.data or "").strip()):
         db.session.commit()
@@ -366,7 +370,8 @@ def _make_pair(
     score: float,
     reasons: str,
 ) -> None:
-    """Replace the mentee's pair of this type in ``run`` by a locked hand-made one."""
+    """Replace the mentee's pair (or open request) of this type in ``run`` by a locked
+    hand-made pair."""
     by_email = {p.email: p for p in people}
     replaced = db.session.scalars(
         select(ProposedMatch).where(
@@ -381,6 +386,13 @@ def _make_pair(
         if decision is not None and decision.action != Action.REJECT:
             decide(run, [old], None, current_user.email)
         db.session.delete(old)
+    db.session.execute(
+        delete(UnmatchedRequest).where(
+            UnmatchedRequest.run_id == run.id,
+            UnmatchedRequest.mentee_email == mentee_email,
+            UnmatchedRequest.mentor_type == mentor_type,
+        )
+    )
     mentee, mentor = by_email[mentee_email], by_email[mentor_email]
     pair = ProposedMatch(
         run_id=run.id,

@@ -11,11 +11,14 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import event
 
+from matcher import assess_pair
+from matcher.config import config_from_mapping
 from tests.web.conftest import ADMIN_EMAIL
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db
 from webapp.models import AuditEvent
-from webapp.run_models import MatchRun, PairDecision, ProposedMatch
+from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
+from webapp.runner import program_people
 
 
 @pytest.fixture
@@ -299,3 +302,44 @@ def test_the_table_stays_fast_and_one_query_per_part_for_10000_pairs(
     assert page.text.count('<tr class="pair ') == 50
     assert len(statements) <= 12, statements
     assert seconds < 3
+
+
+def test_a_manual_match_fills_an_open_request(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    with app.app_context():
+        people = program_people(program_id)
+        requests = db.session.scalars(db.select(UnmatchedRequest).filter_by(run_id=run.id)).all()
+        config = config_from_mapping(run.config)
+        feasible = (
+            (r.mentee_email, m.email, r.mentor_type)
+            for r in requests
+            for m in people
+            if m.is_mentor
+            and not assess_pair(people, r.mentee_email, m.email, r.mentor_type, config).blocked_by
+        )
+        mentee_email, mentor_email, kind = next(feasible)
+    made = _manual(
+        admin_client,
+        program_id,
+        run.id,
+        mentee_email=mentee_email,
+        mentor_email=mentor_email,
+        mentor_type=kind,
+        confirm="yes",
+    )
+    assert "Match made and locked." in made.text
+    with app.app_context():
+        left = db.session.scalars(
+            db.select(UnmatchedRequest).filter_by(
+                run_id=run.id, mentee_email=mentee_email, mentor_type=kind
+            )
+        ).all()
+        assert left == []
+        pair = db.session.scalars(
+            db.select(ProposedMatch).filter_by(
+                run_id=run.id, mentee_email=mentee_email, mentor_type=kind
+            )
+        ).one()
+        assert (pair.mentor_email, pair.manual, pair.change) == (mentor_email, True, "added")
