@@ -15,10 +15,10 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
 
 from webapp.db import db
-from webapp.runner import execute
+from webapp.runner import STALE_AFTER, execute
 
 #: Longest a run may take on the queue before RQ stops it (seconds).
-JOB_TIMEOUT = 3600
+JOB_TIMEOUT = int(STALE_AFTER.total_seconds())
 
 
 def _queue(app: Flask):  # type: ignore[no-untyped-def]  # rq ships no type hints

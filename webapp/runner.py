@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -36,6 +37,8 @@ from webapp.store import program_records
 
 #: Seconds between two progress writes to the database.
 PROGRESS_INTERVAL = 0.5
+#: A run queued or working for longer than this is taken as dead (the job limit of RQ).
+STALE_AFTER = timedelta(hours=1)
 
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
@@ -85,6 +88,18 @@ def latest_run(program_id: int, *, done: bool = True) -> MatchRun | None:
     query = select(MatchRun).where(MatchRun.program_id == program_id)
     if done:
         query = query.where(MatchRun.status == RunStatus.DONE)
+    return db.session.scalar(query.order_by(MatchRun.id.desc()).limit(1))
+
+
+def active_run(program_id: int) -> MatchRun | None:
+    """The program's run still queued or working, unless it is older than ``STALE_AFTER``
+    (its process died: a new run may start)."""
+    since = utcnow() - STALE_AFTER
+    query = select(MatchRun).where(
+        MatchRun.program_id == program_id,
+        MatchRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
+        MatchRun.created_at > since,
+    )
     return db.session.scalar(query.order_by(MatchRun.id.desc()).limit(1))
 
 

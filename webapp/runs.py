@@ -13,7 +13,7 @@ from webapp.db import db
 from webapp.forms import EmptyForm
 from webapp.programs import get_program
 from webapp.run_models import MatchRun, ProposedMatch, RunStatus
-from webapp.runner import create_run
+from webapp.runner import active_run, create_run
 
 bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
 admin_only(bp)
@@ -51,6 +51,9 @@ def start(program_id: int) -> Response:
     program = get_program(program_id)
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
+    if busy := active_run(program.id):
+        flash(f"Run {busy.id} is still working; it must finish before another starts.", "error")
+        return redirect(url_for(".show", program_id=program.id, run_id=busy.id))
     run = create_run(program, current_user.email)
     audit.record("run.start", program.id, run=run.id)
     db.session.commit()

@@ -16,6 +16,7 @@ from webapp.auth import create_admin
 from webapp.db import db
 from webapp.models import AuditEvent
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
+from webapp.runner import STALE_AFTER
 
 REDIS = "redis://127.0.0.1:6379/0"
 
@@ -87,6 +88,13 @@ def test_a_running_run_shows_its_progress(app: Flask, admin_client: FlaskClient)
     assert "Working: scores" in page.text and "(3 of 8)" in page.text
     assert '<progress max="8" value="3">' in page.text
     assert admin_client.get(f"/programs/{program_id}/runs/{run_id}/review").status_code == 404
+    second = admin_client.post(f"/programs/{program_id}/runs/", follow_redirects=True)
+    assert f"Run {run_id} is still working" in second.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(MatchRun.id))) == 1
+        db.session.get_one(MatchRun, run_id).created_at -= STALE_AFTER
+        db.session.commit()
+    assert wait_for(app, start_run(admin_client, program_id)).status == "done"
 
 
 def test_a_failed_run_shows_its_error_and_changes_nothing(
