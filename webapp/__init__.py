@@ -17,6 +17,8 @@ from werkzeug.wrappers import Response
 
 from webapp import (
     auth,
+    backup,
+    conflicts,
     dashboard,
     errors,
     exports,
@@ -25,14 +27,21 @@ from webapp import (
     invites,
     jobs,
     participants,
+    privacy,
     programs,
+    ratelimit,
     review,
     runs,
     security,
 )
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
-from webapp.settings import INSTANCE_PATH_ENV, default_settings, load_environment
+from webapp.settings import (
+    INSTANCE_PATH_ENV,
+    check_production,
+    default_settings,
+    load_environment,
+)
 
 __all__ = ["create_app"]
 
@@ -55,7 +64,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         load_environment(app)
     else:
         app.config.from_mapping(test_config)
+    check_production(app.config)
 
+    # inside ProxyFix, so that it sees the scheme the client used
+    app.wsgi_app = security.SecureCookies(app.wsgi_app)  # type: ignore[method-assign]
     if proxies := app.config["BEHIND_PROXY"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
@@ -69,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         auth.bp,
         programs.bp,
         participants.bp,
+        privacy.bp,
         imports.bp,
         invites.bp,
         intake.bp,
@@ -80,9 +93,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
+    ratelimit.register(app)
+    conflicts.register(app)
     app.jinja_env.globals["size_text"] = errors.size_text
     register_commands(app)
     app.cli.add_command(jobs.worker_command)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)
 
     @app.get("/")
     def index() -> Response:

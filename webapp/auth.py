@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,6 +13,7 @@ from webapp import audit
 from webapp.db import db, login_manager
 from webapp.forms import EmptyForm, LoginForm
 from webapp.models import AdminUser, AuditEvent, utcnow
+from webapp.security import is_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -43,7 +43,7 @@ def create_admin(email: str, password: str) -> AdminUser:
 
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site."""
-    if target and urlsplit(target).netloc == "" and target.startswith("/"):
+    if target and is_local_path(target):
         return target
     return url_for("programs.index")
 

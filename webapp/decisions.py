@@ -13,6 +13,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from webapp import audit
+from webapp.conflicts import claim_mentor
 from webapp.db import db
 from webapp.run_models import (
     PROPOSED,
@@ -76,6 +77,8 @@ def decide(
         after = PROPOSED if action is None else STATUS_OF[action]
         if before == after and (decision is None or decision.note == note):
             continue
+        if action is Action.APPROVE and before != after:
+            claim_mentor(run.program_id, pair.mentor_email, pair.key)
         if action is None:
             if decision is not None:
                 db.session.delete(decision)

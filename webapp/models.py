@@ -91,8 +91,11 @@ class Participant(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Optimistic lock: an UPDATE of a row someone changed meanwhile raises StaleDataError.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     program: Mapped[Program] = relationship(back_populates="participants")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class LinkKind(StrEnum):

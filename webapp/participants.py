@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from matcher.schema import MentorType, Role
 from webapp import audit
 from webapp.auth import admin_only
+from webapp.conflicts import check_seen
 from webapp.db import db
 from webapp.forms import EmptyForm, ParticipantForm, time_zones
 from webapp.models import Participant
@@ -113,6 +114,7 @@ def edit(program_id: int, participant_id: int) -> str | Response:
     if not form.is_submitted():
         form.fill_from_row(record_to_row(record))
     elif form.validate():
+        check_seen(record.version, request.form.get("version"), f"{record.name}'s record")
         checked = check_row(program.id, form.to_row(by_role=False), replacing=record.email)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:

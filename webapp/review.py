@@ -186,13 +186,15 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400, description="The decision was not understood; reload the page and try again.")
-    shown = decisions_for(program.id, [pair.key]).get(pair.key)
-    check_decision_seen(shown, request.form.get("version"))
+    seen = request.form.get("version")
+    check_decision_seen(program.id, pair.key, seen)
     action = _action(form.action.data or "")
     if decide(run, [pair], action, current_user.email, (form.note.data or "").strip()):
         db.session.commit()
         after = PROPOSED if action is None else status_name(action)
         flash(f"{pair.mentee_name} – {pair.mentor_name} ({pair.mentor_type}): {after}.")
+    else:  # nothing to change, unless another admin's decision landed since the check
+        check_decision_seen(program.id, pair.key, seen)
     return _back(program.id, run.id)
 
 

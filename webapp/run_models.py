@@ -146,3 +146,7 @@ class PairDecision(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(320))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Optimistic lock: an UPDATE of a row someone changed meanwhile raises StaleDataError.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,12 @@ from flask import Flask
 ENV_PREFIX = "MENTORLOOM"
 INSTANCE_PATH_ENV = "MENTORLOOM_INSTANCE_PATH"
 MEGABYTE = 1024 * 1024
+PRODUCTION = "production"
+#: Secret keys seen in examples and tutorials; production refuses them.
+DEFAULT_SECRET_KEYS = frozenset(
+    {"dev", "development", "secret", "secret-key", "change-me", "changeme", "test", "key"}
+)
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def default_settings(instance_path: str) -> dict[str, Any]:
@@ -32,6 +39,12 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "MIGRATIONS_DIR": str(Path(__file__).resolve().parent.parent / "migrations"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "production" makes the app refuse an empty, default or short SECRET_KEY
+        "ENV": "development",
+        # requests per window of seconds from one address (see webapp.ratelimit)
+        "RATE_LIMITS": {"login": [20, 60], "intake": [60, 60]},
         "WTF_CSRF_TIME_LIMIT": None,
         # match runs go to this RQ queue when REDIS_URL is set, else to a local thread
         "REDIS_URL": "",
@@ -82,5 +95,33 @@ def load_environment(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(url)
     if url := os.environ.get("REDIS_URL"):
         app.config["REDIS_URL"] = url
-    if not app.config["SECRET_KEY"]:
+    if not app.config["SECRET_KEY"] and app.config["ENV"] != PRODUCTION:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+
+class InsecureSettingsError(RuntimeError):
+    """The app was asked to run in production with settings that are not safe there."""
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse production (``ENV`` is ``production``) with a weak ``SECRET_KEY``.
+
+    A production key must be set explicitly (``MENTORLOOM_SECRET_KEY``), must not be a
+    well-known default and must have at least :data:`MIN_SECRET_KEY_LENGTH` characters.
+
+    >>> check_production({"ENV": "development", "SECRET_KEY": ""})
+    >>> try:
+    ...     check_production({"ENV": "production", "SECRET_KEY": "dev"})
+    ... except InsecureSettingsError as error:
+    ...     print(str(error)[:60])
+    MENTORLOOM_ENV is production but MENTORLOOM_SECRET_KEY is em
+    """
+    if config.get("ENV") != PRODUCTION:
+        return
+    key = str(config.get("SECRET_KEY") or "")
+    if key.strip().lower() in DEFAULT_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise InsecureSettingsError(
+            "MENTORLOOM_ENV is production but MENTORLOOM_SECRET_KEY is empty, a default or "
+            f"shorter than {MIN_SECRET_KEY_LENGTH} characters; set it to a long random "
+            'value, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )

@@ -129,6 +129,8 @@ def make_app(db_url: str, **overrides: object) -> Flask:
         "SQLALCHEMY_DATABASE_URI": db_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "mentorloom.test",
+        # the rate limits have their own tests (test_security.py); others send many requests
+        "RATE_LIMITS": {"login": [10_000, 60], "intake": [10_000, 60]},
         **overrides,
     }
     return create_app(settings)
@@ -145,6 +147,22 @@ def app(db_url: str) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_service() -> str:
+    """The URL of the Redis on 127.0.0.1:6379; required in CI, skipped elsewhere when down."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        Redis.from_url(url).ping()
+    except RedisDown as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required in CI and is not reachable: {exc}")
+        pytest.skip("Redis is not reachable")
+    return url
 
 
 @pytest.fixture
