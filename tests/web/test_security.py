@@ -94,7 +94,10 @@ def intake_link(admin_client: FlaskClient, program_id: int, email: str) -> str:
     """A personal link for ``email``."""
     admin_client.post(f"/programs/{program_id}/invites/person", data={"email": email})
     with admin_client.application.app_context():
-        token = db.session.scalars(select(InviteToken).where(InviteToken.email == email)).one()
+        query = select(InviteToken).where(
+            InviteToken.email == email, InviteToken.program_id == program_id
+        )
+        token = db.session.scalars(query).one()
         return f"/intake/{token.token}"
 
 
@@ -168,16 +171,23 @@ def test_rate_limits_are_shared_through_redis(db_url: str, redis_service: str) -
 def test_a_token_opens_only_its_own_intake(
     app: Flask, admin_client: FlaskClient, client: FlaskClient, program_id: int
 ) -> None:
-    """Posting another person's e-mail or ids through a link changes only the link's record."""
-    upload(admin_client, program_id, "two.csv", TWO)
-    admin_client.post(f"/programs/{program_id}/import/1")
-    link = intake_link(admin_client, program_id, "ana@example.org")
+    """A link changes only its own record: not another person's, not the same e-mail's
+    record in another program, whatever e-mail or ids the form sends."""
     with app.app_context():
         other = Program(name="Other program", config={})
         db.session.add(other)
         db.session.commit()
         other_id = other.id
-        bo_before = _row(app, "bo@example.org")
+    for program in (program_id, other_id):
+        upload(admin_client, program, "two.csv", TWO)
+    admin_client.post(f"/programs/{program_id}/import/1")
+    admin_client.post(f"/programs/{other_id}/import/2")
+    link = intake_link(admin_client, program_id, "ana@example.org")
+    before = {
+        (e, p): _row(app, e, p)
+        for e in ("ana@example.org", "bo@example.org")
+        for p in (program_id, other_id)
+    }
     sent = client.post(
         link,
         data={
@@ -185,16 +195,17 @@ def test_a_token_opens_only_its_own_intake(
             "name": "Taken Over",
             "role": "mentee",
             "seeks": "developmental",
-            "participant_id": "2",
+            "participant_id": str(before["bo@example.org", program_id]["id"]),
             "program_id": str(other_id),
         },
     )
     assert sent.status_code == 302
-    assert _row(app, "bo@example.org") == bo_before
-    ana = _row(app, "ana@example.org")
-    assert ana["name"] == "Taken Over" and ana["program_id"] == program_id
-    wrong_program = client.get(link.replace("/intake/", f"/programs/{other_id}/intake/"))
-    assert wrong_program.status_code == 404
+    changed = {key for key, row in before.items() if _row(app, *key) != row}
+    assert changed == {("ana@example.org", program_id)}
+    assert _row(app, "ana@example.org", program_id)["name"] == "Taken Over"
+    page = client.get(link).get_data(as_text=True)
+    assert "Taken Over" in page and "bo@example.org" not in page
+    assert client.get(link + "x").status_code == 404
 
 
 TWO = (
@@ -204,9 +215,13 @@ TWO = (
 )
 
 
-def _row(app: Flask, email: str) -> dict[str, object]:
+def _row(app: Flask, email: str, program_id: int | None = None) -> dict[str, object]:
+    """The stored columns of a participant (of ``program_id``, when there are several)."""
+    query = select(Participant).where(Participant.email == email)
+    if program_id is not None:
+        query = query.where(Participant.program_id == program_id)
     with app.app_context():
-        record = db.session.scalars(select(Participant).where(Participant.email == email)).one()
+        record = db.session.scalars(query).one()
         return {c.key: getattr(record, c.key) for c in Participant.__table__.columns}
 
 
