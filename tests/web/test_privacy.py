@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.web.conftest import ADMIN_EMAIL, upload
+from tests.web.matching import SAMPLE, run_to_end
 from webapp.audit import AppendOnlyError
 from webapp.db import db
 from webapp.models import AuditEvent, InviteToken, Participant
@@ -137,3 +138,32 @@ def test_the_audit_log_is_append_only(app: Flask, program: dict[str, int]) -> No
             ):
                 connection.execute(sa.text(statement))
         assert "forged" not in db.session.scalars(select(AuditEvent.action)).all()
+
+
+def test_imports_runs_decisions_exports_and_erasures_are_audited(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    upload(admin_client, program_id, "sample.csv", SAMPLE.read_bytes())
+    assert admin_client.post(f"/programs/{program_id}/import/1").status_code == 302
+    run = run_to_end(app, admin_client, program_id)
+    with app.app_context():
+        pair = db.session.scalars(
+            select(ProposedMatch).where(ProposedMatch.run_id == run.id)
+        ).first()
+        assert pair is not None
+        mentee = db.session.scalars(
+            select(Participant).where(Participant.email == pair.mentee_email)
+        ).one()
+    base = f"/programs/{program_id}/runs/{run.id}"
+    admin_client.post(f"{base}/matches/{pair.id}", data={"action": "approve"})
+    assert admin_client.get(f"{base}/export.csv").status_code == 200
+    admin_client.post(f"/programs/{program_id}/participants/{mentee.id}/erase")
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {
+        "participants.import",
+        "run.start",
+        "match.approve",
+        "run.export",
+        "participant.erase",
+    } <= actions
