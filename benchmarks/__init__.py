@@ -1,0 +1,1 @@
+"""Benchmarks of mentorloom (run with ``python -m benchmarks.run``; not part of the tests)."""
