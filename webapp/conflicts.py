@@ -5,15 +5,17 @@ Participants and pair decisions carry a ``version`` column (SQLAlchemy's
 raises :class:`~sqlalchemy.orm.exc.StaleDataError`. A decision form also sends the version
 the admin saw, so a decision taken on a page that is out of date is refused
 (:func:`check_seen`). Approving a pair claims a place of the mentor
-(:func:`claim_mentor`): the mentor's row is bumped with a compare-and-set on its version,
+(:func:`claim_mentors`): the mentor's row is bumped with a compare-and-set on its version,
 so two approvals racing for the last place cannot both win. Whoever loses gets a 409 page
 that says what happened.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask import Flask, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict
@@ -68,42 +70,53 @@ def check_decision_seen(program_id: int, triple: tuple[str, str, str], seen: str
     check_seen(decision.version if decision else 0, seen, f"This pair (now {state})")
 
 
-def claim_mentor(program_id: int, mentor_email: str, triple: tuple[str, str, str]) -> None:
-    """Take one place of the mentor for an approval of ``triple``, or refuse with 409.
+def claim_mentors(program_id: int, triples: Collection[tuple[str, str, str]]) -> None:
+    """Take a place of each mentor for the approvals of ``triples``, or refuse with 409.
 
-    Counts the mentor's approved and locked pairs other than ``triple``; a full mentor
-    refuses. The mentor's row is then bumped with ``UPDATE ... WHERE version = seen``, so
-    of two transactions claiming the last place, the second updates no row and loses.
+    For every mentor, the approved and locked pairs of other (mentee, type) requests are
+    counted (one query for all mentors); a mentor without room for the new ones refuses
+    the whole change. Each mentor's row is then bumped with ``UPDATE ... WHERE version =
+    seen``, so of two transactions claiming the last place, the second updates no row
+    and loses.
     """
-    mentor = db.session.execute(
-        select(Participant.id, Participant.capacity, Participant.version).where(
-            Participant.program_id == program_id, Participant.email == mentor_email
-        )
-    ).first()
-    if mentor is None:
+    wanted: dict[str, set[tuple[str, str]]] = {}
+    for mentee, mentor, kind in triples:
+        wanted.setdefault(mentor, set()).add((mentee, kind))
+    if not wanted:
         return
-    taken = db.session.scalar(
-        select(func.count()).where(
-            PairDecision.program_id == program_id,
-            PairDecision.mentor_email == mentor_email,
-            PairDecision.action.in_([Action.APPROVE.value, Action.LOCK.value]),
-            ~((PairDecision.mentee_email == triple[0]) & (PairDecision.mentor_type == triple[2])),
-        )
+    mentors = db.session.execute(
+        select(Participant.id, Participant.email, Participant.capacity, Participant.version)
+        .where(Participant.program_id == program_id, Participant.email.in_(wanted))
+        .order_by(Participant.id)
+    ).all()
+    held: dict[str, set[tuple[str, str]]] = {}
+    query = select(
+        PairDecision.mentor_email, PairDecision.mentee_email, PairDecision.mentor_type
+    ).where(
+        PairDecision.program_id == program_id,
+        PairDecision.mentor_email.in_(wanted),
+        PairDecision.action.in_([Action.APPROVE.value, Action.LOCK.value]),
     )
-    if (taken or 0) >= mentor.capacity:
-        raise EditConflict(
-            f"{mentor_email} already has {taken} approved or locked mentee(s) for "
-            f"{mentor.capacity} place(s): nothing was saved. Reject or undo one of their "
-            "pairs first."
+    for mentor_email, mentee, kind in db.session.execute(query):
+        held.setdefault(mentor_email, set()).add((mentee, kind))
+    for mentor in mentors:
+        mine = wanted[mentor.email]
+        taken = len(held.get(mentor.email, set()) - mine)
+        if taken + len(mine) > mentor.capacity:
+            raise EditConflict(
+                f"{mentor.email} already has {taken} approved or locked mentee(s) for "
+                f"{mentor.capacity} place(s): nothing was saved. Reject or undo one of "
+                "their pairs first."
+            )
+    for mentor in mentors:
+        bumped = db.session.execute(
+            update(Participant)
+            .where(Participant.id == mentor.id, Participant.version == mentor.version)
+            .values(version=mentor.version + 1)
+            .execution_options(synchronize_session=False)
         )
-    bumped = db.session.execute(
-        update(Participant)
-        .where(Participant.id == mentor.id, Participant.version == mentor.version)
-        .values(version=mentor.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if bumped.rowcount != 1:
-        raise EditConflict(RACE_MESSAGE)
+        if bumped.rowcount != 1:
+            raise EditConflict(RACE_MESSAGE)
 
 
 def _is_lock(error: OperationalError) -> bool:

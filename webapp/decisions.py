@@ -13,7 +13,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from webapp import audit
-from webapp.conflicts import claim_mentor
+from webapp.conflicts import claim_mentors
 from webapp.db import db
 from webapp.run_models import (
     PROPOSED,
@@ -70,6 +70,9 @@ def decide(
     Returns how many pairs changed status. One audit event is written per changed pair.
     """
     existing = decisions_for(run.program_id, (p.key for p in pairs))
+    if action is Action.APPROVE:
+        claims = [p.key for p in pairs if status(existing.get(p.key)) != STATUS_OF[action]]
+        claim_mentors(run.program_id, claims)
     changed = 0
     for pair in pairs:
         decision = existing.get(pair.key)
@@ -77,8 +80,6 @@ def decide(
         after = PROPOSED if action is None else STATUS_OF[action]
         if before == after and (decision is None or decision.note == note):
             continue
-        if action is Action.APPROVE and before != after:
-            claim_mentor(run.program_id, pair.mentor_email, pair.key)
         if action is None:
             if decision is not None:
                 db.session.delete(decision)

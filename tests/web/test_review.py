@@ -343,3 +343,31 @@ def test_a_manual_match_fills_an_open_request(
             )
         ).one()
         assert (pair.mentor_email, pair.manual, pair.change) == (mentor_email, True, "added")
+
+
+def test_a_bulk_approval_beyond_a_mentors_capacity_saves_nothing(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    pairs = pairs_of(app, run.id)
+    with app.app_context():
+        people = {p.email: p for p in program_people(program_id)}
+        full = next(p for p in pairs if people[p.mentor_email].capacity == 1)
+        db.session.add(
+            PairDecision(
+                program_id=program_id,
+                mentee_email="someone.else@example.org",
+                mentor_email=full.mentor_email,
+                mentor_type=full.mentor_type,
+                action="lock",
+                decided_by=ADMIN_EMAIL,
+            )
+        )
+        db.session.commit()
+    chosen = [str(pairs[0].id), str(full.id)] if pairs[0].id != full.id else [str(full.id)]
+    url = f"/programs/{program_id}/runs/{run.id}/bulk"
+    refused = admin_client.post(url, data={"action": "approve", "scope": "selected", "ids": chosen})
+    assert refused.status_code == 409
+    assert "nothing was saved" in refused.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(PairDecision.id))) == 1
