@@ -119,7 +119,7 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
     """Delete ``record`` and everything that names them (the caller commits); the counts."""
     email = record.email
     runs = _run_ids(program.id)
-    counts = {}
+    counts: dict[str, int] = {}
     statements = {
         "matches": delete(ProposedMatch).where(
             ProposedMatch.run_id.in_(runs),
