@@ -9,6 +9,7 @@ embedded SQLite default needs nothing else installed.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -17,12 +18,15 @@ from flask.cli import with_appcontext
 from webapp.db import db
 from webapp.runner import STALE_AFTER, execute
 
+if TYPE_CHECKING:
+    from rq import Queue
+
 #: Longest a run may take on the queue before RQ stops it (seconds).
 JOB_TIMEOUT = int(STALE_AFTER.total_seconds())
 
 
-def _queue(app: Flask):  # type: ignore[no-untyped-def]  # rq ships no type hints
-    """The RQ queue of the app's settings."""
+def _queue(app: Flask) -> Queue:
+    """The RQ queue of the app's settings (rq and redis are imported only when used)."""
     from redis import Redis
     from rq import Queue
 

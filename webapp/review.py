@@ -28,10 +28,10 @@ from webapp.programs import get_program
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm
 from webapp.run_models import (
     PROPOSED,
+    STATUS_OF,
     STATUSES,
     Action,
     MatchRun,
-    PairDecision,
     ProposedMatch,
     RunStatus,
     UnmatchedRequest,
@@ -98,7 +98,7 @@ def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[ProposedMat
     if wanted == PROPOSED:
         query = query.where(DECISION.id.is_(None))
     elif wanted in STATUSES:
-        action = next(a for a in Action if status_name(a) == wanted)
+        action = next(a for a, name in STATUS_OF.items() if name == wanted)
         query = query.where(DECISION.action == action.value)
     if args.get("change") in {"added", "changed"}:
         query = query.where(ProposedMatch.change == args["change"])
@@ -114,11 +114,6 @@ def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[ProposedMat
     _, order = SORTS.get(args.get("sort", ""), SORTS["score_desc"])
     group = GROUPS.get(args.get("group", ""), ())
     return query.order_by(*group, *order, ProposedMatch.id)
-
-
-def status_name(action: Action) -> str:
-    """The status a decision gives."""
-    return status(PairDecision(action=action.value))
 
 
 def _departments(run: MatchRun) -> list[str]:
@@ -191,7 +186,7 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
     action = _action(form.action.data or "")
     if decide(run, [pair], action, current_user.email, (form.note.data or "").strip()):
         db.session.commit()
-        after = PROPOSED if action is None else status_name(action)
+        after = PROPOSED if action is None else STATUS_OF[action]
         flash(f"{pair.mentee_name} – {pair.mentor_name} ({pair.mentor_type}): {after}.")
     else:  # nothing to change, unless another admin's decision landed since the check
         check_decision_seen(program.id, pair.key, seen)
@@ -224,7 +219,7 @@ def bulk(program_id: int, run_id: int) -> Response:
     action = _action(form.action.data or "")
     changed = decide(run, pairs, action, current_user.email, (form.note.data or "").strip())
     db.session.commit()
-    after = PROPOSED if action is None else status_name(action)
+    after = PROPOSED if action is None else STATUS_OF[action]
     flash(f"{changed} pair(s) now {after}." if pairs else "No pair was selected.")
     return _back(program.id, run.id)
 

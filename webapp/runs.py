@@ -12,7 +12,7 @@ from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import EmptyForm
 from webapp.programs import get_program
-from webapp.run_models import MatchRun, ProposedMatch, RunStatus
+from webapp.run_models import MatchRun, ProposedMatch
 from webapp.runner import active_run, create_run
 
 bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
@@ -80,5 +80,4 @@ def show(program_id: int, run_id: int) -> str:
         run=run,
         changes=changes,
         form=EmptyForm(),
-        status=RunStatus,
     )
