@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from matcher import MatcherError, MentorType, Participant, Proposal, assess_pair, explain_mentee
 from matcher.config import config_from_mapping
+from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.charts import criterion_bar
@@ -227,39 +228,18 @@ def bulk(program_id: int, run_id: int) -> Response:
 def stored_proposal(run: MatchRun) -> Proposal:
     """The run's pairs and open requests as the core's :class:`Proposal`."""
     pairs = db.session.execute(
-        select(
-            ProposedMatch.mentee_email,
-            ProposedMatch.mentee_name,
-            ProposedMatch.mentor_email,
-            ProposedMatch.mentor_name,
-            ProposedMatch.mentor_type,
-            ProposedMatch.score,
-            ProposedMatch.reasons,
-        ).where(ProposedMatch.run_id == run.id)
+        select(*(getattr(ProposedMatch, c) for c in MATCH_COLUMNS)).where(
+            ProposedMatch.run_id == run.id
+        )
     ).all()
-    columns = [
-        "mentee_email",
-        "mentee_name",
-        "mentor_email",
-        "mentor_name",
-        "mentor_type",
-        "score",
-        "reasons",
-    ]
     open_rows = db.session.execute(
-        select(
-            UnmatchedRequest.mentee_email,
-            UnmatchedRequest.mentee_name,
-            UnmatchedRequest.mentor_type,
-            UnmatchedRequest.reason,
-        ).where(UnmatchedRequest.run_id == run.id)
+        select(*(getattr(UnmatchedRequest, c) for c in UNMATCHED_COLUMNS)).where(
+            UnmatchedRequest.run_id == run.id
+        )
     ).all()
     return Proposal(
-        matches=pd.DataFrame([tuple(p) for p in pairs], columns=columns),
-        unmatched=pd.DataFrame(
-            [tuple(r) for r in open_rows],
-            columns=["mentee_email", "mentee_name", "mentor_type", "reason"],
-        ),
+        matches=pd.DataFrame([tuple(p) for p in pairs], columns=MATCH_COLUMNS),
+        unmatched=pd.DataFrame([tuple(r) for r in open_rows], columns=UNMATCHED_COLUMNS),
         scores=None,
         breakdown=pd.DataFrame(),
         config=config_from_mapping(run.config),
