@@ -54,7 +54,6 @@ from matcher.solver import (
     _max_count,
     _packing_rows,
     max_gain_matching,
-    pair_conflicts,
 )
 
 __all__ = [
@@ -75,6 +74,8 @@ BoolArray = NDArray[np.bool_]
 #: Price of a request, pair or mentor that locked edges already fill.
 FILLED = 2**60
 _DUAL_TOLERANCE = 1e-6
+#: Most assignments solved to price away pairs the relaxation uses twice.
+_PAIR_ROUNDS = 24
 #: Weight (hundredths of a point) within which a non-violating triple counts as near.
 NEAR_WEIGHT = 100
 
@@ -472,18 +473,40 @@ def _priced_lp(
 def _priced_assignment(
     sub: _Subset, use: BoolArray, form: tuple[int, int, int]
 ) -> tuple[BoolArray, Check] | None:
-    """The relaxed assignment's choice and check, or None when they do not certify."""
+    """The relaxed assignment's choice and check, or None when they do not certify.
+
+    A pair that the relaxation uses twice gets a price, subtracted from the gain of its
+    edges: doubled while the pair stays used twice, then bisected between a price that
+    leaves it used twice and one that leaves it unused (at most :data:`_PAIR_ROUNDS`
+    solves). The prices are part of the certificate, which holds only when every priced
+    pair ends up used exactly once.
+    """
     graph = sub.graph.subset(use)
     gain = form[0] * graph.weight + form[1]
     if graph.n_requests * (int(gain.max(initial=0)) + 1) >= _EXACT_LIMIT:
         return None
-    picked = max_gain_matching(graph, gain)
-    if pair_conflicts(graph, picked):
-        return None
-    prices = _assignment_prices(graph, gain, picked)
-    if prices is None or not _certifies(graph, gain, picked, prices, 0):
-        return None
-    return picked, _check(sub, form, prices)
+    penalty = np.zeros(graph.n_pairs, dtype=np.int64)
+    low = np.zeros(graph.n_pairs, dtype=np.int64)  # prices known to leave a pair used twice
+    high = np.full(graph.n_pairs, -1, dtype=np.int64)  # prices known to empty it (-1: none)
+    for _ in range(_PAIR_ROUNDS if form[0] else 1):  # count gains tie everywhere: no prices
+        charged = gain - penalty[graph.pair]
+        picked = max_gain_matching(graph, charged)
+        used = np.bincount(graph.pair[picked], minlength=graph.n_pairs)
+        twice, unused = used > 1, (used == 0) & (penalty > 0)
+        if not twice.any() and not unused.any():
+            found = _assignment_prices(graph, charged, picked)
+            if found is None:
+                return None
+            prices = _Prices(found.request, penalty, found.mentor)
+            if not _certifies(graph, gain, picked, prices, 0):
+                return None
+            return picked, _check(sub, form, prices)
+        low[twice], high[unused] = penalty[twice], penalty[unused]
+        move = twice | unused
+        bounded = move & (high >= 0)
+        penalty[move & ~bounded] = 2 * penalty[move & ~bounded] + 1
+        penalty[bounded] = (low[bounded] + high[bounded] + 1) // 2
+    return None
 
 
 def _assignment_prices(graph: _Graph, gain: IntArray, picked: BoolArray) -> _Prices | None:
