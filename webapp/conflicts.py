@@ -55,17 +55,12 @@ def check_seen(current: int, seen: str | None, what: str) -> None:
         )
 
 
-def check_decision_seen(program_id: int, triple: tuple[str, str, str], seen: str | None) -> None:
-    """:func:`check_seen` for a pair of the program (version 0 while it has no decision)."""
-    mentee, mentor, kind = triple
-    decision = db.session.scalars(
-        select(PairDecision).where(
-            PairDecision.program_id == program_id,
-            PairDecision.mentee_email == mentee,
-            PairDecision.mentor_email == mentor,
-            PairDecision.mentor_type == kind,
-        )
-    ).first()
+def check_decision_seen(decision: PairDecision | None, seen: str | None) -> None:
+    """:func:`check_seen` for a pair's decision as just loaded (version 0 while it has none).
+
+    Check the very object the change will update: the UPDATE then carries that version,
+    so a decision saved by someone else in between makes it fail instead of overwriting.
+    """
     state = f"approved, rejected or locked by {decision.decided_by}" if decision else "undecided"
     check_seen(decision.version if decision else 0, seen, f"This pair (now {state})")
 

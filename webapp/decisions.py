@@ -13,7 +13,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from webapp import audit
-from webapp.conflicts import claim_mentors
+from webapp.conflicts import check_decision_seen, claim_mentors
 from webapp.db import db
 from webapp.run_models import (
     PROPOSED,
@@ -64,12 +64,17 @@ def decide(
     action: Action | None,
     who: str,
     note: str = "",
+    seen: str | None = None,
 ) -> int:
     """Give ``pairs`` of ``run`` the decision ``action`` (None undoes); the caller commits.
 
-    Returns how many pairs changed status. One audit event is written per changed pair.
+    ``seen`` is the decision version the admin's page showed (single-pair forms): a pair
+    whose decision changed since is refused with a 409. Returns how many pairs changed
+    status. One audit event is written per changed pair.
     """
     existing = decisions_for(run.program_id, (p.key for p in pairs))
+    for pair in pairs:
+        check_decision_seen(existing.get(pair.key), seen)
     if action is Action.APPROVE:
         claims = [p.key for p in pairs if status(existing.get(p.key)) != STATUS_OF[action]]
         claim_mentors(run.program_id, claims)

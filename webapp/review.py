@@ -22,7 +22,6 @@ from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.charts import criterion_bar
-from webapp.conflicts import check_decision_seen
 from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
 from webapp.programs import get_program
@@ -182,15 +181,12 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400, description="The decision was not understood; reload the page and try again.")
-    seen = request.form.get("version")
-    check_decision_seen(program.id, pair.key, seen)
     action = _action(form.action.data or "")
-    if decide(run, [pair], action, current_user.email, (form.note.data or "").strip()):
+    note = (form.note.data or "").strip()
+    if decide(run, [pair], action, current_user.email, note, seen=request.form.get("version")):
         db.session.commit()
         after = PROPOSED if action is None else STATUS_OF[action]
         flash(f"{pair.mentee_name} – {pair.mentor_name} ({pair.mentor_type}): {after}.")
-    else:  # nothing to change, unless another admin's decision landed since the check
-        check_decision_seen(program.id, pair.key, seen)
     return _back(program.id, run.id)
 
 
