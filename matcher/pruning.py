@@ -1,32 +1,31 @@
 """Exact matching on a pruned candidate set, certified against every feasible triple.
 
 A cohort of n people has up to n² candidate triples, but an optimal matching touches few
-of them. :func:`certified_solve` solves the packing linear program of :mod:`matcher.solver`
-on a small subset of the triples (each request's best candidates), reads integer dual
-prices off it, and asks a *pricer* for every triple outside the subset whose reduced cost
-``gain - price(request) - price(mentor) - price(pair)`` is positive. By LP duality, when no
-triple anywhere has a positive reduced cost and the prices' dual objective equals the value
-of the chosen edges, no choice over *all* triples does better. Violating triples are added
+of them. :func:`certified_solve` solves the packing problem of :mod:`matcher.solver` on a
+small subset of the triples (each request's best candidates) as a min-cost flow
+(:func:`matcher.flow.max_gain_flow`), reads integer dual prices off its node potentials,
+and asks a *pricer* for every triple outside the subset whose reduced cost ``gain -
+price(request) - price(mentor) - price(pair)`` is positive. By LP duality, when no triple
+anywhere has a positive reduced cost and the prices' dual objective equals the value of
+the chosen edges, no choice over *all* triples does better. Violating triples are added
 and the subset solved again until none remain.
 
-Every claim is checked in exact integer arithmetic: the LP's duals are rounded to integers
-(the constraint matrix is totally unimodular and the gains are integers, so an optimal
-basis has integer duals), and the rounded prices must be non-negative, price every subset
-edge at a reduced cost ``<= 0`` and reach the chosen value exactly. When HiGHS returns
-duals that fail these checks, :class:`CertificationError` is raised and the caller solves
-the full problem instead.
+Every claim is checked again in exact integer arithmetic: the prices must be
+non-negative, price every subset edge at a reduced cost ``<= 0`` and add up to the chosen
+value exactly, and the choice must be valid. Should they ever fail,
+:class:`CertificationError` is raised and the caller solves the full problem instead.
 
-The lexicographic objectives are certified as chains of plain LPs, each with its own
-prices (its own :class:`Check`):
+The objectives are certified as plain flows on integer gains, each with its own prices
+(its own :class:`Check`):
 
-- ``count``: gain 1 per edge; proves ``K``, the most requests any choice fills.
-- ``coverage``: the count certificate, then the greatest weight with a row
-  ``sum(x) >= K`` (its price ``mu`` is added to every edge's gain).
-- ``quality``: gain ``(R + 1) * weight + 1`` with R the number of requests, so the total
-  ranks weight first and count second.
-- ``fairness``: the count certificate; the threshold ``t`` found on the subset; a count
-  certificate over the edges weighing more than ``t`` proving that they fill fewer than
-  ``K``; then coverage over the edges weighing at least ``t``.
+- ``coverage``: gain ``big + weight`` with ``big = R * MAX_WEIGHT + 1`` above any total
+  weight of R requests, so the total ranks count first and weight second.
+- ``quality``: gain ``(R + 1) * weight + 1``, so the total ranks weight first and count
+  second.
+- ``fairness``: the coverage certificate (it proves ``K``, the most requests any choice
+  fills); the threshold ``t`` found on the subset; a count certificate (gain 1) over the
+  edges weighing more than ``t`` proving that they fill fewer than ``K``; then coverage
+  over the edges weighing at least ``t``.
 
 Locked edges are set aside as in :func:`matcher.solver.solve`; the requests, pairs and
 mentors they fill get the price :data:`FILLED`, so no triple there ever violates.
@@ -40,21 +39,12 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
-from scipy.sparse import csr_array, vstack
+from scipy.sparse import csr_array
 
 from matcher.config import OBJECTIVES, Objective
 from matcher.errors import MatcherError
-from matcher.solver import (
-    _EXACT_LIMIT,
-    MAX_WEIGHT,
-    _free_graph,
-    _Graph,
-    _group,
-    _max_count,
-    _packing_rows,
-    max_gain_matching,
-)
+from matcher.flow import max_gain_flow
+from matcher.solver import MAX_WEIGHT, _free_graph, _Graph, _group, _max_count
 
 __all__ = [
     "FILLED",
@@ -73,9 +63,6 @@ BoolArray = NDArray[np.bool_]
 
 #: Price of a request, pair or mentor that locked edges already fill.
 FILLED = 2**60
-_DUAL_TOLERANCE = 1e-6
-#: Most assignments solved to price away pairs the relaxation uses twice.
-_PAIR_ROUNDS = 24
 #: Weight (hundredths of a point) within which a non-violating triple counts as near.
 NEAR_WEIGHT = 100
 
@@ -382,44 +369,28 @@ def _solve_and_price(
     sub = _subset(edges, capacity, locked, shape)
     weight = sub.graph.weight
     use = np.ones(len(weight), dtype=bool)
+    big = requests * MAX_WEIGHT + 1  # above any total weight: coverage counts first
     if objective == "quality":
-        pick, check = _priced_lp(sub, use, (requests + 1, 1, 0))
+        pick, check = _priced_flow(sub, use, (requests + 1, 1, 0))
         checks = [check]
     else:
-        pick, checks = _coverage(sub, use, requests, 0)
+        pick, check = _priced_flow(sub, use, (1, big, 0))
+        checks = [check]
         target = int(pick.sum())
         if objective == "fairness" and target:
             floor = _fair_floor(sub.graph, target)
             above = weight > floor
-            fewer, check = _priced_lp(sub, above, (0, 1, floor + 1))
+            fewer, check = _priced_flow(sub, above, (0, 1, floor + 1))
             if int(fewer.sum()) >= target:
                 raise CertificationError("the fairness threshold is not the highest one")
             use = weight >= floor
-            pick, more = _coverage(sub, use, requests, floor)
-            checks += [check, *more]
+            pick, more = _priced_flow(sub, use, (1, big, floor))
+            checks += [check, more]
     chosen = locked.copy()
     free_chosen = np.zeros(len(weight), dtype=bool)
     free_chosen[use] = pick
     chosen[sub.free] = free_chosen
     return chosen, checks
-
-
-def _coverage(
-    sub: _Subset, use: BoolArray, requests: int, floor: int
-) -> tuple[BoolArray, list[Check]]:
-    """The most edges, then the greatest weight, over the ``use`` edges (``>= floor``).
-
-    First the relaxed assignment with gain ``big + weight`` (``big`` exceeds any total
-    weight of ``requests`` edges, so the gain ranks count first); when that does not
-    certify, two LPs: the greatest count, then the greatest weight with a row
-    ``sum(x) >= count`` (a big-M gain makes HiGHS many times slower).
-    """
-    fast = _priced_assignment(sub, use, (1, requests * MAX_WEIGHT + 1, floor))
-    if fast is not None:
-        return fast[0], [fast[1]]
-    counted, first = _priced_lp(sub, use, (0, 1, floor))
-    pick, check = _priced_lp(sub, use, (1, 0, floor), at_least=int(counted.sum()))
-    return pick, [first, check]
 
 
 def _fair_floor(graph: _Graph, target: int) -> int:
@@ -440,157 +411,58 @@ def _fair_floor(graph: _Graph, target: int) -> int:
 
 @dataclass(frozen=True)
 class _Prices:
-    """Dual prices of a subset LP by local row: requests, pairs, mentors, the count row."""
+    """Dual prices of a subset problem by local index: requests, pairs, mentors."""
 
     request: IntArray
     pair: IntArray
     mentor: IntArray
-    count: int = 0
 
 
-def _priced_lp(
-    sub: _Subset, use: BoolArray, form: tuple[int, int, int], at_least: int = 0
+def _priced_flow(
+    sub: _Subset, use: BoolArray, form: tuple[int, int, int]
 ) -> tuple[BoolArray, Check]:
-    """Maximise the gain over the ``use`` edges with ``sum(x) >= at_least``; certify it.
+    """Maximise the gain over the ``use`` edges; certify the choice with its prices.
 
     ``form`` is ``(scale, bonus, floor)``: an edge of weight ``w`` gains ``scale * w +
-    bonus``. Without a count row the relaxed assignment is tried first
-    (:func:`_assignment_prices`); HiGHS otherwise. Returns the choice over the ``use``
-    edges and the check.
-    """
-    if not at_least:
-        fast = _priced_assignment(sub, use, form)
-        if fast is not None:
-            return fast
-    graph = sub.graph.subset(use)
-    gain = form[0] * graph.weight + form[1]
-    picked, prices = _lp_prices(graph, gain, at_least)
-    if not _certifies(graph, gain, picked, prices, at_least):
-        raise CertificationError("the subset LP's prices do not certify its choice")
-    return picked, _check(sub, form, prices)
-
-
-def _priced_assignment(
-    sub: _Subset, use: BoolArray, form: tuple[int, int, int]
-) -> tuple[BoolArray, Check] | None:
-    """The relaxed assignment's choice and check, or None when they do not certify.
-
-    A pair that the relaxation uses twice gets a price, subtracted from the gain of its
-    edges: doubled while the pair stays used twice, then bisected between a price that
-    leaves it used twice and one that leaves it unused (at most :data:`_PAIR_ROUNDS`
-    solves). The prices are part of the certificate, which holds only when every priced
-    pair ends up used exactly once.
+    bonus``. Returns the choice over the ``use`` edges and the check.
     """
     graph = sub.graph.subset(use)
     gain = form[0] * graph.weight + form[1]
-    if graph.n_requests * (int(gain.max(initial=0)) + 1) >= _EXACT_LIMIT:
-        return None
-    penalty = np.zeros(graph.n_pairs, dtype=np.int64)
-    low = np.zeros(graph.n_pairs, dtype=np.int64)  # prices known to leave a pair used twice
-    high = np.full(graph.n_pairs, -1, dtype=np.int64)  # prices known to empty it (-1: none)
-    for _ in range(_PAIR_ROUNDS if form[0] else 1):  # count gains tie everywhere: no prices
-        charged = gain - penalty[graph.pair]
-        picked = max_gain_matching(graph, charged)
-        used = np.bincount(graph.pair[picked], minlength=graph.n_pairs)
-        twice, unused = used > 1, (used == 0) & (penalty > 0)
-        if not twice.any() and not unused.any():
-            found = _assignment_prices(graph, charged, picked)
-            if found is None:
-                return None
-            prices = _Prices(found.request, penalty, found.mentor)
-            if not _certifies(graph, gain, picked, prices, 0):
-                return None
-            return picked, _check(sub, form, prices)
-        low[twice], high[unused] = penalty[twice], penalty[unused]
-        move = twice | unused
-        bounded = move & (high >= 0)
-        penalty[move & ~bounded] = 2 * penalty[move & ~bounded] + 1
-        penalty[bounded] = (low[bounded] + high[bounded] + 1) // 2
-    return None
+    found = max_gain_flow(graph.request, graph.pair, graph.mentor, gain, graph.capacity)
+    prices = _Prices(found.request, found.pair, found.mentor)
+    if not _certifies(graph, gain, found.chosen, prices):
+        raise CertificationError("the subset's flow prices do not certify its choice")
+    return found.chosen, _check(sub, form, prices)
 
 
-def _assignment_prices(graph: _Graph, gain: IntArray, picked: BoolArray) -> _Prices | None:
-    """Least mentor prices consistent with an optimal assignment, and request prices.
-
-    A request matched by edge ``e*`` pays ``gain[e*] - mentor[m*]``, which must be at
-    least what any other edge of it would leave, ``gain[e] - mentor[m]``; an unmatched one
-    pays 0, so every mentor it could use must be priced at least its gain. These
-    difference constraints are solved for the least prices by Bellman-Ford rounds over
-    all edges at once (a positive cycle would mean the choice is not optimal: None).
-    """
-    n_mentors = len(graph.capacity)
-    request_gain = np.zeros(graph.n_requests, dtype=np.int64)
-    request_mentor = np.full(graph.n_requests, -1, dtype=np.int64)
-    request_gain[graph.request[picked]] = gain[picked]
-    request_mentor[graph.request[picked]] = graph.mentor[picked]
-    via = request_mentor[graph.request]
-    base = gain - request_gain[graph.request]
-    mentor = np.zeros(n_mentors, dtype=np.int64)
-    for _ in range(n_mentors + 1):
-        bound = base + np.where(via >= 0, mentor[np.maximum(via, 0)], 0)
-        raised = np.zeros(n_mentors, dtype=np.int64)
-        np.maximum.at(raised, graph.mentor, bound)
-        if np.array_equal(raised, mentor):
-            request = np.where(
-                request_mentor >= 0, request_gain - mentor[np.maximum(request_mentor, 0)], 0
-            )
-            return _Prices(request, np.zeros(graph.n_pairs, dtype=np.int64), mentor)
-        mentor = raised
-    return None
-
-
-def _lp_prices(graph: _Graph, gain: IntArray, at_least: int) -> tuple[BoolArray, _Prices]:
-    """HiGHS's choice and its duals rounded to integers (the LP of the packing rows)."""
-    n_edges = len(gain)
-    rules, room = _packing_rows(graph)
-    rows, bounds = rules, room
-    if at_least:
-        rows = vstack([rules, csr_array(-np.ones((1, n_edges)))], format="csr")
-        bounds = np.append(room, -at_least)
-    if n_edges:
-        result = linprog(-gain.astype(float), A_ub=rows, b_ub=bounds, bounds=(0, None))
-        if result.status != 0:
-            raise CertificationError(f"the subset LP failed: {result.message}")
-        x, dual = result.x, -result.ineqlin.marginals
-    else:
-        x, dual = np.zeros(0), np.zeros(len(bounds))
-    chosen, prices = np.round(x), np.round(dual)
-    if np.max(np.abs(x - chosen), initial=0) > _DUAL_TOLERANCE:
-        raise CertificationError("the subset LP returned a fractional choice")
-    if np.max(np.abs(dual - prices), initial=0) > _DUAL_TOLERANCE * max(1, gain.max(initial=1)):
-        raise CertificationError("the subset LP returned fractional prices")
-    prices = prices.astype(np.int64)
-    n_requests, n_pairs = graph.n_requests, graph.n_pairs
-    return chosen.astype(bool), _Prices(
-        prices[:n_requests],
-        prices[n_requests : n_requests + n_pairs],
-        prices[n_requests + n_pairs : n_requests + n_pairs + len(graph.capacity)],
-        int(prices[-1]) if at_least else 0,
-    )
-
-
-def _certifies(
-    graph: _Graph, gain: IntArray, picked: BoolArray, prices: _Prices, at_least: int
-) -> bool:
+def _certifies(graph: _Graph, gain: IntArray, picked: BoolArray, prices: _Prices) -> bool:
     """Exact check that ``prices`` prove ``picked`` optimal on ``graph`` (weak duality)."""
     if len(prices.request) < graph.n_requests or len(prices.pair) < graph.n_pairs:
         return False
-    rules, room = _packing_rows(graph)
-    reduced = gain + prices.count - prices.request[graph.request] - prices.pair[graph.pair]
+    reduced = gain - prices.request[graph.request] - prices.pair[graph.pair]
     reduced -= prices.mentor[graph.mentor]
     dual_value = int(prices.request.sum() + prices.pair.sum())
-    dual_value += int((graph.capacity * prices.mentor).sum()) - prices.count * at_least
+    dual_value += int((graph.capacity * prices.mentor).sum())
     lowest = min(
         prices.request.min(initial=0), prices.pair.min(initial=0), prices.mentor.min(initial=0)
     )
     return (
         lowest >= 0
-        and prices.count >= 0
         and reduced.max(initial=0) <= 0
         and dual_value == int(gain[picked].sum())
-        and int(picked.sum()) >= at_least
-        and not (rules @ picked.astype(np.int64) > room).any()
+        and _valid(graph, picked)
     )
+
+
+def _valid(graph: _Graph, picked: BoolArray) -> bool:
+    """True when ``picked`` fills each request and pair at most once and no mentor over
+    its room."""
+    counts = (
+        np.bincount(graph.request[picked], minlength=graph.n_requests),
+        np.bincount(graph.pair[picked], minlength=graph.n_pairs),
+    )
+    load = np.bincount(graph.mentor[picked], minlength=len(graph.capacity))
+    return all(c.max(initial=0) <= 1 for c in counts) and not (load > graph.capacity).any()
 
 
 def _check(sub: _Subset, form: tuple[int, int, int], prices: _Prices) -> Check:
@@ -610,4 +482,4 @@ def _check(sub: _Subset, form: tuple[int, int, int], prices: _Prices) -> Check:
     )
     scale, bonus, floor = form
     mentor = base.mentor + prices.mentor
-    return Check(scale, bonus + prices.count, floor, request, mentor, csr_array(pair))
+    return Check(scale, bonus, floor, request, mentor, csr_array(pair))

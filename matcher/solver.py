@@ -17,21 +17,18 @@ A candidate edge ``k`` is a triple ``(mentee[k], mentor[k], kind[k])`` with an i
 
 Two methods reach the same optimum values:
 
-- ``"flow"`` (general): the min-cost flow source → request → pair → mentor → sink, written
-  as a linear program on one variable per edge (the unit of flow along that edge's path).
-  Its constraint matrix is totally unimodular, so HiGHS returns an integral vertex, which
-  is checked. Lexicographic objectives are exact: the best edge count comes from an
-  integer maximum flow and is then imposed by a row ``sum(x) >= count``, never by a
-  floating big-M.
+- ``"flow"`` (general): the min-cost flow source → request → pair → mentor → sink, solved
+  by the compiled successive-shortest-path algorithm of :mod:`matcher.flow` on integer
+  gains that rank the objectives lexicographically (coverage: ``big + weight`` with
+  ``big`` above any total weight; quality: ``(R + 1) * weight + 1``). Integers
+  throughout, so the optimum is exact.
 - ``"assignment"`` (when no pair has two edges, so rule 3 holds by itself): requests are
   matched to mentor slots (mentor ``j`` becomes ``capacity[j]`` columns) with
   :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`; each request also has a
   private "stay unmatched" column. Costs are integers far below ``2**53``, so an integer
   big-M ranks the objectives exactly.
 
-``"auto"`` takes the assignment when it applies; when only rule 3 is in the way it solves
-the assignment anyway (a relaxation) and keeps its answer when no mentee got the same
-mentor twice, which is then optimal; otherwise it solves the flow.
+``"auto"`` takes the assignment when it applies, otherwise the flow.
 
 Both share the rest: locked edges are set aside first (they use up their mentor's room,
 request and pair), and fairness keeps only the edges weighing at least the highest
@@ -50,12 +47,12 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
-from scipy.sparse import csr_array, vstack
+from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_flow, min_weight_full_bipartite_matching
 
 from matcher.config import OBJECTIVES, Objective
 from matcher.errors import SolveError
+from matcher.flow import max_gain_flow
 
 __all__ = ["MAX_WEIGHT", "METHODS", "check_solution", "solve", "total_weight"]
 
@@ -66,7 +63,6 @@ METHODS: tuple[str, ...] = ("auto", "flow", "assignment")
 MAX_WEIGHT = 10_000
 
 _EXACT_LIMIT = 2**53  # float64 holds every integer below this exactly
-_INTEGRAL_TOLERANCE = 1e-6
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -365,18 +361,13 @@ def _free_graph(
 
 
 def _pick_method(graph: _Graph, objective: Objective, method: Method) -> str:
-    """Resolve ``"auto"``; raise a ValueError when ``"assignment"`` does not apply.
-
-    ``"auto"`` takes the assignment when it applies, else the relaxed assignment (see
-    :func:`_solve_relaxed`) when only the distinct-mentor rule is in the way, else flow.
-    """
+    """Resolve ``"auto"`` (assignment when it applies, else flow); raise a ValueError when
+    ``"assignment"`` does not apply."""
     if method == "flow":
         return method
     issue = _assignment_issue(graph, objective)
     if method == "auto":
-        if issue is None:
-            return "assignment"
-        return "relaxed" if issue == _SAME_MENTOR_TWICE and _exact(graph, objective) else "flow"
+        return "flow" if issue else "assignment"
     if issue:
         raise ValueError(f"method 'assignment' does not apply: {issue}; use 'flow' or 'auto'")
     return method
@@ -457,66 +448,10 @@ def _max_count(graph: _Graph) -> int:
 
 
 def _solve_flow(graph: _Graph, objective: Objective) -> BoolArray:
-    """Best choice by linear programming: bound the count from below, maximise the weight.
-
-    Coverage asks for at least the maximum count. Quality first maximises the weight
-    freely; "the best weight with at least c edges still equals the free best" is true up
-    to the largest count reaching that weight and false beyond, so that count is found by
-    binary search between the free solution's count and the maximum count. The maximum is
-    tried first (it often keeps the weight), and a success moves up to the count it found.
-    """
-    if objective == "coverage":
-        return _max_weight_lp(graph, _max_count(graph))
-    best = _max_weight_lp(graph, 0)
-    best_weight = total_weight(graph.weight, best)
-    low, high = int(best.sum()), _max_count(graph)
-    middle = high
-    while low < high:
-        candidate = _max_weight_lp(graph, middle)
-        if total_weight(graph.weight, candidate) == best_weight:
-            low, best = int(candidate.sum()), candidate
-        else:
-            high = middle - 1
-        middle = (low + high + 1) // 2
-    return best
-
-
-def _max_weight_lp(graph: _Graph, at_least: int) -> BoolArray:
-    """Maximise the total weight over valid choices of at least ``at_least`` edges.
-
-    The rows of the rules plus one row ``-sum(x) <= -at_least`` (a negated root of the
-    laminar families, so still totally unimodular). A ``>=`` row rather than an equality:
-    HiGHS solves it many times faster on large graphs, and where it is used the two agree.
-    The rounded vertex is checked to be integral and to satisfy every row.
-    """
-    n_edges = len(graph.weight)
-    if n_edges == 0:
-        return np.zeros(0, dtype=bool)
-    rules, room = _packing_rows(graph)
-    A_ub = vstack([rules, csr_array(-np.ones((1, n_edges)))], format="csr")
-    b_ub = np.append(room, -at_least)
-    result = linprog(
-        -graph.weight.astype(float), A_ub=A_ub, b_ub=b_ub, bounds=(0, 1), method="highs"
-    )
-    if result.status != 0:
-        raise AssertionError(f"the flow LP failed: {result.message}")
-    chosen = np.round(result.x)
-    gap = float(np.max(np.abs(result.x - chosen)))
-    if gap > _INTEGRAL_TOLERANCE or np.any(A_ub @ chosen > b_ub):
-        raise AssertionError(f"the flow LP returned an invalid vertex (off by {gap})")
-    return chosen.astype(bool)
-
-
-def _packing_rows(graph: _Graph) -> tuple[csr_array, IntArray]:
-    """Rows ``A x <= b``: one per request (<= 1), per pair (<= 1) and per mentor (<= room)."""
-    n_requests, n_pairs = graph.n_requests, graph.n_pairs
-    rows = np.concatenate(
-        [graph.request, n_requests + graph.pair, n_requests + n_pairs + graph.mentor]
-    )
-    columns = np.tile(np.arange(len(graph.weight)), 3)
-    bounds = np.concatenate([np.ones(n_requests + n_pairs, dtype=np.int64), graph.capacity])
-    A = csr_array((np.ones(len(rows)), (rows, columns)), shape=(len(bounds), len(graph.weight)))
-    return A, bounds
+    """Best choice as a min-cost flow (:func:`matcher.flow.max_gain_flow`) on the exact
+    integer lexicographic gains."""
+    gain = _lexicographic_gain(graph, objective)
+    return max_gain_flow(graph.request, graph.pair, graph.mentor, gain, graph.capacity).chosen
 
 
 # --- method "assignment" --------------------------------------------------------------------
@@ -558,25 +493,6 @@ def _assignment_issue(graph: _Graph, objective: Objective) -> str | None:
 def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
     """Best choice as a full minimum-cost matching of requests to slots or a private dummy."""
     return max_gain_matching(graph, _lexicographic_gain(graph, objective))
-
-
-def _solve_relaxed(graph: _Graph, objective: Objective) -> BoolArray:
-    """The assignment ignoring the distinct-mentor rule; the LP only when a mentee got the
-    same mentor twice (otherwise the relaxation's optimum is feasible, hence optimal)."""
-    chosen = _solve_assignment(graph, objective)
-    if pair_conflicts(graph, chosen):
-        return _solve_flow(graph, objective)
-    return chosen
-
-
-def pair_conflicts(graph: _Graph, chosen: BoolArray) -> bool:
-    """True when ``chosen`` gives some mentee the same mentor twice.
-
-    >>> g = _Graph(*(np.array(a) for a in ([0, 1], [0, 0], [0, 0], [5, 5], [2])))
-    >>> pair_conflicts(g, np.array([True, True]))
-    True
-    """
-    return bool(chosen.any() and np.bincount(graph.pair[chosen]).max() > 1)
 
 
 def max_gain_matching(graph: _Graph, gain: IntArray) -> BoolArray:
@@ -632,5 +548,4 @@ def _slot_entries(graph: _Graph) -> tuple[IntArray, IntArray, int]:
 _METHOD_SOLVERS = {
     "flow": _solve_flow,
     "assignment": _solve_assignment,
-    "relaxed": _solve_relaxed,
 }

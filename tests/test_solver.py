@@ -296,7 +296,7 @@ def test_developmental_network_uses_distinct_mentors() -> None:
         np.array(inst.weight),
         np.array(inst.capacity),
     )
-    assert _pick_method(graph, "coverage", "auto") == "relaxed"
+    assert _pick_method(graph, "coverage", "auto") == "flow"
     assert inst.solve("coverage").tolist() == [True, False, False, True]
 
 
