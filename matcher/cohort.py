@@ -2,8 +2,9 @@
 
 A :class:`Cohort` holds one row per person (sorted by e-mail, so results never depend on
 the input's row order): numeric attributes as float arrays with ``nan`` for unknown,
-categorical ones as integer codes with ``-1`` for unknown, and tag lists as sparse 0/1
-incidence matrices, so that "how many goals do these two share" is a sparse product.
+categorical ones as integer codes with ``-1`` for unknown, and tag lists as bit sets
+(:class:`TagSets`), so that "how many goals do these two share" is a population count of
+a bitwise and.
 """
 
 from __future__ import annotations
@@ -27,24 +28,40 @@ def _codes(values: Sequence[str], vocabulary: dict[str, int]) -> np.ndarray:
     )
 
 
-def _incidence(*columns: Sequence[Iterable[str]]) -> tuple[sparse.csr_matrix, ...]:
-    """0/1 CSR matrices, a row per person and a column per word of a shared vocabulary.
+@dataclass(frozen=True, eq=False)
+class TagSets:
+    """A tag list per person: its size, and as bits the words other lists can share.
 
-    Several list columns (e.g. goals and strengths) share one vocabulary so that their
-    product counts the words two people have in common.
+    ``bits[i, w]`` holds words ``64 w`` to ``64 w + 63`` of a vocabulary shared with the
+    lists it is compared with (see :func:`tag_sets`); words no compared list contains are
+    counted in ``size`` but left out of ``bits``.
     """
-    vocabulary: dict[str, int] = {}
-    for lists in columns:
-        for words in lists:
-            for w in words:
-                vocabulary.setdefault(w, len(vocabulary))
+
+    bits: np.ndarray
+    size: np.ndarray
+
+
+def tag_sets(*columns: Sequence[Iterable[str]]) -> tuple[TagSets, ...]:
+    """Tag lists as :class:`TagSets` over the words that every column uses.
+
+    Several list columns (e.g. goals and strengths) share one vocabulary so that the bits
+    of two people's lists have the words they have in common.
+
+    >>> goals, strengths = tag_sets([("sql", "python"), ()], [("python", "go")])
+    >>> goals.size.tolist(), goals.bits.tolist(), strengths.bits.tolist()
+    ([2, 0], [[1], [0]], [[1]])
+    """
+    shared = set.intersection(*({w for words in lists for w in words} for lists in columns))
+    code = {w: k for k, w in enumerate(sorted(shared))}
+    width = max(1, -(-len(code) // 64))
     out = []
     for lists in columns:
-        rows = [r for r, words in enumerate(lists) for _ in words]
-        cols = [vocabulary[w] for words in lists for w in words]
-        data = np.ones(len(rows), dtype=np.float64)
-        shape = (len(lists), max(len(vocabulary), 1))
-        out.append(sparse.csr_matrix((data, (rows, cols)), shape=shape))
+        sets = [set(words) for words in lists]
+        rows = np.array([r for r, words in enumerate(sets) for w in words if w in code], dtype=int)
+        codes = np.array([code[w] for words in sets for w in words if w in code], dtype=np.uint64)
+        bits = np.zeros((len(sets), width), dtype=np.uint64)
+        np.bitwise_or.at(bits, (rows, codes // 64), np.uint64(1) << codes % 64)
+        out.append(TagSets(bits, np.array([len(words) for words in sets], dtype=np.int64)))
     return tuple(out)
 
 
@@ -66,22 +83,34 @@ def _ancestors(manager: np.ndarray) -> np.ndarray:
     return np.stack(chain, axis=1) if n else np.zeros((0, 1), dtype=np.int64)
 
 
+def _symmetric(rows: Sequence[int], cols: Sequence[int], n: int) -> sparse.csr_matrix:
+    """Symmetric 0/1 n x n matrix with an entry at each (row, col) and (col, row)."""
+    both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
+    m = sparse.csr_matrix((np.ones(len(both[0])), both), shape=(n, n))
+    m.data[:] = 1.0
+    return m
+
+
+def _chain_matrix(ancestors: np.ndarray) -> sparse.csr_matrix:
+    """Symmetric 0/1 person x person matrix: one is in the other's management chain."""
+    person = np.repeat(np.arange(len(ancestors)), ancestors.shape[1]).reshape(ancestors.shape)
+    known = ancestors >= 0
+    return _symmetric(person[known], ancestors[known], len(ancestors))
+
+
 def _pair_matrix(
     people: Sequence[Participant], index: dict[str, int], attr: str
 ) -> sparse.csr_matrix:
     """Symmetric 0/1 person x person matrix of the e-mails listed in ``attr``."""
-    rows: list[int] = []
-    cols: list[int] = []
-    for i, p in enumerate(people):
-        for email in getattr(p, attr):
-            j = index.get(email)
-            if j is not None and j != i:
-                rows += [i, j]
-                cols += [j, i]
-    n = len(people)
-    m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    m.data[:] = 1.0
-    return m
+    pairs = [
+        (i, j)
+        for i, p in enumerate(people)
+        for j in (index.get(email) for email in getattr(p, attr))
+        if j is not None and j != i
+    ]
+    rows = np.array([i for i, _ in pairs], dtype=np.int64)
+    cols = np.array([j for _, j in pairs], dtype=np.int64)
+    return _symmetric(rows, cols, len(people))
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,15 +128,15 @@ class Cohort:
     location: np.ndarray
     meeting_mode: np.ndarray
     manager: np.ndarray
-    ancestors: np.ndarray
+    chain: sparse.csr_matrix
     capacity: np.ndarray
     seeks: np.ndarray
     offers: np.ndarray
-    goals: sparse.csr_matrix
-    strengths: sparse.csr_matrix
-    expertise_wanted: sparse.csr_matrix
-    expertise: sparse.csr_matrix
-    languages: sparse.csr_matrix
+    goals: TagSets
+    strengths: TagSets
+    expertise_wanted: TagSets
+    expertise: TagSets
+    languages: TagSets
     excluded: sparse.csr_matrix
     previous: sparse.csr_matrix
 
@@ -153,11 +182,11 @@ def encode(participants: Iterable[Participant]) -> Cohort:
     people = tuple(sorted(participants, key=lambda p: p.email))
     index = {p.email: i for i, p in enumerate(people)}
     places: dict[str, int] = {}
-    goals, strengths = _incidence([p.goals for p in people], [p.strengths for p in people])
-    wanted, expertise = _incidence(
+    goals, strengths = tag_sets([p.goals for p in people], [p.strengths for p in people])
+    wanted, expertise = tag_sets(
         [p.expertise_wanted for p in people], [p.expertise for p in people]
     )
-    (languages,) = _incidence([p.languages for p in people])
+    (languages,) = tag_sets([p.languages for p in people])
 
     def numbers(values: Iterable[float | None]) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -175,7 +204,7 @@ def encode(participants: Iterable[Participant]) -> Cohort:
         location=_codes([p.location for p in people], {}),
         meeting_mode=np.array([MEETING_CODES[p.meeting_mode] for p in people], dtype=np.int64),
         manager=manager,
-        ancestors=_ancestors(manager),
+        chain=_chain_matrix(_ancestors(manager)),
         capacity=np.array([p.capacity if p.is_mentor else 0 for p in people], dtype=np.int64),
         seeks=np.array(
             [[p.is_mentee and t in p.seeks for t in MENTOR_TYPES] for p in people], dtype=bool
@@ -225,26 +254,33 @@ class Pairs:
         """A per-person array, taken on the mentor side."""
         return values[self.mentor]
 
-    def overlap(self, left: sparse.csr_matrix, right: sparse.csr_matrix) -> np.ndarray:
+    def overlap(self, left: TagSets, right: TagSets) -> np.ndarray:
         """How many words the mentee's ``left`` list shares with the mentor's ``right`` list."""
-        if self.is_block:
-            product = left[self.mentee.ravel()] @ right[self.mentor.ravel()].T
-            return np.asarray(product.toarray())
-        return np.asarray(left[self.mentee].multiply(right[self.mentor]).sum(axis=1)).ravel()
+        mine, theirs = self.e(left.bits), self.m(right.bits)
+        shared = np.bitwise_count(mine[..., 0] & theirs[..., 0])
+        for word in range(1, mine.shape[-1]):
+            shared = shared + np.bitwise_count(mine[..., word] & theirs[..., word]).astype(int)
+        return shared
 
     def listed(self, matrix: sparse.csr_matrix) -> np.ndarray:
         """True where the person x person ``matrix`` has an entry for (mentee, mentor)."""
         if self.is_block:
-            return matrix[self.mentee.ravel()][:, self.mentor.ravel()].toarray() != 0
+            return _entries(matrix, self.mentee.ravel(), self.mentor.ravel())
         return np.asarray(matrix[self.mentee, self.mentor]).ravel() != 0
 
-    def in_chain(self, of_mentee: bool) -> np.ndarray:
-        """True where the mentor is in the mentee's management chain (or the reverse)."""
-        if of_mentee:
-            chain, other = self.cohort.ancestors[self.mentee], self.mentor
-        else:
-            chain, other = self.cohort.ancestors[self.mentor], self.mentee
-        return np.broadcast_to((chain == other[..., None]).any(axis=-1), self.shape)
+
+def _entries(matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrix[rows][:, cols] != 0`` as a dense boolean array, touching only the entries."""
+    unique, inverse = np.unique(cols, return_inverse=True)
+    position = np.full(matrix.shape[1], -1, dtype=np.int64)
+    position[unique] = np.arange(len(unique))
+    sub = matrix[rows]
+    row = np.repeat(np.arange(len(rows)), np.diff(sub.indptr))
+    col = position[sub.indices]
+    found = (col >= 0) & (sub.data != 0)
+    out = np.zeros((len(rows), len(unique)), dtype=bool)
+    out[row[found], col[found]] = True
+    return out if np.array_equal(unique, cols) else out[:, inverse]
 
 
 def block(cohort: Cohort, mentees: np.ndarray, mentors: np.ndarray) -> Pairs:

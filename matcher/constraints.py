@@ -49,7 +49,7 @@ def _capacity(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.
 
 
 def _chain(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
-    return p.in_chain(of_mentee=True) | p.in_chain(of_mentee=False)
+    return p.listed(p.cohort.chain)
 
 
 def _same_manager(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
@@ -77,7 +77,7 @@ def _previous(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.
 
 
 def _language(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
-    speaks = np.diff(p.cohort.languages.indptr) > 0
+    speaks = p.cohort.languages.size > 0
     shared = p.overlap(p.cohort.languages, p.cohort.languages)
     return p.e(speaks) & p.m(speaks) & (shared == 0)
 

@@ -30,14 +30,14 @@ def _share(covered: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def goals(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """Share of the mentee's goals that the mentor lists as strengths."""
-    wanted = np.diff(p.cohort.goals.indptr)
-    return _share(p.overlap(p.cohort.goals, p.cohort.strengths), p.e(wanted))
+    covered = p.overlap(p.cohort.goals, p.cohort.strengths)
+    return _share(covered, p.e(p.cohort.goals.size))
 
 
 def expertise(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """Share of the mentee's wanted expertise that the mentor has."""
-    wanted = np.diff(p.cohort.expertise_wanted.indptr)
-    return _share(p.overlap(p.cohort.expertise_wanted, p.cohort.expertise), p.e(wanted))
+    covered = p.overlap(p.cohort.expertise_wanted, p.cohort.expertise)
+    return _share(covered, p.e(p.cohort.expertise_wanted.size))
 
 
 def _level_gap(p: Pairs) -> np.ndarray:
