@@ -240,20 +240,20 @@ def variants(built: Built, page_size: int) -> dict[str, Callable[[int], str]]:
 
 
 @contextlib.contextmanager
-def counting(app: Flask) -> Iterator[list[int]]:
-    """Count the SQL statements the app's engine sends while inside the block."""
-    sent = [0]
+def recorded(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements (with their parameters) the app's engine sends inside the block."""
+    sent: list[tuple[str, Any]] = []
 
-    def count(*_: Any) -> None:
-        sent[0] += 1
+    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        sent.append((statement, params))
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "before_cursor_execute", record)
     try:
         yield sent
     finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def measure(
@@ -261,9 +261,9 @@ def measure(
 ) -> Measured:
     """Request ``url(i)`` for i in 0..n (after one warm-up): seconds and queries of each."""
     seconds, queries = [], []
-    with counting(app) as sent:
+    with recorded(app) as sent:
         for i in range(-1, n):
-            before = sent[0]
+            before = len(sent)
             started = time.perf_counter()
             response = client.get(url(i))
             took = time.perf_counter() - started
@@ -271,7 +271,7 @@ def measure(
                 raise SystemExit(f"{name}: {url(i)} answered {response.status_code}")
             if i >= 0:
                 seconds.append(took)
-                queries.append(sent[0] - before)
+                queries.append(len(sent) - before)
     return Measured(name, tuple(seconds), tuple(queries))
 
 
@@ -295,11 +295,11 @@ def row(found: Measured) -> str:
     )
 
 
-def table(built: Built, results: list[Measured], backend: str) -> str:
+def table(built: Built, results: list[Measured], label: str) -> str:
     """The markdown block of one database: what was built and one row per variant."""
     worst = max(results, key=lambda m: p95(m.seconds))
     lines = [
-        f"**{backend}**: {built.people:,} people, **{built.pairs:,} proposed matches** in one "
+        f"**{label}**: {built.people:,} people, **{built.pairs:,} proposed matches** in one "
         f"run (engine and storing: {built.seconds:.0f} s), 500 decisions; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python "
         f"{platform.python_version()}. Slowest p95: {worst.variant}, "
@@ -312,21 +312,25 @@ def table(built: Built, results: list[Measured], backend: str) -> str:
     return "\n".join(lines)
 
 
-def write_block(text: str, backend: str, doc: Path = DOC) -> None:
-    """Put ``text`` in the block of ``backend`` of this benchmark's section of ``doc``.
+def write_block(text: str, label: str, doc: Path = DOC) -> None:
+    """Put ``text`` in the block ``label`` of this benchmark's section of ``doc``.
 
     The section goes after :data:`MARKER` (kept when ``benchmarks/run.py`` rewrites the
-    file), at the end of the file when it is new; only the block of ``backend`` changes.
+    file), at the end of the file when it is new; a new block goes at the end of the
+    section. Only the block ``label`` changes.
     """
     content = doc.read_text(encoding="utf-8")
-    start, end = f"<!-- review_page: {backend} -->", f"<!-- /review_page: {backend} -->"
+    start, end = f"<!-- review_page: {label} -->", f"<!-- /review_page: {label} -->"
     block = f"{start}\n{text}\n{end}"
     if start in content:
         pattern = re.escape(start) + r".*?" + re.escape(end)
         content = re.sub(pattern, lambda _: block, content, count=1, flags=re.S)
     elif HEADING in content:
-        at = content.index(HEADING) + len(HEADING)
-        content = f"{content[:at]}\n\n{block}{content[at:]}"
+        after = content.index(HEADING) + len(HEADING)
+        following = re.search(r"^## ", content[after:], flags=re.M)
+        at = after + following.start() if following else len(content)
+        content = f"{content[:at].rstrip()}\n\n{block}\n\n{content[at:].lstrip()}".rstrip()
+        content += "\n"
     else:
         if MARKER not in content:
             raise SystemExit(f"{doc} has no line {MARKER}")
@@ -375,14 +379,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=40, help="requests per variant")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: a new SQLite file)")
     parser.add_argument("--only", help="run only the variants whose name contains this")
+    parser.add_argument("--label", help="name of the table (default: the database's)")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    parser.add_argument("--doc", type=Path, default=DOC, help="the file --write updates")
     return parser.parse_args()
 
 
 def main() -> None:
     """Build, measure, print, and with ``--write`` update the docs."""
     args = parse_args()
-    backend = "PostgreSQL" if args.database_url else "SQLite"
+    label = args.label or ("PostgreSQL" if args.database_url else "SQLite")
     with (
         tempfile.TemporaryDirectory(prefix="mentorloom-review-") as folder,
         database(args.database_url, Path(folder)) as url,
@@ -403,10 +409,10 @@ def main() -> None:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-    text = table(built, results, backend)
+    text = table(built, results, label)
     print(text)
     if args.write:
-        write_block(text, backend)
+        write_block(text, label, args.doc)
 
 
 if __name__ == "__main__":

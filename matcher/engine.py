@@ -483,6 +483,7 @@ def explain_mentee(
     decisions: Sequence[Decision] = (),
     proposal: Proposal | None = None,
     top: int = 5,
+    cohort: Cohort | None = None,
 ) -> MenteeExplanation:
     """Why one mentee got the mentors they got, and what became of the best alternatives.
 
@@ -496,6 +497,9 @@ def explain_mentee(
         A proposal already computed for these inputs (computed when omitted).
     top
         How many alternatives to show per type sought, besides the match.
+    cohort
+        ``encode(participants)`` already made (encoded when omitted), so that many
+        mentees of one cohort are explained without encoding it again.
 
     Returns
     -------
@@ -525,7 +529,7 @@ def explain_mentee(
     """
     config = config or ProgramConfig()
     proposal = proposal or propose(participants, config, decisions)
-    cohort = encode(participants)
+    cohort = encode(participants) if cohort is None else cohort
     email = mentee_email.strip().lower()
     if email not in cohort.index or not cohort.people[cohort.index[email]].is_mentee:
         raise MatcherError(f"{mentee_email} is not a mentee of this program")
@@ -548,11 +552,8 @@ def explain_mentee(
         order = sorted(
             range(len(mentors)), key=lambda j: (-scores[j], cohort.people[mentors[j]].email)
         )
-        shown = [
-            j
-            for j in order
-            if chosen is not None and cohort.people[mentors[j]].email == chosen.mentor_email
-        ]
+        chosen_email = None if chosen is None else chosen.mentor_email
+        shown = [j for j in order if cohort.people[mentors[j]].email == chosen_email]
         shown += [j for j in order if j not in shown][:top]
         for rank, j in enumerate(sorted(shown, key=order.index), start=1):
             mentor = cohort.people[mentors[j]]

@@ -1,8 +1,10 @@
 """Review a run: every pair with its reasons, decisions one by one or in bulk, a mentee's
 network and alternatives, and matches made by hand.
 
-The table is one paginated query: pairs outer-joined to their decision, so a page of
-10,000 pairs costs the same as a page of 100.
+A page of the table is a constant number of queries, whatever the size of the run: the
+ids of the page's pairs (filtered and sorted on narrow, indexed columns; joined to their
+decision only to filter by status), their count, then those pairs and their decisions.
+``benchmarks/review_page.py`` measures it on a run of 10,000+ pairs.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import pandas as pd
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Select, case, delete, or_, select
 from werkzeug.wrappers import Response
 
 from matcher import MatcherError, MentorType, Participant, Proposal, assess_pair, explain_mentee
@@ -24,6 +26,7 @@ from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
+from webapp.people_cache import program_cohort
 from webapp.programs import get_program
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm
 from webapp.run_models import (
@@ -74,13 +77,14 @@ def _number(text: str) -> float | None:
         return None
 
 
-def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[ProposedMatch]]:
-    """The run's pairs, filtered (also by their decision) and sorted as the table asks."""
-    query = (
-        select(ProposedMatch)
-        .outerjoin(DECISION, decision_join(run.program_id))
-        .where(ProposedMatch.run_id == run.id)
-    )
+def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[int]]:
+    """The ids of the run's pairs, filtered (also by their decision) and sorted as the
+    table asks.
+
+    Only ids are selected, so that sorting and skipping to a deep page never carry the
+    pairs' reasons and breakdowns; the decision is joined only to filter by status.
+    """
+    query = select(ProposedMatch.id).where(ProposedMatch.run_id == run.id)
     if args.get("type") in {t.value for t in MentorType}:
         query = query.where(ProposedMatch.mentor_type == args["type"])
     if department := args.get("department"):
@@ -95,6 +99,8 @@ def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[ProposedMat
     if (high := _number(args.get("max", ""))) is not None:
         query = query.where(ProposedMatch.score <= high)
     wanted = args.get("status")
+    if wanted in STATUSES:
+        query = query.outerjoin(DECISION, decision_join(run.program_id))
     if wanted == PROPOSED:
         query = query.where(DECISION.id.is_(None))
     elif wanted in STATUSES:
@@ -135,6 +141,14 @@ def _choices(run: MatchRun) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _pairs(ids: Sequence[int]) -> list[ProposedMatch]:
+    """The pairs of ``ids``, in that order (one query)."""
+    found = {
+        p.id: p for p in db.session.scalars(select(ProposedMatch).where(ProposedMatch.id.in_(ids)))
+    }
+    return [found[i] for i in ids if i in found]
+
+
 @bp.get("/review")
 def index(program_id: int, run_id: int) -> str:
     """The review table of a run."""
@@ -143,13 +157,14 @@ def index(program_id: int, run_id: int) -> str:
     args = {k: request.args.get(k, "") for k in FILTERS}
     size = current_app.config["REVIEW_PAGE_SIZE"]
     page = db.paginate(filtered(run, args), per_page=size, max_per_page=size)
-    decided = decisions_for(program.id, (pair.key for pair in page.items))
+    pairs = _pairs(page.items)
+    decided = decisions_for(program.id, (pair.key for pair in pairs))
     return render_template(
         "review/index.html",
         program=program,
         run=run,
         page=page,
-        rows=[(pair, status(decided.get(pair.key)), decided.get(pair.key)) for pair in page.items],
+        rows=[(pair, status(decided.get(pair.key)), decided.get(pair.key)) for pair in pairs],
         args=args,
         active={k: v for k, v in args.items() if v},
         choices=_choices(run),
@@ -221,18 +236,23 @@ def bulk(program_id: int, run_id: int) -> Response:
     return _back(program.id, run.id)
 
 
-def stored_proposal(run: MatchRun) -> Proposal:
-    """The run's pairs and open requests as the core's :class:`Proposal`."""
-    pairs = db.session.execute(
-        select(*(getattr(ProposedMatch, c) for c in MATCH_COLUMNS)).where(
-            ProposedMatch.run_id == run.id
-        )
-    ).all()
-    open_rows = db.session.execute(
-        select(*(getattr(UnmatchedRequest, c) for c in UNMATCHED_COLUMNS)).where(
-            UnmatchedRequest.run_id == run.id
-        )
-    ).all()
+def stored_proposal(run: MatchRun, mentee: str | None = None) -> Proposal:
+    """The run's pairs and open requests as the core's :class:`Proposal`.
+
+    With ``mentee`` (an e-mail), only what :func:`matcher.explain_mentee` reads to explain
+    that mentee: every pair, but the reasons only of the mentee's own, and the mentee's
+    open requests.
+    """
+    columns = [getattr(ProposedMatch, c) for c in MATCH_COLUMNS]
+    open_query = select(*(getattr(UnmatchedRequest, c) for c in UNMATCHED_COLUMNS)).where(
+        UnmatchedRequest.run_id == run.id
+    )
+    if mentee is not None:
+        own = case((ProposedMatch.mentee_email == mentee, ProposedMatch.reasons), else_="")
+        columns[MATCH_COLUMNS.index("reasons")] = own.label("reasons")
+        open_query = open_query.where(UnmatchedRequest.mentee_email == mentee)
+    pairs = db.session.execute(select(*columns).where(ProposedMatch.run_id == run.id)).all()
+    open_rows = db.session.execute(open_query).all()
     return Proposal(
         matches=pd.DataFrame([tuple(p) for p in pairs], columns=MATCH_COLUMNS),
         unmatched=pd.DataFrame([tuple(r) for r in open_rows], columns=UNMATCHED_COLUMNS),
@@ -248,26 +268,25 @@ def mentee(program_id: int, run_id: int) -> str:
     program = get_program(program_id)
     run = done_run(program.id, run_id)
     email = request.args.get("email", "").strip().lower()
-    proposal = stored_proposal(run)
-    people = program_people(program.id)
+    encoded = program_cohort(program.id)
     try:
         explained = explain_mentee(
-            people,
+            encoded.people,
             email,
             config_from_mapping(run.config),
             program_decisions(program.id),
-            proposal=proposal,
+            proposal=stored_proposal(run, email),
+            cohort=encoded.cohort,
         )
     except MatcherError as exc:
         abort(404, description=str(exc))
-    person = next(p for p in people if p.email == email)
+    person = encoded.cohort.people[encoded.cohort.index[email]]
     pairs = db.session.scalars(
         select(ProposedMatch).where(
             ProposedMatch.run_id == run.id, ProposedMatch.mentee_email == email
         )
     ).all()
     decided = decisions_for(program.id, (p.key for p in pairs))
-    mentors = sorted((p for p in people if p.is_mentor and p.email != email), key=lambda p: p.name)
     manual = ManualForm(mentee_email=email)
     manual.mentor_type.choices = [(t.value, t.value.title()) for t in person.seeks]
     return render_template(
@@ -278,7 +297,7 @@ def mentee(program_id: int, run_id: int) -> str:
         pairs={p.mentor_type: (p, status(decided.get(p.key))) for p in pairs},
         open_requests={r.mentor_type: r.reason for r in explained.unmatched.itertuples()},
         alternatives=explained.alternatives.to_dict("records"),
-        mentors=mentors,
+        mentor_options=encoded.mentor_options(but=email),
         decision_form=DecisionForm(),
         manual=manual,
     )

@@ -76,6 +76,18 @@ class MatchRun(db.Model):
         return self.status in {RunStatus.DONE, RunStatus.FAILED}
 
 
+#: Indexes of the review table (name after ``ix_proposed_match_run_``, columns after
+#: ``run_id``): each sort order and grouping, with the score and id it orders by next, and
+#: the departments of the department filter. See ``benchmarks/review_page.py``.
+REVIEW_INDEXES = {
+    "mentee_name": ("mentee_name", "mentee_email", "score", "id"),
+    "mentor_name": ("mentor_name", "mentor_email", "score", "id"),
+    "type_score": ("mentor_type", "score", "id"),
+    "mentee_department": ("mentee_department",),
+    "mentor_department": ("mentor_department",),
+}
+
+
 class ProposedMatch(db.Model):
     """A pair a run proposed (or an admin made by hand), with its score and reasons.
 
@@ -89,6 +101,11 @@ class ProposedMatch(db.Model):
         Index("ix_proposed_match_run_score", "run_id", "score"),
         Index("ix_proposed_match_run_mentee", "run_id", "mentee_email", "mentor_type"),
         Index("ix_proposed_match_run_mentor", "run_id", "mentor_email"),
+        # the review table sorts, groups and filters on these without reading the pairs
+        *(
+            Index(f"ix_proposed_match_run_{name}", "run_id", *columns)
+            for name, columns in REVIEW_INDEXES.items()
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

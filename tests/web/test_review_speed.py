@@ -1,0 +1,171 @@
+"""What keeps the review pages fast on large runs, checked without a clock.
+
+``benchmarks/review_page.py`` measures the server time on a run of 10,000+ pairs; these
+tests hold the structure behind it on both databases: the number of SQL queries of a page
+of the table does not grow with the run, the query of a page's pairs reads an index made
+for its sort order (so no sort of the whole run, no reading of the pairs' reasons), and the
+mentee page parses the program's participants once per change, not once per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from benchmarks.review_page import recorded
+from tests.web.matching import load_demo, run_to_end
+from webapp.db import db
+from webapp.models import Participant, Program
+from webapp.run_models import Action, MatchRun, PairDecision, ProposedMatch, RunStatus
+
+TYPES = ("developmental", "sponsorship", "generational", "expertise")
+BREAKDOWN = [["goals", 0.5, 20.0, 10.0, 20.0], ["level", 1.0, 10.0, 10.0, 10.0]]
+#: Views of the table: query string, and for the sort orders the index their page reads.
+VIEWS = {
+    "": "ix_proposed_match_run_score",
+    "sort=score&page=3": "ix_proposed_match_run_score",
+    "sort=mentee&page=3": "ix_proposed_match_run_mentee_name",
+    "sort=mentor": "ix_proposed_match_run_mentor_name",
+    "sort=type&page=2": "ix_proposed_match_run_type_score",
+    "group=mentee&page=2": "ix_proposed_match_run_mentee_name",
+    "group=mentor&sort=score": "ix_proposed_match_run_mentor_name",
+    "type=sponsorship&min=20": None,
+    "department=D3": None,
+    "status=approved": None,
+    "status=proposed&page=2": None,
+    "q=mentee 1": None,
+}
+
+
+def make_run(app: Flask, pairs: int) -> tuple[int, int]:
+    """A program with a finished run of ``pairs`` made-up pairs, five of them approved."""
+    with app.app_context():
+        program = Program(name=f"Speed {pairs}", config={})
+        db.session.add(program)
+        db.session.flush()
+        run = MatchRun(program_id=program.id, status=RunStatus.DONE, created_by="t@x.org")
+        db.session.add(run)
+        db.session.flush()
+        rows = [pair_row(run.id, i) for i in range(pairs)]
+        db.session.execute(sa.insert(ProposedMatch), rows)
+        for row in rows[:5]:
+            keys = ("mentee_email", "mentor_email", "mentor_type")
+            db.session.add(
+                PairDecision(
+                    program_id=program.id,
+                    **{k: row[k] for k in keys},
+                    action=Action.APPROVE,
+                    decided_by="t@x.org",
+                )
+            )
+        db.session.commit()
+        return program.id, run.id
+
+
+def pair_row(run_id: int, i: int) -> dict[str, Any]:
+    """The ``i``-th made-up pair of a run."""
+    return {
+        "run_id": run_id,
+        "mentee_email": f"mentee{i}@example.org",
+        "mentee_name": f"Mentee {i}",
+        "mentee_department": f"D{i % 7}",
+        "mentor_email": f"mentor{i % 300}@example.org",
+        "mentor_name": f"Mentor {i % 300}",
+        "mentor_department": f"D{i % 5}",
+        "mentor_type": TYPES[i % 4],
+        "score": float(i * 37 % 100),
+        "reasons": "shares 2 goals",
+        "breakdown": BREAKDOWN,
+    }
+
+
+def page_statements(app: Flask, client: FlaskClient, url: str) -> list[tuple[str, Any]]:
+    """The statements of one request of ``url`` (which must answer 200)."""
+    with recorded(app) as sent:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    assert '<tr class="pair ' in response.text, url
+    return sent
+
+
+def test_a_page_of_the_table_costs_as_many_queries_for_200_as_for_2000_pairs(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    small, large = make_run(app, 200), make_run(app, 2000)
+    for view in VIEWS:
+        counts = [
+            len(page_statements(app, admin_client, f"/programs/{p}/runs/{r}/review?{view}"))
+            for p, r in (small, large)
+        ]
+        assert counts[0] == counts[1] <= 10, (view, counts)
+
+
+def plan(app: Flask, statement: str, params: Any) -> str:
+    """The database's plan of ``statement``, as text.
+
+    PostgreSQL is told to avoid sequential scans and sorts, as it would on a large run
+    (on a small table they are cheaper): the plan then shows whether an index can serve
+    the query.
+    """
+    with app.app_context(), db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params).all()
+            return "\n".join(str(row[-1]) for row in rows)
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_sort = off")
+        rows = conn.exec_driver_sql(f"EXPLAIN {statement}", params).all()
+        return "\n".join(str(row[0]) for row in rows)
+
+
+@pytest.mark.parametrize("view", [v for v, index in VIEWS.items() if index])
+def test_the_pairs_of_a_page_are_found_through_the_index_of_their_order(
+    app: Flask, admin_client: FlaskClient, view: str
+) -> None:
+    program_id, run_id = make_run(app, 400)
+    sent = page_statements(app, admin_client, f"/programs/{program_id}/runs/{run_id}/review?{view}")
+    ordered = [
+        (s, p) for s, p in sent if "FROM proposed_match" in s and "ORDER BY" in s and "LIMIT" in s
+    ]
+    assert len(ordered) == 1, sent
+    statement, params = ordered[0]
+    assert " ".join(statement.split()).startswith("SELECT proposed_match.id FROM"), statement
+    found = plan(app, statement, params)
+    assert VIEWS[view] in found, found
+    assert "SCAN proposed_match" not in found and "Seq Scan" not in found, found
+
+
+def participant_reads(sent: list[tuple[str, Any]]) -> list[str]:
+    """Statements that read participant rows (not only the aggregate fingerprint)."""
+    return [s for s, _ in sent if "FROM participant" in s and "count(" not in s.lower()]
+
+
+def test_the_mentee_page_parses_the_participants_once_per_change(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    assert run.status == "done", run.error
+    with app.app_context():
+        pair = db.session.scalars(sa.select(ProposedMatch).filter_by(run_id=run.id)).first()
+        assert pair is not None
+        mentee, mentor = pair.mentee_email, pair.mentor_email
+    url = f"/programs/{program_id}/runs/{run.id}/mentee?email={mentee}"
+    with recorded(app) as first:
+        assert admin_client.get(url).status_code == 200
+    with recorded(app) as again:
+        page = admin_client.get(url)
+    assert participant_reads(first) and not participant_reads(again), again
+    assert f'<option value="{mentor}">' in page.text
+
+    with app.app_context():
+        person = db.session.scalars(sa.select(Participant).filter_by(email=mentor)).one()
+        person.name = "Renamed Mentor"
+        db.session.commit()
+    with recorded(app) as changed:
+        page = admin_client.get(url)
+    assert participant_reads(changed)
+    assert f'<option value="{mentor}">Renamed Mentor (' in page.text
