@@ -7,8 +7,9 @@ and at one mentor (at most ``capacity`` edges); choose edges of greatest total g
 It is a min-cost flow: every request sends one unit to a sink ``T``, either along an edge
 (through its pair and its mentor, cost ``-gain``) or directly (cost 0: the request stays
 unmatched). A pair with a single edge needs no node of its own. :func:`max_gain_flow`
-solves it by successive shortest paths: requests are routed one at a time along a
-cheapest augmenting path in the residual network, found by Dijkstra's algorithm on
+solves it by successive shortest paths: requests are routed one at a time, those with the
+heaviest edge first (fewer of them later lose their mentor again), along a cheapest
+augmenting path in the residual network, found by Dijkstra's algorithm on
 reduced costs, which stops as soon as the sink is reached; only the nodes it settled
 change potential (as in the Jonker–Volgenant assignment algorithm). Everything is
 integer, so the answer is exact.
@@ -203,7 +204,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     heap_node = np.empty(room, dtype=np.int64)
     touched = np.empty(n_nodes, dtype=np.int64)
     done = np.empty(n_nodes, dtype=np.int64)
-    for source in range(n_requests):
+    for source in np.argsort(-pi[:n_requests], kind="mergesort"):  # heaviest first
         if start[source] == start[source + 1]:
             continue
         n_touched = 0

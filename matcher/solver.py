@@ -28,7 +28,10 @@ Two methods reach the same optimum values:
   private "stay unmatched" column. Costs are integers far below ``2**53``, so an integer
   big-M ranks the objectives exactly.
 
-``"auto"`` takes the assignment when it applies, otherwise the flow.
+``"auto"`` takes the assignment when it applies, otherwise the flow; on dense graphs
+(more than :data:`DENSE_DEGREE` edges per request) it first solves the assignment anyway,
+ignoring rule 3, and keeps that answer when no mentee got the same mentor twice (it is
+then optimal), because the assignment handles long rows faster than the flow.
 
 Both share the rest: locked edges are set aside first (they use up their mentor's room,
 request and pair), and fairness keeps only the edges weighing at least the highest
@@ -61,6 +64,8 @@ METHODS: tuple[str, ...] = ("auto", "flow", "assignment")
 
 #: Largest accepted edge weight: a score of 100.00 points in hundredths.
 MAX_WEIGHT = 10_000
+#: Edges per request above which ``"auto"`` tries the relaxed assignment before the flow.
+DENSE_DEGREE = 64
 
 _EXACT_LIMIT = 2**53  # float64 holds every integer below this exactly
 
@@ -361,13 +366,21 @@ def _free_graph(
 
 
 def _pick_method(graph: _Graph, objective: Objective, method: Method) -> str:
-    """Resolve ``"auto"`` (assignment when it applies, else flow); raise a ValueError when
-    ``"assignment"`` does not apply."""
+    """Resolve ``"auto"``; raise a ValueError when ``"assignment"`` does not apply.
+
+    ``"auto"`` takes the assignment when it applies. Otherwise dense graphs (more than
+    :data:`DENSE_DEGREE` edges per request) try the relaxed assignment first (see
+    :func:`_solve_relaxed`), which handles long rows faster than the flow's searches;
+    sparse ones go straight to the flow.
+    """
     if method == "flow":
         return method
     issue = _assignment_issue(graph, objective)
     if method == "auto":
-        return "flow" if issue else "assignment"
+        if issue is None:
+            return "assignment"
+        dense = len(graph.weight) > DENSE_DEGREE * graph.n_requests
+        return "relaxed" if dense and issue == _SAME_MENTOR_TWICE else "flow"
     if issue:
         raise ValueError(f"method 'assignment' does not apply: {issue}; use 'flow' or 'auto'")
     return method
@@ -495,6 +508,15 @@ def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
     return max_gain_matching(graph, _lexicographic_gain(graph, objective))
 
 
+def _solve_relaxed(graph: _Graph, objective: Objective) -> BoolArray:
+    """The assignment ignoring the distinct-mentor rule; the flow only when a mentee got the
+    same mentor twice (otherwise the relaxation's optimum is feasible, hence optimal)."""
+    chosen = _solve_assignment(graph, objective)
+    if chosen.any() and np.bincount(graph.pair[chosen]).max() > 1:
+        return _solve_flow(graph, objective)
+    return chosen
+
+
 def max_gain_matching(graph: _Graph, gain: IntArray) -> BoolArray:
     """Choice of greatest total ``gain`` under the request and capacity rules only.
 
@@ -548,4 +570,5 @@ def _slot_entries(graph: _Graph) -> tuple[IntArray, IntArray, int]:
 _METHOD_SOLVERS = {
     "flow": _solve_flow,
     "assignment": _solve_assignment,
+    "relaxed": _solve_relaxed,
 }
