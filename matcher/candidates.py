@@ -1,9 +1,10 @@
 """Candidate triples: every feasible (mentee, mentor, type) with its score, built in blocks.
 
-Rules and scores are evaluated on blocks of mentees against all mentors of a type (numpy
-arrays, no Python loop over pairs); only feasible triples scoring at least ``min_score``
-leave a block, as a sparse edge list. For each request (mentee, type) the block also counts
-how many mentors each rule blocked, which is what an unmatched mentee's reason is built from.
+Rules are evaluated on blocks of mentees against all mentors of a type (numpy arrays, no
+Python loop over pairs), and scores only on the cells every rule lets through; only
+feasible triples scoring at least ``min_score`` leave a block, as a sparse edge list. For
+each request (mentee, type) the block also counts how many mentors each rule blocked,
+which is what an unmatched mentee's reason is built from.
 
 With ``keep`` set, a block passes on only each request's best candidates (those scoring
 at least its ``keep``-th best) and remembers, per request, the best weight it left out:
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from scipy import sparse
 
@@ -91,13 +93,37 @@ def weights(scores: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(scores) * 100).astype(np.int64)
 
 
+@dataclass(frozen=True, eq=False)
+class _Cells:
+    """Cells of a block in row-major order: each one's block row (its position for
+    pairwise pairs), mentee, mentor and score."""
+
+    row: np.ndarray
+    mentee: np.ndarray
+    mentor: np.ndarray
+    score: np.ndarray
+
+    def where(self, mask: np.ndarray) -> _Cells:
+        """The cells where ``mask`` is true."""
+        return _Cells(self.row[mask], self.mentee[mask], self.mentor[mask], self.score[mask])
+
+
+def _scored(pairs: Pairs, mentor_type: MentorType, config: ProgramConfig, ok: np.ndarray) -> _Cells:
+    """The cells of ``pairs`` where ``ok``, scored (no other cell is)."""
+    flat = np.flatnonzero(ok)
+    cells = pairs.cells(flat)
+    scores, _ = score(cells, mentor_type, config)
+    row = flat // max(pairs.shape[1], 1) if pairs.is_block else flat
+    return _Cells(row, cells.mentee, cells.mentor, scores)
+
+
 def _candidates(
     pairs: Pairs, mentor_type: MentorType, config: ProgramConfig, rejected: Rejected | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mask of the pairs that pass every rule and score at least ``min_score``, and scores."""
+) -> _Cells:
+    """The cells of ``pairs`` that pass every rule and score at least ``min_score``."""
     ok = feasible(violations(pairs, mentor_type, config, rejected), pairs.shape)
-    scores, _ = score(pairs, mentor_type, config)
-    return ok & (scores >= config.min_score), scores
+    cells = _scored(pairs, mentor_type, config, ok)
+    return cells.where(cells.score >= config.min_score)
 
 
 def count_candidates(
@@ -119,8 +145,8 @@ def count_candidates(
     """
     counts = [np.zeros(0, dtype=np.int64)]
     for chunk in _chunks(mentees, len(mentors)):
-        found, _ = _candidates(block(cohort, chunk, mentors), MENTOR_TYPES[kind], config, rejected)
-        counts.append(found.sum(axis=1))
+        cells = _candidates(block(cohort, chunk, mentors), MENTOR_TYPES[kind], config, rejected)
+        counts.append(np.bincount(cells.row, minlength=len(chunk)))
     return np.concatenate(counts)
 
 
@@ -145,9 +171,9 @@ def are_candidates(
     """
     out = np.zeros(len(mentee), dtype=bool)
     for kind_index in np.unique(kind):
-        sel = kind == kind_index
+        sel = np.flatnonzero(kind == kind_index)
         pairs = pairwise(cohort, mentee[sel], mentor[sel])
-        out[sel], _ = _candidates(pairs, MENTOR_TYPES[kind_index], config, rejected)
+        out[sel[_candidates(pairs, MENTOR_TYPES[kind_index], config, rejected).row]] = True
     return out
 
 
@@ -173,13 +199,69 @@ def rejected_matrices(cohort: Cohort, triples: Iterable[tuple[int, int, int]]) -
     return out
 
 
-def _best(candidate: np.ndarray, scores: np.ndarray, keep: int | None) -> np.ndarray:
-    """Per row, the candidates scoring at least the row's ``keep``-th best (all when None)."""
-    if keep is None or keep >= candidate.shape[1]:
-        return candidate
-    ranked = np.where(candidate, scores, -np.inf)
-    cut = -np.partition(-ranked, keep - 1, axis=1)[:, keep - 1 : keep]
-    return candidate & (ranked >= cut)
+@numba.njit(cache=True)
+def _cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment ``values[start[r]:start[r + 1]]``: its ``keep``-th greatest value (the
+    least int64 when it has no more than ``keep``), and its greatest value below that (-1
+    when none)."""
+    rows = len(start) - 1
+    cut = np.full(rows, np.iinfo(np.int64).min, dtype=np.int64)
+    left = np.full(rows, -1, dtype=np.int64)
+    top = np.empty(keep, dtype=np.int64)
+    for r in range(rows):
+        if start[r + 1] - start[r] <= keep:
+            continue
+        size = 0
+        for v in values[start[r] : start[r + 1]]:
+            if size < keep:
+                at, size = size, size + 1
+            elif v > top[keep - 1]:
+                at = keep - 1
+            else:
+                continue
+            while at > 0 and top[at - 1] < v:
+                top[at] = top[at - 1]
+                at -= 1
+            top[at] = v
+        cut[r] = top[keep - 1]
+        for v in values[start[r] : start[r + 1]]:
+            if left[r] < v < cut[r]:
+                left[r] = v
+    return cut, left
+
+
+def _best(
+    row: np.ndarray, values: np.ndarray, keep: int | None, rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which entries value at least their row's ``keep``-th best (all when None, ties kept),
+    and per row the best value left out (-1 when none).
+
+    ``row`` gives each entry's row in ``range(rows)``, in increasing order.
+
+    >>> kept, left = _best(np.array([0, 0, 0, 1]), np.array([5, 9, 7, 1]), 2, 3)
+    >>> kept.tolist(), left.tolist()
+    ([False, True, True, True], [5, -1, -1])
+    """
+    if keep is None:
+        return np.ones(len(row), dtype=bool), np.full(rows, -1, dtype=np.int64)
+    start = np.searchsorted(row, np.arange(rows + 1))
+    cut, left = _cuts(start, np.asarray(values, dtype=np.int64), keep)
+    return values >= cut[row], left
+
+
+def _request_stats(
+    found: dict[str, np.ndarray], ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of a block: the mentors offered and the feasible ones, and per rule how
+    many mentors it blocked (the mentee as their own mentor left out everywhere)."""
+    self_row, self_col = np.divmod(np.flatnonzero(found["self"]), ok.shape[1])
+    blocked = np.zeros((len(ok), len(RULE_NAMES)), dtype=np.int64)
+    for name, mask in found.items():
+        column = blocked[:, RULE_NAMES.index(name)]
+        column[:] = np.count_nonzero(mask, axis=1)
+        np.subtract.at(column, self_row, mask[self_row, self_col].astype(np.int64))
+    offered = ok.shape[1] - np.bincount(self_row, minlength=len(ok))
+    return offered, np.count_nonzero(ok, axis=1), blocked
 
 
 def build_candidates(
@@ -234,29 +316,26 @@ def build_candidates(
             started = time.perf_counter()
             found = violations(pairs, mentor_type, config, rejected)
             ok = feasible(found, pairs.shape)
+            offered, feasible_count, blocked = _request_stats(found, ok)
             timings["rules"] += time.perf_counter() - started
             started = time.perf_counter()
-            scores, _ = score(pairs, mentor_type, config)
-            candidate = ok & (scores >= config.min_score)
-            keep_here = _best(candidate, scores, keep)
-            left = np.where(candidate & ~keep_here, scores, -1.0).max(axis=1, initial=-1.0)
-            unkept.append(np.where(left >= 0, weights(left), -1))
+            cells = _scored(pairs, mentor_type, config, ok)
+            candidate = cells.score >= config.min_score
+            below_min = np.bincount(cells.row[~candidate], minlength=len(chunk))
+            cells = cells.where(candidate)
+            kept, left = _best(cells.row, weights(cells.score), keep, len(chunk))
+            unkept.append(left)
             timings["scores"] += time.perf_counter() - started
-            rows, cols = np.nonzero(keep_here)
-            edges.append((chunk[rows], mentors[cols], np.full(len(rows), kind), scores[keep_here]))
-            is_self = found["self"]
-            blocked = np.zeros((len(chunk), len(RULE_NAMES)), dtype=np.int64)
-            for name, mask in found.items():
-                blocked[:, RULE_NAMES.index(name)] = (mask & ~is_self).sum(axis=1)
-            stats.append(
+            edges.append(
                 (
-                    chunk,
-                    np.full(len(chunk), kind),
-                    len(mentors) - is_self.sum(axis=1),
-                    ok.sum(axis=1),
-                    (ok & ~candidate).sum(axis=1),
-                    blocked,
+                    cells.mentee[kept],
+                    cells.mentor[kept],
+                    np.full(kept.sum(), kind),
+                    cells.score[kept],
                 )
+            )
+            stats.append(
+                (chunk, np.full(len(chunk), kind), offered, feasible_count, below_min, blocked)
             )
             done += len(chunk)
             if progress is not None:
@@ -324,17 +403,18 @@ class CohortPricer:
         found, violated = [Edges.of([], [], [], [])], False
         for chunk in _chunks(mentees, len(mentors)):
             pairs = block(self.cohort, chunk, mentors)
-            candidate, scores = _candidates(pairs, MENTOR_TYPES[kind], self.config, self.rejected)
-            weight = weights(scores)
-            nearness = np.full(pairs.shape, -1, dtype=np.int64)
+            cells = _candidates(pairs, MENTOR_TYPES[kind], self.config, self.rejected)
+            weight = weights(cells.score)
+            nearness = np.full(len(weight), -1, dtype=np.int64)
             for c in checks:
-                reduced = c.reduced(pairs.mentee, pairs.mentor, kind, weight)
-                violated |= bool((candidate & (reduced > 0)).any())
+                reduced = c.reduced(cells.mentee, cells.mentor, kind, weight)
+                violated |= bool((reduced > 0).any())
                 nearness = np.maximum(nearness, reduced + c.margin)
-            picked = _best(candidate & (nearness > 0), nearness, self.keep)
-            rows, cols = np.nonzero(picked)
-            kinds = np.full(len(rows), kind)
-            found.append(Edges.of(chunk[rows], mentors[cols], kinds, weight[picked]))
+            near = np.flatnonzero(nearness > 0)
+            picked, _ = _best(cells.row[near], nearness[near], self.keep, len(chunk))
+            near = near[picked]
+            kinds = np.full(len(near), kind)
+            found.append(Edges.of(cells.mentee[near], cells.mentor[near], kinds, weight[near]))
         return Edges.concat(found), violated
 
 

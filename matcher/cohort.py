@@ -248,11 +248,28 @@ class Pairs:
 
     def e(self, values: np.ndarray) -> np.ndarray:
         """A per-person array, taken on the mentee side."""
-        return values[self.mentee]
+        return np.take(values, self.mentee, axis=0)
 
     def m(self, values: np.ndarray) -> np.ndarray:
         """A per-person array, taken on the mentor side."""
-        return values[self.mentor]
+        return np.take(values, self.mentor, axis=0)
+
+    def cells(self, flat: np.ndarray) -> Pairs:
+        """The pairs at the row-major positions ``flat`` of :attr:`shape`, element by element.
+
+        >>> from matcher.schema import Role
+        >>> c = encode([Participant(f"{k}@x.org", k, Role.BOTH) for k in "abc"])
+        >>> some = block(c, np.array([0, 1]), np.array([1, 2])).cells(np.array([1, 2]))
+        >>> some.mentee.tolist(), some.mentor.tolist()
+        ([0, 1], [2, 1])
+        """
+        if self.is_block:
+            row = flat // max(self.shape[1], 1)
+            col = flat - row * self.shape[1]
+            mentee, mentor = self.mentee.ravel(), self.mentor.ravel()
+            return pairwise(self.cohort, np.take(mentee, row), np.take(mentor, col))
+        every = np.broadcast_arrays(self.mentee, self.mentor)
+        return pairwise(self.cohort, every[0][flat], every[1][flat])
 
     def overlap(self, left: TagSets, right: TagSets) -> np.ndarray:
         """How many words the mentee's ``left`` list shares with the mentor's ``right`` list."""

@@ -84,10 +84,11 @@ def _language(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.
 
 def _meeting(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     mode, place = p.cohort.meeting_mode, p.cohort.location
-    in_person, remote = MEETING_CODES[MeetingMode.IN_PERSON], MEETING_CODES[MeetingMode.REMOTE]
-    meets_in_person = (p.e(mode) == in_person) | (p.m(mode) == in_person)
-    one_remote = (p.e(mode) == remote) | (p.m(mode) == remote)
-    apart = (p.e(place) >= 0) & (p.m(place) >= 0) & (p.e(place) != p.m(place))
+    in_person = mode == MEETING_CODES[MeetingMode.IN_PERSON]
+    remote = mode == MEETING_CODES[MeetingMode.REMOTE]
+    meets_in_person = p.e(in_person) | p.m(in_person)
+    one_remote = p.e(remote) | p.m(remote)
+    apart = p.e(place >= 0) & p.m(place >= 0) & (p.e(place) != p.m(place))
     return meets_in_person & (one_remote | apart)
 
 

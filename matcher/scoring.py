@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher.cohort import Pairs
+from matcher.cohort import Pairs, TagSets
 from matcher.config import ProgramConfig
 from matcher.schema import MentorType
 
@@ -23,21 +23,26 @@ NEUTRAL = 0.5
 GENERATION_SPAN = 3.0
 
 
-def _share(covered: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(wanted > 0, covered / np.maximum(wanted, 1), 0.0)
+def _share(p: Pairs, wanted: TagSets, offered: TagSets) -> np.ndarray:
+    """Share of the mentee's ``wanted`` tags among the mentor's ``offered`` ones (0 when the
+    mentee wants none: then none is shared either)."""
+    return p.overlap(wanted, offered) / p.e(np.maximum(wanted.size, 1))
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """``values`` clipped to [0, 1] in place, unknown (nan) as 0."""
+    np.clip(values, 0.0, 1.0, out=values)
+    return np.nan_to_num(values, copy=False)
 
 
 def goals(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """Share of the mentee's goals that the mentor lists as strengths."""
-    covered = p.overlap(p.cohort.goals, p.cohort.strengths)
-    return _share(covered, p.e(p.cohort.goals.size))
+    return _share(p, p.cohort.goals, p.cohort.strengths)
 
 
 def expertise(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """Share of the mentee's wanted expertise that the mentor has."""
-    covered = p.overlap(p.cohort.expertise_wanted, p.cohort.expertise)
-    return _share(covered, p.e(p.cohort.expertise_wanted.size))
+    return _share(p, p.cohort.expertise_wanted, p.cohort.expertise)
 
 
 def _level_gap(p: Pairs) -> np.ndarray:
@@ -46,18 +51,18 @@ def _level_gap(p: Pairs) -> np.ndarray:
 
 def seniority(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """How far the mentor's level is above the mentee's, full marks at ``seniority_span``."""
-    return np.nan_to_num(np.clip(_level_gap(p) / cfg.seniority_span, 0.0, 1.0))
+    return _unit(_level_gap(p) / cfg.seniority_span)
 
 
 def level_gap(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """How far a sponsor's level exceeds the required gap (meeting it exactly earns a little)."""
     beyond = _level_gap(p) - cfg.sponsor_level_gap + 1
-    return np.nan_to_num(np.clip(beyond / cfg.seniority_span, 0.0, 1.0))
+    return _unit(beyond / cfg.seniority_span)
 
 
 def _differs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
     known = (mentee >= 0) & (mentor >= 0)
-    return np.where(known, (mentee != mentor).astype(np.float64), NEUTRAL)
+    return np.where(known, mentee != mentor, NEUTRAL)
 
 
 def outside_department(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
@@ -78,15 +83,22 @@ def target_department(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
 
 def generation_gap(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """Generations apart, divided by the widest possible gap (boomer to gen Z)."""
-    gap = np.abs(p.e(p.cohort.generation) - p.m(p.cohort.generation)) / GENERATION_SPAN
-    return np.nan_to_num(gap)
+    gap = p.e(p.cohort.generation) - p.m(p.cohort.generation)
+    np.abs(gap, out=gap)
+    gap /= GENERATION_SPAN
+    return np.nan_to_num(gap, copy=False)
 
 
 def timezone(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     """1 in the same time zone, falling to 0 at ``timezone_span_hours``; 0.5 when unknown."""
-    hours = np.abs(p.e(p.cohort.utc_offset) - p.m(p.cohort.utc_offset)) / 60.0
-    close = np.clip(1.0 - hours / cfg.timezone_span_hours, 0.0, 1.0)
-    return np.where(np.isnan(close), NEUTRAL, close)
+    close = p.e(p.cohort.utc_offset) - p.m(p.cohort.utc_offset)
+    np.abs(close, out=close)
+    close /= 60.0
+    close /= cfg.timezone_span_hours
+    np.subtract(1.0, close, out=close)
+    np.clip(close, 0.0, 1.0, out=close)
+    close[np.isnan(close)] = NEUTRAL
+    return close
 
 
 CRITERIA: dict[str, Criterion] = {
@@ -142,9 +154,12 @@ def combine(
     [100.0]
     """
     weights = config.weights[mentor_type]
-    total = sum(weights.values())
-    score = sum(weights[name] * value for name, value in values.items())
-    return np.round(100.0 * np.asarray(score, dtype=np.float64) / total, 2)
+    score = np.zeros(np.broadcast_shapes(*(np.shape(value) for value in values.values())))
+    for name, value in values.items():
+        score += weights[name] * value
+    score *= 100.0
+    score /= sum(weights.values())
+    return np.round(score, 2, out=score)
 
 
 def score(

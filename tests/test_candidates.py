@@ -1,0 +1,120 @@
+"""Candidate building in blocks against the same rules and scores evaluated triple by triple.
+
+``build_candidates`` counts blocked mentors per rule from whole-block masks, scores only
+the cells every rule lets through and selects each request's best with a compiled kernel;
+here every number it reports is recomputed from :func:`matcher.cohort.pairwise` triples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matcher.candidates import (
+    RULE_NAMES,
+    _best,
+    are_candidates,
+    build_candidates,
+    count_candidates,
+    rejected_matrices,
+    weights,
+)
+from matcher.cohort import MENTOR_TYPES, encode, pairwise
+from matcher.config import ProgramConfig
+from matcher.constraints import feasible, violations
+from matcher.scoring import score
+from tests.strategies import participants
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CONFIGS = st.builds(
+    ProgramConfig,
+    min_score=st.sampled_from((0.0, 30.0)),
+    sponsor_level_gap=st.integers(1, 3),
+    block_same_manager=st.booleans(),
+    block_boss_peers=st.booleans(),
+    max_timezone_gap_hours=st.sampled_from((None, 2.0)),
+)
+
+
+def _per_triple(cohort, config, rejected, kind: int, mentee: int):
+    """Rule masks, feasibility and scores of one request against every mentor of its type."""
+    mentors = cohort.mentors_offering(MENTOR_TYPES[kind])
+    pairs = pairwise(cohort, np.full(len(mentors), mentee), mentors)
+    found = violations(pairs, MENTOR_TYPES[kind], config, rejected)
+    return mentors, found, feasible(found, pairs.shape), score(pairs, MENTOR_TYPES[kind], config)[0]
+
+
+@SETTINGS
+@given(
+    people=participants(max_size=12),
+    config=CONFIGS,
+    keep=st.sampled_from((None, 1, 2, 3)),
+    seed=st.integers(0, 2**16),
+)
+def test_block_statistics_and_kept_triples_equal_per_triple_evaluation(
+    people, config, keep, seed
+) -> None:
+    cohort = encode(people)
+    rng = np.random.default_rng(seed)
+    triples = rng.integers(0, [len(cohort), len(cohort), len(MENTOR_TYPES)], size=(4, 3))
+    rejected = rejected_matrices(cohort, [tuple(t) for t in triples.tolist()])
+    found = build_candidates(cohort, config, rejected, keep=keep)
+    stats = found.stats
+    triples = zip(found.mentee.tolist(), found.mentor.tolist(), found.kind.tolist(), strict=True)
+    kept = set(triples)
+    expected_kept = set()
+    requests = zip(stats.mentee.tolist(), stats.kind.tolist(), strict=True)
+    for r, (mentee, kind) in enumerate(requests):
+        if not len(cohort.mentors_offering(MENTOR_TYPES[kind])):
+            assert stats.offered[r] == stats.blocked[r].sum() == 0
+            continue
+        mentors, masks, ok, scores = _per_triple(cohort, config, rejected, kind, mentee)
+        other = mentors != mentee
+        assert stats.offered[r] == other.sum()
+        assert stats.feasible[r] == ok.sum()
+        assert stats.below_min[r] == (ok & (scores < config.min_score)).sum()
+        for k, name in enumerate(RULE_NAMES):
+            expected = (masks[name] & other).sum() if name in masks else 0
+            assert stats.blocked[r, k] == expected
+        candidate = ok & (scores >= config.min_score)
+        weight = weights(scores)
+        ranked = np.sort(weight[candidate])[::-1]
+        cut = ranked[keep - 1] if keep is not None and len(ranked) > keep else -1
+        expected_kept |= {(mentee, int(m), kind) for m in mentors[candidate & (weight >= cut)]}
+        if keep is not None:
+            left = weight[candidate & (weight < cut)]
+            assert found.unkept[r] == (left.max() if len(left) else -1)
+        # the other block paths agree with the same evaluation
+        assert count_candidates(
+            cohort, config, rejected, kind, np.array([mentee]), mentors
+        ).tolist() == [candidate.sum()]
+        assert np.array_equal(
+            are_candidates(
+                cohort,
+                config,
+                rejected,
+                np.full(len(mentors), mentee),
+                mentors,
+                np.full(len(mentors), kind),
+            ),
+            candidate,
+        )
+    assert kept == expected_kept
+    assert found.unkept is None if keep is None else len(found.unkept) == len(stats.mentee)
+
+
+@given(
+    rows=st.lists(st.lists(st.integers(0, 6), max_size=12), min_size=1, max_size=6),
+    keep=st.integers(1, 5),
+)
+@settings(max_examples=200, deadline=None)
+def test_best_keeps_each_rows_top_values_with_ties(rows: list[list[int]], keep: int) -> None:
+    row = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    values = np.array([v for r in rows for v in r], dtype=np.int64)
+    kept, left = _best(row, values, keep, len(rows))
+    for r, vals in enumerate(rows):
+        ranked = sorted(vals, reverse=True)
+        cut = ranked[keep - 1] if len(ranked) > keep else -1
+        assert kept[row == r].tolist() == [v >= cut for v in vals]
+        assert left[r] == max((v for v in vals if v < cut), default=-1)
