@@ -14,8 +14,10 @@ triples could still improve the matching (see :mod:`matcher.pruning`).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numba
@@ -31,6 +33,8 @@ from matcher.scoring import score
 
 Progress = Callable[[str, int, int], None]
 BLOCK_CELLS = 2_000_000
+WORKERS = min(4, os.cpu_count() or 1)
+"""Blocks evaluated at once (threads: numpy and the kernel release the GIL)."""
 RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in RULES)
 
 
@@ -199,7 +203,7 @@ def rejected_matrices(cohort: Cohort, triples: Iterable[tuple[int, int, int]]) -
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
     """Per segment ``values[start[r]:start[r + 1]]``: its ``keep``-th greatest value (the
     least int64 when it has no more than ``keep``), and its greatest value below that (-1
@@ -302,50 +306,80 @@ def build_candidates(
     >>> len(found), found.mentee.tolist(), found.mentor.tolist()
     (1, [0], [1])
     """
-    timings = {"rules": 0.0, "scores": 0.0}
     none = np.zeros(0, dtype=np.int64)
     edges: list[tuple[np.ndarray, ...]] = [(none, none, none, np.zeros(0))]
     stats: list[tuple[np.ndarray, ...]] = [(none,) * 5 + (np.zeros((0, len(RULE_NAMES))),)]
     unkept = [none]
-    total = int(sum(len(cohort.mentees_seeking(t)) for t in MENTOR_TYPES))
-    done = 0
-    for kind, mentor_type in enumerate(MENTOR_TYPES):
-        mentors = cohort.mentors_offering(mentor_type)
-        for chunk in _chunks(cohort.mentees_seeking(mentor_type), len(mentors)):
-            pairs = block(cohort, chunk, mentors)
-            started = time.perf_counter()
-            found = violations(pairs, mentor_type, config, rejected)
-            ok = feasible(found, pairs.shape)
-            offered, feasible_count, blocked = _request_stats(found, ok)
-            timings["rules"] += time.perf_counter() - started
-            started = time.perf_counter()
-            cells = _scored(pairs, mentor_type, config, ok)
-            candidate = cells.score >= config.min_score
-            below_min = np.bincount(cells.row[~candidate], minlength=len(chunk))
-            cells = cells.where(candidate)
-            kept, left = _best(cells.row, weights(cells.score), keep, len(chunk))
-            unkept.append(left)
-            timings["scores"] += time.perf_counter() - started
-            edges.append(
-                (
-                    cells.mentee[kept],
-                    cells.mentor[kept],
-                    np.full(kept.sum(), kind),
-                    cells.score[kept],
-                )
-            )
-            stats.append(
-                (chunk, np.full(len(chunk), kind), offered, feasible_count, below_min, blocked)
-            )
-            done += len(chunk)
+    seconds = np.zeros(2)
+    jobs = [
+        (kind, chunk, mentors)
+        for kind, mentor_type in enumerate(MENTOR_TYPES)
+        for mentors in [cohort.mentors_offering(mentor_type)]
+        for chunk in _chunks(cohort.mentees_seeking(mentor_type), len(mentors))
+    ]
+    total, done = sum(len(chunk) for _, chunk, _ in jobs), 0
+    started = time.perf_counter()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for found in pool.map(_BlockBuilder(cohort, config, rejected, keep), jobs):
+            edges.append(found.edges)
+            stats.append(found.stats)
+            unkept.append(found.unkept)
+            seconds += found.seconds
+            done += len(found.unkept)
             if progress is not None:
                 progress("rules and scores", done, total)
+    # blocks overlap in time: share the wall time out as the blocks spent it
+    share = (time.perf_counter() - started) / max(seconds.sum(), 1e-12)
     return Candidates(
         *(np.concatenate(column) for column in zip(*edges, strict=True)),
         stats=RequestStats(*(np.concatenate(column) for column in zip(*stats, strict=True))),
-        timings=timings,
+        timings={"rules": float(seconds[0] * share), "scores": float(seconds[1] * share)},
         unkept=None if keep is None else np.concatenate(unkept),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Block:
+    """What one block of requests leaves: kept edges (mentee, mentor, kind, score), request
+    statistics (the columns of :class:`RequestStats`), best weights left out, and the
+    seconds spent on rules and on scores."""
+
+    edges: tuple[np.ndarray, ...]
+    stats: tuple[np.ndarray, ...]
+    unkept: np.ndarray
+    seconds: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _BlockBuilder:
+    """Evaluates the rules and scores of a block of requests of one type (see
+    :func:`build_candidates`)."""
+
+    cohort: Cohort
+    config: ProgramConfig
+    rejected: Rejected | None
+    keep: int | None
+
+    def __call__(self, job: tuple[int, np.ndarray, np.ndarray]) -> _Block:
+        kind, chunk, mentors = job
+        mentor_type, config = MENTOR_TYPES[kind], self.config
+        pairs = block(self.cohort, chunk, mentors)
+        started = time.perf_counter()
+        found = violations(pairs, mentor_type, config, self.rejected)
+        ok = feasible(found, pairs.shape)
+        offered, feasible_count, blocked = _request_stats(found, ok)
+        checked = time.perf_counter()
+        cells = _scored(pairs, mentor_type, config, ok)
+        candidate = cells.score >= config.min_score
+        below_min = np.bincount(cells.row[~candidate], minlength=len(chunk))
+        cells = cells.where(candidate)
+        kept, left = _best(cells.row, weights(cells.score), self.keep, len(chunk))
+        return _Block(
+            (cells.mentee[kept], cells.mentor[kept], np.full(kept.sum(), kind), cells.score[kept]),
+            (chunk, np.full(len(chunk), kind), offered, feasible_count, below_min, blocked),
+            left,
+            np.array([checked - started, time.perf_counter() - checked]),
+        )
 
 
 @dataclass
