@@ -25,6 +25,15 @@ Every edge then has ``gain <= u + w + v``, with equality on chosen edges, and th
 add up to the chosen gain (strong duality), which :mod:`matcher.pruning` checks again in
 exact integer arithmetic before it trusts them.
 
+**Warm starts.** When edges are appended to a solved problem (the certification rounds of
+:mod:`matcher.pruning`), :func:`max_gain_flow` continues from the previous flow and
+potentials instead of starting over: only requests that an appended edge would now
+prefer are routed again. Their old path keeps its unit at the pair or mentor it reached,
+which then waits for one unit (a *deficit*), so no potential has to change; each
+rerouted request follows a cheapest path to the nearest node with a deficit (or to the
+sink while it still expects units), which is the successive-shortest-path step for a
+network with several sources and sinks.
+
 The kernel is compiled once with numba and cached on disk.
 """
 
@@ -36,41 +45,98 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FlowSolution", "max_gain_flow"]
+__all__ = ["FlowSolution", "WarmStart", "max_gain_flow"]
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 # How a node was reached on a shortest path (the arc from its predecessor).
-_EDGE, _EDGE_BACK, _PAIR, _PAIR_BACK, _TO_SINK, _UNMATCHED = 0, 1, 2, 3, 4, 5
+_EDGE, _EDGE_BACK, _PAIR, _PAIR_BACK, _TO_SINK, _UNMATCHED, _FROM_SINK, _DUMMY_BACK = range(8)
 _INFINITY = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
+class WarmStart:
+    """A solved flow, per edge, to continue from once edges are appended.
+
+    ``level`` values are node potentials relative to the sink: of each edge's request, of
+    its head (its pair node when the pair had one, else its mentor) and of every mentor.
+    """
+
+    gain: IntArray
+    chosen: BoolArray
+    request_level: IntArray
+    head_level: IntArray
+    shared: BoolArray
+    mentor_level: IntArray
+
+
+@dataclass(frozen=True)
 class FlowSolution:
-    """Chosen edges and the dual prices that prove them optimal (local indices)."""
+    """Chosen edges, the dual prices that prove them optimal (local indices), and the
+    state a later solve with more edges can start from."""
 
     chosen: BoolArray
     request: IntArray
     pair: IntArray
     mentor: IntArray
+    warm: WarmStart | None = None
+
+
+@dataclass(frozen=True)
+class _Network:
+    """Node numbering: requests, shared pairs, mentors, then the sink."""
+
+    n_requests: int
+    n_shared: int
+    n_nodes: int
+    pair_node: IntArray  # per pair, its node offset among shared pairs (-1: none)
+    pair_mentor: IntArray
+    shared: BoolArray  # per pair
+    head: IntArray  # per edge, the node it leads to
+
+    @classmethod
+    def of(cls, request: IntArray, pair: IntArray, mentor: IntArray, n_mentors: int) -> _Network:
+        n_requests = int(request.max()) + 1
+        n_pairs = int(pair.max()) + 1
+        shared = np.bincount(pair, minlength=n_pairs) > 1
+        pair_node = np.where(shared, np.cumsum(shared) - 1, -1)
+        n_shared = int(shared.sum())
+        pair_mentor = np.zeros(n_pairs, dtype=np.int64)
+        pair_mentor[pair] = mentor
+        first_mentor = n_requests + n_shared
+        head = np.where(shared[pair], n_requests + pair_node[pair], first_mentor + mentor)
+        n_nodes = first_mentor + n_mentors + 1
+        return cls(n_requests, n_shared, n_nodes, pair_node, pair_mentor, shared, head)
+
+    @property
+    def first_mentor(self) -> int:
+        return self.n_requests + self.n_shared
 
 
 def max_gain_flow(
-    request: IntArray, pair: IntArray, mentor: IntArray, gain: IntArray, capacity: IntArray
+    request: IntArray,
+    pair: IntArray,
+    mentor: IntArray,
+    gain: IntArray,
+    capacity: IntArray,
+    warm: WarmStart | None = None,
 ) -> FlowSolution:
     """Choose edges of greatest total gain, one per request and pair, ``capacity`` per mentor.
 
     Parameters
     ----------
     request, pair
-        Per edge, its request and its pair, numbered ``0, 1, ...`` without gaps.
+        Per edge, its request and its pair (indices from 0; gaps are allowed).
     mentor
         Per edge, its mentor (an index into ``capacity``).
     gain
         Per edge, a non-negative integer gain. Totals must stay below ``2**62``.
     capacity
         Per mentor, the most edges it may get.
+    warm
+        The ``warm`` of an earlier solution whose edges are the first edges here, with the
+        same requests, pairs, mentors and gains (edges may only have been appended).
 
     Returns
     -------
@@ -93,46 +159,96 @@ def max_gain_flow(
     >>> s.chosen.tolist(), s.request.tolist(), s.pair.tolist(), s.mentor.tolist()
     ([True, False, True], [40, 30], [10, 0], [0, 0])
     """
-    n_requests = int(request.max()) + 1 if request.size else 0
-    n_pairs = int(pair.max()) + 1 if pair.size else 0
     n_mentors = len(capacity)
     if not request.size:
         none = np.zeros(0, dtype=np.int64)
         return FlowSolution(np.zeros(0, dtype=bool), none, none, np.zeros(n_mentors, np.int64))
-    size = np.bincount(pair, minlength=n_pairs)
-    shared = size > 1
-    pair_node = np.cumsum(shared) - 1  # node number among the shared pairs
-    n_pairs_shared = int(shared.sum())
-    n_nodes = n_requests + n_pairs_shared + n_mentors + 1
-    pair_mentor = np.zeros(n_pairs, dtype=np.int64)
-    pair_mentor[pair] = mentor
-    mentor_node = n_requests + n_pairs_shared + mentor
-    head = np.where(shared[pair], n_requests + pair_node[pair], mentor_node)
-    shared_mentor = n_requests + n_pairs_shared + pair_mentor[shared]
+    request, pair, mentor, gain = (
+        np.asarray(a, dtype=np.int64) for a in (request, pair, mentor, gain)
+    )
+    net = _Network.of(request, pair, mentor, n_mentors)
+    state = _starting_state(net, request, mentor, gain, warm)
     order = np.argsort(request, kind="stable")
-    start = np.concatenate([[0], np.cumsum(np.bincount(request, minlength=n_requests))])
+    start = np.concatenate([[0], np.cumsum(np.bincount(request, minlength=net.n_requests))])
     degree = np.bincount(mentor, minlength=n_mentors)
     slots = np.concatenate([[0], np.cumsum(np.minimum(capacity, degree))])
-    chosen, pi = _successive_shortest_paths(
-        n_nodes,
-        start,
-        order.astype(np.int64),
-        request.astype(np.int64),
-        head.astype(np.int64),
-        gain.astype(np.int64),
-        shared_mentor.astype(np.int64),
-        capacity.astype(np.int64),
-        slots.astype(np.int64),
-    )
+    shared_mentor = net.first_mentor + net.pair_mentor[net.shared]
+    room = np.asarray(capacity, dtype=np.int64)
+    arcs = (start, order, request, net.head, gain, shared_mentor, room, slots)
+    _successive_shortest_paths(*arcs, *state)  # updates the potentials and flow in place
+    pi, flow = state[0], state[1]
+    return _solution(net, request, pair, mentor, gain, pi, flow)
+
+
+def _starting_state(
+    net: _Network, request: IntArray, mentor: IntArray, gain: IntArray, warm: WarmStart | None
+) -> tuple[IntArray, BoolArray, IntArray, BoolArray, IntArray, int]:
+    """Potentials, flow, deficits, requests sent to the sink directly, the requests to
+    route (heaviest first) and how many units the sink still expects."""
+    pi = np.zeros(net.n_nodes, dtype=np.int64)
+    flow = np.zeros(len(gain), dtype=bool)
+    deficit = np.zeros(net.n_nodes, dtype=np.int64)
+    dummy = np.zeros(net.n_requests, dtype=bool)
+    has_edges = np.zeros(net.n_requests, dtype=bool)
+    has_edges[request] = True
+    old = np.zeros(net.n_requests, dtype=bool)
+    if warm is not None:
+        k = len(warm.chosen)
+        if k > len(gain) or not np.array_equal(warm.gain, gain[:k]):
+            raise ValueError("a warm start needs the same first edges and gains")
+        first_mentor = net.first_mentor
+        pi[first_mentor : net.n_nodes - 1] = warm.mentor_level
+        pi[request[:k]] = warm.request_level
+        pi[net.n_requests : first_mentor] = pi[first_mentor + net.pair_mentor[net.shared]]
+        kept = warm.chosen & warm.shared  # used pair nodes keep their level
+        pi[net.head[:k][kept]] = warm.head_level[kept]
+        flow[:k] = warm.chosen
+        old[request[:k]] = True
+        matched = np.zeros(net.n_requests, dtype=bool)
+        matched[request[flow]] = True
+        violated = np.zeros(net.n_requests, dtype=bool)
+        violated[request[pi[request] - pi[net.head] < gain]] = True
+        again = violated & old
+        freed = flow & again[request]
+        flow[freed] = False
+        np.add.at(deficit, net.head[freed], 1)
+        dummy = old & ~matched & ~again
+        sources = np.flatnonzero(again | (has_edges & ~old))
+        sink_demand = len(sources) - int(freed.sum())
+    else:
+        sources = np.flatnonzero(has_edges)
+        sink_demand = len(sources)
+    top = np.zeros(net.n_requests, dtype=np.int64)
+    np.maximum.at(top, request, gain + pi[net.head])
+    pi[sources] = np.maximum(pi[sources], top[sources])
+    sources = sources[np.argsort(-pi[sources], kind="stable")]  # heaviest first
+    return pi, flow, deficit, dummy, sources, sink_demand
+
+
+def _solution(
+    net: _Network,
+    request: IntArray,
+    pair: IntArray,
+    mentor: IntArray,
+    gain: IntArray,
+    pi: IntArray,
+    flow: BoolArray,
+) -> FlowSolution:
+    """Prices from the potentials (see the module docstring) and the warm start."""
     a = pi - pi[-1]
-    a_mentor = a[n_requests + n_pairs_shared : n_nodes - 1]
+    first_mentor = net.first_mentor
+    a_mentor = a[first_mentor : net.n_nodes - 1]
+    n_pairs = len(net.shared)
+    used = np.zeros(n_pairs, dtype=bool)
+    used[pair[flow]] = True
+    pick = net.shared & used
     pair_price = np.zeros(n_pairs, dtype=np.int64)
-    used_pair = np.zeros(n_pairs, dtype=bool)
-    used_pair[pair[chosen]] = True
-    node_price = a_mentor[pair_mentor] - a[n_requests + pair_node]
-    pick = shared & used_pair
-    pair_price[pick] = np.maximum(0, node_price[pick])
-    return FlowSolution(chosen, a[:n_requests].copy(), pair_price, np.maximum(0, -a_mentor))
+    node_level = a[net.n_requests + net.pair_node[pick]]
+    pair_price[pick] = np.maximum(0, a_mentor[net.pair_mentor[pick]] - node_level)
+    warm = WarmStart(gain, flow, a[request], a[net.head], net.shared[pair], a_mentor.copy())
+    request_price = np.zeros(net.n_requests, dtype=np.int64)
+    request_price[request] = a[request]  # a request without edges is worth nothing
+    return FlowSolution(flow, request_price, pair_price, np.maximum(0, -a_mentor), warm)
 
 
 @numba.njit(cache=True)
@@ -171,113 +287,148 @@ def _pop(heap_key, heap_node, size):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _successive_shortest_paths(  # pragma: no cover - compiled
-    n_nodes, start, order, request, head, gain, shared_mentor, capacity, slots
-):
-    """Route every request to the sink along cheapest augmenting paths.
+def _relax(search, b, nd, a, kind, ident, size, n_touched):  # pragma: no cover - compiled
+    """Reach node ``b`` from ``a`` at distance ``nd`` if that is shorter; return the heap size
+    and the number of touched nodes. ``search`` holds the arrays of the running search."""
+    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node = search
+    if nd < dist[b]:
+        if dist[b] == _INFINITY:
+            touched[n_touched] = b
+            n_touched += 1
+        dist[b], pred_node[b], pred_kind[b], pred_id[b] = nd, a, kind, ident
+        size = _push(heap_key, heap_node, size, nd, b)
+    return size, n_touched
 
-    Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. Returns the chosen
-    edges and the final node potentials.
+
+@numba.njit(cache=True)
+def _add_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
+    users[slots[m] + n_users[m]] = code
+    n_users[m] += 1
+
+
+@numba.njit(cache=True)
+def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
+    last = slots[m] + n_users[m] - 1
+    for k in range(slots[m], last + 1):
+        if users[k] == code:
+            users[k] = users[last]
+            n_users[m] -= 1
+            return
+
+
+@numba.njit(cache=True)
+def _successive_shortest_paths(  # pragma: no cover - compiled
+    start,
+    order,
+    request,
+    head,
+    gain,
+    shared_mentor,
+    capacity,
+    slots,
+    pi,
+    flow,
+    deficit,
+    dummy,
+    sources,
+    sink_demand,
+):
+    """Route every source request along a cheapest path to a node that expects a unit.
+
+    Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. ``pi``, ``flow``,
+    ``deficit`` and ``dummy`` are the starting state, updated in place.
     """
     n_requests = len(start) - 1
     n_shared = len(shared_mentor)
     first_mentor = n_requests + n_shared
+    n_nodes = len(pi)
     sink = n_nodes - 1
-    n_edges = len(gain)
-    pi = np.zeros(n_nodes, dtype=np.int64)
-    for r in range(n_requests):
-        best = 0
-        for k in range(start[r], start[r + 1]):
-            best = max(best, gain[order[k]])
-        pi[r] = best
-    flow = np.zeros(n_edges, dtype=np.bool_)
+    n_mentors = len(capacity)
+    # the flow as the search needs it: who uses each pair node and mentor
     pair_user = np.full(n_shared, -1, dtype=np.int64)
-    load = np.zeros(len(capacity), dtype=np.int64)
-    users = np.full(slots[-1], 0, dtype=np.int64)  # edge e >= 0 or shared pair p as -p-1
+    pair_flow = np.zeros(n_shared, dtype=np.bool_)
+    load = np.zeros(n_mentors, dtype=np.int64)
+    n_users = np.zeros(n_mentors, dtype=np.int64)
+    users = np.zeros(slots[-1], dtype=np.int64)  # edge e >= 0 or shared pair p as -p-1
+    for e in range(len(gain)):
+        if flow[e]:
+            h = head[e]
+            if h < first_mentor:
+                pair_user[h - n_requests] = e
+                pair_flow[h - n_requests] = True
+            else:
+                _add_user(users, slots, n_users, h - first_mentor, e)
+                load[h - first_mentor] += 1
+    for p in range(n_shared):
+        if pair_flow[p] or deficit[n_requests + p] > 0:
+            pair_flow[p] = True
+            m = shared_mentor[p] - first_mentor
+            _add_user(users, slots, n_users, m, -p - 1)
+            load[m] += 1
+    for m in range(n_mentors):
+        load[m] += deficit[first_mentor + m]
     dist = np.full(n_nodes, _INFINITY, dtype=np.int64)
     settled = np.zeros(n_nodes, dtype=np.bool_)
     pred_node = np.full(n_nodes, -1, dtype=np.int64)
     pred_kind = np.zeros(n_nodes, dtype=np.int64)
     pred_id = np.zeros(n_nodes, dtype=np.int64)
-    room = 2 * (n_edges + n_nodes) + 16
+    room = 3 * (len(gain) + n_nodes) + 16
     heap_key = np.empty(room, dtype=np.int64)
     heap_node = np.empty(room, dtype=np.int64)
     touched = np.empty(n_nodes, dtype=np.int64)
     done = np.empty(n_nodes, dtype=np.int64)
-    for source in np.argsort(-pi[:n_requests], kind="mergesort"):  # heaviest first
-        if start[source] == start[source + 1]:
-            continue
+    path_kind = np.empty(n_nodes, dtype=np.int64)
+    path_id = np.empty(n_nodes, dtype=np.int64)
+    search = (dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node)
+    for source in sources:
         n_touched = 0
         n_done = 0
-        size = 0
         dist[source] = 0
-        touched[n_touched] = source
-        n_touched += 1
-        size = _push(heap_key, heap_node, size, 0, source)
+        touched[0] = source
+        n_touched = 1
+        size = _push(heap_key, heap_node, 0, 0, source)
+        target = -1
         while size:
             d, a, size = _pop(heap_key, heap_node, size)
             if settled[a] or d > dist[a]:
                 continue
             settled[a] = True
-            if a == sink:
-                break
             done[n_done] = a
             n_done += 1
-            # every arc out of a: (head, reduced cost, kind, id)
+            if a == sink:
+                if sink_demand > 0:
+                    target = a
+                    break
+            elif deficit[a] > 0:
+                target = a
+                break
+            # every arc out of a: relax (head b, new distance nd, kind, id)
             if a < n_requests:
                 for k in range(start[a], start[a + 1]):
                     e = order[k]
                     b = head[e]
                     nd = d - gain[e] + pi[a] - pi[b]
-                    if nd < dist[b]:
-                        if dist[b] == _INFINITY:
-                            touched[n_touched] = b
-                            n_touched += 1
-                        dist[b], pred_node[b], pred_kind[b], pred_id[b] = nd, a, _EDGE, e
-                        size = _push(heap_key, heap_node, size, nd, b)
-                nd = d + pi[a] - pi[sink]
-                if nd < dist[sink]:
-                    if dist[sink] == _INFINITY:
-                        touched[n_touched] = sink
-                        n_touched += 1
-                    dist[sink], pred_node[sink], pred_kind[sink], pred_id[sink] = (
-                        nd,
-                        a,
-                        _UNMATCHED,
-                        a,
-                    )
-                    size = _push(heap_key, heap_node, size, nd, sink)
+                    size, n_touched = _relax(search, b, nd, a, _EDGE, e, size, n_touched)
+                b, nd, kind, ident = sink, d + pi[a] - pi[sink], _UNMATCHED, a
+                size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
             elif a < first_mentor:
                 p = a - n_requests
-                e = pair_user[p]
-                if e < 0:
-                    b, nd, kind, ident = shared_mentor[p], d + pi[a], _PAIR, p
-                    nd -= pi[b]
-                else:
+                if not pair_flow[p]:
+                    b, kind, ident = shared_mentor[p], _PAIR, p
+                    nd = d + pi[a] - pi[b]
+                elif pair_user[p] >= 0:
+                    e = pair_user[p]
                     b, kind, ident = request[e], _EDGE_BACK, e
                     nd = d + gain[e] + pi[a] - pi[b]
-                if nd < dist[b]:
-                    if dist[b] == _INFINITY:
-                        touched[n_touched] = b
-                        n_touched += 1
-                    dist[b], pred_node[b], pred_kind[b], pred_id[b] = nd, a, kind, ident
-                    size = _push(heap_key, heap_node, size, nd, b)
-            else:
+                else:
+                    continue
+                size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
+            elif a < sink:
                 m = a - first_mentor
                 if load[m] < capacity[m]:
-                    nd = d + pi[a] - pi[sink]
-                    if nd < dist[sink]:
-                        if dist[sink] == _INFINITY:
-                            touched[n_touched] = sink
-                            n_touched += 1
-                        dist[sink], pred_node[sink], pred_kind[sink], pred_id[sink] = (
-                            nd,
-                            a,
-                            _TO_SINK,
-                            m,
-                        )
-                        size = _push(heap_key, heap_node, size, nd, sink)
-                for k in range(slots[m], slots[m] + load[m]):
+                    b, nd, kind, ident = sink, d + pi[a] - pi[sink], _TO_SINK, m
+                    size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
+                for k in range(slots[m], slots[m] + n_users[m]):
                     code = users[k]
                     if code >= 0:
                         b, kind, ident = request[code], _EDGE_BACK, code
@@ -285,57 +436,70 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
                     else:
                         b, kind, ident = n_requests - code - 1, _PAIR_BACK, -code - 1
                         nd = d + pi[a] - pi[b]
-                    if nd < dist[b]:
-                        if dist[b] == _INFINITY:
-                            touched[n_touched] = b
-                            n_touched += 1
-                        dist[b], pred_node[b], pred_kind[b], pred_id[b] = nd, a, kind, ident
-                        size = _push(heap_key, heap_node, size, nd, b)
-        reach = dist[sink]
+                    size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
+            else:  # the sink expects no more units: pass on to a mentor or a request
+                for m in range(n_mentors):
+                    if load[m] > 0:
+                        b, kind, ident = first_mentor + m, _FROM_SINK, m
+                        nd = d + pi[a] - pi[b]
+                        size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
+                for r in range(n_requests):
+                    if dummy[r]:
+                        b, kind, ident = r, _DUMMY_BACK, r
+                        nd = d + pi[a] - pi[b]
+                        size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
+        if target < 0:
+            raise AssertionError("a source found no node expecting its unit")
+        reach = dist[target]
         for k in range(n_done):
             v = done[k]
             pi[v] -= reach - dist[v]
-        # augment along the path, walking back from the sink
-        node = sink
-        mentor_out = 0  # at the mentor about to be entered: -1 to the sink, else lost code + 1
+        # the path, from the target back to the source
+        n_path = 0
+        node = target
         while node != source:
-            a, kind, ident = pred_node[node], pred_kind[node], pred_id[node]
+            path_kind[n_path], path_id[n_path] = pred_kind[node], pred_id[node]
+            n_path += 1
+            node = pred_node[node]
+        for k in range(n_path):  # first what the path takes away
+            kind, ident = path_kind[k], path_id[k]
+            if kind == _EDGE_BACK:
+                flow[ident] = False
+                h = head[ident]
+                if h < first_mentor:
+                    pair_user[h - n_requests] = -1
+                else:
+                    _remove_user(users, slots, n_users, h - first_mentor, ident)
+            elif kind == _PAIR_BACK:
+                pair_flow[ident] = False
+                m = shared_mentor[ident] - first_mentor
+                _remove_user(users, slots, n_users, m, -ident - 1)
+            elif kind == _FROM_SINK:
+                load[ident] -= 1
+            elif kind == _DUMMY_BACK:
+                dummy[ident] = False
+        for k in range(n_path):  # then what it adds
+            kind, ident = path_kind[k], path_id[k]
             if kind == _EDGE:
                 flow[ident] = True
-                if node < first_mentor:
-                    pair_user[node - n_requests] = ident
+                h = head[ident]
+                if h < first_mentor:
+                    pair_user[h - n_requests] = ident
                 else:
-                    _enter(users, slots, load, node - first_mentor, mentor_out, ident)
-            elif kind == _EDGE_BACK:
-                flow[ident] = False
-                if a < first_mentor:
-                    pair_user[a - n_requests] = -1
-                else:
-                    mentor_out = ident + 1
+                    _add_user(users, slots, n_users, h - first_mentor, ident)
             elif kind == _PAIR:
-                _enter(users, slots, load, node - first_mentor, mentor_out, -ident - 1)
-            elif kind == _PAIR_BACK:
-                mentor_out = -ident - 1 + 1
+                pair_flow[ident] = True
+                m = shared_mentor[ident] - first_mentor
+                _add_user(users, slots, n_users, m, -ident - 1)
             elif kind == _TO_SINK:
-                mentor_out = -(1 << 62)
-            node = a
+                load[ident] += 1
+            elif kind == _UNMATCHED:
+                dummy[ident] = True
+        if target == sink:
+            sink_demand -= 1
+        else:
+            deficit[target] -= 1
         for k in range(n_touched):
             v = touched[k]
             dist[v] = _INFINITY
             settled[v] = False
-    return flow, pi
-
-
-@numba.njit(cache=True)
-def _enter(users, slots, load, m, mentor_out, code):  # pragma: no cover - compiled
-    """Record that ``code`` now sends flow into mentor ``m``; ``mentor_out`` says where the
-    path left ``m``: to the sink (a new slot) or back along a user (``code + 1``), replaced."""
-    if mentor_out == -(1 << 62):
-        users[slots[m] + load[m]] = code
-        load[m] += 1
-        return
-    lost = mentor_out - 1
-    for k in range(slots[m], slots[m] + load[m]):
-        if users[k] == lost:
-            users[k] = code
-            return

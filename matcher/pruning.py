@@ -43,7 +43,7 @@ from scipy.sparse import csr_array
 
 from matcher.config import OBJECTIVES, Objective
 from matcher.errors import MatcherError
-from matcher.flow import max_gain_flow
+from matcher.flow import WarmStart, max_gain_flow
 from matcher.solver import MAX_WEIGHT, _free_graph, _Graph, _group, _max_count
 
 __all__ = [
@@ -308,8 +308,11 @@ def certified_solve(
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
+    warm = None
     while True:
-        chosen, checks = _solve_and_price(edges, capacity, objective, locked, shape, requests)
+        chosen, checks, warm = _solve_and_price(
+            edges, capacity, objective, locked, shape, requests, warm
+        )
         extra = pricer(checks)  # violators and near triples, some maybe in the subset
         if not len(extra):
             return edges, chosen
@@ -364,33 +367,33 @@ def _solve_and_price(
     locked: BoolArray,
     shape: tuple[int, int],
     requests: int,
-) -> tuple[BoolArray, list[Check]]:
-    """Optimal choice on the subset and the checks that certify it over all triples."""
+    warm: WarmStart | None,
+) -> tuple[BoolArray, list[Check], WarmStart | None]:
+    """Optimal choice on the subset, the checks that certify it over all triples, and the
+    state of its main flow (``warm``: that of the previous round, whose edges come first)."""
     sub = _subset(edges, capacity, locked, shape)
     weight = sub.graph.weight
     use = np.ones(len(weight), dtype=bool)
     big = requests * MAX_WEIGHT + 1  # above any total weight: coverage counts first
-    if objective == "quality":
-        pick, check = _priced_flow(sub, use, (requests + 1, 1, 0))
-        checks = [check]
-    else:
-        pick, check = _priced_flow(sub, use, (1, big, 0))
-        checks = [check]
+    main = (requests + 1, 1, 0) if objective == "quality" else (1, big, 0)
+    pick, check, warm = _priced_flow(sub, use, main, warm)
+    checks = [check]
+    if objective != "quality":
         target = int(pick.sum())
         if objective == "fairness" and target:
             floor = _fair_floor(sub.graph, target)
             above = weight > floor
-            fewer, check = _priced_flow(sub, above, (0, 1, floor + 1))
+            fewer, check, _ = _priced_flow(sub, above, (0, 1, floor + 1))
             if int(fewer.sum()) >= target:
                 raise CertificationError("the fairness threshold is not the highest one")
             use = weight >= floor
-            pick, more = _priced_flow(sub, use, (1, big, floor))
+            pick, more, _ = _priced_flow(sub, use, (1, big, floor))
             checks += [check, more]
     chosen = locked.copy()
     free_chosen = np.zeros(len(weight), dtype=bool)
     free_chosen[use] = pick
     chosen[sub.free] = free_chosen
-    return chosen, checks
+    return chosen, checks, warm
 
 
 def _fair_floor(graph: _Graph, target: int) -> int:
@@ -419,20 +422,20 @@ class _Prices:
 
 
 def _priced_flow(
-    sub: _Subset, use: BoolArray, form: tuple[int, int, int]
-) -> tuple[BoolArray, Check]:
+    sub: _Subset, use: BoolArray, form: tuple[int, int, int], warm: WarmStart | None = None
+) -> tuple[BoolArray, Check, WarmStart | None]:
     """Maximise the gain over the ``use`` edges; certify the choice with its prices.
 
     ``form`` is ``(scale, bonus, floor)``: an edge of weight ``w`` gains ``scale * w +
-    bonus``. Returns the choice over the ``use`` edges and the check.
+    bonus``. Returns the choice over the ``use`` edges, the check and the flow's state.
     """
     graph = sub.graph.subset(use)
     gain = form[0] * graph.weight + form[1]
-    found = max_gain_flow(graph.request, graph.pair, graph.mentor, gain, graph.capacity)
+    found = max_gain_flow(graph.request, graph.pair, graph.mentor, gain, graph.capacity, warm)
     prices = _Prices(found.request, found.pair, found.mentor)
     if not _certifies(graph, gain, found.chosen, prices):
         raise CertificationError("the subset's flow prices do not certify its choice")
-    return found.chosen, _check(sub, form, prices)
+    return found.chosen, _check(sub, form, prices), found.warm
 
 
 def _certifies(graph: _Graph, gain: IntArray, picked: BoolArray, prices: _Prices) -> bool:

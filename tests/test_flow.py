@@ -99,3 +99,40 @@ def test_auto_on_a_dense_graph_keeps_the_assignment_only_without_conflicts(
     chosen = solve(mentee, np.tile(mentors, 2), kind, weight, np.ones(70, dtype=int))
     assert chosen.sum() == 2
     assert int(weight[chosen].sum()) == (100 + 98 if conflict else 100 + 69)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    popular=st.booleans(),
+    n_kinds=st.integers(1, 3),
+    cut=st.floats(0.05, 1.0),
+)
+def test_a_warm_start_after_appending_edges_reaches_the_optimum(
+    seed: int, popular: bool, n_kinds: int, cut: float
+) -> None:
+    """Solve the first edges, append the rest in random order, continue: same optimum."""
+    graph = graph_of(seed, popular, n_kinds)
+    order = np.random.default_rng(seed).permutation(len(graph.weight))
+    request, pair, mentor, weight = (
+        graph.request[order],
+        graph.pair[order],
+        graph.mentor[order],
+        graph.weight[order],
+    )
+    first = max(1, int(cut * len(order)))
+    before = max_gain_flow(
+        request[:first], pair[:first], mentor[:first], weight[:first], graph.capacity
+    )
+    found = max_gain_flow(request, pair, mentor, weight, graph.capacity, before.warm)
+    shuffled = _Graph(request, pair, mentor, weight, graph.capacity)
+    assert int(weight[found.chosen].sum()) == lp_optimum(shuffled, weight)
+    prices = _Prices(found.request, found.pair, found.mentor)
+    assert _certifies(shuffled, weight, found.chosen, prices)
+
+
+def test_a_warm_start_must_extend_the_same_edges() -> None:
+    one = np.array([0])
+    before = max_gain_flow(one * 0, one * 0, one * 0, np.array([5]), np.array([1]))
+    with pytest.raises(ValueError, match="same first edges"):
+        max_gain_flow(one * 0, one * 0, one * 0, np.array([6]), np.array([1]), before.warm)
