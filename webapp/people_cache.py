@@ -30,15 +30,18 @@ _LOCK = threading.Lock()
 @dataclass(frozen=True)
 class Encoded:
     """A program's participants as the core reads them, their encoding, and the mentors
-    by name as options of the form of a match made by hand (e-mail, ``<option>``)."""
+    by name as the options of the form of a match made by hand (all, and by e-mail)."""
 
     people: tuple[Person, ...]
     cohort: Cohort
-    mentors: tuple[tuple[str, Markup], ...]
+    mentors: Markup
+    options: dict[str, Markup]
 
     def mentor_options(self, but: str) -> Markup:
         """The ``<option>`` of every mentor but the one with the e-mail ``but``."""
-        return Markup("").join(option for email, option in self.mentors if email != but)
+        if but not in self.options:
+            return self.mentors
+        return Markup(self.mentors.replace(self.options[but], "", 1))
 
 
 def _option(mentor: Person) -> Markup:
@@ -79,8 +82,8 @@ def program_cohort(program_id: int) -> Encoded:
         return found[1]
     people = program_people(program_id)
     by_name = sorted((p for p in people if p.is_mentor), key=lambda p: p.name)
-    mentors = tuple((p.email, _option(p)) for p in by_name)
-    encoded = Encoded(people, encode(people), mentors)
+    options = {p.email: _option(p) for p in by_name}
+    encoded = Encoded(people, encode(people), Markup("").join(options.values()), options)
     with _LOCK:
         kept.pop(program_id, None)
         kept[program_id] = (key, encoded)

@@ -9,16 +9,24 @@ decision only to filter by status), their count, then those pairs and their deci
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, case, delete, or_, select
+from sqlalchemy import Select, delete, or_, select, union_all
 from werkzeug.wrappers import Response
 
-from matcher import MatcherError, MentorType, Participant, Proposal, assess_pair, explain_mentee
+from matcher import (
+    MatcherError,
+    MenteeExplanation,
+    MentorType,
+    Participant,
+    Proposal,
+    assess_pair,
+    explain_mentee,
+)
 from matcher.config import config_from_mapping
 from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from webapp import audit
@@ -26,7 +34,7 @@ from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
-from webapp.people_cache import program_cohort
+from webapp.people_cache import Encoded, program_cohort
 from webapp.programs import get_program
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm
 from webapp.run_models import (
@@ -236,22 +244,30 @@ def bulk(program_id: int, run_id: int) -> Response:
     return _back(program.id, run.id)
 
 
-def stored_proposal(run: MatchRun, mentee: str | None = None) -> Proposal:
+def stored_proposal(
+    run: MatchRun, mentee: str | None = None, mentors: Collection[str] = ()
+) -> Proposal:
     """The run's pairs and open requests as the core's :class:`Proposal`.
 
-    With ``mentee`` (an e-mail), only what :func:`matcher.explain_mentee` reads to explain
-    that mentee: every pair, but the reasons only of the mentee's own, and the mentee's
-    open requests.
+    With ``mentee`` (an e-mail), only the mentee's pairs and open requests, and the pairs
+    of ``mentors`` (see :func:`explain`).
     """
-    columns = [getattr(ProposedMatch, c) for c in MATCH_COLUMNS]
+    pairs_query: Any = select(*(getattr(ProposedMatch, c) for c in MATCH_COLUMNS)).where(
+        ProposedMatch.run_id == run.id
+    )
     open_query = select(*(getattr(UnmatchedRequest, c) for c in UNMATCHED_COLUMNS)).where(
         UnmatchedRequest.run_id == run.id
     )
     if mentee is not None:
-        own = case((ProposedMatch.mentee_email == mentee, ProposedMatch.reasons), else_="")
-        columns[MATCH_COLUMNS.index("reasons")] = own.label("reasons")
+        # two indexed halves: one OR would read every pair of the run on SQLite
+        pairs_query = union_all(
+            pairs_query.where(ProposedMatch.mentee_email == mentee),
+            pairs_query.where(
+                ProposedMatch.mentor_email.in_(mentors), ProposedMatch.mentee_email != mentee
+            ),
+        )
         open_query = open_query.where(UnmatchedRequest.mentee_email == mentee)
-    pairs = db.session.execute(select(*columns).where(ProposedMatch.run_id == run.id)).all()
+    pairs = db.session.execute(pairs_query).all()
     open_rows = db.session.execute(open_query).all()
     return Proposal(
         matches=pd.DataFrame([tuple(p) for p in pairs], columns=MATCH_COLUMNS),
@@ -262,6 +278,27 @@ def stored_proposal(run: MatchRun, mentee: str | None = None) -> Proposal:
     )
 
 
+def explain(run: MatchRun, encoded: Encoded, email: str) -> MenteeExplanation:
+    """:func:`matcher.explain_mentee` of one mentee of ``run``, reading few of its pairs.
+
+    It reads other mentees' pairs only for the mentors it shows (whether they are full,
+    and whom they mentor), and which mentors it shows depends only on the scores and the
+    mentee's own pairs. So a first pass with the mentee's own pairs names those mentors,
+    and the second has their pairs too: the same answer as with every pair of the run
+    (``tests/web/test_review_speed.py`` checks it), without reading 10,000 pairs.
+    """
+    config = config_from_mapping(run.config)
+    decisions = program_decisions(run.program_id)
+
+    def explained(proposal: Proposal) -> MenteeExplanation:
+        return explain_mentee(
+            encoded.people, email, config, decisions, proposal=proposal, cohort=encoded.cohort
+        )
+
+    shown = explained(stored_proposal(run, email)).alternatives["mentor_email"]
+    return explained(stored_proposal(run, email, mentors=sorted(set(shown))))
+
+
 @bp.get("/mentee")
 def mentee(program_id: int, run_id: int) -> str:
     """One mentee: a mentor per type sought, and per type the best alternatives."""
@@ -270,14 +307,7 @@ def mentee(program_id: int, run_id: int) -> str:
     email = request.args.get("email", "").strip().lower()
     encoded = program_cohort(program.id)
     try:
-        explained = explain_mentee(
-            encoded.people,
-            email,
-            config_from_mapping(run.config),
-            program_decisions(program.id),
-            proposal=stored_proposal(run, email),
-            cohort=encoded.cohort,
-        )
+        explained = explain(run, encoded, email)
     except MatcherError as exc:
         abort(404, description=str(exc))
     person = encoded.cohort.people[encoded.cohort.index[email]]
