@@ -109,15 +109,15 @@ class _Cells:
 
     def where(self, mask: np.ndarray) -> _Cells:
         """The cells where ``mask`` is true."""
+        if mask.all():
+            return self
         return _Cells(self.row[mask], self.mentee[mask], self.mentor[mask], self.score[mask])
 
 
 def _scored(pairs: Pairs, mentor_type: MentorType, config: ProgramConfig, ok: np.ndarray) -> _Cells:
     """The cells of ``pairs`` where ``ok``, scored (no other cell is)."""
-    flat = np.flatnonzero(ok)
-    cells = pairs.cells(flat)
+    row, cells = pairs.cells(np.flatnonzero(ok))
     scores, _ = score(cells, mentor_type, config)
-    row = flat // max(pairs.shape[1], 1) if pairs.is_block else flat
     return _Cells(row, cells.mentee, cells.mentor, scores)
 
 
@@ -253,6 +253,18 @@ def _best(
     return values >= cut[row], left
 
 
+def _row_counts(mask: np.ndarray) -> np.ndarray:
+    """How many cells of each row of a boolean block are true (summed in 16 bits, which is
+    several times faster, when a row is short enough).
+
+    >>> _row_counts(np.array([[True, False, True], [False, False, False]])).tolist()
+    [2, 0]
+    """
+    narrow = mask.shape[1] <= np.iinfo(np.uint16).max
+    counts = mask.view(np.uint8).sum(axis=1, dtype=np.uint16 if narrow else np.int64)
+    return counts.astype(np.int64)
+
+
 def _request_stats(
     found: dict[str, np.ndarray], ok: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -262,10 +274,10 @@ def _request_stats(
     blocked = np.zeros((len(ok), len(RULE_NAMES)), dtype=np.int64)
     for name, mask in found.items():
         column = blocked[:, RULE_NAMES.index(name)]
-        column[:] = np.count_nonzero(mask, axis=1)
+        column[:] = _row_counts(mask)
         np.subtract.at(column, self_row, mask[self_row, self_col].astype(np.int64))
     offered = ok.shape[1] - np.bincount(self_row, minlength=len(ok))
-    return offered, np.count_nonzero(ok, axis=1), blocked
+    return offered, _row_counts(ok), blocked
 
 
 def build_candidates(
