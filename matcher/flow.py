@@ -53,6 +53,9 @@ BoolArray = NDArray[np.bool_]
 # How a node was reached on a shortest path (the arc from its predecessor).
 _EDGE, _EDGE_BACK, _PAIR, _PAIR_BACK, _TO_SINK, _UNMATCHED, _FROM_SINK, _DUMMY_BACK = range(8)
 _INFINITY = np.iinfo(np.int64).max
+#: A warm start is used while at most this share of the solved requests must be rerouted;
+#: beyond it, its searches pass through the sink too often and starting over is cheaper.
+WARM_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -202,13 +205,15 @@ def _starting_state(
         pi[net.n_requests : first_mentor] = pi[first_mentor + net.pair_mentor[net.shared]]
         kept = warm.chosen & warm.shared  # used pair nodes keep their level
         pi[net.head[:k][kept]] = warm.head_level[kept]
-        flow[:k] = warm.chosen
         old[request[:k]] = True
-        matched = np.zeros(net.n_requests, dtype=bool)
-        matched[request[flow]] = True
         violated = np.zeros(net.n_requests, dtype=bool)
         violated[request[pi[request] - pi[net.head] < gain]] = True
         again = violated & old
+        if again.sum() > WARM_SHARE * old.sum():  # starting over is cheaper
+            return _starting_state(net, request, mentor, gain, None)
+        flow[:k] = warm.chosen
+        matched = np.zeros(net.n_requests, dtype=bool)
+        matched[request[flow]] = True
         freed = flow & again[request]
         flow[freed] = False
         np.add.at(deficit, net.head[freed], 1)
