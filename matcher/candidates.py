@@ -4,7 +4,9 @@ Rules are evaluated on blocks of mentees against all mentors of a type (numpy ar
 Python loop over pairs), and scores only on the cells every rule lets through; only
 feasible triples scoring at least ``min_score`` leave a block, as a sparse edge list. For
 each request (mentee, type) the block also counts how many mentors each rule blocked,
-which is what an unmatched mentee's reason is built from.
+which is what an unmatched mentee's reason is built from. Blocks run on up to ``WORKERS``
+threads (numpy and the compiled selection kernel release the GIL) and are collected in
+block order, so the result never depends on timing.
 
 With ``keep`` set, a block passes on only each request's best candidates (those scoring
 at least its ``keep``-th best) and remembers, per request, the best weight it left out:
