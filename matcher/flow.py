@@ -29,10 +29,11 @@ exact integer arithmetic before it trusts them.
 :mod:`matcher.pruning`), :func:`max_gain_flow` continues from the previous flow and
 potentials instead of starting over: only requests that an appended edge would now
 prefer are routed again. Their old path keeps its unit at the pair or mentor it reached,
-which then waits for one unit (a *deficit*), so no potential has to change; each
-rerouted request follows a cheapest path to the nearest node with a deficit (or to the
-sink while it still expects units), which is the successive-shortest-path step for a
-network with several sources and sinks.
+which then waits for one unit (a *deficit*), so no potential has to change. Each
+rerouted request follows a cheapest path to the sink or to the nearest node with a
+deficit; a deficit still open at the end is filled from the sink, along a cheapest path
+that a search backwards from it finds. Both are successive-shortest-path steps for a
+network with several sources and sinks, so the potentials stay a certificate.
 
 The kernel is compiled once with numba and cached on disk.
 """
@@ -53,9 +54,6 @@ BoolArray = NDArray[np.bool_]
 # How a node was reached on a shortest path (the arc from its predecessor).
 _EDGE, _EDGE_BACK, _PAIR, _PAIR_BACK, _TO_SINK, _UNMATCHED, _FROM_SINK, _DUMMY_BACK = range(8)
 _INFINITY = np.iinfo(np.int64).max
-#: A warm start is used while at most this share of the solved requests must be rerouted;
-#: beyond it, its searches pass through the sink too often and starting over is cheaper.
-WARM_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -185,9 +183,9 @@ def max_gain_flow(
 
 def _starting_state(
     net: _Network, request: IntArray, mentor: IntArray, gain: IntArray, warm: WarmStart | None
-) -> tuple[IntArray, BoolArray, IntArray, BoolArray, IntArray, int]:
-    """Potentials, flow, deficits, requests sent to the sink directly, the requests to
-    route (heaviest first) and how many units the sink still expects."""
+) -> tuple[IntArray, BoolArray, IntArray, BoolArray, IntArray]:
+    """Potentials, flow, deficits, requests sent to the sink directly, and the requests
+    to route (heaviest first)."""
     pi = np.zeros(net.n_nodes, dtype=np.int64)
     flow = np.zeros(len(gain), dtype=bool)
     deficit = np.zeros(net.n_nodes, dtype=np.int64)
@@ -209,8 +207,6 @@ def _starting_state(
         violated = np.zeros(net.n_requests, dtype=bool)
         violated[request[pi[request] - pi[net.head] < gain]] = True
         again = violated & old
-        if again.sum() > WARM_SHARE * old.sum():  # starting over is cheaper
-            return _starting_state(net, request, mentor, gain, None)
         flow[:k] = warm.chosen
         matched = np.zeros(net.n_requests, dtype=bool)
         matched[request[flow]] = True
@@ -219,15 +215,13 @@ def _starting_state(
         np.add.at(deficit, net.head[freed], 1)
         dummy = old & ~matched & ~again
         sources = np.flatnonzero(again | (has_edges & ~old))
-        sink_demand = len(sources) - int(freed.sum())
     else:
         sources = np.flatnonzero(has_edges)
-        sink_demand = len(sources)
     top = np.zeros(net.n_requests, dtype=np.int64)
     np.maximum.at(top, request, gain + pi[net.head])
     pi[sources] = np.maximum(pi[sources], top[sources])
     sources = sources[np.argsort(-pi[sources], kind="stable")]  # heaviest first
-    return pi, flow, deficit, dummy, sources, sink_demand
+    return pi, flow, deficit, dummy, sources
 
 
 def _solution(
@@ -336,9 +330,10 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     deficit,
     dummy,
     sources,
-    sink_demand,
 ):
-    """Route every source request along a cheapest path to a node that expects a unit.
+    """Route every source request along a cheapest path to the sink or a node with a
+    deficit; then fill each deficit still open from the sink, along a cheapest path found
+    backwards from it.
 
     Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. ``pi``, ``flow``,
     ``deficit`` and ``dummy`` are the starting state, updated in place.
@@ -349,7 +344,8 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     n_nodes = len(pi)
     sink = n_nodes - 1
     n_mentors = len(capacity)
-    # the flow as the search needs it: who uses each pair node and mentor
+    # the flow as the searches need it: who uses each request, pair node and mentor
+    matched = np.full(n_requests, -1, dtype=np.int64)
     pair_user = np.full(n_shared, -1, dtype=np.int64)
     pair_flow = np.zeros(n_shared, dtype=np.bool_)
     load = np.zeros(n_mentors, dtype=np.int64)
@@ -357,6 +353,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     users = np.zeros(slots[-1], dtype=np.int64)  # edge e >= 0 or shared pair p as -p-1
     for e in range(len(gain)):
         if flow[e]:
+            matched[request[e]] = e
             h = head[e]
             if h < first_mentor:
                 pair_user[h - n_requests] = e
@@ -372,6 +369,26 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             load[m] += 1
     for m in range(n_mentors):
         load[m] += deficit[first_mentor + m]
+    # arcs into each node, for the backward searches: edges by head, shared pairs by mentor
+    into_start = np.zeros(n_nodes + 1, dtype=np.int64)
+    for e in range(len(gain)):
+        into_start[head[e] + 1] += 1
+    into_start = np.cumsum(into_start)
+    into = np.empty(len(gain), dtype=np.int64)
+    fill = into_start[:-1].copy()
+    for e in range(len(gain)):
+        into[fill[head[e]]] = e
+        fill[head[e]] += 1
+    pairs_start = np.zeros(n_mentors + 1, dtype=np.int64)
+    for p in range(n_shared):
+        pairs_start[shared_mentor[p] - first_mentor + 1] += 1
+    pairs_start = np.cumsum(pairs_start)
+    pairs_of = np.empty(n_shared, dtype=np.int64)
+    fill = pairs_start[:-1].copy()
+    for p in range(n_shared):
+        m = shared_mentor[p] - first_mentor
+        pairs_of[fill[m]] = p
+        fill[m] += 1
     dist = np.full(n_nodes, _INFINITY, dtype=np.int64)
     settled = np.zeros(n_nodes, dtype=np.bool_)
     pred_node = np.full(n_nodes, -1, dtype=np.int64)
@@ -385,126 +402,185 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     path_kind = np.empty(n_nodes, dtype=np.int64)
     path_id = np.empty(n_nodes, dtype=np.int64)
     search = (dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node)
-    for source in sources:
-        n_touched = 0
-        n_done = 0
-        dist[source] = 0
-        touched[0] = source
-        n_touched = 1
-        size = _push(heap_key, heap_node, 0, 0, source)
-        target = -1
-        while size:
-            d, a, size = _pop(heap_key, heap_node, size)
-            if settled[a] or d > dist[a]:
-                continue
-            settled[a] = True
-            done[n_done] = a
-            n_done += 1
-            if a == sink:
-                if sink_demand > 0:
-                    target = a
-                    break
-            elif deficit[a] > 0:
-                target = a
+    flows = (flow, matched, pair_user, pair_flow, load, n_users, users, dummy)
+    shape = (n_requests, first_mentor, head, shared_mentor, slots)
+    next_source, scan = 0, -1  # scan: the node checked for a deficit (-1: sources first)
+    while True:
+        if scan < 0 and next_source < len(sources):  # forward from the next source
+            origin = sources[next_source]
+            next_source += 1
+        else:  # backward from the next open deficit
+            scan = max(scan, 0)
+            while scan < sink and deficit[scan] == 0:
+                scan += 1
+            if scan == sink:
                 break
-            # every arc out of a: relax (head b, new distance nd, kind, id)
-            if a < n_requests:
-                for k in range(start[a], start[a + 1]):
+            origin = scan
+        backward = scan >= 0
+        n_touched, n_done, target = 1, 0, -1
+        dist[origin] = 0
+        touched[0] = origin
+        size = _push(heap_key, heap_node, 0, 0, origin)
+        while size:
+            d, v, size = _pop(heap_key, heap_node, size)
+            if settled[v] or d > dist[v]:
+                continue
+            settled[v] = True
+            done[n_done] = v
+            n_done += 1
+            if backward:
+                if v == sink:
+                    target = v
+                    break
+                size, n_touched = _relax_into(
+                    v, d, pi, gain, request, into, into_start, pairs_of, pairs_start,
+                    shape, flows, search, size, n_touched,
+                )  # fmt: skip
+                continue
+            if v == sink or deficit[v] > 0:
+                target = v
+                break
+            if v < n_requests:
+                for k in range(start[v], start[v + 1]):
                     e = order[k]
                     b = head[e]
-                    nd = d - gain[e] + pi[a] - pi[b]
-                    size, n_touched = _relax(search, b, nd, a, _EDGE, e, size, n_touched)
-                b, nd, kind, ident = sink, d + pi[a] - pi[sink], _UNMATCHED, a
-                size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
-            elif a < first_mentor:
-                p = a - n_requests
+                    nd = d - gain[e] + pi[v] - pi[b]
+                    size, n_touched = _relax(search, b, nd, v, _EDGE, e, size, n_touched)
+                nd = d + pi[v] - pi[sink]
+                size, n_touched = _relax(search, sink, nd, v, _UNMATCHED, v, size, n_touched)
+            elif v < first_mentor:
+                p = v - n_requests
                 if not pair_flow[p]:
-                    b, kind, ident = shared_mentor[p], _PAIR, p
-                    nd = d + pi[a] - pi[b]
+                    b = shared_mentor[p]
+                    nd = d + pi[v] - pi[b]
+                    size, n_touched = _relax(search, b, nd, v, _PAIR, p, size, n_touched)
                 elif pair_user[p] >= 0:
                     e = pair_user[p]
-                    b, kind, ident = request[e], _EDGE_BACK, e
-                    nd = d + gain[e] + pi[a] - pi[b]
-                else:
-                    continue
-                size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
-            elif a < sink:
-                m = a - first_mentor
+                    b = request[e]
+                    nd = d + gain[e] + pi[v] - pi[b]
+                    size, n_touched = _relax(search, b, nd, v, _EDGE_BACK, e, size, n_touched)
+            else:
+                m = v - first_mentor
                 if load[m] < capacity[m]:
-                    b, nd, kind, ident = sink, d + pi[a] - pi[sink], _TO_SINK, m
-                    size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
+                    nd = d + pi[v] - pi[sink]
+                    size, n_touched = _relax(search, sink, nd, v, _TO_SINK, m, size, n_touched)
                 for k in range(slots[m], slots[m] + n_users[m]):
                     code = users[k]
                     if code >= 0:
-                        b, kind, ident = request[code], _EDGE_BACK, code
-                        nd = d + gain[code] + pi[a] - pi[b]
+                        b = request[code]
+                        nd = d + gain[code] + pi[v] - pi[b]
+                        kind, ident = _EDGE_BACK, code
                     else:
-                        b, kind, ident = n_requests - code - 1, _PAIR_BACK, -code - 1
-                        nd = d + pi[a] - pi[b]
-                    size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
-            else:  # the sink expects no more units: pass on to a mentor or a request
-                for m in range(n_mentors):
-                    if load[m] > 0:
-                        b, kind, ident = first_mentor + m, _FROM_SINK, m
-                        nd = d + pi[a] - pi[b]
-                        size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
-                for r in range(n_requests):
-                    if dummy[r]:
-                        b, kind, ident = r, _DUMMY_BACK, r
-                        nd = d + pi[a] - pi[b]
-                        size, n_touched = _relax(search, b, nd, a, kind, ident, size, n_touched)
+                        b = n_requests - code - 1
+                        nd = d + pi[v] - pi[b]
+                        kind, ident = _PAIR_BACK, -code - 1
+                    size, n_touched = _relax(search, b, nd, v, kind, ident, size, n_touched)
         if target < 0:
-            raise AssertionError("a source found no node expecting its unit")
+            raise AssertionError("a search found no node to end at")
         reach = dist[target]
+        sign = 1 if backward else -1  # backward: distances to the origin, not from it
         for k in range(n_done):
             v = done[k]
-            pi[v] -= reach - dist[v]
-        # the path, from the target back to the source
+            pi[v] += sign * (reach - dist[v])
         n_path = 0
         node = target
-        while node != source:
+        while node != origin:
             path_kind[n_path], path_id[n_path] = pred_kind[node], pred_id[node]
             n_path += 1
             node = pred_node[node]
-        for k in range(n_path):  # first what the path takes away
-            kind, ident = path_kind[k], path_id[k]
-            if kind == _EDGE_BACK:
-                flow[ident] = False
-                h = head[ident]
-                if h < first_mentor:
-                    pair_user[h - n_requests] = -1
-                else:
-                    _remove_user(users, slots, n_users, h - first_mentor, ident)
-            elif kind == _PAIR_BACK:
-                pair_flow[ident] = False
-                m = shared_mentor[ident] - first_mentor
-                _remove_user(users, slots, n_users, m, -ident - 1)
-            elif kind == _FROM_SINK:
-                load[ident] -= 1
-            elif kind == _DUMMY_BACK:
-                dummy[ident] = False
-        for k in range(n_path):  # then what it adds
-            kind, ident = path_kind[k], path_id[k]
-            if kind == _EDGE:
-                flow[ident] = True
-                h = head[ident]
-                if h < first_mentor:
-                    pair_user[h - n_requests] = ident
-                else:
-                    _add_user(users, slots, n_users, h - first_mentor, ident)
-            elif kind == _PAIR:
-                pair_flow[ident] = True
-                m = shared_mentor[ident] - first_mentor
-                _add_user(users, slots, n_users, m, -ident - 1)
-            elif kind == _TO_SINK:
-                load[ident] += 1
-            elif kind == _UNMATCHED:
-                dummy[ident] = True
-        if target == sink:
-            sink_demand -= 1
-        else:
+        _augment(path_kind, path_id, n_path, request, shape, flows)
+        if backward:  # the sink gives back a unit to the deficit
+            deficit[origin] -= 1
+        elif target != sink:
             deficit[target] -= 1
         for k in range(n_touched):
             v = touched[k]
             dist[v] = _INFINITY
             settled[v] = False
+
+
+@numba.njit(cache=True)
+def _relax_into(  # pragma: no cover - compiled
+    v, d, pi, gain, request, into, into_start, pairs_of, pairs_start, shape, flows, search,
+    size, n_touched,
+):  # fmt: skip
+    """Relax every residual arc into ``v`` (a backward search); return the heap size and
+    the number of touched nodes."""
+    n_requests, first_mentor, head, shared_mentor = shape[0], shape[1], shape[2], shape[3]
+    matched, pair_flow, load, dummy = flows[1], flows[3], flows[4], flows[7]
+    sink = len(pi) - 1
+    if v < n_requests:
+        e = matched[v]
+        if e >= 0:
+            u = head[e]
+            nd = d + gain[e] + pi[u] - pi[v]
+            size, n_touched = _relax(search, u, nd, v, _EDGE_BACK, e, size, n_touched)
+        elif dummy[v]:
+            nd = d + pi[sink] - pi[v]
+            size, n_touched = _relax(search, sink, nd, v, _DUMMY_BACK, v, size, n_touched)
+        return size, n_touched
+    for k in range(into_start[v], into_start[v + 1]):
+        e = into[k]
+        u = request[e]
+        nd = d - gain[e] + pi[u] - pi[v]
+        size, n_touched = _relax(search, u, nd, v, _EDGE, e, size, n_touched)
+    if v < first_mentor:
+        p = v - n_requests
+        if pair_flow[p]:
+            u = shared_mentor[p]
+            nd = d + pi[u] - pi[v]
+            size, n_touched = _relax(search, u, nd, v, _PAIR_BACK, p, size, n_touched)
+        return size, n_touched
+    m = v - first_mentor
+    for k in range(pairs_start[m], pairs_start[m + 1]):
+        p = pairs_of[k]
+        if not pair_flow[p]:
+            u = n_requests + p
+            nd = d + pi[u] - pi[v]
+            size, n_touched = _relax(search, u, nd, v, _PAIR, p, size, n_touched)
+    if load[m] > 0:
+        nd = d + pi[sink] - pi[v]
+        size, n_touched = _relax(search, sink, nd, v, _FROM_SINK, m, size, n_touched)
+    return size, n_touched
+
+
+@numba.njit(cache=True)
+def _augment(path_kind, path_id, n_path, request, shape, flows):  # pragma: no cover - compiled
+    """Send one unit along the path's arcs: first what it takes away, then what it adds
+    (so that a mentor never holds more users than its slots)."""
+    n_requests, first_mentor, head, shared_mentor, slots = shape
+    flow, matched, pair_user, pair_flow, load, n_users, users, dummy = flows
+    for k in range(n_path):
+        kind, ident = path_kind[k], path_id[k]
+        if kind == _EDGE_BACK:
+            flow[ident] = False
+            matched[request[ident]] = -1
+            h = head[ident]
+            if h < first_mentor:
+                pair_user[h - n_requests] = -1
+            else:
+                _remove_user(users, slots, n_users, h - first_mentor, ident)
+        elif kind == _PAIR_BACK:
+            pair_flow[ident] = False
+            _remove_user(users, slots, n_users, shared_mentor[ident] - first_mentor, -ident - 1)
+        elif kind == _FROM_SINK:
+            load[ident] -= 1
+        elif kind == _DUMMY_BACK:
+            dummy[ident] = False
+    for k in range(n_path):
+        kind, ident = path_kind[k], path_id[k]
+        if kind == _EDGE:
+            flow[ident] = True
+            matched[request[ident]] = ident
+            h = head[ident]
+            if h < first_mentor:
+                pair_user[h - n_requests] = ident
+            else:
+                _add_user(users, slots, n_users, h - first_mentor, ident)
+        elif kind == _PAIR:
+            pair_flow[ident] = True
+            _add_user(users, slots, n_users, shared_mentor[ident] - first_mentor, -ident - 1)
+        elif kind == _TO_SINK:
+            load[ident] += 1
+        elif kind == _UNMATCHED:
+            dummy[ident] = True

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
-from matcher import flow
 from matcher.flow import max_gain_flow
 from matcher.pruning import _certifies, _Prices
 from matcher.solver import MAX_WEIGHT, _Graph, _group, solve
@@ -112,10 +111,7 @@ def test_auto_on_a_dense_graph_keeps_the_assignment_only_without_conflicts(
 def test_a_warm_start_after_appending_edges_reaches_the_optimum(
     seed: int, popular: bool, n_kinds: int, cut: float
 ) -> None:
-    """Solve the first edges, append the rest in random order, continue: same optimum.
-
-    The warm start is forced (``WARM_SHARE = 1``) however many requests must be rerouted.
-    """
+    """Solve the first edges, append the rest in random order, continue: same optimum."""
     graph = graph_of(seed, popular, n_kinds)
     order = np.random.default_rng(seed).permutation(len(graph.weight))
     request, pair, mentor, weight = (
@@ -128,9 +124,7 @@ def test_a_warm_start_after_appending_edges_reaches_the_optimum(
     before = max_gain_flow(
         request[:first], pair[:first], mentor[:first], weight[:first], graph.capacity
     )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(flow, "WARM_SHARE", 1.0)
-        found = max_gain_flow(request, pair, mentor, weight, graph.capacity, before.warm)
+    found = max_gain_flow(request, pair, mentor, weight, graph.capacity, before.warm)
     shuffled = _Graph(request, pair, mentor, weight, graph.capacity)
     assert int(weight[found.chosen].sum()) == lp_optimum(shuffled, weight)
     prices = _Prices(found.request, found.pair, found.mentor)
