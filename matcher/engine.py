@@ -309,7 +309,7 @@ def _solve(
 
     Unpruned candidates go straight to :func:`matcher.solver.solve`. Pruned ones are
     solved by :func:`matcher.pruning.certified_solve`, which adds the triples the
-    certificate needs; should HiGHS's prices not make an exact certificate, every
+    certificate needs; should the flow's prices ever fail the exact check, every
     candidate is built and solved instead.
     """
     found, locked = _with_locks(cohort, found, locks, config)

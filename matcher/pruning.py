@@ -68,7 +68,7 @@ NEAR_WEIGHT = 100
 
 
 class CertificationError(MatcherError):
-    """The LP's prices could not be turned into an exact certificate."""
+    """The flow's prices failed the exact check of a certificate."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Check:
     An edge of weight ``w >= floor`` gains ``scale * w + bonus``; its reduced cost is that
     gain minus the prices of its request ``request[mentee, kind]``, its mentor
     ``mentor[mentor]`` and its pair ``pair[mentee, mentor]``. Edges below ``floor`` are not
-    part of this LP and never violate it.
+    part of this problem and never violate it.
     """
 
     scale: int
@@ -288,7 +288,7 @@ def certified_solve(
     Raises
     ------
     CertificationError
-        When the LP's prices cannot be made an exact certificate.
+        When the flow's prices fail the exact check of a certificate.
 
     Examples
     --------
