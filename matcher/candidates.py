@@ -35,6 +35,8 @@ from matcher.scoring import score
 
 Progress = Callable[[str, int, int], None]
 BLOCK_CELLS = 2_000_000
+#: Groups of suspect requests that :class:`CohortPricer` prices separately, by slack.
+SLACK_GROUPS = 4
 WORKERS = min(4, os.cpu_count() or 1)
 """Blocks evaluated at once (threads: numpy and the kernel release the GIL)."""
 RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in RULES)
@@ -434,12 +436,13 @@ class CohortPricer:
             if not suspect.any():
                 continue
             mentors = self.cohort.mentors_offering(mentor_type)
-            reach = np.zeros(len(mentors), dtype=bool)
-            for c, s in zip(checks, slack, strict=True):
-                reach |= c.mentor[mentors] < s[suspect].max()
-            found, hit = self._near(kind, mentees[suspect], mentors[reach], checks)
-            out.append(found)
-            violated |= hit
+            for group in _by_slack(np.flatnonzero(suspect), slack):
+                reach = np.zeros(len(mentors), dtype=bool)
+                for c, s in zip(checks, slack, strict=True):
+                    reach |= c.mentor[mentors] < s[group].max()
+                found, hit = self._near(kind, mentees[group], mentors[reach], checks)
+                out.append(found)
+                violated |= hit
         self.seconds += time.perf_counter() - started
         return Edges.concat(out) if violated else out[0]
 
@@ -464,6 +467,21 @@ class CohortPricer:
             kinds = np.full(len(near), kind)
             found.append(Edges.of(cells.mentee[near], cells.mentor[near], kinds, weight[near]))
         return Edges.concat(found), violated
+
+
+def _by_slack(rows: np.ndarray, slack: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Split suspect ``rows`` into up to :data:`SLACK_GROUPS` groups of similar slack.
+
+    A group is priced only against the mentors its largest slack can reach, so requests
+    with little slack (well matched ones) are not checked against the many mentors only
+    an unmatched request could still afford.
+
+    >>> [g.tolist() for g in _by_slack(np.arange(8), [np.arange(8)])]
+    [[7, 6], [5, 4], [3, 2], [1, 0]]
+    """
+    largest = np.max([s[rows] for s in slack], axis=0)
+    ordered = rows[np.argsort(-largest, kind="stable")]
+    return [g for g in np.array_split(ordered, SLACK_GROUPS) if len(g)]
 
 
 def score_triples(

@@ -172,32 +172,39 @@ def max_gain_flow(
     request, pair, mentor, gain = (
         np.asarray(a, dtype=np.int64) for a in (request, pair, mentor, gain)
     )
-    if warm is None:
-        return _staged(request, pair, mentor, gain, capacity)
-    return _continued(request, pair, mentor, gain, capacity, warm)
+    return _staged(request, pair, mentor, gain, capacity, warm)
 
 
 def _staged(
-    request: IntArray, pair: IntArray, mentor: IntArray, gain: IntArray, capacity: IntArray
+    request: IntArray,
+    pair: IntArray,
+    mentor: IntArray,
+    gain: IntArray,
+    capacity: IntArray,
+    warm: WarmStart | None,
 ) -> FlowSolution:
-    """Solve from scratch in stages: each request's heaviest edge, then its 2, 4, 8, ...
-    heaviest, each stage continuing from the previous one (its prices are a good start, so
-    the searches stay short), until every edge is in."""
-    by_gain = np.lexsort((-gain, request))
-    rank = np.empty(len(gain), dtype=np.int64)
+    """Add the edges in stages: each request's heaviest new edge, then its 2, 4, 8, ...
+    heaviest, each stage continuing from the previous one (or from ``warm``, whose edges
+    come first), until every edge is in. A stage's prices are a good start for the next,
+    so the searches stay short."""
+    base = len(warm.chosen) if warm is not None else 0
+    rank = np.zeros(len(gain), dtype=np.int64)  # 0: solved already; then 1, 2, ... by gain
+    new = np.arange(base, len(gain))
+    by_gain = new[np.lexsort((-gain[new], request[new]))]
     first = np.searchsorted(request[by_gain], request[by_gain], "left")
-    rank[by_gain] = np.arange(len(gain)) - first
-    order = np.argsort(rank, kind="stable")
+    rank[by_gain] = 1 + np.arange(len(by_gain)) - first
+    order = np.concatenate([np.arange(base), base + np.argsort(rank[base:], kind="stable")])
     columns = [a[order] for a in (request, pair, mentor, gain)]
     ranked = rank[order]
-    solution, cut, stage = None, 0, 1
-    while cut < len(gain):
-        cut = int(np.searchsorted(ranked, stage))
-        part = [c[:cut] for c in columns]
-        solution = _continued(*part, capacity, solution.warm if solution else None)
+    stage = 1
+    while True:
+        cut = int(np.searchsorted(ranked, stage + 1))
+        solution = _continued(*(c[:cut] for c in columns), capacity, warm)
+        warm = solution.warm
+        if cut == len(gain):
+            break
         stage *= 2
     back = np.argsort(order)
-    warm = solution.warm
     chosen = solution.chosen[back]
     warm = WarmStart(
         gain,
