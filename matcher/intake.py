@@ -439,6 +439,13 @@ _PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)
+def _parsed(column: str, text: str) -> object:
+    """A cell's value: cohorts repeat the same time zones, departments and tag lists, and
+    every value is immutable, so each distinct cell is parsed once (errors are not kept)."""
+    return _PARSERS[column](text)
+
+
 # ---------------------------------------------------------------- row checks
 def _cell_problem(column: str, text: str) -> str | None:
     if match := _CONTROL.search(text):
@@ -461,12 +468,12 @@ def _parse_row(
         if problem := _cell_problem(column, raw):
             issues.append(_issue(number, column, raw, problem))
     failed = {i.column for i in issues}
-    for column, parse in _PARSERS.items():
+    for column in _PARSERS:
         text = texts.get(column, "").strip()
         if column in failed or (column in missing and not text):
             continue
         try:
-            values[column] = parse(text)
+            values[column] = _parsed(column, text)
         except _CellError as exc:
             issues.append(_issue(number, column, text, str(exc)))
     issues += _role_issues(number, values)

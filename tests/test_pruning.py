@@ -71,9 +71,10 @@ def test_engine_pruned_path_equals_the_full_solve(
     cohort_people: list, objective: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = dataclasses.replace(ProgramConfig(), objective=objective)
-    monkeypatch.setattr(engine, "KEEP", 2)
+    monkeypatch.setattr(engine, "KEEP", 2)  # solved first; 4 per request priced in memory
+    monkeypatch.setattr(engine, "RESERVE", 4)
     pruned = propose(cohort_people, config)
-    monkeypatch.setattr(engine, "KEEP", None)
+    monkeypatch.setattr(engine, "RESERVE", None)
     exact = propose(cohort_people, config)
     assert "pricing" in pruned.timings and "pricing" not in exact.timings
     if objective == "quality":
@@ -92,7 +93,7 @@ def test_engine_falls_back_when_prices_fail(
 
     monkeypatch.setattr(engine, "certified_solve", refuse)
     fallback = propose(cohort_people)
-    monkeypatch.setattr(engine, "KEEP", None)
+    monkeypatch.setattr(engine, "RESERVE", None)
     assert fallback.matches.equals(propose(cohort_people).matches)
 
 

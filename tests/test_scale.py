@@ -9,7 +9,7 @@ from matcher import ProgramConfig, load_participants
 from matcher.candidates import BLOCK_CELLS, _chunks, build_candidates
 from matcher.cohort import MENTOR_TYPES, encode
 from matcher.csv_io import to_csv_bytes
-from matcher.engine import KEEP
+from matcher.engine import RESERVE
 from matcher.synthetic import generate_cohort
 
 
@@ -22,7 +22,7 @@ def cohort():
 def test_pruning_keeps_few_edges_and_exact_statistics(cohort) -> None:
     config = ProgramConfig()
     full = build_candidates(cohort, config)
-    pruned = build_candidates(cohort, config, keep=KEEP)
+    pruned = build_candidates(cohort, config, keep=RESERVE)
     assert full.unkept is None and not full.pruned and pruned.pruned
     assert len(pruned) < len(full) / 4
     for name in ("mentee", "kind", "offered", "feasible", "below_min", "blocked"):
