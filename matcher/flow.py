@@ -435,16 +435,8 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             load[m] += 1
     for m in range(n_mentors):
         load[m] += deficit[first_mentor + m]
-    # arcs into each node, for the backward searches: edges by head, heaviest first
-    into_start = np.zeros(n_nodes + 1, dtype=np.int64)
-    for e in range(len(gain)):
-        into_start[head[e] + 1] += 1
-    into_start = np.cumsum(into_start)
-    into = np.empty(len(gain), dtype=np.int64)
-    fill = into_start[:-1].copy()
-    for e in np.argsort(-gain, kind="mergesort"):
-        into[fill[head[e]]] = e
-        fill[head[e]] += 1
+    into_start = np.zeros(1, dtype=np.int64)  # arcs into each node: built when needed
+    into = into_start
     pairs_start = np.zeros(n_mentors + 1, dtype=np.int64)
     for p in range(n_shared):
         pairs_start[shared_mentor[p] - first_mentor + 1] += 1
@@ -476,6 +468,8 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             origin = sources[next_source]
             next_source += 1
         else:  # backward from the next open deficit
+            if scan < 0:
+                into, into_start = _arcs_into(head, gain, n_nodes)
             scan = max(scan, 0)
             while scan < sink and deficit[scan] == 0:
                 scan += 1
@@ -563,6 +557,21 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             v = touched[k]
             dist[v] = _INFINITY
             settled[v] = False
+
+
+@numba.njit(cache=True)
+def _arcs_into(head, gain, n_nodes):  # pragma: no cover - compiled
+    """The edges into each node, heaviest first: ``into[into_start[v]:into_start[v + 1]]``."""
+    into_start = np.zeros(n_nodes + 1, dtype=np.int64)
+    for e in range(len(gain)):
+        into_start[head[e] + 1] += 1
+    into_start = np.cumsum(into_start)
+    into = np.empty(len(gain), dtype=np.int64)
+    fill = into_start[:-1].copy()
+    for e in np.argsort(-gain, kind="mergesort"):
+        into[fill[head[e]]] = e
+        fill[head[e]] += 1
+    return into, into_start
 
 
 @numba.njit(cache=True)
