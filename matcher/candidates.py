@@ -418,16 +418,18 @@ class CohortPricer:
     keep: int
     reserve: Edges = field(default_factory=lambda: Edges.of([], [], [], []))
     seconds: float = 0.0
+    _reserve_request: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        key = self.reserve.kind * len(self.cohort) + self.reserve.mentee
+        self._reserve_request = np.unique(key, return_inverse=True)[1]
 
     def __call__(self, checks: Sequence[Check]) -> Edges:
         started = time.perf_counter()
         stats, bound = self.found.stats, self.found.unkept
         if bound is None:
             raise ValueError("CohortPricer needs candidates built with keep")
-        request = np.unique(
-            self.reserve.kind * len(self.cohort) + self.reserve.mentee, return_inverse=True
-        )[1]
-        near, violated = _nearest(self.reserve, request, checks, self.keep)
+        near, violated = _nearest(self.reserve, self._reserve_request, checks, self.keep)
         out = [Edges.of([], [], [], []), self.reserve.take(near)]
         for kind, mentor_type in enumerate(MENTOR_TYPES):
             rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))

@@ -594,13 +594,15 @@ def _relax_into(  # pragma: no cover - compiled
             nd = d + pi[sink] - pi[v]
             size, n_touched = _relax(search, sink, nd, v, _DUMMY_BACK, v, size, n_touched)
         return size, n_touched
+    to_sink = d + pi[sink] - pi[v]  # minus an edge's gain: a bound through that edge
     if v >= first_mentor and load[v - first_mentor] > 0:
-        nd = d + pi[sink] - pi[v]
-        size, n_touched = _relax(search, sink, nd, v, _FROM_SINK, v - first_mentor, size, n_touched)
+        size, n_touched = _relax(
+            search, sink, to_sink, v, _FROM_SINK, v - first_mentor, size, n_touched
+        )
     dist = search[0]
     for k in range(into_start[v], into_start[v + 1]):
         e = into[k]
-        if d + pi[sink] - pi[v] - gain[e] >= dist[sink]:
+        if to_sink - gain[e] >= dist[sink]:
             break  # no path through this or a lighter edge beats the sink's distance
         u = request[e]
         nd = d - gain[e] + pi[u] - pi[v]
