@@ -406,8 +406,9 @@ class CohortPricer:
     priced in memory. Beyond it, only requests whose best left-out weight
     (``found.unkept``) could still have a near reduced cost (see
     :attr:`matcher.pruning.Check.margin`) are re-evaluated block by block, against the
-    mentors whose price leaves room for one. When some triple violates, each request's
-    ``keep`` nearest triples (ties kept) of either part are returned; none otherwise.
+    mentors whose price leaves room for one (blocks on ``WORKERS`` threads, collected in
+    order). When some triple violates, each request's ``keep`` nearest triples (ties kept)
+    of either part are returned; none otherwise.
     ``seconds`` adds up the time spent.
     """
 
@@ -431,6 +432,7 @@ class CohortPricer:
             raise ValueError("CohortPricer needs candidates built with keep")
         near, violated = _nearest(self.reserve, self._reserve_request, checks, self.keep)
         out = [Edges.of([], [], [], []), self.reserve.take(near)]
+        jobs = []
         for kind, mentor_type in enumerate(MENTOR_TYPES):
             rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
             mentees, best = stats.mentee[rows], bound[rows]
@@ -450,7 +452,10 @@ class CohortPricer:
                 reach = np.zeros(len(mentors), dtype=bool)
                 for c, s in zip(checks, slack, strict=True):
                     reach |= c.mentor[mentors] < s[group].max()
-                found, hit = self._near(kind, mentees[group], mentors[reach], checks)
+                width = int(reach.sum())
+                jobs += [(kind, chunk, mentors[reach]) for chunk in _chunks(mentees[group], width)]
+        with ThreadPoolExecutor(WORKERS) as pool:
+            for found, hit in pool.map(lambda job: self._near(*job, checks), jobs):
                 out.append(found)
                 violated |= hit
         self.seconds += time.perf_counter() - started
@@ -459,18 +464,14 @@ class CohortPricer:
     def _near(
         self, kind: int, mentees: np.ndarray, mentors: np.ndarray, checks: Sequence[Check]
     ) -> tuple[Edges, bool]:
-        """Near triples of type ``kind`` (each request's ``keep`` nearest), and whether one
-        of them violates."""
-        found, violated = [Edges.of([], [], [], [])], False
-        for chunk in _chunks(mentees, len(mentors)):
-            pairs = block(self.cohort, chunk, mentors)
-            cells = _candidates(pairs, MENTOR_TYPES[kind], self.config, self.rejected)
-            kinds = np.full(len(cells.row), kind)
-            edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
-            near, hit = _nearest(edges, cells.row, checks, self.keep)
-            found.append(edges.take(near))
-            violated |= hit
-        return Edges.concat(found), violated
+        """Near triples of type ``kind`` in one block of cells (each request's ``keep``
+        nearest), and whether one of them violates."""
+        pairs = block(self.cohort, mentees, mentors)
+        cells = _candidates(pairs, MENTOR_TYPES[kind], self.config, self.rejected)
+        kinds = np.full(len(cells.row), kind)
+        edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
+        near, hit = _nearest(edges, cells.row, checks, self.keep)
+        return edges.take(near), hit
 
 
 def _nearest(

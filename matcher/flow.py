@@ -44,7 +44,11 @@ edges are skipped (a third of the time of a solve on 20,000 people).
 A solve from scratch uses the same machinery in stages: each request's heaviest edge
 first, then its 2, 4, 8, ... heaviest, each stage continuing from the last. The prices of
 a stage are close to those of the next, so its searches stay short; on the pruned
-candidate sets of 10,000 and 20,000 people this is 2 to 3 times faster than one pass.
+candidate sets of 10,000 and 20,000 people this is 2 to 3 times faster than one pass. A
+warm start adds its appended edges in the same stages. All stages run in one call of the
+kernel, on one network of all the edges, an edge taking part from its stage on (a call
+per stage rebuilt the network each time: 4 of the 55 seconds of the flows at 50,000
+people were spent on the last round's 7 stages for a single search).
 
 The kernel is compiled once with numba and cached on disk.
 """
@@ -192,49 +196,19 @@ def _staged(
     """Add the edges in stages: each request's heaviest new edge, then its 2, 4, 8, ...
     heaviest, each stage continuing from the previous one (or from ``warm``, whose edges
     come first), until every edge is in. A stage's prices are a good start for the next,
-    so the searches stay short."""
+    so the searches stay short. The stages run inside one call of the kernel, on one
+    network of all the edges (an edge takes part from its stage on)."""
     base = len(warm.chosen) if warm is not None else 0
+    if base > len(gain) or (warm is not None and not np.array_equal(warm.gain, gain[:base])):
+        raise ValueError("a warm start needs the same first edges and gains")
     rank = np.zeros(len(gain), dtype=np.int64)  # 0: solved already; then 1, 2, ... by gain
     new = np.arange(base, len(gain))
     by_gain = new[np.lexsort((-gain[new], request[new]))]
     first = np.searchsorted(request[by_gain], request[by_gain], "left")
     rank[by_gain] = 1 + np.arange(len(by_gain)) - first
-    order = np.concatenate([np.arange(base), base + np.argsort(rank[base:], kind="stable")])
-    columns = [a[order] for a in (request, pair, mentor, gain)]
-    ranked = rank[order]
-    stage = 1
-    while True:
-        cut = int(np.searchsorted(ranked, stage + 1))
-        solution = _continued(*(c[:cut] for c in columns), capacity, warm)
-        warm = solution.warm
-        if cut == len(gain):
-            break
-        stage *= 2
-    back = np.argsort(order)
-    chosen = solution.chosen[back]
-    warm = WarmStart(
-        gain,
-        chosen,
-        warm.request_level[back],
-        warm.head_level[back],
-        warm.shared[back],
-        warm.mentor_level,
-    )
-    return FlowSolution(chosen, solution.request, solution.pair, solution.mentor, warm)
-
-
-def _continued(
-    request: IntArray,
-    pair: IntArray,
-    mentor: IntArray,
-    gain: IntArray,
-    capacity: IntArray,
-    warm: WarmStart | None,
-) -> FlowSolution:
-    """One run of the kernel, from ``warm`` or from nothing."""
     n_mentors = len(capacity)
     net = _Network.of(request, pair, mentor, n_mentors)
-    state = _starting_state(net, request, mentor, gain, warm)
+    state = _starting_state(net, request, warm)
     order = np.argsort(request, kind="stable")
     start = np.concatenate([[0], np.cumsum(np.bincount(request, minlength=net.n_requests))])
     degree = np.bincount(mentor, minlength=n_mentors)
@@ -242,52 +216,35 @@ def _continued(
     shared_mentor = net.first_mentor + net.pair_mentor[net.shared]
     room = np.asarray(capacity, dtype=np.int64)
     arcs = (start, order, request, net.head, gain, shared_mentor, room, slots)
-    _successive_shortest_paths(*arcs, *state)  # updates the potentials and flow in place
+    by_rank = np.argsort(rank, kind="stable")
+    _successive_shortest_paths(*arcs, rank, by_rank, *state)  # updates state in place
     pi, flow = state[0], state[1]
     return _solution(net, request, pair, mentor, gain, pi, flow)
 
 
 def _starting_state(
-    net: _Network, request: IntArray, mentor: IntArray, gain: IntArray, warm: WarmStart | None
-) -> tuple[IntArray, BoolArray, IntArray, BoolArray, IntArray]:
+    net: _Network, request: IntArray, warm: WarmStart | None
+) -> tuple[IntArray, BoolArray, IntArray, BoolArray, BoolArray]:
     """Potentials, flow, deficits, requests sent to the sink directly, and the requests
-    to route (heaviest first)."""
+    routed already: those of ``warm``, whose edges come first."""
     pi = np.zeros(net.n_nodes, dtype=np.int64)
-    flow = np.zeros(len(gain), dtype=bool)
+    flow = np.zeros(len(request), dtype=bool)
     deficit = np.zeros(net.n_nodes, dtype=np.int64)
     dummy = np.zeros(net.n_requests, dtype=bool)
-    has_edges = np.zeros(net.n_requests, dtype=bool)
-    has_edges[request] = True
-    old = np.zeros(net.n_requests, dtype=bool)
+    seen = np.zeros(net.n_requests, dtype=bool)
     if warm is not None:
         k = len(warm.chosen)
-        if k > len(gain) or not np.array_equal(warm.gain, gain[:k]):
-            raise ValueError("a warm start needs the same first edges and gains")
         first_mentor = net.first_mentor
         pi[first_mentor : net.n_nodes - 1] = warm.mentor_level
         pi[request[:k]] = warm.request_level
         pi[net.n_requests : first_mentor] = pi[first_mentor + net.pair_mentor[net.shared]]
         kept = warm.chosen & warm.shared  # used pair nodes keep their level
         pi[net.head[:k][kept]] = warm.head_level[kept]
-        old[request[:k]] = True
-        violated = np.zeros(net.n_requests, dtype=bool)
-        violated[request[pi[request] - pi[net.head] < gain]] = True
-        again = violated & old
+        seen[request[:k]] = True
         flow[:k] = warm.chosen
-        matched = np.zeros(net.n_requests, dtype=bool)
-        matched[request[flow]] = True
-        freed = flow & again[request]
-        flow[freed] = False
-        np.add.at(deficit, net.head[freed], 1)
-        dummy = old & ~matched & ~again
-        sources = np.flatnonzero(again | (has_edges & ~old))
-    else:
-        sources = np.flatnonzero(has_edges)
-    top = np.zeros(net.n_requests, dtype=np.int64)
-    np.maximum.at(top, request, gain + pi[net.head])
-    pi[sources] = np.maximum(pi[sources], top[sources])
-    sources = sources[np.argsort(-pi[sources], kind="stable")]  # heaviest first
-    return pi, flow, deficit, dummy, sources
+        dummy[:] = seen
+        dummy[request[flow]] = False
+    return pi, flow, deficit, dummy, seen
 
 
 def _solution(
@@ -355,13 +312,14 @@ def _pop(heap_key, heap_node, size):  # pragma: no cover - compiled
 def _relax(search, b, nd, a, kind, ident, size, n_touched):  # pragma: no cover - compiled
     """Reach node ``b`` from ``a`` at distance ``nd`` if that is shorter; return the heap size
     and the number of touched nodes. ``search`` holds the arrays of the running search."""
-    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node = search
+    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node, deficit = search
     if nd < dist[b]:
         if dist[b] == _INFINITY:
             touched[n_touched] = b
             n_touched += 1
         dist[b], pred_node[b], pred_kind[b], pred_id[b] = nd, a, kind, ident
-        size = _push(heap_key, heap_node, size, nd, b)
+        later = 0 if b == len(dist) - 1 or deficit[b] > 0 else 1  # ends first among equals
+        size = _push(heap_key, heap_node, size, 2 * nd + later, b)
     return size, n_touched
 
 
@@ -383,32 +341,25 @@ def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _successive_shortest_paths(  # pragma: no cover - compiled
-    start,
-    order,
-    request,
-    head,
-    gain,
-    shared_mentor,
-    capacity,
-    slots,
-    pi,
-    flow,
-    deficit,
-    dummy,
-    sources,
-):
-    """Route every source request along a cheapest path to the sink or a node with a
-    deficit; then fill each deficit still open from the sink, along a cheapest path found
+    start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank,
+    pi, flow, deficit, dummy, seen,
+):  # fmt: skip
+    """Add the edges stage by stage: ``rank`` 0 (in already), then ranks up to 1, 2, 4, ...
+
+    At each stage, every request that a new edge reaches first, or that a new edge would
+    now suit better than its place, is routed again (the unit it held waits there as a
+    deficit), heaviest first, along a cheapest path to the sink or a node with a deficit;
+    then each deficit still open is filled from the sink, along a cheapest path found
     backwards from it.
 
     Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. ``pi``, ``flow``,
-    ``deficit`` and ``dummy`` are the starting state, updated in place.
+    ``deficit``, ``dummy`` and ``seen`` (the requests routed already) are the starting
+    state, updated in place.
     """
     n_requests = len(start) - 1
     n_shared = len(shared_mentor)
     first_mentor = n_requests + n_shared
     n_nodes = len(pi)
-    sink = n_nodes - 1
     n_mentors = len(capacity)
     # the flow as the searches need it: who uses each request, pair node and mentor
     matched = np.full(n_requests, -1, dtype=np.int64)
@@ -428,15 +379,10 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
                 _add_user(users, slots, n_users, h - first_mentor, e)
                 load[h - first_mentor] += 1
     for p in range(n_shared):
-        if pair_flow[p] or deficit[n_requests + p] > 0:
-            pair_flow[p] = True
+        if pair_flow[p]:
             m = shared_mentor[p] - first_mentor
             _add_user(users, slots, n_users, m, -p - 1)
             load[m] += 1
-    for m in range(n_mentors):
-        load[m] += deficit[first_mentor + m]
-    into_start = np.zeros(1, dtype=np.int64)  # arcs into each node: built when needed
-    into = into_start
     pairs_start = np.zeros(n_mentors + 1, dtype=np.int64)
     for p in range(n_shared):
         pairs_start[shared_mentor[p] - first_mentor + 1] += 1
@@ -447,116 +393,184 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
         m = shared_mentor[p] - first_mentor
         pairs_of[fill[m]] = p
         fill[m] += 1
-    dist = np.full(n_nodes, _INFINITY, dtype=np.int64)
-    settled = np.zeros(n_nodes, dtype=np.bool_)
-    pred_node = np.full(n_nodes, -1, dtype=np.int64)
-    pred_kind = np.zeros(n_nodes, dtype=np.int64)
-    pred_id = np.zeros(n_nodes, dtype=np.int64)
     room = 3 * (len(gain) + n_nodes) + 16
-    heap_key = np.empty(room, dtype=np.int64)
-    heap_node = np.empty(room, dtype=np.int64)
-    touched = np.empty(n_nodes, dtype=np.int64)
-    done = np.empty(n_nodes, dtype=np.int64)
-    path_kind = np.empty(n_nodes, dtype=np.int64)
-    path_id = np.empty(n_nodes, dtype=np.int64)
-    search = (dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node)
+    search = (
+        np.full(n_nodes, _INFINITY, dtype=np.int64),  # distance
+        np.full(n_nodes, -1, dtype=np.int64),  # predecessor node
+        np.zeros(n_nodes, dtype=np.int64),  # kind of the arc from it
+        np.zeros(n_nodes, dtype=np.int64),  # its edge, pair, mentor or request
+        np.empty(n_nodes, dtype=np.int64),  # nodes touched
+        np.empty(room, dtype=np.int64),  # heap keys
+        np.empty(room, dtype=np.int64),  # heap nodes
+        deficit,
+    )
+    work = (
+        np.zeros(n_nodes, dtype=np.bool_),  # settled
+        np.empty(n_nodes, dtype=np.int64),  # settled nodes in order
+        np.empty(n_nodes, dtype=np.int64),  # path arc kinds
+        np.empty(n_nodes, dtype=np.int64),  # path arc ids
+    )
     flows = (flow, matched, pair_user, pair_flow, load, n_users, users, dummy)
     shape = (n_requests, first_mentor, head, shared_mentor, slots)
-    next_source, scan = 0, -1  # scan: the node checked for a deficit (-1: sources first)
-    while True:
-        if scan < 0 and next_source < len(sources):  # forward from the next source
-            origin = sources[next_source]
-            next_source += 1
-        else:  # backward from the next open deficit
-            if scan < 0:
+    graph = (start, order, request, head, gain, rank, capacity, pairs_of, pairs_start)
+    into_start = np.zeros(0, dtype=np.int64)  # arcs into each node: built when needed
+    into = into_start
+    sources = np.empty(n_requests, dtype=np.int64)
+    mark = np.zeros(n_requests, dtype=np.bool_)
+    pos, stage = 0, 1
+    while pos < len(gain) and rank[by_rank[pos]] == 0:
+        pos += 1
+    while pos < len(gain):
+        n_sources = 0
+        while pos < len(gain) and rank[by_rank[pos]] <= stage:
+            e = by_rank[pos]
+            pos += 1
+            r = request[e]
+            if not mark[r] and (not seen[r] or pi[r] - pi[head[e]] < gain[e]):
+                mark[r] = True
+                sources[n_sources] = r
+                n_sources += 1
+        ids = np.sort(sources[:n_sources])
+        for r in ids:
+            mark[r] = False
+            if seen[r]:
+                _release(r, deficit, shape, flows)
+            seen[r] = True
+            top = 0
+            for k in range(start[r], start[r + 1]):
+                e = order[k]
+                if rank[e] <= stage:
+                    top = max(top, gain[e] + pi[head[e]])
+            pi[r] = max(pi[r], top)
+        for r in ids[np.argsort(-pi[ids], kind="mergesort")]:  # heaviest first
+            _search(r, False, stage, pi, graph, into, into_start, shape, flows, search, work)
+        for v in range(n_nodes - 1):
+            if deficit[v] > 0 and not len(into_start):
                 into, into_start = _arcs_into(head, gain, n_nodes)
-            scan = max(scan, 0)
-            while scan < sink and deficit[scan] == 0:
-                scan += 1
-            if scan == sink:
-                break
-            origin = scan
-        backward = scan >= 0
-        n_touched, n_done, target = 1, 0, -1
-        dist[origin] = 0
-        touched[0] = origin
-        size = _push(heap_key, heap_node, 0, 0, origin)
-        while size:
-            d, v, size = _pop(heap_key, heap_node, size)
-            if settled[v] or d > dist[v]:
-                continue
-            settled[v] = True
-            done[n_done] = v
-            n_done += 1
-            if backward:
-                if v == sink:
-                    target = v
-                    break
-                size, n_touched = _relax_into(
-                    v, d, pi, gain, request, into, into_start, pairs_of, pairs_start,
-                    shape, flows, search, size, n_touched,
-                )  # fmt: skip
-                continue
-            if v == sink or deficit[v] > 0:
+            while deficit[v] > 0:
+                _search(v, True, stage, pi, graph, into, into_start, shape, flows, search, work)
+        stage *= 2
+
+
+@numba.njit(cache=True)
+def _release(r, deficit, shape, flows):  # pragma: no cover - compiled
+    """Take request ``r`` off its place, which waits for a unit (a deficit), or off the
+    arc that sends it to the sink unmatched."""
+    n_requests, first_mentor, head, slots = shape[0], shape[1], shape[2], shape[4]
+    flow, matched, pair_user, n_users, users, dummy = (
+        flows[0], flows[1], flows[2], flows[5], flows[6], flows[7]
+    )  # fmt: skip
+    e = matched[r]
+    if e < 0:
+        dummy[r] = False
+        return
+    flow[e] = False
+    matched[r] = -1
+    h = head[e]
+    deficit[h] += 1
+    if h < first_mentor:
+        pair_user[h - n_requests] = -1
+    else:
+        _remove_user(users, slots, n_users, h - first_mentor, e)
+
+
+@numba.njit(cache=True)
+def _search(  # pragma: no cover - compiled
+    origin, backward, stage, pi, graph, into, into_start, shape, flows, search, work
+):  # fmt: skip
+    """One successive-shortest-path step: from source request ``origin`` to the sink or
+    the nearest deficit, or (``backward``) from the deficit at ``origin`` back to the
+    sink; update the potentials of the settled nodes and send the unit."""
+    start, order, request, head, gain, rank, capacity = (
+        graph[0], graph[1], graph[2], graph[3], graph[4], graph[5], graph[6]
+    )  # fmt: skip
+    n_requests, first_mentor, shared_mentor, slots = shape[0], shape[1], shape[3], shape[4]
+    pair_user, pair_flow, load, n_users, users = flows[2], flows[3], flows[4], flows[5], flows[6]
+    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node, deficit = search
+    settled, done, path_kind, path_id = work
+    sink = len(pi) - 1
+    n_touched, n_done, target = 1, 0, -1
+    dist[origin] = 0
+    touched[0] = origin
+    size = _push(heap_key, heap_node, 0, 0, origin)
+    while size:
+        key, v, size = _pop(heap_key, heap_node, size)
+        d = key >> 1
+        if settled[v] or d > dist[v]:
+            continue
+        settled[v] = True
+        done[n_done] = v
+        n_done += 1
+        if backward:
+            if v == sink:
                 target = v
                 break
-            if v < n_requests:
-                for k in range(start[v], start[v + 1]):
-                    e = order[k]
-                    b = head[e]
-                    nd = d - gain[e] + pi[v] - pi[b]
-                    size, n_touched = _relax(search, b, nd, v, _EDGE, e, size, n_touched)
+            size, n_touched = _relax_into(
+                v, d, stage, pi, graph, into, into_start, shape, flows, search, size, n_touched
+            )
+            continue
+        if v == sink or deficit[v] > 0:
+            target = v
+            break
+        if v < n_requests:
+            for k in range(start[v], start[v + 1]):
+                e = order[k]
+                if rank[e] > stage:
+                    continue
+                b = head[e]
+                nd = d - gain[e] + pi[v] - pi[b]
+                size, n_touched = _relax(search, b, nd, v, _EDGE, e, size, n_touched)
+            nd = d + pi[v] - pi[sink]
+            size, n_touched = _relax(search, sink, nd, v, _UNMATCHED, v, size, n_touched)
+        elif v < first_mentor:
+            p = v - n_requests
+            if not pair_flow[p]:
+                b = shared_mentor[p]
+                nd = d + pi[v] - pi[b]
+                size, n_touched = _relax(search, b, nd, v, _PAIR, p, size, n_touched)
+            elif pair_user[p] >= 0:
+                e = pair_user[p]
+                b = request[e]
+                nd = d + gain[e] + pi[v] - pi[b]
+                size, n_touched = _relax(search, b, nd, v, _EDGE_BACK, e, size, n_touched)
+        else:
+            m = v - first_mentor
+            if load[m] < capacity[m]:
                 nd = d + pi[v] - pi[sink]
-                size, n_touched = _relax(search, sink, nd, v, _UNMATCHED, v, size, n_touched)
-            elif v < first_mentor:
-                p = v - n_requests
-                if not pair_flow[p]:
-                    b = shared_mentor[p]
+                size, n_touched = _relax(search, sink, nd, v, _TO_SINK, m, size, n_touched)
+            for k in range(slots[m], slots[m] + n_users[m]):
+                code = users[k]
+                if code >= 0:
+                    b = request[code]
+                    nd = d + gain[code] + pi[v] - pi[b]
+                    kind, ident = _EDGE_BACK, code
+                else:
+                    b = n_requests - code - 1
                     nd = d + pi[v] - pi[b]
-                    size, n_touched = _relax(search, b, nd, v, _PAIR, p, size, n_touched)
-                elif pair_user[p] >= 0:
-                    e = pair_user[p]
-                    b = request[e]
-                    nd = d + gain[e] + pi[v] - pi[b]
-                    size, n_touched = _relax(search, b, nd, v, _EDGE_BACK, e, size, n_touched)
-            else:
-                m = v - first_mentor
-                if load[m] < capacity[m]:
-                    nd = d + pi[v] - pi[sink]
-                    size, n_touched = _relax(search, sink, nd, v, _TO_SINK, m, size, n_touched)
-                for k in range(slots[m], slots[m] + n_users[m]):
-                    code = users[k]
-                    if code >= 0:
-                        b = request[code]
-                        nd = d + gain[code] + pi[v] - pi[b]
-                        kind, ident = _EDGE_BACK, code
-                    else:
-                        b = n_requests - code - 1
-                        nd = d + pi[v] - pi[b]
-                        kind, ident = _PAIR_BACK, -code - 1
-                    size, n_touched = _relax(search, b, nd, v, kind, ident, size, n_touched)
-        if target < 0:
-            raise AssertionError("a search found no node to end at")
-        reach = dist[target]
-        sign = 1 if backward else -1  # backward: distances to the origin, not from it
-        for k in range(n_done):
-            v = done[k]
-            pi[v] += sign * (reach - dist[v])
-        n_path = 0
-        node = target
-        while node != origin:
-            path_kind[n_path], path_id[n_path] = pred_kind[node], pred_id[node]
-            n_path += 1
-            node = pred_node[node]
-        _augment(path_kind, path_id, n_path, request, shape, flows)
-        if backward:  # the sink gives back a unit to the deficit
-            deficit[origin] -= 1
-        elif target != sink:
-            deficit[target] -= 1
-        for k in range(n_touched):
-            v = touched[k]
-            dist[v] = _INFINITY
-            settled[v] = False
+                    kind, ident = _PAIR_BACK, -code - 1
+                size, n_touched = _relax(search, b, nd, v, kind, ident, size, n_touched)
+    if target < 0:
+        raise AssertionError("a search found no node to end at")
+    reach = dist[target]
+    sign = 1 if backward else -1  # backward: distances to the origin, not from it
+    for k in range(n_done):
+        v = done[k]
+        pi[v] += sign * (reach - dist[v])
+    n_path = 0
+    node = target
+    while node != origin:
+        path_kind[n_path], path_id[n_path] = pred_kind[node], pred_id[node]
+        n_path += 1
+        node = pred_node[node]
+    _augment(path_kind, path_id, n_path, request, shape, flows)
+    if backward:  # the sink gives back a unit to the deficit
+        deficit[origin] -= 1
+    elif target != sink:
+        deficit[target] -= 1
+    for k in range(n_touched):
+        v = touched[k]
+        dist[v] = _INFINITY
+        settled[v] = False
 
 
 @numba.njit(cache=True)
@@ -576,12 +590,13 @@ def _arcs_into(head, gain, n_nodes):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _relax_into(  # pragma: no cover - compiled
-    v, d, pi, gain, request, into, into_start, pairs_of, pairs_start, shape, flows, search,
-    size, n_touched,
+    v, d, stage, pi, graph, into, into_start, shape, flows, search, size, n_touched
 ):  # fmt: skip
     """Relax every residual arc into ``v`` (a backward search); return the heap size and
     the number of touched nodes."""
-    n_requests, first_mentor, head, shared_mentor = shape[0], shape[1], shape[2], shape[3]
+    request, head, gain, rank = graph[2], graph[3], graph[4], graph[5]
+    pairs_of, pairs_start = graph[7], graph[8]
+    n_requests, first_mentor, shared_mentor = shape[0], shape[1], shape[3]
     matched, pair_flow, load, dummy = flows[1], flows[3], flows[4], flows[7]
     sink = len(pi) - 1
     if v < n_requests:
@@ -604,6 +619,8 @@ def _relax_into(  # pragma: no cover - compiled
         e = into[k]
         if to_sink - gain[e] >= dist[sink]:
             break  # no path through this or a lighter edge beats the sink's distance
+        if rank[e] > stage:
+            continue
         u = request[e]
         nd = d - gain[e] + pi[u] - pi[v]
         size, n_touched = _relax(search, u, nd, v, _EDGE, e, size, n_touched)
