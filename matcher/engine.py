@@ -38,13 +38,22 @@ from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, Rejected, violations
 from matcher.errors import MatcherError, SolveError
 from matcher.explain import match_reasons, unmatched_reason
-from matcher.pruning import CertificationError, Edges, certified_solve, top_per_request
+from matcher.pruning import (
+    CertificationError,
+    Edges,
+    certified_solve,
+    top_per_mentor,
+    top_per_request,
+)
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
 from matcher.solver import solve
 
 #: Candidates per request the first round solves on (see :mod:`matcher.pruning`).
 KEEP = 8
+#: The first round also holds each mentor's ``MENTOR_KEEP * capacity`` best candidates
+#: among those kept, so that it fills the places of mentors few requests rank highly.
+MENTOR_KEEP = 3
 #: Candidates per request kept in memory, so that pricing re-evaluates fewer triples.
 RESERVE = 32
 
@@ -318,6 +327,7 @@ def _solve(
     if found.pruned:
         kept = Edges.of(found.mentee, found.mentor, found.kind, weights(found.score))
         first = top_per_request(kept, KEEP) | locked
+        first |= top_per_mentor(kept, cohort.capacity, MENTOR_KEEP)
         pricer = CohortPricer(cohort, config, rejected, found, KEEP, kept.take(~first))
         try:
             edges, chosen = certified_solve(

@@ -55,6 +55,7 @@ __all__ = [
     "Pricer",
     "certified_solve",
     "solve_pruned",
+    "top_per_mentor",
     "top_per_request",
 ]
 
@@ -200,6 +201,24 @@ def top_per_request(edges: Edges, keep: int) -> BoolArray:
     last = np.searchsorted(grouped, grouped, "right") - 1
     kept = np.zeros(len(order), dtype=bool)
     kept[order] = weight >= weight[np.minimum(first + keep - 1, last)]
+    return kept
+
+
+def top_per_mentor(edges: Edges, capacity: IntArray, factor: int) -> BoolArray:
+    """Mask of each mentor's ``factor * capacity`` heaviest edges (ties broken by position).
+
+    A first round that holds only each request's best edges leaves the places of the
+    mentors few requests rank highly empty; these edges give them candidates.
+
+    >>> edges = Edges.of([0, 1, 2, 0], [0, 0, 0, 1], [0, 0, 0, 0], [5, 9, 7, 1])
+    >>> top_per_mentor(edges, np.array([1, 1]), 2).tolist()
+    [False, True, True, True]
+    """
+    order = np.lexsort((-edges.weight, edges.mentor))
+    grouped = edges.mentor[order]
+    rank = np.arange(len(order)) - np.searchsorted(grouped, grouped, "left")
+    kept = np.zeros(len(order), dtype=bool)
+    kept[order] = rank < factor * np.asarray(capacity)[grouped]
     return kept
 
 

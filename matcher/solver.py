@@ -295,9 +295,33 @@ def _as_mask(name: str, values: ArrayLike | None, length: int) -> BoolArray:
 def _group(*columns: IntArray) -> IntArray:
     """Number the distinct rows of ``columns`` 0, 1, ... in sorted order; one id per edge.
 
-    Each column is ranked and folded into the ids so far; ids and ranks stay below the
-    number of rows, so the folded key never overflows int64.
+    The columns are folded into one integer key (mixed radix over each column's range);
+    keys spanning no more than a few times the number of rows are numbered through a
+    table, others by sorting (:func:`_group_by_ranks` when the key would overflow).
+
+    >>> _group(np.array([3, 1, 3, 1]), np.array([0, 5, 0, 2])).tolist()
+    [2, 1, 2, 0]
     """
+    n = len(columns[0])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    key, span = np.zeros(n, dtype=np.int64), 1
+    for column in columns:
+        low, high = int(column.min()), int(column.max())
+        width = high - low + 1
+        if span * width >= 2**62:
+            return _group_by_ranks(columns)
+        key, span = key * width + (column - low), span * width
+    if span <= 4 * n:
+        present = np.zeros(span, dtype=bool)
+        present[key] = True
+        return (np.cumsum(present) - 1)[key]
+    return np.unique(key, return_inverse=True)[1].astype(np.int64)
+
+
+def _group_by_ranks(columns: tuple[IntArray, ...]) -> IntArray:
+    """:func:`_group` for any range: each column is ranked and folded into the ids so far;
+    ids and ranks stay below the number of rows, so the folded key never overflows."""
     ids = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
         _, rank = np.unique(column, return_inverse=True)

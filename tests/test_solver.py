@@ -16,6 +16,8 @@ from matcher.solver import (
     MAX_WEIGHT,
     _assignment_issue,
     _Graph,
+    _group,
+    _group_by_ranks,
     _pick_method,
     check_solution,
     solve,
@@ -410,3 +412,21 @@ def test_check_solution_lists_every_broken_rule() -> None:
     assert check_solution(**edges, chosen=[False] * 4, locked=[False, True, False, True]) == [
         "locked edges 1, 3 are not chosen"
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(
+        lambda width: st.lists(
+            st.tuples(*[st.integers(-(2**40), 2**40) | st.integers(0, 6)] * width),
+            min_size=1,
+            max_size=40,
+        )
+    )
+)
+def test_group_numbers_distinct_rows_in_sorted_order(rows: list[tuple[int, ...]]) -> None:
+    """Table, sort and overflow paths all number rows as sorted distinct rows do."""
+    columns = tuple(np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+    expected = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)[1].ravel()
+    assert _group(*columns).tolist() == expected.tolist()
+    assert _group_by_ranks(columns).tolist() == expected.tolist()
