@@ -164,6 +164,8 @@ def _with_locks(
     cohort: Cohort, found: Candidates, locks: list[tuple[int, int, int]], config: ProgramConfig
 ) -> tuple[Candidates, np.ndarray]:
     """Candidates plus any lock scoring below min_score, and the mask of locked edges."""
+    if not locks:
+        return found, np.zeros(len(found), dtype=bool)
     keys = set(zip(found.mentee.tolist(), found.mentor.tolist(), found.kind.tolist(), strict=True))
     extra = np.array([t for t in locks if t not in keys], dtype=np.int64).reshape(-1, 3)
     if len(extra):
@@ -251,9 +253,11 @@ def _unmatched_frame(
     for e, m in zip(found.mentee[chosen].tolist(), found.mentor[chosen].tolist(), strict=True):
         mentors_of.setdefault(e, []).append(m)
     filled = set(zip(found.mentee[chosen].tolist(), found.kind[chosen].tolist(), strict=True))
-    best: dict[tuple[int, int], int] = {}
-    for i in np.lexsort((found.mentor, -found.score)):
-        best.setdefault((int(found.mentee[i]), int(found.kind[i])), int(i))
+    # each request's best candidate (the lowest mentor index among equal scores)
+    order = np.lexsort((found.mentor, -found.score, found.kind, found.mentee))
+    request = found.mentee[order] * len(MENTOR_TYPES) + found.kind[order]
+    first = np.flatnonzero(np.diff(request, prepend=-1))
+    best = dict(zip(request[first].tolist(), order[first].tolist(), strict=True))
     open_rows = [
         int(r)
         for r in np.lexsort((stats.kind, stats.mentee))
@@ -283,7 +287,7 @@ def _unmatched_frame(
         key = (int(stats.mentee[r]), int(stats.kind[r]))
         possible = int(stats.feasible[r] - stats.below_min[r])
         full = possible - int(with_room[r]) - int(own_full[r])
-        top = best.get(key)
+        top = best.get(key[0] * len(MENTOR_TYPES) + key[1])
         best_text = ""
         if top is not None:
             best_text = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"

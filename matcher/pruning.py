@@ -328,6 +328,7 @@ def certified_solve(
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
     warm = None
+    have = np.sort(_triple_keys(edges, shape, len(capacity)))  # the subset's, sorted
     while True:
         chosen, checks, warm = _solve_and_price(
             edges, capacity, objective, locked, shape, requests, warm
@@ -335,8 +336,12 @@ def certified_solve(
         extra = pricer(checks)  # violators and near triples, some maybe in the subset
         if not len(extra):
             return edges, chosen
-        have = _triple_keys(edges, shape, len(capacity))
-        extra = extra.take(~np.isin(_triple_keys(extra, shape, len(capacity)), have))
+        keys, first = np.unique(_triple_keys(extra, shape, len(capacity)), return_index=True)
+        at = np.searchsorted(have, keys)
+        new = at == len(have)
+        new[~new] = have[at[~new]] != keys[~new]
+        extra = extra.take(np.sort(first[new]))
+        have = np.sort(np.concatenate([have, keys[new]]), kind="stable")
         edges = Edges.concat([edges, extra])
         locked = np.concatenate([locked, np.zeros(len(extra), dtype=bool)])
 
