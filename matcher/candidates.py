@@ -36,8 +36,10 @@ from matcher.scoring import score
 Progress = Callable[[str, int, int], None]
 BLOCK_CELLS = 2_000_000
 #: Groups of suspect requests that :class:`CohortPricer` prices separately, by slack (32
-#: rather than 4: 233 -> 153 million cells per pricing round at 50,000 people).
+#: rather than 4: 233 -> 153 million cells per pricing round at 50,000 people), each of at
+#: least ``GROUP_ROWS`` requests.
 SLACK_GROUPS = 32
+GROUP_ROWS = 500
 WORKERS = min(4, os.cpu_count() or 1)
 """Blocks evaluated at once (threads: numpy and the kernel release the GIL)."""
 RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in RULES)
@@ -503,18 +505,23 @@ def _nearest(
 
 
 def _by_slack(rows: np.ndarray, slack: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Split suspect ``rows`` into up to :data:`SLACK_GROUPS` groups of similar slack.
+    """Split suspect ``rows`` into up to :data:`SLACK_GROUPS` groups of similar slack, of
+    at least :data:`GROUP_ROWS` rows each.
 
     A group is priced only against the mentors its largest slack can reach, so requests
     with little slack (well matched ones) are not checked against the many mentors only
-    an unmatched request could still afford.
+    an unmatched request could still afford. Small groups would cost more in blocks than
+    they save in cells.
 
-    >>> [g.tolist() for g in _by_slack(np.arange(70), [np.arange(70)])][:3]
-    [[69, 68, 67], [66, 65, 64], [63, 62, 61]]
+    >>> [len(g) for g in _by_slack(np.arange(1000), [np.arange(1000)])]
+    [500, 500]
+    >>> _by_slack(np.arange(1000), [np.arange(1000)])[0][:3].tolist()
+    [999, 998, 997]
     """
     largest = np.max([s[rows] for s in slack], axis=0)
     ordered = rows[np.argsort(-largest, kind="stable")]
-    return [g for g in np.array_split(ordered, SLACK_GROUPS) if len(g)]
+    groups = min(SLACK_GROUPS, max(1, len(rows) // GROUP_ROWS))
+    return [g for g in np.array_split(ordered, groups) if len(g)]
 
 
 def score_triples(
