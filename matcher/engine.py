@@ -56,6 +56,11 @@ KEEP = 8
 MENTOR_KEEP = 3
 #: Candidates per request kept in memory, so that pricing re-evaluates fewer triples.
 RESERVE = 32
+#: A cohort whose requests are all of one type, with at most this many (mentee, mentor)
+#: cells, keeps every candidate and is solved in one go (a capacitated assignment, no
+#: certified rounds): 1,200 + 1,200 people, solve 0.9 s -> 0.35 s. With several types
+#: the flow on every candidate is slower than pruning (5,000 people: 22 s against 0.9 s).
+DIRECT_CELLS = 2_000_000
 
 MATCH_COLUMNS = [
     "mentee_email",
@@ -312,6 +317,14 @@ def _scores_frame(cohort: Cohort, found: Candidates) -> pd.DataFrame:
     return frame.sort_values(SCORE_COLUMNS[:3], kind="stable", ignore_index=True)
 
 
+def _solved_directly(cohort: Cohort) -> bool:
+    """True when every request is of one type and that type has at most
+    :data:`DIRECT_CELLS` (mentee, mentor) cells (see :data:`DIRECT_CELLS`)."""
+    cells = [len(cohort.mentees_seeking(t)) * len(cohort.mentors_offering(t)) for t in MENTOR_TYPES]
+    sought = [c for c in cells if c]
+    return len(sought) <= 1 and sum(sought) <= DIRECT_CELLS
+
+
 def _solve(
     cohort: Cohort,
     config: ProgramConfig,
@@ -432,7 +445,7 @@ def propose(
         )
     _check_locks(cohort, locks, config)
     rejected = rejected_matrices(cohort, rejects)
-    keep = None if with_scores else RESERVE
+    keep = None if with_scores or _solved_directly(cohort) else RESERVE
     found = build_candidates(cohort, config, rejected, progress, keep)
 
     started = time.perf_counter()

@@ -85,6 +85,26 @@ def test_engine_pruned_path_equals_the_full_solve(
         assert _totals(pruned)[2] == _totals(exact)[2]
 
 
+def test_small_one_type_cohort_is_solved_directly_with_the_same_result(
+    cohort_people: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small cohort asking for one type skips the certified rounds, with the same optimum;
+    a cohort asking for several types, or a bigger one, is pruned."""
+    one_type = [
+        dataclasses.replace(p, seeks=p.seeks[:1] and ("developmental",), offers=("developmental",))
+        for p in cohort_people
+    ]
+    monkeypatch.setattr(engine, "RESERVE", 4)
+    direct = propose(one_type)
+    assert "pricing" not in direct.timings
+    assert "pricing" in propose(cohort_people).timings  # several types
+    monkeypatch.setattr(engine, "DIRECT_CELLS", 0)
+    pruned = propose(one_type)
+    assert "pricing" in pruned.timings
+    assert _totals(direct)[:2] == _totals(pruned)[:2]  # count, then total score
+    assert len(direct.matches) > 50
+
+
 def test_engine_falls_back_when_prices_fail(
     cohort_people: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
