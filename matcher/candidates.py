@@ -32,6 +32,7 @@ from matcher.constraints import RULES, Rejected, feasible, violations
 from matcher.pruning import Check, Edges
 from matcher.schema import MentorType
 from matcher.scoring import score
+from matcher.solver import _group
 
 Progress = Callable[[str, int, int], None]
 BLOCK_CELLS = 2_000_000
@@ -425,8 +426,7 @@ class CohortPricer:
     _reserve_request: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        key = self.reserve.kind * len(self.cohort) + self.reserve.mentee
-        self._reserve_request = np.unique(key, return_inverse=True)[1]
+        self._reserve_request = _group(self.reserve.kind, self.reserve.mentee)
 
     def __call__(self, checks: Sequence[Check]) -> Edges:
         started = time.perf_counter()
