@@ -17,7 +17,8 @@ import pandas as pd
 from matcher.schema import MentorType, Participant, Role
 
 STEPS: tuple[str, ...] = ("read", "rules", "scores", "solve", "explain", "write")
-"""Pipeline steps in the order they run; timings of other names are listed after these."""
+"""Pipeline steps in the order they run. Timings of other names are parts of these (pricing
+is part of the solve): they are listed after the total and not added to it."""
 
 
 class ProposalLike(Protocol):
@@ -84,7 +85,7 @@ class Summary:
         ...     capacity=2,
         ...     lowest_score=61.5,
         ...     median_score=61.5,
-        ...     timings={"solve": 0.01},
+        ...     timings={"solve": 0.03, "pricing": 0.01, "write": 0.02},
         ... )
         >>> print(s.to_text())
         people                 3
@@ -100,8 +101,10 @@ class Summary:
         scores         lowest 61.50, median 61.50
         <BLANKLINE>
         wall time        seconds
-          solve             0.01
-          total             0.01
+          solve             0.03
+          write             0.02
+          total             0.05
+          pricing           0.01
         """
         width = 15
         lines = [f"{'people':<{width}}{sum(self.people.values()):>9}"]
@@ -121,10 +124,9 @@ class Summary:
             lines.append(f"{'scores':<{width}}{scores}")
         if self.timings:
             lines += ["", f"{'wall time':<{width}}{'seconds':>9}"]
-            steps = [s for s in STEPS if s in self.timings]
-            steps += [s for s in self.timings if s not in STEPS]
-            for step in [*steps, "total"]:
-                seconds = self.timings[step] if step != "total" else sum(self.timings.values())
+            steps = {s: self.timings[s] for s in STEPS if s in self.timings}
+            parts = {s: t for s, t in self.timings.items() if s not in STEPS}
+            for step, seconds in {**steps, "total": sum(steps.values()), **parts}.items():
                 lines.append(f"  {step:<{width - 2}}{seconds:>9.2f}")
         return "\n".join(lines)
 

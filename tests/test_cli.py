@@ -135,6 +135,8 @@ def test_match_writes_the_contract_columns_and_prints_the_summary(
         assert any(line.startswith(heading) for line in stdout.splitlines()), heading
     steps = [line.split()[0] for line in stdout.split("wall time")[1].splitlines()[1:] if line]
     assert steps[: len(STEPS)] == STEPS and steps[len(STEPS)] == "total"
+    seconds = [float(line.split()[1]) for line in stdout.split("wall time")[1].splitlines()[1:8]]
+    assert sum(seconds[:-1]) == pytest.approx(seconds[-1], abs=0.04)  # parts are not added
     assert f"{out / 'matches.csv'} ({len(matches)} rows)" in stdout
 
 
