@@ -26,7 +26,8 @@ import numba
 import numpy as np
 from scipy import sparse
 
-from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, block, pairwise
+from matcher.blockscan import ScanTables, scan_tables
+from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES, Rejected, feasible, violations
 from matcher.pruning import Check, Edges
@@ -122,20 +123,22 @@ class _Cells:
         return _Cells(self.row[mask], self.mentee[mask], self.mentor[mask], self.score[mask])
 
 
-def _scored(pairs: Pairs, mentor_type: MentorType, config: ProgramConfig, ok: np.ndarray) -> _Cells:
-    """The cells of ``pairs`` where ``ok``, scored (no other cell is)."""
-    row, cells = pairs.cells(np.flatnonzero(ok))
-    scores, _ = score(cells, mentor_type, config)
-    return _Cells(row, cells.mentee, cells.mentor, scores)
-
-
 def _candidates(
     pairs: Pairs, mentor_type: MentorType, config: ProgramConfig, rejected: Rejected | None
-) -> _Cells:
-    """The cells of ``pairs`` that pass every rule and score at least ``min_score``."""
+) -> np.ndarray:
+    """Positions of the ``pairs`` (pairwise) that pass every rule and score at least
+    ``min_score``."""
     ok = feasible(violations(pairs, mentor_type, config, rejected), pairs.shape)
-    cells = _scored(pairs, mentor_type, config, ok)
-    return cells.where(cells.score >= config.min_score)
+    scores, _ = score(pairs, mentor_type, config)
+    return np.flatnonzero(ok & (scores >= config.min_score))
+
+
+def _block_candidates(tables: ScanTables, mentees: np.ndarray, mentors: np.ndarray) -> _Cells:
+    """The cells of ``mentees`` x ``mentors`` that pass every rule and score at least the
+    minimum (the compiled passes of :mod:`matcher.blockscan`)."""
+    ok, *_ = tables.rules(mentees, mentors)
+    row, column, scores, _ = tables.scores(mentees, mentors, ok)
+    return _Cells(row, mentees[row], mentors[column], scores)
 
 
 def count_candidates(
@@ -156,8 +159,9 @@ def count_candidates(
     array([1])
     """
     counts = [np.zeros(0, dtype=np.int64)]
-    for chunk in _chunks(mentees, len(mentors)):
-        cells = _candidates(block(cohort, chunk, mentors), MENTOR_TYPES[kind], config, rejected)
+    tables = scan_tables(cohort, MENTOR_TYPES[kind], config, rejected)
+    for chunk in _chunks(np.asarray(mentees), len(mentors)):
+        cells = _block_candidates(tables, chunk, np.asarray(mentors))
         counts.append(np.bincount(cells.row, minlength=len(chunk)))
     return np.concatenate(counts)
 
@@ -185,7 +189,7 @@ def are_candidates(
     for kind_index in np.unique(kind):
         sel = np.flatnonzero(kind == kind_index)
         pairs = pairwise(cohort, mentee[sel], mentor[sel])
-        out[sel[_candidates(pairs, MENTOR_TYPES[kind_index], config, rejected).row]] = True
+        out[sel[_candidates(pairs, MENTOR_TYPES[kind_index], config, rejected)]] = True
     return out
 
 
@@ -261,33 +265,6 @@ def _best(
     return values >= cut[row], left
 
 
-def _row_counts(mask: np.ndarray) -> np.ndarray:
-    """How many cells of each row of a boolean block are true (summed in 16 bits, which is
-    several times faster, when a row is short enough).
-
-    >>> _row_counts(np.array([[True, False, True], [False, False, False]])).tolist()
-    [2, 0]
-    """
-    narrow = mask.shape[1] <= np.iinfo(np.uint16).max
-    counts = mask.view(np.uint8).sum(axis=1, dtype=np.uint16 if narrow else np.int64)
-    return counts.astype(np.int64)
-
-
-def _request_stats(
-    found: dict[str, np.ndarray], ok: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row of a block: the mentors offered and the feasible ones, and per rule how
-    many mentors it blocked (the mentee as their own mentor left out everywhere)."""
-    self_row, self_col = np.divmod(np.flatnonzero(found["self"]), ok.shape[1])
-    blocked = np.zeros((len(ok), len(RULE_NAMES)), dtype=np.int64)
-    for name, mask in found.items():
-        column = blocked[:, RULE_NAMES.index(name)]
-        column[:] = _row_counts(mask)
-        np.subtract.at(column, self_row, mask[self_row, self_col].astype(np.int64))
-    offered = ok.shape[1] - np.bincount(self_row, minlength=len(ok))
-    return offered, _row_counts(ok), blocked
-
-
 def build_candidates(
     cohort: Cohort,
     config: ProgramConfig,
@@ -340,7 +317,8 @@ def build_candidates(
     total, done = sum(len(chunk) for _, chunk, _ in jobs), 0
     started = time.perf_counter()
     with ThreadPoolExecutor(WORKERS) as pool:
-        for found in pool.map(_BlockBuilder(cohort, config, rejected, keep), jobs):
+        tables = [scan_tables(cohort, t, config, rejected) for t in MENTOR_TYPES]
+        for found in pool.map(_BlockBuilder(tables, keep), jobs):
             edges.append(found.edges)
             stats.append(found.stats)
             unkept.append(found.unkept)
@@ -373,26 +351,19 @@ class _Block:
 @dataclass(frozen=True, eq=False)
 class _BlockBuilder:
     """Evaluates the rules and scores of a block of requests of one type (see
-    :func:`build_candidates`)."""
+    :func:`build_candidates`), with each type's :class:`~matcher.blockscan.ScanTables`."""
 
-    cohort: Cohort
-    config: ProgramConfig
-    rejected: Rejected | None
+    tables: Sequence[ScanTables]
     keep: int | None
 
     def __call__(self, job: tuple[int, np.ndarray, np.ndarray]) -> _Block:
         kind, chunk, mentors = job
-        mentor_type, config = MENTOR_TYPES[kind], self.config
-        pairs = block(self.cohort, chunk, mentors)
+        tables = self.tables[kind]
         started = time.perf_counter()
-        found = violations(pairs, mentor_type, config, self.rejected)
-        ok = feasible(found, pairs.shape)
-        offered, feasible_count, blocked = _request_stats(found, ok)
+        ok, offered, feasible_count, blocked = tables.rules(chunk, mentors)
         checked = time.perf_counter()
-        cells = _scored(pairs, mentor_type, config, ok)
-        candidate = cells.score >= config.min_score
-        below_min = np.bincount(cells.row[~candidate], minlength=len(chunk))
-        cells = cells.where(candidate)
+        row, column, scores, below_min = tables.scores(chunk, mentors, ok)
+        cells = _Cells(row, chunk[row], mentors[column], scores)
         kept, left = _best(cells.row, weights(cells.score), self.keep, len(chunk))
         return _Block(
             (cells.mentee[kept], cells.mentor[kept], np.full(kept.sum(), kind), cells.score[kept]),
@@ -424,9 +395,13 @@ class CohortPricer:
     reserve: Edges = field(default_factory=lambda: Edges.of([], [], [], []))
     seconds: float = 0.0
     _reserve_request: np.ndarray = field(init=False, repr=False)
+    _tables: list[ScanTables] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._reserve_request = _group(self.reserve.kind, self.reserve.mentee)
+        self._tables = [
+            scan_tables(self.cohort, t, self.config, self.rejected) for t in MENTOR_TYPES
+        ]
 
     def __call__(self, checks: Sequence[Check]) -> Edges:
         started = time.perf_counter()
@@ -469,8 +444,7 @@ class CohortPricer:
     ) -> tuple[Edges, bool]:
         """Near triples of type ``kind`` in one block of cells (each request's ``keep``
         nearest), and whether one of them violates."""
-        pairs = block(self.cohort, mentees, mentors)
-        cells = _candidates(pairs, MENTOR_TYPES[kind], self.config, self.rejected)
+        cells = _block_candidates(self._tables[kind], mentees, mentors)
         kinds = np.full(len(cells.row), kind)
         edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
         near, hit = _nearest(edges, cells.row, checks, self.keep)

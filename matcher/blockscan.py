@@ -1,0 +1,420 @@
+"""Hard rules and scores of a block of (mentee, mentor) cells, in two compiled passes.
+
+Building candidates evaluates every rule for every (mentee, mentor) cell of a type, and
+scores every cell that all rules let through: hundreds of millions of cells at 50,000
+people, again for each certified round's pricing. In numpy each rule and criterion makes a
+full pass over a block with gathers per attribute; here one compiled loop reads each
+person's attributes from one row of a table and decides a cell in a few nanoseconds.
+
+:mod:`matcher.constraints` and :mod:`matcher.scoring` stay the definitions: readable, and
+what explanations and single pairs use. These passes repeat them operation by operation
+in the same floating-point order, so scores are equal to the last bit (checked by
+``tests/test_blockscan.py`` on random cohorts, configs and weights). Which rules apply and
+which criteria weigh is read from those modules, and :func:`scan_tables` refuses rules or
+criteria it does not know, so neither can be added there and silently missed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from scipy import sparse
+
+from matcher.cohort import MEETING_CODES, Cohort, pairwise
+from matcher.config import ProgramConfig
+from matcher.constraints import RULES, Rejected, violations
+from matcher.schema import MeetingMode, MentorType
+from matcher.scoring import GENERATION_SPAN, NEUTRAL
+
+#: The rules the rules pass knows, in the order of :data:`matcher.constraints.RULES`.
+RULE_ORDER: tuple[str, ...] = (
+    "self",
+    "capacity",
+    "management_chain",
+    "same_manager",
+    "boss_peer",
+    "excluded",
+    "previous_partner",
+    "language",
+    "meeting",
+    "sponsor_gap",
+    "generation",
+    "expertise",
+    "timezone",
+    "rejected",
+)
+RULE_COUNT = len(RULE_ORDER)
+#: The criteria the scores pass knows (see :data:`matcher.scoring.CRITERIA`).
+CRITERION_ORDER: tuple[str, ...] = (
+    "goals",
+    "seniority",
+    "level_gap",
+    "outside_department",
+    "outside_organization",
+    "target_department",
+    "generation_gap",
+    "expertise",
+    "timezone",
+)
+# columns of ScanTables.ints, one row per person
+DEPARTMENT, ORGANIZATION, TARGET, LOCATION, MANAGER, GRAND_MANAGER = range(6)
+CAPACITY, IN_PERSON, REMOTE, SPEAKS, GOALS_SIZE, WANTED_SIZE = range(6, 12)
+# columns of ScanTables.floats
+LEVEL, GENERATION, UTC_OFFSET = range(3)
+# ScanTables.flags: which person x person lists hold a pair, as the bit of its rule
+CHAIN, EXCLUDED, PREVIOUS, REJECTED = 1 << 2, 1 << 5, 1 << 6, 1 << 13
+
+
+@dataclass(frozen=True, eq=False)
+class ScanTables:
+    """Everything the passes read for one type: per person, its numbers as rows of
+    ``ints`` and ``floats`` and its tag lists as bits; the pairs listed in management
+    chains, exclusions, previous partnerships and admin rejections as one CSR matrix of
+    ``flags``; which rules apply; the type's criteria with their weights; the config's
+    numbers. Build it with :func:`scan_tables`."""
+
+    ints: np.ndarray
+    floats: np.ndarray
+    goals: np.ndarray
+    strengths: np.ndarray
+    wanted: np.ndarray
+    expertise: np.ndarray
+    languages: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    flags: np.ndarray
+    active: np.ndarray
+    criteria: np.ndarray
+    weights: np.ndarray
+    numbers: np.ndarray
+    """sponsor gap, time-zone limit in minutes (inf when none), seniority span, time-zone
+    span in hours, sum of the type's weights, minimum score."""
+
+    def rules(self, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The rules pass over ``mentees`` x ``mentors`` (person indices).
+
+        Returns ``ok`` (rows x columns, True where no rule blocks) and per mentee: how many
+        mentors are offered (the mentee themself left out), how many are feasible, and per
+        rule of :data:`RULE_ORDER` how many it blocked (the mentee themself not counted).
+        """
+        return _rules(
+            mentees, mentors, self.ints, self.floats, self.languages, self.wanted,
+            self.expertise, self.indptr, self.indices, self.flags, self.active, self.numbers,
+        )  # fmt: skip
+
+    def scores(
+        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """The scores pass over the cells where ``ok``: the row, column and score of each
+        one scoring at least the minimum (row-major order), and per row how many scored
+        below it."""
+        return _scores(
+            mentees, mentors, ok, self.ints, self.floats, self.goals, self.strengths,
+            self.wanted, self.expertise, self.criteria, self.weights, self.numbers,
+        )  # fmt: skip
+
+
+def _listed_flags(matrices: dict[int, sparse.csr_matrix], n: int) -> sparse.csr_matrix:
+    """One person x person matrix whose entries OR together the flag of each matrix that
+    has the pair (entries stored as 0 do not count)."""
+    rows, cols, flags = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], []
+    flags.append(np.zeros(0, dtype=np.int64))
+    for flag, matrix in matrices.items():
+        canonical = sparse.csr_matrix(matrix, copy=True)
+        canonical.sum_duplicates()
+        row, col = canonical.nonzero()
+        rows.append(row)
+        cols.append(col)
+        flags.append(np.full(len(row), flag, dtype=np.int64))
+    listed = sparse.csr_matrix(
+        (np.concatenate(flags), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    )
+    listed.sum_duplicates()
+    return listed
+
+
+def scan_tables(
+    cohort: Cohort, mentor_type: MentorType, config: ProgramConfig, rejected: Rejected | None
+) -> ScanTables:
+    """The tables the compiled passes read for ``mentor_type``.
+
+    Raises ValueError when :mod:`matcher.constraints` or :mod:`matcher.scoring` has a rule or
+    criterion these passes do not evaluate.
+
+    Examples
+    --------
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant as P, Role
+    >>> people = [
+    ...     P("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",), goals=("sql",)),
+    ...     P("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",), strengths=("sql",)),
+    ... ]
+    >>> tables = scan_tables(encode(people), MentorType.DEVELOPMENTAL, ProgramConfig(), None)
+    >>> ok, offered, feasible, blocked = tables.rules(np.array([0]), np.array([1]))
+    >>> ok.tolist(), feasible.tolist()
+    ([[True]], [1])
+    >>> row, column, scores, below = tables.scores(np.array([0]), np.array([1]), ok)
+    >>> scores.tolist()
+    [57.5]
+    """
+    names = tuple(rule.name for rule in RULES)
+    if names != RULE_ORDER:
+        raise ValueError(f"the compiled rules pass knows {RULE_ORDER}, not {names}")
+    weights = {k: w for k, w in config.weights[mentor_type].items() if w > 0}
+    unknown = set(weights) - set(CRITERION_ORDER)
+    if unknown:
+        raise ValueError(f"the compiled scores pass has no criterion {sorted(unknown)}")
+    applies = {}  # the rules that apply give a mask, the others None
+    if len(cohort):
+        first = np.zeros(1, dtype=np.int64)
+        applies = violations(pairwise(cohort, first, first), mentor_type, config, rejected)
+    rejected_here = (rejected or {}).get(mentor_type)
+    n, boss = len(cohort), cohort.manager
+    ints = np.zeros((n, 12), dtype=np.int64)
+    ints[:, DEPARTMENT] = cohort.department
+    ints[:, ORGANIZATION] = cohort.organization
+    ints[:, TARGET] = cohort.target_department
+    ints[:, LOCATION] = cohort.location
+    ints[:, MANAGER] = boss
+    ints[:, GRAND_MANAGER] = np.where(boss >= 0, boss[np.maximum(boss, 0)], -1)
+    ints[:, CAPACITY] = cohort.capacity
+    ints[:, IN_PERSON] = cohort.meeting_mode == MEETING_CODES[MeetingMode.IN_PERSON]
+    ints[:, REMOTE] = cohort.meeting_mode == MEETING_CODES[MeetingMode.REMOTE]
+    ints[:, SPEAKS] = cohort.languages.size > 0
+    ints[:, GOALS_SIZE] = np.maximum(cohort.goals.size, 1)
+    ints[:, WANTED_SIZE] = np.maximum(cohort.expertise_wanted.size, 1)
+    floats = np.stack([cohort.level, cohort.generation, cohort.utc_offset], axis=1)
+    floats = np.ascontiguousarray(floats, dtype=np.float64)
+    lists = {CHAIN: cohort.chain, EXCLUDED: cohort.excluded, PREVIOUS: cohort.previous}
+    if "rejected" in applies and rejected_here is not None:
+        lists[REJECTED] = rejected_here
+    listed = _listed_flags(lists, n)
+    limit = config.max_timezone_gap_hours
+    return ScanTables(
+        ints=ints,
+        floats=floats,
+        goals=cohort.goals.bits,
+        strengths=cohort.strengths.bits,
+        wanted=cohort.expertise_wanted.bits,
+        expertise=cohort.expertise.bits,
+        languages=cohort.languages.bits,
+        indptr=listed.indptr.astype(np.int64),
+        indices=listed.indices.astype(np.int64),
+        flags=listed.data.astype(np.int64),
+        active=np.array([name in applies for name in RULE_ORDER]),
+        criteria=np.array([CRITERION_ORDER.index(k) for k in weights], dtype=np.int64),
+        weights=np.array(list(weights.values()), dtype=np.float64),
+        numbers=np.array(
+            [
+                config.sponsor_level_gap,
+                np.inf if limit is None else limit * 60,
+                config.seniority_span,
+                config.timezone_span_hours,
+                sum(config.weights[mentor_type].values()),
+                config.min_score,
+            ],
+            dtype=np.float64,
+        ),
+    )
+
+
+M1 = np.uint64(0x5555555555555555)
+M2 = np.uint64(0x3333333333333333)
+M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+H01 = np.uint64(0x0101010101010101)
+
+
+@numba.njit(cache=True)
+def _popcount(x: np.uint64) -> int:
+    """How many bits of ``x`` are set (LLVM turns this into the processor's instruction).
+
+    The passes count shared tags word by word inline: a helper taking the bit arrays would
+    touch their reference counts on every cell, which costs more than the cell itself.
+    """
+    x = x - ((x >> np.uint64(1)) & M1)
+    x = (x & M2) + ((x >> np.uint64(2)) & M2)
+    x = (x + (x >> np.uint64(4))) & M4
+    return int((x * H01) >> np.uint64(56))
+
+
+@numba.njit(cache=True)
+def _columns(table: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+    """``table[mentors].T`` as a contiguous array: each attribute of the block's mentors in a
+    row of its own, which the loops over a block's columns read in order (and vectorize)."""
+    out = np.empty((table.shape[1], len(mentors)), dtype=table.dtype)
+    for j in range(len(mentors)):
+        for k in range(table.shape[1]):
+            out[k, j] = table[mentors[j], k]
+    return out
+
+
+@numba.njit(cache=True)
+def _shared(mine: np.ndarray, e: int, theirs: np.ndarray, out: np.ndarray) -> None:
+    """How many tags mentee ``e``'s row of ``mine`` shares with each column of ``theirs``
+    (bits as from :func:`_columns`), into ``out``."""
+    out[:] = 0
+    for w in range(theirs.shape[0]):
+        word = mine[e, w]
+        for j in range(theirs.shape[1]):
+            out[j] += _popcount(word & theirs[w, j])
+
+
+@numba.njit(cache=True, nogil=True)
+def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr, indices,
+           flags, active, numbers):  # fmt: skip
+    rows, cols = len(mentees), len(mentors)
+    ok = np.zeros((rows, cols), dtype=np.bool_)
+    blocked = np.zeros((rows, RULE_COUNT), dtype=np.int64)
+    offered = np.zeros(rows, dtype=np.int64)
+    feasible = np.zeros(rows, dtype=np.int64)
+    mi, mf = _columns(ints, mentors), _columns(floats, mentors)
+    speaks, spoken = _columns(languages, mentors), np.zeros(cols, dtype=np.int64)
+    known, matching = _columns(expertise, mentors), np.zeros(cols, dtype=np.int64)
+    column = np.full(len(ints), -1, dtype=np.int64)
+    column[mentors] = np.arange(cols)
+    listed, hits = np.zeros(cols, dtype=np.int64), np.zeros(cols, dtype=np.int64)
+    gap, limit = numbers[0], numbers[1]
+    same_manager, boss_peer, sponsor, generation = active[3], active[4], active[9], active[10]
+    expertise_rule, timezone = active[11], active[12]
+    for i in range(rows):
+        e = mentees[i]
+        for k in range(indptr[e], indptr[e + 1]):
+            if column[indices[k]] >= 0:
+                listed[column[indices[k]]] = flags[k]
+        if ints[e, SPEAKS]:
+            _shared(languages, e, speaks, spoken)
+        if expertise_rule:
+            _shared(wanted, e, known, matching)
+        boss, grand = ints[e, MANAGER], ints[e, GRAND_MANAGER]
+        place, in_person, remote = ints[e, LOCATION], ints[e, IN_PERSON], ints[e, REMOTE]
+        talks, gone = ints[e, SPEAKS] != 0, place >= 0
+        level, born, offset = floats[e, LEVEL], floats[e, GENERATION], floats[e, UTC_OFFSET]
+        for j in range(cols):  # branch-free, so that it vectorizes
+            where, their_boss = mi[LOCATION, j], mi[MANAGER, j]
+            meets = (in_person | mi[IN_PERSON, j]) != 0
+            apart = (remote | mi[REMOTE, j]) != 0
+            apart |= gone & (where >= 0) & (place != where)
+            theirs = mf[GENERATION, j]
+            hit = np.int64(mentors[j] == e)
+            hit |= np.int64(mi[CAPACITY, j] < 1) << 1
+            hit |= listed[j]
+            hit |= np.int64(same_manager & (boss >= 0) & (boss == their_boss)) << 3
+            hit |= (
+                np.int64(boss_peer & (grand >= 0) & (grand == their_boss) & (boss != mentors[j]))
+                << 4
+            )
+            hit |= np.int64(talks & (mi[SPEAKS, j] != 0) & (spoken[j] == 0)) << 7
+            hit |= np.int64(meets & apart) << 8
+            hit |= np.int64(sponsor & ~(mf[LEVEL, j] - level >= gap)) << 9
+            hit |= (
+                np.int64(generation & (np.isnan(born) | np.isnan(theirs) | (born == theirs))) << 10
+            )
+            hit |= np.int64(expertise_rule & (matching[j] == 0)) << 11
+            hit |= np.int64(timezone & (abs(offset - mf[UTC_OFFSET, j]) > limit)) << 12
+            hits[j] = hit
+        for k in range(indptr[e], indptr[e + 1]):
+            if column[indices[k]] >= 0:
+                listed[column[indices[k]]] = 0
+        for j in range(cols):
+            ok[i, j] = hits[j] == 0
+            feasible[i] += hits[j] == 0
+        own = column[e]
+        if own >= 0:
+            hits[own] = 0  # the mentee as their own mentor is not counted anywhere
+        offered[i] = cols - (own >= 0)
+        for k in range(1, RULE_COUNT):
+            if k == 1 or k == 2 or active[k]:
+                count = 0
+                for j in range(cols):
+                    count += (hits[j] >> k) & 1
+                blocked[i, k] = count
+    return ok, offered, feasible, blocked
+
+
+@numba.njit(cache=True)
+def _unit(value: float) -> float:
+    """``value`` clipped to [0, 1], unknown (nan) as 0 (as ``matcher.scoring._unit``)."""
+    if np.isnan(value):
+        return 0.0
+    return min(max(value, 0.0), 1.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expertise, criteria,
+            weights, numbers):  # fmt: skip
+    rows, cols = ok.shape
+    size = 0
+    for i in range(rows):
+        for j in range(cols):
+            size += ok[i, j]
+    row = np.empty(size, dtype=np.int64)
+    col = np.empty(size, dtype=np.int64)
+    out = np.empty(size, dtype=np.float64)
+    below = np.zeros(rows, dtype=np.int64)
+    mi, mf = _columns(ints, mentors), _columns(floats, mentors)
+    strong, known = _columns(strengths, mentors), _columns(expertise, mentors)
+    shared, value = np.zeros(cols, dtype=np.int64), np.zeros(cols)
+    gap, span, hours, total, least, at = (
+        numbers[0],
+        numbers[2],
+        numbers[3],
+        numbers[4],
+        numbers[5],
+        0,
+    )
+    for i in range(rows):
+        e = mentees[i]
+        value[:] = 0.0
+        # criterion by criterion over the whole row (cells no rule lets through included,
+        # which costs less than skipping them), each cell summed in the order of
+        # matcher.scoring.combine
+        for q in range(len(criteria)):
+            c, weight = criteria[q], weights[q]  # CRITERION_ORDER[c]
+            if c == 0 or c == 7:
+                if c == 0:
+                    _shared(goals, e, strong, shared)
+                else:
+                    _shared(wanted, e, known, shared)
+                size = ints[e, GOALS_SIZE if c == 0 else WANTED_SIZE]
+                for j in range(cols):
+                    value[j] += weight * (shared[j] / size)
+            elif c == 1 or c == 2:
+                level = floats[e, LEVEL]
+                for j in range(cols):
+                    above = mf[LEVEL, j] - level
+                    part = above / span if c == 1 else (above - gap + 1) / span
+                    value[j] += weight * _unit(part)
+            elif c == 3 or c == 4:
+                attribute = DEPARTMENT if c == 3 else ORGANIZATION
+                mine = ints[e, attribute]
+                for j in range(cols):
+                    theirs = mi[attribute, j]
+                    part = np.float64(mine != theirs) if mine >= 0 and theirs >= 0 else NEUTRAL
+                    value[j] += weight * part
+            elif c == 5:
+                target = ints[e, TARGET]
+                for j in range(cols):
+                    value[j] += weight * np.float64((target >= 0) & (target == mi[DEPARTMENT, j]))
+            elif c == 6:
+                born = floats[e, GENERATION]
+                for j in range(cols):
+                    part = abs(born - mf[GENERATION, j]) / GENERATION_SPAN
+                    value[j] += weight * (0.0 if np.isnan(part) else part)
+            else:
+                offset = floats[e, UTC_OFFSET]
+                for j in range(cols):
+                    close = 1.0 - abs(offset - mf[UTC_OFFSET, j]) / 60.0 / hours
+                    part = NEUTRAL if np.isnan(close) else min(max(close, 0.0), 1.0)
+                    value[j] += weight * part
+        for j in range(cols):
+            if not ok[i, j]:
+                continue
+            score = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
+            if score < least:
+                below[i] += 1
+            else:
+                row[at], col[at], out[at] = i, j, score
+                at += 1
+    return row[:at], col[:at], out[:at], below
