@@ -17,6 +17,7 @@ criteria it does not know, so neither can be added there and silently missed her
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -105,15 +106,33 @@ class ScanTables:
         )  # fmt: skip
 
     def scores(
-        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray
+        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
     ) -> tuple[np.ndarray, ...]:
         """The scores pass over the cells where ``ok``: the row, column and score of each
         one scoring at least the minimum (row-major order), and per row how many scored
-        below it."""
+        below it. With ``reach``, only the cells it lets through are returned."""
+        if reach is None:
+            none = np.zeros(0, dtype=np.int64)
+            reach = Reach(none, none, np.zeros((0, len(mentees)), dtype=np.int64), none[None, :])
         return _scores(
             mentees, mentors, ok, self.ints, self.floats, self.goals, self.strengths,
-            self.wanted, self.expertise, self.criteria, self.weights, self.numbers,
+            self.wanted, self.expertise, self.criteria, self.weights, self.numbers, *reach,
         )  # fmt: skip
+
+
+class Reach(NamedTuple):
+    """Which cells of a block could be near under some dual prices: for some ``k``, the
+    cell's weight (hundredths) ``w < floor[k]`` or ``scale[k] * w > row[k, i] + column[k, j]``.
+
+    The pricer passes each check's request prices (less its bonus and margin) as ``row``
+    and mentor prices as ``column``: pair prices are non-negative, so no cell outside
+    could be near, and the block returns a few cells instead of every candidate.
+    """
+
+    scale: np.ndarray
+    floor: np.ndarray
+    row: np.ndarray
+    column: np.ndarray
 
 
 def _listed_flags(matrices: dict[int, sparse.csr_matrix], n: int) -> sparse.csr_matrix:
@@ -343,7 +362,7 @@ def _unit(value: float) -> float:
 
 @numba.njit(cache=True, nogil=True)
 def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expertise, criteria,
-            weights, numbers):  # fmt: skip
+            weights, numbers, scale, floor, need_row, need_column):  # fmt: skip
     rows, cols = ok.shape
     size = 0
     for i in range(rows):
@@ -414,7 +433,15 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
             score = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
             if score < least:
                 below[i] += 1
-            else:
-                row[at], col[at], out[at] = i, j, score
-                at += 1
+                continue
+            if len(scale):
+                weight = np.int64(np.rint(score * 100.0))
+                near = False
+                for k in range(len(scale)):
+                    cost = scale[k] * weight - need_row[k, i] - need_column[k, j]
+                    near |= (weight < floor[k]) | (cost > 0)
+                if not near:
+                    continue
+            row[at], col[at], out[at] = i, j, score
+            at += 1
     return row[:at], col[:at], out[:at], below

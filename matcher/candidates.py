@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from scipy import sparse
 
-from matcher.blockscan import ScanTables, scan_tables
+from matcher.blockscan import Reach, ScanTables, scan_tables
 from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES, Rejected, feasible, violations
@@ -133,11 +133,14 @@ def _candidates(
     return np.flatnonzero(ok & (scores >= config.min_score))
 
 
-def _block_candidates(tables: ScanTables, mentees: np.ndarray, mentors: np.ndarray) -> _Cells:
+def _block_candidates(
+    tables: ScanTables, mentees: np.ndarray, mentors: np.ndarray, reach: Reach | None = None
+) -> _Cells:
     """The cells of ``mentees`` x ``mentors`` that pass every rule and score at least the
-    minimum (the compiled passes of :mod:`matcher.blockscan`)."""
+    minimum (the compiled passes of :mod:`matcher.blockscan`), only those within ``reach``
+    when given."""
     ok, *_ = tables.rules(mentees, mentors)
-    row, column, scores, _ = tables.scores(mentees, mentors, ok)
+    row, column, scores, _ = tables.scores(mentees, mentors, ok, reach)
     return _Cells(row, mentees[row], mentors[column], scores)
 
 
@@ -444,7 +447,15 @@ class CohortPricer:
     ) -> tuple[Edges, bool]:
         """Near triples of type ``kind`` in one block of cells (each request's ``keep``
         nearest), and whether one of them violates."""
-        cells = _block_candidates(self._tables[kind], mentees, mentors)
+        reach = Reach(
+            np.array([c.scale for c in checks], dtype=np.int64),
+            np.array([c.floor for c in checks], dtype=np.int64),
+            np.array([c.request[mentees, kind] - c.bonus - c.margin for c in checks]).reshape(
+                len(checks), len(mentees)
+            ),
+            np.array([c.mentor[mentors] for c in checks]).reshape(len(checks), len(mentors)),
+        )
+        cells = _block_candidates(self._tables[kind], mentees, mentors, reach)
         kinds = np.full(len(cells.row), kind)
         edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
         near, hit = _nearest(edges, cells.row, checks, self.keep)
@@ -466,12 +477,12 @@ def _nearest(
     >>> near.tolist(), violated
     ([0], True)
     """
-    nearness = np.full(len(edges), -1, dtype=np.int64)
+    nearness = np.zeros(len(edges), dtype=np.int64)
     violated = False
     for c in checks:
-        reduced = c.reduced(*edges.columns())
-        violated |= bool((reduced > 0).any())
-        nearness = np.maximum(nearness, reduced + c.margin)
+        near = c.nearness(*edges.columns())
+        violated |= bool((near > c.margin).any())
+        np.maximum(nearness, near, out=nearness)
     near = np.flatnonzero(nearness > 0)
     rows = int(request.max(initial=-1)) + 1
     picked, _ = _best(request[near], nearness[near], keep, rows)

@@ -136,25 +136,27 @@ class Check:
         add the near ones too (a score point's worth), which saves rounds of re-solving."""
         return self.scale * NEAR_WEIGHT
 
-    def reduced(
-        self, mentee: IntArray, mentor: IntArray, kind: int | IntArray, weight: IntArray
+    def nearness(
+        self, mentee: IntArray, mentor: IntArray, kind: IntArray, weight: IntArray
     ) -> IntArray:
-        """Reduced costs of edges: 1-D arrays, or a ``(b, 1)`` mentee and ``(1, m)`` mentor block.
+        """Reduced costs of edges plus :attr:`margin`: positive for near edges, above the
+        margin for violating ones (edges below ``floor`` count as reduced cost -1).
 
-        Edges below ``floor`` get ``-1``.
+        Exact where positive, at most 0 elsewhere: prices are non-negative, so the pair
+        price (a sparse lookup) is only subtracted where the rest leaves a positive value.
 
         >>> none = np.zeros((1, 1), dtype=np.int64)
         >>> check = Check(1, 0, 0, none, np.array([5]), csr_array((1, 1), dtype=np.int64))
-        >>> check.reduced(np.array([0]), np.array([0]), 0, np.array([8])).tolist()
-        [3]
+        >>> zero = np.array([0])
+        >>> check.nearness(zero, zero, zero, np.array([8])).tolist(), check.margin
+        ([103], 100)
         """
-        if mentee.ndim == 2:
-            pair = self.pair[mentee.ravel()][:, mentor.ravel()].toarray()
-        else:
-            pair = np.asarray(self.pair[mentee, mentor]).ravel()
-        gain = self.scale * weight + self.bonus
-        cost = gain - self.request[mentee, kind] - self.mentor[mentor] - pair
-        return np.where(weight >= self.floor, cost, -1)
+        cost = self.scale * weight + self.bonus - self.request[mentee, kind] - self.mentor[mentor]
+        cost = np.where(weight >= self.floor, cost, -1) + self.margin
+        maybe = np.flatnonzero(cost > 0)
+        if len(maybe):
+            cost[maybe] -= np.asarray(self.pair[mentee[maybe], mentor[maybe]]).ravel()
+        return cost
 
 
 class Pricer(Protocol):
@@ -180,9 +182,9 @@ class ExplicitPricer:
         violates = np.zeros(len(self.edges), dtype=bool)
         near = np.zeros(len(self.edges), dtype=bool)
         for check in checks:
-            reduced = check.reduced(*self.edges.columns())
-            violates |= reduced > 0
-            near |= reduced > -check.margin
+            nearness = check.nearness(*self.edges.columns())
+            violates |= nearness > check.margin
+            near |= nearness > 0
         return self.edges.take(near if violates.any() else violates)
 
 

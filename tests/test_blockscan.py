@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher import blockscan, load_participants
-from matcher.blockscan import RULE_ORDER, scan_tables
+from matcher.blockscan import RULE_ORDER, Reach, scan_tables
 from matcher.candidates import rejected_matrices
 from matcher.cohort import MENTOR_TYPES, block, encode
 from matcher.config import DEFAULT_WEIGHTS, ProgramConfig
@@ -126,3 +126,30 @@ def test_a_rule_or_criterion_the_passes_do_not_know_is_refused(monkeypatch) -> N
     weights[MentorType.EXPERTISE]["hobbies"] = 5.0
     with pytest.raises(ValueError, match="hobbies"):
         scan_tables(cohort, MentorType.EXPERTISE, ProgramConfig(weights=weights), None)
+
+
+def test_reach_returns_exactly_the_cells_that_could_be_near() -> None:
+    people = load_participants(to_csv_bytes(generate_cohort(300, seed=4))).participants
+    cohort = encode(people)
+    tables = scan_tables(cohort, MentorType.DEVELOPMENTAL, ProgramConfig(), None)
+    mentees = cohort.mentees_seeking(MentorType.DEVELOPMENTAL)
+    mentors = cohort.mentors_offering(MentorType.DEVELOPMENTAL)
+    ok, *_ = tables.rules(mentees, mentors)
+    row, column, scores, below = tables.scores(mentees, mentors, ok)
+    rng = np.random.default_rng(4)
+    reach = Reach(
+        np.array([1, 2]),
+        np.array([0, 2_000]),
+        rng.integers(5_000, 12_000, (2, len(mentees))),
+        rng.integers(0, 3_000, (2, len(mentors))),
+    )
+    weight = np.rint(scores * 100).astype(np.int64)
+    inside = np.zeros(len(row), dtype=bool)
+    for k in range(2):
+        need = reach.row[k, row] + reach.column[k, column]
+        inside |= (weight < reach.floor[k]) | (reach.scale[k] * weight > need)
+    assert 0 < inside.sum() < len(row)
+    near = tables.scores(mentees, mentors, ok, reach)
+    assert np.array_equal(near[0], row[inside]) and np.array_equal(near[1], column[inside])
+    assert near[2].tobytes() == scores[inside].tobytes()
+    assert np.array_equal(near[3], below)
