@@ -368,9 +368,9 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
     for i in range(rows):
         for j in range(cols):
             size += ok[i, j]
-    row = np.empty(size, dtype=np.int64)
-    col = np.empty(size, dtype=np.int64)
-    out = np.empty(size, dtype=np.float64)
+    row = np.empty(size + 1, dtype=np.int64)  # + 1: the last cell is written, kept or not
+    col = np.empty(size + 1, dtype=np.int64)
+    out = np.empty(size + 1, dtype=np.float64)
     below = np.zeros(rows, dtype=np.int64)
     mi, mf = _columns(ints, mentors), _columns(floats, mentors)
     strong, known = _columns(strengths, mentors), _columns(expertise, mentors)
@@ -428,20 +428,18 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
                     part = NEUTRAL if np.isnan(close) else min(max(close, 0.0), 1.0)
                     value[j] += weight * part
         for j in range(cols):
-            if not ok[i, j]:
-                continue
-            score = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
-            if score < least:
-                below[i] += 1
-                continue
+            value[j] = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
+        for j in range(cols):  # written always, kept by moving on: no unpredictable branch
+            score = value[j]
+            keep = ok[i, j] & (score >= least)
+            below[i] += ok[i, j] & (score < least)
             if len(scale):
-                weight = np.int64(np.rint(score * 100.0))
+                hundredths = np.int64(np.rint(score * 100.0))
                 near = False
                 for k in range(len(scale)):
-                    cost = scale[k] * weight - need_row[k, i] - need_column[k, j]
-                    near |= (weight < floor[k]) | (cost > 0)
-                if not near:
-                    continue
+                    cost = scale[k] * hundredths - need_row[k, i] - need_column[k, j]
+                    near |= (hundredths < floor[k]) | (cost > 0)
+                keep &= near
             row[at], col[at], out[at] = i, j, score
-            at += 1
+            at += keep
     return row[:at], col[:at], out[:at], below
