@@ -138,8 +138,8 @@ class Reach(NamedTuple):
 def _listed_flags(matrices: dict[int, sparse.csr_matrix], n: int) -> sparse.csr_matrix:
     """One person x person matrix whose entries OR together the flag of each matrix that
     has the pair (entries stored as 0 do not count)."""
-    rows, cols, flags = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], []
-    flags.append(np.zeros(0, dtype=np.int64))
+    none = np.zeros(0, dtype=np.int64)
+    rows, cols, flags = [none], [none], [none]
     for flag, matrix in matrices.items():
         canonical = sparse.csr_matrix(matrix, copy=True)
         canonical.sum_duplicates()
@@ -189,7 +189,6 @@ def scan_tables(
     if len(cohort):
         first = np.zeros(1, dtype=np.int64)
         applies = violations(pairwise(cohort, first, first), mentor_type, config, rejected)
-    rejected_here = (rejected or {}).get(mentor_type)
     n, boss = len(cohort), cohort.manager
     ints = np.zeros((n, 12), dtype=np.int64)
     ints[:, DEPARTMENT] = cohort.department
@@ -205,10 +204,9 @@ def scan_tables(
     ints[:, GOALS_SIZE] = np.maximum(cohort.goals.size, 1)
     ints[:, WANTED_SIZE] = np.maximum(cohort.expertise_wanted.size, 1)
     floats = np.stack([cohort.level, cohort.generation, cohort.utc_offset], axis=1)
-    floats = np.ascontiguousarray(floats, dtype=np.float64)
     lists = {CHAIN: cohort.chain, EXCLUDED: cohort.excluded, PREVIOUS: cohort.previous}
-    if "rejected" in applies and rejected_here is not None:
-        lists[REJECTED] = rejected_here
+    if "rejected" in applies:  # the type has a matrix with entries
+        lists[REJECTED] = rejected[mentor_type]
     listed = _listed_flags(lists, n)
     limit = config.max_timezone_gap_hours
     return ScanTables(
@@ -249,8 +247,9 @@ H01 = np.uint64(0x0101010101010101)
 def _popcount(x: np.uint64) -> int:
     """How many bits of ``x`` are set (LLVM turns this into the processor's instruction).
 
-    The passes count shared tags word by word inline: a helper taking the bit arrays would
-    touch their reference counts on every cell, which costs more than the cell itself.
+    It takes a scalar: a helper called per cell with the bit arrays would touch their
+    reference counts every time, which costs more than the cell itself (:func:`_shared`,
+    which takes them, runs once per row).
     """
     x = x - ((x >> np.uint64(1)) & M1)
     x = (x & M2) + ((x >> np.uint64(2)) & M2)
@@ -396,9 +395,9 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
                     _shared(goals, e, strong, shared)
                 else:
                     _shared(wanted, e, known, shared)
-                size = ints[e, GOALS_SIZE if c == 0 else WANTED_SIZE]
+                listed = ints[e, GOALS_SIZE if c == 0 else WANTED_SIZE]
                 for j in range(cols):
-                    value[j] += weight * (shared[j] / size)
+                    value[j] += weight * (shared[j] / listed)
             elif c == 1 or c == 2:
                 level = floats[e, LEVEL]
                 for j in range(cols):

@@ -108,19 +108,13 @@ def weights(scores: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class _Cells:
-    """Cells of a block in row-major order: each one's block row (its position for
-    pairwise pairs), mentee, mentor and score."""
+    """Cells of a block in row-major order: each one's block row, mentee, mentor and
+    score."""
 
     row: np.ndarray
     mentee: np.ndarray
     mentor: np.ndarray
     score: np.ndarray
-
-    def where(self, mask: np.ndarray) -> _Cells:
-        """The cells where ``mask`` is true."""
-        if mask.all():
-            return self
-        return _Cells(self.row[mask], self.mentee[mask], self.mentor[mask], self.score[mask])
 
 
 def _candidates(

@@ -254,24 +254,6 @@ class Pairs:
         """A per-person array, taken on the mentor side."""
         return np.take(values, self.mentor, axis=0)
 
-    def cells(self, flat: np.ndarray) -> tuple[np.ndarray, Pairs]:
-        """The pairs at the row-major positions ``flat`` of :attr:`shape`, element by element,
-        and each one's row (in pairwise mode, its position).
-
-        >>> from matcher.schema import Role
-        >>> c = encode([Participant(f"{k}@x.org", k, Role.BOTH) for k in "abc"])
-        >>> row, some = block(c, np.array([0, 1]), np.array([1, 2])).cells(np.array([1, 2]))
-        >>> row.tolist(), some.mentee.tolist(), some.mentor.tolist()
-        ([0, 1], [0, 1], [2, 1])
-        """
-        if self.is_block:
-            row = flat // max(self.shape[1], 1)
-            col = flat - row * self.shape[1]
-            mentee, mentor = self.mentee.ravel(), self.mentor.ravel()
-            return row, pairwise(self.cohort, np.take(mentee, row), np.take(mentor, col))
-        every = np.broadcast_arrays(self.mentee, self.mentor)
-        return flat, pairwise(self.cohort, every[0][flat], every[1][flat])
-
     def overlap(self, left: TagSets, right: TagSets) -> np.ndarray:
         """How many words the mentee's ``left`` list shares with the mentor's ``right`` list."""
         mine, theirs = self.e(left.bits), self.m(right.bits)
