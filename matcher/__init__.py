@@ -4,7 +4,13 @@ The public API is listed in ``__all__``; nothing here has side effects on import
 """
 
 from matcher.checks import PairAssessment, assess_pair, check_proposal
-from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
+from matcher.config import (
+    ProgramConfig,
+    config_errors,
+    config_from_mapping,
+    default_config_toml,
+    load_config,
+)
 from matcher.csv_io import RowTable
 from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
@@ -35,6 +41,7 @@ __all__ = [
     "Summary",
     "assess_pair",
     "check_proposal",
+    "config_errors",
     "config_from_mapping",
     "default_config_toml",
     "explain_mentee",

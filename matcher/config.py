@@ -176,7 +176,8 @@ def _check_value(setting: Setting, value: Any) -> Any:
     return setting.kind(value)
 
 
-def _check_weights(data: Any) -> dict[MentorType, dict[str, float]]:
+def _check_weights(data: Any, errors: list[ConfigError]) -> dict[MentorType, dict[str, float]]:
+    """The weights of a ``[weights]`` table; each bad type or criterion goes to ``errors``."""
     if not isinstance(data, Mapping):
         raise ConfigError("weights", "must be a table of mentor types")
     weights = _default_weights()
@@ -185,21 +186,74 @@ def _check_weights(data: Any) -> dict[MentorType, dict[str, float]]:
             mentor_type = MentorType(type_name)
         except ValueError:
             valid = ", ".join(t.value for t in MentorType)
-            raise ConfigError(f"weights.{type_name}", f"unknown mentor type; use {valid}") from None
+            errors.append(ConfigError(f"weights.{type_name}", f"unknown mentor type; use {valid}"))
+            continue
         if not isinstance(table, Mapping):
-            raise ConfigError(f"weights.{type_name}", "must be a table of criterion = weight")
+            errors.append(
+                ConfigError(f"weights.{type_name}", "must be a table of criterion = weight")
+            )
+            continue
         for criterion, value in table.items():
             key = f"weights.{type_name}.{criterion}"
             if criterion not in weights[mentor_type]:
                 valid = ", ".join(sorted(weights[mentor_type]))
-                raise ConfigError(key, f"unknown criterion for {type_name}; use {valid}")
+                errors.append(ConfigError(key, f"unknown criterion for {type_name}; use {valid}"))
+                continue
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if not ok or not math.isfinite(value) or value < 0:
-                raise ConfigError(key, f"must be a number >= 0, got {value!r}")
+                errors.append(ConfigError(key, f"must be a number >= 0, got {value!r}"))
+                continue
             weights[mentor_type][criterion] = float(value)
         if sum(weights[mentor_type].values()) <= 0:
-            raise ConfigError(f"weights.{type_name}", "at least one weight must be above 0")
+            errors.append(
+                ConfigError(f"weights.{type_name}", "at least one weight must be above 0")
+            )
     return weights
+
+
+def _read(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[ConfigError]]:
+    """The checked values of a config mapping, and every problem found (one per bad key)."""
+    by_key = {s.key: s for s in SETTINGS}
+    values: dict[str, Any] = {}
+    errors: list[ConfigError] = []
+    for key, value in data.items():
+        try:
+            if key == "weights":
+                values["weights"] = _check_weights(value, errors)
+            elif key in by_key:
+                values[key] = _check_value(by_key[key], value)
+            else:
+                valid = ", ".join([*by_key, "weights"])
+                raise ConfigError(key, f"unknown key; valid keys are {valid}")
+        except ConfigError as exc:
+            errors.append(exc)
+    return values, errors
+
+
+def config_errors(data: Mapping[str, Any]) -> list[ConfigError]:
+    """Every problem of a config mapping at once: one :class:`ConfigError` per bad key.
+
+    Parameters
+    ----------
+    data
+        Keys as in the TOML file (see :func:`config_from_mapping`).
+
+    Returns
+    -------
+    list of ConfigError
+        In the order of ``data``; empty when :func:`config_from_mapping` accepts it.
+
+    Examples
+    --------
+    >>> found = config_errors({"min_score": 150, "weights": {"expertise": {"goals": -1}}})
+    >>> for error in found:
+    ...     print(error)
+    config key 'min_score': must be at most 100, got 150
+    config key 'weights.expertise.goals': must be a number >= 0, got -1
+    >>> config_errors({"objective": "quality"})
+    []
+    """
+    return _read(data)[1]
 
 
 def config_from_mapping(data: Mapping[str, Any]) -> ProgramConfig:
@@ -217,7 +271,8 @@ def config_from_mapping(data: Mapping[str, Any]) -> ProgramConfig:
     Raises
     ------
     ConfigError
-        For an unknown key or a value of the wrong type or range, naming the key.
+        For an unknown key or a value of the wrong type or range, naming the key (the
+        first of :func:`config_errors`).
 
     Examples
     --------
@@ -228,16 +283,9 @@ def config_from_mapping(data: Mapping[str, Any]) -> ProgramConfig:
     ...
     matcher.errors.ConfigError: config key 'objectiv': unknown key; valid keys are ...
     """
-    by_key = {s.key: s for s in SETTINGS}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "weights":
-            values["weights"] = _check_weights(value)
-        elif key in by_key:
-            values[key] = _check_value(by_key[key], value)
-        else:
-            valid = ", ".join([*by_key, "weights"])
-            raise ConfigError(key, f"unknown key; valid keys are {valid}")
+    values, errors = _read(data)
+    if errors:
+        raise errors[0]
     return ProgramConfig(**values)
 
 

@@ -1,7 +1,8 @@
 """The program settings form: one field per config key, validated by ``matcher.config``.
 
 The form turns its text into the same mapping a TOML file parses to and hands it to
-``config_from_mapping``, so the web and the TOML config accept and refuse the same values.
+``config_errors`` and ``config_from_mapping``, so the web and the TOML config accept and
+refuse the same values; every bad field is marked at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, StringField, SubmitField
 
+from matcher import ConfigError, config_errors
 from matcher.config import (
     CRITERIA_HELP,
     DEFAULT_WEIGHTS,
@@ -22,7 +24,6 @@ from matcher.config import (
     config_from_mapping,
     config_to_mapping,
 )
-from matcher.errors import ConfigError
 
 _INTEGER = re.compile(r"[+-]?\d+")
 SEPARATOR = "__"
@@ -66,15 +67,20 @@ def _setting_field(setting: Setting) -> Field:
     return StringField(label, description=description, render_kw={"inputmode": "decimal"})
 
 
-def _number(key: str, text: str) -> int | float:
-    """Read a number as TOML would: ``2`` is an integer, ``2.5`` a float."""
+def _number(text: str) -> int | float | str:
+    """Read a number as TOML would: ``2`` is an integer, ``2.5`` a float; other text is
+    returned as it is, for ``config_errors`` to refuse with the key's own message.
+
+    >>> _number(" 2 "), _number("2.5"), _number("abc")
+    (2, 2.5, 'abc')
+    """
     text = text.strip()
     if _INTEGER.fullmatch(text):
         return int(text)
     try:
         return float(text)
     except ValueError:
-        raise ConfigError(key, f"must be a number, got {text!r}") from None
+        return text
 
 
 class SettingsForm(FlaskForm):
@@ -94,16 +100,13 @@ class SettingsForm(FlaskForm):
         }
 
     def to_mapping(self) -> dict[str, Any]:
-        """Return the config mapping the fields describe; blank numbers take defaults.
-
-        Raises :class:`ConfigError` for text that is not a number.
-        """
+        """Return the config mapping the fields describe; blank numbers take defaults."""
         data: dict[str, Any] = {}
         for setting in SETTINGS:
             value = self[field_name(setting.key)].data
             if setting.kind in (int, float):
                 if value and value.strip():
-                    data[setting.key] = _number(setting.key, value)
+                    data[setting.key] = _number(value)
             else:
                 data[setting.key] = value
         weights: dict[str, dict[str, Any]] = {}
@@ -112,24 +115,26 @@ class SettingsForm(FlaskForm):
                 key = f"weights.{mentor_type.value}.{criterion}"
                 text = self[field_name(key)].data or ""
                 if text.strip():
-                    weights.setdefault(mentor_type.value, {})[criterion] = _number(key, text)
+                    weights.setdefault(mentor_type.value, {})[criterion] = _number(text)
         data["weights"] = weights
         return data
 
     def validated_config(self) -> ProgramConfig | None:
-        """Validate with ``config_from_mapping``; on error mark the field and return None."""
-        try:
-            return config_from_mapping(self.to_mapping())
-        except ConfigError as exc:
-            self._mark(exc)
-            return None
+        """The config of the fields, or None after marking every field that is wrong."""
+        mapping = self.to_mapping()
+        errors = config_errors(mapping)
+        for error in errors:
+            self._mark(error)
+        return None if errors else config_from_mapping(mapping)
 
     def _mark(self, exc: ConfigError) -> None:
+        """Show ``exc`` at its field, unless the form's own check already marked it."""
         message = str(exc).split(": ", 1)[-1]
         name = field_name(exc.key)
         if name not in self._fields:  # a whole weights table: mark its first criterion
             name = next(n for n in self._fields if n.startswith(name + SEPARATOR))
-        self[name].errors = [*self[name].errors, message]
+        if not self[name].errors:
+            self[name].errors = [message]
 
 
 def settings_form(stored: dict[str, Any]) -> SettingsForm:

@@ -95,9 +95,10 @@ def settings(program_id: int) -> str | Response:
     """Edit every matching setting, validated exactly like a TOML config file."""
     program = get_program(program_id)
     form = settings_form(program.config)
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()  # then every setting is checked too: all errors at once
         config = form.validated_config()
-        if config is not None:
+        if valid and config is not None:
             program.config = config_to_mapping(config)
             audit.record("program.settings", program.id, config=program.config)
             db.session.commit()

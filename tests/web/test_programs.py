@@ -145,6 +145,36 @@ def test_settings_are_validated_like_toml(
     assert _program(app, program_id).config == before
 
 
+def test_settings_show_every_error_at_once(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    """A bad weight no longer hides a bad min_score (issue 14, item 8): each field that is
+    wrong carries its own message on the same page."""
+    before = _program(app, program_id).config
+    bad = _settings(
+        objective="speed",
+        min_score="150",
+        sponsor_level_gap="abc",
+        weights__expertise__goals="-3",
+        weights__sponsorship__level_gap="x",
+    )
+    response = admin_client.post(f"/programs/{program_id}/settings", data=bad)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    expected = {
+        "objective": "Not a valid choice.",
+        "min_score": "must be at most 100, got 150",
+        "sponsor_level_gap": "must be a number, got &#39;abc&#39;",
+        "weights__expertise__goals": "must be a number &gt;= 0, got -3",
+        "weights__sponsorship__level_gap": "must be a number &gt;= 0, got &#39;x&#39;",
+    }
+    for field, message in expected.items():
+        assert f'id="{field}-errors"' in page, field
+        assert message in page, field
+    assert page.count('class="field-errors"') == len(expected)
+    assert _program(app, program_id).config == before
+
+
 def test_all_weights_zero_is_refused(admin_client: FlaskClient, program_id: int) -> None:
     zero = {
         f"weights__generational__{c}": "0"
