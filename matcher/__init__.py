@@ -16,6 +16,7 @@ from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
 from matcher.intake import IntakeResult, load_participants, parse_participants
+from matcher.locks import StaleLock, stale_locks
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 from matcher.summary import Summary, summarize
 from matcher.synthetic import generate_cohort
@@ -38,6 +39,7 @@ __all__ = [
     "Role",
     "RowTable",
     "SolveError",
+    "StaleLock",
     "Summary",
     "assess_pair",
     "check_proposal",
@@ -52,5 +54,6 @@ __all__ = [
     "parse_decisions",
     "parse_participants",
     "propose",
+    "stale_locks",
     "summarize",
 ]

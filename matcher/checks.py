@@ -15,7 +15,7 @@ import pandas as pd
 from matcher.candidates import rejected_matrices
 from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
-from matcher.constraints import RULES_BY_NAME, violations
+from matcher.constraints import RULES_BY_NAME, rule_words, type_problems, violations
 from matcher.engine import Decision, decision_triples
 from matcher.errors import MatcherError
 from matcher.explain import match_reasons
@@ -259,17 +259,11 @@ def assess_pair(
     if missing:
         raise MatcherError(f"{', '.join(missing)} is not a participant of this program")
     e, m = (cohort.index[x] for x in emails)
-    kind = MENTOR_TYPES.index(mentor_type)
     mentee, mentor = cohort.people[e], cohort.people[m]
-    blocked = []
-    if not cohort.seeks[e, kind]:
-        blocked.append(f"{mentee.name} does not seek {mentor_type.value} mentoring")
-    if not cohort.offers[m, kind]:
-        blocked.append(f"{mentor.name} does not offer {mentor_type.value} mentoring")
     pairs = pairwise(cohort, [e], [m])
     rejected = rejected_matrices(cohort, decision_triples(cohort, decisions, "reject"))
     found = violations(pairs, mentor_type, config, rejected)
-    blocked += [RULES_BY_NAME[name].rule_text(config) for name, mask in found.items() if mask[0]]
+    blocked = type_problems(cohort, e, m, mentor_type) + rule_words(found, config, 0)
     elsewhere = matches[
         (matches.mentee_email == mentee.email)
         & (matches.mentor_email == mentor.email)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from matcher.cohort import MEETING_CODES, Pairs
+from matcher.cohort import MEETING_CODES, MENTOR_TYPES, Cohort, Pairs
 from matcher.config import ProgramConfig
 from matcher.schema import MeetingMode, MentorType
 
@@ -203,3 +203,33 @@ def feasible(found: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndar
     for blocked in found.values():
         ok &= ~blocked
     return ok
+
+
+def rule_words(found: Mapping[str, np.ndarray], config: ProgramConfig, at: object) -> list[str]:
+    """The rules of ``found`` (see :func:`violations`) that block the pair at index ``at``,
+    in words with the program's numbers.
+
+    >>> rule_words({"sponsor_gap": np.array([True, False])}, ProgramConfig(), 0)
+    ['a sponsor at least 2 levels above the mentee']
+    """
+    return [RULES_BY_NAME[name].rule_text(config) for name, mask in found.items() if mask[at]]
+
+
+def type_problems(cohort: Cohort, mentee: int, mentor: int, mentor_type: MentorType) -> list[str]:
+    """The rule "type on both sides" for one pair of person indices, in words.
+
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",))
+    >>> bo = Participant("bo@x.org", "Bo", Role.MENTOR, offers=("expertise",))
+    >>> type_problems(encode([ana, bo]), 0, 1, MentorType.SPONSORSHIP)
+    ['Ana does not seek sponsorship mentoring', 'Bo does not offer sponsorship mentoring']
+    """
+    kind = MENTOR_TYPES.index(mentor_type)
+    wording = f"{mentor_type.value} mentoring"
+    problems = []
+    if not cohort.seeks[mentee, kind]:
+        problems.append(f"{cohort.people[mentee].name} does not seek {wording}")
+    if not cohort.offers[mentor, kind]:
+        problems.append(f"{cohort.people[mentor].name} does not offer {wording}")
+    return problems

@@ -33,11 +33,12 @@ from matcher.candidates import (
     score_triples,
     weights,
 )
-from matcher.cohort import MENTOR_TYPES, Cohort, block, encode, pairwise
+from matcher.cohort import MENTOR_TYPES, Cohort, block, encode
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, Rejected, violations
 from matcher.errors import MatcherError, SolveError
 from matcher.explain import match_reasons, unmatched_reason
+from matcher.locks import stale_locks
 from matcher.pruning import (
     CertificationError,
     Edges,
@@ -150,19 +151,6 @@ def decision_triples(
             (cohort.index[d.mentee_email.lower()], cohort.index[d.mentor_email.lower()], kind)
         )
     return sorted(set(out))
-
-
-def _check_locks(cohort: Cohort, locks: list[tuple[int, int, int]], config: ProgramConfig) -> None:
-    for mentee, mentor, kind in locks:
-        mentor_type = MENTOR_TYPES[kind]
-        e, m = cohort.people[mentee], cohort.people[mentor]
-        label = f"the lock {e.email} -> {m.email} ({mentor_type.value})"
-        if not cohort.seeks[mentee, kind] or not cohort.offers[mentor, kind]:
-            raise SolveError(f"{label}: the mentee must seek and the mentor offer that type")
-        found = violations(pairwise(cohort, [mentee], [mentor]), mentor_type, config)
-        broken = [RULES_BY_NAME[name].rule_text(config) for name, mask in found.items() if mask[0]]
-        if broken:
-            raise SolveError(f"{label} breaks the rule(s): {'; '.join(broken)}")
 
 
 def _with_locks(
@@ -414,7 +402,9 @@ def propose(
     Raises
     ------
     SolveError
-        When the locks name unknown people, break a hard rule, or overfill a mentor.
+        When a lock cannot hold (it names someone who is not a participant, breaks a hard
+        rule, or overfills a mentor: see :func:`matcher.locks.stale_locks`), or a decision
+        names someone who is not a participant.
 
     Examples
     --------
@@ -435,6 +425,8 @@ def propose(
     """
     config = config or ProgramConfig()
     cohort = encode(participants)
+    if stale := stale_locks(participants, config, decisions, cohort):
+        raise SolveError(stale[0].describe())
     locks = decision_triples(cohort, decisions, "lock")
     rejects = decision_triples(cohort, decisions, "reject")
     if clash := set(locks) & set(rejects):
@@ -443,7 +435,6 @@ def propose(
             f"{cohort.people[mentee].email} -> {cohort.people[mentor].email} is both locked "
             "and rejected; keep one decision"
         )
-    _check_locks(cohort, locks, config)
     rejected = rejected_matrices(cohort, rejects)
     keep = None if with_scores or _solved_directly(cohort) else RESERVE
     found = build_candidates(cohort, config, rejected, progress, keep)

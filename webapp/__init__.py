@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from webapp import (
     auth,
     backup,
+    bulk,
     conflicts,
     dashboard,
     errors,
@@ -26,6 +27,7 @@ from webapp import (
     intake,
     invites,
     jobs,
+    left_out,
     participants,
     privacy,
     programs,
@@ -87,6 +89,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         intake.bp,
         runs.bp,
         review.bp,
+        bulk.bp,
+        left_out.bp,
         exports.bp,
         dashboard.bp,
     ):

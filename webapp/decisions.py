@@ -8,6 +8,7 @@ status before and after.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
@@ -26,6 +27,23 @@ from webapp.run_models import (
 
 #: Alias joined to a run's pairs to read their status in the same query.
 DECISION = aliased(PairDecision)
+
+
+class Pair(Protocol):
+    """What a decision is taken on: a triple (a :class:`ProposedMatch`, or a pair a run
+    left out)."""
+
+    mentee_email: str
+    mentor_email: str
+    mentor_type: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The triple (mentee e-mail, mentor e-mail, type)."""
+
+    @property
+    def label(self) -> str:
+        """The pair in words, with names."""
 
 
 def decision_join(program_id: int) -> object:
@@ -60,7 +78,7 @@ def decisions_for(
 
 def decide(
     run: MatchRun,
-    pairs: Sequence[ProposedMatch],
+    pairs: Sequence[Pair],
     action: Action | None,
     who: str,
     note: str = "",
@@ -74,7 +92,7 @@ def decide(
     """
     existing = decisions_for(run.program_id, (p.key for p in pairs))
     for pair in pairs:
-        check_decision_seen(existing.get(pair.key), seen)
+        check_decision_seen(existing.get(pair.key), seen, pair.label)
     if action is Action.APPROVE:
         claims = [p.key for p in pairs if status(existing.get(p.key)) != STATUS_OF[action]]
         claim_mentors(run.program_id, claims)

@@ -108,7 +108,7 @@ def export_csv(program_id: int, run_id: int) -> Response:
     pairs = approved_pairs(run)
     audit.record("run.export", program.id, run=run.id, pairs=len(pairs), format="csv")
     db.session.commit()
-    return _download(matches_csv(pairs), f"matches-run-{run.id}.csv", "text/csv")
+    return _download(matches_csv(pairs), f"matches-run-{run.number}.csv", "text/csv")
 
 
 @bp.get("/introductions.md")
@@ -120,4 +120,4 @@ def export_introductions(program_id: int, run_id: int) -> Response:
     audit.record("run.export", program.id, run=run.id, pairs=len(pairs), format="introductions")
     db.session.commit()
     text = "\n\n---\n\n".join(introduction(p) for p in pairs) + "\n"
-    return _download(text.encode("utf-8"), f"introductions-run-{run.id}.md", "text/markdown")
+    return _download(text.encode("utf-8"), f"introductions-run-{run.number}.md", "text/markdown")

@@ -15,6 +15,7 @@ from webapp.auth import admin_only
 from webapp.conflicts import check_seen
 from webapp.db import db
 from webapp.forms import EmptyForm, ParticipantForm, time_zones
+from webapp.left_out import locks_broken_by
 from webapp.models import Participant
 from webapp.programs import get_program
 from webapp.rows import apply_row, record_to_row
@@ -121,10 +122,13 @@ def edit(program_id: int, participant_id: int) -> str | Response:
             if email_taken(program.id, checked.row["email"], other_than=record.id):
                 form.email.errors = ["Another participant of this program has this e-mail."]
             else:
-                apply_row(record, checked.row)
+                row = checked.row
+                broken = locks_broken_by(program, lambda: apply_row(record, row))
                 audit.record("participant.edit", program.id, email=record.email)
                 db.session.commit()
                 flash(f"{record.name} saved.")
+                for warning in broken:
+                    flash(warning, "warning")
                 return redirect(url_for(".show", program_id=program.id, participant_id=record.id))
     return render_template(
         "participants/edit.html",

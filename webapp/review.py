@@ -36,7 +36,7 @@ from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
 from webapp.people_cache import Encoded, program_cohort
 from webapp.programs import get_program
-from webapp.review_forms import BulkForm, DecisionForm, ManualForm
+from webapp.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.run_models import (
     PROPOSED,
     STATUS_OF,
@@ -189,10 +189,6 @@ def _back(program_id: int, run_id: int) -> Response:
     return redirect(url_for(".index", program_id=program_id, run_id=run_id))
 
 
-def _action(name: str) -> Action | None:
-    return None if name == "undo" else Action(name)
-
-
 @bp.post("/matches/<int:match_id>")
 def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
     """Approve, reject, lock or undo one pair."""
@@ -204,43 +200,12 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400, description="The decision was not understood; reload the page and try again.")
-    action = _action(form.action.data or "")
+    action = chosen_action(form.action.data or "")
     note = (form.note.data or "").strip()
     if decide(run, [pair], action, current_user.email, note, seen=request.form.get("version")):
         db.session.commit()
         after = PROPOSED if action is None else STATUS_OF[action]
         flash(f"{pair.mentee_name} – {pair.mentor_name} ({pair.mentor_type}): {after}.")
-    return _back(program.id, run.id)
-
-
-@bp.post("/bulk")
-def bulk(program_id: int, run_id: int) -> Response:
-    """One decision for the selected pairs, or for every undecided pair from a score up."""
-    program = get_program(program_id)
-    run = done_run(program.id, run_id)
-    form = BulkForm()
-    if not form.validate_on_submit():
-        flash("Choose a decision, and a score from 0 to 100 for “every pair from”.", "error")
-        return _back(program.id, run.id)
-    query = select(ProposedMatch).where(ProposedMatch.run_id == run.id)
-    if form.scope.data == "above":
-        if form.min_score.data is None:
-            flash("Give the lowest score of the pairs to decide.", "error")
-            return _back(program.id, run.id)
-        query = (
-            query.outerjoin(DECISION, decision_join(run.program_id))
-            .where(DECISION.id.is_(None))
-            .where(ProposedMatch.score >= float(form.min_score.data))
-        )
-    else:
-        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-        query = query.where(ProposedMatch.id.in_(ids))
-    pairs = db.session.scalars(query).all()
-    action = _action(form.action.data or "")
-    changed = decide(run, pairs, action, current_user.email, (form.note.data or "").strip())
-    db.session.commit()
-    after = PROPOSED if action is None else STATUS_OF[action]
-    flash(f"{changed} pair(s) now {after}." if pairs else "No pair was selected.")
     return _back(program.id, run.id)
 
 

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from matcher.schema import MentorType
+from webapp.run_models import Action
 
 #: What a decision button may do; ``undo`` takes the decision back.
 ACTIONS = [
@@ -24,6 +25,15 @@ ACTIONS = [
     SelectChoice("lock", "Lock"),
     SelectChoice("undo", "Undo decision"),
 ]
+
+
+def chosen_action(name: str) -> Action | None:
+    """The decision a button's ``action`` names; None undoes.
+
+    >>> chosen_action("lock"), chosen_action("undo")
+    (<Action.LOCK: 'lock'>, None)
+    """
+    return None if name == "undo" else Action(name)
 
 
 class DecisionForm(FlaskForm):

@@ -14,7 +14,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import db
@@ -44,13 +55,27 @@ PROPOSED = "proposed"
 STATUSES = (PROPOSED, *STATUS_OF.values())
 
 
+def next_number(context: Any) -> int:
+    """Default of ``MatchRun.number``: one more than the program's highest run number,
+    read inside the INSERT's own transaction (the unique index refuses a duplicate)."""
+    program_id = context.get_current_parameters()["program_id"]
+    query = select(func.max(MatchRun.number)).where(MatchRun.program_id == program_id)
+    return (context.connection.execute(query).scalar() or 0) + 1
+
+
 class MatchRun(db.Model):
-    """One matching run of a program, with what it needs to be reproduced."""
+    """One matching run of a program, with what it needs to be reproduced.
+
+    ``number`` counts the program's runs (1, 2, ...): pages call a run by it, URLs by id.
+    """
+
+    __table_args__ = (Index("ix_match_run_program_number", "program_id", "number", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(
         ForeignKey("program.id", ondelete="CASCADE"), index=True
     )
+    number: Mapped[int] = mapped_column(Integer, default=next_number)
     status: Mapped[str] = mapped_column(String(10), default=RunStatus.QUEUED)
     step: Mapped[str] = mapped_column(String(40), default="")
     done: Mapped[int] = mapped_column(Integer, default=0)
@@ -67,8 +92,13 @@ class MatchRun(db.Model):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Pairs of the previous run this run no longer proposes, for the change list.
     removed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Approved or locked pairs the run left out because they cannot hold with the data
+    #: of its start (see :func:`matcher.stale_locks`): the pair, its status, the reasons,
+    #: and what an admin did about it since (``outcome``: ``undone`` or ``kept``, ``by``).
+    left_out: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     program: Mapped[Program] = relationship()
+    previous: Mapped[MatchRun | None] = relationship(remote_side=[id])
 
     @property
     def finished(self) -> bool:
@@ -127,6 +157,11 @@ class ProposedMatch(db.Model):
     def key(self) -> tuple[str, str, str]:
         """The pair's triple (mentee e-mail, mentor e-mail, type)."""
         return (self.mentee_email, self.mentor_email, self.mentor_type)
+
+    @property
+    def label(self) -> str:
+        """The pair in words: "Ana Lee – Bo Chen (sponsorship)"."""
+        return f"{self.mentee_name} – {self.mentor_name} ({self.mentor_type})"
 
 
 class UnmatchedRequest(db.Model):

@@ -1,8 +1,10 @@
 """Carry out a match run: read the program, call ``matcher.propose``, store what it found.
 
-:func:`create_run` records a queued run (config snapshot, who, when); :func:`execute`
-does the work wherever the job runs (a thread or an RQ worker). A run that fails stores
-its error and changes nothing else: earlier runs and every decision stay as they were.
+:func:`create_run` records a queued run (number, config snapshot, who, when);
+:func:`execute` does the work wherever the job runs (a thread or an RQ worker). Approved
+and locked pairs the data no longer allows are left out, named on the run
+(:mod:`webapp.left_out`), never a reason to fail. A run that fails stores its error and
+changes nothing else: earlier runs and every decision stay as they were.
 """
 
 from __future__ import annotations
@@ -17,11 +19,22 @@ from typing import Any
 import pandas as pd
 from flask import current_app
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
-from matcher import Decision, MatcherError, MentorType, Participant, Proposal, propose
+from matcher import (
+    Decision,
+    MatcherError,
+    MentorType,
+    Participant,
+    Proposal,
+    StaleLock,
+    propose,
+    stale_locks,
+)
 from matcher.config import config_from_mapping
 from matcher.intake import parse_participants
 from webapp.db import db
+from webapp.decisions import decisions_for, status
 from webapp.figures import run_figures
 from webapp.models import Program, utcnow
 from webapp.rows import person_to_row, record_to_row
@@ -39,6 +52,8 @@ from webapp.store import program_records
 PROGRESS_INTERVAL = 0.5
 #: A run queued or working for longer than this is taken as dead (the job limit of RQ).
 STALE_AFTER = timedelta(hours=1)
+#: Numbers a new run tries when runs started at the same moment take them first.
+NUMBER_TRIES = 3
 
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
@@ -104,18 +119,33 @@ def active_run(program_id: int) -> MatchRun | None:
 
 
 def create_run(program: Program, who: str) -> MatchRun:
-    """Record a queued run of ``program`` started by ``who``; the caller commits."""
+    """Record a queued run of ``program`` started by ``who``; the caller commits.
+
+    The run gets the program's next number (:func:`webapp.run_models.next_number`), read
+    and inserted in one savepoint. Should another run take that number in between (two
+    admins starting at once), the unique index on (program, number) refuses the insert
+    and the following number is tried; after :data:`NUMBER_TRIES` the ``IntegrityError``
+    goes up (a 409 page).
+    """
     previous = latest_run(program.id)
-    run = MatchRun(
-        program_id=program.id,
-        config=dict(program.config),
-        created_by=who,
-        status=RunStatus.QUEUED,
-        previous_id=previous.id if previous else None,
-    )
-    db.session.add(run)
-    db.session.flush()
-    return run
+    tries = 1
+    while True:
+        run = MatchRun(
+            program_id=program.id,
+            config=dict(program.config),
+            created_by=who,
+            status=RunStatus.QUEUED,
+            previous_id=previous.id if previous else None,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(run)
+        except IntegrityError:
+            if tries == NUMBER_TRIES:
+                raise
+            tries += 1
+        else:
+            return run
 
 
 class _Progress:
@@ -217,6 +247,34 @@ def _removed(previous: Sequence[ProposedMatch], matches: pd.DataFrame) -> list[d
     return gone
 
 
+def _triple(decision: Decision) -> tuple[str, str, str]:
+    return (decision.mentee_email, decision.mentor_email, decision.mentor_type.value)
+
+
+def left_out_rows(
+    program_id: int, people: Sequence[Participant], stale: Sequence[StaleLock]
+) -> list[dict[str, Any]]:
+    """What a run stores of the locks it left out (see :mod:`webapp.left_out`): the pair
+    with names, its status and the reasons in words."""
+    name = {p.email: p.name for p in people}
+    decided = decisions_for(program_id, (_triple(s.decision) for s in stale))
+    rows = []
+    for found in stale:
+        mentee, mentor, kind = _triple(found.decision)
+        rows.append(
+            {
+                "mentee_email": mentee,
+                "mentee_name": name.get(mentee, mentee),
+                "mentor_email": mentor,
+                "mentor_name": name.get(mentor, mentor),
+                "mentor_type": kind,
+                "status": status(decided.get((mentee, mentor, kind))),
+                "reasons": list(found.reasons),
+            }
+        )
+    return rows
+
+
 def refresh_statistics() -> None:
     """Let PostgreSQL's planner see the pairs a run just stored (``ANALYZE``).
 
@@ -260,9 +318,13 @@ def execute(run_id: int) -> None:
         decisions = program_decisions(run.program_id)
         config = config_from_mapping(run.config)
         run.input_hash = input_hash(people, run.config, decisions)
-        proposal = propose(people, config, decisions, progress=_Progress(run_id))
+        stale = stale_locks(people, config, decisions)
+        left = {found.decision for found in stale}
+        kept = [d for d in decisions if d not in left]
+        proposal = propose(people, config, kept, progress=_Progress(run_id))
         run = db.session.get_one(MatchRun, run_id)
         store(run, people, proposal)
+        run.left_out = left_out_rows(run.program_id, people, stale)
         run.status = RunStatus.DONE
     except Exception as exc:  # every failure is shown on the run page
         db.session.rollback()

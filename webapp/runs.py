@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from webapp import audit, jobs
 from webapp.auth import admin_only
 from webapp.db import db
+from webapp.decisions import decisions_for
 from webapp.forms import EmptyForm
 from webapp.programs import get_program
 from webapp.run_models import MatchRun, ProposedMatch
@@ -52,13 +53,13 @@ def start(program_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
     if busy := active_run(program.id):
-        flash(f"Run {busy.id} is still working; it must finish before another starts.", "error")
+        flash(f"Run {busy.number} is still working; it must finish before another starts.", "error")
         return redirect(url_for(".show", program_id=program.id, run_id=busy.id))
     run = create_run(program, current_user.email)
-    audit.record("run.start", program.id, run=run.id)
+    audit.record("run.start", program.id, run=run.id, number=run.number)
     db.session.commit()
     jobs.submit(run.id)
-    flash("Matching started.")
+    flash(f"Run {run.number} started.")
     return redirect(url_for(".show", program_id=program.id, run_id=run.id))
 
 
@@ -74,10 +75,19 @@ def show(program_id: int, run_id: int) -> str:
             .group_by(ProposedMatch.change)
         ).all()
     )
+    decided = decisions_for(
+        program.id,
+        ((r["mentee_email"], r["mentor_email"], r["mentor_type"]) for r in run.left_out),
+    )
+    left_out = [
+        (r, decided.get((r["mentee_email"], r["mentor_email"], r["mentor_type"])))
+        for r in run.left_out
+    ]
     return render_template(
         "runs/show.html",
         program=program,
         run=run,
         changes=changes,
+        left_out=left_out,
         form=EmptyForm(),
     )

@@ -25,6 +25,7 @@ from webapp import create_app
 from webapp.auth import create_admin
 from webapp.db import db
 from webapp.models import Program
+from webapp.run_models import MatchRun
 
 DATA = Path(__file__).parent / "data"
 POSTGRES = os.environ.get(
@@ -226,6 +227,17 @@ def upload(
         content_type="multipart/form-data",
         follow_redirects=True,
     )
+
+
+@pytest.fixture
+def demo(app: Flask, admin_client: FlaskClient) -> tuple[int, MatchRun]:
+    """The demo program (sample_data/participants.csv) and a finished run of it."""
+    from tests.web.matching import load_demo, run_to_end
+
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    assert run.status == "done", run.error
+    return program_id, run
 
 
 @pytest.fixture(scope="session")

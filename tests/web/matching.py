@@ -1,4 +1,5 @@
-"""Helpers of the match-run tests: load the demo program, start a run, wait for it."""
+"""Helpers of the match-run tests: load the demo program, start a run, wait for it, read
+its pairs, decide on them one by one or in bulk."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
+from tests.web.forms import form_values
 from webapp.db import db
 from webapp.models import Program
-from webapp.run_models import MatchRun
+from webapp.run_models import MatchRun, ProposedMatch
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "participants.csv"
@@ -48,3 +51,32 @@ def start_run(client: FlaskClient, program_id: int) -> int:
 def run_to_end(app: Flask, client: FlaskClient, program_id: int) -> MatchRun:
     """Start a run and wait for it to finish."""
     return wait_for(app, start_run(client, program_id))
+
+
+def pairs_of(app: Flask, run_id: int) -> list[ProposedMatch]:
+    """The run's pairs, highest score first."""
+    with app.app_context():
+        query = db.select(ProposedMatch).filter_by(run_id=run_id)
+        found = db.session.scalars(query.order_by(ProposedMatch.score.desc())).all()
+        db.session.expunge_all()
+        return list(found)
+
+
+def decide(
+    client: FlaskClient, program_id: int, run_id: int, pair_id: int, action: str, **more: str
+) -> TestResponse:
+    """POST one decision."""
+    url = f"/programs/{program_id}/runs/{run_id}/matches/{pair_id}"
+    return client.post(url, data={"action": action, **more})
+
+
+def bulk(
+    client: FlaskClient, program_id: int, run_id: int, **form: object
+) -> tuple[TestResponse, TestResponse | None]:
+    """Send the bulk form, then confirm what its confirmation page offers (if anything):
+    the confirmation page and the answer to confirming."""
+    page = client.post(f"/programs/{program_id}/runs/{run_id}/bulk", data=form)
+    if page.status_code != 200 or "/bulk/confirm" not in page.text:
+        return page, None
+    sent = dict(form_values(page.text))
+    return page, client.post(f"/programs/{program_id}/runs/{run_id}/bulk/confirm", data=sent)

@@ -14,37 +14,11 @@ from sqlalchemy import event
 from matcher import assess_pair
 from matcher.config import config_from_mapping
 from tests.web.conftest import ADMIN_EMAIL
-from tests.web.matching import load_demo, run_to_end
+from tests.web.matching import bulk, decide, pairs_of, run_to_end
 from webapp.db import db
 from webapp.models import AuditEvent
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
 from webapp.runner import program_people
-
-
-@pytest.fixture
-def demo(app: Flask, admin_client: FlaskClient) -> tuple[int, MatchRun]:
-    """The demo program and a finished run of it."""
-    program_id = load_demo(app)
-    run = run_to_end(app, admin_client, program_id)
-    assert run.status == "done", run.error
-    return program_id, run
-
-
-def pairs_of(app: Flask, run_id: int) -> list[ProposedMatch]:
-    """The run's pairs, highest score first."""
-    with app.app_context():
-        query = db.select(ProposedMatch).filter_by(run_id=run_id)
-        found = db.session.scalars(query.order_by(ProposedMatch.score.desc())).all()
-        db.session.expunge_all()
-        return list(found)
-
-
-def decide(
-    client: FlaskClient, program_id: int, run_id: int, pair_id: int, action: str, **more: str
-):  # type: ignore[no-untyped-def]
-    """POST one decision."""
-    url = f"/programs/{program_id}/runs/{run_id}/matches/{pair_id}"
-    return client.post(url, data={"action": action, **more})
 
 
 def test_the_table_shows_every_pair_with_reasons_and_breakdown(
@@ -133,14 +107,14 @@ def test_bulk_decisions_on_selected_rows_and_from_a_score(
 ) -> None:
     program_id, run = demo
     pairs = pairs_of(app, run.id)
-    url = f"/programs/{program_id}/runs/{run.id}/bulk"
     decide(admin_client, program_id, run.id, pairs[0].id, "reject")
     chosen = [str(p.id) for p in pairs[1:4]]
-    response = admin_client.post(url, data={"action": "lock", "scope": "selected", "ids": chosen})
-    assert response.status_code == 302
+    page, done = bulk(admin_client, program_id, run.id, action="lock", scope="selected", ids=chosen)
+    assert "Lock 3 pairs?" in page.text
+    assert done is not None and done.status_code == 302
     threshold = pairs[20].score
     expected = sum(p.score >= threshold for p in pairs[4:])
-    admin_client.post(url, data={"action": "approve", "scope": "above", "min_score": threshold})
+    bulk(admin_client, program_id, run.id, action="approve", scope="above", min_score=threshold)
     with app.app_context():
         actions = dict(
             db.session.execute(
@@ -150,10 +124,8 @@ def test_bulk_decisions_on_selected_rows_and_from_a_score(
         assert actions == {"reject": 1, "lock": 3, "approve": expected}
         events = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
         assert events >= 4 + expected
-    nothing = admin_client.post(url, data={"action": "approve", "scope": "above"})
+    nothing, _ = bulk(admin_client, program_id, run.id, action="approve", scope="above")
     assert nothing.status_code == 302
-    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/review")
-    assert 'data-ask="Apply this decision' in page.text
 
 
 def test_a_rerun_keeps_approved_and_locked_pairs_and_drops_rejected(
@@ -343,31 +315,3 @@ def test_a_manual_match_fills_an_open_request(
             )
         ).one()
         assert (pair.mentor_email, pair.manual, pair.change) == (mentor_email, True, "added")
-
-
-def test_a_bulk_approval_beyond_a_mentors_capacity_saves_nothing(
-    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
-) -> None:
-    program_id, run = demo
-    pairs = pairs_of(app, run.id)
-    with app.app_context():
-        people = {p.email: p for p in program_people(program_id)}
-        full = next(p for p in pairs if people[p.mentor_email].capacity == 1)
-        db.session.add(
-            PairDecision(
-                program_id=program_id,
-                mentee_email="someone.else@example.org",
-                mentor_email=full.mentor_email,
-                mentor_type=full.mentor_type,
-                action="lock",
-                decided_by=ADMIN_EMAIL,
-            )
-        )
-        db.session.commit()
-    chosen = [str(pairs[0].id), str(full.id)] if pairs[0].id != full.id else [str(full.id)]
-    url = f"/programs/{program_id}/runs/{run.id}/bulk"
-    refused = admin_client.post(url, data={"action": "approve", "scope": "selected", "ids": chosen})
-    assert refused.status_code == 409
-    assert "nothing was saved" in refused.text
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(PairDecision.id))) == 1

@@ -1,0 +1,111 @@
+"""Approved and locked pairs the data no longer allows: a run leaves them out, the run page
+offers to undo or keep each, and saving an edit that breaks one says so.
+
+A run never fails for such a pair: :func:`matcher.stale_locks` names it with why, the run
+matches everyone around it and stores it in ``MatchRun.left_out``. Undoing takes the
+decision back (the mentee and the mentor are free for the next run); keeping leaves the
+decision as it is, so every run leaves the pair out until the data allows it again, and
+then keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from matcher import MatcherError, stale_locks
+from matcher.config import config_from_mapping
+from webapp import audit
+from webapp.auth import admin_only
+from webapp.db import db
+from webapp.decisions import decide
+from webapp.forms import EmptyForm
+from webapp.models import Program
+from webapp.people_cache import program_cohort
+from webapp.programs import get_program
+from webapp.runner import left_out_rows, program_decisions, program_people
+from webapp.runs import get_run
+
+bp = Blueprint("left_out", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
+admin_only(bp)
+
+#: What an admin did about a pair a run left out.
+UNDONE, KEPT = "undone", "kept"
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A pair a run left out, as :func:`webapp.decisions.decide` takes it."""
+
+    mentee_email: str
+    mentor_email: str
+    mentor_type: str
+    label: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The triple (mentee e-mail, mentor e-mail, type)."""
+        return (self.mentee_email, self.mentor_email, self.mentor_type)
+
+
+def locks_broken_by(program: Program, change: Callable[[], None]) -> list[str]:
+    """Make ``change`` (an edit of the program's participants, flushed, not committed) and
+    return a warning for each approved or locked pair it leaves unable to hold."""
+    locks = [d for d in program_decisions(program.id) if d.action == "lock"]
+    if not locks:
+        change()
+        return []
+    config = config_from_mapping(program.config)
+    try:
+        before = program_cohort(program.id)
+        was = {s.decision for s in stale_locks(before.people, config, locks, before.cohort)}
+        change()
+        db.session.flush()
+        people = program_people(program.id)
+        now = [s for s in stale_locks(people, config, locks) if s.decision not in was]
+    except MatcherError:  # stored data the core refuses: the next run reports it
+        return []
+    rows = left_out_rows(program.id, people, now)
+    return [
+        f"Saved, but this breaks the {row['status']} pair {row['mentee_name']} – "
+        f"{row['mentor_name']} ({row['mentor_type']}): {'; '.join(row['reasons'])}. Runs "
+        "leave it out until the data allows it again; undo the decision on the review page "
+        "if it should go."
+        for row in rows
+    ]
+
+
+@bp.post("/left-out/<int:index>")
+def resolve(program_id: int, run_id: int, index: int) -> Response:
+    """Undo the decision on a pair the run left out, or keep it (it stays out)."""
+    program = get_program(program_id)
+    run = get_run(program.id, run_id)
+    if not EmptyForm().validate_on_submit() or request.form.get("do") not in {UNDONE, KEPT}:
+        abort(400, description="The form was not understood; reload the page and try again.")
+    if not 0 <= index < len(run.left_out):
+        abort(404, description="This run left no such pair out.")
+    row = dict(run.left_out[index])
+    label = f"{row['mentee_name']} – {row['mentor_name']} ({row['mentor_type']})"
+    pair = LeftOut(row["mentee_email"], row["mentor_email"], row["mentor_type"], label)
+    if request.form["do"] == UNDONE:
+        decide(run, [pair], None, current_user.email, seen=request.form.get("version"))
+        flash(f"{label}: decision undone; the next run may pair them with others.")
+    else:
+        audit.record(
+            "match.keep",
+            program.id,
+            run=run.id,
+            mentee=pair.mentee_email,
+            mentor=pair.mentor_email,
+            mentor_type=pair.mentor_type,
+            reasons=row["reasons"],
+        )
+        flash(f"{label}: kept. Runs leave it out until the data allows it, then keep it.")
+    row.update(outcome=request.form["do"], by=current_user.email)
+    run.left_out = [*run.left_out[:index], row, *run.left_out[index + 1 :]]
+    db.session.commit()
+    return redirect(url_for("runs.show", program_id=program.id, run_id=run.id))
