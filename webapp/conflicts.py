@@ -125,7 +125,7 @@ def _names(program_id: int, emails: Collection[str]) -> dict[str, str]:
     query = select(Participant.email, Participant.name).where(
         Participant.program_id == program_id, Participant.email.in_(emails)
     )
-    return dict(db.session.execute(query).tuples().all())
+    return {row.email: row.name for row in db.session.execute(query)}
 
 
 def claim_mentors(program_id: int, triples: Collection[tuple[str, str, str]]) -> None:

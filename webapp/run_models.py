@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import db
@@ -55,12 +56,16 @@ PROPOSED = "proposed"
 STATUSES = (PROPOSED, *STATUS_OF.values())
 
 
+def highest_number(connection: Connection, program_id: int) -> int:
+    """The highest run number of the program (0 before its first run)."""
+    query = select(func.max(MatchRun.number)).where(MatchRun.program_id == program_id)
+    return connection.execute(query).scalar() or 0
+
+
 def next_number(context: Any) -> int:
     """Default of ``MatchRun.number``: one more than the program's highest run number,
     read inside the INSERT's own transaction (the unique index refuses a duplicate)."""
-    program_id = context.get_current_parameters()["program_id"]
-    query = select(func.max(MatchRun.number)).where(MatchRun.program_id == program_id)
-    return (context.connection.execute(query).scalar() or 0) + 1
+    return highest_number(context.connection, context.get_current_parameters()["program_id"]) + 1
 
 
 class MatchRun(db.Model):

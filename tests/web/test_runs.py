@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Connection
 
 from tests.web.conftest import ADMIN_EMAIL, make_app
 from tests.web.matching import load_demo, run_to_end, start_run, wait_for
+from webapp import run_models
 from webapp.auth import create_admin
 from webapp.db import db
 from webapp.models import AuditEvent, Participant
@@ -178,3 +180,49 @@ def test_the_worker_command_needs_redis(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
     assert "set REDIS_URL" in result.output
+
+
+def test_runs_are_numbered_per_program(app: Flask, admin_client: FlaskClient) -> None:
+    """Issue 14, item 8: a new program's first run is "Run 1", whatever runs others had."""
+    program_id = load_demo(app)
+    first = run_to_end(app, admin_client, program_id)
+    second = run_to_end(app, admin_client, program_id)
+    other = admin_client.post("/programs/new", data={"name": "Autumn"}).headers["Location"]
+    other_id = int(other.rstrip("/").rsplit("/", 1)[-1])
+    started = admin_client.post(f"/programs/{other_id}/runs/", follow_redirects=True)
+    assert "Run 1 started." in started.text
+    with app.app_context():
+        newest = db.session.scalars(db.select(MatchRun).filter_by(program_id=other_id)).one()
+        numbers = db.session.execute(db.select(MatchRun.id, MatchRun.number)).all()
+    wait_for(app, newest.id)
+    assert sorted(numbers) == [(first.id, 1), (second.id, 2), (newest.id, 1)]
+    assert newest.id == 3
+    page = admin_client.get(f"/programs/{other_id}/runs/{newest.id}").text
+    assert "<h1>Run 1: " in page and "Run 3" not in page
+    shown = admin_client.get(f"/programs/{program_id}/runs/{second.id}").text
+    assert "<title>Run 2 · " in shown and "Changes since run 1" in shown
+    listing = admin_client.get(f"/programs/{program_id}/runs/").text
+    assert ">Run 2</a>" in listing and ">Run 1</a>" in listing
+
+
+def test_a_run_number_taken_meanwhile_is_tried_again(
+    app: Flask, admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs started at the same moment both read the same highest number; the unique
+    index refuses the second insert, which takes the next number (or, after
+    ``NUMBER_TRIES`` refusals, answers 409 with nothing saved)."""
+    real, reads = run_models.highest_number, []
+
+    def stale_first(connection: Connection, program: int) -> int:
+        reads.append(program)
+        return 0 if len(reads) == 1 else real(connection, program)
+
+    assert wait_for(app, start_run(admin_client, program_id)).number == 1
+    monkeypatch.setattr(run_models, "highest_number", stale_first)
+    second = wait_for(app, start_run(admin_client, program_id))
+    assert second.number == 2 and len(reads) == 2
+    monkeypatch.setattr(run_models, "highest_number", lambda connection, program: 0)
+    refused = admin_client.post(f"/programs/{program_id}/runs/")
+    assert refused.status_code == 409 and "Nothing of yours was saved" in refused.text
+    with app.app_context():
+        assert db.session.scalars(db.select(MatchRun.number).order_by(MatchRun.id)).all() == [1, 2]

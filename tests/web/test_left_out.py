@@ -1,0 +1,105 @@
+"""A locked pair the data no longer allows never fails a run (issue 14, item 3).
+
+The issue's recipe: lock a sponsorship pair, then make the locked sponsor the mentee's
+manager. Saving the edit warns, naming the pair; the re-run leaves the pair out, says so
+on the run page and offers to undo or keep it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+from werkzeug.datastructures import MultiDict
+
+from tests.web.conftest import ADMIN_EMAIL
+from tests.web.forms import form_values
+from tests.web.matching import decide, pairs_of, run_to_end
+from webapp.db import db
+from webapp.models import AuditEvent, Participant
+from webapp.run_models import MatchRun, PairDecision, ProposedMatch
+
+
+def _make_manager(app: Flask, client: FlaskClient, program_id: int, pair: ProposedMatch) -> str:
+    """Edit the pair's mentee through the form: their manager is now the pair's mentor."""
+    with app.app_context():
+        pid = db.session.scalars(
+            db.select(Participant.id).filter_by(program_id=program_id, email=pair.mentee_email)
+        ).one()
+    url = f"/programs/{program_id}/participants/{pid}/edit"
+    values = MultiDict(form_values(client.get(url).text))
+    values.setlist("manager_email", [pair.mentor_email])
+    saved = client.post(url, data=values, follow_redirects=True)
+    assert saved.status_code == 200
+    return saved.text
+
+
+def _decision(app: Flask, pair: ProposedMatch) -> str | None:
+    with app.app_context():
+        found = db.session.scalars(
+            db.select(PairDecision.action).filter_by(
+                mentee_email=pair.mentee_email,
+                mentor_email=pair.mentor_email,
+                mentor_type=pair.mentor_type,
+            )
+        ).one_or_none()
+        return found
+
+
+def test_a_lock_an_edit_breaks_is_left_out_of_the_run_and_can_be_kept_or_undone(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    pair = next(p for p in pairs_of(app, run.id) if p.mentor_type == "sponsorship")
+    assert decide(admin_client, program_id, run.id, pair.id, "lock").status_code == 302
+
+    saved = _make_manager(app, admin_client, program_id, pair)
+    assert f"this breaks the locked pair {escape(pair.label)}" in saved
+    assert "management chain" in saved
+
+    again = run_to_end(app, admin_client, program_id)
+    assert again.status == "done", again.error
+    (left,) = again.left_out
+    assert (left["mentee_email"], left["mentor_email"], left["mentor_type"]) == pair.key
+    assert left["status"] == "locked"
+    assert left["reasons"] == ["objectivity: never in each other's management chain"]
+    assert pair.key not in {p.key for p in pairs_of(app, again.id)}
+    page = admin_client.get(f"/programs/{program_id}/runs/{again.id}").text
+    assert "1 approved or locked pair left out of this run" in page
+    assert escape(pair.label) in page
+    assert f'aria-label="Keep it on {escape(pair.label)}"' in page
+
+    kept = admin_client.post(
+        f"/programs/{program_id}/runs/{again.id}/left-out/0",
+        data={"do": "kept", "version": "1"},
+        follow_redirects=True,
+    )
+    assert f"Kept by {ADMIN_EMAIL}" in kept.text
+    assert _decision(app, pair) == "lock"
+
+    third = run_to_end(app, admin_client, program_id)  # kept: still out, still no failure
+    assert third.status == "done", third.error
+    assert [r["mentee_email"] for r in third.left_out] == [pair.mentee_email]
+    undone = admin_client.post(
+        f"/programs/{program_id}/runs/{third.id}/left-out/0",
+        data={"do": "undone", "version": "1"},
+        follow_redirects=True,
+    )
+    assert f"Undone by {ADMIN_EMAIL}" in undone.text
+    assert _decision(app, pair) is None
+    with app.app_context():
+        actions = db.session.scalars(
+            db.select(AuditEvent.action).where(AuditEvent.action.in_(["match.keep", "match.undo"]))
+        ).all()
+    assert sorted(actions) == ["match.keep", "match.undo"]
+    assert run_to_end(app, admin_client, program_id).left_out == []
+
+
+def test_an_edit_that_breaks_no_lock_says_nothing_more(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    pairs = [p for p in pairs_of(app, run.id) if p.mentor_type == "sponsorship"]
+    decide(admin_client, program_id, run.id, pairs[0].id, "approve")
+    saved = _make_manager(app, admin_client, program_id, pairs[1])  # not the approved pair
+    assert "this breaks" not in saved
