@@ -3,7 +3,7 @@
 The public API is listed in ``__all__``; nothing here has side effects on import.
 """
 
-from matcher.checks import PairAssessment, assess_pair, check_proposal
+from matcher.checks import PairAssessment, assess_pair, check_proposal, mentor_fits
 from matcher.config import (
     ProgramConfig,
     config_errors,
@@ -51,6 +51,7 @@ __all__ = [
     "load_config",
     "load_decisions",
     "load_participants",
+    "mentor_fits",
     "parse_decisions",
     "parse_participants",
     "propose",

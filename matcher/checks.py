@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from matcher.candidates import rejected_matrices
-from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
+from matcher.cohort import MENTOR_TYPES, Cohort, block, encode, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, rule_words, type_problems, violations
 from matcher.engine import Decision, decision_triples
@@ -280,3 +281,73 @@ def assess_pair(
     )
     warnings = _pair_warnings(mentee, mentor, mentor_type, pair_score, config, matches)
     return PairAssessment(pair_score, reasons, tuple(blocked), tuple(warnings))
+
+
+FIT_COLUMNS = ["mentor_type", "mentor_email", "mentor_name", "score", "blocked"]
+
+
+def mentor_fits(
+    participants: Sequence[Participant],
+    mentee_email: str,
+    config: ProgramConfig | None = None,
+    decisions: Sequence[Decision] = (),
+    cohort: Cohort | None = None,
+) -> pd.DataFrame:
+    """How every mentor would fit one mentee, per type the mentee seeks: the score, or the
+    rules the pair breaks (as :func:`assess_pair` words them), for a search of mentors.
+
+    Parameters
+    ----------
+    participants, config, decisions
+        As given to :func:`matcher.propose`; decisions naming someone who is not a
+        participant are ignored.
+    mentee_email
+        The mentee (case-insensitive).
+    cohort
+        ``encode(participants)`` already made (encoded when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (type sought, mentor offering it, not the mentee): ``mentor_type,
+        mentor_email, mentor_name, score, blocked`` (empty when no rule blocks), in the
+        order of the types, then of the mentors' names.
+
+    Raises
+    ------
+    MatcherError
+        When ``mentee_email`` is not a mentee of the program.
+
+    Examples
+    --------
+    >>> from matcher.schema import Role
+    >>> people = [
+    ...     Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("sponsorship",), level=3),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("sponsorship",), level=4),
+    ...     Participant("cy@x.org", "Cy", Role.MENTOR, offers=("sponsorship",), level=6),
+    ... ]
+    >>> mentor_fits(people, "ana@x.org")[["mentor_name", "score", "blocked"]].values.tolist()
+    [['Bo', 7.5, 'a sponsor at least 2 levels above the mentee'], ['Cy', 27.5, '']]
+    """
+    config = config or ProgramConfig()
+    cohort = encode(participants) if cohort is None else cohort
+    email = mentee_email.strip().lower()
+    if email not in cohort.index or not cohort.people[cohort.index[email]].is_mentee:
+        raise MatcherError(f"{mentee_email} is not a mentee of this program")
+    mentee = cohort.index[email]
+    known = [d for d in decisions if {d.mentee_email, d.mentor_email} <= cohort.index.keys()]
+    rejected = rejected_matrices(cohort, decision_triples(cohort, known, "reject"))
+    rows = []
+    for kind, mentor_type in enumerate(MENTOR_TYPES):
+        if not cohort.seeks[mentee, kind]:
+            continue
+        mentors = cohort.mentors_offering(mentor_type)
+        mentors = mentors[mentors != mentee]
+        pairs = block(cohort, np.array([mentee]), mentors)
+        found = violations(pairs, mentor_type, config, rejected)
+        scores = score(pairs, mentor_type, config)[0][0]
+        for j, m in sorted(enumerate(mentors), key=lambda jm: cohort.people[jm[1]].name):
+            person = cohort.people[m]
+            blocked = "; ".join(rule_words(found, config, (0, j)))
+            rows.append((mentor_type.value, person.email, person.name, float(scores[j]), blocked))
+    return pd.DataFrame(rows, columns=FIT_COLUMNS)

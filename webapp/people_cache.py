@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from markupsafe import Markup
 from sqlalchemy import func, select
 
 from matcher import Participant as Person
@@ -29,30 +28,10 @@ _LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Encoded:
-    """A program's participants as the core reads them, their encoding, and the mentors
-    by name as the options of the form of a match made by hand (all, and by e-mail)."""
+    """A program's participants as the core reads them, and their encoding."""
 
     people: tuple[Person, ...]
     cohort: Cohort
-    mentors: Markup
-    options: dict[str, Markup]
-
-    def mentor_options(self, but: str) -> Markup:
-        """The ``<option>`` of every mentor but the one with the e-mail ``but``."""
-        if but not in self.options:
-            return self.mentors
-        return Markup(self.mentors.replace(self.options[but], "", 1))
-
-
-def _option(mentor: Person) -> Markup:
-    """A mentor as an option of the form: e-mail, name and the types offered.
-
-    >>> from matcher.schema import MentorType, Role
-    >>> _option(Person("bo@x.org", "Bo <b>", Role.MENTOR, offers=(MentorType.SPONSORSHIP,)))
-    Markup('<option value="bo@x.org">Bo &lt;b&gt; (sponsorship)</option>')
-    """
-    offered = ", ".join(t.value for t in mentor.offers)
-    return Markup('<option value="{}">{} ({})</option>').format(mentor.email, mentor.name, offered)
 
 
 def fingerprint(program_id: int) -> tuple[Any, ...]:
@@ -72,7 +51,7 @@ def fingerprint(program_id: int) -> tuple[Any, ...]:
 
 
 def program_cohort(program_id: int) -> Encoded:
-    """The program's participants, their encoding and mentors; parsed again only after a
+    """The program's participants and their encoding; parsed again only after a
     participant changed."""
     kept: dict[int, tuple[tuple[Any, ...], Encoded]]
     kept = current_app.extensions.setdefault("mentorloom_cohorts", {})
@@ -81,9 +60,7 @@ def program_cohort(program_id: int) -> Encoded:
     if found is not None and found[0] == key:
         return found[1]
     people = program_people(program_id)
-    by_name = sorted((p for p in people if p.is_mentor), key=lambda p: p.name)
-    options = {p.email: _option(p) for p in by_name}
-    encoded = Encoded(people, encode(people), Markup("").join(options.values()), options)
+    encoded = Encoded(people, encode(people))
     with _LOCK:
         kept.pop(program_id, None)
         kept[program_id] = (key, encoded)

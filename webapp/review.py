@@ -10,44 +10,55 @@ decision only to filter by status), their count, then those pairs and their deci
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy import Select, delete, or_, select, union_all
+from sqlalchemy import Select, or_, select, union_all
 from werkzeug.wrappers import Response
 
 from matcher import (
     MatcherError,
     MenteeExplanation,
     MentorType,
-    Participant,
     Proposal,
-    assess_pair,
     explain_mentee,
 )
 from matcher.config import config_from_mapping
 from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
-from webapp import audit
 from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
+from webapp.errors import wants_fragment
+from webapp.mentor_search import mentor_options
+from webapp.models import Participant, Program
 from webapp.people_cache import Encoded, program_cohort
+from webapp.places import over_capacity, places_used
 from webapp.programs import get_program
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.run_models import (
     PROPOSED,
     STATUS_OF,
     STATUSES,
-    Action,
     MatchRun,
     ProposedMatch,
     RunStatus,
     UnmatchedRequest,
 )
-from webapp.runner import program_decisions, program_people
+from webapp.runner import program_decisions
 from webapp.runs import get_run
 from webapp.security import is_local_path
 
@@ -55,7 +66,7 @@ bp = Blueprint("review", __name__, url_prefix="/programs/<int:program_id>/runs/<
 admin_only(bp)
 bp.add_app_template_global(criterion_bar, "criterion_bar")
 
-FILTERS = ("type", "department", "min", "max", "status", "change", "q", "group", "sort")
+FILTERS = ("type", "department", "min", "max", "status", "change", "q", "group", "sort", "mentor")
 #: Sort orders of the table: label and the columns they order by.
 SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "score_desc": ("Score, highest first", (ProposedMatch.score.desc(),)),
@@ -114,6 +125,8 @@ def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[int]]:
     elif wanted in STATUSES:
         action = next(a for a, name in STATUS_OF.items() if name == wanted)
         query = query.where(DECISION.action == action.value)
+    if mentor := args.get("mentor", "").strip().lower():
+        query = query.where(ProposedMatch.mentor_email == mentor)
     if args.get("change") in {"added", "changed"}:
         query = query.where(ProposedMatch.change == args["change"])
     if text := args.get("q", "").strip().lower():
@@ -157,6 +170,28 @@ def _pairs(ids: Sequence[int]) -> list[ProposedMatch]:
     return [found[i] for i in ids if i in found]
 
 
+@dataclass(frozen=True)
+class MentorShown:
+    """The mentor the table is filtered by: their record, capacity and places used."""
+
+    id: int
+    name: str
+    capacity: int
+    used: int
+
+
+def _mentor_shown(run: MatchRun, email: str) -> MentorShown | None:
+    """The mentor of the table's ``mentor`` filter, if they are a participant."""
+    record = db.session.execute(
+        select(Participant.id, Participant.name, Participant.capacity).where(
+            Participant.program_id == run.program_id, Participant.email == email
+        )
+    ).one_or_none()
+    if record is None:
+        return None
+    return MentorShown(*record, used=places_used(run, [email]).get(email, 0))
+
+
 @bp.get("/review")
 def index(program_id: int, run_id: int) -> str:
     """The review table of a run."""
@@ -167,6 +202,7 @@ def index(program_id: int, run_id: int) -> str:
     page = db.paginate(filtered(run, args), per_page=size, max_per_page=size)
     pairs = _pairs(page.items)
     decided = decisions_for(program.id, (pair.key for pair in pairs))
+    email = args["mentor"].strip().lower()
     return render_template(
         "review/index.html",
         program=program,
@@ -178,6 +214,8 @@ def index(program_id: int, run_id: int) -> str:
         choices=_choices(run),
         bulk=BulkForm(),
         decision_form=DecisionForm(),
+        crowded=over_capacity(run),
+        mentor=_mentor_shown(run, email) if email else None,
     )
 
 
@@ -190,8 +228,8 @@ def _back(program_id: int, run_id: int) -> Response:
 
 
 @bp.post("/matches/<int:match_id>")
-def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
-    """Approve, reject, lock or undo one pair."""
+def decide_one(program_id: int, run_id: int, match_id: int) -> str | Response:
+    """Approve, reject, lock or undo one pair; a page script gets the pair's new row."""
     program = get_program(program_id)
     run = done_run(program.id, run_id)
     pair = db.session.get(ProposedMatch, match_id)
@@ -204,9 +242,33 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> Response:
     note = (form.note.data or "").strip()
     if decide(run, [pair], action, current_user.email, note, seen=request.form.get("version")):
         db.session.commit()
-        after = PROPOSED if action is None else STATUS_OF[action]
-        flash(f"{pair.mentee_name} – {pair.mentor_name} ({pair.mentor_type}): {after}.")
+        if not wants_fragment():
+            after = PROPOSED if action is None else STATUS_OF[action]
+            flash(f"{pair.label}: {after}.")
+    if wants_fragment():
+        return _row(program, run, pair)
     return _back(program.id, run.id)
+
+
+def _row(program: Program, run: MatchRun, pair: ProposedMatch) -> str:
+    """The pair's row of the review table as it is now (for review.js)."""
+    decision = decisions_for(program.id, [pair.key]).get(pair.key)
+    target = request.form.get("next", "")
+    row = get_template_attribute("review/_row.html", "review_row")
+    return str(
+        row(
+            program,
+            run,
+            pair,
+            status(decision),
+            decision,
+            DecisionForm(),
+            over_capacity(run),
+            target
+            if is_local_path(target)
+            else url_for(".index", program_id=program.id, run_id=run.id),
+        )
+    )
 
 
 def stored_proposal(
@@ -292,119 +354,7 @@ def mentee(program_id: int, run_id: int) -> str:
         pairs={p.mentor_type: (p, status(decided.get(p.key))) for p in pairs},
         open_requests={r.mentor_type: r.reason for r in explained.unmatched.itertuples()},
         alternatives=explained.alternatives.to_dict("records"),
-        mentor_options=encoded.mentor_options(but=email),
+        mentor_options=mentor_options(run, encoded, email, program_decisions(program.id)),
         decision_form=DecisionForm(),
         manual=manual,
     )
-
-
-@bp.route("/manual", methods=["POST"])
-def manual(program_id: int, run_id: int) -> str | Response:
-    """Make a pair by hand: a hard rule refuses it, soft concerns ask to confirm."""
-    program = get_program(program_id)
-    run = done_run(program.id, run_id)
-    form = ManualForm()
-    mentee_email = (form.mentee_email.data or "").strip().lower()
-    back = url_for(".mentee", program_id=program.id, run_id=run.id, email=mentee_email)
-    if not form.validate_on_submit():
-        flash("Give the mentor's e-mail and the type of mentoring.", "error")
-        return redirect(back)
-    mentor_email = (form.mentor_email.data or "").strip().lower()
-    mentor_type = form.mentor_type.data or ""
-    people = program_people(program.id)
-    proposal = stored_proposal(run)
-    try:
-        found = assess_pair(
-            people,
-            mentee_email,
-            mentor_email,
-            mentor_type,
-            config_from_mapping(run.config),
-            matches=proposal.matches,
-            decisions=program_decisions(program.id),
-        )
-    except MatcherError as exc:
-        flash(str(exc), "error")
-        return redirect(back)
-    if found.blocked_by:
-        flash("This match breaks a rule: " + "; ".join(found.blocked_by) + ".", "error")
-        return redirect(back)
-    if found.warnings and form.confirm.data != "yes":
-        form.confirm.data = "yes"
-        by_email = {p.email: p for p in people}
-        return render_template(
-            "review/confirm_manual.html",
-            program=program,
-            run=run,
-            form=form,
-            found=found,
-            mentee=by_email[mentee_email],
-            mentor=by_email[mentor_email],
-            mentor_type=mentor_type,
-        )
-    _make_pair(run, people, mentee_email, mentor_email, mentor_type, found.score, found.reasons)
-    db.session.commit()
-    flash("Match made and locked.")
-    return redirect(back)
-
-
-def _make_pair(
-    run: MatchRun,
-    people: Sequence[Participant],
-    mentee_email: str,
-    mentor_email: str,
-    mentor_type: str,
-    score: float,
-    reasons: str,
-) -> None:
-    """Replace the mentee's pair (or open request) of this type in ``run`` by a locked
-    hand-made pair."""
-    by_email = {p.email: p for p in people}
-    replaced = db.session.scalars(
-        select(ProposedMatch).where(
-            ProposedMatch.run_id == run.id,
-            ProposedMatch.mentee_email == mentee_email,
-            ProposedMatch.mentor_type == mentor_type,
-        )
-    ).all()
-    kept = decisions_for(run.program_id, (old.key for old in replaced))
-    for old in replaced:
-        decision = kept.get(old.key)
-        if decision is not None and decision.action != Action.REJECT:
-            decide(run, [old], None, current_user.email)
-        db.session.delete(old)
-    db.session.execute(
-        delete(UnmatchedRequest).where(
-            UnmatchedRequest.run_id == run.id,
-            UnmatchedRequest.mentee_email == mentee_email,
-            UnmatchedRequest.mentor_type == mentor_type,
-        )
-    )
-    mentee, mentor = by_email[mentee_email], by_email[mentor_email]
-    pair = ProposedMatch(
-        run_id=run.id,
-        mentee_email=mentee.email,
-        mentee_name=mentee.name,
-        mentee_department=mentee.department,
-        mentor_email=mentor.email,
-        mentor_name=mentor.name,
-        mentor_department=mentor.department,
-        mentor_type=mentor_type,
-        score=score,
-        reasons=reasons,
-        breakdown=[],
-        manual=True,
-        change="changed" if replaced else "added",
-    )
-    db.session.add(pair)
-    db.session.flush()
-    audit.record(
-        "match.manual",
-        run.program_id,
-        run=run.id,
-        mentee=mentee.email,
-        mentor_type=mentor_type,
-        before=[old.mentor_email for old in replaced],
-        after=mentor.email,
-    )
-    decide(run, [pair], Action.LOCK, current_user.email)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
-    EmailField,
     HiddenField,
     RadioField,
     SelectField,
@@ -64,12 +63,18 @@ class BulkForm(FlaskForm):
 
 
 class ManualForm(FlaskForm):
-    """A pair the admin makes by hand; ``confirm`` is set once the warnings were shown."""
+    """A pair the admin makes by hand; ``confirm`` is set once the warnings (and who gives
+    way, when the mentor is full) were shown."""
 
     mentee_email = HiddenField(validators=[DataRequired()])
     mentor_type = SelectField(
         "Type", choices=[SelectChoice(t.value, t.value.title()) for t in MentorType]
     )
-    mentor_email = EmailField("Mentor's e-mail", validators=[DataRequired(), Length(max=320)])
+    mentor_email = StringField(
+        "Mentor: a name or an e-mail",
+        validators=[DataRequired(), Length(max=320)],
+        description="Type part of a name: the list shows each mentor's places used and "
+        "fit for this mentee.",
+    )
     confirm = HiddenField(default="")
     submit = SubmitField("Make this match")

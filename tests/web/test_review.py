@@ -174,7 +174,7 @@ def test_the_mentee_page_shows_the_network_and_alternatives(
     assert missing.status_code == 404
 
 
-def _manual(client: FlaskClient, program_id: int, run_id: int, **data: str):  # type: ignore[no-untyped-def]
+def _manual(client: FlaskClient, program_id: int, run_id: int, **data: object):  # type: ignore[no-untyped-def]
     return client.post(
         f"/programs/{program_id}/runs/{run_id}/manual", data=data, follow_redirects=True
     )
@@ -213,7 +213,8 @@ def test_a_manual_match_is_checked_against_the_rules(
         pytest.skip("the demo's other sponsor is blocked for this mentee")
     assert "Before you make this match, note:" in asked.text
     assert "replaces the current sponsorship match" in asked.text
-    made = _manual(admin_client, program_id, run.id, **data, confirm="yes")
+    # the other sponsor is full when their pair holds their only place: it gives way
+    made = _manual(admin_client, program_id, run.id, **data, confirm="yes", give_way=str(other.id))
     assert "Match made and locked." in made.text
     with app.app_context():
         now = db.session.scalars(
@@ -292,6 +293,9 @@ def test_a_manual_match_fills_an_open_request(
             and not assess_pair(people, r.mentee_email, m.email, r.mentor_type, config).blocked_by
         )
         mentee_email, mentor_email, kind = next(feasible)
+        theirs = db.session.scalars(
+            db.select(ProposedMatch.id).filter_by(run_id=run.id, mentor_email=mentor_email)
+        ).all()
     made = _manual(
         admin_client,
         program_id,
@@ -300,6 +304,7 @@ def test_a_manual_match_fills_an_open_request(
         mentor_email=mentor_email,
         mentor_type=kind,
         confirm="yes",
+        give_way=[str(i) for i in theirs],  # when the mentor is full, their best pair
     )
     assert "Match made and locked." in made.text
     with app.app_context():

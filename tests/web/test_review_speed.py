@@ -177,7 +177,7 @@ def test_the_mentee_page_parses_the_participants_once_per_change_and_explains_as
     with recorded(app) as changed:
         page = admin_client.get(url)
     assert participant_reads(changed)
-    assert f'<option value="{mentor}">Renamed Mentor (' in page.text
+    assert f'<option value="{mentor}">Renamed Mentor · ' in page.text
 
 
 def assert_explained_as_with_every_pair(app: Flask, program_id: int, run_id: int) -> None:

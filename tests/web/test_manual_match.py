@@ -1,0 +1,160 @@
+"""Matches made by hand (issue 14, items 2 and 8): a full mentor asks who gives way, pairs
+over a capacity are flagged, a mentor's name leads to their pairs, and the mentor search
+finds mentors by name with their room and fit."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+
+from matcher import Participant, assess_pair
+from matcher.config import config_from_mapping
+from tests.web.matching import decide, pairs_of
+from webapp.db import db
+from webapp.models import AuditEvent
+from webapp.run_models import MatchRun, ProposedMatch, UnmatchedRequest
+from webapp.runner import program_people
+
+
+def _post(client: FlaskClient, program_id: int, run_id: int, **data: object):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/programs/{program_id}/runs/{run_id}/manual", data=data, follow_redirects=True
+    )
+
+
+def _full_mentor_and_newcomer(
+    app: Flask, program_id: int, run: MatchRun
+) -> tuple[ProposedMatch, Participant]:
+    """A pair whose mentor has capacity 1, and a mentee the mentor could take instead."""
+    pairs = pairs_of(app, run.id)
+    with app.app_context():
+        people = program_people(program_id)
+    by_email = {p.email: p for p in people}
+    config = config_from_mapping(run.config)
+    for pair in pairs:
+        if by_email[pair.mentor_email].capacity != 1:
+            continue
+        for other in people:
+            if (
+                other.is_mentee
+                and other.email not in {pair.mentee_email, pair.mentor_email}
+                and pair.mentor_type in {t.value for t in other.seeks}
+                and not assess_pair(
+                    people, other.email, pair.mentor_email, pair.mentor_type, config
+                ).blocked_by
+            ):
+                return pair, other
+    raise AssertionError("the demo has no full mentor another mentee could take")
+
+
+def test_a_manual_match_for_a_full_mentor_asks_which_pair_gives_way(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    decide(admin_client, program_id, run.id, held.id, "approve")
+    form = {
+        "mentee_email": newcomer.email,
+        "mentor_email": held.mentor_email,
+        "mentor_type": held.mentor_type,
+    }
+    asked = _post(admin_client, program_id, run.id, **form)
+    assert f"{escape(held.mentor_name)} is full: who gives way?" in asked.text
+    assert f'name="give_way" value="{held.id}"' in asked.text
+    assert escape(held.mentee_name) in asked.text and ">approved</span>" in asked.text
+
+    unchosen = _post(admin_client, program_id, run.id, **form, confirm="yes")
+    assert "Choose 1 pair to give way, or cancel." in unchosen.text
+    with app.app_context():
+        assert db.session.get(ProposedMatch, held.id) is not None
+
+    made = _post(admin_client, program_id, run.id, **form, confirm="yes", give_way=str(held.id))
+    assert "Match made and locked." in made.text
+    assert f"{escape(held.label)} gave way: that request is open in this run." in made.text
+    with app.app_context():
+        theirs = db.session.scalars(
+            db.select(ProposedMatch).filter_by(run_id=run.id, mentor_email=held.mentor_email)
+        ).all()
+        assert [(p.mentee_email, p.manual) for p in theirs] == [(newcomer.email, True)]
+        reopened = db.session.scalars(
+            db.select(UnmatchedRequest).filter_by(
+                run_id=run.id, mentee_email=held.mentee_email, mentor_type=held.mentor_type
+            )
+        ).one()
+        assert reopened.reason.startswith("gave way to a match made by hand")
+        actions = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert "match.give_way" in actions and actions.count("match.undo") >= 1
+    review = admin_client.get(f"/programs/{program_id}/runs/{run.id}/review").text
+    assert "over capacity" not in review
+
+
+def test_pairs_over_a_mentors_capacity_are_flagged_and_lead_to_the_mentor(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    with app.app_context():  # older data: a second pair on a mentor with one place
+        extra = ProposedMatch(
+            run_id=run.id,
+            mentee_email=newcomer.email,
+            mentee_name=newcomer.name,
+            mentor_email=held.mentor_email,
+            mentor_name=held.mentor_name,
+            mentor_type=held.mentor_type,
+            score=50.0,
+            manual=True,
+        )
+        db.session.add(extra)
+        db.session.commit()
+        extra_id = extra.id
+    url = f"/programs/{program_id}/runs/{run.id}/review"
+    page = admin_client.get(url).text
+    assert "1 mentor has more pairs in this run than places" in page
+    assert f"{escape(held.mentor_name)}</a>: 2 pairs for 1 place." in page
+    mentor_url = f"{url}?mentor={held.mentor_email}"
+    assert f'<a href="{mentor_url}">{escape(held.mentor_name)}</a>' in page
+    theirs = admin_client.get(mentor_url).text
+    assert theirs.count('<tr class="pair proposed over">') == 2
+    # in each row the mentor's name is a link to their pairs, as in the warning above
+    assert theirs.count(f'<a href="{mentor_url}"') == 3
+    assert theirs.count("over capacity: 2 pairs for 1 place") == 2
+    assert f"Pairs of <strong>{escape(held.mentor_name)}</strong>: 2 of 1 place used" in theirs
+
+    decide(admin_client, program_id, run.id, extra_id, "reject")
+    after = admin_client.get(url, query_string={"mentor": held.mentor_email}).text
+    assert "over capacity" not in after and "more pairs in this run than places" not in after
+    assert f"Pairs of <strong>{escape(held.mentor_name)}</strong>: 1 of 1 place used" in after
+
+
+def test_the_mentor_search_shows_room_and_fit_and_takes_a_name(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    page = admin_client.get(
+        f"/programs/{program_id}/runs/{run.id}/mentee", query_string={"email": newcomer.email}
+    ).text
+    option = page.split(f'<option value="{held.mentor_email}">')[1].split("</option>")[0]
+    assert option.startswith(f"{escape(held.mentor_name)} · 1 of 1 places used · ")
+    assert f"{held.mentor_type} " in option
+    assert "blocked: " in page  # some mentor breaks a rule for this mentee, said in words
+
+    by_name = _post(
+        admin_client,
+        program_id,
+        run.id,
+        mentee_email=newcomer.email,
+        mentor_email=held.mentor_name.upper(),
+        mentor_type=held.mentor_type,
+    )
+    assert f"Make {escape(newcomer.name)} – {escape(held.mentor_name)}" in by_name.text
+    vague = _post(
+        admin_client,
+        program_id,
+        run.id,
+        mentee_email=newcomer.email,
+        mentor_email="e",
+        mentor_type=held.mentor_type,
+    )
+    assert "mentors match “e”:" in vague.text and "pick one from the list." in vague.text

@@ -1,0 +1,201 @@
+"""Matches made by hand: checked by the core, and never over a mentor's capacity unnoticed.
+
+:func:`matcher.assess_pair` refuses a pair that breaks a hard rule and names its soft
+concerns, which the admin confirms. When the mentor's places are all held by other pairs
+of the run, the confirmation lists them and the admin picks which gives way: that pair
+leaves this run (its approval or lock is undone, its request is open again with the
+reason) and the change is logged. The new pair replaces the mentee's pair of that type
+and is locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import delete, select
+from werkzeug.wrappers import Response
+
+from matcher import MatcherError, Participant, assess_pair
+from matcher.config import config_from_mapping
+from webapp import audit
+from webapp.auth import admin_only
+from webapp.db import db
+from webapp.decisions import decide, decisions_for
+from webapp.mentor_search import find_mentor
+from webapp.people_cache import program_cohort
+from webapp.places import holders
+from webapp.programs import get_program
+from webapp.review import done_run, stored_proposal
+from webapp.review_forms import ManualForm
+from webapp.run_models import Action, MatchRun, ProposedMatch, UnmatchedRequest
+from webapp.runner import program_decisions
+
+bp = Blueprint("manual", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
+admin_only(bp)
+
+
+def _live_matches(run: MatchRun) -> pd.DataFrame:
+    """The run's pairs as the core reads them, without the rejected ones (they hold no
+    place and no request)."""
+    matches = stored_proposal(run).matches
+    rejected = {
+        (d.mentee_email, d.mentor_email, d.mentor_type.value)
+        for d in program_decisions(run.program_id)
+        if d.action == "reject"
+    }
+    keys = zip(matches.mentee_email, matches.mentor_email, matches.mentor_type, strict=True)
+    return matches[[key not in rejected for key in keys]]
+
+
+@bp.post("/manual")
+def make(program_id: int, run_id: int) -> str | Response:
+    """Make a pair by hand: a hard rule refuses it; soft concerns, and who gives way when
+    the mentor is full, are asked first."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    form = ManualForm()
+    mentee_email = (form.mentee_email.data or "").strip().lower()
+    back = url_for("review.mentee", program_id=program.id, run_id=run.id, email=mentee_email)
+    if not form.validate_on_submit():
+        flash("Give the mentor (a name or an e-mail) and the type of mentoring.", "error")
+        return redirect(back)
+    people = program_cohort(program.id).people
+    mentor, problem = find_mentor(people, form.mentor_email.data or "")
+    if mentor is None:
+        flash(problem, "error")
+        return redirect(back)
+    mentor_type = form.mentor_type.data or ""
+    try:
+        found = assess_pair(
+            people,
+            mentee_email,
+            mentor.email,
+            mentor_type,
+            config_from_mapping(run.config),
+            matches=_live_matches(run),
+            decisions=program_decisions(program.id),
+        )
+    except MatcherError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    if found.blocked_by:
+        flash("This match breaks a rule: " + "; ".join(found.blocked_by) + ".", "error")
+        return redirect(back)
+    held = holders(run, mentor.email, but=(mentee_email, mentor_type))
+    need = max(0, len(held) - mentor.capacity + 1)
+    chosen = set(request.form.getlist("give_way"))
+    giving = [pair for pair, _ in held if str(pair.id) in chosen]
+    if (found.warnings or need) and (form.confirm.data != "yes" or len(giving) < need):
+        short = form.confirm.data == "yes" and len(giving) < need
+        form.confirm.data = "yes"
+        return render_template(
+            "review/confirm_manual.html",
+            program=program,
+            run=run,
+            form=form,
+            found=found,
+            mentee=next(p for p in people if p.email == mentee_email),
+            mentor=mentor,
+            mentor_type=mentor_type,
+            held=held,
+            need=need,
+            short=short,
+        )
+    mentee = next(p for p in people if p.email == mentee_email)
+    gave = [_give_way(run, pair, mentee, mentor) for pair in giving[:need]]
+    _make_pair(run, mentee, mentor, mentor_type, found.score, found.reasons)
+    db.session.commit()
+    flash(" ".join(["Match made and locked.", *gave]))
+    return redirect(back)
+
+
+def _give_way(run: MatchRun, pair: ProposedMatch, mentee: Participant, mentor: Participant) -> str:
+    """Take ``pair`` out of ``run`` for the hand-made pair of ``mentee`` with ``mentor``:
+    undo its approval or lock, open its request again with the reason, log it; the sentence
+    that says so."""
+    decision = decisions_for(run.program_id, [pair.key]).get(pair.key)
+    if decision is not None:
+        decide(run, [pair], None, current_user.email)
+    reason = f"gave way to a match made by hand: {mentor.name}'s place went to {mentee.name}"
+    db.session.add(
+        UnmatchedRequest(
+            run_id=run.id,
+            mentee_email=pair.mentee_email,
+            mentee_name=pair.mentee_name,
+            mentor_type=pair.mentor_type,
+            reason=reason,
+        )
+    )
+    audit.record(
+        "match.give_way",
+        run.program_id,
+        run=run.id,
+        mentee=pair.mentee_email,
+        mentor=pair.mentor_email,
+        mentor_type=pair.mentor_type,
+        to=mentee.email,
+    )
+    db.session.delete(pair)
+    return f"{pair.label} gave way: that request is open in this run."
+
+
+def _make_pair(
+    run: MatchRun,
+    mentee: Participant,
+    mentor: Participant,
+    mentor_type: str,
+    score: float,
+    reasons: str,
+) -> None:
+    """Replace the mentee's pair (or open request) of this type in ``run`` by a locked
+    hand-made pair."""
+    replaced: Sequence[ProposedMatch] = db.session.scalars(
+        select(ProposedMatch).where(
+            ProposedMatch.run_id == run.id,
+            ProposedMatch.mentee_email == mentee.email,
+            ProposedMatch.mentor_type == mentor_type,
+        )
+    ).all()
+    kept = decisions_for(run.program_id, (old.key for old in replaced))
+    for old in replaced:
+        decision = kept.get(old.key)
+        if decision is not None and decision.action != Action.REJECT:
+            decide(run, [old], None, current_user.email)
+        db.session.delete(old)
+    db.session.execute(
+        delete(UnmatchedRequest).where(
+            UnmatchedRequest.run_id == run.id,
+            UnmatchedRequest.mentee_email == mentee.email,
+            UnmatchedRequest.mentor_type == mentor_type,
+        )
+    )
+    pair = ProposedMatch(
+        run_id=run.id,
+        mentee_email=mentee.email,
+        mentee_name=mentee.name,
+        mentee_department=mentee.department,
+        mentor_email=mentor.email,
+        mentor_name=mentor.name,
+        mentor_department=mentor.department,
+        mentor_type=mentor_type,
+        score=score,
+        reasons=reasons,
+        breakdown=[],
+        manual=True,
+        change="changed" if replaced else "added",
+    )
+    db.session.add(pair)
+    db.session.flush()
+    audit.record(
+        "match.manual",
+        run.program_id,
+        run=run.id,
+        mentee=mentee.email,
+        mentor_type=mentor_type,
+        before=[old.mentor_email for old in replaced],
+        after=mentor.email,
+    )
+    decide(run, [pair], Action.LOCK, current_user.email)
