@@ -169,7 +169,7 @@ def test_the_mentee_page_shows_the_network_and_alternatives(
     assert "Developmental network" in page.text
     assert escape(pair.mentor_name) in page.text
     assert "went to another mentee" in page.text or "lower score" in page.text
-    assert '<td class="num">' in page.text
+    assert '<td class="num" data-label="Score">' in page.text
     missing = admin_client.get(url, query_string={"email": "nobody@example.org"})
     assert missing.status_code == 404
 

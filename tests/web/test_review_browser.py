@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from flask.testing import FlaskClient
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from matcher.engine import MATCH_COLUMNS
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.web.matching import load_demo
+from tests.web.matching import load_demo, run_to_end
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
 from webapp.run_models import PairDecision, ProposedMatch
@@ -73,17 +74,22 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     expect(rows).to_have_count(50)
     top_shot(page, "review")
 
-    for i in range(3):
+    rows.nth(0).get_by_role("button", name=re.compile("^Approve ")).click()
+    expect(rows.nth(0).locator(".status")).to_have_text("approved")
+    for i in range(4):
         rows.nth(i).get_by_role("checkbox").check()
     page.get_by_label("Decision").first.select_option("approve")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("heading", name="Approve 3 pairs?")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("already approved")
+    shot(page, "review-bulk-confirm")
+    page.get_by_role("button", name="Approve 3 pairs").click()
     expect(page.get_by_text("3 pair(s) now approved.")).to_be_visible()
 
     rows.nth(3).locator("summary").click()
     rows.nth(3).get_by_label("Reason (optional)").fill("they already work together")
     rows.nth(3).get_by_role("button", name=re.compile("^Confirm reject")).click()
-    expect(page.get_by_role("status").filter(has_text="rejected.")).to_be_visible()
+    expect(rows.nth(3).locator(".status")).to_have_text("rejected")  # in place, no reload
     rows.nth(4).get_by_role("button", name=re.compile("^Lock ")).click()
     expect(rows.nth(4).locator(".status")).to_have_text("locked")
     expect(rows.nth(3).locator(".status")).to_have_text("rejected")
@@ -130,3 +136,112 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     exported = set(zip(frame.mentee_email, frame.mentor_email, frame.mentor_type, strict=True))
     assert exported == {locked, *decided(app, "approve")}
     assert rejected not in exported
+
+
+def log_in(tab: Page, base: str, path: str) -> None:
+    """Open ``path`` of the server at ``base``, log in on the page it redirects to, and
+    land on ``path``."""
+    tab.goto(f"{base}{path}")
+    tab.get_by_label("E-mail").fill(ADMIN_EMAIL)
+    tab.get_by_label("Password").fill(ADMIN_PASSWORD)
+    tab.get_by_label("Password").press("Enter")
+    expect(tab.get_by_role("heading", level=1)).not_to_have_text("Log in")
+
+
+def screen_top(row: Locator) -> float:
+    """Where the row is on the screen (pixels from the top of the window)."""
+    return float(row.evaluate("(r) => r.getBoundingClientRect().top"))
+
+
+def test_a_decision_low_on_the_page_changes_its_row_in_place(
+    app: Flask,
+    admin_client: FlaskClient,
+    page: Page,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """Issue 14, item 4: approving row 41 of 50 leaves the page where it was: no reload,
+    the row stays at its place on the screen, focus on its new status."""
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    review = f"/programs/{program_id}/runs/{run.id}/review"
+    log_in(page, server, review)
+    rows = page.locator("tbody tr.pair")
+    expect(rows).to_have_count(50)
+    approve = rows.nth(40).get_by_role("button", name=re.compile("^Approve "))
+    approve.evaluate("(b) => b.scrollIntoView({block: 'center'})")  # so the click needs no scroll
+    assert page.evaluate("window.scrollY") > 3000
+    top = screen_top(rows.nth(40))
+    approve.click()
+    expect(rows.nth(40).locator(".status")).to_have_text("approved")
+    expect(page.locator("#decided")).to_have_text(re.compile(r": approved\.$"))
+    assert abs(screen_top(rows.nth(40)) - top) < 1
+    assert page.evaluate("document.activeElement.textContent") == "approved"
+    assert page.url.endswith(review)
+    approved = rows.nth(40).get_by_role("checkbox").get_attribute("value")
+    with app.app_context():
+        (decision,) = db.session.scalars(db.select(PairDecision)).all()
+        assert db.session.get_one(ProposedMatch, int(approved or 0)).key == (
+            decision.mentee_email,
+            decision.mentor_email,
+            decision.mentor_type,
+        )
+
+    # another admin decides on row 42 meanwhile: the refusal shows in that row
+    other = int(rows.nth(41).get_by_role("checkbox").get_attribute("value") or 0)
+    admin_client.post(
+        f"/programs/{program_id}/runs/{run.id}/matches/{other}", data={"action": "reject"}
+    )
+    top = screen_top(rows.nth(41))
+    rows.nth(41).get_by_role("button", name=re.compile("^Approve ")).click()
+    expect(rows.nth(41).get_by_role("alert")).to_contain_text("was changed while you looked")
+    expect(rows.nth(41).locator(".status")).to_have_text("proposed")
+    assert abs(screen_top(rows.nth(41)) - top) < 1
+    shot(page, "review-in-place")
+
+
+def test_decisions_work_without_javascript(
+    app: Flask,
+    admin_client: FlaskClient,
+    browser: Browser,
+    server: str,  # noqa: F811
+) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    tab = context.new_page()
+    review = f"/programs/{program_id}/runs/{run.id}/review?sort=mentee"
+    log_in(tab, server, review)
+    rows = tab.locator("tbody tr.pair")
+    rows.nth(40).get_by_role("button", name=re.compile("^Approve ")).click()
+    expect(tab.get_by_role("status").filter(has_text=": approved.")).to_be_visible()
+    expect(rows.nth(40).locator(".status")).to_have_text("approved")
+    assert tab.url.endswith(review)
+    context.close()
+
+
+def test_the_mentee_page_fits_a_phone(
+    app: Flask,
+    admin_client: FlaskClient,
+    page: Page,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """Issue 14, item 8: at 390 px nothing is wider than the screen (the alternatives
+    table was 623 px in a 364 px box); each alternative is a card."""
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    mentee = "mia.hoffmann@loomworks.example"  # four types sought: four tables
+    page.set_viewport_size(PHONE)
+    log_in(page, server, f"/programs/{program_id}/runs/{run.id}/mentee?email={mentee}")
+    expect(page.get_by_role("heading", name="Alternatives per type")).to_be_visible()
+    wider = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map((e) => e.tagName + '.' + e.className)"""
+    )
+    assert wider == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_role("heading", name="Alternatives per type").scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "review-mentee-phone.png"))  # the screen, not the page
