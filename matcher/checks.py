@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from matcher.candidates import rejected_matrices
-from matcher.cohort import MENTOR_TYPES, Cohort, block, encode, pairwise
+from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, rule_words, type_problems, violations
-from matcher.engine import Decision, decision_triples
+from matcher.engine import Decision, decision_triples, mentee_index, mentors_for
 from matcher.errors import MatcherError
 from matcher.explain import match_reasons
 from matcher.schema import MentorType, Participant
@@ -321,33 +321,28 @@ def mentor_fits(
     Examples
     --------
     >>> from matcher.schema import Role
-    >>> people = [
-    ...     Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("sponsorship",), level=3),
-    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("sponsorship",), level=4),
-    ...     Participant("cy@x.org", "Cy", Role.MENTOR, offers=("sponsorship",), level=6),
-    ... ]
-    >>> mentor_fits(people, "ana@x.org")[["mentor_name", "score", "blocked"]].values.tolist()
-    [['Bo', 7.5, 'a sponsor at least 2 levels above the mentee'], ['Cy', 27.5, '']]
-    """
+    >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",),
+    ...                   expertise_wanted=("sql",))
+    >>> mentors = [Participant(f"{n.lower()}@x.org", n, Role.MENTOR, offers=("expertise",),
+    ...                        expertise=(skill,)) for n, skill in (("Cy", "go"), ("Bo", "sql"))]
+    >>> mentor_fits([ana, *mentors], "ana@x.org")[["mentor_name", "score", "blocked"]].values
+    array([['Bo', 72.5, ''],
+           ['Cy', 12.5, 'has the expertise']], dtype=object)
+    """  # fmt: skip
     config = config or ProgramConfig()
     cohort = encode(participants) if cohort is None else cohort
-    email = mentee_email.strip().lower()
-    if email not in cohort.index or not cohort.people[cohort.index[email]].is_mentee:
-        raise MatcherError(f"{mentee_email} is not a mentee of this program")
-    mentee = cohort.index[email]
+    mentee = mentee_index(cohort, mentee_email)
     known = [d for d in decisions if {d.mentee_email, d.mentor_email} <= cohort.index.keys()]
     rejected = rejected_matrices(cohort, decision_triples(cohort, known, "reject"))
     rows = []
-    for kind, mentor_type in enumerate(MENTOR_TYPES):
-        if not cohort.seeks[mentee, kind]:
-            continue
-        mentors = cohort.mentors_offering(mentor_type)
-        mentors = mentors[mentors != mentee]
-        pairs = block(cohort, np.array([mentee]), mentors)
-        found = violations(pairs, mentor_type, config, rejected)
-        scores = score(pairs, mentor_type, config)[0][0]
-        for j, m in sorted(enumerate(mentors), key=lambda jm: cohort.people[jm[1]].name):
-            person = cohort.people[m]
-            blocked = "; ".join(rule_words(found, config, (0, j)))
-            rows.append((mentor_type.value, person.email, person.name, float(scores[j]), blocked))
+    for mentor_type, mentors, found, scores in mentors_for(cohort, mentee, config, rejected):
+        blocked: list[list[str]] = [[] for _ in mentors]
+        for name, mask in found.items():
+            for j in np.flatnonzero(mask[0]):
+                blocked[j].append(RULES_BY_NAME[name].rule_text(config))
+        people = [cohort.people[m] for m in mentors]
+        rows += [
+            (mentor_type.value, p.email, p.name, float(scores[j]), "; ".join(blocked[j]))
+            for j, p in sorted(enumerate(people), key=lambda jp: (jp[1].name, jp[1].email))
+        ]
     return pd.DataFrame(rows, columns=FIT_COLUMNS)

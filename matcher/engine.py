@@ -15,7 +15,7 @@ order is returned.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -497,6 +497,39 @@ def _fate(
     return "lower score", "left free: giving this pair would cost the cohort more elsewhere"
 
 
+def mentee_index(cohort: Cohort, mentee_email: str) -> int:
+    """The index in ``cohort`` of the mentee with this e-mail (case-insensitive).
+
+    >>> from matcher.schema import Role
+    >>> mentee_index(
+    ...     encode([Participant("a@x.org", "A", Role.MENTEE, seeks=("expertise",))]), "A@X.org"
+    ... )
+    0
+
+    Raises :class:`MatcherError` when the e-mail is not a mentee's.
+    """
+    email = mentee_email.strip().lower()
+    if email not in cohort.index or not cohort.people[cohort.index[email]].is_mentee:
+        raise MatcherError(f"{mentee_email} is not a mentee of this program")
+    return cohort.index[email]
+
+
+def mentors_for(
+    cohort: Cohort, mentee: int, config: ProgramConfig, rejected: Rejected
+) -> Iterator[tuple[MentorType, np.ndarray, dict[str, np.ndarray], np.ndarray]]:
+    """Per type the mentee (an index) seeks: the other people who offer it, the rules that
+    block each of them for the mentee (:func:`matcher.constraints.violations` of a
+    1 x n block) and each pair's score."""
+    for kind, mentor_type in enumerate(MENTOR_TYPES):
+        if not cohort.seeks[mentee, kind]:
+            continue
+        mentors = cohort.mentors_offering(mentor_type)
+        mentors = mentors[mentors != mentee]
+        pairs = block(cohort, np.array([mentee]), mentors)
+        found = violations(pairs, mentor_type, config, rejected)
+        yield mentor_type, mentors, found, score(pairs, mentor_type, config)[0][0]
+
+
 def explain_mentee(
     participants: Sequence[Participant],
     mentee_email: str,
@@ -551,22 +584,13 @@ def explain_mentee(
     config = config or ProgramConfig()
     proposal = proposal or propose(participants, config, decisions)
     cohort = encode(participants) if cohort is None else cohort
-    email = mentee_email.strip().lower()
-    if email not in cohort.index or not cohort.people[cohort.index[email]].is_mentee:
-        raise MatcherError(f"{mentee_email} is not a mentee of this program")
-    mentee = cohort.index[email]
+    mentee = mentee_index(cohort, mentee_email)
+    email = cohort.people[mentee].email
     rejected = rejected_matrices(cohort, decision_triples(cohort, decisions, "reject"))
     mine = proposal.matches[proposal.matches.mentee_email == email]
     placed = proposal.matches[proposal.matches.mentee_email != email]
     rows = []
-    for kind, mentor_type in enumerate(MENTOR_TYPES):
-        if not cohort.seeks[mentee, kind]:
-            continue
-        mentors = cohort.mentors_offering(mentor_type)
-        mentors = mentors[mentors != mentee]
-        pairs = block(cohort, np.array([mentee]), mentors)
-        found = violations(pairs, mentor_type, config, rejected)
-        scores = score(pairs, mentor_type, config)[0][0]
+    for mentor_type, mentors, found, scores in mentors_for(cohort, mentee, config, rejected):
         chosen_rows = mine[mine.mentor_type == mentor_type.value]
         chosen = chosen_rows.iloc[0] if len(chosen_rows) else None
         other_types = set(mine.mentor_email) - set(chosen_rows.mentor_email)

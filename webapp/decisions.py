@@ -8,7 +8,7 @@ status before and after.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
@@ -76,6 +76,19 @@ def decisions_for(
     return {k: d for k, d in found.items() if k in wanted}
 
 
+def record_pair(action: str, run: MatchRun, pair: Pair, **detail: Any) -> None:
+    """Add an audit event about one pair of ``run`` (the caller commits)."""
+    audit.record(
+        action,
+        run.program_id,
+        run=run.id,
+        mentee=pair.mentee_email,
+        mentor=pair.mentor_email,
+        mentor_type=pair.mentor_type,
+        **detail,
+    )
+
+
 def decide(
     run: MatchRun,
     pairs: Sequence[Pair],
@@ -116,13 +129,10 @@ def decide(
             db.session.add(decision)
         if decision is not None and action is not None:
             decision.action, decision.note, decision.decided_by = action.value, note, who
-        audit.record(
+        record_pair(
             f"match.{action.value if action else 'undo'}",
-            run.program_id,
-            run=run.id,
-            mentee=pair.mentee_email,
-            mentor=pair.mentor_email,
-            mentor_type=pair.mentor_type,
+            run,
+            pair,
             before=before,
             after=after,
             **({"note": note} if note else {}),

@@ -19,10 +19,9 @@ from werkzeug.wrappers import Response
 
 from matcher import MatcherError, stale_locks
 from matcher.config import config_from_mapping
-from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db
-from webapp.decisions import decide
+from webapp.decisions import decide, record_pair
 from webapp.forms import EmptyForm
 from webapp.models import Program
 from webapp.people_cache import program_cohort
@@ -95,15 +94,7 @@ def resolve(program_id: int, run_id: int, index: int) -> Response:
         decide(run, [pair], None, current_user.email, seen=request.form.get("version"))
         flash(f"{label}: decision undone; the next run may pair them with others.")
     else:
-        audit.record(
-            "match.keep",
-            program.id,
-            run=run.id,
-            mentee=pair.mentee_email,
-            mentor=pair.mentor_email,
-            mentor_type=pair.mentor_type,
-            reasons=row["reasons"],
-        )
+        record_pair("match.keep", run, pair, reasons=row["reasons"])
         flash(f"{label}: kept. Runs leave it out until the data allows it, then keep it.")
     row.update(outcome=request.form["do"], by=current_user.email)
     run.left_out = [*run.left_out[:index], row, *run.left_out[index + 1 :]]

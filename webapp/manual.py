@@ -23,7 +23,7 @@ from matcher.config import config_from_mapping
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db
-from webapp.decisions import decide, decisions_for
+from webapp.decisions import decide, decisions_for, record_pair
 from webapp.mentor_search import find_mentor
 from webapp.people_cache import program_cohort
 from webapp.places import holders
@@ -129,15 +129,7 @@ def _give_way(run: MatchRun, pair: ProposedMatch, mentee: Participant, mentor: P
             reason=reason,
         )
     )
-    audit.record(
-        "match.give_way",
-        run.program_id,
-        run=run.id,
-        mentee=pair.mentee_email,
-        mentor=pair.mentor_email,
-        mentor_type=pair.mentor_type,
-        to=mentee.email,
-    )
+    record_pair("match.give_way", run, pair, to=mentee.email)
     db.session.delete(pair)
     return f"{pair.label} gave way: that request is open in this run."
 

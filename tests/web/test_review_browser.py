@@ -19,10 +19,10 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from matcher.engine import MATCH_COLUMNS
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.web.matching import load_demo, run_to_end
+from tests.web.matching import load_demo
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
-from webapp.run_models import PairDecision, ProposedMatch
+from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 
 pytestmark = pytest.mark.slow
 RUN_TIMEOUT = 60_000
@@ -156,13 +156,13 @@ def screen_top(row: Locator) -> float:
 def test_a_decision_low_on_the_page_changes_its_row_in_place(
     app: Flask,
     admin_client: FlaskClient,
+    demo: tuple[int, MatchRun],
     page: Page,  # noqa: F811
     server: str,  # noqa: F811
 ) -> None:
     """Issue 14, item 4: approving row 41 of 50 leaves the page where it was: no reload,
     the row stays at its place on the screen, focus on its new status."""
-    program_id = load_demo(app)
-    run = run_to_end(app, admin_client, program_id)
+    program_id, run = demo
     review = f"/programs/{program_id}/runs/{run.id}/review"
     log_in(page, server, review)
     rows = page.locator("tbody tr.pair")
@@ -200,13 +200,11 @@ def test_a_decision_low_on_the_page_changes_its_row_in_place(
 
 
 def test_decisions_work_without_javascript(
-    app: Flask,
-    admin_client: FlaskClient,
+    demo: tuple[int, MatchRun],
     browser: Browser,
     server: str,  # noqa: F811
 ) -> None:
-    program_id = load_demo(app)
-    run = run_to_end(app, admin_client, program_id)
+    program_id, run = demo
     context = browser.new_context(
         java_script_enabled=False, viewport={"width": 1280, "height": 900}
     )
@@ -222,15 +220,13 @@ def test_decisions_work_without_javascript(
 
 
 def test_the_mentee_page_fits_a_phone(
-    app: Flask,
-    admin_client: FlaskClient,
+    demo: tuple[int, MatchRun],
     page: Page,  # noqa: F811
     server: str,  # noqa: F811
 ) -> None:
     """Issue 14, item 8: at 390 px nothing is wider than the screen (the alternatives
     table was 623 px in a 364 px box); each alternative is a card."""
-    program_id = load_demo(app)
-    run = run_to_end(app, admin_client, program_id)
+    program_id, run = demo
     mentee = "mia.hoffmann@loomworks.example"  # four types sought: four tables
     page.set_viewport_size(PHONE)
     log_in(page, server, f"/programs/{program_id}/runs/{run.id}/mentee?email={mentee}")
