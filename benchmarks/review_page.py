@@ -152,14 +152,16 @@ def propose_in_parts(run: MatchRun, parts: list[set[str]]) -> None:
 
 def give_decisions(client: FlaskClient, built: Built, seed: int = 1) -> None:
     """Approve, lock and reject a few hundred pairs (at most one per mentor) with the
-    review page's bulk form, as an admin would."""
+    review page's bulk form and its confirmation page, as an admin would."""
     chosen = random.Random(seed).sample(built.one_per_mentor, sum(DECISIONS.values()))
     url = f"/programs/{built.program_id}/runs/{built.run_id}/bulk"
     start = 0
     for action, count in DECISIONS.items():
         ids = [str(i) for i in chosen[start : start + count]]
         form = {"action": action.value, "scope": "selected", "ids": ids, "note": ""}
-        if client.post(url, data=form).status_code != 302:
+        offered = re.search(r'name="pairs" value="([^"]*)"', client.post(url, data=form).text)
+        confirm = {"action": action.value, "note": "", "pairs": offered[1] if offered else ""}
+        if client.post(f"{url}/confirm", data=confirm).status_code != 302:
             raise SystemExit(f"the bulk decision {action} was refused")
         start += count
 

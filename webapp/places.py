@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from webapp.db import db
-from webapp.decisions import DECISION, decision_join, decisions_for, status
+from webapp.decisions import decisions_for, status
 from webapp.models import Participant
-from webapp.run_models import Action, MatchRun, ProposedMatch
+from webapp.run_models import Action, MatchRun, PairDecision, ProposedMatch
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,33 @@ class Crowded:
 
 def places_used(run: MatchRun, mentors: Collection[str] | None = None) -> dict[str, int]:
     """Places each mentor's pairs take in ``run`` (rejected pairs take none), by e-mail;
-    only for ``mentors`` when given."""
-    query = (
-        select(ProposedMatch.mentor_email, func.count())
-        .outerjoin(DECISION, decision_join(run.program_id))
-        .where(
-            ProposedMatch.run_id == run.id,
-            or_(DECISION.id.is_(None), DECISION.action != Action.REJECT.value),
-        )
-        .group_by(ProposedMatch.mentor_email)
-    )
+    only for ``mentors`` when given.
+
+    The pairs are counted on the index of (run, mentor) alone; the program's rejected
+    triples, few, are then looked up among the run's pairs and taken off. (Joining every
+    pair to its decision took 40-60 ms on a 12,000-pair run on SQLite.)
+    """
+    counted = select(ProposedMatch.mentor_email, func.count()).where(ProposedMatch.run_id == run.id)
+    rejected = select(
+        PairDecision.mentee_email, PairDecision.mentor_email, PairDecision.mentor_type
+    ).where(PairDecision.program_id == run.program_id, PairDecision.action == Action.REJECT.value)
     if mentors is not None:
-        query = query.where(ProposedMatch.mentor_email.in_(mentors))
-    return dict(db.session.execute(query).all())
+        counted = counted.where(ProposedMatch.mentor_email.in_(mentors))
+        rejected = rejected.where(PairDecision.mentor_email.in_(mentors))
+    used = dict(db.session.execute(counted.group_by(ProposedMatch.mentor_email)).all())
+    refused = {tuple(row) for row in db.session.execute(rejected)}
+    if refused:
+        present = db.session.execute(
+            select(
+                ProposedMatch.mentee_email, ProposedMatch.mentor_email, ProposedMatch.mentor_type
+            ).where(
+                ProposedMatch.run_id == run.id,
+                ProposedMatch.mentee_email.in_({mentee for mentee, _, _ in refused}),
+            )
+        )
+        for _, mentor, _ in refused & {tuple(row) for row in present}:
+            used[mentor] -= 1
+    return used
 
 
 def holders(

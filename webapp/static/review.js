@@ -2,7 +2,7 @@
 // Each decision form of a row (marked data-inplace) is sent as it is with fetch; the
 // server answers with the pair's row as it is now, which replaces the old row: the page
 // keeps its scroll position, focus moves to the row's new status, and a live region says
-// what changed. A refusal (409 and the like) is shown in the row. Without JavaScript the
+// what changed. A refusal (409 and the like) is shown under the row. Without JavaScript the
 // forms post and come back to the same page, as before.
 (function () {
   "use strict";
@@ -15,11 +15,11 @@
     return template.content.querySelector("tr");
   }
 
+  // A refusal goes in a row of its own under the pair, the width of the table.
   function showProblem(row, html) {
-    const cell = row.querySelector(".decide");
-    const old = cell.querySelector(".flash");
-    if (old) {
-      old.remove();
+    const next = row.nextElementSibling;
+    if (next && next.classList.contains("problem")) {
+      next.remove();
     }
     const template = document.createElement("template");
     template.innerHTML = html.trim();
@@ -29,7 +29,13 @@
       problem.textContent = "Not saved: reload the page and try again.";
     }
     problem.setAttribute("role", "alert");
+    const line = document.createElement("tr");
+    const cell = document.createElement("td");
+    line.className = "problem";
+    cell.colSpan = row.cells.length;
     cell.appendChild(problem);
+    line.appendChild(cell);
+    row.after(line);
   }
 
   function setBusy(row, busy) {
@@ -75,6 +81,10 @@
       const box = fresh.querySelector('input[name="ids"]');
       if (selected && box) {
         box.checked = selected.checked;
+      }
+      const next = row.nextElementSibling;
+      if (next && next.classList.contains("problem")) {
+        next.remove();
       }
       row.replaceWith(fresh);
       const status = fresh.querySelector(".status");
