@@ -30,6 +30,7 @@ from sqlalchemy import Select, or_, select, union_all
 from werkzeug.wrappers import Response
 
 from matcher import (
+    Decision,
     MatcherError,
     MenteeExplanation,
     MentorType,
@@ -305,7 +306,9 @@ def stored_proposal(
     )
 
 
-def explain(run: MatchRun, encoded: Encoded, email: str) -> MenteeExplanation:
+def explain(
+    run: MatchRun, encoded: Encoded, email: str, decisions: Sequence[Decision] | None = None
+) -> MenteeExplanation:
     """:func:`matcher.explain_mentee` of one mentee of ``run``, reading few of its pairs.
 
     It reads other mentees' pairs only for the mentors it shows (whether they are full,
@@ -315,7 +318,7 @@ def explain(run: MatchRun, encoded: Encoded, email: str) -> MenteeExplanation:
     (``tests/web/test_review_speed.py`` checks it), without reading 10,000 pairs.
     """
     config = config_from_mapping(run.config)
-    decisions = program_decisions(run.program_id)
+    decisions = program_decisions(run.program_id) if decisions is None else decisions
 
     def explained(proposal: Proposal) -> MenteeExplanation:
         return explain_mentee(
@@ -334,7 +337,8 @@ def mentee(program_id: int, run_id: int) -> str:
     email = request.args.get("email", "").strip().lower()
     encoded = program_cohort(program.id)
     try:
-        explained = explain(run, encoded, email)
+        decisions = program_decisions(program.id)
+        explained = explain(run, encoded, email, decisions)
     except MatcherError as exc:
         abort(404, description=str(exc))
     person = encoded.cohort.people[encoded.cohort.index[email]]
@@ -354,7 +358,7 @@ def mentee(program_id: int, run_id: int) -> str:
         pairs={p.mentor_type: (p, status(decided.get(p.key))) for p in pairs},
         open_requests={r.mentor_type: r.reason for r in explained.unmatched.itertuples()},
         alternatives=explained.alternatives.to_dict("records"),
-        mentor_options=mentor_options(run, encoded, email, program_decisions(program.id)),
+        mentor_options=mentor_options(run, encoded, email, decisions),
         decision_form=DecisionForm(),
         manual=manual,
     )
