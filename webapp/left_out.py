@@ -90,13 +90,19 @@ def resolve(program_id: int, run_id: int, index: int) -> Response:
     row = dict(run.left_out[index])
     label = f"{row['mentee_name']} – {row['mentor_name']} ({row['mentor_type']})"
     pair = LeftOut(row["mentee_email"], row["mentor_email"], row["mentor_type"], label)
+    back = redirect(url_for("runs.show", program_id=program.id, run_id=run.id))
+    if row.get("outcome"):
+        flash(f"{label} was {row['outcome']} by {row['by']} already.")
+        return back
     if request.form["do"] == UNDONE:
-        decide(run, [pair], None, current_user.email, seen=request.form.get("version"))
-        flash(f"{label}: decision undone; the next run may pair them with others.")
+        if decide(run, [pair], None, current_user.email, seen=request.form.get("version")):
+            flash(f"{label}: decision undone; the next run may pair them with others.")
+        else:
+            flash(f"{label} had no decision any more.")
     else:
         record_pair("match.keep", run, pair, reasons=row["reasons"])
         flash(f"{label}: kept. Runs leave it out until the data allows it, then keep it.")
     row.update(outcome=request.form["do"], by=current_user.email)
     run.left_out = [*run.left_out[:index], row, *run.left_out[index + 1 :]]
     db.session.commit()
-    return redirect(url_for("runs.show", program_id=program.id, run_id=run.id))
+    return back

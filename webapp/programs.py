@@ -14,6 +14,7 @@ from webapp.config_form import settings_form
 from webapp.db import db
 from webapp.forms import ProgramForm
 from webapp.models import AuditEvent, Participant, Program
+from webapp.run_models import MatchRun
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 admin_only(bp)
@@ -115,7 +116,7 @@ HISTORY_LENGTH = 200
 
 @bp.get("/<int:program_id>/history")
 def history(program_id: int) -> str:
-    """The program's audit trail, newest first."""
+    """The program's audit trail, newest first; runs named by their number."""
     program = get_program(program_id)
     events = db.session.scalars(
         select(AuditEvent)
@@ -123,4 +124,10 @@ def history(program_id: int) -> str:
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(HISTORY_LENGTH)
     ).all()
-    return render_template("programs/history.html", program=program, events=events)
+    runs = select(MatchRun.id, MatchRun.number).where(MatchRun.program_id == program.id)
+    return render_template(
+        "programs/history.html",
+        program=program,
+        events=events,
+        run_numbers=dict(db.session.execute(runs).all()),
+    )

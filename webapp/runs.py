@@ -56,7 +56,7 @@ def start(program_id: int) -> Response:
         flash(f"Run {busy.number} is still working; it must finish before another starts.", "error")
         return redirect(url_for(".show", program_id=program.id, run_id=busy.id))
     run = create_run(program, current_user.email)
-    audit.record("run.start", program.id, run=run.id, number=run.number)
+    audit.record("run.start", program.id, run=run.id)
     db.session.commit()
     jobs.submit(run.id)
     flash(f"Run {run.number} started.")

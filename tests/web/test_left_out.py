@@ -76,6 +76,13 @@ def test_a_lock_an_edit_breaks_is_left_out_of_the_run_and_can_be_kept_or_undone(
     )
     assert f"Kept by {ADMIN_EMAIL}" in kept.text
     assert _decision(app, pair) == "lock"
+    again_undone = admin_client.post(
+        f"/programs/{program_id}/runs/{again.id}/left-out/0",
+        data={"do": "undone", "version": "1"},
+        follow_redirects=True,
+    )
+    assert f"was kept by {ADMIN_EMAIL} already." in again_undone.text
+    assert _decision(app, pair) == "lock"
 
     third = run_to_end(app, admin_client, program_id)  # kept: still out, still no failure
     assert third.status == "done", third.error

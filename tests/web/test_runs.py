@@ -203,6 +203,8 @@ def test_runs_are_numbered_per_program(app: Flask, admin_client: FlaskClient) ->
     assert "<title>Run 2 · " in shown and "Changes since run 1" in shown
     listing = admin_client.get(f"/programs/{program_id}/runs/").text
     assert ">Run 2</a>" in listing and ">Run 1</a>" in listing
+    history = admin_client.get(f"/programs/{other_id}/history").text
+    assert "run.start" in history and "run: 1" in history and "run: 3" not in history
 
 
 def test_a_run_number_taken_meanwhile_is_tried_again(
