@@ -34,6 +34,12 @@ def _make_manager(app: Flask, client: FlaskClient, program_id: int, pair: Propos
     return saved.text
 
 
+def _resolve(client: FlaskClient, program_id: int, run_id: int, do: str) -> str:
+    """Press Undo ("undone") or Keep ("kept") on the run page's first left-out pair."""
+    url = f"/programs/{program_id}/runs/{run_id}/left-out/0"
+    return client.post(url, data={"do": do, "version": "1"}, follow_redirects=True).text
+
+
 def _decision(app: Flask, pair: ProposedMatch) -> str | None:
     with app.app_context():
         found = db.session.scalars(
@@ -69,30 +75,18 @@ def test_a_lock_an_edit_breaks_is_left_out_of_the_run_and_can_be_kept_or_undone(
     assert escape(pair.label) in page
     assert f'aria-label="Keep it on {escape(pair.label)}"' in page
 
-    kept = admin_client.post(
-        f"/programs/{program_id}/runs/{again.id}/left-out/0",
-        data={"do": "kept", "version": "1"},
-        follow_redirects=True,
-    )
-    assert f"Kept by {ADMIN_EMAIL}" in kept.text
+    kept = _resolve(admin_client, program_id, again.id, "kept")
+    assert f"Kept by {ADMIN_EMAIL}" in kept
     assert _decision(app, pair) == "lock"
-    again_undone = admin_client.post(
-        f"/programs/{program_id}/runs/{again.id}/left-out/0",
-        data={"do": "undone", "version": "1"},
-        follow_redirects=True,
-    )
-    assert f"was kept by {ADMIN_EMAIL} already." in again_undone.text
+    again_undone = _resolve(admin_client, program_id, again.id, "undone")
+    assert f"was kept by {ADMIN_EMAIL} already." in again_undone
     assert _decision(app, pair) == "lock"
 
     third = run_to_end(app, admin_client, program_id)  # kept: still out, still no failure
     assert third.status == "done", third.error
     assert [r["mentee_email"] for r in third.left_out] == [pair.mentee_email]
-    undone = admin_client.post(
-        f"/programs/{program_id}/runs/{third.id}/left-out/0",
-        data={"do": "undone", "version": "1"},
-        follow_redirects=True,
-    )
-    assert f"Undone by {ADMIN_EMAIL}" in undone.text
+    undone = _resolve(admin_client, program_id, third.id, "undone")
+    assert f"Undone by {ADMIN_EMAIL}" in undone
     assert _decision(app, pair) is None
     with app.app_context():
         actions = db.session.scalars(
