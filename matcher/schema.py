@@ -87,7 +87,9 @@ class Participant:
     """One validated person in a program.
 
     E-mails are stored lower-cased; list fields are sorted tuples of normalised
-    values, so two participants built from the same data are equal.
+    values, so two participants built from the same data are equal. ``notes`` are the
+    person's own words; ``admin_notes`` are for the program team only and never shown
+    to the person.
 
     >>> p = Participant(
     ...     email="ana@example.org", name="Ana", role=Role.MENTEE, seeks=(MentorType.SPONSORSHIP,)
@@ -122,6 +124,7 @@ class Participant:
     exclude: tuple[str, ...] = ()
     previous_partners: tuple[str, ...] = ()
     notes: str = ""
+    admin_notes: str = ""
     row: int | None = field(default=None, compare=False)
 
     @property

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from matcher.schema import MentorType
 from webapp import charts
 from webapp.auth import admin_only
-from webapp.db import db
 from webapp.figures import SCORE_BIN
+from webapp.pages import paginate
 from webapp.programs import get_program
 from webapp.review import done_run
 from webapp.run_models import UnmatchedRequest
@@ -97,10 +97,8 @@ def unmatched(program_id: int, run_id: int) -> str:
     if kind in {t.value for t in MentorType}:
         query = query.where(UnmatchedRequest.mentor_type == kind)
     size = current_app.config["REVIEW_PAGE_SIZE"]
-    page = db.paginate(
-        query.order_by(UnmatchedRequest.mentee_name, UnmatchedRequest.mentor_type),
-        per_page=size,
-        max_per_page=size,
+    page = paginate(
+        query.order_by(UnmatchedRequest.mentee_name, UnmatchedRequest.mentor_type), size
     )
     return render_template(
         "dashboard/unmatched.html",

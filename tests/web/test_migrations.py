@@ -35,3 +35,65 @@ def test_upgrade_an_empty_database_then_downgrade(empty_db_url: str) -> None:
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_intake_revision_moves_notes_to_admin_notes_and_keeps_every_row(
+    empty_db_url: str,
+) -> None:
+    """Notes stored before the split were admins' (no participant may see them); the
+    upgrade and the downgrade keep every participant and invite link."""
+    import_every_model()
+    app = make_app(empty_db_url)
+    now = "2026-01-01 00:00:00"
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO program (id, name, config, created_at, updated_at) "
+                    "VALUES (1, 'P', '{}', :now, :now)"
+                ),
+                {"now": now},
+            )
+            columns = [c.name for c in db.metadata.tables["participant"].columns]
+            texts = {c: "" for c in columns if c not in {"admin_notes", "self_registered"}}
+            people = [
+                {**texts, "id": 1, "email": "a@x.org", "notes": "On leave until May"},
+                {**texts, "id": 2, "email": "b@x.org", "notes": ""},
+            ]
+            for person in people:
+                values = {
+                    **person,
+                    "program_id": 1, "name": "A", "role": "mentee", "level": None,
+                    "capacity": 1, "created_at": now, "updated_at": now, "version": 1,
+                }  # fmt: skip
+                names = ", ".join(values)
+                marks = ", ".join(f":{name}" for name in values)
+                conn.execute(sa.text(f"INSERT INTO participant ({names}) VALUES ({marks})"), values)
+            conn.execute(
+                sa.text(
+                    "INSERT INTO invite_token (id, token, kind, program_id, participant_id, "
+                    "email, created_at, expires_at) "
+                    "VALUES (1, 't', 'self', 1, 1, 'a@x.org', :now, :now)"
+                ),
+                {"now": now},
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT email, notes, admin_notes, self_registered FROM participant ORDER BY id"
+                )
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                ("a@x.org", "", "On leave until May", False),
+                ("b@x.org", "", "", False),
+            ]
+            assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
+        downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            notes = conn.execute(sa.text("SELECT notes FROM participant ORDER BY id")).scalars()
+            assert list(notes) == ["On leave until May", ""]
+            assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
