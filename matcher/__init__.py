@@ -5,7 +5,7 @@ The public API is listed in ``__all__``; nothing here has side effects on import
 
 from matcher.checks import PairAssessment, assess_pair, check_proposal
 from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
-from matcher.csv_io import RowTable, read_rows
+from matcher.csv_io import CONTROL_CHARACTERS, RowTable, read_rows
 from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
@@ -29,6 +29,7 @@ from matcher.synthetic import generate_cohort
 __all__ = [
     "COLUMNS",
     "COLUMN_LIMITS",
+    "CONTROL_CHARACTERS",
     "EMAIL_MAX_CHARS",
     "FILE_NAME_MAX_CHARS",
     "PROGRAM_NAME_MAX_CHARS",

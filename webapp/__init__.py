@@ -29,6 +29,7 @@ from webapp import (
     participants,
     privacy,
     programs,
+    query,
     ratelimit,
     registrations,
     review,
@@ -95,6 +96,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
+    query.register(app)
     ratelimit.register(app)
     conflicts.register(app)
     app.jinja_env.globals["size_text"] = errors.size_text

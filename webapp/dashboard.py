@@ -12,8 +12,8 @@ from matcher.schema import MentorType
 from webapp import charts
 from webapp.auth import admin_only
 from webapp.figures import SCORE_BIN
-from webapp.pages import paginate
 from webapp.programs import get_program
+from webapp.query import paginate
 from webapp.review import done_run
 from webapp.run_models import UnmatchedRequest
 

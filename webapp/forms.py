@@ -31,7 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from matcher import COLUMN_LIMITS, EMAIL_MAX_CHARS, PROGRAM_NAME_MAX_CHARS
+from matcher import COLUMN_LIMITS, CONTROL_CHARACTERS, EMAIL_MAX_CHARS, PROGRAM_NAME_MAX_CHARS
 from matcher.errors import Issue
 from matcher.schema import MENTOR_TYPE_HELP, Generation, MeetingMode, MentorType, Role
 from matcher.synthetic import GOALS
@@ -53,11 +53,18 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+def plain_text(form: FlaskForm, field: StringField) -> None:
+    """Refuse control characters (a NUL cannot even be stored in PostgreSQL)."""
+    if field.data and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("Remove the control characters (from a broken copy and paste).")
+
+
 class ProgramForm(FlaskForm):
     """A program's name."""
 
     name = StringField(
-        "Program name", validators=[DataRequired(), Length(max=PROGRAM_NAME_MAX_CHARS)]
+        "Program name",
+        validators=[DataRequired(), Length(max=PROGRAM_NAME_MAX_CHARS), plain_text],
     )
     submit = SubmitField("Save")
 

@@ -21,9 +21,9 @@ from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import EmptyForm, PersonInviteForm
 from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
-from webapp.pages import paginate
 from webapp.participants import get_participant
 from webapp.programs import get_program
+from webapp.query import paginate
 
 bp = Blueprint("invites", __name__, url_prefix="/programs/<int:program_id>/invites")
 admin_only(bp)

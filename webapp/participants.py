@@ -17,8 +17,8 @@ from webapp.conflicts import check_seen
 from webapp.db import db
 from webapp.forms import EmptyForm, ParticipantForm, time_zones
 from webapp.models import Participant
-from webapp.pages import paginate
 from webapp.programs import get_program
+from webapp.query import paginate
 from webapp.rows import apply_row, record_to_row
 from webapp.store import check_row, email_taken
 

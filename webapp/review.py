@@ -34,9 +34,9 @@ from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
-from webapp.pages import paginate
 from webapp.people_cache import Encoded, program_cohort
 from webapp.programs import get_program
+from webapp.query import paginate
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm
 from webapp.run_models import (
     PROPOSED,

@@ -135,3 +135,24 @@ def test_a_level_filter_out_of_range_answers_400(
     response = admin_client.get(six_with_a_run["participants"] + f"level={level}")
     assert response.status_code == 400
     assert "The level must be a whole number from 0 to 100000." in response.text
+
+
+@pytest.mark.parametrize("query", ["q=a%00b", "department=%00", "type=%01"])
+def test_a_control_character_in_the_query_string_answers_400(
+    admin_client: FlaskClient, six_with_a_run: dict[str, str], query: str
+) -> None:
+    """PostgreSQL cannot compare text holding a NUL: every page refuses one."""
+    for name, url in six_with_a_run.items():
+        response = admin_client.get(url + query)
+        assert response.status_code == 400, name
+        assert "The address holds a control character" in response.text, name
+
+
+def test_a_program_name_with_a_control_character_is_refused_in_the_form(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    response = admin_client.post("/programs/new", data={"name": "Spring\x00cohort"})
+    assert response.status_code == 200
+    assert "Remove the control characters" in response.text
+    too_long = admin_client.post("/programs/new", data={"name": "P" * 201})
+    assert "Field cannot be longer than 200 characters." in too_long.text
