@@ -92,7 +92,7 @@ def kept_name(filename: str) -> str:
     'cohort.csv'
     >>> name = kept_name("x" * 300 + ".csv")
     >>> len(name), name[-8:]
-    (255, 'xxxx….csv')
+    (255, 'xxx….csv')
     """
     if len(filename) <= FILE_NAME_MAX_CHARS:
         return filename
