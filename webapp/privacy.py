@@ -1,10 +1,12 @@
 """Data rights of one participant: everything held about them as JSON, and erasure.
 
-The export holds their profile (the answers of the intake form, as the canonical row),
-their invite links (without the secret), every pair of every run that names them, the
-decisions on those pairs and the audit events about them.
+The export holds their profile (the canonical row: their own answers and the admin
+notes), their invite links (without the secret, with any answers a program link keeps
+for a merge), every pair of every run that names them, the decisions on those pairs and
+the audit events about them.
 
-Erasure deletes the participant, their invite links, every pair, open request and decision
+Erasure deletes the participant, their invite links (and so any answers a program link
+keeps for a merge), every pair, open request and decision
 that names them, and unconfirmed uploads that contain their e-mail. Other participants'
 ``exclude`` and ``previous_partners`` lists are left as they are, so "never pair again"
 still holds if the person is imported again. The audit trail is append-only: the events
