@@ -49,6 +49,17 @@ def ask(client: FlaskClient, program_link: str, email: str) -> tuple[str, str]:
     return page.replace(found[1], "LINK"), found[1]
 
 
+def registered(
+    app: Flask, program_link: str, email: str, **answers: str
+) -> tuple[FlaskClient, str]:
+    """A stranger asks the program link for a link under ``email`` and sends the form with
+    ``answers``: their browser and their link."""
+    anonymous = app.test_client()
+    _, own = ask(anonymous, program_link, email)
+    assert anonymous.post(own, data={**MENTEE, **answers}).status_code == 302
+    return anonymous, own
+
+
 def stored(app: Flask, email: str) -> dict[str, object]:
     """Every stored column of the participant with this e-mail."""
     with app.app_context():
@@ -63,9 +74,8 @@ def test_the_program_link_answers_every_email_alike(
     admin_client.post(
         f"/programs/{program_id}/invites/person", data={"email": "ben.okafor@example.org"}
     )
-    anonymous = app.test_client()
-    hal_page, hal_link = ask(anonymous, program_link, "hal@example.org")
-    assert anonymous.post(hal_link, data=MENTEE).status_code == 302
+    anonymous, hal_link = registered(app, program_link, "hal@example.org")
+    hal_page = ask(anonymous, program_link, "hal@example.org")[0]
     answers = {
         email: ask(anonymous, program_link, email)
         for email in (
@@ -110,9 +120,9 @@ def test_a_link_for_an_email_in_the_program_never_opens_or_changes_its_record(
 def test_merging_a_waiting_registration_keeps_the_programs_cells(
     app: Flask, admin_client: FlaskClient, program_id: int, program_link: str
 ) -> None:
-    anonymous = app.test_client()
-    _, own = ask(anonymous, program_link, "ben.okafor@example.org")
-    anonymous.post(own, data={**MENTEE, "name": "Benjamin", "notes": "Please someone patient"})
+    anonymous, own = registered(
+        app, program_link, "ben.okafor@example.org", name="Benjamin", notes="Please someone patient"
+    )
     with app.app_context():
         token = db.session.scalars(db.select(InviteToken).where(InviteToken.token == own[8:])).one()
         review = f"/programs/{program_id}/registrations/{token.id}"
@@ -132,9 +142,7 @@ def test_merging_a_waiting_registration_keeps_the_programs_cells(
 def test_an_import_merges_a_self_registration_only_when_the_admin_confirms(
     app: Flask, admin_client: FlaskClient, program_id: int, program_link: str
 ) -> None:
-    anonymous = app.test_client()
-    _, own = ask(anonymous, program_link, "hal@example.org")
-    assert anonymous.post(own, data={**MENTEE, "name": "Hal", "notes": "Mine"}).status_code == 302
+    anonymous, own = registered(app, program_link, "hal@example.org", name="Hal", notes="Mine")
     assert stored(app, "hal@example.org")["self_registered"] is True
     shown = upload(admin_client, program_id, "hr.csv", HR)
     page = shown.get_data(as_text=True)
@@ -160,9 +168,7 @@ def test_an_admins_link_takes_a_self_registered_record_over(
     app: Flask, admin_client: FlaskClient, program_id: int, program_link: str
 ) -> None:
     """Saving through the link an admin gave the e-mail closes the program link's one."""
-    anonymous = app.test_client()
-    _, own = ask(anonymous, program_link, "hal@example.org")
-    anonymous.post(own, data={**MENTEE, "name": "Hal"})
+    anonymous, own = registered(app, program_link, "hal@example.org", name="Hal")
     admin_client.post(f"/programs/{program_id}/invites/person", data={"email": "hal@example.org"})
     personal = links(admin_client, program_id)[0]
     assert 'value="Hal"' in app.test_client().get(personal).text
@@ -206,9 +212,9 @@ def test_admin_notes_never_reach_the_participant(
 def test_erasure_removes_waiting_registrations_of_the_email(
     app: Flask, admin_client: FlaskClient, program_id: int, program_link: str
 ) -> None:
-    anonymous = app.test_client()
-    _, own = ask(anonymous, program_link, "ana.silva@example.org")
-    anonymous.post(own, data={**MENTEE, "name": "Ana", "notes": "Call me on Fridays"})
+    anonymous, own = registered(
+        app, program_link, "ana.silva@example.org", name="Ana", notes="Call me on Fridays"
+    )
     ana = stored(app, "ana.silva@example.org")["id"]
     assert admin_client.post(f"/programs/{program_id}/participants/{ana}/erase").status_code == 302
     with app.app_context():
