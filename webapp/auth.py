@@ -59,8 +59,9 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
         email = (form.email.data or "").strip().lower()
         address = request.remote_addr or "unknown"
         if seconds := throttle.wait(email, address):
+            unit = "second" if seconds == 1 else "seconds"
             form.password.errors = [
-                f"Too many wrong passwords: wait {seconds} seconds and try again."
+                f"Too many wrong passwords: wait {seconds} {unit} and try again."
             ]
             page = render_template("auth/login.html", form=form)
             return page, 429, {"Retry-After": str(seconds)}

@@ -280,11 +280,13 @@ def erase_person(program_id: int, participant_id: int) -> Response:
         "Others' “never pair” lists are kept."
     )
     if reporting:
+        who = (
+            "1 person still names" if len(reporting) == 1 else f"{len(reporting)} people still name"
+        )
+        more = ", …" if len(reporting) > MANAGER_NAMES_SHOWN else ""
         flash(
-            f"{len(reporting)} people still name {name} as their manager "
-            f"({', '.join(reporting[:MANAGER_NAMES_SHOWN])}"
-            f"{', …' if len(reporting) > MANAGER_NAMES_SHOWN else ''}): kept, so that "
-            "people with the same manager are still never paired with each other. Edit "
-            "them, or import their new manager, to change it."
+            f"{who} {name} as their manager ({', '.join(reporting[:MANAGER_NAMES_SHOWN])}{more}): "
+            "kept, so that people with the same manager are still never paired with each "
+            "other. Edit them, or import their new manager, to change it."
         )
     return redirect(url_for("participants.index", program_id=program.id))
