@@ -182,9 +182,10 @@ def _redact_events(program_id: int, email: str, scrub: Callable[[Any], Any]) -> 
     """Redact ``email`` (and the name ``scrub`` knows) from the program's audit events;
     the number of events changed."""
     changed = 0
-    for event in db.session.scalars(
+    events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.program_id == program_id).order_by(AuditEvent.id)
-    ):
+    ).all()
+    for event in events:
         detail = scrub(event.detail)
         if _is_about(event, email):
             detail.update({key: ERASED for key in FREE_TEXT if detail.get(key)})

@@ -95,7 +95,8 @@ def create_database_file(url: str) -> None:
     >>> create_database_file("postgresql+psycopg://u@h/d")
     """
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    plain_file = parsed.database not in (None, "", ":memory:") and not parsed.query.get("uri")
+    if parsed.get_backend_name() != "sqlite" or not plain_file:
         return
     path = Path(parsed.database)
     if path.parent.is_dir():

@@ -88,6 +88,12 @@ def test_create_admin_resets_password(app: Flask, runner: FlaskCliRunner) -> Non
         assert admin.check_password("another-one")
 
 
+def test_create_admin_refuses_a_password_log_in_would_refuse(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["create-admin", "long@example.org", "--password", "p" * 1025])
+    assert result.exit_code != 0
+    assert "at most 1,024 characters" in result.output
+
+
 @pytest.fixture
 def csrf_app(app: Flask, db_url: str) -> Flask:
     """The same database, with CSRF protection on as in production."""
