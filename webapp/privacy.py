@@ -9,7 +9,8 @@ Erasure deletes the participant, their invite links, every pair, open request an
 that names them, and every unconfirmed upload that holds their e-mail in any encoding
 (:func:`matcher.mentions`). Their e-mail and name are replaced by ``[erased]`` in the
 program's audit events (each event stays, marked redacted; the free-text reason of a
-decision about them goes whole) and in the error and figures of its runs. Kept, and said
+decision about them goes whole), in the error and figures of its runs, and in the reasons
+and decision notes of other people's pairs. Kept, and said
 so on the page: other participants' ``exclude`` and ``previous_partners`` lists, so
 "never pair again" still holds if the person is imported again, and others'
 ``manager_email`` naming them, which is part of those people's reporting line: clearing it
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, url_for
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from matcher import mentions
@@ -122,10 +123,13 @@ def reports(program_id: int, email: str) -> list[Participant]:
 
 def about(program_id: int, email: str) -> list[AuditEvent]:
     """The program's audit events made by ``email`` or naming it in their detail."""
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.program_id == program_id).order_by(AuditEvent.id)
-    )
-    return [e for e in events if _is_about(e, email)]
+    return [e for e in _events(program_id) if _is_about(e, email)]
+
+
+def _events(program_id: int) -> list[AuditEvent]:
+    """The program's audit events, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.program_id == program_id)
+    return list(db.session.scalars(query.order_by(AuditEvent.id)))
 
 
 def _is_about(event: AuditEvent, email: str) -> bool:
@@ -182,10 +186,7 @@ def _redact_events(program_id: int, email: str, scrub: Callable[[Any], Any]) -> 
     """Redact ``email`` (and the name ``scrub`` knows) from the program's audit events;
     the number of events changed."""
     changed = 0
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.program_id == program_id).order_by(AuditEvent.id)
-    ).all()
-    for event in events:
+    for event in _events(program_id):
         detail = scrub(event.detail)
         if _is_about(event, email):
             detail.update({key: ERASED for key in FREE_TEXT if detail.get(key)})
@@ -194,6 +195,34 @@ def _redact_events(program_id: int, email: str, scrub: Callable[[Any], Any]) -> 
             audit.redact(event, actor, detail)
             changed += 1
     return changed
+
+
+def _scrub_texts(program_id: int, record: Participant, scrub: Callable[[Any], Any]) -> None:
+    """Redact ``record``'s e-mail and name from the texts stored about others' pairs: the
+    reasons of pairs and open requests, and the notes of decisions (whose time stays)."""
+    runs = _run_ids(program_id)
+    texts = (
+        (ProposedMatch.reasons, ProposedMatch.run_id.in_(runs), {}),
+        (UnmatchedRequest.reason, UnmatchedRequest.run_id.in_(runs), {}),
+        (
+            PairDecision.note,
+            PairDecision.program_id == program_id,
+            {"decided_at": PairDecision.decided_at},
+        ),
+    )
+    words = [text for text in (record.email, record.name) if text.strip()]
+    for column, in_program, keep in texts:
+        model = column.class_
+        naming = or_(*(column.icontains(word, autoescape=True) for word in words))
+        found = db.session.execute(select(model.id, column).where(in_program, naming)).all()
+        for row_id, text in found:
+            if (scrubbed := scrub(text)) != text:
+                db.session.execute(
+                    update(model)
+                    .where(model.id == row_id)
+                    .values({column.key: scrubbed, **keep})
+                    .execution_options(synchronize_session=False)
+                )
 
 
 def erase(program: Program, record: Participant) -> dict[str, int]:
@@ -241,6 +270,7 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
         for column in ("error", "summary"):
             if (scrubbed := scrub(getattr(run, column))) != getattr(run, column):
                 setattr(run, column, scrubbed)
+    _scrub_texts(program.id, record, scrub)
     counts["audit_events"] = _redact_events(program.id, email, scrub)
     db.session.delete(record)
     audit.record("participant.erase", program.id, email_sha256=email_hash(email), **counts)

@@ -207,6 +207,7 @@ def test_erasure_leaves_no_traces(app: Flask, admin_client: FlaskClient, program
                     mentor_name="Bo",
                     mentor_type="developmental",
                     score=70.0,
+                    reasons="same manager as Ana Lima's reports" if mentee == "cy" else "",
                 )
             )
         db.session.commit()
@@ -226,6 +227,9 @@ def test_erasure_leaves_no_traces(app: Flask, admin_client: FlaskClient, program
     upload(admin_client, program_id, "others.csv", b"email,name,role\r\nbo@example.org,Bo,mentor")
     with app.app_context():
         events_before = db.session.scalar(select(sa.func.count()).select_from(AuditEvent))
+        decided_at = db.session.scalars(
+            select(PairDecision.decided_at).where(PairDecision.mentee_email == "cy@example.org")
+        ).one()
 
     erased = admin_client.post(
         f"/programs/{program_id}/participants/{ana.id}/erase", follow_redirects=True
@@ -244,6 +248,11 @@ def test_erasure_leaves_no_traces(app: Flask, admin_client: FlaskClient, program
         assert db.session.get(MatchRun, run_id).error == (
             "the lock ([erased], bo@example.org) breaks the rule(s)"
         )
+        cy_pair = db.session.scalars(select(ProposedMatch)).one()
+        assert cy_pair.reasons == "same manager as [erased]'s reports"
+        cy_decision = db.session.scalars(select(PairDecision)).one()
+        assert cy_decision.note == "Bo and [erased] are in one team"
+        assert cy_decision.decided_at == decided_at
         events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert len(events) == events_before + 1
         stored = json.dumps([[e.actor, e.detail] for e in events]).lower()
