@@ -19,6 +19,7 @@ from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
     PasswordField,
     RadioField,
     SelectField,
@@ -28,7 +29,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matcher import COLUMN_LIMITS, CONTROL_CHARACTERS, EMAIL_MAX_CHARS, PROGRAM_NAME_MAX_CHARS
@@ -37,6 +38,26 @@ from matcher.schema import MENTOR_TYPE_HELP, Generation, MeetingMode, MentorType
 from matcher.synthetic import GOALS
 from webapp.rows import COLUMNS, Row
 from webapp.store import email_problem
+
+#: Longest password the log-in form takes (there is no column: it is only hashed).
+PASSWORD_LIMIT = 1024
+
+
+class Bounded(Length):
+    """At most ``limit`` characters; a longer value is refused and never shown back.
+
+    The field is emptied, so the page with the error does not echo megabytes.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(max=limit)
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        """Refuse a value over the limit, saying how long it was, and forget it."""
+        length = len(field.data or "")
+        if length > self.max:
+            field.data, field.raw_data = "", []
+            raise StopValidation(f"At most {self.max:,} characters, please (this was {length:,}).")
 
 
 class EmptyForm(FlaskForm):
@@ -48,8 +69,8 @@ class EmptyForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Admin log-in."""
 
-    email = EmailField("E-mail", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField("E-mail", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)])
+    password = PasswordField("Password", validators=[DataRequired(), Bounded(PASSWORD_LIMIT)])
     submit = SubmitField("Log in")
 
 
@@ -64,7 +85,7 @@ class ProgramForm(FlaskForm):
 
     name = StringField(
         "Program name",
-        validators=[DataRequired(), Length(max=PROGRAM_NAME_MAX_CHARS), plain_text],
+        validators=[DataRequired(), Bounded(PROGRAM_NAME_MAX_CHARS), plain_text],
     )
     submit = SubmitField("Save")
 
@@ -89,7 +110,7 @@ class ImportForm(FlaskForm):
 class EmailForm(FlaskForm):
     """The e-mail a person gives on a program link to get their own link."""
 
-    email = EmailField("Your e-mail", validators=[DataRequired(), Length(max=EMAIL_MAX_CHARS)])
+    email = EmailField("Your e-mail", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)])
     submit = SubmitField("Get my personal link")
 
     def validate_email(self, field: EmailField) -> None:
@@ -102,7 +123,7 @@ class PersonInviteForm(EmailForm):
     """An invite link for one person, who may not be in the program yet."""
 
     email = EmailField(
-        "E-mail of the person", validators=[DataRequired(), Length(max=EMAIL_MAX_CHARS)]
+        "E-mail of the person", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)]
     )
     submit = SubmitField("Create personal link")
 
@@ -220,10 +241,7 @@ class ParticipantForm(FlaskForm):
 
     def validate(self, extra_validators: Mapping[str, Sequence[object]] | None = None) -> bool:
         """Check every field, and every text field against its column's length limit."""
-        lengths = {
-            field.name: [Length(max=limit, message=f"At most {limit} characters: shorten it.")]
-            for field, limit in self._limits().items()
-        }
+        lengths = {field.name: [Bounded(limit)] for field, limit in self._limits().items()}
         return super().validate(extra_validators={**lengths, **(extra_validators or {})})
 
     def fill_from_row(self, row: Row) -> None:
