@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -38,101 +39,88 @@ def test_upgrade_an_empty_database_then_downgrade(empty_db_url: str) -> None:
         db.engine.dispose()
 
 
-def test_0005_keeps_audit_events_and_lets_only_a_redaction_change_them(
-    empty_db_url: str,
-) -> None:
+@pytest.fixture
+def at_0004(empty_db_url: str) -> Iterator[None]:
+    """An app context on a database migrated to revision 0004, the last before this
+    issue's revisions (disposed of afterwards)."""
+    import_every_model()
+    with make_app(empty_db_url).app_context():
+        upgrade(revision="0004")
+        yield
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0005_keeps_audit_events_and_lets_only_a_redaction_change_them(at_0004: None) -> None:
     """Events written before the upgrade survive it; after it the triggers allow a
     redaction and nothing else; after a downgrade they refuse every change again."""
-    import_every_model()
-    app = make_app(empty_db_url)
     redact = "UPDATE audit_event SET actor = 'x', redacted_at = CURRENT_TIMESTAMP"
-    with app.app_context():
-        upgrade(revision="0004")
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO audit_event (actor, action, detail, created_at) "
-                    "VALUES ('ana@example.org', 'old.event', '{}', CURRENT_TIMESTAMP)"
-                )
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_event (actor, action, detail, created_at) "
+                "VALUES ('ana@example.org', 'old.event', '{}', CURRENT_TIMESTAMP)"
             )
-        upgrade()
-        with db.engine.begin() as conn:
-            assert conn.execute(sa.text("SELECT actor FROM audit_event")).all() == [
-                ("ana@example.org",)
-            ]
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE audit_event SET actor = 'x'"))
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(redact))
-        downgrade(revision="0004")
-        for statement in ("UPDATE audit_event SET actor = 'y'", "DELETE FROM audit_event"):
-            with (
-                pytest.raises(sa.exc.DatabaseError, match="append-only"),
-                db.engine.begin() as conn,
-            ):
-                conn.execute(sa.text(statement))
-        downgrade(revision="base")
-        db.session.remove()
-        db.engine.dispose()
+        )
+    upgrade()
+    with db.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT actor FROM audit_event")).all() == [
+            ("ana@example.org",)
+        ]
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_event SET actor = 'x'"))
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(redact))
+    downgrade(revision="0004")
+    for statement in ("UPDATE audit_event SET actor = 'y'", "DELETE FROM audit_event"):
+        with (
+            pytest.raises(sa.exc.DatabaseError, match="append-only"),
+            db.engine.begin() as conn,
+        ):
+            conn.execute(sa.text(statement))
+    downgrade(revision="base")
 
 
-def test_intake_revision_moves_notes_to_admin_notes_and_keeps_every_row(
-    empty_db_url: str,
-) -> None:
+def insert(table: str, **values: object) -> None:
+    """Insert one row into a table, as the table is at the database's revision."""
+    names, marks = ", ".join(values), ", ".join(f":{name}" for name in values)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
+
+
+def test_intake_revision_moves_notes_to_admin_notes_and_keeps_every_row(at_0004: None) -> None:
     """Notes stored before the split were admins' (no participant may see them); the
     upgrade and the downgrade keep every participant and invite link."""
-    import_every_model()
-    app = make_app(empty_db_url)
     now = "2026-01-01 00:00:00"
-    with app.app_context():
-        upgrade(revision="0004")
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO program (id, name, config, created_at, updated_at) "
-                    "VALUES (1, 'P', '{}', :now, :now)"
-                ),
-                {"now": now},
+    insert("program", id=1, name="P", config="{}", created_at=now, updated_at=now)
+    columns = [c.name for c in db.metadata.tables["participant"].columns]
+    blank = {c: "" for c in columns if c not in {"admin_notes", "self_registered"}}
+    for number, notes in ((1, "On leave until May"), (2, "")):
+        person = {
+            **blank, "id": number, "program_id": 1, "email": f"p{number}@x.org", "name": "A",
+            "role": "mentee", "level": None, "capacity": 1, "notes": notes,
+            "created_at": now, "updated_at": now, "version": 1,
+        }  # fmt: skip
+        insert("participant", **person)
+    insert(
+        "invite_token",
+        **{"id": 1, "token": "t", "kind": "self", "program_id": 1, "participant_id": 1},
+        **{"email": "p1@x.org", "created_at": now, "expires_at": now},
+    )
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT email, notes, admin_notes, self_registered FROM participant ORDER BY id"
             )
-            columns = [c.name for c in db.metadata.tables["participant"].columns]
-            texts = {c: "" for c in columns if c not in {"admin_notes", "self_registered"}}
-            people = [
-                {**texts, "id": 1, "email": "a@x.org", "notes": "On leave until May"},
-                {**texts, "id": 2, "email": "b@x.org", "notes": ""},
-            ]
-            for person in people:
-                values = {
-                    **person,
-                    "program_id": 1, "name": "A", "role": "mentee", "level": None,
-                    "capacity": 1, "created_at": now, "updated_at": now, "version": 1,
-                }  # fmt: skip
-                names = ", ".join(values)
-                marks = ", ".join(f":{name}" for name in values)
-                conn.execute(sa.text(f"INSERT INTO participant ({names}) VALUES ({marks})"), values)
-            conn.execute(
-                sa.text(
-                    "INSERT INTO invite_token (id, token, kind, program_id, participant_id, "
-                    "email, created_at, expires_at) "
-                    "VALUES (1, 't', 'self', 1, 1, 'a@x.org', :now, :now)"
-                ),
-                {"now": now},
-            )
-        upgrade()
-        with db.engine.connect() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT email, notes, admin_notes, self_registered FROM participant ORDER BY id"
-                )
-            ).all()
-            assert [tuple(r) for r in rows] == [
-                ("a@x.org", "", "On leave until May", False),
-                ("b@x.org", "", "", False),
-            ]
-            assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
-        downgrade(revision="0004")
-        with db.engine.connect() as conn:
-            notes = conn.execute(sa.text("SELECT notes FROM participant ORDER BY id")).scalars()
-            assert list(notes) == ["On leave until May", ""]
-            assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
-        db.session.remove()
-        db.engine.dispose()
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("p1@x.org", "", "On leave until May", False),
+            ("p2@x.org", "", "", False),
+        ]
+        assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
+    downgrade(revision="0004")
+    with db.engine.connect() as conn:
+        notes = conn.execute(sa.text("SELECT notes FROM participant ORDER BY id")).scalars()
+        assert list(notes) == ["On leave until May", ""]
+        assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
