@@ -10,6 +10,7 @@ from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
 from matcher.intake import IntakeResult, load_participants, parse_participants
+from matcher.introductions import participant_reasons
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 from matcher.summary import Summary, summarize
 from matcher.synthetic import generate_cohort
@@ -44,6 +45,7 @@ __all__ = [
     "load_participants",
     "parse_decisions",
     "parse_participants",
+    "participant_reasons",
     "propose",
     "summarize",
 ]
