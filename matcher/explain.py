@@ -26,8 +26,30 @@ Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
 COVER = 3
 
 
+def shared(wanted: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
+    """The tags of ``wanted`` that ``offered`` has, sorted.
+
+    >>> shared(("sql", "go", "c"), ("go", "sql"))
+    ['go', 'sql']
+    """
+    return sorted(set(wanted) & set(offered))
+
+
+def hours_apart(e: Participant, m: Participant) -> float | None:
+    """How many hours apart two people's time zones are (None when one is unknown).
+
+    >>> from matcher.schema import Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, utc_offset_minutes=330)
+    >>> hours_apart(e, Participant("m@x.org", "M", Role.MENTOR, utc_offset_minutes=-60))
+    6.5
+    """
+    if e.utc_offset_minutes is None or m.utc_offset_minutes is None:
+        return None
+    return abs(e.utc_offset_minutes - m.utc_offset_minutes) / 60
+
+
 def _shared(wanted: tuple[str, ...], offered: tuple[str, ...], what: str) -> str | None:
-    common = sorted(set(wanted) & set(offered))
+    common = shared(wanted, offered)
     if not common:
         return None
     return f"covers {len(common)} of {plural(len(wanted), what)}: {', '.join(common)}"
@@ -85,9 +107,8 @@ def _generation(e: Participant, m: Participant, cfg: ProgramConfig) -> str | Non
 
 
 def _timezone(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    if e.utc_offset_minutes is None or m.utc_offset_minutes is None:
+    if (hours := hours_apart(e, m)) is None:
         return None
-    hours = abs(e.utc_offset_minutes - m.utc_offset_minutes) / 60
     return "same time zone" if hours == 0 else f"{hours:g} h apart in time zones"
 
 

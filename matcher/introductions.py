@@ -11,10 +11,11 @@ the participant's own page and e-mails will.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from matcher.cohort import encode, pairwise
 from matcher.config import ProgramConfig
+from matcher.explain import hours_apart, shared
 from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import criterion_values
 
@@ -31,15 +32,13 @@ def _listed(words: list[str]) -> str:
 
 
 def _goals(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    common = sorted(set(e.goals) & set(m.strengths))
-    if not common:
+    if not (common := shared(e.goals, m.strengths)):
         return None
     return f"{m.name} can help with goals {e.name} named: {_listed(common)}"
 
 
 def _expertise(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    common = sorted(set(e.expertise_wanted) & set(m.expertise))
-    if not common:
+    if not (common := shared(e.expertise_wanted, m.expertise)):
         return None
     return f"{m.name} knows {_listed(common)}, which {e.name} wants to learn"
 
@@ -81,9 +80,8 @@ def _generation(e: Participant, m: Participant, cfg: ProgramConfig) -> str | Non
 
 
 def _timezone(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    if e.utc_offset_minutes is None or m.utc_offset_minutes is None:
+    if (hours := hours_apart(e, m)) is None:
         return None
-    hours = abs(e.utc_offset_minutes - m.utc_offset_minutes) / 60
     return "you share a time zone" if hours == 0 else f"your time zones are {hours:g} hours apart"
 
 
@@ -106,6 +104,7 @@ def participant_reasons(
     mentor: Participant,
     mentor_type: MentorType | str,
     config: ProgramConfig | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> tuple[str, ...]:
     """Why two people were matched, strongest first, in words they may read.
 
@@ -117,6 +116,9 @@ def participant_reasons(
         The type of mentoring they were matched for.
     config
         The program's config (its weights order the reasons); the default config if None.
+    values
+        The pair's criterion values in [0, 1] when already known (a run's breakdown, see
+        :attr:`matcher.Proposal.breakdown`); computed from the two people when None.
 
     Returns
     -------
@@ -154,13 +156,13 @@ def participant_reasons(
     """
     config = config or ProgramConfig()
     mentor_type = MentorType(mentor_type)
-    cohort = encode([mentee, mentor])
-    pair = pairwise(cohort, [cohort.index[mentee.email]], [cohort.index[mentor.email]])
+    if values is None:
+        cohort = encode([mentee, mentor])
+        pair = pairwise(cohort, [cohort.index[mentee.email]], [cohort.index[mentor.email]])
+        found = criterion_values(pair, mentor_type, config)
+        values = {name: float(value[0]) for name, value in found.items()}
     weights = config.weights[mentor_type]
-    points = {
-        name: weights[name] * float(value[0])
-        for name, value in criterion_values(pair, mentor_type, config).items()
-    }
+    points = {name: weights.get(name, 0.0) * value for name, value in values.items()}
     ranked = sorted((name for name in points if points[name] > 0), key=lambda n: (-points[n], n))
     said = (PHRASES[name](mentee, mentor, config) for name in ranked)
     return tuple(text for text in said if text)

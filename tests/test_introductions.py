@@ -91,11 +91,19 @@ def test_no_pair_of_the_sample_reads_a_level_a_generation_a_note_or_a_rule() -> 
     config = load_config(PROGRAM)
     by_email = {p.email: p for p in people}
     notes = {p.notes for p in people}
-    matches = propose(people, config).matches
+    proposal = propose(people, config)
+    matches = proposal.matches
+    values: dict[tuple[str, str, str], dict[str, float]] = {}
+    for part in proposal.breakdown.itertuples():
+        key = (part.mentee_email, part.mentor_email, part.mentor_type)
+        values.setdefault(key, {})[part.criterion] = part.value
     said = 0
     for row in matches.itertuples():
         e, m = by_email[row.mentee_email], by_email[row.mentor_email]
         reasons = participant_reasons(e, m, row.mentor_type, config)
+        # a run's stored breakdown gives the same words without scoring the pair again
+        key = (row.mentee_email, row.mentor_email, row.mentor_type)
+        assert participant_reasons(e, m, row.mentor_type, config, values[key]) == reasons
         said += bool(reasons)
         for text in reasons:
             assert unfit_for_participants(text, notes) == [], (row.mentee_name, text)

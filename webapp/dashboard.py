@@ -118,7 +118,7 @@ def unmatched(program_id: int, run_id: int) -> str:
         page=page,
         gaps=gaps,
         missing=run.summary.get("missing", []),
-        participant_ids={email: pid for email, pid in found},
+        participant_ids=dict(found.all()),
         kind=kind,
         types=list(MentorType),
     )

@@ -192,7 +192,9 @@ def introductions_zip(
             mentee, mentor = people.get(pair.mentee_email), people.get(pair.mentor_email)
             reasons: Sequence[str] = ()
             if mentee is not None and mentor is not None:
-                reasons = participant_reasons(mentee, mentor, pair.mentor_type, config)
+                # the run's breakdown holds the criterion values (none for a pair made by hand)
+                values = {part[0]: part[1] for part in pair.breakdown or []} or None
+                reasons = participant_reasons(mentee, mentor, pair.mentor_type, config, values)
             info = zipfile.ZipInfo(note_filename(number, pair), when.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, introduction(pair, reasons).encode("utf-8"))
