@@ -1,7 +1,7 @@
 """open requests keep the mentee's department (for the open-requests CSV)
 
 Revision ID: 0005_explain
-Revises: 0004
+Revises: 0005_protect
 Create Date: 2026-11-24 09:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005_explain"
-down_revision = "0004"
+down_revision = "0005_protect"
 branch_labels = None
 depends_on = None
 
