@@ -157,7 +157,8 @@ def introduction(pair: ProposedMatch, reasons: Sequence[str]) -> str:
     - Omar knows sql, which Lena wants to learn.
     """
     kind = MentorType(pair.mentor_type)
-    why = [f"- {reason}." for reason in reasons] or ["- The program team chose you for each other."]
+    why = [f"- {reason[:1].upper()}{reason[1:]}." for reason in reasons]
+    why = why or ["- The program team chose you for each other."]
     lines = [
         f"To: {pair.mentee_name} <{pair.mentee_email}>, {pair.mentor_name} <{pair.mentor_email}>",
         f"Subject: Introducing {pair.mentee_name} and {pair.mentor_name}: {kind.value} mentoring",
