@@ -16,6 +16,7 @@ from matcher.intake import (
     load_participants,
     parse_participants,
 )
+from matcher.introductions import participant_reasons
 from matcher.limits import (
     COLUMN_LIMITS,
     EMAIL_MAX_CHARS,
@@ -64,6 +65,7 @@ __all__ = [
     "mentions",
     "parse_decisions",
     "parse_participants",
+    "participant_reasons",
     "propose",
     "read_rows",
     "summarize",

@@ -9,9 +9,11 @@ checks every cell and the rows against each other and reports *every* problem as
 Conventions
 -----------
 - List cells are split on ``;``, or on ``,`` and ``|`` when the cell has no ``;``.
-  Tags, languages, organizations, departments, functions and locations are stored
-  normalised (:func:`matcher.schema.normalize`); lists become sorted tuples without
-  duplicates; e-mails are lower-cased. ``name`` and ``notes`` are kept as written, trimmed.
+  Tags and languages are stored normalised (:func:`matcher.schema.normalize`); lists
+  become sorted tuples without duplicates; e-mails are lower-cased. Organizations,
+  departments, functions and locations keep their spelling with spaces tidied
+  (:func:`matcher.schema.tidy`; they are compared normalised). ``name`` and ``notes`` are
+  kept as written, trimmed.
 - ``timezone`` accepts an IANA name (``Europe/Berlin``, any letter case) or an offset
   (``UTC``, ``GMT+1``, ``UTC-05:30``, ``+01:00``). ``utc_offset_minutes`` of a named zone
   is its offset at the fixed instant :data:`OFFSET_INSTANT` (2026-01-15 12:00 UTC), so a
@@ -43,7 +45,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from matcher.csv_io import CONTROL_CHARACTERS, RowTable, read_rows
 from matcher.errors import IntakeError, Issue, Severity
 from matcher.limits import COLUMN_LIMITS
-from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize
+from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize, tidy
 
 COLUMNS: tuple[str, ...] = tuple(
     f.name for f in fields(Participant) if f.name not in {"utc_offset_minutes", "row"}
@@ -61,7 +63,7 @@ _TEXT_COLUMNS = ("organization", "department", "function", "target_department", 
 _EMAIL_LIST_COLUMNS = ("exclude", "previous_partners")
 _REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS)
 #: Columns stored lower-cased: their limit counts the lower-cased text ("ß" becomes "ss").
-_FOLDED = frozenset((*_TEXT_COLUMNS, *_TAG_COLUMNS, *_REFERENCE_COLUMNS, "email"))
+_FOLDED = frozenset((*_TAG_COLUMNS, *_REFERENCE_COLUMNS, "email"))
 _SIMILAR_COLUMN = 0.7  # difflib ratio from which an unknown column is named as a typo
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
 _MENTOR_TYPES: dict[str, MentorType] = {t.value: t for t in MentorType}
@@ -504,7 +506,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "timezone": _timezone,
     "notes": str,
     "admin_notes": str,
-    **dict.fromkeys(_TEXT_COLUMNS, normalize),
+    **dict.fromkeys(_TEXT_COLUMNS, tidy),
     **dict.fromkeys(_TAG_COLUMNS, _tags),
     **dict.fromkeys(_EMAIL_LIST_COLUMNS, _email_list),
 }

@@ -1,7 +1,7 @@
 """admin notes apart from the participant's own notes; program-link registrations
 
 Revision ID: 0005_intake
-Revises: 0005_protect
+Revises: 0005_explain
 Create Date: 2026-11-25 10:00:00
 
 ``participant.notes`` becomes the person's own words, shown to them on their intake
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005_intake"
-down_revision = "0005_protect"
+down_revision = "0005_explain"
 branch_labels = None
 depends_on = None
 

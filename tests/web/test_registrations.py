@@ -129,7 +129,7 @@ def test_merging_a_waiting_registration_keeps_the_programs_cells(
     merged = admin_client.post(review + "/merge", follow_redirects=True)
     assert "registration is merged" in merged.get_data(as_text=True)
     ben = stored(app, "ben.okafor@example.org")
-    assert (ben["name"], ben["department"], ben["level"]) == ("Ben Okafor", "engineering", 2)
+    assert (ben["name"], ben["department"], ben["level"]) == ("Ben Okafor", "Engineering", 2)
     assert ben["notes"] == "Please someone patient"  # empty in the program, so theirs
     assert ben["self_registered"] is False
     closed = anonymous.get(own)
