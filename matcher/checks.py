@@ -13,14 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matcher.breaches import breach_phrases, pair_breaches
 from matcher.candidates import rejected_matrices
 from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
-from matcher.constraints import RULES_BY_NAME, rule_words, type_problems, violations
+from matcher.constraints import RULES_BY_NAME, type_problems, violations
 from matcher.engine import Decision, decision_triples, mentee_index, mentors_for
 from matcher.errors import MatcherError
 from matcher.explain import match_reasons
-from matcher.schema import MentorType, Participant
+from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import score
 
 SCORE_TOLERANCE = 0.005
@@ -157,7 +158,8 @@ def check_proposal(
 class PairAssessment:
     """What an admin should know before making a pair by hand.
 
-    ``blocked_by`` lists the hard rules the pair breaks (it must not be made);
+    ``blocked_by`` says what is wrong in the pair, a phrase per hard rule it breaks (it
+    must not be made);
     ``warnings`` lists soft concerns (it may be made, knowingly).
     """
 
@@ -180,7 +182,7 @@ def _pair_warnings(
         warnings.append(
             f"scores {pair_score:g}, below the program's minimum of {config.min_score:g}"
         )
-    if mentee.department and mentee.department == mentor.department:
+    if mentee.department and same_text(mentee.department, mentor.department):
         warnings.append(
             f"both work in {mentee.department}: advice from inside may be less objective"
         )
@@ -249,7 +251,7 @@ def assess_pair(
     ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("sponsorship",), level=4),
     ... ]
     >>> assess_pair(people, "ana@x.org", "bo@x.org", "sponsorship").blocked_by
-    ('a sponsor at least 2 levels above the mentee',)
+    ('only 1 level above the mentee (level 4 vs 3; needs 2+)',)
     """
     config = config or ProgramConfig()
     mentor_type = MentorType(mentor_type)
@@ -261,10 +263,9 @@ def assess_pair(
         raise MatcherError(f"{', '.join(missing)} is not a participant of this program")
     e, m = (cohort.index[x] for x in emails)
     mentee, mentor = cohort.people[e], cohort.people[m]
-    pairs = pairwise(cohort, [e], [m])
     rejected = rejected_matrices(cohort, decision_triples(cohort, decisions, "reject"))
-    found = violations(pairs, mentor_type, config, rejected)
-    blocked = type_problems(cohort, e, m, mentor_type) + rule_words(found, config, 0)
+    blocked = type_problems(cohort, e, m, mentor_type)
+    blocked += pair_breaches(cohort, e, m, mentor_type, config, rejected)
     elsewhere = matches[
         (matches.mentee_email == mentee.email)
         & (matches.mentor_email == mentor.email)
@@ -274,7 +275,7 @@ def assess_pair(
         blocked.append(
             f"{mentor.name} already mentors {mentee.name} ({elsewhere.mentor_type.iloc[0]})"
         )
-    scores, values = score(pairs, mentor_type, config)
+    scores, values = score(pairwise(cohort, [e], [m]), mentor_type, config)
     pair_score = float(scores[0])
     reasons = match_reasons(
         mentee, mentor, mentor_type, {k: float(v[0]) for k, v in values.items()}, config
@@ -293,8 +294,8 @@ def mentor_fits(
     decisions: Sequence[Decision] = (),
     cohort: Cohort | None = None,
 ) -> pd.DataFrame:
-    """How every mentor would fit one mentee, per type the mentee seeks: the score, or the
-    rules the pair breaks (as :func:`assess_pair` words them), for a search of mentors.
+    """How every mentor would fit one mentee, per type the mentee seeks: the score, or what
+    is wrong in the pair (as :func:`assess_pair` says it), for a search of mentors.
 
     Parameters
     ----------
@@ -327,7 +328,7 @@ def mentor_fits(
     ...                        expertise=(skill,)) for n, skill in (("Cy", "go"), ("Bo", "sql"))]
     >>> mentor_fits([ana, *mentors], "ana@x.org")[["mentor_name", "score", "blocked"]].values
     array([['Bo', 72.5, ''],
-           ['Cy', 12.5, 'has the expertise']], dtype=object)
+           ['Cy', 12.5, 'lacks the wanted skill: sql']], dtype=object)
     """  # fmt: skip
     config = config or ProgramConfig()
     cohort = encode(participants) if cohort is None else cohort
@@ -335,14 +336,18 @@ def mentor_fits(
     known = [d for d in decisions if {d.mentee_email, d.mentor_email} <= cohort.index.keys()]
     rejected = rejected_matrices(cohort, decision_triples(cohort, known, "reject"))
     rows = []
-    for mentor_type, mentors, found, scores in mentors_for(cohort, mentee, config, rejected):
+    for mentor_type, mentors, pairs, scores in mentors_for(cohort, mentee, config):
         blocked: list[list[str]] = [[] for _ in mentors]
-        for name, mask in found.items():
+        for name, mask in violations(pairs, mentor_type, config, rejected).items():
             for j in np.flatnonzero(mask[0]):
-                blocked[j].append(RULES_BY_NAME[name].rule_text(config))
+                blocked[j].append(name)
+        words = [
+            "; ".join(breach_phrases(cohort, mentee, int(m), config, rules)) if rules else ""
+            for m, rules in zip(mentors, blocked, strict=True)
+        ]
         people = [cohort.people[m] for m in mentors]
         rows += [
-            (mentor_type.value, p.email, p.name, float(scores[j]), "; ".join(blocked[j]))
+            (mentor_type.value, p.email, p.name, float(scores[j]), words[j])
             for j, p in sorted(enumerate(people), key=lambda jp: (jp[1].name, jp[1].email))
         ]
     return pd.DataFrame(rows, columns=FIT_COLUMNS)

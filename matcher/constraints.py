@@ -205,16 +205,6 @@ def feasible(found: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndar
     return ok
 
 
-def rule_words(found: Mapping[str, np.ndarray], config: ProgramConfig, at: object) -> list[str]:
-    """The rules of ``found`` (see :func:`violations`) that block the pair at index ``at``,
-    in words with the program's numbers.
-
-    >>> rule_words({"sponsor_gap": np.array([True, False])}, ProgramConfig(), 0)
-    ['a sponsor at least 2 levels above the mentee']
-    """
-    return [RULES_BY_NAME[name].rule_text(config) for name, mask in found.items() if mask[at]]
-
-
 def type_problems(cohort: Cohort, mentee: int, mentor: int, mentor_type: MentorType) -> list[str]:
     """The rule "type on both sides" for one pair of person indices, in words.
 

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from matcher.breaches import pair_breaches
 from matcher.candidates import (
     Candidates,
     CohortPricer,
@@ -33,9 +34,9 @@ from matcher.candidates import (
     score_triples,
     weights,
 )
-from matcher.cohort import MENTOR_TYPES, Cohort, block, encode
+from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, block, encode
 from matcher.config import ProgramConfig
-from matcher.constraints import RULES_BY_NAME, Rejected, violations
+from matcher.constraints import Rejected
 from matcher.errors import MatcherError, SolveError
 from matcher.explain import match_reasons, unmatched_reason
 from matcher.locks import stale_locks
@@ -285,7 +286,8 @@ def _unmatched_frame(
         if top is not None:
             best_text = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"
         e = cohort.people[key[0]]
-        reason = unmatched_reason(stats, r, config, (full, int(own[r])), best_text)
+        taken = (full, int(own[r]))
+        reason = unmatched_reason(cohort, stats, r, config, taken, best_text, rejected)
         rows.append((e.email, e.name, MENTOR_TYPES[key[1]].value, reason))
     return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
@@ -515,19 +517,17 @@ def mentee_index(cohort: Cohort, mentee_email: str) -> int:
 
 
 def mentors_for(
-    cohort: Cohort, mentee: int, config: ProgramConfig, rejected: Rejected
-) -> Iterator[tuple[MentorType, np.ndarray, dict[str, np.ndarray], np.ndarray]]:
-    """Per type the mentee (an index) seeks: the other people who offer it, the rules that
-    block each of them for the mentee (:func:`matcher.constraints.violations` of a
-    1 x n block) and each pair's score."""
+    cohort: Cohort, mentee: int, config: ProgramConfig
+) -> Iterator[tuple[MentorType, np.ndarray, Pairs, np.ndarray]]:
+    """Per type the mentee (an index) seeks: the other people who offer it, the 1 x n
+    block of their pairs with the mentee, and each pair's score."""
     for kind, mentor_type in enumerate(MENTOR_TYPES):
         if not cohort.seeks[mentee, kind]:
             continue
         mentors = cohort.mentors_offering(mentor_type)
         mentors = mentors[mentors != mentee]
         pairs = block(cohort, np.array([mentee]), mentors)
-        found = violations(pairs, mentor_type, config, rejected)
-        yield mentor_type, mentors, found, score(pairs, mentor_type, config)[0][0]
+        yield mentor_type, mentors, pairs, score(pairs, mentor_type, config)[0][0]
 
 
 def explain_mentee(
@@ -590,7 +590,7 @@ def explain_mentee(
     mine = proposal.matches[proposal.matches.mentee_email == email]
     placed = proposal.matches[proposal.matches.mentee_email != email]
     rows = []
-    for mentor_type, mentors, found, scores in mentors_for(cohort, mentee, config, rejected):
+    for mentor_type, mentors, _, scores in mentors_for(cohort, mentee, config):
         chosen_rows = mine[mine.mentor_type == mentor_type.value]
         chosen = chosen_rows.iloc[0] if len(chosen_rows) else None
         other_types = set(mine.mentor_email) - set(chosen_rows.mentor_email)
@@ -602,12 +602,12 @@ def explain_mentee(
         shown += [j for j in order if j not in shown][:top]
         for rank, j in enumerate(sorted(shown, key=order.index), start=1):
             mentor = cohort.people[mentors[j]]
-            blocked = [
-                RULES_BY_NAME[n].rule_text(config) for n, mask in found.items() if mask[0, j]
-            ]
             if mentor.email in other_types:
                 outcome, why = "already your mentor", "mentors this person in another type already"
             else:
+                blocked = pair_breaches(
+                    cohort, mentee, int(mentors[j]), mentor_type, config, rejected
+                )
                 outcome, why = _fate(mentor, float(scores[j]), blocked, placed, chosen, config)
             rows.append(
                 (mentor_type.value, rank, mentor.email, mentor.name, float(scores[j]), outcome, why)

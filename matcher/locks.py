@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from matcher.breaches import breach_phrases
 from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
-from matcher.constraints import rule_words, type_problems, violations
+from matcher.constraints import type_problems, violations
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
 
@@ -38,8 +39,8 @@ class StaleLock:
 
         >>> from matcher.engine import Decision
         >>> lock = Decision("ana@x.org", "bo@x.org", MentorType.EXPERTISE, "lock")
-        >>> StaleLock(lock, ("has the expertise",)).describe()
-        'the lock ana@x.org -> bo@x.org (expertise) cannot hold: has the expertise'
+        >>> StaleLock(lock, ("lacks the wanted skill: sql",)).describe()
+        'the lock ana@x.org -> bo@x.org (expertise) cannot hold: lacks the wanted skill: sql'
         """
         d = self.decision
         pair = f"{d.mentee_email} -> {d.mentor_email} ({MentorType(d.mentor_type).value})"
@@ -88,8 +89,9 @@ def _broken_rules(
         points = score(pairs, mentor_type, config)[0]
         for j, lock in enumerate(group):
             scores[lock.decision] = float(points[j])
+            rules = [name for name, mask in found.items() if mask[j]]
             words = type_problems(cohort, lock.mentee, lock.mentor, mentor_type)
-            words += rule_words(found, config, j)
+            words += breach_phrases(cohort, lock.mentee, lock.mentor, config, rules)
             if words:
                 stale[lock.decision] = words
     return stale, scores
@@ -149,7 +151,7 @@ def stale_locks(
 
     A lock cannot hold when it names someone who is not a participant, when the mentee
     does not seek or the mentor does not offer its type, when the pair breaks a hard rule
-    (the rule in words, as :func:`matcher.assess_pair` says it), or when it is one lock
+    (what is wrong, as :func:`matcher.assess_pair` says it), or when it is one lock
     too many: a second for one request or one pair, or beyond the mentor's capacity (the
     locks with the better scores hold). Reject decisions are not checked. So a caller can
     ask whether new locks could hold beside those already taken (a bulk approval), locks
@@ -186,7 +188,7 @@ def stale_locks(
     ... ]
     >>> lock = Decision("ana@x.org", "bo@x.org", MentorType.DEVELOPMENTAL, "lock")
     >>> [found.reasons for found in stale_locks(people, decisions=[lock])]
-    [("objectivity: never in each other's management chain",)]
+    [("in the mentee's management chain (reports to Bo)",)]
     """
     config = config or ProgramConfig()
     cohort = encode(participants) if cohort is None else cohort

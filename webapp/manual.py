@@ -125,6 +125,7 @@ def _give_way(run: MatchRun, pair: ProposedMatch, mentee: Participant, mentor: P
             run_id=run.id,
             mentee_email=pair.mentee_email,
             mentee_name=pair.mentee_name,
+            mentee_department=pair.mentee_department,
             mentor_type=pair.mentor_type,
             reason=reason,
         )

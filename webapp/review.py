@@ -49,6 +49,7 @@ from webapp.models import Participant, Program
 from webapp.people_cache import Encoded, program_cohort
 from webapp.places import over_capacity, places_used
 from webapp.programs import get_program
+from webapp.query import paginate
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.run_models import (
     PROPOSED,
@@ -200,7 +201,7 @@ def index(program_id: int, run_id: int) -> str:
     run = done_run(program.id, run_id)
     args = {k: request.args.get(k, "") for k in FILTERS}
     size = current_app.config["REVIEW_PAGE_SIZE"]
-    page = db.paginate(filtered(run, args), per_page=size, max_per_page=size)
+    page = paginate(filtered(run, args), size)
     pairs = _pairs(page.items)
     decided = decisions_for(program.id, (pair.key for pair in pairs))
     email = args["mentor"].strip().lower()

@@ -13,7 +13,15 @@ from matcher.intake import COLUMNS
 from matcher.schema import Participant as Person
 from webapp.models import Participant
 
-__all__ = ["ATTRIBUTE", "COLUMNS", "Row", "apply_row", "person_to_row", "record_to_row"]
+__all__ = [
+    "ATTRIBUTE",
+    "COLUMNS",
+    "Row",
+    "apply_row",
+    "merge_rows",
+    "person_to_row",
+    "record_to_row",
+]
 
 Row = dict[str, str]
 INTEGER_COLUMNS: frozenset[str] = frozenset({"level", "capacity"})
@@ -63,3 +71,17 @@ def apply_row(record: Participant, row: Row) -> None:
         if column in INTEGER_COLUMNS:
             value = int(text) if text else None
         setattr(record, ATTRIBUTE.get(column, column), value)
+
+
+def merge_rows(admins: Row, own: Row) -> Row:
+    """Merge an admin's row with a person's own answers: the admin's cells win where they
+    hold a value, the person's answers fill the cells the admin's row leaves empty.
+
+    >>> merged = merge_rows(
+    ...     {"email": "a@x.org", "level": "5", "goals": ""},
+    ...     {"email": "a@x.org", "level": "9", "goals": "coaching", "notes": "Hi"},
+    ... )
+    >>> merged["level"], merged["goals"], merged["notes"]
+    ('5', 'coaching', 'Hi')
+    """
+    return {**own, **{column: text for column, text in admins.items() if text.strip()}}

@@ -33,21 +33,15 @@ def validate(
     """Validate rows as the core validates a file, with the program's other participants.
 
     The program's participants that the rows do not replace (by e-mail; ``replacing``
-    names one more e-mail, when an edit changes it) are appended as further rows, so that
-    checks across rows see the whole program. Only the issues and people of ``rows`` are
-    returned.
+    names one more e-mail, when an edit changes it) are the known people the checks across
+    rows see (duplicate e-mails and ids, who is in the program, reporting loops).
     """
     replaced = {row.get("email", "").strip().lower() for row in rows} | {replacing}
     attributes = [getattr(Participant, ATTRIBUTE.get(c, c)) for c in CONTEXT_COLUMNS]
     stored = db.session.execute(select(*attributes).where(Participant.program_id == program_id))
     others = [dict(zip(CONTEXT_COLUMNS, values, strict=True)) for values in stored]
-    others = [row for row in others if row["email"] not in replaced]
-    result = parse_participants([*rows, *others], first_row=first_row, columns=columns)
-    end = first_row + len(rows)
-    return IntakeResult(
-        tuple(p for p in result.participants if p.row is not None and p.row < end),
-        tuple(i for i in result.issues if i.row < end),
-    )
+    known = [row for row in others if row["email"] not in replaced]
+    return parse_participants(rows, first_row=first_row, columns=columns, others=known)
 
 
 @dataclass(frozen=True)
@@ -87,20 +81,36 @@ def email_problem(email: str) -> str | None:
 
 @dataclass
 class ImportPlan:
-    """What an import would do: rows to add, records to update, how many are unchanged."""
+    """What an import would do: rows to add, records to update, how many are unchanged,
+    and the self-registered records it merges (which the admin must confirm)."""
 
     new: list[Row] = field(default_factory=list)
     updated: list[tuple[Participant, Row]] = field(default_factory=list)
     unchanged: int = 0
+    merged: list[tuple[Participant, Row]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Counts for the result page."""
-        return {"new": len(self.new), "updated": len(self.updated), "unchanged": self.unchanged}
+        return {
+            "new": len(self.new),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "merged": len(self.merged),
+        }
 
     @property
     def changes_nothing(self) -> bool:
         """True when importing would leave the program exactly as it is."""
-        return not self.new and not self.updated
+        return not self.new and not self.updated and not self.merged
+
+
+def self_registrations(program_id: int) -> dict[str, Participant]:
+    """The program's self-registered participants (see ``Participant.self_registered``),
+    by e-mail."""
+    query = select(Participant).where(
+        Participant.program_id == program_id, Participant.self_registered.is_(True)
+    )
+    return {record.email: record for record in db.session.scalars(query)}
 
 
 def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
@@ -111,6 +121,8 @@ def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
         record = existing.get(row["email"])
         if record is None:
             plan.new.append(row)
+        elif record.self_registered:
+            plan.merged.append((record, row))
         elif record_to_row(record) == row:
             plan.unchanged += 1
         else:
@@ -119,9 +131,16 @@ def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
 
 
 def apply_plan(program: Program, plan: ImportPlan) -> None:
-    """Add and update the planned participants in the current transaction."""
+    """Add, update and merge the planned participants in the current transaction.
+
+    A merged record is no longer self-registered: the program link that created it stops
+    opening it, so it never shows what the admin imported.
+    """
     for record, row in plan.updated:
         apply_row(record, row)
+    for record, row in plan.merged:
+        apply_row(record, row)
+        record.self_registered = False
     for row in plan.new:
         record = Participant(program=program)
         apply_row(record, row)

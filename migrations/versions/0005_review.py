@@ -1,7 +1,7 @@
 """run numbers per program, and the locks a run left out
 
 Revision ID: 0005_review
-Revises: 0004
+Revises: 0005_intake
 Create Date: 2026-11-24 10:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005_review"
-down_revision = "0004"
+down_revision = "0005_intake"
 branch_labels = None
 depends_on = None
 

@@ -100,7 +100,10 @@ def test_the_confirmation_lists_every_pair_it_cannot_change_with_why(
     rows = page.text.split('<table class="refused">')[1]
     for pair, why in (
         (approved, "already approved"),
-        (teammates, "objectivity: never in each other&#39;s management chain"),
+        (
+            teammates,
+            f"in the mentee&#39;s management chain (reports to {escape(teammates.mentor_name)})",
+        ),
         (full, f"{escape(full.mentor_name)} is full: capacity 1, taken by {escape(holder)}"),
     ):
         assert escape(pair.label) in rows and why in rows, pair.label

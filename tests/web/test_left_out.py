@@ -68,7 +68,7 @@ def test_a_lock_an_edit_breaks_is_left_out_of_the_run_and_can_be_kept_or_undone(
     (left,) = again.left_out
     assert (left["mentee_email"], left["mentor_email"], left["mentor_type"]) == pair.key
     assert left["status"] == "locked"
-    assert left["reasons"] == ["objectivity: never in each other's management chain"]
+    assert left["reasons"] == [f"in the mentee's management chain (reports to {pair.mentor_name})"]
     assert pair.key not in {p.key for p in pairs_of(app, again.id)}
     page = admin_client.get(f"/programs/{program_id}/runs/{again.id}").text
     assert "1 approved or locked pair left out of this run" in page

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -37,44 +39,156 @@ def test_upgrade_an_empty_database_then_downgrade(empty_db_url: str) -> None:
         db.engine.dispose()
 
 
-def test_runs_made_before_0005_are_numbered_per_program(empty_db_url: str) -> None:
+@pytest.fixture
+def at_0004(empty_db_url: str) -> Iterator[None]:
+    """An app context on a database migrated to revision 0004, the last before this
+    issue's revisions (disposed of afterwards)."""
+    import_every_model()
+    with make_app(empty_db_url).app_context():
+        upgrade(revision="0004")
+        yield
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0005_keeps_audit_events_and_lets_only_a_redaction_change_them(at_0004: None) -> None:
+    """Events written before the upgrade survive it; after it the triggers allow a
+    redaction and nothing else; after a downgrade they refuse every change again."""
+    redact = "UPDATE audit_event SET actor = 'x', redacted_at = CURRENT_TIMESTAMP"
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_event (actor, action, detail, created_at) "
+                "VALUES ('ana@example.org', 'old.event', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade()
+    with db.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT actor FROM audit_event")).all() == [
+            ("ana@example.org",)
+        ]
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_event SET actor = 'x'"))
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(redact))
+    downgrade(revision="0004")
+    for statement in ("UPDATE audit_event SET actor = 'y'", "DELETE FROM audit_event"):
+        with (
+            pytest.raises(sa.exc.DatabaseError, match="append-only"),
+            db.engine.begin() as conn,
+        ):
+            conn.execute(sa.text(statement))
+    downgrade(revision="base")
+
+
+def insert(table: str, **values: object) -> None:
+    """Insert one row into a table, as the table is at the database's revision."""
+    names, marks = ", ".join(values), ", ".join(f":{name}" for name in values)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
+
+
+def test_intake_revision_moves_notes_to_admin_notes_and_keeps_every_row(at_0004: None) -> None:
+    """Notes stored before the split were admins' (no participant may see them); the
+    upgrade and the downgrade keep every participant and invite link."""
+    now = "2026-01-01 00:00:00"
+    insert("program", id=1, name="P", config="{}", created_at=now, updated_at=now)
+    columns = [c.name for c in db.metadata.tables["participant"].columns]
+    blank = {c: "" for c in columns if c not in {"admin_notes", "self_registered"}}
+    for number, notes in ((1, "On leave until May"), (2, "")):
+        person = {
+            **blank, "id": number, "program_id": 1, "email": f"p{number}@x.org", "name": "A",
+            "role": "mentee", "level": None, "capacity": 1, "notes": notes,
+            "created_at": now, "updated_at": now, "version": 1,
+        }  # fmt: skip
+        insert("participant", **person)
+    insert(
+        "invite_token",
+        **{"id": 1, "token": "t", "kind": "self", "program_id": 1, "participant_id": 1},
+        **{"email": "p1@x.org", "created_at": now, "expires_at": now},
+    )
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT email, notes, admin_notes, self_registered FROM participant ORDER BY id"
+            )
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("p1@x.org", "", "On leave until May", False),
+            ("p2@x.org", "", "", False),
+        ]
+        assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
+    downgrade(revision="0004")
+    with db.engine.connect() as conn:
+        notes = conn.execute(sa.text("SELECT notes FROM participant ORDER BY id")).scalars()
+        assert list(notes) == ["On leave until May", ""]
+        assert conn.execute(sa.text("SELECT count(*) FROM invite_token")).scalar() == 1
+
+
+def _filler(column: sa.Column) -> object:
+    """A value any column of its type accepts (ids and foreign keys are all 1)."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.Integer):
+        return 1
+    if isinstance(kind, sa.Float | sa.Numeric):
+        return 1.0
+    if isinstance(kind, sa.DateTime):
+        return "2026-01-01 00:00:00"
+    if isinstance(kind, sa.JSON):
+        return "[]"
+    if isinstance(kind, sa.LargeBinary):
+        return b"x"
+    return "x"
+
+
+def _row_counts() -> dict[str, int]:
+    tables = sa.inspect(db.engine).get_table_names()
+    with db.engine.connect() as conn:
+        return {
+            name: conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+            for name in tables
+            if name != "alembic_version"
+        }
+
+
+def test_upgrades_keep_every_row_of_every_table(at_0004: None) -> None:
+    """One row in every table as it was at 0004 survives the upgrade and the downgrade:
+    a SQLite table that a migration rebuilds must not take the rows that refer to it
+    with it (``ON DELETE CASCADE`` fires on the DROP of the old table)."""
+    reflected = sa.MetaData()
+    reflected.reflect(db.engine)
+    for table in reflected.sorted_tables:
+        if table.name != "alembic_version":
+            insert(table.name, **{c.name: _filler(c) for c in table.columns})
+    before = _row_counts()
+    assert set(before.values()) == {1}
+    upgrade()
+    assert {name: count for name, count in _row_counts().items() if name in before} == before
+    downgrade(revision="0004")
+    assert _row_counts() == before
+
+
+def test_runs_made_before_0005_are_numbered_per_program(at_0004: None) -> None:
     """Existing runs get the numbers 1, 2, ... of their program, in the order they were
     made, and nothing left out; they survive a downgrade and an upgrade again."""
-    import_every_model()
-    app = make_app(empty_db_url)
-    with app.app_context():
-        upgrade(revision="0004")
-        now = "2026-11-01 10:00:00"
-        with db.engine.begin() as conn:
-            for program_id, name in ((1, "A"), (2, "B")):
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO program (id, name, config, created_at, updated_at) "
-                        "VALUES (:id, :name, '{}', :now, :now)"
-                    ),
-                    {"id": program_id, "name": name, "now": now},
-                )
-            for run_id, program_id in ((1, 1), (2, 2), (3, 1), (4, 1), (5, 2)):
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO match_run (id, program_id, status, step, done, total, "
-                        "error, config, input_hash, created_by, created_at, summary, removed) "
-                        "VALUES (:id, :program, 'done', '', 0, 0, '', '{}', '', 'a@x.org', "
-                        ":now, '{}', '[]')"
-                    ),
-                    {"id": run_id, "program": program_id, "now": now},
-                )
-        upgrade()
-        found = db.session.execute(
-            sa.text("SELECT id, number, left_out FROM match_run ORDER BY id")
-        ).all()
-        assert [(i, n) for i, n, _ in found] == [(1, 1), (2, 1), (3, 2), (4, 3), (5, 2)]
-        assert {str(left) for _, _, left in found} == {"[]"}
-        db.session.remove()
-        downgrade(revision="0004")
-        upgrade()
-        again = db.session.scalars(sa.text("SELECT number FROM match_run ORDER BY id")).all()
-        assert again == [1, 1, 2, 3, 2]
-        db.session.remove()
-        downgrade(revision="base")
-        db.engine.dispose()
+    now = "2026-11-01 10:00:00"
+    for program_id, name in ((1, "A"), (2, "B")):
+        insert("program", id=program_id, name=name, config="{}", created_at=now, updated_at=now)
+    run = {"status": "done", "step": "", "done": 0, "total": 0, "error": "", "config": "{}"}
+    run |= {"input_hash": "", "created_by": "a@x.org", "summary": "{}", "removed": "[]"}
+    for run_id, program_id in ((1, 1), (2, 2), (3, 1), (4, 1), (5, 2)):
+        insert("match_run", id=run_id, program_id=program_id, created_at=now, **run)
+    numbers = sa.text("SELECT id, number, left_out FROM match_run ORDER BY id")
+    upgrade()
+    with db.engine.connect() as conn:
+        found = conn.execute(numbers).all()
+    assert [(i, n) for i, n, _ in found] == [(1, 1), (2, 1), (3, 2), (4, 3), (5, 2)]
+    assert {str(left) for _, _, left in found} == {"[]"}
+    downgrade(revision="0004")
+    upgrade()
+    with db.engine.connect() as conn:
+        assert [(i, n) for i, n, _ in conn.execute(numbers)] == [(i, n) for i, n, _ in found]
+    downgrade(revision="base")
