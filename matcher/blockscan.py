@@ -154,16 +154,16 @@ class NumpyPasses:
     every cell scoring at least the minimum comes back, those out of reach too (the
     pricer keeps only the near ones, exactly, so the result is the same).
 
+    Someone who both seeks and offers expertise is never their own mentor, and is not
+    counted among the mentors offered to them:
+
     >>> from matcher.cohort import encode
-    >>> from matcher.schema import Participant as P, Role
-    >>> people = [
-    ...     P("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",), goals=("sql",)),
-    ...     P("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",), strengths=("sql",)),
-    ... ]
-    >>> passes = NumpyPasses(encode(people), MentorType.DEVELOPMENTAL, ProgramConfig(), None)
-    >>> ok, offered, feasible, blocked = passes.rules(np.array([0]), np.array([1]))
-    >>> passes.scores(np.array([0]), np.array([1]), ok)[2].tolist()
-    [57.5]
+    >>> from matcher.schema import Participant, Role
+    >>> al = Participant("al@x.org", "Al", Role.BOTH, seeks=("expertise",), offers=("expertise",))
+    >>> passes = NumpyPasses(encode([al]), MentorType.EXPERTISE, ProgramConfig(), None)
+    >>> ok, offered, feasible, blocked = passes.rules(np.array([0]), np.array([0]))
+    >>> ok.tolist(), offered.tolist()
+    ([[False]], [0])
     """
 
     cohort: Cohort

@@ -193,15 +193,15 @@ class _ProgressBars:
             return
         if self.compiling_since is None:
             self.compiling_since = time.perf_counter()
-            print(
+            tqdm.write(
                 "mentorloom: compiling the matching engine for big cohorts; this happens once "
                 "and takes about a minute",
                 file=sys.stderr,
             )
         if done >= total:
             seconds = time.perf_counter() - self.compiling_since
-            print(f"mentorloom: compiled the matching engine in {seconds:.1f} s; {_kept()}",
-                  file=sys.stderr)  # fmt: skip
+            tqdm.write(f"mentorloom: compiled the matching engine in {seconds:.1f} s; {_kept()}",
+                       file=sys.stderr)  # fmt: skip
 
     def close(self) -> None:
         """Stop the clock and remove every bar."""

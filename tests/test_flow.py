@@ -101,13 +101,17 @@ def test_auto_on_a_dense_graph_keeps_the_assignment_only_without_conflicts(
     assert int(weight[chosen].sum()) == (100 + 98 if conflict else 100 + 69)
 
 
-@settings(max_examples=80, deadline=None)
-@given(
+#: Random instances whose first ``cut`` of the edges are solved before the rest is appended.
+APPENDED = given(
     seed=st.integers(0, 2**32 - 1),
     popular=st.booleans(),
     n_kinds=st.integers(1, 3),
     cut=st.floats(0.05, 1.0),
 )
+
+
+@settings(max_examples=80, deadline=None)
+@APPENDED
 def test_a_warm_start_after_appending_edges_reaches_the_optimum(
     seed: int, popular: bool, n_kinds: int, cut: float
 ) -> None:
@@ -148,12 +152,7 @@ def _solutions_equal(one, other) -> bool:
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    popular=st.booleans(),
-    n_kinds=st.integers(1, 3),
-    cut=st.floats(0.05, 1.0),
-)
+@APPENDED
 def test_the_plain_python_flow_gives_the_compiled_flows_answer_and_prices(
     seed: int, popular: bool, n_kinds: int, cut: float
 ) -> None:
