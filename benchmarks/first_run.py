@@ -66,11 +66,11 @@ class Timed:
     note: str = ""
 
 
-def run(command: list[str], env: dict[str, str], what: str) -> tuple[Timed, str]:
-    """Run ``command``; its timing and its stderr (it must succeed)."""
+def run(command: list[str], env: dict[str, str], what: str, cwd: Path) -> tuple[Timed, str]:
+    """Run ``command`` in ``cwd``; its timing and its stderr (it must succeed)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
@@ -92,22 +92,27 @@ def csrf(page: str) -> str:
 
 
 def web_runs(bin_dir: Path, env: dict[str, str], folder: Path) -> list[Timed]:
-    """The demo of scripts/demo.sh, served by ``flask run``; the first and second run."""
-    env = {**env, "MENTORLOOM_INSTANCE_PATH": str(folder / "instance")}
+    """The demo of scripts/demo.sh, served by ``flask run``; the first and second run.
+
+    Every command runs in ``folder``: ``flask --app webapp`` imports from the current
+    folder first, which must not be a checkout (its code, not the installed one, would
+    run)."""
+    env = {
+        **env,
+        "MENTORLOOM_INSTANCE_PATH": str(folder / "instance"),
+        "MENTORLOOM_MIGRATIONS_DIR": str(folder / "source" / "migrations"),  # as in the image
+    }
     flask = [str(bin_dir / "flask"), "--app", "webapp"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*flask, "load-demo", str(SAMPLE), "--config", str(PROGRAM)],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    subprocess.run(
-        [*flask, "create-admin", EMAIL, "--password", PASSWORD],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
+    for command in (
+        ["db", "upgrade"],
+        ["load-demo", str(SAMPLE), "--config", str(PROGRAM)],
+        ["create-admin", EMAIL, "--password", PASSWORD],
+    ):
+        subprocess.run([*flask, *command], env=env, cwd=folder, check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
         [*flask, "run", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -143,12 +148,13 @@ def press_run(session: requests.Session, base: str, which: str) -> Timed:
 
 
 def copy_package(source: Path, folder: Path) -> Path:
-    """What ``pip install`` reads of ``source`` (as the Dockerfile copies it), in ``folder``."""
+    """What ``pip install`` reads of ``source`` and the migrations (as the Dockerfile copies
+    them), in ``folder``."""
     target = folder / "source"
     target.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(source / name, target / name)
-    for name in ("matcher", "webapp"):
+    for name in ("matcher", "webapp", "migrations"):
         shutil.copytree(source / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
@@ -161,22 +167,24 @@ def measure(source: Path, people: int, folder: Path) -> list[Timed]:
     bin_dir = venv / "bin"
     env["PATH"] = f"{bin_dir}:{env.get('PATH', '/usr/bin:/bin')}"
     pip = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", f"{source}[web]"]
-    rows = [run(pip, env, "pip install (new virtualenv)")[0]]
+    rows = [run(pip, env, "pip install (new virtualenv)", folder)[0]]
     rows += web_runs(bin_dir, env, folder)
     cli = str(bin_dir / "mentorloom")
     out = folder / "out"
     sample = [cli, "match", str(SAMPLE), "--config", str(PROGRAM), "--out-dir", str(out), "-q"]
     for which in ("first", "second"):
-        rows.append(run(sample, env, f"`mentorloom match` of the sample (150 people), {which}")[0])
+        what = f"`mentorloom match` of the sample (150 people), {which}"
+        rows.append(run(sample, env, what, folder)[0])
     cohort = folder / f"cohort_{people}.csv"
-    run([cli, "sample", "--people", str(people), "--seed", "1", "-o", str(cohort), "-q"], env, "")
+    run([cli, "sample", "--people", str(people), "--seed", "1", "-o", str(cohort)], env, "", folder)
     big = [cli, "match", str(cohort), "--out-dir", str(out)]
     for which in ("first", "second"):
-        timed, stderr = run(big, env, f"`mentorloom match` of {people:,} people, {which}")
+        timed, stderr = run(big, env, f"`mentorloom match` of {people:,} people, {which}", folder)
         said = re.findall(r"mentorloom: compil[^\r\n]*", stderr)
         rows.append(Timed(timed.what, timed.wall, timed.cpu, " / ".join(said) or "nothing"))
-    if "compile" in subprocess.run([cli, "--help"], env=env, capture_output=True, text=True).stdout:
-        rows.append(run([cli, "compile"], env, "`mentorloom compile` (compiled already)")[0])
+    commands = subprocess.run([cli, "--help"], env=env, capture_output=True, text=True).stdout
+    if "compile" in commands:  # not before this branch
+        rows.append(run([cli, "compile"], env, "`mentorloom compile`, again", folder)[0])
     return rows
 
 

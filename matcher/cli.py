@@ -330,7 +330,7 @@ def _kept() -> str:
 
     folder = cache_folder()
     if folder is None:
-        return "not kept: no folder is writable for numba's cache (set NUMBA_CACHE_DIR)"
+        return "not kept: numba has no writable cache folder (set NUMBA_CACHE_DIR) or is off"
     return f"kept in {folder} for later runs"
 
 

@@ -66,9 +66,11 @@ DIRECT_CELLS = 2_000_000
 #: A cohort with more (mentee, mentor) cells than this, over all types sought, runs the
 #: compiled kernels, compiling them first on a machine's first such run (most of a minute;
 #: they are kept in numba's cache, see :mod:`matcher.kernels`). Smaller ones run numpy and
-#: the kernels' plain Python: faster than even loading compiled code from the cache (300
-#: people, 24,000 cells: 0.20 s against 0.55 s; about even at 400 people, 47,000 cells;
-#: 600 people, 104,000 cells: 1.7 s against 0.6 s; see docs/performance.md).
+#: the kernels' plain Python, about as fast as loading the compiled code from the cache and
+#: running it. CPU seconds of a run, uncompiled against compiled, coverage / fairness:
+#: 150 people (6,056 cells) 0.14 / 0.32 against 0.40 / 0.40; 250 people (18,195 cells)
+#: 0.20 / 0.57 against 0.38 / 0.45; 300 people (23,755 cells) 0.27 / 0.93 against
+#: 0.40 / 0.42; 600 people 1.40 / 5.15 against 0.40 / 0.58 (benchmarks/compile_threshold.py).
 COMPILE_CELLS = 20_000
 #: The progress step while the kernels compile (short: the web app's run page shows it and
 #: stores steps of at most 40 characters).

@@ -105,7 +105,7 @@ def plain(kernel: Dispatcher) -> Callable[..., Any]:
     >>> cut.tolist(), left.tolist()
     ([7], [5])
     """
-    function = kernel.py_func
+    function = getattr(kernel, "py_func", kernel)  # NUMBA_DISABLE_JIT=1: a plain function
     namespace = _PLAIN.get(function.__module__)
     if namespace is None:
         namespace = dict(function.__globals__)
@@ -169,7 +169,8 @@ def compile_kernels(progress: Callable[[int, int], None] | None = None) -> float
     watch = _Compilations(started)
     with event.install_listener("numba:compile", watch):
         for found in ENTRIES:
-            found.kernel.compile(found.argtypes)
+            if isinstance(found.kernel, Dispatcher):  # not with NUMBA_DISABLE_JIT=1
+                found.kernel.compile(found.argtypes)
             done += 1
             if watch.count and progress is not None:
                 progress(done, total)
@@ -177,14 +178,14 @@ def compile_kernels(progress: Callable[[int, int], None] | None = None) -> float
 
 
 def cache_folder() -> str | None:
-    """The folder numba keeps the compiled kernels in (None when they are not cached).
+    """The folder numba keeps the compiled kernels in (None when they are not cached: no
+    writable folder, or numba's compiler switched off by ``NUMBA_DISABLE_JIT``).
 
     >>> from matcher import flow
     >>> isinstance(cache_folder(), str)
     True
     """
     for found in ENTRIES:
-        path = getattr(found.kernel.stats, "cache_path", None)
-        if path:
-            return str(path)
+        if isinstance(found.kernel, Dispatcher) and found.kernel.stats.cache_path:
+            return str(found.kernel.stats.cache_path)
     return None

@@ -249,3 +249,16 @@ def test_the_package_imports_and_matches_where_no_cache_folder_is_writable(
     only = {"NUMBA_CACHE_LOCATOR_CLASSES": "UserProvidedCacheLocator"}  # no fallback folder
     found = fresh_interpreter(NO_CACHE, cache=unwritable / "numba", **only)
     assert found["pairs"] > 100 and found["cached"] is None
+
+
+def test_numbas_debug_switch_still_runs_everything_as_plain_python(tmp_path: Path) -> None:
+    """``NUMBA_DISABLE_JIT=1`` (numba's debugging switch) makes kernels plain functions:
+    building them and running them uncompiled still work."""
+    commands = [
+        ["compile", "-q"],
+        ["match", str(PEOPLE), "--config", str(PROGRAM), "--out-dir", str(tmp_path), "-q"],
+    ]
+    found = fresh_interpreter(
+        CLI_DRIVER, json.dumps(commands), cache=tmp_path / "numba", NUMBA_DISABLE_JIT="1"
+    )
+    assert found == {"codes": [0, 0], "built": []}
