@@ -16,7 +16,7 @@ fi
 # background at low priority: the demo's 150 people need none of it, and the server starts
 # at once. It prints one line when done; its progress goes to .venv/compile.log.
 echo "== compiling the matching engine for big cohorts in the background (once per machine)"
-nice -n 10 .venv/bin/mentorloom compile 2>.venv/compile.log &
+(nice -n 10 .venv/bin/mentorloom compile 2>.venv/compile.log &)  # not a child of the server
 
 csv="${1:-sample_data/participants.csv}"
 
