@@ -5,11 +5,12 @@ The public API is listed in ``__all__``; nothing here has side effects on import
 
 from matcher.checks import PairAssessment, assess_pair, check_proposal
 from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
-from matcher.csv_io import RowTable
+from matcher.csv_io import RowTable, mentions
 from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
 from matcher.intake import IntakeResult, load_participants, parse_participants
+from matcher.introductions import participant_reasons
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 from matcher.summary import Summary, summarize
 from matcher.synthetic import generate_cohort
@@ -42,8 +43,10 @@ __all__ = [
     "load_config",
     "load_decisions",
     "load_participants",
+    "mentions",
     "parse_decisions",
     "parse_participants",
+    "participant_reasons",
     "propose",
     "summarize",
 ]

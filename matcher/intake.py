@@ -9,9 +9,11 @@ checks every cell and the rows against each other and reports *every* problem as
 Conventions
 -----------
 - List cells are split on ``;``, or on ``,`` and ``|`` when the cell has no ``;``.
-  Tags, languages, organizations, departments, functions and locations are stored
-  normalised (:func:`matcher.schema.normalize`); lists become sorted tuples without
-  duplicates; e-mails are lower-cased. ``name`` and ``notes`` are kept as written, trimmed.
+  Tags and languages are stored normalised (:func:`matcher.schema.normalize`); lists
+  become sorted tuples without duplicates; e-mails are lower-cased. Organizations,
+  departments, functions and locations keep their spelling with spaces tidied
+  (:func:`matcher.schema.tidy`; they are compared normalised). ``name`` and ``notes`` are
+  kept as written, trimmed.
 - ``timezone`` accepts an IANA name (``Europe/Berlin``, any letter case) or an offset
   (``UTC``, ``GMT+1``, ``UTC-05:30``, ``+01:00``). ``utc_offset_minutes`` of a named zone
   is its offset at the fixed instant :data:`OFFSET_INSTANT` (2026-01-15 12:00 UTC), so a
@@ -37,7 +39,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from matcher.csv_io import RowTable, read_rows
 from matcher.errors import IntakeError, Issue, Severity
-from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize
+from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize, tidy
 
 COLUMNS: tuple[str, ...] = tuple(
     f.name for f in fields(Participant) if f.name not in {"utc_offset_minutes", "row"}
@@ -433,7 +435,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "meeting_mode": _meeting_mode,
     "timezone": _timezone,
     "notes": str,
-    **dict.fromkeys(_TEXT_COLUMNS, normalize),
+    **dict.fromkeys(_TEXT_COLUMNS, tidy),
     **dict.fromkeys(_TAG_COLUMNS, _tags),
     **dict.fromkeys(_EMAIL_LIST_COLUMNS, _email_list),
 }

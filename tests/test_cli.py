@@ -186,8 +186,10 @@ def test_explain_shows_the_match_and_why_each_alternative_was_not_chosen() -> No
     cells = [re.split(r"\s{2,}", line.strip()) for line in alternatives.splitlines()]
     rows = {c[1]: "  ".join(c) for c in cells if c[0].isdigit()}
     assert "matched" in rows["Omar Haddad"]
-    assert "management chain" in rows["Jonas Weber"]
-    assert "not teammates" in rows["Anton Meier"]
+    assert rows["Jonas Weber"].endswith(
+        "blocked  in the mentee's management chain (reports to Jonas Weber)"
+    )
+    assert rows["Anton Meier"].endswith("blocked  same manager (Jonas Weber)")
 
 
 def test_explain_an_unknown_mentee_is_bad_input() -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.cohort import encode
 from matcher.csv_io import neutralize_cell, read_rows, to_csv_bytes
 from matcher.errors import IntakeError
 from matcher.intake import COLUMNS, IntakeResult, load_participants, parse_participants
@@ -59,7 +60,7 @@ def test_fixture_file_reads_into_exact_participants():
         role=Role.MENTEE,
         seeks=(MentorType.DEVELOPMENTAL, MentorType.SPONSORSHIP),
         id="0012",
-        department="finance",
+        department="Finance",
         manager_email="carl@example.org",
         level=2,
         generation=Generation.MILLENNIAL,
@@ -136,14 +137,18 @@ def test_list_cells_split_normalise_sort_and_deduplicate(cell, tags):
     assert person(mentee(goals=cell)).goals == tags
 
 
-def test_compared_text_columns_are_normalised():
+def test_compared_text_columns_keep_their_spelling_and_compare_normalised():
     participant = person(mentee(department=" Finance  Ops", location="BERLIN", organization="ACME"))
+    other = person(mentee(email="b@x.org", department="finance ops", location="Berlin"))
 
     assert (participant.department, participant.location, participant.organization) == (
-        "finance ops",
-        "berlin",
-        "acme",
+        "Finance Ops",
+        "BERLIN",
+        "ACME",
     )
+    cohort = encode([participant, other])
+    assert cohort.department[0] == cohort.department[1]
+    assert cohort.location[0] == cohort.location[1]
 
 
 @pytest.mark.parametrize(

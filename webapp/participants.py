@@ -55,7 +55,8 @@ def filtered(program_id: int, args: dict[str, str]) -> Select[tuple[Participant]
         if args.get(column) in {t.value for t in MentorType}:
             query = query.where(_list_contains(getattr(Participant, column), args[column]))
     if department := args.get("department"):
-        query = query.where(Participant.department == department)
+        # stored as written: "Engineering" and "engineering" are one department
+        query = query.where(func.lower(Participant.department) == func.lower(department))
     if (level := args.get("level", "")).lstrip("-").isdigit():
         query = query.where(Participant.level == int(level))
     return query.order_by(Participant.name, Participant.email)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -33,5 +34,43 @@ def test_upgrade_an_empty_database_then_downgrade(empty_db_url: str) -> None:
             assert compare_metadata(context, db.metadata) == []
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0005_keeps_audit_events_and_lets_only_a_redaction_change_them(
+    empty_db_url: str,
+) -> None:
+    """Events written before the upgrade survive it; after it the triggers allow a
+    redaction and nothing else; after a downgrade they refuse every change again."""
+    import_every_model()
+    app = make_app(empty_db_url)
+    redact = "UPDATE audit_event SET actor = 'x', redacted_at = CURRENT_TIMESTAMP"
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_event (actor, action, detail, created_at) "
+                    "VALUES ('ana@example.org', 'old.event', '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT actor FROM audit_event")).all() == [
+                ("ana@example.org",)
+            ]
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE audit_event SET actor = 'x'"))
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(redact))
+        downgrade(revision="0004")
+        for statement in ("UPDATE audit_event SET actor = 'y'", "DELETE FROM audit_event"):
+            with (
+                pytest.raises(sa.exc.DatabaseError, match="append-only"),
+                db.engine.begin() as conn,
+            ):
+                conn.execute(sa.text(statement))
+        downgrade(revision="base")
         db.session.remove()
         db.engine.dispose()
