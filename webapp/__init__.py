@@ -22,10 +22,10 @@ from webapp import (
     dashboard,
     errors,
     exports,
+    faults,
     imports,
     intake,
     invites,
-    jobs,
     participants,
     privacy,
     programs,
@@ -33,6 +33,7 @@ from webapp import (
     review,
     runs,
     security,
+    worker,
 )
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
@@ -95,9 +96,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register(app)
     ratelimit.register(app)
     conflicts.register(app)
+    faults.register(app)
     app.jinja_env.globals["size_text"] = errors.size_text
     register_commands(app)
-    app.cli.add_command(jobs.worker_command)
+    app.cli.add_command(worker.worker_command)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict
 
+from webapp import faults
 from webapp.db import db
 from webapp.models import Participant
 from webapp.run_models import Action, PairDecision
@@ -137,7 +138,7 @@ def register(app: Flask) -> None:
         return conflict_page(RACE_MESSAGE)
 
     @app.errorhandler(OperationalError)
-    def locked(error: OperationalError) -> tuple[str, int]:
+    def locked(error: OperationalError) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         if not _is_lock(error):
-            raise error
+            return faults.page(error)
         return conflict_page(RACE_MESSAGE)

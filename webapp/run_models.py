@@ -14,20 +14,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import db
+from webapp.job_state import ACTIVE, JobState, JobStatus
 from webapp.models import Program, utcnow
 
-
-class RunStatus(StrEnum):
-    """Where a run is in its life."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+#: A run is a background job; its statuses are those of every job.
+RunStatus = JobStatus
 
 
 class Action(StrEnum):
@@ -44,24 +39,35 @@ PROPOSED = "proposed"
 STATUSES = (PROPOSED, *STATUS_OF.values())
 
 
-class MatchRun(db.Model):
-    """One matching run of a program, with what it needs to be reproduced."""
+#: The database keeps at most one queued or working run per program: a second one
+#: breaks this unique index, however many admins press "Run matching" at once.
+ACTIVE_RUN_WHERE = text(f"status IN ({', '.join(repr(status) for status in ACTIVE)})")
+
+
+class MatchRun(JobState, db.Model):
+    """One matching run of a program, with what it needs to be reproduced.
+
+    Its status, progress, heartbeat and error are the columns of
+    :class:`~webapp.job_state.JobState`: a run is carried out as a background job.
+    """
+
+    __table_args__ = (
+        Index(
+            "ix_match_run_one_active",
+            "program_id",
+            unique=True,
+            sqlite_where=ACTIVE_RUN_WHERE,
+            postgresql_where=ACTIVE_RUN_WHERE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(
         ForeignKey("program.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(10), default=RunStatus.QUEUED)
-    step: Mapped[str] = mapped_column(String(40), default="")
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str] = mapped_column(Text, default="")
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     input_hash: Mapped[str] = mapped_column(String(64), default="")
     created_by: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("match_run.id", ondelete="SET NULL"))
     #: Figures of the dashboard (see :mod:`webapp.figures`), set when the run is done.
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -69,11 +75,6 @@ class MatchRun(db.Model):
     removed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     program: Mapped[Program] = relationship()
-
-    @property
-    def finished(self) -> bool:
-        """True once the run is done or failed."""
-        return self.status in {RunStatus.DONE, RunStatus.FAILED}
 
 
 #: Indexes of the review table (name after ``ix_proposed_match_run_``, columns after

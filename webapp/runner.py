@@ -1,29 +1,29 @@
 """Carry out a match run: read the program, call ``matcher.propose``, store what it found.
 
-:func:`create_run` records a queued run (config snapshot, who, when); :func:`execute`
-does the work wherever the job runs (a thread or an RQ worker). A run that fails stores
-its error and changes nothing else: earlier runs and every decision stay as they were.
+:func:`create_run` records a queued run (config snapshot, who, when); :data:`RUN` is its
+background job (:mod:`webapp.jobs`), whose work :func:`match` does wherever the job runs
+(a thread or an RQ worker). A run that fails stores its error and changes nothing else:
+earlier runs and every decision stay as they were.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
-from flask import current_app
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, text
 
 from matcher import Decision, MatcherError, MentorType, Participant, Proposal, propose
 from matcher.config import config_from_mapping
 from matcher.intake import parse_participants
+from webapp import jobs
 from webapp.db import db
 from webapp.figures import run_figures
-from webapp.models import Program, utcnow
+from webapp.job_state import ACTIVE
+from webapp.models import Program
 from webapp.rows import person_to_row, record_to_row
 from webapp.run_models import (
     Action,
@@ -34,11 +34,6 @@ from webapp.run_models import (
     UnmatchedRequest,
 )
 from webapp.store import program_records
-
-#: Seconds between two progress writes to the database.
-PROGRESS_INTERVAL = 0.5
-#: A run queued or working for longer than this is taken as dead (the job limit of RQ).
-STALE_AFTER = timedelta(hours=1)
 
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
@@ -92,15 +87,10 @@ def latest_run(program_id: int, *, done: bool = True) -> MatchRun | None:
 
 
 def active_run(program_id: int) -> MatchRun | None:
-    """The program's run still queued or working, unless it is older than ``STALE_AFTER``
-    (its process died: a new run may start)."""
-    since = utcnow() - STALE_AFTER
-    query = select(MatchRun).where(
-        MatchRun.program_id == program_id,
-        MatchRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
-        MatchRun.created_at > since,
-    )
-    return db.session.scalar(query.order_by(MatchRun.id.desc()).limit(1))
+    """The program's run still queued or working, once runs whose worker died are failed."""
+    jobs.reap(RUN, MatchRun.program_id == program_id)
+    query = select(MatchRun).where(MatchRun.program_id == program_id, MatchRun.status.in_(ACTIVE))
+    return db.session.scalar(query)
 
 
 def create_run(program: Program, who: str) -> MatchRun:
@@ -116,26 +106,6 @@ def create_run(program: Program, who: str) -> MatchRun:
     db.session.add(run)
     db.session.flush()
     return run
-
-
-class _Progress:
-    """The core's progress callback: writes the step to the run, at most twice a second."""
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.last = 0.0
-
-    def __call__(self, step: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < PROGRESS_INTERVAL and done < total:
-            return
-        self.last = now
-        db.session.execute(
-            update(MatchRun)
-            .where(MatchRun.id == self.run_id)
-            .values(step=step, done=done, total=total)
-        )
-        db.session.commit()
 
 
 def _match_rows(
@@ -248,28 +218,19 @@ def store(run: MatchRun, people: Sequence[Participant], proposal: Proposal) -> N
     run.summary = run_figures(people, proposal)
 
 
+def match(run: MatchRun, progress: jobs.Progress) -> None:
+    """The work of a run: match the program's participants and store what the core found."""
+    people = program_people(run.program_id)
+    decisions = program_decisions(run.program_id)
+    run.input_hash = input_hash(people, run.config, decisions)
+    proposal = propose(people, config_from_mapping(run.config), decisions, progress=progress)
+    store(run, people, proposal)
+
+
+#: A match run as a background job.
+RUN = jobs.JobKind("run", MatchRun, match, "start the run again")
+
+
 def execute(run_id: int) -> None:
-    """Run a queued run to its end; a failure is stored on the run, nothing else changes."""
-    run = db.session.get(MatchRun, run_id)
-    if run is None or run.status != RunStatus.QUEUED:
-        return
-    run.status, run.started_at = RunStatus.RUNNING, utcnow()
-    db.session.commit()
-    try:
-        people = program_people(run.program_id)
-        decisions = program_decisions(run.program_id)
-        config = config_from_mapping(run.config)
-        run.input_hash = input_hash(people, run.config, decisions)
-        proposal = propose(people, config, decisions, progress=_Progress(run_id))
-        run = db.session.get_one(MatchRun, run_id)
-        store(run, people, proposal)
-        run.status = RunStatus.DONE
-    except Exception as exc:  # every failure is shown on the run page
-        db.session.rollback()
-        if not isinstance(exc, MatcherError):
-            current_app.logger.exception("match run %s failed", run_id)
-        run = db.session.get_one(MatchRun, run_id)
-        run.status = RunStatus.FAILED
-        run.error = str(exc) if isinstance(exc, MatcherError) else f"{type(exc).__name__}: {exc}"
-    run.finished_at = utcnow()
-    db.session.commit()
+    """Carry out a queued run here, to its end (benchmarks and tests; the app submits it)."""
+    jobs.perform(RUN, run_id)

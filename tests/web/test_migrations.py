@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -33,5 +34,47 @@ def test_upgrade_an_empty_database_then_downgrade(empty_db_url: str) -> None:
             assert compare_metadata(context, db.metadata) == []
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_runs_survive_the_upgrade_to_background_jobs(empty_db_url: str) -> None:
+    """0005_jobs: every run keeps its data, gets a heartbeat, and a program left with two
+    active runs by the old race keeps the newest."""
+    import_every_model()
+    app = make_app(empty_db_url)
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            day = datetime(2026, 1, 1)
+            conn.execute(
+                sa.text(
+                    "INSERT INTO program (id, name, config, created_at, updated_at) "
+                    "VALUES (1, 'P', '{}', :day, :day)"
+                ),
+                {"day": day},
+            )
+            for run_id, status in ((1, "done"), (2, "running"), (3, "queued")):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO match_run (id, program_id, status, step, done, total, "
+                        "error, config, input_hash, created_by, created_at, summary, removed) "
+                        "VALUES (:id, 1, :status, '', 0, 0, '', '{}', 'h', 'a@x.org', :day, "
+                        "'{}', '[]')"
+                    ),
+                    {"id": run_id, "status": status, "day": day},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            runs = conn.execute(
+                sa.text("SELECT id, status, heartbeat_at, input_hash FROM match_run ORDER BY id")
+            ).all()
+        assert [(r.id, r.status, r.input_hash) for r in runs] == [
+            (1, "done", "h"),
+            (2, "failed", "h"),
+            (3, "queued", "h"),
+        ]
+        assert all(r.heartbeat_at is not None for r in runs)
+        downgrade(revision="base")
         db.session.remove()
         db.engine.dispose()
