@@ -5,7 +5,7 @@ The public API is listed in ``__all__``; nothing here has side effects on import
 
 from matcher.checks import PairAssessment, assess_pair, check_proposal
 from matcher.config import ProgramConfig, config_from_mapping, default_config_toml, load_config
-from matcher.csv_io import RowTable
+from matcher.csv_io import RowTable, mentions
 from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
@@ -42,6 +42,7 @@ __all__ = [
     "load_config",
     "load_decisions",
     "load_participants",
+    "mentions",
     "parse_decisions",
     "parse_participants",
     "propose",

@@ -123,6 +123,37 @@ def read_rows(source: str | os.PathLike[str] | bytes) -> RowTable:
     return _table_from_records(records)
 
 
+#: Encodings a spreadsheet export may be in, as (codec, byte offsets to read it from):
+#: UTF-16 is also read one byte in, in case its BOM is missing or the text is misaligned.
+_ANY_ENCODING: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("utf-8", (0,)),
+    ("cp1252", (0,)),
+    ("utf-16-le", (0, 1)),
+    ("utf-16-be", (0, 1)),
+)
+
+
+def mentions(data: bytes, text: str) -> bool:
+    """True when a file's bytes hold ``text`` (case-insensitive) in any encoding an export
+    may be in: UTF-8, Windows-1252, UTF-16 either way round, with or without a BOM.
+
+    Unlike :func:`read_rows` this never refuses a file, so a damaged or binary-looking
+    upload is searched too.
+
+    Examples
+    --------
+    >>> data = "email\\tname\\r\\nANA@example.org\\tAna\\r\\n".encode("utf-16")
+    >>> mentions(data, "ana@example.org"), mentions(data, "bo@example.org")
+    (True, False)
+    """
+    wanted = text.casefold()
+    return any(
+        wanted in data[start:].decode(codec, errors="ignore").casefold()
+        for codec, starts in _ANY_ENCODING
+        for start in starts
+    )
+
+
 def neutralize_cell(text: str) -> str:
     """Make a text cell safe to open in a spreadsheet (OWASP CSV injection).
 

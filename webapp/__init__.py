@@ -40,6 +40,7 @@ from webapp.db import csrf, db, login_manager, migrate
 from webapp.settings import (
     INSTANCE_PATH_ENV,
     check_production,
+    create_database_file,
     default_settings,
     load_environment,
 )
@@ -59,13 +60,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get(INSTANCE_PATH_ENV) or None,
         instance_relative_config=True,
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # the instance folder holds the secret key and the SQLite database: owner only
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_mapping(default_settings(app.instance_path))
     if test_config is None:
         load_environment(app)
     else:
         app.config.from_mapping(test_config)
     check_production(app.config)
+    create_database_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     # inside ProxyFix, so that it sees the scheme the client used
     app.wsgi_app = security.SecureCookies(app.wsgi_app)  # type: ignore[method-assign]

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp import audit
+from webapp import audit, throttle
+from webapp.audit import cut
 from webapp.db import db, login_manager
 from webapp.forms import EmptyForm, LoginForm
-from webapp.models import AdminUser, AuditEvent, utcnow
+from webapp.models import AdminUser
 from webapp.security import is_local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-#: Wrong passwords allowed for one e-mail within ``LOCKOUT_WINDOW`` before log-in pauses.
-MAX_FAILURES = 10
-LOCKOUT_WINDOW = timedelta(minutes=15)
+#: An e-mail worth showing (masked) in the audit of a failed log-in.
+_PLAUSIBLE_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
 
 
 @login_manager.user_loader
@@ -49,35 +49,46 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
-    """Show the log-in form; log the admin in."""
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
+    """Show the log-in form; log the admin in, or say how long to wait (see
+    :mod:`webapp.throttle`)."""
     if current_user.is_authenticated:
         return redirect(url_for("programs.index"))
     form = LoginForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
+        address = request.remote_addr or "unknown"
+        if seconds := throttle.wait(email, address):
+            unit = "second" if seconds == 1 else "seconds"
+            form.password.errors = [
+                f"Too many wrong passwords: wait {seconds} {unit} and try again."
+            ]
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(seconds)}
         admin = find_admin(email)
-        if _recent_failures(email) >= MAX_FAILURES:
-            form.password.errors = ["Too many wrong passwords: wait 15 minutes and try again."]
-        elif admin is None or not admin.check_password(form.password.data or ""):
-            audit.record("auth.failed", None, actor=email)
+        if admin is None or not admin.check_password(form.password.data or ""):
+            throttle.failed(email, address)
+            audit.record("auth.failed", None, **failure_detail(email, admin, address))
             db.session.commit()
             form.password.errors = ["Wrong e-mail or password."]
         else:
+            throttle.succeeded(email, address)
             login_user(admin)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
-def _recent_failures(email: str) -> int:
-    """Wrong passwords given for ``email`` within the lockout window."""
-    since = utcnow() - LOCKOUT_WINDOW
-    query = select(func.count()).where(
-        AuditEvent.action == "auth.failed",
-        AuditEvent.actor == email,
-        AuditEvent.created_at >= since,
-    )
-    return db.session.scalar(query) or 0
+def failure_detail(email: str, admin: AdminUser | None, address: str) -> dict[str, str]:
+    """What the audit keeps of a failed log-in: the account when it exists, else a keyed
+    hash of the e-mail given and, when it looks like an address, a masked form of it; never
+    the text a stranger typed."""
+    if admin is not None:
+        return {"account": admin.email, "address": cut(address, 64)}
+    detail = {"unknown_account": throttle.keyed_digest(f"account:{email}")[:16]}
+    if _PLAUSIBLE_EMAIL.fullmatch(email):
+        local, domain = email.split("@")
+        detail["email_hint"] = f"{local[:2]}…@{domain}"
+    return {**detail, "address": cut(address, 64)}
 
 
 @bp.post("/logout")

@@ -3,7 +3,8 @@
 SQLite is copied with its online backup API, page by page while the app keeps running;
 a restore copies the file back the same way. PostgreSQL goes through ``pg_dump`` (custom
 format) and ``pg_restore --clean``; when the database URL sets a ``search_path`` (one
-schema of a shared database), only that schema is dumped.
+schema of a shared database), only that schema is dumped. A backup file is created
+readable and writable by its owner only (0600).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import URL, make_url
 
 from webapp.db import db
+from webapp.settings import create_private
 
 
 class BackupError(click.ClickException):
@@ -64,15 +66,19 @@ def _run(command: list[str]) -> None:
 
 
 def backup(target: Path) -> None:
-    """Write a backup of the app's database to ``target``."""
+    """Write a backup of the app's database to ``target``, readable by its owner only."""
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise BackupError(f"no backup for {url.get_backend_name()} databases")
+    try:
+        create_private(target, replace=True)
+    except OSError as exc:
+        raise BackupError(f"cannot write {target}: {exc.strerror}") from None
     if url.get_backend_name() == "sqlite":
         _sqlite_copy(str(url.database), target)
-    elif url.get_backend_name() == "postgresql":
+    else:
         uri, schema = _libpq(url)
         _run(["pg_dump", "--format=custom", "--no-owner", *schema, f"--file={target}", uri])
-    else:
-        raise BackupError(f"no backup for {url.get_backend_name()} databases")
 
 
 def restore(source: Path) -> None:

@@ -14,6 +14,7 @@ from matcher.config import config_to_mapping, load_config
 from matcher.errors import ConfigError
 from webapp.auth import create_admin
 from webapp.db import db
+from webapp.forms import PASSWORD_LIMIT
 from webapp.imports import preview
 from webapp.models import Program
 from webapp.store import apply_plan
@@ -25,6 +26,8 @@ from webapp.store import apply_plan
 @with_appcontext
 def create_admin_command(email: str, password: str) -> None:
     """Create an admin who logs in with EMAIL (or reset their password)."""
+    if len(password) > PASSWORD_LIMIT:
+        raise click.BadParameter(f"at most {PASSWORD_LIMIT:,} characters", param_hint="password")
     create_admin(email, password)
     db.session.commit()
     click.echo(f"Admin {email.strip().lower()} can log in.")

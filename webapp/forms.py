@@ -17,6 +17,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
     EmailField,
+    Field,
     PasswordField,
     RadioField,
     SelectField,
@@ -26,14 +27,37 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matcher.errors import Issue
 from matcher.schema import MENTOR_TYPE_HELP, Generation, MeetingMode, MentorType, Role
 from matcher.synthetic import GOALS
+from webapp.models import AdminUser, InviteToken, Program
 from webapp.rows import COLUMNS, Row
 from webapp.store import email_problem
+
+#: Longest e-mail an invite form takes: the length of the e-mail column.
+EMAIL_LIMIT = InviteToken.email.type.length
+#: Longest password the log-in form takes (there is no column: it is only hashed).
+PASSWORD_LIMIT = 1024
+
+
+class Bounded(Length):
+    """At most ``limit`` characters; a longer value is refused and never shown back.
+
+    The field is emptied, so the page with the error does not echo megabytes.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(max=limit)
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        """Refuse a value over the limit, saying how long it was, and forget it."""
+        length = len(field.data or "")
+        if length > self.max:
+            field.data, field.raw_data = "", []
+            raise StopValidation(f"At most {self.max:,} characters, please (this was {length:,}).")
 
 
 class EmptyForm(FlaskForm):
@@ -45,15 +69,17 @@ class EmptyForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Admin log-in."""
 
-    email = EmailField("E-mail", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField("E-mail", validators=[DataRequired(), Bounded(AdminUser.email.type.length)])
+    password = PasswordField("Password", validators=[DataRequired(), Bounded(PASSWORD_LIMIT)])
     submit = SubmitField("Log in")
 
 
 class ProgramForm(FlaskForm):
     """A program's name."""
 
-    name = StringField("Program name", validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        "Program name", validators=[DataRequired(), Bounded(Program.name.type.length)]
+    )
     submit = SubmitField("Save")
 
 
@@ -70,7 +96,7 @@ class UploadForm(FlaskForm):
 class EmailForm(FlaskForm):
     """The e-mail a person gives on a program link to get their own link."""
 
-    email = EmailField("Your e-mail", validators=[DataRequired(), Length(max=320)])
+    email = EmailField("Your e-mail", validators=[DataRequired(), Bounded(EMAIL_LIMIT)])
     submit = SubmitField("Get my personal link")
 
     def validate_email(self, field: EmailField) -> None:
@@ -82,7 +108,7 @@ class EmailForm(FlaskForm):
 class PersonInviteForm(EmailForm):
     """An invite link for one person, who may not be in the program yet."""
 
-    email = EmailField("E-mail of the person", validators=[DataRequired(), Length(max=320)])
+    email = EmailField("E-mail of the person", validators=[DataRequired(), Bounded(EMAIL_LIMIT)])
     submit = SubmitField("Create personal link")
 
 

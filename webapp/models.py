@@ -168,3 +168,16 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: When personal data of an erased person was removed from ``actor`` and ``detail``.
+    redacted_at: Mapped[datetime | None]
+
+
+class LoginFailure(db.Model):
+    """Wrong passwords counted under one throttling key (see :mod:`webapp.throttle`).
+
+    ``key`` is a keyed hash of an address, an account, or both, never the text itself.
+    """
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)

@@ -2,27 +2,38 @@
 
 The export holds their profile (the answers of the intake form, as the canonical row),
 their invite links (without the secret), every pair of every run that names them, the
-decisions on those pairs and the audit events about them.
+decisions on those pairs, the audit events about them and the people who name them as
+their manager.
 
 Erasure deletes the participant, their invite links, every pair, open request and decision
-that names them, and unconfirmed uploads that contain their e-mail. Other participants'
-``exclude`` and ``previous_partners`` lists are left as they are, so "never pair again"
-still holds if the person is imported again. The audit trail is append-only: the events
-about them stay as the record of who decided what, and the erasure itself is logged with
-a hash of the e-mail only.
+that names them, and every unconfirmed upload that holds their e-mail in any encoding
+(:func:`matcher.mentions`). Their e-mail and name are replaced by ``[erased]`` in the
+program's audit events (each event stays, marked redacted; the free-text reason of a
+decision about them goes whole), in the error and figures of its runs, and in the reasons
+and decision notes of other people's pairs. Kept, and said
+so on the page: other participants' ``exclude`` and ``previous_partners`` lists, so
+"never pair again" still holds if the person is imported again, and others'
+``manager_email`` naming them, which is part of those people's reporting line: clearing it
+would let the matching pair two of their reports with each other, so an admin changes it
+by editing or re-importing those people. The erasure itself is logged with a hash of the
+e-mail only. Backups taken before the erasure still hold the person (docs/web.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, url_for
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from matcher import mentions
 from webapp import audit
+from webapp.audit import ERASED
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import EmptyForm
@@ -95,15 +106,40 @@ def person_data(program: Program, record: Participant) -> dict[str, Any]:
         "open_requests": [_columns(r) for r in open_requests],
         "decisions": [_columns(d, skip=("program_id",)) for d in decisions],
         "audit": [_columns(e) for e in about(program.id, email)],
+        "named_as_manager_by": [p.email for p in reports(program.id, email)],
     }
+
+
+def reports(program_id: int, email: str) -> list[Participant]:
+    """The program's participants who name ``email`` as their manager."""
+    return list(
+        db.session.scalars(
+            select(Participant)
+            .where(Participant.program_id == program_id, Participant.manager_email == email)
+            .order_by(Participant.name, Participant.id)
+        )
+    )
 
 
 def about(program_id: int, email: str) -> list[AuditEvent]:
     """The program's audit events made by ``email`` or naming it in their detail."""
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.program_id == program_id).order_by(AuditEvent.id)
-    )
-    return [e for e in events if e.actor == email or email in json.dumps(e.detail).lower()]
+    return [e for e in _events(program_id) if _is_about(e, email)]
+
+
+def _events(program_id: int) -> list[AuditEvent]:
+    """The program's audit events, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.program_id == program_id)
+    return list(db.session.scalars(query.order_by(AuditEvent.id)))
+
+
+def _is_about(event: AuditEvent, email: str) -> bool:
+    """True when ``event`` was made by ``email`` or names it in its detail."""
+    return event.actor == email or _names(event.detail, email)
+
+
+def _names(value: Any, email: str) -> bool:
+    """True when a JSON-like value holds ``email`` anywhere (any case)."""
+    return email in json.dumps(value, ensure_ascii=False, default=str).lower()
 
 
 def email_hash(email: str) -> str:
@@ -115,9 +151,85 @@ def email_hash(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
+#: People named in the message that others still name an erased person as manager.
+MANAGER_NAMES_SHOWN = 10
+#: Detail values of an audit event that are free text an admin wrote about the pair.
+FREE_TEXT = ("note",)
+
+
+def scrubber(email: str, name: str) -> Callable[[Any], Any]:
+    """A function that replaces ``email`` and ``name`` (whole words, any case) by
+    ``[erased]`` in every text of a JSON-like value.
+
+    >>> scrub = scrubber("ana@example.org", "Ana Lima")
+    >>> scrub({"note": "ANA@example.org: ana lima is on leave", "n": [1, "Anali"]})
+    {'note': '[erased]: [erased] is on leave', 'n': [1, 'Anali']}
+    """
+    words = [re.escape(email)]
+    if name.strip():
+        words.append(rf"(?<!\w){re.escape(name.strip())}(?!\w)")
+    pattern = re.compile("|".join(words), re.IGNORECASE)
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(ERASED, value)
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        return value
+
+    return scrub
+
+
+def _redact_events(program_id: int, email: str, scrub: Callable[[Any], Any]) -> int:
+    """Redact ``email`` (and the name ``scrub`` knows) from the program's audit events;
+    the number of events changed."""
+    changed = 0
+    for event in _events(program_id):
+        detail = scrub(event.detail)
+        if _is_about(event, email):
+            detail.update({key: ERASED for key in FREE_TEXT if detail.get(key)})
+        actor = ERASED if event.actor == email else scrub(event.actor)
+        if detail != event.detail or actor != event.actor:
+            audit.redact(event, actor, detail)
+            changed += 1
+    return changed
+
+
+def _scrub_texts(program_id: int, record: Participant, scrub: Callable[[Any], Any]) -> None:
+    """Redact ``record``'s e-mail and name from the texts stored about others' pairs: the
+    reasons of pairs and open requests, and the notes of decisions (whose time stays)."""
+    runs = _run_ids(program_id)
+    texts = (
+        (ProposedMatch.reasons, ProposedMatch.run_id.in_(runs), {}),
+        (UnmatchedRequest.reason, UnmatchedRequest.run_id.in_(runs), {}),
+        (
+            PairDecision.note,
+            PairDecision.program_id == program_id,
+            {"decided_at": PairDecision.decided_at},
+        ),
+    )
+    words = [text for text in (record.email, record.name) if text.strip()]
+    for column, in_program, keep in texts:
+        model = column.class_
+        naming = or_(*(column.icontains(word, autoescape=True) for word in words))
+        found = db.session.execute(select(model.id, column).where(in_program, naming)).all()
+        for row_id, text in found:
+            if (scrubbed := scrub(text)) != text:
+                db.session.execute(
+                    update(model)
+                    .where(model.id == row_id)
+                    .values({column.key: scrubbed, **keep})
+                    .execution_options(synchronize_session=False)
+                )
+
+
 def erase(program: Program, record: Participant) -> dict[str, int]:
-    """Delete ``record`` and everything that names them (the caller commits); the counts."""
+    """Delete ``record`` and everything that names them, redact them from the audit trail
+    (the caller commits); the counts."""
     email = record.email
+    scrub = scrubber(email, record.name)
     runs = _run_ids(program.id)
     counts: dict[str, int] = {}
     statements = {
@@ -148,13 +260,18 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
     )
     counts["uploads"] = 0
     for upload in uploads:
-        if email.encode() in upload.content.lower():
+        if mentions(upload.content, email):
             db.session.delete(upload)
             counts["uploads"] += 1
     for run in db.session.scalars(select(MatchRun).where(MatchRun.program_id == program.id)):
-        kept = [pair for pair in run.removed or [] if email not in json.dumps(pair).lower()]
+        kept = [pair for pair in run.removed or [] if not _names(pair, email)]
         if len(kept) != len(run.removed or []):
             run.removed = kept
+        for column in ("error", "summary"):
+            if (scrubbed := scrub(getattr(run, column))) != getattr(run, column):
+                setattr(run, column, scrubbed)
+    _scrub_texts(program.id, record, scrub)
+    counts["audit_events"] = _redact_events(program.id, email, scrub)
     db.session.delete(record)
     audit.record("participant.erase", program.id, email_sha256=email_hash(email), **counts)
     return counts
@@ -184,11 +301,23 @@ def erase_person(program_id: int, participant_id: int) -> Response:
         return redirect(
             url_for("participants.show", program_id=program.id, participant_id=record.id)
         )
-    name = record.name
+    name, reporting = record.name, [p.name for p in reports(program.id, record.email)]
     counts = erase(program, record)
     db.session.commit()
     flash(
-        f"{name} erased, with {counts['matches']} pair(s), {counts['decisions']} decision(s) "
-        f"and {counts['invite_links']} invite link(s). Others' “never pair” lists are kept."
+        f"{name} erased, with {counts['matches']} pair(s), {counts['decisions']} decision(s), "
+        f"{counts['invite_links']} invite link(s) and {counts['uploads']} unconfirmed "
+        f"upload(s); {counts['audit_events']} history event(s) now say {ERASED} instead. "
+        "Others' “never pair” lists are kept."
     )
+    if reporting:
+        who = (
+            "1 person still names" if len(reporting) == 1 else f"{len(reporting)} people still name"
+        )
+        more = ", …" if len(reporting) > MANAGER_NAMES_SHOWN else ""
+        flash(
+            f"{who} {name} as their manager ({', '.join(reporting[:MANAGER_NAMES_SHOWN])}{more}): "
+            "kept, so that people with the same manager are still never paired with each "
+            "other. Edit them, or import their new manager, to change it."
+        )
     return redirect(url_for("participants.index", program_id=program.id))

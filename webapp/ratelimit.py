@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, render_template, request
 from sqlalchemy import DateTime, Integer, String, delete
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db import db
 from webapp.models import utcnow
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 #: Scope of each limited endpoint: log-in counts only POSTs, the intake links everything.
 SCOPES = {("auth.login", "POST"): "login", ("intake.form", None): "intake"}
@@ -41,14 +45,19 @@ def scope_of(endpoint: str | None, method: str) -> str | None:
     return SCOPES.get((endpoint or "", method)) or SCOPES.get((endpoint or "", None))
 
 
-def _count_in_redis(key: str, seconds: int) -> int:
+def redis_client() -> Redis:
+    """The app's Redis connection for counters (``REDIS_URL``), made on first use."""
     from redis import Redis
 
     client = current_app.extensions.get("ratelimit_redis")
     if client is None:
         client = Redis.from_url(current_app.config["REDIS_URL"])
         current_app.extensions["ratelimit_redis"] = client
-    pipe = client.pipeline()
+    return client
+
+
+def _count_in_redis(key: str, seconds: int) -> int:
+    pipe = redis_client().pipeline()
     pipe.incr(f"mentorloom:rate:{key}")
     pipe.expire(f"mentorloom:rate:{key}", seconds, nx=True)
     count, _ = pipe.execute()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 ENV_PREFIX = "MENTORLOOM"
 INSTANCE_PATH_ENV = "MENTORLOOM_INSTANCE_PATH"
@@ -74,6 +75,41 @@ def database_url(url: str) -> str:
     return url
 
 
+def create_private(path: Path, *, replace: bool = False) -> None:
+    """Create ``path`` readable and writable by its owner only (mode 0600).
+
+    An existing file is left as it is, unless ``replace``: then it is emptied and made
+    owner-only too. Files are created this way, not chmod-ed afterwards, so that nobody
+    can open them in between.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+def create_database_file(url: str) -> None:
+    """Create the file of a SQLite database URL owner-only, if it does not exist yet.
+
+    SQLite would create it with the umask (usually 0644); its ``-wal`` and ``-shm`` files
+    take the mode of the database file. Other URLs are left alone.
+
+    >>> create_database_file("postgresql+psycopg://u@h/d")
+    """
+    parsed = make_url(url)
+    plain_file = parsed.database not in (None, "", ":memory:") and not parsed.query.get("uri")
+    if parsed.get_backend_name() != "sqlite" or not plain_file:
+        return
+    path = Path(parsed.database)
+    if path.parent.is_dir():
+        create_private(path)
+
+
 def instance_secret_key(instance_path: str) -> str:
     """Return the secret key kept in the instance folder, creating it on first use.
 
@@ -84,8 +120,8 @@ def instance_secret_key(instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         draft = path.with_name(f".secret_key.{os.getpid()}")
+        create_private(draft, replace=True)
         draft.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        draft.chmod(0o600)
         try:
             os.link(draft, path)
         except FileExistsError:

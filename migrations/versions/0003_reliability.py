@@ -37,7 +37,7 @@ def upgrade():
             batch_op.add_column(
                 sa.Column("version", sa.Integer(), server_default="1", nullable=False)
             )
-    install_triggers(op.get_bind())
+    install_triggers(op.get_bind(), redaction=False)
 
 
 def downgrade():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,31 @@ def test_restore_refuses_a_missing_file(runner: FlaskCliRunner, tmp_path: Path) 
     result = runner.invoke(args=["restore", str(tmp_path / "nothing.backup")])
     assert result.exit_code != 0
     assert "does not exist" in result.output
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask, under which files are created 0644 unless the code says otherwise."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_backups_are_readable_by_their_owner_only(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, umask_022: None
+) -> None:
+    """Item 20: a backup holds every participant; it was created 0644."""
+    fresh, old = tmp_path / "fresh.backup", tmp_path / "old.backup"
+    old.write_bytes(b"an older backup")
+    old.chmod(0o644)
+    for file in (fresh, old):
+        result = runner.invoke(args=["backup", str(file)])
+        assert result.exit_code == 0, result.output
+        assert file.stat().st_mode & 0o777 == 0o600
+        assert file.stat().st_size > len(b"an older backup")
+
+
+def test_backup_into_a_missing_folder_says_so(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(args=["backup", str(tmp_path / "nowhere" / "x.backup")])
+    assert result.exit_code != 0
+    assert "cannot write" in result.output and "No such file or directory" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,28 @@ def test_secret_key_is_kept_in_the_instance_folder(
     assert len(first) > 40
     assert create_app().config["SECRET_KEY"] == first
     assert (instance / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_fresh_instance_folder_is_owner_only(
+    monkeypatch: pytest.MonkeyPatch, instance: Path
+) -> None:
+    """Item 20: the SQLite database and its -wal and -shm files were created 0644."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    previous = os.umask(0o022)
+    try:
+        app = create_app({"SECRET_KEY": "x"})
+        with app.app_context():
+            db.create_all()
+            with db.engine.connect() as connection:
+                connection.execute(sa.text("SELECT count(*) FROM program"))
+                files = {p.name: p.stat().st_mode & 0o777 for p in instance.iterdir()}
+            db.engine.dispose()
+    finally:
+        os.umask(previous)
+    assert instance.stat().st_mode & 0o777 == 0o700
+    assert files == dict.fromkeys(
+        ["mentorloom.sqlite3", "mentorloom.sqlite3-wal", "mentorloom.sqlite3-shm"], 0o600
+    )
 
 
 def test_database_url_picks_psycopg() -> None:

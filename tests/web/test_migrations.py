@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -75,6 +76,44 @@ def test_runs_survive_the_upgrade_to_background_jobs(empty_db_url: str) -> None:
             (3, "queued", "h"),
         ]
         assert all(r.heartbeat_at is not None for r in runs)
+        downgrade(revision="base")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0005_keeps_audit_events_and_lets_only_a_redaction_change_them(
+    empty_db_url: str,
+) -> None:
+    """Events written before the upgrade survive it; after it the triggers allow a
+    redaction and nothing else; after a downgrade they refuse every change again."""
+    import_every_model()
+    app = make_app(empty_db_url)
+    redact = "UPDATE audit_event SET actor = 'x', redacted_at = CURRENT_TIMESTAMP"
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_event (actor, action, detail, created_at) "
+                    "VALUES ('ana@example.org', 'old.event', '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT actor FROM audit_event")).all() == [
+                ("ana@example.org",)
+            ]
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE audit_event SET actor = 'x'"))
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(redact))
+        downgrade(revision="0004")
+        for statement in ("UPDATE audit_event SET actor = 'y'", "DELETE FROM audit_event"):
+            with (
+                pytest.raises(sa.exc.DatabaseError, match="append-only"),
+                db.engine.begin() as conn,
+            ):
+                conn.execute(sa.text(statement))
         downgrade(revision="base")
         db.session.remove()
         db.engine.dispose()

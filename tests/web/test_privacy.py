@@ -14,7 +14,7 @@ from tests.web.conftest import ADMIN_EMAIL, upload
 from tests.web.matching import SAMPLE, run_to_end
 from webapp.audit import AppendOnlyError
 from webapp.db import db
-from webapp.models import AuditEvent, InviteToken, Participant
+from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant
 from webapp.privacy import email_hash
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
 
@@ -167,3 +167,160 @@ def test_imports_runs_decisions_exports_and_erasures_are_audited(
         "run.export",
         "participant.erase",
     } <= actions
+
+
+TEAM = (
+    "email,name,role,seeks,offers,capacity,manager_email\r\n"
+    "ana@example.org,Ana Lima,mentee,developmental,,,\r\n"
+    "bo@example.org,Bo,mentor,,developmental,3,\r\n"
+    "cy@example.org,Cy,mentee,developmental,,,ana@example.org\r\n"
+    "di@example.org,Di,mentee,developmental,,,ana@example.org\r\n"
+    "ed@example.org,Ed,mentee,developmental,,,ana@example.org\r\n"
+)
+#: Ana's row in the files an admin uploaded and never confirmed, in every encoding.
+PENDING = {
+    "excel-unicode.csv": TEAM.replace(",", "\t").encode("utf-16"),
+    "no-bom-utf16.csv": TEAM.encode("utf-16-be"),
+    "windows.csv": TEAM.replace("Ana Lima", "Ana Lima Gonçalves").encode("cp1252"),
+    "upper-case.csv": TEAM.upper().encode("utf-8-sig"),
+}
+
+
+def test_erasure_leaves_no_traces(app: Flask, admin_client: FlaskClient, program_id: int) -> None:
+    """Item 20: pending uploads in UTF-16, ``manager_email`` of others, audit events with
+    her e-mail and free-text notes, the History page."""
+    upload(admin_client, program_id, "team.csv", TEAM.encode())
+    assert admin_client.post(f"/programs/{program_id}/import/1").status_code == 302
+    admin_client.post(f"/programs/{program_id}/invites/person", data={"email": "ana@example.org"})
+    with app.app_context():
+        run = MatchRun(program_id=program_id, status=RunStatus.DONE, created_by=ADMIN_EMAIL)
+        run.error = "the lock (ana@example.org, bo@example.org) breaks the rule(s)"
+        db.session.add(run)
+        db.session.flush()
+        for mentee in ("ana", "cy"):
+            db.session.add(
+                ProposedMatch(
+                    run_id=run.id,
+                    mentee_email=f"{mentee}@example.org",
+                    mentee_name=mentee.title(),
+                    mentor_email="bo@example.org",
+                    mentor_name="Bo",
+                    mentor_type="developmental",
+                    score=70.0,
+                    reasons="same manager as Ana Lima's reports" if mentee == "cy" else "",
+                )
+            )
+        db.session.commit()
+        run_id = run.id
+        pairs = {p.mentee_email: p.id for p in db.session.scalars(select(ProposedMatch))}
+        ana = db.session.scalars(select(Participant).where(Participant.name == "Ana Lima")).one()
+        bo = db.session.scalars(select(Participant).where(Participant.name == "Bo")).one()
+    decide = f"/programs/{program_id}/runs/{run_id}/matches"
+    notes = {"ana": "she is on leave until May", "cy": "Bo and ANA LIMA are in one team"}
+    for mentee, note in notes.items():
+        answer = admin_client.post(
+            f"{decide}/{pairs[f'{mentee}@example.org']}", data={"action": "reject", "note": note}
+        )
+        assert answer.status_code == 302
+    for name, content in PENDING.items():
+        assert upload(admin_client, program_id, name, content).status_code == 200
+    upload(admin_client, program_id, "others.csv", b"email,name,role\r\nbo@example.org,Bo,mentor")
+    with app.app_context():
+        events_before = db.session.scalar(select(sa.func.count()).select_from(AuditEvent))
+        decided_at = db.session.scalars(
+            select(PairDecision.decided_at).where(PairDecision.mentee_email == "cy@example.org")
+        ).one()
+
+    erased = admin_client.post(
+        f"/programs/{program_id}/participants/{ana.id}/erase", follow_redirects=True
+    )
+    page = erased.get_data(as_text=True)
+    assert "4 unconfirmed upload(s)" in page
+    assert "3 people still name Ana Lima as their manager (Cy, Di, Ed)" in page
+
+    with app.app_context():
+        pending = db.session.scalars(
+            select(ImportUpload.filename).where(ImportUpload.imported_at.is_(None))
+        ).all()
+        assert pending == ["others.csv"]
+        managers = db.session.scalars(select(Participant.manager_email)).all()
+        assert sorted(managers) == ["", "ana@example.org", "ana@example.org", "ana@example.org"]
+        assert db.session.get(MatchRun, run_id).error == (
+            "the lock ([erased], bo@example.org) breaks the rule(s)"
+        )
+        cy_pair = db.session.scalars(select(ProposedMatch)).one()
+        assert cy_pair.reasons == "same manager as [erased]'s reports"
+        cy_decision = db.session.scalars(select(PairDecision)).one()
+        assert cy_decision.note == "Bo and [erased] are in one team"
+        assert cy_decision.decided_at == decided_at
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert len(events) == events_before + 1
+        stored = json.dumps([[e.actor, e.detail] for e in events]).lower()
+        for trace in ("ana@example.org", "ana lima", "on leave"):
+            assert trace not in stored
+        redacted = [e for e in events if e.redacted_at is not None]
+        assert sorted(e.action for e in redacted) == ["invite.person", *["match.reject"] * 2]
+        assert {e.detail.get("note") for e in redacted if e.action == "match.reject"} == {
+            "[erased]",
+            "Bo and [erased] are in one team",
+        }
+    history = admin_client.get(f"/programs/{program_id}/history").get_data(as_text=True)
+    assert "ana@example.org" not in history and "on leave" not in history
+    assert "[erased]" in history and "personal data erased" in history
+    export = admin_client.get(f"/programs/{program_id}/participants/{bo.id}/export.json")
+    bo_events = [e for e in json.loads(export.data)["audit"] if e["action"] == "match.reject"]
+    assert [e["detail"]["mentee"] for e in bo_events] == ["[erased]", "cy@example.org"]
+    assert all(e["redacted_at"] for e in bo_events)
+
+
+def test_only_a_redaction_may_change_an_audit_event(app: Flask, program: dict[str, int]) -> None:
+    """The triggers let through an UPDATE that sets a new ``redacted_at`` and leaves the
+    event's action, time, program and admin alone; nothing else."""
+    refused = [
+        "UPDATE audit_event SET detail = '{}'",
+        "UPDATE audit_event SET detail = '{}', redacted_at = NULL",
+        "UPDATE audit_event SET action = 'forged', redacted_at = CURRENT_TIMESTAMP",
+        "UPDATE audit_event SET created_at = CURRENT_TIMESTAMP, redacted_at = CURRENT_TIMESTAMP",
+        "UPDATE audit_event SET program_id = NULL, redacted_at = CURRENT_TIMESTAMP",
+        "DELETE FROM audit_event",
+    ]
+    with app.app_context():
+        for statement in refused:
+            with (
+                pytest.raises(sa.exc.DatabaseError, match="append-only"),
+                db.engine.begin() as connection,
+            ):
+                connection.execute(sa.text(statement))
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE audit_event SET actor = '[erased]', redacted_at = CURRENT_TIMESTAMP"
+                )
+            )
+        events = db.session.scalars(select(AuditEvent)).all()
+        assert events and {(e.actor, e.redacted_at is not None) for e in events} == {
+            ("[erased]", True)
+        }
+
+
+def test_no_caller_can_write_megabytes_to_the_audit_log(app: Flask) -> None:
+    """Item 18: ``audit.record`` bounds what it stores, whatever it is given."""
+    from webapp import audit
+
+    with app.test_request_context():
+        audit.record(
+            "test.huge",
+            None,
+            actor="x" * 1_000_000,
+            note="n" * 15_000_000,
+            emails=[f"p{n}@example.org" for n in range(100_000)],
+            nested={"deep": ["y" * 1_000_000] * 10},
+            **{f"key{n}": "z" * 400 for n in range(50)},
+        )
+        db.session.commit()
+        event = db.session.scalars(select(AuditEvent)).one()
+        assert len(event.actor) <= 320 and event.actor.endswith("(1,000,000 chars)")
+        assert len(json.dumps(event.detail)) <= 4096
+        assert event.detail["note"].endswith("(15,000,000 chars)")
+        assert event.detail["emails"][-1] == "… and 99950 more"
+        assert "omitted" in event.detail
