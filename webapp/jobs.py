@@ -1,6 +1,6 @@
 """Background jobs (match runs, imports): an RQ queue with ``REDIS_URL``, else a thread.
 
-A job works on one row of a table that mixes in :class:`~webapp.job_state.JobState`
+A job works on one row of a table that mixes in :class:`~webapp.models.JobState`
 (status, progress, heartbeat, error); a :class:`JobKind` names that table and the function
 doing the work. :func:`submit` hands a queued row to a worker: the RQ queue ``RQ_QUEUE``
 when ``REDIS_URL`` is set (carried out by ``flask --app webapp worker``, see
@@ -43,8 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from matcher import MatcherError
 from webapp import faults
 from webapp.db import db
-from webapp.job_state import ACTIVE, JobStatus
-from webapp.models import utcnow
+from webapp.models import ACTIVE, JobStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +88,9 @@ def submit(kind: JobKind, row: Any) -> None:
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config["REDIS_URL"]:
+        if not app.config["JOBS_ASYNC"]:  # tests and scripts: the job ends before we return
+            perform(kind, row.id)
+            return
         work = threading.Thread(target=_in_thread, args=(app, kind, row.id), daemon=True)
         work.start()
         return
@@ -107,6 +109,31 @@ def submit(kind: JobKind, row: Any) -> None:
     except RedisError as exc:
         app.logger.error("%s %s: the job queue is unreachable (%s)", kind.name, row.id, exc)
         fail(kind.model, row.id, "the job queue (Redis) could not be reached; try again later.")
+
+
+def restart(row: Any, **values: Any) -> bool:
+    """Queue the job row ``row`` again, with ``values`` set (another job on the same row,
+    or the same once more), and commit; False when a job on it is still active."""
+    model = type(row)
+    restarted = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.status.not_in(ACTIVE))
+        .values(
+            status=JobStatus.QUEUED,
+            step="",
+            done=0,
+            total=0,
+            error="",
+            started_at=None,
+            finished_at=None,
+            heartbeat_at=utcnow(),
+            queue_job_id="",
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return restarted.rowcount == 1
 
 
 def _in_thread(app: Flask, kind: JobKind, row_id: int) -> None:

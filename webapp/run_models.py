@@ -18,8 +18,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import db
-from webapp.job_state import ACTIVE, JobState, JobStatus
-from webapp.models import Program, utcnow
+from webapp.models import ACTIVE, JobState, JobStatus, Program, utcnow
 
 #: A run is a background job; its statuses are those of every job.
 RunStatus = JobStatus
@@ -48,7 +47,7 @@ class MatchRun(JobState, db.Model):
     """One matching run of a program, with what it needs to be reproduced.
 
     Its status, progress, heartbeat and error are the columns of
-    :class:`~webapp.job_state.JobState`: a run is carried out as a background job.
+    :class:`~webapp.models.JobState`: a run is carried out as a background job.
     """
 
     __table_args__ = (

@@ -22,8 +22,7 @@ from matcher.intake import parse_participants
 from webapp import jobs
 from webapp.db import db
 from webapp.figures import run_figures
-from webapp.job_state import ACTIVE
-from webapp.models import Program
+from webapp.models import ACTIVE, Program
 from webapp.rows import person_to_row, record_to_row
 from webapp.run_models import (
     Action,

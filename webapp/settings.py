@@ -54,6 +54,8 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # seconds between two heartbeats of a working job; a job whose last heartbeat is
         # older than JOB_DEAD_AFTER seconds lost its worker and is failed
         "JOB_BEAT_SECONDS": 2,
+        # false: without REDIS_URL a job runs inside the request that starts it (tests)
+        "JOBS_ASYNC": True,
         "JOB_DEAD_AFTER": 45,
         # longest a job may take on the RQ queue before RQ stops it (seconds)
         "JOB_TIMEOUT": 3600,

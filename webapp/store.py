@@ -6,16 +6,20 @@ refuse the same data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
-from matcher.errors import Issue
+from matcher.errors import Issue, MatcherError
 from matcher.intake import IntakeResult, parse_participants
 from webapp.db import db
 from webapp.models import Participant, Program
-from webapp.rows import ATTRIBUTE, Row, apply_row, person_to_row, record_to_row
+from webapp.rows import ATTRIBUTE, Row, person_to_row, record_to_row, row_values
+
+#: Rows written by one bulk INSERT or UPDATE of an import.
+WRITE_CHUNK = 2000
 
 #: Columns of the program's other participants that rows are validated against (the
 #: checks across rows: duplicate e-mails and ids, who is in the program, reporting loops).
@@ -87,10 +91,14 @@ def email_problem(email: str) -> str | None:
 
 @dataclass
 class ImportPlan:
-    """What an import would do: rows to add, records to update, how many are unchanged."""
+    """What an import would do: rows to add, records to update, how many are unchanged.
+
+    A record is the stored participant as read (a row with its columns, ``id`` and
+    ``version``), not an object the session tracks.
+    """
 
     new: list[Row] = field(default_factory=list)
-    updated: list[tuple[Participant, Row]] = field(default_factory=list)
+    updated: list[tuple[Any, Row]] = field(default_factory=list)
     unchanged: int = 0
 
     def counts(self) -> dict[str, int]:
@@ -105,7 +113,9 @@ class ImportPlan:
 
 def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
     """Compare validated canonical rows with the program's participants, by e-mail."""
-    existing = {p.email: p for p in program_records(program.id)}
+    table = Participant.__table__
+    stored = db.session.execute(select(table).where(table.c.program_id == program.id))
+    existing = {record.email: record for record in stored}
     plan = ImportPlan()
     for row in rows:
         record = existing.get(row["email"])
@@ -118,15 +128,50 @@ def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
     return plan
 
 
-def apply_plan(program: Program, plan: ImportPlan) -> None:
-    """Add and update the planned participants in the current transaction."""
-    for record, row in plan.updated:
-        apply_row(record, row)
-    for row in plan.new:
-        record = Participant(program=program)
-        apply_row(record, row)
-        db.session.add(record)
-    db.session.flush()
+def apply_plan(
+    program: Program, plan: ImportPlan, progress: Callable[[str, int, int], None] | None = None
+) -> None:
+    """Add and update the planned participants in the current transaction.
+
+    Rows go in bulk statements of :data:`WRITE_CHUNK` rows; ``progress(step, done, total)``
+    hears after each. An update applies only to the version of the record that was
+    planned: if someone changed one of them meanwhile, nothing is written.
+    """
+    table = Participant.__table__
+    total, done = len(plan.new) + len(plan.updated), 0
+    changes = update(table).where(
+        table.c.id == bindparam("planned_id"), table.c.version == bindparam("planned_version")
+    )
+    for chunk in _chunks(plan.updated):
+        values = [
+            {**row_values(row), "planned_id": record.id, "planned_version": record.version}
+            for record, row in chunk
+        ]
+        changed = _write(changes.values(version=table.c.version + 1), values)
+        if changed != len(chunk):
+            raise MatcherError(
+                f"{len(chunk) - changed} of these people were changed by someone else while "
+                "the file was imported; nothing was imported. Import the file again."
+            )
+        done += len(chunk)
+        if progress:
+            progress("saving", done, total)
+    for chunk in _chunks(plan.new):
+        _write(insert(table), [{**row_values(row), "program_id": program.id} for row in chunk])
+        done += len(chunk)
+        if progress:
+            progress("saving", done, total)
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``items`` in slices of :data:`WRITE_CHUNK`."""
+    for start in range(0, len(items), WRITE_CHUNK):
+        yield items[start : start + WRITE_CHUNK]
+
+
+def _write(statement: Any, values: list[dict[str, Any]]) -> int:
+    """Run one bulk statement with many rows; how many rows it changed."""
+    return db.session.execute(statement, values).rowcount
 
 
 def email_taken(program_id: int, email: str, *, other_than: int | None = None) -> bool:

@@ -39,9 +39,10 @@ def test_upgrade_an_empty_database_then_downgrade(empty_db_url: str) -> None:
         db.engine.dispose()
 
 
-def test_runs_survive_the_upgrade_to_background_jobs(empty_db_url: str) -> None:
+def test_runs_and_uploads_survive_the_upgrade_to_background_jobs(empty_db_url: str) -> None:
     """0005_jobs: every run keeps its data, gets a heartbeat, and a program left with two
-    active runs by the old race keeps the newest."""
+    active runs by the old race keeps the newest; an imported file stays imported, a
+    file waiting for confirmation asks to be uploaded again."""
     import_every_model()
     app = make_app(empty_db_url)
     with app.app_context():
@@ -65,6 +66,15 @@ def test_runs_survive_the_upgrade_to_background_jobs(empty_db_url: str) -> None:
                     ),
                     {"id": run_id, "status": status, "day": day},
                 )
+            for upload_id, imported in ((1, day), (2, None)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO import_upload (id, program_id, filename, content, "
+                        "created_at, imported_at) VALUES (:id, 1, 'f.csv', :content, :day, "
+                        ":imported)"
+                    ),
+                    {"id": upload_id, "content": b"x", "day": day, "imported": imported},
+                )
         upgrade()
         with db.engine.connect() as conn:
             runs = conn.execute(
@@ -76,6 +86,15 @@ def test_runs_survive_the_upgrade_to_background_jobs(empty_db_url: str) -> None:
             (3, "queued", "h"),
         ]
         assert all(r.heartbeat_at is not None for r in runs)
+        with db.engine.connect() as conn:
+            uploads = conn.execute(
+                sa.text("SELECT task, status, error, content FROM import_upload ORDER BY id")
+            ).all()
+        assert [(u.task, u.status, bytes(u.content)) for u in uploads] == [
+            ("import", "done", b"x"),
+            ("preview", "failed", b"x"),
+        ]
+        assert "upload the file again" in uploads[1].error
         downgrade(revision="base")
         db.session.remove()
         db.engine.dispose()
