@@ -351,4 +351,6 @@ class Beat:
                     .values(heartbeat_at=utcnow(), step=step[:40], done=done, total=total)
                 )
         except SQLAlchemyError as exc:  # a busy or failing database: the next beat tries again
-            log.warning("job %s: heartbeat not written (%s)", self.row_id, exc)
+            log.warning(
+                "job %s: heartbeat not written (%s)", self.row_id, getattr(exc, "orig", exc)
+            )

@@ -64,12 +64,19 @@ def _on_connect(engine: sa.Engine, statement: str) -> Iterator[None]:
         connection.commit()  # a setting made in a transaction rolled back would be undone
 
     engine.dispose()
-    sa.event.listen(engine, "connect", run)
+    try:
+        yield from _listening(engine, "connect", run)
+    finally:
+        engine.dispose()
+
+
+def _listening(engine: sa.Engine, name: str, listener: Any) -> Iterator[None]:
+    """``listener`` hears the engine's event ``name`` until the block ends."""
+    sa.event.listen(engine, name, listener)
     try:
         yield
     finally:
-        sa.event.remove(engine, "connect", run)
-        engine.dispose()
+        sa.event.remove(engine, name, listener)
 
 
 def _fill_sqlite(engine: sa.Engine) -> Iterator[None]:
@@ -125,11 +132,9 @@ def _lost_postgres(engine: sa.Engine, writes: tuple[str, ...]) -> Iterator[None]
             with killer.connect() as other:
                 other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": killed[0]})
 
-    sa.event.listen(engine, "before_cursor_execute", kill)
     try:
-        yield
+        yield from _listening(engine, "before_cursor_execute", kill)
     finally:
-        sa.event.remove(engine, "before_cursor_execute", kill)
         killer.dispose()
 
 
