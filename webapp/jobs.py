@@ -337,9 +337,9 @@ class Beat:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.write()
+            self._write()
 
-    def write(self) -> None:
+    def _write(self) -> None:
         """Write the heartbeat and the progress now, unless the job has finished."""
         step, done, total = self.state
         table = self.model.__table__
