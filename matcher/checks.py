@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from matcher.breaches import pair_breaches
 from matcher.candidates import rejected_matrices
 from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
@@ -19,7 +20,7 @@ from matcher.constraints import RULES_BY_NAME, violations
 from matcher.engine import Decision, decision_triples
 from matcher.errors import MatcherError
 from matcher.explain import match_reasons
-from matcher.schema import MentorType, Participant
+from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import score
 
 SCORE_TOLERANCE = 0.005
@@ -156,7 +157,8 @@ def check_proposal(
 class PairAssessment:
     """What an admin should know before making a pair by hand.
 
-    ``blocked_by`` lists the hard rules the pair breaks (it must not be made);
+    ``blocked_by`` says what is wrong in the pair, a phrase per hard rule it breaks (it
+    must not be made);
     ``warnings`` lists soft concerns (it may be made, knowingly).
     """
 
@@ -179,7 +181,7 @@ def _pair_warnings(
         warnings.append(
             f"scores {pair_score:g}, below the program's minimum of {config.min_score:g}"
         )
-    if mentee.department and mentee.department == mentor.department:
+    if mentee.department and same_text(mentee.department, mentor.department):
         warnings.append(
             f"both work in {mentee.department}: advice from inside may be less objective"
         )
@@ -248,7 +250,7 @@ def assess_pair(
     ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("sponsorship",), level=4),
     ... ]
     >>> assess_pair(people, "ana@x.org", "bo@x.org", "sponsorship").blocked_by
-    ('a sponsor at least 2 levels above the mentee',)
+    ('only 1 level above the mentee (level 4 vs 3; needs 2+)',)
     """
     config = config or ProgramConfig()
     mentor_type = MentorType(mentor_type)
@@ -266,10 +268,8 @@ def assess_pair(
         blocked.append(f"{mentee.name} does not seek {mentor_type.value} mentoring")
     if not cohort.offers[m, kind]:
         blocked.append(f"{mentor.name} does not offer {mentor_type.value} mentoring")
-    pairs = pairwise(cohort, [e], [m])
     rejected = rejected_matrices(cohort, decision_triples(cohort, decisions, "reject"))
-    found = violations(pairs, mentor_type, config, rejected)
-    blocked += [RULES_BY_NAME[name].rule_text(config) for name, mask in found.items() if mask[0]]
+    blocked += pair_breaches(cohort, e, m, mentor_type, config, rejected)
     elsewhere = matches[
         (matches.mentee_email == mentee.email)
         & (matches.mentor_email == mentor.email)
@@ -279,7 +279,7 @@ def assess_pair(
         blocked.append(
             f"{mentor.name} already mentors {mentee.name} ({elsewhere.mentor_type.iloc[0]})"
         )
-    scores, values = score(pairs, mentor_type, config)
+    scores, values = score(pairwise(cohort, [e], [m]), mentor_type, config)
     pair_score = float(scores[0])
     reasons = match_reasons(
         mentee, mentor, mentor_type, {k: float(v[0]) for k, v in values.items()}, config

@@ -15,17 +15,25 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from matcher.schema import MeetingMode, MentorType, Participant
+from matcher.schema import MeetingMode, MentorType, Participant, normalize
 
 MENTOR_TYPES: tuple[MentorType, ...] = tuple(MentorType)
 MEETING_CODES: dict[MeetingMode, int] = {mode: code for code, mode in enumerate(MeetingMode)}
 
 
 def _codes(values: Sequence[str], vocabulary: dict[str, int]) -> np.ndarray:
-    """Integer codes for values, growing ``vocabulary``; '' becomes -1."""
-    return np.array(
-        [vocabulary.setdefault(v, len(vocabulary)) if v else -1 for v in values], dtype=np.int64
-    )
+    """Integer codes for values as :func:`~matcher.schema.normalize` compares them, growing
+    ``vocabulary``; '' becomes -1.
+
+    >>> _codes(["Sales", "", "sales ", "IT"], {}).tolist()
+    [0, -1, 0, 1]
+    """
+    seen: dict[str, int] = {}
+    for value in values:
+        if value not in seen:
+            key = normalize(value)
+            seen[value] = vocabulary.setdefault(key, len(vocabulary)) if key else -1
+    return np.array([seen[v] for v in values], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,8 +4,10 @@ This is the only module of the core that touches files. Reading accepts what rea
 contain: UTF-8 with or without a byte-order mark, Excel's "Unicode text" (UTF-16 with a BOM,
 tab separated), and Windows-1252 as a fallback; the delimiter (``,`` ``;`` or tab) is
 sniffed. Every cell is read as text, so a person named ``NA`` and an id ``0012`` stay as
-written. Anything that cannot be read raises :class:`~matcher.errors.IntakeError` listing
-every problem with its row, column and fix; it never raises a bare traceback.
+written, however long (the limits of :mod:`matcher.limits` are the validator's). A stray
+NUL byte in an otherwise text file is kept in its cell, for the validator to name its row
+and column. Anything that cannot be read raises :class:`~matcher.errors.IntakeError`
+listing every problem with its row, column and fix; it never raises a bare traceback.
 
 Writing (:func:`to_csv_bytes`, :func:`write_csv`) produces UTF-8 with a BOM (so Excel shows
 accents right), RFC 4180 quoting and ``\\r\\n`` line ends, and neutralises every text cell
@@ -20,7 +22,7 @@ import io
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +31,8 @@ import pandas as pd
 from matcher.errors import IntakeError, Issue
 
 DELIMITERS = ",;\t"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Characters that no cell or header of a spreadsheet export holds unless it is corrupt."""
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n")
 SAVE_AS_CSV = "save the sheet as 'CSV UTF-8' (in Excel: File > Save As > CSV UTF-8)"
 
@@ -42,10 +46,24 @@ _ALIASES: dict[str, str] = {
     "manager_email_address": "manager_email",
     "time_zone": "timezone",
     "language": "languages",
+    "firstname": "first_name",
+    "first": "first_name",
+    "given_name": "first_name",
+    "forename": "first_name",
+    "lastname": "last_name",
+    "last": "last_name",
+    "surname": "last_name",
+    "family_name": "last_name",
 }
 _SEPARATORS = re.compile(r"[\s\-]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SNIFF_CHARS = 4096  # csv.Sniffer is quadratic on quote-heavy text: keep the sample small
+#: The csv module's longest cell (process-wide; its default, 131,072, would report a long
+#: cell as a broken quote without its column). Every call sets the same value.
+_CSV_FIELD_LIMIT = 2**31 - 1
+#: More NUL characters than one in this many makes a file binary (UTF-16 without its
+#: byte-order mark has one in two); fewer are stray bytes in cells, named by the validator.
+_BINARY_NUL_SHARE = 10
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
     (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
@@ -70,12 +88,19 @@ class RowTable:
         :func:`matcher.intake.parse_participants` skips blank rows.
     first_row
         Spreadsheet row number of ``rows[0]`` (the header is the row before it).
+    encoding
+        How the file's text was encoded: ``"UTF-8"``, ``"UTF-8 with BOM"``, ``"UTF-16"``
+        or ``"Windows-1252"``.
+    delimiter
+        The character between cells: ``","``, ``";"`` or tab.
     """
 
     columns: tuple[str, ...]
     raw_columns: tuple[str, ...]
     rows: tuple[dict[str, str], ...]
     first_row: int = 2
+    encoding: str = "UTF-8"
+    delimiter: str = ","
 
 
 def canonical_column(header: str) -> str:
@@ -108,19 +133,22 @@ def read_rows(source: str | os.PathLike[str] | bytes) -> RowTable:
     ------
     IntakeError
         When the file is missing, empty, binary, in an unknown encoding, or has duplicate
-        headers, unnamed columns with values, rows with more cells than headers or broken
-        quotes; every problem is listed with its row and a fix.
+        headers, headers with control characters, unnamed columns with values, rows with
+        more cells than headers or broken quotes; every problem is listed with its row
+        and a fix.
 
     Examples
     --------
     >>> table = read_rows(b"E-mail;Name;Role\\r\\nna@example.org;NA;mentee\\r\\n")
     >>> table.columns, table.rows[0]["name"], table.first_row
     (('email', 'name', 'role'), 'NA', 2)
+    >>> table.encoding, table.delimiter
+    ('UTF-8', ';')
     """
-    text = _decode(_read_bytes(source))
+    text, encoding = _decode(_read_bytes(source))
     delimiter, text, skipped = _choose_delimiter(text)
     records = _parse_records(text, delimiter, skipped)
-    return _table_from_records(records)
+    return replace(_table_from_records(records), encoding=encoding, delimiter=delimiter)
 
 
 #: Encodings a spreadsheet export may be in, as (codec, byte offsets to read it from):
@@ -239,36 +267,40 @@ def _read_bytes(source: str | os.PathLike[str] | bytes) -> bytes:
         raise _file_issue(str(source), f"cannot open the file ({exc}): check the path") from None
 
 
-def _decode(data: bytes) -> str:
-    """Decode UTF-16 (with BOM), UTF-8 (with or without BOM) or else Windows-1252."""
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode UTF-16 (with BOM), UTF-8 (with or without BOM) or else Windows-1252.
+
+    Returns the text and the name of its encoding.
+    """
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
             raise _file_issue("", f"this is {what}, not a CSV file: {SAVE_AS_CSV}")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            text = data.decode("utf-16")
+            text, encoding = data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
             raise _file_issue(
                 "", f"the file says it is UTF-16 but is damaged or cut short: {SAVE_AS_CSV}"
             ) from None
     else:
         body = data.removeprefix(codecs.BOM_UTF8)
+        encoding = "UTF-8 with BOM" if len(body) < len(data) else "UTF-8"
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             try:
-                text = body.decode("cp1252")
+                text, encoding = body.decode("cp1252"), "Windows-1252"
             except UnicodeDecodeError:
                 raise _file_issue(
                     "", f"the file's text encoding is not UTF-8 or Windows-1252: {SAVE_AS_CSV}"
                 ) from None
-    if "\x00" in text:
+    if text.count("\x00") * _BINARY_NUL_SHARE > len(text):
         raise _file_issue(
             "", f"the file contains binary data (NUL bytes), so it is not a CSV: {SAVE_AS_CSV}"
         )
     if not text.strip():
         raise _file_issue("", "the file is empty: export the sheet with its header row")
-    return text
+    return text, encoding
 
 
 def _choose_delimiter(text: str) -> tuple[str, str, int]:
@@ -308,6 +340,7 @@ def _cell_count(line: str, delimiter: str) -> int:
 
 def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
     """Split text into records; one record is one spreadsheet row (quoted cells may span lines)."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
     while True:
@@ -325,9 +358,7 @@ def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
 
 
 def _quote_problem(error: str, line: int) -> str:
-    if "field limit" in error:
-        what = 'a cell is longer than the limit, usually because a quote (") is never closed'
-    elif "expected after" in error:
+    if "expected after" in error:
         what = 'a quoted cell has text after its closing quote (")'
     else:
         what = 'a quote (") opened here is never closed'
@@ -402,6 +433,16 @@ def _header_issues(
             )
             continue
         name = canonical_column(raw)
+        if match := CONTROL_CHARACTERS.search(raw):
+            issues.append(
+                Issue(
+                    header_row,
+                    name,
+                    raw[:80],
+                    f"the header of spreadsheet column {_excel_column(i)} contains the control "
+                    f"character U+{ord(match[0]):04X}, usually from a corrupt export: retype it",
+                )
+            )
         if name in seen:
             first = seen[name]
             issues.append(

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from matcher.breaches import pair_breaches
 from matcher.candidates import (
     Candidates,
     CohortPricer,
@@ -297,7 +298,8 @@ def _unmatched_frame(
         if top is not None:
             best_text = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"
         e = cohort.people[key[0]]
-        reason = unmatched_reason(stats, r, config, (full, int(own[r])), best_text)
+        taken = (full, int(own[r]))
+        reason = unmatched_reason(cohort, stats, r, config, taken, best_text, rejected)
         rows.append((e.email, e.name, MENTOR_TYPES[key[1]].value, reason))
     return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
@@ -573,9 +575,7 @@ def explain_mentee(
             continue
         mentors = cohort.mentors_offering(mentor_type)
         mentors = mentors[mentors != mentee]
-        pairs = block(cohort, np.array([mentee]), mentors)
-        found = violations(pairs, mentor_type, config, rejected)
-        scores = score(pairs, mentor_type, config)[0][0]
+        scores = score(block(cohort, np.array([mentee]), mentors), mentor_type, config)[0][0]
         chosen_rows = mine[mine.mentor_type == mentor_type.value]
         chosen = chosen_rows.iloc[0] if len(chosen_rows) else None
         other_types = set(mine.mentor_email) - set(chosen_rows.mentor_email)
@@ -587,12 +587,12 @@ def explain_mentee(
         shown += [j for j in order if j not in shown][:top]
         for rank, j in enumerate(sorted(shown, key=order.index), start=1):
             mentor = cohort.people[mentors[j]]
-            blocked = [
-                RULES_BY_NAME[n].rule_text(config) for n, mask in found.items() if mask[0, j]
-            ]
             if mentor.email in other_types:
                 outcome, why = "already your mentor", "mentors this person in another type already"
             else:
+                blocked = pair_breaches(
+                    cohort, mentee, int(mentors[j]), mentor_type, config, rejected
+                )
                 outcome, why = _fate(mentor, float(scores[j]), blocked, placed, chosen, config)
             rows.append(
                 (mentor_type.value, rank, mentor.email, mentor.name, float(scores[j]), outcome, why)

@@ -3,8 +3,9 @@
 A match's reasons are its criteria in the order of the points they earned, each phrased
 from the two people's own data ("can help with 2 of your 3 goals: delegation, networking").
 An unmatched request's reason tells apart the cases an admin acts on differently: nobody
-offers the type; nobody passes the rules (naming the rule that blocks the most); nobody
-scores above the program minimum; or candidates exist but their places went elsewhere.
+offers the type; nobody passes the rules (what the two rules that block the most find
+wrong, with the mentee's data: see :mod:`matcher.breaches`); nobody scores above the
+program minimum; or candidates exist but their places went elsewhere.
 """
 
 from __future__ import annotations
@@ -13,31 +14,45 @@ from collections.abc import Callable
 
 import numpy as np
 
+from matcher.breaches import plural, request_breach
 from matcher.candidates import RULE_NAMES, RequestStats
-from matcher.cohort import MENTOR_TYPES
+from matcher.cohort import MENTOR_TYPES, Cohort, block
 from matcher.config import ProgramConfig
-from matcher.constraints import RULES_BY_NAME
-from matcher.schema import MentorType, Participant
+from matcher.constraints import Rejected, violations
+from matcher.schema import MENTOR_NOUN, MentorType, Participant, same_text
 
 Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
-
-NOUN: dict[MentorType, str] = {
-    MentorType.DEVELOPMENTAL: "developmental mentor",
-    MentorType.SPONSORSHIP: "sponsor",
-    MentorType.GENERATIONAL: "generational mentor",
-    MentorType.EXPERTISE: "expertise mentor",
-}
+#: Rules an unmatched reason names at most when no one rule blocks every mentor.
+COVER = 3
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def shared(wanted: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
+    """The tags of ``wanted`` that ``offered`` has, sorted.
+
+    >>> shared(("sql", "go", "c"), ("go", "sql"))
+    ['go', 'sql']
+    """
+    return sorted(set(wanted) & set(offered))
+
+
+def hours_apart(e: Participant, m: Participant) -> float | None:
+    """How many hours apart two people's time zones are (None when one is unknown).
+
+    >>> from matcher.schema import Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, utc_offset_minutes=330)
+    >>> hours_apart(e, Participant("m@x.org", "M", Role.MENTOR, utc_offset_minutes=-60))
+    6.5
+    """
+    if e.utc_offset_minutes is None or m.utc_offset_minutes is None:
+        return None
+    return abs(e.utc_offset_minutes - m.utc_offset_minutes) / 60
 
 
 def _shared(wanted: tuple[str, ...], offered: tuple[str, ...], what: str) -> str | None:
-    common = sorted(set(wanted) & set(offered))
+    common = shared(wanted, offered)
     if not common:
         return None
-    return f"covers {len(common)} of {_plural(len(wanted), what)}: {', '.join(common)}"
+    return f"covers {len(common)} of {plural(len(wanted), what)}: {', '.join(common)}"
 
 
 def _goals(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
@@ -51,7 +66,7 @@ def _expertise(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None
 def _seniority(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
     if e.level is None or m.level is None or m.level <= e.level:
         return None
-    return f"{_plural(m.level - e.level, 'level')} more senior (level {m.level} vs {e.level})"
+    return f"{plural(m.level - e.level, 'level')} more senior (level {m.level} vs {e.level})"
 
 
 def _level_gap(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
@@ -59,11 +74,11 @@ def _level_gap(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None
         return None
     gap = m.level - e.level
     needs = cfg.sponsor_level_gap
-    return f"{_plural(gap, 'level')} above the mentee, able to sponsor (needs {needs}+)"
+    return f"{plural(gap, 'level')} above the mentee, able to sponsor (needs {needs}+)"
 
 
 def _outside(what: str, mentee_value: str, mentor_value: str) -> str | None:
-    if not mentee_value or not mentor_value or mentee_value == mentor_value:
+    if not mentee_value or not mentor_value or same_text(mentee_value, mentor_value):
         return None
     return f"outside the mentee's {what} ({mentor_value}, not {mentee_value})"
 
@@ -77,7 +92,7 @@ def _outside_organization(e: Participant, m: Participant, cfg: ProgramConfig) ->
 
 
 def _target_department(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    if not e.target_department or e.target_department != m.department:
+    if not e.target_department or not same_text(e.target_department, m.department):
         return None
     return f"works in {m.department}, where the mentee wants to move"
 
@@ -92,9 +107,8 @@ def _generation(e: Participant, m: Participant, cfg: ProgramConfig) -> str | Non
 
 
 def _timezone(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    if e.utc_offset_minutes is None or m.utc_offset_minutes is None:
+    if (hours := hours_apart(e, m)) is None:
         return None
-    hours = abs(e.utc_offset_minutes - m.utc_offset_minutes) / 60
     return "same time zone" if hours == 0 else f"{hours:g} h apart in time zones"
 
 
@@ -149,24 +163,52 @@ def match_reasons(
 
 
 def _blocking_summary(
-    blocked: np.ndarray, offered: int, mentor_type: MentorType, config: ProgramConfig
+    cohort: Cohort, stats: RequestStats, row: int, config: ProgramConfig, rejected: Rejected
 ) -> str:
-    counts = [(int(c), RULE_NAMES[k]) for k, c in enumerate(blocked) if c]
-    counts.sort(key=lambda item: (-item[0], item[1]))
-    failed = [
-        f"{count} of {offered} fail '{RULES_BY_NAME[name].rule_text(config)}'"
-        for count, name in counts[:2]
-    ]
-    return f"no {NOUN[mentor_type]} passes the hard rules: " + "; ".join(failed)
+    """What the rules find wrong with every mentor of the type, in the mentee's data.
+
+    One rule that blocks them all says it alone. Otherwise the mentors are evaluated again
+    (one mentee, on demand) and up to :data:`COVER` rules are named, each the one that
+    blocks the most of the mentors the rules before it left.
+    """
+    offered, mentee = int(stats.offered[row]), int(stats.mentee[row])
+    mentor_type = MENTOR_TYPES[stats.kind[row]]
+    top = int(np.argmax(stats.blocked[row]))
+    if stats.blocked[row, top] >= offered:
+        return request_breach(
+            RULE_NAMES[top], cohort, mentee, mentor_type, config, offered, offered
+        )
+    mentors = cohort.mentors_offering(mentor_type)
+    mentors = mentors[mentors != mentee]
+    found = violations(block(cohort, np.array([mentee]), mentors), mentor_type, config, rejected)
+    left = np.ones(len(mentors), dtype=bool)
+    said = []
+    while left.any() and len(said) < COVER:
+        name = max(found, key=lambda rule: int((found[rule][0] & left).sum()))
+        blocked = found[name][0]
+        if not (blocked & left).any():
+            break
+        count = int(blocked.sum())
+        said.append(request_breach(name, cohort, mentee, mentor_type, config, count, offered))
+        left &= ~blocked
+    return f"no {MENTOR_NOUN[mentor_type]} passes the hard rules: " + "; ".join(said)
 
 
 def unmatched_reason(
-    stats: RequestStats, row: int, config: ProgramConfig, taken: tuple[int, int], best: str
+    cohort: Cohort,
+    stats: RequestStats,
+    row: int,
+    config: ProgramConfig,
+    taken: tuple[int, int],
+    best: str,
+    rejected: Rejected | None = None,
 ) -> str:
     """The actionable reason why request ``row`` of ``stats`` got no mentor.
 
     Parameters
     ----------
+    cohort
+        The encoded participants, for the data the reason names.
     stats
         Per-request counts from :func:`matcher.candidates.build_candidates`.
     row
@@ -178,9 +220,14 @@ def unmatched_reason(
         and how many already mentor this mentee in another type.
     best
         A short description of the best such candidate ('' when there is none).
+    rejected
+        Per type, the triples an admin rejected.
 
     Examples
     --------
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Role
+    >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("sponsorship",))
     >>> stats = RequestStats(
     ...     np.array([0]),
     ...     np.array([1]),
@@ -189,20 +236,20 @@ def unmatched_reason(
     ...     np.array([0]),
     ...     np.zeros((1, len(RULE_NAMES)), dtype=int),
     ... )
-    >>> unmatched_reason(stats, 0, ProgramConfig(), (0, 0), "")
+    >>> unmatched_reason(encode([ana]), stats, 0, ProgramConfig(), (0, 0), "")
     'nobody in the program offers to be a sponsor'
     """
     mentor_type = MENTOR_TYPES[stats.kind[row]]
-    noun = NOUN[mentor_type]
+    noun = MENTOR_NOUN[mentor_type]
     offered, possible = int(stats.offered[row]), int(stats.feasible[row])
     if offered == 0:
         return f"nobody in the program offers to be a {noun}"
     if possible == 0:
-        return _blocking_summary(stats.blocked[row], offered, mentor_type, config)
+        return _blocking_summary(cohort, stats, row, config, rejected or {})
     low = int(stats.below_min[row])
     if low == possible:
         return (
-            f"{_plural(possible, noun)} pass the rules, but all score below the program's "
+            f"{plural(possible, noun)} pass the rules, but all score below the program's "
             f"minimum of {config.min_score:g}"
         )
     full, own = taken
@@ -214,4 +261,4 @@ def unmatched_reason(
     if not why:
         why.append("left out by the program's objective")
     hint = f"; best candidate: {best}" if best else ""
-    return f"{_plural(possible - low, noun)} could: " + ", ".join(why) + hint
+    return f"{plural(possible - low, noun)} could: " + ", ".join(why) + hint

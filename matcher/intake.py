@@ -9,16 +9,23 @@ checks every cell and the rows against each other and reports *every* problem as
 Conventions
 -----------
 - List cells are split on ``;``, or on ``,`` and ``|`` when the cell has no ``;``.
-  Tags, languages, organizations, departments, functions and locations are stored
-  normalised (:func:`matcher.schema.normalize`); lists become sorted tuples without
-  duplicates; e-mails are lower-cased. ``name`` and ``notes`` are kept as written, trimmed.
+  Tags and languages are stored normalised (:func:`matcher.schema.normalize`); lists
+  become sorted tuples without duplicates; e-mails are lower-cased. Organizations,
+  departments, functions and locations keep their spelling with spaces tidied
+  (:func:`matcher.schema.tidy`; they are compared normalised). ``name`` and ``notes`` are
+  kept as written, trimmed.
 - ``timezone`` accepts an IANA name (``Europe/Berlin``, any letter case) or an offset
   (``UTC``, ``GMT+1``, ``UTC-05:30``, ``+01:00``). ``utc_offset_minutes`` of a named zone
   is its offset at the fixed instant :data:`OFFSET_INSTANT` (2026-01-15 12:00 UTC), so a
   run gives the same answer whatever the date; daylight saving time is not modelled.
-- A cell may hold at most :data:`MAX_CHARS` characters (:data:`LIST_MAX_CHARS` for list
-  columns, :data:`NOTES_MAX_CHARS` for notes); control characters other than tab and line
-  breaks are refused in every cell, known column or not, as signs of a corrupt export.
+- A cell may hold at most :data:`matcher.limits.COLUMN_LIMITS` characters of its column
+  (after lower-casing, for the columns stored lower-cased); control characters other than
+  tab and line breaks are refused in every cell, known column or not, as signs of a
+  corrupt export.
+- A file's header decides which columns are read: every other column is reported as
+  ignored (with the closest known column, when there is one); a file without a ``name``
+  column but with ``first_name`` and/or ``last_name`` gets each name from those, joined
+  with a space. A file with a header and no people is an error.
 - A blank row (every cell empty) is skipped; it still counts for the row numbers.
 - Participants come out sorted by e-mail, so the result never depends on row order.
 """
@@ -35,18 +42,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from matcher.csv_io import RowTable, read_rows
+from matcher.csv_io import CONTROL_CHARACTERS, RowTable, read_rows
 from matcher.errors import IntakeError, Issue, Severity
-from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize
+from matcher.limits import COLUMN_LIMITS
+from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize, tidy
 
 COLUMNS: tuple[str, ...] = tuple(
     f.name for f in fields(Participant) if f.name not in {"utc_offset_minutes", "row"}
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "name", "role")
+NAME_PARTS: tuple[str, ...] = ("first_name", "last_name")
+"""Columns a file without a ``name`` column may give each name in, joined with a space."""
 OFFSET_INSTANT = datetime(2026, 1, 15, 12, tzinfo=UTC)
-MAX_CHARS = 500
-LIST_MAX_CHARS = 2000
-NOTES_MAX_CHARS = 5000
 MAX_WHOLE_NUMBER = 100_000
 MAX_OFFSET_MINUTES = 14 * 60
 MAX_LOOP_SHOWN = 6  # people named in a reporting-loop message before "..."
@@ -55,10 +62,9 @@ _TAG_COLUMNS = ("goals", "strengths", "expertise_wanted", "expertise", "language
 _TEXT_COLUMNS = ("organization", "department", "function", "target_department", "location")
 _EMAIL_LIST_COLUMNS = ("exclude", "previous_partners")
 _REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS)
-_LIMITS: dict[str, int] = {
-    "notes": NOTES_MAX_CHARS,
-    **dict.fromkeys((*_TAG_COLUMNS, *_EMAIL_LIST_COLUMNS, "seeks", "offers"), LIST_MAX_CHARS),
-}
+#: Columns stored lower-cased: their limit counts the lower-cased text ("ß" becomes "ss").
+_FOLDED = frozenset((*_TAG_COLUMNS, *_REFERENCE_COLUMNS, "email"))
+_SIMILAR_COLUMN = 0.7  # difflib ratio from which an unknown column is named as a typo
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
 _MENTOR_TYPES: dict[str, MentorType] = {t.value: t for t in MentorType}
 _TYPE_WORDS = ", ".join(_MENTOR_TYPES)
@@ -66,7 +72,12 @@ _WHOLE_HELP = {
     "level": "(higher = more senior), like 3",
     "capacity": "(the most mentees at once), like 2",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: What to write in a column of a fixed vocabulary.
+_WORDS_FIX = {
+    "role": "write mentee, mentor or both",
+    "generation": "write boomer, gen_x, millennial or gen_z, or leave it empty",
+    "meeting_mode": "write remote, in_person or either, or leave it empty",
+}
 _LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 _EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@(?:{_LABEL}\.)+[^\W\d_](?:[\w-]*[^\W_])?")
 _WHOLE = re.compile(r"\+?(\d+)(?:\.0*)?")
@@ -147,6 +158,7 @@ def parse_participants(
     *,
     first_row: int = 2,
     columns: Sequence[str] | None = None,
+    others: Iterable[Mapping[str, str]] = (),
 ) -> IntakeResult:
     """Validate rows of text (from a CSV file or an intake form) into participants.
 
@@ -159,7 +171,12 @@ def parse_participants(
     columns
         The file's canonical header, when there is one: a missing required column
         (email, name, role) is then reported once as a row-0 error, and then no one is
-        accepted.
+        accepted; every column that is not read is reported as a warning; a file
+        without people is an error.
+    others
+        Rows of people already known (for example the rest of a program): the checks
+        across rows (duplicate e-mails and ids, who is known, reporting loops) see them,
+        but their own issues are not reported and they are not returned.
 
     Returns
     -------
@@ -182,20 +199,67 @@ def parse_participants(
     """
     issues: list[Issue] = []
     missing: frozenset[str] = frozenset()
+    name_parts = columns is not None and _name_from_parts(columns)
     if columns is not None:
-        missing = frozenset(REQUIRED_COLUMNS) - set(columns)
+        missing = frozenset(REQUIRED_COLUMNS) - set(columns) - ({"name"} if name_parts else set())
         issues += _column_issues(columns, missing)
     parsed: list[_Row] = []
-    for number, cells in enumerate(rows, first_row):
-        texts = {str(key): _as_text(value) for key, value in cells.items()}
+    end = first_row
+    for end, cells in enumerate(rows, first_row + 1):
+        texts = _texts(cells)
+        if name_parts:
+            texts["name"] = " ".join(t for p in NAME_PARTS if (t := texts.get(p, "").strip()))
         if any(text.strip() for text in texts.values()):
-            row, row_issues = _parse_row(number, texts, missing)
+            row, row_issues = _parse_row(end - 1, texts, missing)
             parsed.append(row)
             issues += row_issues
-    issues += _cross_row_issues(parsed)
+    if columns is not None and not parsed:
+        issues.append(_issue(0, "", "", _NO_PEOPLE))
+    known = [_parse_row(n, texts, frozenset())[0] for n, texts in _numbered(others, end)]
+    issues += [i for i in _cross_row_issues([*parsed, *known]) if i.row < end]
     bad_rows = {i.row for i in issues if i.severity == "error"}
     people = [] if 0 in bad_rows else [_participant(r) for r in parsed if r.number not in bad_rows]
     return IntakeResult(tuple(sorted(people, key=lambda p: p.email)), tuple(sorted(issues)))
+
+
+_NO_PEOPLE = (
+    "the file has a header row but no people below it: add one row per person under the "
+    "header, or export the sheet that lists them"
+)
+
+
+def ignored_columns(columns: Sequence[str]) -> tuple[str, ...]:
+    """The columns of a file's canonical header that are not read, in file order.
+
+    ``first_name`` and ``last_name`` are read when the file has no ``name`` column.
+
+    Examples
+    --------
+    >>> ignored_columns(["email", "first_name", "last_name", "role", "favourite_colour"])
+    ('favourite_colour',)
+    >>> ignored_columns(["email", "name", "first_name", "role"])
+    ('first_name',)
+    """
+    read = set(COLUMNS) | (set(NAME_PARTS) if _name_from_parts(columns) else set())
+    return tuple(name for name in columns if name not in read)
+
+
+def _name_from_parts(columns: Sequence[str]) -> bool:
+    return "name" not in columns and any(part in columns for part in NAME_PARTS)
+
+
+def _texts(cells: Mapping[str, str]) -> dict[str, str]:
+    return {str(key): _as_text(value) for key, value in cells.items()}
+
+
+def _numbered(
+    rows: Iterable[Mapping[str, str]], first: int
+) -> Iterable[tuple[int, dict[str, str]]]:
+    """The non-blank rows as text, each with its row number."""
+    for number, cells in enumerate(rows, first):
+        texts = _texts(cells)
+        if any(text.strip() for text in texts.values()):
+            yield number, texts
 
 
 def load_participants(
@@ -269,10 +333,21 @@ def _column_issues(columns: Sequence[str], missing: frozenset[str]) -> list[Issu
         _issue(0, name, "", f"required column {name!r} is missing: add a column headed {name!r}")
         for name in sorted(missing)
     ]
-    for name in columns:
-        if name not in COLUMNS and (close := _closest(name, COLUMNS, 0.8)):
-            message = f"unknown column is ignored; did you mean {close!r}?"
-            issues.append(_issue(0, name, name, message, "warning"))
+    if _name_from_parts(columns):
+        parts = " and ".join(repr(part) for part in NAME_PARTS if part in columns)
+        message = f"no 'name' column: each person's name is made of {parts}, joined with a space"
+        issues.append(_issue(0, "name", "", message, "warning"))
+    for name in ignored_columns(columns):
+        if name in NAME_PARTS:
+            message = "ignored: the file has a 'name' column, which is used instead"
+        elif close := _closest(name, COLUMNS, _SIMILAR_COLUMN):
+            message = f"unknown column, ignored; did you mean {close!r}? Rename the header"
+        else:
+            message = (
+                "unknown column, ignored: it is not one of the participant columns "
+                "(fine for extra data; otherwise rename the header)"
+            )
+        issues.append(_issue(0, name, "", message, "warning"))
     return issues
 
 
@@ -335,10 +410,7 @@ def _role(text: str) -> Role:
     key = normalize(text)
     if key in _ROLES:
         return _ROLES[key]
-    fix = "write mentee, mentor or both"
-    if "mentor" in key and "mentee" in key:
-        raise _CellError(f"unknown role {text!r}; did you mean 'both'? ({fix})")
-    raise _CellError(_unknown("role", text, _ROLES, fix))
+    raise _CellError(_unknown("role", text, _ROLES, _WORDS_FIX["role"]))
 
 
 def _mentor_types(text: str) -> tuple[MentorType, ...]:
@@ -378,7 +450,7 @@ def _generation(text: str) -> Generation | None:
     key = _key(text).replace("generation", "gen").removesuffix("s")
     if key in _GENERATIONS:
         return _GENERATIONS[key]
-    fix = "write boomer, gen_x, millennial or gen_z, or leave it empty"
+    fix = _WORDS_FIX["generation"]
     raise _CellError(_unknown("generation", text, [g.value for g in Generation], fix))
 
 
@@ -387,7 +459,7 @@ def _meeting_mode(text: str) -> MeetingMode:
         return MeetingMode.EITHER
     if (mode := _MEETING_MODES.get(_key(text))) is not None:
         return mode
-    fix = "write remote, in_person or either, or leave it empty"
+    fix = _WORDS_FIX["meeting_mode"]
     raise _CellError(_unknown("meeting mode", text, [m.value for m in MeetingMode], fix))
 
 
@@ -433,7 +505,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "meeting_mode": _meeting_mode,
     "timezone": _timezone,
     "notes": str,
-    **dict.fromkeys(_TEXT_COLUMNS, normalize),
+    "admin_notes": str,
+    **dict.fromkeys(_TEXT_COLUMNS, tidy),
     **dict.fromkeys(_TAG_COLUMNS, _tags),
     **dict.fromkeys(_EMAIL_LIST_COLUMNS, _email_list),
 }
@@ -448,15 +521,17 @@ def _parsed(column: str, text: str) -> object:
 
 # ---------------------------------------------------------------- row checks
 def _cell_problem(column: str, text: str) -> str | None:
-    if match := _CONTROL.search(text):
+    if match := CONTROL_CHARACTERS.search(text):
         return (
             f"contains the control character U+{ord(match[0]):04X}, usually from a corrupt "
             "export: delete it (retype the cell)"
         )
-    limit = _LIMITS.get(column, MAX_CHARS)
-    if column in _PARSERS and len(text) > limit:
-        return f"is {len(text)} characters long; the limit is {limit}: shorten it"
-    return None
+    limit = COLUMN_LIMITS.get(column)
+    length = len(text.casefold()) if column in _FOLDED else len(text)
+    if limit is None or length <= limit:
+        return None
+    fix = _WORDS_FIX.get(column, "shorten it")
+    return f"is {length} characters long; the limit is {limit}: {fix}"
 
 
 def _parse_row(

@@ -1,7 +1,8 @@
 """The vocabulary of mentorloom: mentor types, roles, generations and the Participant record.
 
-Text values that are compared (tags, languages, departments, locations) are stored
-normalised by :func:`normalize`, so that ``" Data  Science"`` and ``"data science"`` agree.
+Tags and languages are stored normalised by :func:`normalize`, so that ``" Data  Science"``
+and ``"data science"`` agree. Departments, organizations, functions and locations keep
+their spelling (:func:`tidy`), for people to read, and are compared normalised.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ MENTOR_TYPE_HELP: dict[MentorType, str] = {
         "Shares a specific knowledge, skill or experience; seniority does not matter."
     ),
 }
+
+
+MENTOR_NOUN: dict[MentorType, str] = {
+    MentorType.DEVELOPMENTAL: "developmental mentor",
+    MentorType.SPONSORSHIP: "sponsor",
+    MentorType.GENERATIONAL: "generational mentor",
+    MentorType.EXPERTISE: "expertise mentor",
+}
+"""What a mentor of each type is called in a sentence."""
 
 
 class Role(StrEnum):
@@ -73,13 +83,31 @@ class MeetingMode(StrEnum):
 _SPACES = re.compile(r"\s+")
 
 
+def tidy(text: str) -> str:
+    """A value as written, trimmed, with inner runs of spaces collapsed.
+
+    >>> tidy("  Data   Science ")
+    'Data Science'
+    """
+    return _SPACES.sub(" ", text).strip()
+
+
 def normalize(text: str) -> str:
     """Normalise a comparable value: trim, collapse inner spaces, case-fold.
 
     >>> normalize("  Data   Science ")
     'data science'
     """
-    return _SPACES.sub(" ", text).strip().casefold()
+    return tidy(text).casefold()
+
+
+def same_text(left: str, right: str) -> bool:
+    """True when two values (departments, locations, ...) are the same once normalised.
+
+    >>> same_text("Data Science", "data  science"), same_text("", "")
+    (True, True)
+    """
+    return normalize(left) == normalize(right)
 
 
 @dataclass(frozen=True)
@@ -87,7 +115,10 @@ class Participant:
     """One validated person in a program.
 
     E-mails are stored lower-cased; list fields are sorted tuples of normalised
-    values, so two participants built from the same data are equal.
+    values, so two participants built from the same data are equal. Departments,
+    organizations, functions and locations keep their spelling; compare them with
+    :func:`same_text`. ``notes`` are the person's own words; ``admin_notes`` are for the
+    program team only and never shown to the person.
 
     >>> p = Participant(
     ...     email="ana@example.org", name="Ana", role=Role.MENTEE, seeks=(MentorType.SPONSORSHIP,)
@@ -122,6 +153,7 @@ class Participant:
     exclude: tuple[str, ...] = ()
     previous_partners: tuple[str, ...] = ()
     notes: str = ""
+    admin_notes: str = ""
     row: int | None = field(default=None, compare=False)
 
     @property

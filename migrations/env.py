@@ -1,10 +1,13 @@
 """Alembic environment: runs migrations on the Flask app's database (Flask-Migrate)."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.engine import Connection
 
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -41,10 +44,34 @@ def run_migrations_online() -> None:
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, _foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """Run SQLite migrations with foreign keys off, then check them.
+
+    Alembic's batch mode changes a SQLite table by copying it and dropping the original;
+    with foreign keys on, that DROP deletes every row that refers to the table through
+    ``ON DELETE CASCADE`` (a run's pairs, a participant's invite links). The keys are
+    checked once the migrations are done, and switched on again for the pooled connection.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside any transaction
+    connection.commit()
+    try:
+        yield
+    finally:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+    if broken:
+        raise RuntimeError(f"the migration left rows whose foreign keys are broken: {broken}")
 
 
 if context.is_offline_mode():

@@ -84,7 +84,7 @@ def test_assess_pair_names_the_hard_rules_and_the_soft_concerns():
                     capacity=1),
     ]  # fmt: skip
     chain = assess_pair(people, "KID@x.org", "liz@x.org", DEV)
-    assert chain.blocked_by == ("objectivity: never in each other's management chain",)
+    assert chain.blocked_by == ("in the mentee's management chain (reports to Liz)",)
     current = table(("ben@x.org", "cat@x.org", "developmental", 10.0))
     soft = assess_pair(people, "kid@x.org", "cat@x.org", DEV, matches=current)
     assert soft.blocked_by == ()
@@ -102,7 +102,7 @@ def test_assess_pair_blocks_unsought_types_second_types_and_rejected_pairs():
     assert "Max already mentors Ana (developmental)" in twice.blocked_by
     rejected = [Decision("ben@x.org", "liz@x.org", DEV, "reject")]
     assert assess_pair(PEOPLE, "ben@x.org", "liz@x.org", DEV, decisions=rejected).blocked_by == (
-        "not rejected by an admin",
+        "rejected by an admin",
     )
     with pytest.raises(MatcherError, match=r"nobody@x\.org is not a participant"):
         assess_pair(PEOPLE, "nobody@x.org", "liz@x.org", DEV)

@@ -20,6 +20,7 @@ from matcher.csv_io import (
     write_csv,
 )
 from matcher.errors import IntakeError
+from matcher.intake import load_participants
 
 HEADER = ["email", "name", "role", "seeks"]
 PEOPLE = [
@@ -262,7 +263,7 @@ def test_broken_quotes_name_the_row(text, row, fragment):
         (b",,,\r\n,,\r\n", "no header row"),
         (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook (.xlsx)"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1", "old Excel workbook (.xls)"),
-        (b"email,name\r\na\x00b,c\r\n", "binary data (NUL bytes)"),
+        ("email,name\r\na@x.org,Ana\r\n".encode("utf-16-le"), "binary data (NUL bytes)"),
         (b"email,name\r\n\x81\x8d,\xff\xfe\r\n", "not UTF-8 or Windows-1252"),
         (b"\xff\xfee\x00m\x00a", "UTF-16 but is damaged"),
     ],
@@ -273,7 +274,7 @@ def test_broken_quotes_name_the_row(text, row, fragment):
         "only-delimiters",
         "xlsx",
         "xls",
-        "nul",
+        "utf16-without-bom",
         "encoding",
         "utf16-cut",
     ],
@@ -285,6 +286,53 @@ def test_unreadable_files_say_how_to_fix_them(data, fragment):
     issue = only_issue(excinfo)
     assert issue.row == 0
     assert fragment in issue.message
+
+
+def test_a_nul_byte_in_one_cell_is_named_by_row_and_column():
+    data = b"email,name,role,seeks\r\na@x.org,A\x00na,mentee,developmental\r\n"
+
+    assert read_rows(data).rows[0]["name"] == "A\x00na"
+    with pytest.raises(IntakeError) as excinfo:
+        load_participants(data)
+    issue = only_issue(excinfo)
+    assert (issue.row, issue.column) == (2, "name")
+    assert issue.message.startswith("contains the control character U+0000")
+
+
+def test_a_header_with_a_control_character_is_named():
+    with pytest.raises(IntakeError) as excinfo:
+        read_rows(b"email,na\x00me\r\na@x.org,Ana\r\n")
+
+    issue = only_issue(excinfo)
+    assert (issue.row, issue.column) == (1, "na\x00me")
+    assert issue.message.startswith("the header of spreadsheet column B contains the control")
+
+
+def test_a_very_long_cell_is_read_and_named_with_its_limit():
+    """Longer than the csv module's own limit (131,072): not taken for a broken quote."""
+    data = b"email,name,role,seeks\r\na@x.org," + b"x" * 300_000 + b",mentee,developmental\r\n"
+
+    assert len(read_rows(data).rows[0]["name"]) == 300_000
+    with pytest.raises(IntakeError) as excinfo:
+        load_participants(data)
+    issue = only_issue(excinfo)
+    assert (issue.row, issue.column) == (2, "name")
+    assert issue.message == "is 300000 characters long; the limit is 200: shorten it"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "delimiter"),
+    [
+        (b"email;name\r\na@x.org;Ana\r\n", "UTF-8", ";"),
+        (codecs.BOM_UTF8 + b"email,name\r\na@x.org,Ana\r\n", "UTF-8 with BOM", ","),
+        ("email\tname\r\na@x.org\tAnä\r\n".encode("utf-16"), "UTF-16", "\t"),
+        ("email,name\r\na@x.org,Anä\r\n".encode("cp1252"), "Windows-1252", ","),
+    ],
+)
+def test_the_table_says_how_the_file_was_read(data, encoding, delimiter):
+    table = read_rows(data)
+
+    assert (table.encoding, table.delimiter) == (encoding, delimiter)
 
 
 def test_binary_files_point_to_csv_utf8():

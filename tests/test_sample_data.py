@@ -69,43 +69,58 @@ def test_cross_department_sponsor_amara_osei_gets_hannah_becker_in_product(resul
 def test_teammate_and_manager_blocked_lena_vogel_gets_omar_haddad(result) -> None:
     assert mentors_of(result, "Lena Vogel") == {"expertise": "Omar Haddad"}
     why = alternatives("Lena Vogel")
-    assert why["Jonas Weber"].startswith("blocked") and "management chain" in why["Jonas Weber"]
-    assert why["Anton Meier"].startswith("blocked") and "teammates" in why["Anton Meier"]
+    assert why["Jonas Weber"] == (
+        "blocked  in the mentee's management chain (reports to Jonas Weber)"
+    )
+    assert why["Anton Meier"] == "blocked  same manager (Jonas Weber)"
+    assert why["Daniela Schmidt"] == "blocked  lacks the wanted skill: embedded firmware"
 
 
 def test_boss_peer_blocked_noor_rahman_gets_sipho_dlamini(result) -> None:
     assert mentors_of(result, "Noor Rahman") == {"expertise": "Sipho Dlamini"}
-    assert "peer of the mentee's boss" in alternatives("Noor Rahman")["Jonas Weber"]
+    assert alternatives("Noor Rahman")["Jonas Weber"] == (
+        "blocked  a peer of the mentee's manager Tom Clarke (both report to Deepa Walker)"
+    )
 
 
 def test_exclusion_grace_walsh_gets_beatriz_santos_not_victor_hughes(result) -> None:
     assert mentors_of(result, "Grace Walsh") == {"expertise": "Beatriz Santos"}
-    assert alternatives("Grace Walsh")["Victor Hughes"].startswith("blocked")
+    assert alternatives("Grace Walsh")["Victor Hughes"] == "blocked  excluded by the mentee"
 
 
 def test_previous_partner_ben_carter_gets_hugo_lindberg_not_ines_moreau(result) -> None:
     assert mentors_of(result, "Ben Carter") == {"expertise": "Hugo Lindberg"}
-    assert alternatives("Ben Carter")["Ines Moreau"].startswith("blocked")
+    assert alternatives("Ben Carter")["Ines Moreau"] == (
+        "blocked  paired before (listed by the mentee)"
+    )
 
 
 def test_shared_language_yuki_sato_gets_haruto_mori_not_mark_jensen(result) -> None:
     assert mentors_of(result, "Yuki Sato") == {"expertise": "Haruto Mori"}
-    assert "language" in alternatives("Yuki Sato")["Mark Jensen"]
+    assert alternatives("Yuki Sato")["Mark Jensen"] == (
+        "blocked  no shared language (mentee: japanese; mentor: english, german)"
+    )
 
 
 def test_no_shared_language_kaito_suzuki_has_no_generational_mentor(result) -> None:
     assert mentors_of(result, "Kaito Suzuki") == {}
-    assert "fail 'a shared language'" in reason(result, "Kaito Suzuki", "generational")
+    assert reason(result, "Kaito Suzuki", "generational") == (
+        "no generational mentor speaks japanese"
+    )
 
 
 def test_in_person_sofia_marin_gets_felix_braun_in_berlin(result) -> None:
     assert mentors_of(result, "Sofia Marin") == {"expertise": "Felix Braun"}
-    assert alternatives("Sofia Marin")["Ruth Fleming"].startswith("blocked")
+    assert alternatives("Sofia Marin")["Ruth Fleming"] == (
+        "blocked  cannot meet in person: the mentee is in Berlin, the mentor in London"
+    )
 
 
 def test_time_zones_arjun_mehta_gets_emma_lindqvist_not_cody_miller(result) -> None:
     assert mentors_of(result, "Arjun Mehta") == {"expertise": "Emma Lindqvist"}
-    assert "time zones" in alternatives("Arjun Mehta")["Cody Miller"]
+    assert alternatives("Arjun Mehta")["Cody Miller"] == (
+        "blocked  11.5 hours apart in time zones (the program allows 8)"
+    )
 
 
 def test_popular_expert_wei_chen_takes_two_and_pedro_alves_waits(result) -> None:
@@ -126,10 +141,14 @@ def test_developmental_network_mia_hoffmann_has_four_different_mentors(result) -
 
 def test_ceo_is_in_every_chain_so_priya_nair_has_no_sponsor(result) -> None:
     assert "Margaret Hale" not in set(result[0]["mentor_name"])
-    assert reason(result, "Priya Nair", "sponsorship").startswith(
-        "no sponsor passes the hard rules"
+    assert reason(result, "Priya Nair", "sponsorship") == (
+        "no sponsor passes the hard rules: 13 of 14 are not 2+ levels above the mentee "
+        "(level 7); 2 of 14 are in the mentee's management chain (Kiran Doyle, Margaret Hale)"
     )
-    assert "management chain" in alternatives("Priya Nair")["Margaret Hale"]
+    assert alternatives("Priya Nair")["Margaret Hale"] == (
+        "blocked  in the mentee's management chain "
+        "(reports to Rajesh Iyer, who reports to Margaret Hale)"
+    )
 
 
 def test_on_leave_dmitri_volkov_mentors_nobody(result) -> None:

@@ -29,7 +29,9 @@ from webapp import (
     participants,
     privacy,
     programs,
+    query,
     ratelimit,
+    registrations,
     review,
     runs,
     security,
@@ -88,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         privacy.bp,
         imports.bp,
         invites.bp,
+        registrations.bp,
         intake.bp,
         runs.bp,
         review.bp,
@@ -97,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
+    query.register(app)
     ratelimit.register(app)
     conflicts.register(app)
     faults.register(app)

@@ -13,7 +13,9 @@ from webapp import charts
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.figures import SCORE_BIN
+from webapp.models import Participant
 from webapp.programs import get_program
+from webapp.query import paginate
 from webapp.review import done_run
 from webapp.run_models import UnmatchedRequest
 
@@ -89,7 +91,8 @@ def show(program_id: int, run_id: int) -> str:
 
 @bp.get("/unmatched")
 def unmatched(program_id: int, run_id: int) -> str:
-    """Every open request with its reason, and the supply gaps behind them."""
+    """Every open request with its reason, and the supply gaps behind them: the mentors
+    with room by name (linked to their page), and the skills and languages nobody offers."""
     program = get_program(program_id)
     run = done_run(program.id, run_id)
     kind = request.args.get("type", "")
@@ -97,17 +100,24 @@ def unmatched(program_id: int, run_id: int) -> str:
     if kind in {t.value for t in MentorType}:
         query = query.where(UnmatchedRequest.mentor_type == kind)
     size = current_app.config["REVIEW_PAGE_SIZE"]
-    page = db.paginate(
-        query.order_by(UnmatchedRequest.mentee_name, UnmatchedRequest.mentor_type),
-        per_page=size,
-        max_per_page=size,
+    page = paginate(
+        query.order_by(UnmatchedRequest.mentee_name, UnmatchedRequest.mentor_type), size
+    )
+    gaps = run.summary.get("gaps", [])
+    named = {m["email"] for gap in gaps for m in gap.get("mentors", [])}
+    found = db.session.execute(
+        select(Participant.email, Participant.id).where(
+            Participant.program_id == program.id, Participant.email.in_(named)
+        )
     )
     return render_template(
         "dashboard/unmatched.html",
         program=program,
         run=run,
         page=page,
-        gaps=run.summary.get("gaps", []),
+        gaps=gaps,
+        missing=run.summary.get("missing", []),
+        participant_ids=dict(found.all()),
         kind=kind,
         types=list(MentorType),
     )

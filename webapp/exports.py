@@ -1,31 +1,63 @@
-"""Downloads of a run's approved pairs: a formula-safe CSV and one introduction note per pair.
+"""Downloads of a run: the approved pairs as CSV, its open requests as CSV, and a zip of
+introduction notes, one file per pair.
 
-Approved and locked pairs are exported; the CSV has the columns of the command line's
-``matches.csv`` and is written by ``matcher.csv_io.to_csv_bytes`` (UTF-8 with BOM, every
-text cell neutralized for spreadsheets).
+Approved and locked pairs are exported. The pairs' CSV has the columns of the command
+line's ``matches.csv`` first, then the status, both departments and who decided when; the
+open requests' CSV has those of ``unmatched.csv``, then the mentee's department. Both are
+written by ``matcher.csv_io.to_csv_bytes`` (UTF-8 with BOM, every text cell neutralized for
+spreadsheets). Introduction notes go to the two people: their reasons come from
+:func:`matcher.participant_reasons`, never the admin's reasons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import pandas as pd
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 
+from matcher import MentorType, Participant, ProgramConfig, participant_reasons
+from matcher.config import config_from_mapping
 from matcher.csv_io import to_csv_bytes
-from matcher.engine import MATCH_COLUMNS
-from matcher.schema import MentorType
+from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
+from matcher.schema import MENTOR_TYPE_HELP
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.decisions import DECISION, decision_join
+from webapp.people_cache import program_cohort
 from webapp.programs import get_program
 from webapp.review import done_run
-from webapp.run_models import Action, MatchRun, ProposedMatch
+from webapp.run_models import (
+    STATUS_OF,
+    Action,
+    MatchRun,
+    PairDecision,
+    ProposedMatch,
+    UnmatchedRequest,
+)
 
 bp = Blueprint("exports", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
 admin_only(bp)
+
+#: Columns of the pairs' CSV after the command line's.
+DECISION_COLUMNS = [
+    "status",
+    "mentee_department",
+    "mentor_department",
+    "decided_by",
+    "decided_at_utc",
+]
+#: Columns of the open requests' CSV after the command line's.
+OPEN_COLUMNS = [*UNMATCHED_COLUMNS, "mentee_department"]
+#: Longest part of a note's file name taken from a person's name.
+NAME_CHARS = 40
 
 #: A suggested first conversation for each type of mentoring.
 AGENDA: dict[MentorType, tuple[str, ...]] = {
@@ -52,10 +84,10 @@ AGENDA: dict[MentorType, tuple[str, ...]] = {
 }
 
 
-def approved_pairs(run: MatchRun) -> Sequence[ProposedMatch]:
-    """The run's approved and locked pairs, by mentee, type and mentor."""
+def approved_pairs(run: MatchRun) -> Sequence[tuple[ProposedMatch, PairDecision]]:
+    """The run's approved and locked pairs with their decision, by mentee, type and mentor."""
     query = (
-        select(ProposedMatch)
+        select(ProposedMatch, DECISION)
         .join(DECISION, decision_join(run.program_id))
         .where(
             ProposedMatch.run_id == run.id,
@@ -63,33 +95,111 @@ def approved_pairs(run: MatchRun) -> Sequence[ProposedMatch]:
         )
         .order_by(ProposedMatch.mentee_email, ProposedMatch.mentor_type, ProposedMatch.mentor_email)
     )
-    return db.session.scalars(query).all()
+    return [(pair, decision) for pair, decision in db.session.execute(query)]
 
 
-def matches_csv(pairs: Sequence[ProposedMatch]) -> bytes:
-    """The pairs as the command line's ``matches.csv``."""
-    frame = pd.DataFrame(
-        [[getattr(p, column) for column in MATCH_COLUMNS] for p in pairs], columns=MATCH_COLUMNS
-    )
-    return to_csv_bytes(frame)
+def matches_csv(pairs: Sequence[tuple[ProposedMatch, PairDecision]]) -> bytes:
+    """The pairs as the command line's ``matches.csv``, then status, departments and who
+    decided when (UTC)."""
+    rows = [
+        [
+            *(getattr(pair, column) for column in MATCH_COLUMNS),
+            STATUS_OF[Action(decision.action)],
+            pair.mentee_department,
+            pair.mentor_department,
+            decision.decided_by,
+            decision.decided_at.isoformat(sep=" ", timespec="seconds"),
+        ]
+        for pair, decision in pairs
+    ]
+    return to_csv_bytes(pd.DataFrame(rows, columns=[*MATCH_COLUMNS, *DECISION_COLUMNS]))
 
 
-def introduction(pair: ProposedMatch) -> str:
-    """The note that introduces a mentee and a mentor to each other."""
+def _slug(name: str) -> str:
+    """A name as a safe part of a file name: ASCII letters, digits and dashes.
+
+    >>> _slug("Zoë  O'Brien-Łukasz"), _slug("../李"), _slug("A" * 50) == "a" * 40
+    ('zoe-o-brien-ukasz', 'person', True)
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:NAME_CHARS].strip("-")
+    return slug or "person"
+
+
+def note_filename(number: int, pair: ProposedMatch) -> str:
+    """The file name of a pair's note in the zip: numbered, so that it is unique.
+
+    >>> p = ProposedMatch(mentee_name="Lena Vogel", mentor_name="Omar", mentor_type="expertise")
+    >>> note_filename(7, p)
+    '007-lena-vogel-omar-expertise.txt'
+    """
+    names = f"{_slug(pair.mentee_name)}-{_slug(pair.mentor_name)}"
+    return f"{number:03d}-{names}-{_slug(pair.mentor_type)}.txt"
+
+
+def introduction(pair: ProposedMatch, reasons: Sequence[str]) -> str:
+    """The note that introduces a mentee and a mentor to each other, ready to e-mail.
+
+    ``reasons`` are the pair's reasons for participants (:func:`matcher.participant_reasons`).
+
+    >>> p = ProposedMatch(
+    ...     mentee_name="Lena", mentee_email="lena@x.org", mentor_name="Omar",
+    ...     mentor_email="omar@x.org", mentor_type="expertise",
+    ... )  # fmt: skip
+    >>> note = introduction(p, ["Omar knows sql, which Lena wants to learn"]).splitlines()
+    >>> for line in note[:4] + note[6:8]:
+    ...     print(line)
+    To: Lena <lena@x.org>, Omar <omar@x.org>
+    Subject: Introducing Lena and Omar: expertise mentoring
+    <BLANKLINE>
+    Lena, meet Omar, your expertise mentor.
+    Why you were matched:
+    - Omar knows sql, which Lena wants to learn.
+    """
     kind = MentorType(pair.mentor_type)
+    why = [f"- {reason[:1].upper()}{reason[1:]}." for reason in reasons]
+    why = why or ["- The program team chose you for each other."]
     lines = [
-        f"# {pair.mentee_name} and {pair.mentor_name}: {kind.value} mentoring",
+        f"To: {pair.mentee_name} <{pair.mentee_email}>, {pair.mentor_name} <{pair.mentor_email}>",
+        f"Subject: Introducing {pair.mentee_name} and {pair.mentor_name}: {kind.value} mentoring",
         "",
-        f"{pair.mentee_name} ({pair.mentee_email}), meet {pair.mentor_name} "
-        f"({pair.mentor_email}), your {kind.value} mentor.",
+        f"{pair.mentee_name}, meet {pair.mentor_name}, your {kind.value} mentor.",
+        f"{kind.value.capitalize()} mentoring: {MENTOR_TYPE_HELP[kind]}",
         "",
-        f"Why you were matched: {pair.reasons or 'chosen by the program team'}.",
+        "Why you were matched:",
+        *why,
         "",
         "A suggested agenda for your first conversation:",
-        "",
         *(f"{n}. {item}" for n, item in enumerate(AGENDA[kind], start=1)),
+        "",
     ]
     return "\n".join(lines)
+
+
+def introductions_zip(
+    pairs: Sequence[ProposedMatch],
+    people: Mapping[str, Participant],
+    config: ProgramConfig,
+    when: datetime,
+) -> bytes:
+    """One introduction note per pair, a text file each, in a zip dated ``when``.
+
+    ``people`` are the program's participants by e-mail; a pair whose person has left the
+    program since gets the program team's general reason.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, pair in enumerate(pairs, start=1):
+            mentee, mentor = people.get(pair.mentee_email), people.get(pair.mentor_email)
+            reasons: Sequence[str] = ()
+            if mentee is not None and mentor is not None:
+                # the run's breakdown holds the criterion values (none for a pair made by hand)
+                values = {part[0]: part[1] for part in pair.breakdown or []} or None
+                reasons = participant_reasons(mentee, mentor, pair.mentor_type, config, values)
+            info = zipfile.ZipInfo(note_filename(number, pair), when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, introduction(pair, reasons).encode("utf-8"))
+    return buffer.getvalue()
 
 
 def _download(content: bytes, filename: str, mimetype: str) -> Response:
@@ -111,13 +221,34 @@ def export_csv(program_id: int, run_id: int) -> Response:
     return _download(matches_csv(pairs), f"matches-run-{run.id}.csv", "text/csv")
 
 
-@bp.get("/introductions.md")
-def export_introductions(program_id: int, run_id: int) -> Response:
-    """One introduction note per approved pair, as one Markdown text file."""
+@bp.get("/unmatched.csv")
+def export_unmatched(program_id: int, run_id: int) -> Response:
+    """The run's open requests (of one type with ``?type=``) as CSV."""
     program = get_program(program_id)
     run = done_run(program.id, run_id)
-    pairs = approved_pairs(run)
+    query = select(*(getattr(UnmatchedRequest, c) for c in OPEN_COLUMNS)).where(
+        UnmatchedRequest.run_id == run.id
+    )
+    kind = request.args.get("type", "")
+    if kind in {t.value for t in MentorType}:
+        query = query.where(UnmatchedRequest.mentor_type == kind)
+    by = UnmatchedRequest
+    rows = db.session.execute(query.order_by(by.mentee_name, by.mentee_email, by.mentor_type)).all()
+    audit.record("run.export", program.id, run=run.id, requests=len(rows), format="open-requests")
+    db.session.commit()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=OPEN_COLUMNS)
+    return _download(to_csv_bytes(frame), f"open-requests-run-{run.id}.csv", "text/csv")
+
+
+@bp.get("/introductions.zip")
+def export_introductions(program_id: int, run_id: int) -> Response:
+    """One introduction note per approved or locked pair, a text file each, in a zip."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    pairs = [pair for pair, _ in approved_pairs(run)]
     audit.record("run.export", program.id, run=run.id, pairs=len(pairs), format="introductions")
     db.session.commit()
-    text = "\n\n---\n\n".join(introduction(p) for p in pairs) + "\n"
-    return _download(text.encode("utf-8"), f"introductions-run-{run.id}.md", "text/markdown")
+    people = {p.email: p for p in program_cohort(program.id).people}
+    when = run.finished_at or run.created_at
+    content = introductions_zip(pairs, people, config_from_mapping(run.config), when)
+    return _download(content, f"introductions-run-{run.id}.zip", "application/zip")

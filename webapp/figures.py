@@ -3,7 +3,9 @@
 :func:`run_figures` reads the participants and the proposal once, when the run finishes,
 and returns plain JSON: the core's :class:`matcher.Summary` counts, people per type
 offered and sought, how full mentors are, the score histogram, the share of
-cross-department and cross-generation pairs, and the supply gaps behind open requests.
+cross-department and cross-generation pairs, and the supply gaps behind open requests:
+per type and department wanted, the mentors with room by name, and the skills and
+languages no mentor of the type offers.
 """
 
 from __future__ import annotations
@@ -15,17 +17,14 @@ from typing import Any
 import pandas as pd
 
 from matcher import Participant, Proposal, summarize
-from matcher.schema import MentorType
+from matcher.schema import MENTOR_NOUN, MentorType, normalize, same_text
 
 #: Width of one bar of the score histogram (scores are 0-100).
 SCORE_BIN = 10
-#: What a mentor of each type is called in a sentence.
-NOUN = {
-    MentorType.DEVELOPMENTAL: "developmental mentor",
-    MentorType.SPONSORSHIP: "sponsor",
-    MentorType.GENERATIONAL: "generational mentor",
-    MentorType.EXPERTISE: "expertise mentor",
-}
+#: Mentors with room a supply gap names at most.
+NAMED_MENTORS = 10
+#: Skills and languages nobody offers, named at most.
+NAMED_MISSING = 20
 
 
 def score_bins(scores: Sequence[float]) -> list[int]:
@@ -46,43 +45,115 @@ def _cross_share(pairs: list[tuple[str, str]]) -> dict[str, int]:
     return {"known": len(known), "cross": sum(a != b for a, b in known)}
 
 
+def _with_room(
+    people: Sequence[Participant], load: Counter[str]
+) -> dict[MentorType, list[tuple[int, Participant]]]:
+    """Per type, the mentors offering it with places left: most places first, then by name."""
+    room = sorted(
+        ((p.capacity - load[p.email], p) for p in people if p.is_mentor),
+        key=lambda item: (-item[0], item[1].name, item[1].email),
+    )
+    return {t: [(n, p) for n, p in room if n > 0 and t in p.offers] for t in MentorType}
+
+
 def supply_gaps(
     people: Sequence[Participant], matches: pd.DataFrame, unmatched: pd.DataFrame
 ) -> list[dict[str, Any]]:
     """Open requests per (type, department wanted) and the mentors there with room.
 
-    The department wanted is the mentee's target department when they give one. The
-    gaps with the most open requests come first.
+    The department wanted is the mentee's target department when they give one, compared
+    normalised and written as its first mentee wrote it. The gaps with the most open
+    requests come first; each names its mentors with room (most places first, at most
+    :data:`NAMED_MENTORS`).
     """
     by_email = {p.email: p for p in people}
-    load = Counter(matches["mentor_email"])
-    open_requests = Counter(
-        (row.mentor_type, by_email[row.mentee_email].target_department)
-        for row in unmatched.itertuples()
-        if row.mentee_email in by_email
-    )
+    room = _with_room(people, Counter(matches["mentor_email"]))
+    spelling: dict[tuple[str, str], str] = {}
+    open_requests: Counter[tuple[str, str]] = Counter()
+    for row in unmatched.itertuples():
+        if (person := by_email.get(row.mentee_email)) is not None:
+            key = (row.mentor_type, normalize(person.target_department))
+            spelling.setdefault(key, person.target_department)
+            open_requests[key] += 1
     gaps = []
-    for (kind, department), count in open_requests.most_common():
-        mentor_type = MentorType(kind)
-        room = [
-            p.capacity - load[p.email]
-            for p in people
-            if p.is_mentor
-            and mentor_type in p.offers
-            and (not department or p.department == department)
-            and p.capacity > load[p.email]
+    for key, count in open_requests.most_common():
+        department = spelling[key]
+        mentor_type = MentorType(key[0])
+        there = [
+            (n, p)
+            for n, p in room[mentor_type]
+            if not department or same_text(p.department, department)
         ]
+        places = sum(n for n, _ in there)
         gaps.append(
             {
-                "mentor_type": kind,
+                "mentor_type": mentor_type.value,
                 "department": department,
                 "mentees": count,
-                "mentors_with_room": len(room),
-                "places_left": sum(room),
-                "text": gap_text(mentor_type, department, count, len(room), sum(room)),
+                "mentors_with_room": len(there),
+                "places_left": places,
+                "mentors": [
+                    {"email": p.email, "name": p.name, "places": n}
+                    for n, p in there[:NAMED_MENTORS]
+                ],
+                "text": gap_text(mentor_type, department, count, len(there), places),
             }
         )
     return gaps
+
+
+def missing_offers(people: Sequence[Participant], unmatched: pd.DataFrame) -> list[dict[str, Any]]:
+    """What open requests ask for that no mentor of the type offers: wanted skills, and the
+    languages of mentees whom no mentor of the type can speak with.
+
+    The most wanted come first, at most :data:`NAMED_MISSING`.
+    """
+    by_email = {p.email: p for p in people}
+    offering = {t: [p for p in people if p.is_mentor and t in p.offers] for t in MentorType}
+    skills = {s for p in offering[MentorType.EXPERTISE] for s in p.expertise}
+    spoken = {t: {w for p in mentors for w in p.languages} for t, mentors in offering.items()}
+    # a mentor who lists no language speaks the program's, so can talk with anyone
+    with_anyone = {t: any(not p.languages for p in mentors) for t, mentors in offering.items()}
+    wanted: Counter[tuple[str, str, str]] = Counter()
+    for row in unmatched.itertuples():
+        if (person := by_email.get(row.mentee_email)) is None:
+            continue
+        mentor_type = MentorType(row.mentor_type)
+        if mentor_type is MentorType.EXPERTISE:
+            wanted.update(
+                ("skill", mentor_type.value, s) for s in person.expertise_wanted if s not in skills
+            )
+        alone = not with_anyone[mentor_type] and not set(person.languages) & spoken[mentor_type]
+        if person.languages and offering[mentor_type] and alone:
+            wanted[("language", mentor_type.value, " or ".join(person.languages))] += 1
+    ranked = sorted(wanted.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        {
+            "kind": kind,
+            "mentor_type": mentor_type,
+            "value": value,
+            "mentees": count,
+            "text": missing_text(kind, MentorType(mentor_type), value, count),
+        }
+        for (kind, mentor_type, value), count in ranked[:NAMED_MISSING]
+    ]
+
+
+def missing_text(kind: str, mentor_type: MentorType, value: str, mentees: int) -> str:
+    """A skill or a language nobody offers, in words.
+
+    >>> missing_text("skill", MentorType.EXPERTISE, "embedded firmware", 2)
+    'No expertise mentor has embedded firmware, wanted by 2 open requests.'
+    >>> missing_text("language", MentorType.GENERATIONAL, "japanese", 1)
+    'No generational mentor speaks japanese, the only language of 1 mentee who wants one.'
+    """
+    noun = MENTOR_NOUN[mentor_type]
+    if kind == "skill":
+        requests = "1 open request" if mentees == 1 else f"{mentees} open requests"
+        return f"No {noun} has {value}, wanted by {requests}."
+    who = "1 mentee who wants" if mentees == 1 else f"{mentees} mentees who want"
+    languages = "languages" if " or " in value else "language"
+    return f"No {noun} speaks {value}, the only {languages} of {who} one."
 
 
 def gap_text(
@@ -95,7 +166,7 @@ def gap_text(
     >>> gap_text(MentorType.EXPERTISE, "", 1, 0, 0)
     '1 mentee wants an expertise mentor; no expertise mentor has capacity left.'
     """
-    noun = NOUN[mentor_type]
+    noun = MENTOR_NOUN[mentor_type]
     article = "an" if noun[0] in "aeiou" else "a"
     who = f"{mentees} mentee wants" if mentees == 1 else f"{mentees} mentees want"
     where = f" in {department}" if department else ""
@@ -134,7 +205,9 @@ def run_figures(people: Sequence[Participant], proposal: Proposal) -> dict[str, 
         "lowest_score": summary.lowest_score,
         "median_score": summary.median_score,
         "score_bins": score_bins(matches["score"].astype(float).tolist()),
-        "cross_department": _cross_share([(e.department, m.department) for e, m in pairs]),
+        "cross_department": _cross_share(
+            [(normalize(e.department), normalize(m.department)) for e, m in pairs]
+        ),
         "cross_generation": _cross_share(
             [
                 (
@@ -146,4 +219,5 @@ def run_figures(people: Sequence[Participant], proposal: Proposal) -> dict[str, 
         ),
         "timings": {k: round(v, 3) for k, v in summary.timings.items()},
         "gaps": supply_gaps(people, matches, proposal.unmatched),
+        "missing": missing_offers(people, proposal.unmatched),
     }

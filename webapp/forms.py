@@ -3,12 +3,13 @@
 Participant fields are plain text, checkboxes and radios: :meth:`ParticipantForm.to_row`
 turns them into the canonical row that ``matcher.intake.parse_participants`` validates,
 exactly as it validates a CSV row, and :meth:`ParticipantForm.show_issues` puts each
-issue it reports next to its field.
+issue it reports next to its field. Every text field is as long as ``matcher``'s limit
+for its column (:data:`matcher.COLUMN_LIMITS`), checked here and in the browser.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -16,6 +17,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
+    BooleanField,
     EmailField,
     Field,
     PasswordField,
@@ -30,15 +32,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from matcher import COLUMN_LIMITS, CONTROL_CHARACTERS, EMAIL_MAX_CHARS, PROGRAM_NAME_MAX_CHARS
 from matcher.errors import Issue
 from matcher.schema import MENTOR_TYPE_HELP, Generation, MeetingMode, MentorType, Role
 from matcher.synthetic import GOALS
-from webapp.models import AdminUser, InviteToken, Program
 from webapp.rows import COLUMNS, Row
 from webapp.store import email_problem
 
-#: Longest e-mail an invite form takes: the length of the e-mail column.
-EMAIL_LIMIT = InviteToken.email.type.length
 #: Longest password the log-in form takes (there is no column: it is only hashed).
 PASSWORD_LIMIT = 1024
 
@@ -69,16 +69,23 @@ class EmptyForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Admin log-in."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Bounded(AdminUser.email.type.length)])
+    email = EmailField("E-mail", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)])
     password = PasswordField("Password", validators=[DataRequired(), Bounded(PASSWORD_LIMIT)])
     submit = SubmitField("Log in")
+
+
+def plain_text(form: FlaskForm, field: StringField) -> None:
+    """Refuse control characters (a NUL cannot even be stored in PostgreSQL)."""
+    if field.data and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("Remove the control characters (from a broken copy and paste).")
 
 
 class ProgramForm(FlaskForm):
     """A program's name."""
 
     name = StringField(
-        "Program name", validators=[DataRequired(), Bounded(Program.name.type.length)]
+        "Program name",
+        validators=[DataRequired(), Bounded(PROGRAM_NAME_MAX_CHARS), plain_text],
     )
     submit = SubmitField("Save")
 
@@ -93,10 +100,17 @@ class UploadForm(FlaskForm):
     submit = SubmitField("Upload and preview")
 
 
+class ImportForm(FlaskForm):
+    """Confirm an import; merging people who registered themselves takes a tick."""
+
+    merge = BooleanField("Merge them with the file's rows, as described above")
+    submit = SubmitField("Import")
+
+
 class EmailForm(FlaskForm):
     """The e-mail a person gives on a program link to get their own link."""
 
-    email = EmailField("Your e-mail", validators=[DataRequired(), Bounded(EMAIL_LIMIT)])
+    email = EmailField("Your e-mail", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)])
     submit = SubmitField("Get my personal link")
 
     def validate_email(self, field: EmailField) -> None:
@@ -108,7 +122,9 @@ class EmailForm(FlaskForm):
 class PersonInviteForm(EmailForm):
     """An invite link for one person, who may not be in the program yet."""
 
-    email = EmailField("E-mail of the person", validators=[DataRequired(), Bounded(EMAIL_LIMIT)])
+    email = EmailField(
+        "E-mail of the person", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)]
+    )
     submit = SubmitField("Create personal link")
 
 
@@ -207,7 +223,26 @@ class ParticipantForm(FlaskForm):
     exclude = StringField("Never pair me with (e-mails)", description=LIST_HINT)
     previous_partners = StringField("Previous partners (e-mails)", description=LIST_HINT)
     notes = TextAreaField("Anything else, in your own words")
+    admin_notes = TextAreaField(
+        "Admin notes", description="Only admins see these; the participant never does."
+    )
     submit = SubmitField("Save")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field, limit in self._limits().items():
+            field.render_kw = {**(field.render_kw or {}), "maxlength": limit}
+
+    def _limits(self) -> dict[StringField, int]:
+        """Each text field with the limit of the column it edits."""
+        fields = {self[self.field_name(c)]: COLUMN_LIMITS[c] for c in COLUMNS}
+        fields.update({self[f"{c}_other"]: COLUMN_LIMITS[c] for c in VOCABULARY_COLUMNS})
+        return {field: limit for field, limit in fields.items() if isinstance(field, StringField)}
+
+    def validate(self, extra_validators: Mapping[str, Sequence[object]] | None = None) -> bool:
+        """Check every field, and every text field against its column's length limit."""
+        lengths = {field.name: [Bounded(limit)] for field, limit in self._limits().items()}
+        return super().validate(extra_validators={**lengths, **(extra_validators or {})})
 
     def fill_from_row(self, row: Row) -> None:
         """Pre-fill the fields from a stored canonical row."""

@@ -1,16 +1,22 @@
 """CSV import: upload, preview every issue, then confirm to import all rows or none.
 
+The preview shows the first rows as they were read (encoding, delimiter, which columns are
+used), every issue, and the people who registered themselves through a program link whom
+the file would merge: confirming those merges takes a tick of the admin.
+
 Reading and checking a file takes a while when it is big, so both steps are background
 jobs (:mod:`webapp.jobs`) on the upload's row: the upload request stores the file and
-queues :data:`PREVIEW`, whose page follows the job and then shows what it found;
-confirming queues :data:`IMPORT`, which checks the file again (the program may have
-changed) and writes every row in one transaction.
+queues :data:`PREVIEW`, whose page follows the job and then shows what it found
+(:meth:`Preview.summary`, kept on the upload); confirming queues :data:`IMPORT`, which
+checks the file again (the program may have changed) and writes every row in one
+transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import PurePath
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -18,22 +24,31 @@ from flask_login import current_user
 from sqlalchemy import delete
 from werkzeug.wrappers import Response
 
-from matcher.csv_io import read_rows
-from matcher.errors import IntakeError, Issue, MatcherError
+from matcher import (
+    FILE_NAME_MAX_CHARS,
+    IntakeError,
+    Issue,
+    MatcherError,
+    RowTable,
+    ignored_columns,
+    read_rows,
+)
 from webapp import audit, jobs
 from webapp.auth import admin_only
 from webapp.db import db
-from webapp.forms import EmptyForm, UploadForm
+from webapp.forms import ImportForm, UploadForm
 from webapp.models import ACTIVE, ImportUpload, Program, utcnow
 from webapp.programs import get_program
-from webapp.rows import person_to_row
-from webapp.store import ImportPlan, apply_plan, plan_import, validate
+from webapp.rows import merge_rows, person_to_row, record_to_row
+from webapp.store import ImportPlan, apply_plan, plan_import, self_registrations, validate
 
 bp = Blueprint("imports", __name__, url_prefix="/programs/<int:program_id>/import")
 admin_only(bp)
 
 #: Uploads that were previewed but never confirmed are dropped after this long.
 UNCONFIRMED_TTL = timedelta(days=1)
+#: Rows of the file the preview shows as they were read.
+SAMPLE_ROWS = 5
 #: Most issues a preview keeps and shows (errors before warnings); the rest are counted.
 ISSUES_SHOWN = 1000
 #: Longest cell value an issue shows.
@@ -42,11 +57,18 @@ VALUE_SHOWN = 200
 
 @dataclass(frozen=True)
 class Preview:
-    """What a file holds: its row count, every issue, and the import plan when valid."""
+    """What a file holds: its row count, every issue, the import plan when valid, and the
+    table as read (None when the file could not be read)."""
 
     rows: int
     issues: tuple[Issue, ...]
     plan: ImportPlan | None
+    table: RowTable | None = None
+
+    @property
+    def ignored(self) -> frozenset[str]:
+        """Columns of the file that are not imported."""
+        return frozenset(ignored_columns(self.table.columns)) if self.table else frozenset()
 
     @property
     def errors(self) -> int:
@@ -59,22 +81,37 @@ class Preview:
         return sum(i.severity == "warning" for i in self.issues)
 
     def summary(self) -> dict[str, Any]:
-        """What the preview page shows, as kept on the upload (JSON).
-
-        The counts, and the first :data:`ISSUES_SHOWN` issues in file order, errors
-        before warnings when there are more.
+        """What the preview page shows, as kept on the upload (JSON): the counts, the
+        people it merges, the first :data:`SAMPLE_ROWS` rows as read, and the first
+        :data:`ISSUES_SHOWN` issues in file order (errors before warnings when there are
+        more).
 
         >>> issue = Issue(3, "role", "mentr", "unknown role 'mentr'")
         >>> Preview(1, (issue,), None).summary()["issues"][0]["column"]
         'role'
         """
         kept = sorted(self.issues, key=lambda i: i.severity != "error")[:ISSUES_SHOWN]
+        plan, table = self.plan, self.table
         return {
             "rows": self.rows,
             "errors": self.errors,
             "warnings": self.warnings,
-            "counts": self.plan.counts() if self.plan else None,
-            "changes_nothing": bool(self.plan and self.plan.changes_nothing),
+            "counts": plan.counts() if plan else None,
+            "changes_nothing": bool(plan and plan.changes_nothing),
+            "merged": [
+                {"email": record.email, "name": record.name, "file_name": row["name"]}
+                for record, row in (plan.merged if plan else [])
+            ],
+            "table": table
+            and {
+                "encoding": table.encoding,
+                "delimiter": table.delimiter,
+                "columns": list(table.columns),
+                "raw_columns": list(table.raw_columns),
+                "first_row": table.first_row,
+                "rows": table.rows[:SAMPLE_ROWS],
+            },
+            "ignored": sorted(self.ignored),
             "issues": [
                 {
                     "row": i.row,
@@ -91,7 +128,9 @@ class Preview:
 def preview(program: Program, content: bytes, progress: jobs.Progress | None = None) -> Preview:
     """Read and validate a file with the ``matcher`` core and plan its import.
 
-    ``progress(step, done, total)`` hears which step it is in.
+    A row of someone who registered through a program link is validated as it would be
+    merged (:func:`webapp.rows.merge_rows`: the file's cells win, their answers fill the
+    file's empty cells). ``progress(step, done, total)`` hears which step it is in.
     """
 
     def step(name: str) -> None:
@@ -104,13 +143,19 @@ def preview(program: Program, content: bytes, progress: jobs.Progress | None = N
     except IntakeError as exc:
         return Preview(0, tuple(sorted(exc.issues)), None)
     step(f"checking {len(table.rows):,} rows")
-    result = validate(program.id, table.rows, first_row=table.first_row, columns=table.columns)
+    registered = {email: record_to_row(r) for email, r in self_registrations(program.id).items()}
+    rows = [
+        merge_rows(row, own) if (own := registered.get(row.get("email", "").strip().lower()))
+        else row
+        for row in table.rows
+    ]  # fmt: skip
+    result = validate(program.id, rows, first_row=table.first_row, columns=table.columns)
     issues = tuple(sorted(result.issues))
     if not result.ok:
-        return Preview(len(table.rows), issues, None)
+        return Preview(len(table.rows), issues, None, table)
     step("comparing with the program")
     plan = plan_import(program, (person_to_row(p) for p in result.participants))
-    return Preview(len(table.rows), issues, plan)
+    return Preview(len(table.rows), issues, plan, table)
 
 
 def check(upload: ImportUpload, progress: jobs.Progress) -> None:
@@ -119,12 +164,20 @@ def check(upload: ImportUpload, progress: jobs.Progress) -> None:
 
 
 def import_rows(upload: ImportUpload, progress: jobs.Progress) -> None:
-    """The import job: check the file again, then add and update every row, or none."""
+    """The import job: check the file again, then add, update and merge every row, or
+    none. Only the merges the admin saw in the preview (and ticked) are made."""
     checked = preview(upload.program, upload.content, progress)
     if checked.plan is None:
         raise MatcherError(
             f"the file has {checked.errors} error(s) now (the program changed since the "
             "preview); nothing was imported. Upload it again to see them."
+        )
+    seen = {merge["email"] for merge in (upload.preview or {}).get("merged", [])}
+    if unseen := [record.email for record, _ in checked.plan.merged if record.email not in seen]:
+        raise MatcherError(
+            f"{len(unseen)} of the people in the file registered themselves through the "
+            "program link after the preview; nothing was imported. Upload the file again "
+            "to see them."
         )
     apply_plan(upload.program, checked.plan, progress)
     upload.imported_at = utcnow()
@@ -144,6 +197,21 @@ def import_rows(upload: ImportUpload, progress: jobs.Progress) -> None:
 PREVIEW = jobs.JobKind("preview", ImportUpload, check, "upload the file again")
 IMPORT = jobs.JobKind("import", ImportUpload, import_rows, "import it again")
 TASKS = {kind.name: kind for kind in (PREVIEW, IMPORT)}
+
+
+def kept_name(filename: str) -> str:
+    """The name an upload is kept under: at most the limit, its extension kept.
+
+    >>> kept_name("cohort.csv")
+    'cohort.csv'
+    >>> name = kept_name("x" * 300 + ".csv")
+    >>> len(name), name[-8:]
+    (255, 'xxx….csv')
+    """
+    if len(filename) <= FILE_NAME_MAX_CHARS:
+        return filename
+    suffix = PurePath(filename).suffix[:10]
+    return filename[: FILE_NAME_MAX_CHARS - len(suffix) - 1] + "…" + suffix
 
 
 def get_upload(program: Program, upload_id: int) -> ImportUpload:
@@ -169,15 +237,21 @@ def upload(program_id: int) -> str | Response:
                 ImportUpload.status.not_in(ACTIVE),
             )
         )
+        filename = form.file.data.filename or "upload.csv"
         item = ImportUpload(
             program=program,
-            filename=form.file.data.filename or "upload.csv",
+            filename=kept_name(filename),
             content=form.file.data.read(),
             task=PREVIEW.name,
             requested_by=current_user.email,
         )
         db.session.add(item)
         db.session.commit()
+        if item.filename != filename:
+            flash(
+                f"The file's name is {len(filename)} characters long, more than the "
+                f"{FILE_NAME_MAX_CHARS} kept: it is shown shortened. The file itself is whole."
+            )
         jobs.submit(PREVIEW, item)
         return redirect(url_for(".show", program_id=program.id, upload_id=item.id))
     return render_template("imports/upload.html", program=program, form=form)
@@ -185,8 +259,8 @@ def upload(program_id: int) -> str | Response:
 
 @bp.get("/<int:upload_id>")
 def show(program_id: int, upload_id: int) -> str | Response:
-    """The job's progress; then the preview: counts, and every error and warning with
-    its fix (or why the job failed)."""
+    """The job's progress; then the preview: counts, merges, the file as read, and the
+    errors and warnings with their fix (or why the job failed)."""
     program = get_program(program_id)
     item = get_upload(program, upload_id)
     if item.imported_at is not None:
@@ -198,20 +272,27 @@ def show(program_id: int, upload_id: int) -> str | Response:
         program=program,
         upload=item,
         preview=item.preview,
-        form=EmptyForm(),
+        form=ImportForm(),
+        sample_rows=SAMPLE_ROWS,
     )
 
 
 @bp.post("/<int:upload_id>")
 def confirm(program_id: int, upload_id: int) -> Response:
-    """Queue the import of every row, or refuse when the file has an error."""
+    """Queue the import of every row, or refuse when the file has an error or the admin
+    did not tick the merges."""
     program = get_program(program_id)
     item = get_upload(program, upload_id)
     back = redirect(url_for(".show", program_id=program.id, upload_id=item.id))
-    if not EmptyForm().validate_on_submit() or item.imported_at is not None:
+    form = ImportForm()
+    if not form.validate_on_submit() or item.imported_at is not None:
         return back
     if item.preview is None or item.preview["counts"] is None:
         flash("The file has errors; nothing was imported.", "error")
+        return back
+    if item.preview["merged"] and not form.merge.data:
+        flash("Tick the box to merge the people who registered themselves; nothing was "
+              "imported.", "error")  # fmt: skip
         return back
     if jobs.restart(item, task=IMPORT.name, requested_by=current_user.email):
         jobs.submit(IMPORT, item)

@@ -1,7 +1,12 @@
 """The intake form behind an invite link (no log-in: the link is the key).
 
-A personal link opens only its own record; a program link asks for an e-mail and shows
-the person their own link. Expired, revoked or unknown links get a page that says so and
+A personal link made by an admin opens the record of its e-mail. A program link asks for
+an e-mail and answers every e-mail alike, with a fresh link of its own (kind ``self``):
+such a link opens only the record its own form created, and only while that record is
+self-registered (no admin has merged it), so it never shows what an admin imported. When
+its e-mail is already in the program, its form's answers are kept on the link as a
+pending registration for an admin to merge or drop, and the existing record is neither
+opened nor changed. Expired, revoked or unknown links get a page that says so and
 nothing else.
 """
 
@@ -14,15 +19,15 @@ from werkzeug.wrappers import Response
 from webapp import audit
 from webapp.db import db
 from webapp.forms import EmailForm, ParticipantForm, time_zones
-from webapp.invites import new_token, usable_person_token
+from webapp.invites import new_token
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
-from webapp.rows import COLUMNS, apply_row, record_to_row
+from webapp.rows import COLUMNS, Row, apply_row, record_to_row
 from webapp.store import check_row, email_taken
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
-#: Columns only admins edit; the intake form keeps their stored values.
-ADMIN_COLUMNS = ("id", "previous_partners")
+#: Columns only admins edit or see; the intake form neither shows nor changes them.
+ADMIN_COLUMNS = ("id", "previous_partners", "admin_notes")
 
 
 def _open(token_text: str) -> InviteToken | tuple[str, int]:
@@ -58,34 +63,26 @@ def saved(token_text: str) -> str | tuple[str, int]:
 
 
 def _register(token: InviteToken) -> str:
-    """Ask for an e-mail; show the person their own link."""
+    """Ask for an e-mail; answer every e-mail with a fresh link of its own."""
     email_form = EmailForm()
     link = None
     if email_form.validate_on_submit():
         email = (email_form.email.data or "").strip().lower()
-        known = email_taken(token.program_id, email) or usable_person_token(token.program_id, email)
-        if known:
-            email_form.email.errors = [
-                "This e-mail already has a personal link. Use that link, or ask the "
-                "program team to send it to you again."
-            ]
-        else:
-            personal = new_token(token.program, LinkKind.SELF, email=email)
-            audit.record("invite.self", token.program_id, actor=f"link:{token.id}", email=email)
-            db.session.commit()
-            link = url_for(".form", token_text=personal.token, _external=True)
+        personal = new_token(token.program, LinkKind.SELF, email=email)
+        audit.record("invite.self", token.program_id, actor=f"link:{token.id}", email=email)
+        db.session.commit()
+        link = url_for(".form", token_text=personal.token, _external=True)
     return render_template(
         "intake/register.html", program=token.program, form=email_form, link=link
     )
 
 
-def _admins_record(token: InviteToken) -> Participant | None:
-    """The record an admin's link opens when the person was imported after the link was made.
-
-    A link made through a program link never takes over a record it did not create.
-    """
-    if token.kind != LinkKind.PERSON:
-        return None
+def _opened_record(token: InviteToken) -> Participant | None:
+    """The record a personal link opens: for an admin's link, its e-mail's (also when the
+    person was imported after the link was made); for a program link's, the one its own
+    form created."""
+    if token.kind != LinkKind.PERSON or token.participant is not None:
+        return token.participant
     return db.session.scalar(
         select(Participant).where(
             Participant.program_id == token.program_id, Participant.email == token.email
@@ -93,16 +90,27 @@ def _admins_record(token: InviteToken) -> Participant | None:
     )
 
 
-def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
-    """Show and save the person's own record, validated like a CSV row."""
-    record = token.participant or _admins_record(token)
-    form = ParticipantForm()
-    stored = record_to_row(record) if record else dict.fromkeys(COLUMNS, "")
+def _stored_row(token: InviteToken, record: Participant | None) -> Row:
+    """What the link's person saved before: their record, or their pending registration."""
+    if record is not None:
+        stored = record_to_row(record)
+    else:
+        stored = {**dict.fromkeys(COLUMNS, ""), **(token.pending_row or {})}
     stored["email"] = token.email
+    return stored
+
+
+def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
+    """Show and save the person's own answers, validated like a CSV row."""
+    record = _opened_record(token)
+    if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
+        return render_template("intake/closed.html", reason="merged"), 410
+    form = ParticipantForm()
+    stored = _stored_row(token, record)
     unplaced: list[str] = []
     if not form.is_submitted():
-        if record is not None:  # a new person starts from the form's defaults
-            form.fill_from_row(stored)
+        if record is not None or token.pending_row is not None:  # else the form's defaults
+            form.fill_from_row({**stored, **dict.fromkeys(ADMIN_COLUMNS, "")})
     elif form.validate():
         form.email.data = token.email
         row = form.to_row(by_role=True)
@@ -110,16 +118,7 @@ def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
         checked = check_row(token.program_id, row)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
-            if record is None and email_taken(token.program_id, token.email):
-                return render_template("intake/closed.html", reason="taken"), 409
-            if record is None:
-                record = Participant(program_id=token.program_id)
-                db.session.add(record)
-            token.participant = record
-            apply_row(record, checked.row)
-            token.last_used_at = utcnow()
-            actor = f"link:{token.id}"
-            audit.record("intake.save", token.program_id, actor=actor, email=token.email)
+            _save(token, record, checked.row)
             db.session.commit()
             return redirect(url_for(".saved", token_text=token.token))
     form.email.data = token.email
@@ -131,3 +130,25 @@ def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
         unplaced=unplaced,
         zones=time_zones(),
     )
+
+
+def _save(token: InviteToken, record: Participant | None, row: Row) -> None:
+    """Save validated answers on the link's record, on a new record, or, when the e-mail
+    is already someone's in the program, as the link's pending registration."""
+    actor = f"link:{token.id}"
+    token.last_used_at = utcnow()
+    if record is None and (
+        token.pending_row is not None or email_taken(token.program_id, token.email)
+    ):
+        token.pending_row = row
+        audit.record("intake.pending", token.program_id, actor=actor, email=token.email)
+        return
+    if record is None:
+        record = Participant(program_id=token.program_id)
+        record.self_registered = token.kind == LinkKind.SELF
+        db.session.add(record)
+    elif token.kind == LinkKind.PERSON:
+        record.self_registered = False  # the admin's link vouches for the e-mail
+    token.participant = record
+    apply_row(record, row)
+    audit.record("intake.save", token.program_id, actor=actor, email=token.email)

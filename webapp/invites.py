@@ -1,7 +1,9 @@
 """Invite links to the intake form: admins create, list and revoke them.
 
 There is no mail server: links are shown for the admin to copy. A *person* link opens
-exactly one record; a *program* link lets a person enter their e-mail and get their own.
+exactly one record; a *program* link lets a person enter their e-mail and get their own
+(see :mod:`webapp.intake`). The page also lists the program-link registrations waiting for
+an admin (:mod:`webapp.registrations`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from webapp import audit
+from webapp import audit, registrations
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import EmptyForm, PersonInviteForm
 from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
 from webapp.participants import get_participant
 from webapp.programs import get_program
+from webapp.query import paginate
 
 bp = Blueprint("invites", __name__, url_prefix="/programs/<int:program_id>/invites")
 admin_only(bp)
@@ -44,12 +47,13 @@ def new_token(
 
 
 def usable_person_token(program_id: int, email: str) -> InviteToken | None:
-    """The usable personal link of an e-mail in a program, if there is one."""
+    """The usable link an admin made for an e-mail in a program, if there is one (links
+    asked through a program link do not count: anyone could have asked for them)."""
     now = utcnow()
     tokens = db.session.scalars(
         select(InviteToken).where(
             InviteToken.program_id == program_id,
-            InviteToken.kind != LinkKind.PROGRAM,
+            InviteToken.kind == LinkKind.PERSON,
             InviteToken.email == email,
             InviteToken.revoked_at.is_(None),
         )
@@ -65,18 +69,18 @@ def _back(program: Program) -> Response:
 def index(program_id: int) -> str:
     """Every link of the program, newest first, with its state."""
     program = get_program(program_id)
-    tokens = db.paginate(
+    tokens = paginate(
         select(InviteToken)
         .where(InviteToken.program_id == program.id)
         .options(selectinload(InviteToken.participant))
         .order_by(InviteToken.created_at.desc(), InviteToken.id.desc()),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=current_app.config["PAGE_SIZE"],
+        current_app.config["PAGE_SIZE"],
     )
     return render_template(
         "invites/index.html",
         program=program,
         tokens=tokens,
+        waiting=registrations.waiting(program.id),
         now=utcnow(),
         button_form=EmptyForm(),
         person_form=PersonInviteForm(),
@@ -143,7 +147,7 @@ def create_for_everyone(program_id: int) -> Response:
             t.email
             for t in db.session.scalars(
                 select(InviteToken).where(
-                    InviteToken.program_id == program.id, InviteToken.kind != LinkKind.PROGRAM
+                    InviteToken.program_id == program.id, InviteToken.kind == LinkKind.PERSON
                 )
             )
             if t.is_usable(now)

@@ -5,7 +5,9 @@ next tables (match runs, decisions) hang off ``program.id`` and ``participant.id
 same way. A table whose rows background jobs work on (match runs, uploads) mixes in
 :class:`JobState`. Participant cells are stored as the canonical CSV text the ``matcher`` core
 reads back (lists joined by ``;``), with ``level`` and ``capacity`` as integers so the
-table can be filtered.
+table can be filtered. Every text column is as long as ``matcher``'s limit for its field
+(:data:`matcher.COLUMN_LIMITS`), so what the validator accepts always fits; lists and
+notes are of unlimited text.
 """
 
 from __future__ import annotations
@@ -15,11 +17,26 @@ from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from matcher import COLUMN_LIMITS, EMAIL_MAX_CHARS, FILE_NAME_MAX_CHARS, PROGRAM_NAME_MAX_CHARS
 from webapp.db import db
+
+
+def _text(column: str) -> String:
+    """The string type of a canonical participant column, as long as its limit."""
+    return String(COLUMN_LIMITS[column])
 
 
 def utcnow() -> datetime:
@@ -68,7 +85,7 @@ class AdminUser(UserMixin, db.Model):
     """A person who runs programs; logs in with an e-mail and a hashed password."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -85,7 +102,7 @@ class Program(db.Model):
     """A mentoring cohort with its matching config (as ``config_to_mapping`` JSON)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(PROGRAM_NAME_MAX_CHARS), unique=True)
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -102,31 +119,37 @@ class Participant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(320))
-    name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(10), index=True)
-    seeks: Mapped[str] = mapped_column(String(200), default="")
-    offers: Mapped[str] = mapped_column(String(200), default="")
-    external_id: Mapped[str] = mapped_column(String(200), default="")
-    organization: Mapped[str] = mapped_column(String(200), default="")
-    department: Mapped[str] = mapped_column(String(200), default="", index=True)
-    manager_email: Mapped[str] = mapped_column(String(320), default="")
+    email: Mapped[str] = mapped_column(_text("email"))
+    name: Mapped[str] = mapped_column(_text("name"))
+    role: Mapped[str] = mapped_column(_text("role"), index=True)
+    seeks: Mapped[str] = mapped_column(_text("seeks"), default="")
+    offers: Mapped[str] = mapped_column(_text("offers"), default="")
+    external_id: Mapped[str] = mapped_column(_text("id"), default="")
+    organization: Mapped[str] = mapped_column(_text("organization"), default="")
+    department: Mapped[str] = mapped_column(_text("department"), default="", index=True)
+    manager_email: Mapped[str] = mapped_column(_text("manager_email"), default="")
     level: Mapped[int | None] = mapped_column(Integer, index=True)
-    function: Mapped[str] = mapped_column(String(200), default="")
-    target_department: Mapped[str] = mapped_column(String(200), default="")
-    generation: Mapped[str] = mapped_column(String(20), default="")
+    function: Mapped[str] = mapped_column(_text("function"), default="")
+    target_department: Mapped[str] = mapped_column(_text("target_department"), default="")
+    generation: Mapped[str] = mapped_column(_text("generation"), default="")
     goals: Mapped[str] = mapped_column(Text, default="")
     strengths: Mapped[str] = mapped_column(Text, default="")
     expertise_wanted: Mapped[str] = mapped_column(Text, default="")
     expertise: Mapped[str] = mapped_column(Text, default="")
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     languages: Mapped[str] = mapped_column(Text, default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="")
-    location: Mapped[str] = mapped_column(String(200), default="")
-    meeting_mode: Mapped[str] = mapped_column(String(20), default="either")
+    timezone: Mapped[str] = mapped_column(_text("timezone"), default="")
+    location: Mapped[str] = mapped_column(_text("location"), default="")
+    meeting_mode: Mapped[str] = mapped_column(_text("meeting_mode"), default="either")
     exclude: Mapped[str] = mapped_column(Text, default="")
     previous_partners: Mapped[str] = mapped_column(Text, default="")
+    #: The person's own words: they see and edit them through their link.
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: Only admins see these; never on a page or in a text for the participant.
+    admin_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Created through a program link (anyone could have typed the e-mail) and not yet
+    #: merged by an admin: the link that created it opens it only while this is true.
+    self_registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Optimistic lock: an UPDATE of a row someone changed meanwhile raises StaleDataError.
@@ -161,7 +184,10 @@ class InviteToken(db.Model):
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), index=True
     )
-    email: Mapped[str] = mapped_column(String(320), default="")
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS), default="")
+    #: The answers a program link's form saved while its e-mail was already in the
+    #: program, kept apart until an admin merges or drops them (never on a participant).
+    pending_row: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
@@ -189,7 +215,7 @@ class ImportUpload(JobState, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
-    filename: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(FILE_NAME_MAX_CHARS))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     imported_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -210,7 +236,7 @@ class AuditEvent(db.Model):
         ForeignKey("program.id", ondelete="CASCADE"), index=True
     )
     admin_id: Mapped[int | None] = mapped_column(ForeignKey("admin_user.id", ondelete="SET NULL"))
-    actor: Mapped[str] = mapped_column(String(320))
+    actor: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS))
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
+from matcher.intake import MAX_WHOLE_NUMBER
 from matcher.schema import MentorType, Role
 from webapp import audit
 from webapp.auth import admin_only
@@ -17,6 +18,7 @@ from webapp.db import db
 from webapp.forms import EmptyForm, ParticipantForm, time_zones
 from webapp.models import Participant
 from webapp.programs import get_program
+from webapp.query import paginate
 from webapp.rows import apply_row, record_to_row
 from webapp.store import check_row, email_taken
 
@@ -39,6 +41,21 @@ def _list_contains(column: InstrumentedAttribute[str], value: str) -> ColumnElem
     return (";" + column + ";").contains(f";{value};", autoescape=True)
 
 
+def level_filter(text: str) -> int | None:
+    """The level of the ``level`` filter (None when empty); a 400 page unless it is a
+    level the validator accepts, a whole number from 0 to ``MAX_WHOLE_NUMBER``.
+
+    >>> level_filter("3"), level_filter("")
+    (3, None)
+    """
+    if not text:
+        return None
+    short = len(text) <= len(str(MAX_WHOLE_NUMBER))
+    if short and text.isascii() and text.isdigit() and int(text) <= MAX_WHOLE_NUMBER:
+        return int(text)
+    abort(400, description=f"The level must be a whole number from 0 to {MAX_WHOLE_NUMBER}.")
+
+
 def filtered(program_id: int, args: dict[str, str]) -> Select[tuple[Participant]]:
     """The participants of a program that match the table's search and filters."""
     query = select(Participant).where(Participant.program_id == program_id)
@@ -55,9 +72,10 @@ def filtered(program_id: int, args: dict[str, str]) -> Select[tuple[Participant]
         if args.get(column) in {t.value for t in MentorType}:
             query = query.where(_list_contains(getattr(Participant, column), args[column]))
     if department := args.get("department"):
-        query = query.where(Participant.department == department)
-    if (level := args.get("level", "")).lstrip("-").isdigit():
-        query = query.where(Participant.level == int(level))
+        # stored as written: "Engineering" and "engineering" are one department
+        query = query.where(func.lower(Participant.department) == func.lower(department))
+    if (level := level_filter(args.get("level", ""))) is not None:
+        query = query.where(Participant.level == level)
     return query.order_by(Participant.name, Participant.email)
 
 
@@ -72,11 +90,7 @@ def index(program_id: int) -> str:
     """The participant table."""
     program = get_program(program_id)
     args = {k: request.args.get(k, "") for k in FILTERS}
-    page = db.paginate(
-        filtered(program.id, args),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=current_app.config["PAGE_SIZE"],
-    )
+    page = paginate(filtered(program.id, args), current_app.config["PAGE_SIZE"])
     return render_template(
         "participants/index.html",
         program=program,

@@ -1,22 +1,22 @@
 """Data rights of one participant: everything held about them as JSON, and erasure.
 
-The export holds their profile (the answers of the intake form, as the canonical row),
-their invite links (without the secret), every pair of every run that names them, the
-decisions on those pairs, the audit events about them and the people who name them as
-their manager.
+The export holds their profile (the canonical row: their own answers and the admin
+notes), their invite links (without the secret, with any answers a program link keeps for
+an admin to merge), every pair of every run that names them, the decisions on those
+pairs, the audit events about them and the people who name them as their manager.
 
-Erasure deletes the participant, their invite links, every pair, open request and decision
-that names them, and every unconfirmed upload that holds their e-mail in any encoding
-(:func:`matcher.mentions`). Their e-mail and name are replaced by ``[erased]`` in the
-program's audit events (each event stays, marked redacted; the free-text reason of a
-decision about them goes whole), in the error and figures of its runs, and in the reasons
-and decision notes of other people's pairs. Kept, and said
-so on the page: other participants' ``exclude`` and ``previous_partners`` lists, so
-"never pair again" still holds if the person is imported again, and others'
-``manager_email`` naming them, which is part of those people's reporting line: clearing it
-would let the matching pair two of their reports with each other, so an admin changes it
-by editing or re-importing those people. The erasure itself is logged with a hash of the
-e-mail only. Backups taken before the erasure still hold the person (docs/web.md).
+Erasure deletes the participant, their invite links (with any such answers), every pair,
+open request and decision that names them, and every unconfirmed upload that holds their
+e-mail in any encoding (:func:`matcher.mentions`). Their e-mail and name are replaced by
+``[erased]`` in the program's audit events (each event stays, marked redacted; the
+free-text reason of a decision about them goes whole), in the error and figures of its
+runs, and in the reasons and decision notes of other people's pairs. Kept, and said so on
+the page: other participants' ``exclude`` and ``previous_partners`` lists, so "never pair
+again" still holds if the person is imported again, and others' ``manager_email`` naming
+them, which is part of those people's reporting line: clearing it would let the matching
+pair two of their reports with each other, so an admin changes it by editing or
+re-importing those people. The erasure itself is logged with a hash of the e-mail only.
+Backups taken before the erasure still hold the person (docs/web.md).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from webapp.db import db
 from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
 from webapp.people_cache import Encoded, program_cohort
 from webapp.programs import get_program
+from webapp.query import paginate
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm
 from webapp.run_models import (
     PROPOSED,
@@ -164,7 +165,7 @@ def index(program_id: int, run_id: int) -> str:
     run = done_run(program.id, run_id)
     args = {k: request.args.get(k, "") for k in FILTERS}
     size = current_app.config["REVIEW_PAGE_SIZE"]
-    page = db.paginate(filtered(run, args), per_page=size, max_per_page=size)
+    page = paginate(filtered(run, args), size)
     pairs = _pairs(page.items)
     decided = decisions_for(program.id, (pair.key for pair in pairs))
     return render_template(

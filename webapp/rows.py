@@ -18,6 +18,7 @@ __all__ = [
     "COLUMNS",
     "Row",
     "apply_row",
+    "merge_rows",
     "person_to_row",
     "record_to_row",
     "row_values",
@@ -83,3 +84,17 @@ def apply_row(record: Participant, row: Row) -> None:
     """Copy a validated canonical ``row`` onto ``record``."""
     for attribute, value in row_values(row).items():
         setattr(record, attribute, value)
+
+
+def merge_rows(admins: Row, own: Row) -> Row:
+    """Merge an admin's row with a person's own answers: the admin's cells win where they
+    hold a value, the person's answers fill the cells the admin's row leaves empty.
+
+    >>> merged = merge_rows(
+    ...     {"email": "a@x.org", "level": "5", "goals": ""},
+    ...     {"email": "a@x.org", "level": "9", "goals": "coaching", "notes": "Hi"},
+    ... )
+    >>> merged["level"], merged["goals"], merged["notes"]
+    ('5', 'coaching', 'Hi')
+    """
+    return {**own, **{column: text for column, text in admins.items() if text.strip()}}

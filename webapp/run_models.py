@@ -130,12 +130,14 @@ class ProposedMatch(db.Model):
 
 
 class UnmatchedRequest(db.Model):
-    """A request (mentee, type) a run left open, with the reason in words."""
+    """A request (mentee, type) a run left open, with the reason in words and the mentee's
+    department at the time of the run."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"), index=True)
     mentee_email: Mapped[str] = mapped_column(String(320))
     mentee_name: Mapped[str] = mapped_column(String(200))
+    mentee_department: Mapped[str] = mapped_column(String(200), default="", server_default="")
     mentor_type: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
 

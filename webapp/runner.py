@@ -205,8 +205,9 @@ def store(run: MatchRun, people: Sequence[Participant], proposal: Proposal) -> N
     if rows:
         db.session.execute(insert(ProposedMatch), rows)
         refresh_statistics()
+    department = {p.email: p.department for p in people}
     open_rows = [
-        {"run_id": run.id, **row}
+        {"run_id": run.id, "mentee_department": department.get(row["mentee_email"], ""), **row}
         for row in proposal.unmatched[
             ["mentee_email", "mentee_name", "mentor_type", "reason"]
         ].to_dict("records")

@@ -37,21 +37,15 @@ def validate(
     """Validate rows as the core validates a file, with the program's other participants.
 
     The program's participants that the rows do not replace (by e-mail; ``replacing``
-    names one more e-mail, when an edit changes it) are appended as further rows, so that
-    checks across rows see the whole program. Only the issues and people of ``rows`` are
-    returned.
+    names one more e-mail, when an edit changes it) are the known people the checks across
+    rows see (duplicate e-mails and ids, who is in the program, reporting loops).
     """
     replaced = {row.get("email", "").strip().lower() for row in rows} | {replacing}
     attributes = [getattr(Participant, ATTRIBUTE.get(c, c)) for c in CONTEXT_COLUMNS]
     stored = db.session.execute(select(*attributes).where(Participant.program_id == program_id))
     others = [dict(zip(CONTEXT_COLUMNS, values, strict=True)) for values in stored]
-    others = [row for row in others if row["email"] not in replaced]
-    result = parse_participants([*rows, *others], first_row=first_row, columns=columns)
-    end = first_row + len(rows)
-    return IntakeResult(
-        tuple(p for p in result.participants if p.row is not None and p.row < end),
-        tuple(i for i in result.issues if i.row < end),
-    )
+    known = [row for row in others if row["email"] not in replaced]
+    return parse_participants(rows, first_row=first_row, columns=columns, others=known)
 
 
 @dataclass(frozen=True)
@@ -91,7 +85,8 @@ def email_problem(email: str) -> str | None:
 
 @dataclass
 class ImportPlan:
-    """What an import would do: rows to add, records to update, how many are unchanged.
+    """What an import would do: rows to add, records to update, how many are unchanged,
+    and the self-registered records it merges (which the admin must confirm).
 
     A record is the stored participant as read (a row with its columns, ``id`` and
     ``version``), not an object the session tracks.
@@ -100,15 +95,30 @@ class ImportPlan:
     new: list[Row] = field(default_factory=list)
     updated: list[tuple[Any, Row]] = field(default_factory=list)
     unchanged: int = 0
+    merged: list[tuple[Any, Row]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Counts for the result page."""
-        return {"new": len(self.new), "updated": len(self.updated), "unchanged": self.unchanged}
+        return {
+            "new": len(self.new),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "merged": len(self.merged),
+        }
 
     @property
     def changes_nothing(self) -> bool:
         """True when importing would leave the program exactly as it is."""
-        return not self.new and not self.updated
+        return not self.new and not self.updated and not self.merged
+
+
+def self_registrations(program_id: int) -> dict[str, Participant]:
+    """The program's self-registered participants (see ``Participant.self_registered``),
+    by e-mail."""
+    query = select(Participant).where(
+        Participant.program_id == program_id, Participant.self_registered.is_(True)
+    )
+    return {record.email: record for record in db.session.scalars(query)}
 
 
 def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
@@ -121,6 +131,8 @@ def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
         record = existing.get(row["email"])
         if record is None:
             plan.new.append(row)
+        elif record.self_registered:
+            plan.merged.append((record, row))
         elif record_to_row(record) == row:
             plan.unchanged += 1
         else:
@@ -131,31 +143,35 @@ def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
 def apply_plan(
     program: Program, plan: ImportPlan, progress: Callable[[str, int, int], None] | None = None
 ) -> None:
-    """Add and update the planned participants in the current transaction.
+    """Add, update and merge the planned participants in the current transaction.
 
-    Rows go in bulk statements of :data:`WRITE_CHUNK` rows; ``progress(step, done, total)``
-    hears after each. An update applies only to the version of the record that was
-    planned: if someone changed one of them meanwhile, nothing is written.
+    A merged record is no longer self-registered: the program link that created it stops
+    opening it, so it never shows what the admin imported. Rows go in bulk statements of
+    :data:`WRITE_CHUNK` rows; ``progress(step, done, total)`` hears after each. An update
+    applies only to the version of the record that was planned: if someone changed one
+    of them meanwhile, nothing is written.
     """
     table = Participant.__table__
-    total, done = len(plan.new) + len(plan.updated), 0
+    total, done = len(plan.new) + len(plan.updated) + len(plan.merged), 0
     changes = update(table).where(
         table.c.id == bindparam("planned_id"), table.c.version == bindparam("planned_version")
     )
-    for chunk in _chunks(plan.updated):
-        values = [
-            {**row_values(row), "planned_id": record.id, "planned_version": record.version}
-            for record, row in chunk
-        ]
-        changed = _write(changes.values(version=table.c.version + 1), values)
-        if changed != len(chunk):
-            raise MatcherError(
-                f"{len(chunk) - changed} of these people were changed by someone else while "
-                "the file was imported; nothing was imported. Import the file again."
-            )
-        done += len(chunk)
-        if progress:
-            progress("saving", done, total)
+    for records, also in ((plan.updated, {}), (plan.merged, {"self_registered": False})):
+        for chunk in _chunks(records):
+            values = [
+                {**row_values(row), **also, "planned_id": r.id, "planned_version": r.version}
+                for r, row in chunk
+            ]
+            changed = _write(changes.values(version=table.c.version + 1), values)
+            if changed != len(chunk):
+                raise MatcherError(
+                    f"{len(chunk) - changed} of the people in the file were changed by "
+                    "someone else while it was imported; nothing was imported. Import the "
+                    "file again."
+                )
+            done += len(chunk)
+            if progress:
+                progress("saving", done, total)
     for chunk in _chunks(plan.new):
         _write(insert(table), [{**row_values(row), "program_id": program.id} for row in chunk])
         done += len(chunk)

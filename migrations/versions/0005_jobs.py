@@ -1,7 +1,7 @@
 """background jobs: heartbeats, queue ids, one active run per program, upload jobs
 
 Revision ID: 0005_jobs
-Revises: 0005_protect
+Revises: 0005_intake
 Create Date: 2026-12-06 00:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005_jobs"
-down_revision = "0005_protect"
+down_revision = "0005_intake"
 branch_labels = None
 depends_on = None
 

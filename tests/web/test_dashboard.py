@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 from flask import Flask
 from flask.testing import FlaskClient
 
 from matcher import MentorType, Participant, Role
 from tests.web.matching import load_demo, run_to_end
-from webapp.figures import supply_gaps
+from webapp.db import db
+from webapp.figures import missing_offers, supply_gaps
+from webapp.models import Participant as Person
 
 
 def test_the_dashboard_draws_every_figure_as_inline_svg(
@@ -52,6 +56,42 @@ def test_the_unmatched_page_lists_each_open_request_and_the_gaps(
         f"/programs/{program_id}/runs/{run.id}/unmatched", query_string={"type": "sponsorship"}
     )
     assert sponsors.status_code == 200
+    assert (
+        f'href="/programs/{program_id}/runs/{run.id}/unmatched.csv?type=sponsorship"'
+        in sponsors.text
+    )
+
+
+def test_the_unmatched_page_names_who_has_room_and_what_nobody_offers(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/unmatched")
+    text = html.unescape(page.text)
+    with app.app_context():
+        ids = dict(db.session.execute(db.select(Person.email, Person.id)).all())
+    margaret = ids["margaret.hale@loomworks.example"]
+    # the sponsor with room is named and linked to her page, places and all
+    assert "7 mentees want a sponsor; 1 sponsor has capacity left (1 place)." in text
+    assert (
+        f'<a href="/programs/{program_id}/participants/{margaret}">Margaret Hale</a> (1 place)'
+        in text
+    )
+    # departments as the file spells them
+    assert "2 mentees want a sponsor in Product; no sponsor there has capacity left." in text
+    assert "<td>Sales</td>" in text
+    # the skills and languages no mentor of the type offers
+    assert "What no mentor offers" in text
+    assert (
+        "No generational mentor speaks japanese, the only language of 1 mentee who wants one."
+        in text
+    )
+    assert "No expertise mentor has computer vision, wanted by 1 open request." in text
+    # and the reasons name the data, as the mentee page and the command line do
+    assert "no generational mentor speaks japanese</td>" in text
+    assert "lack the wanted skill: sustainability reporting" in text
+    assert f'href="/programs/{program_id}/runs/{run.id}/unmatched.csv"' in text
 
 
 def _person(email: str, role: Role, **more: object) -> Participant:
@@ -76,3 +116,46 @@ def test_supply_gaps_count_open_requests_and_mentors_with_room() -> None:
     assert gap["text"] == (
         "2 mentees want a sponsor in Finance; 1 sponsor there has capacity left (1 place)."
     )
+    assert gap["mentors"] == [{"email": "c@x.org", "name": "C", "places": 1}]
+
+
+def test_supply_gaps_compare_departments_normalised_and_keep_their_spelling() -> None:
+    sponsorship = MentorType.SPONSORSHIP
+    people = [
+        _person("a@x.org", Role.MENTEE, seeks=(sponsorship,), target_department="Customer IT"),
+        _person("b@x.org", Role.MENTEE, seeks=(sponsorship,), target_department=" customer  it"),
+        _person("c@x.org", Role.MENTOR, offers=(sponsorship,), department="CUSTOMER IT"),
+        _person(
+            "d@x.org", Role.MENTOR, offers=(sponsorship,), department="Customer IT", capacity=3
+        ),
+    ]
+    unmatched = pd.DataFrame(
+        {"mentee_email": ["a@x.org", "b@x.org"], "mentor_type": ["sponsorship"] * 2}
+    )
+    (gap,) = supply_gaps(people, pd.DataFrame({"mentor_email": []}), unmatched)
+    assert gap["text"] == (
+        "2 mentees want a sponsor in Customer IT; 2 sponsors there have capacity left (4 places)."
+    )
+    assert [m["name"] for m in gap["mentors"]] == ["D", "C"]
+
+
+def test_skills_and_languages_nobody_offers_are_named_per_type() -> None:
+    people = [
+        _person("a@x.org", Role.MENTEE, seeks=(MentorType.EXPERTISE, MentorType.GENERATIONAL),
+                expertise_wanted=("embedded firmware", "sql"), languages=("de",)),
+        _person("b@x.org", Role.MENTEE, seeks=(MentorType.EXPERTISE,),
+                expertise_wanted=("embedded firmware",)),
+        _person("c@x.org", Role.MENTOR, offers=(MentorType.EXPERTISE,), expertise=("sql",),
+                languages=("de", "en")),
+        _person("d@x.org", Role.MENTOR, offers=(MentorType.GENERATIONAL,), languages=("en",)),
+    ]  # fmt: skip
+    unmatched = pd.DataFrame(
+        {
+            "mentee_email": ["a@x.org", "a@x.org", "b@x.org"],
+            "mentor_type": ["expertise", "generational", "expertise"],
+        }
+    )
+    assert [m["text"] for m in missing_offers(people, unmatched)] == [
+        "No expertise mentor has embedded firmware, wanted by 2 open requests.",
+        "No generational mentor speaks de, the only language of 1 mentee who wants one.",
+    ]

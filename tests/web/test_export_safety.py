@@ -21,10 +21,10 @@ from matcher.csv_io import FORMULA_PREFIXES, to_csv_bytes
 from tests.web.conftest import ADMIN_EMAIL
 from webapp.db import db
 from webapp.models import Program
-from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus
+from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
 
 #: Endpoints that answer a spreadsheet file, each tried below with hostile cells.
-CSV_ENDPOINTS = {"exports.export_csv"}
+CSV_ENDPOINTS = {"exports.export_csv", "exports.export_unmatched"}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 HOSTILE = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]
 
@@ -51,7 +51,8 @@ def test_no_text_cell_of_a_written_csv_starts_with_a_formula_prefix(texts: list[
 
 
 def hostile_run(app: Flask) -> tuple[int, int]:
-    """A run whose approved pairs have a hostile value in every text column."""
+    """A run whose approved pairs and open requests have a hostile value in every text
+    column."""
     with app.app_context():
         program = Program(name="Hostile", config={})
         db.session.add(program)
@@ -81,7 +82,17 @@ def hostile_run(app: Flask) -> tuple[int, int]:
                     mentor_email=f"{text}m{n}@example.org",
                     mentor_type="developmental",
                     action="approve",
-                    decided_by=ADMIN_EMAIL,
+                    decided_by=text,
+                )
+            )
+            db.session.add(
+                UnmatchedRequest(
+                    run_id=run.id,
+                    mentee_email=f"{text}{n}@example.org",
+                    mentee_name=text,
+                    mentee_department=text,
+                    mentor_type="expertise",
+                    reason=text,
                 )
             )
         db.session.commit()
@@ -96,7 +107,8 @@ def test_every_csv_download_is_formula_safe(app: Flask, admin_client: FlaskClien
     }
     assert found == CSV_ENDPOINTS, "a new CSV download: add it to this test"
     program_id, run_id = hostile_run(app)
-    data = admin_client.get(f"/programs/{program_id}/runs/{run_id}/export.csv").data
-    assert len(cells(data)) > len(HOSTILE) * 5
-    assert_safe(data)
-    assert "'=cmd|' /C calc'!A0" in cells(data)
+    for download in ("export.csv", "unmatched.csv"):
+        data = admin_client.get(f"/programs/{program_id}/runs/{run_id}/{download}").data
+        assert len(cells(data)) > len(HOSTILE) * 5
+        assert_safe(data)
+        assert "'=cmd|' /C calc'!A0" in cells(data)

@@ -215,3 +215,50 @@ def test_stored_rows_give_back_the_same_participants(
     from_database = parse_participants(snapshot(app)).participants
     assert len(from_database) == 150
     assert from_database == from_file
+
+
+def test_the_preview_shows_the_file_as_read_and_every_ignored_column(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    people = [f"p{i}@example.org;Zoë;Müller {i};mentee;developmental;blue" for i in range(1, 8)]
+    text = "\r\n".join(["E-mail;First name;Last name;Role;Seeks;Favourite colour", *people])
+    response = upload(admin_client, program_id, "excel.csv", text.encode("cp1252"))
+    page = response.get_data(as_text=True)
+    shown = [
+        "Text encoding <strong>Windows-1252</strong>, cells separated by\n"
+        "       <strong>semicolons</strong>",
+        "The first 5 of 7 rows",
+        '<th scope="col" class="ignored">Favourite colour<br>',
+        "First name<br>\n            <small>first_name</small>",
+    ]
+    assert [text for text in shown if text not in page] == []
+    assert page.count("<td>Müller ") == 5 and "<td>Müller 6</td>" not in page
+    warnings = re.findall(r'<tr class="warning">\s*<td>file</td>\s*<td>(\w+)</td>', page)
+    assert warnings == ["favourite_colour", "name"]
+    confirm(admin_client, preview_url(response))
+    assert [r["name"] for r in snapshot(app)][:2] == ["Zoë Müller 1", "Zoë Müller 2"]
+
+
+def test_a_file_with_a_header_and_no_people_cannot_be_imported(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    before = snapshot(app)
+    response = upload(admin_client, program_id, "empty.csv", SIX.splitlines(keepends=True)[0])
+    page = response.get_data(as_text=True)
+    assert "the file has a header row but no people below it" in page
+    assert "nothing will be imported" in page
+    assert "Import 0" not in page and "importing changes nothing" not in page
+    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    assert "The file has errors; nothing was imported." in result
+    assert snapshot(app) == before
+
+
+def test_a_nul_byte_in_one_cell_is_named_by_row_and_column(
+    admin_client: FlaskClient, program_id: int
+) -> None:
+    broken = SIX.replace(b"Ben Okafor", b"Ben\x00Okafor")
+    page = upload(admin_client, program_id, "nul.csv", broken).get_data(as_text=True)
+    assert re.search(r'<tr class="error">\s*<td>3</td>\s*<td>name</td>', page)
+    assert "contains the control character U+0000" in page
+    assert "binary data" not in page

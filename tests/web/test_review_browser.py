@@ -21,6 +21,7 @@ from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.matching import load_demo
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
+from webapp.exports import DECISION_COLUMNS
 from webapp.run_models import PairDecision, ProposedMatch
 
 pytestmark = pytest.mark.slow
@@ -117,6 +118,8 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     shot(page, "dashboard")
     page.get_by_role("link", name="Unmatched").click()
     expect(page.get_by_role("heading", name="Where mentors are missing")).to_be_visible()
+    expect(page.get_by_role("heading", name="What no mentor offers")).to_be_visible()
+    expect(page.locator(".room").get_by_role("link", name="Margaret Hale")).to_be_visible()
     shot(page, "unmatched")
     page.set_viewport_size(PHONE)
     page.get_by_role("link", name="Review pairs").click()
@@ -126,7 +129,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     with page.expect_download() as info:
         page.get_by_role("link", name="Export approved (CSV)").click()
     frame = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), encoding="utf-8-sig")
-    assert list(frame.columns) == MATCH_COLUMNS
+    assert list(frame.columns) == [*MATCH_COLUMNS, *DECISION_COLUMNS]
     exported = set(zip(frame.mentee_email, frame.mentor_email, frame.mentor_type, strict=True))
     assert exported == {locked, *decided(app, "approve")}
     assert rejected not in exported

@@ -31,7 +31,8 @@ def test_pages_need_a_log_in(client: FlaskClient, program_id: int) -> None:
         f"/programs/{program_id}/runs/1/dashboard",
         f"/programs/{program_id}/runs/1/unmatched",
         f"/programs/{program_id}/runs/1/export.csv",
-        f"/programs/{program_id}/runs/1/introductions.md",
+        f"/programs/{program_id}/runs/1/unmatched.csv",
+        f"/programs/{program_id}/runs/1/introductions.zip",
     ):
         response = client.get(path)
         assert response.status_code == 302, path

@@ -38,6 +38,8 @@ def test_every_method_of_every_admin_route_needs_login(app: Flask, client: Flask
     """The inventory: a route that is not public answers nothing but a log-in redirect."""
     admin = [(e, m, u) for e, m, u in routes(app) if e not in PUBLIC_ENDPOINTS]
     assert len(admin) >= 30
+    downloads = {"exports.export_csv", "exports.export_unmatched", "exports.export_introductions"}
+    assert downloads <= {e for e, _, _ in admin}
     for endpoint, method, url in admin:
         response = client.open(url, method=method)
         assert response.status_code == 302, (endpoint, method)
