@@ -21,7 +21,9 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app, upload
+from tests.web.test_intake import links
+from tests.web.test_registrations import HR, registered, stored
 from webapp import imports
 from webapp.auth import create_admin
 from webapp.db import db
@@ -138,3 +140,23 @@ def test_a_preview_shows_its_first_issues_and_counts_them_all(
     assert f"The first {imports.ISSUES_SHOWN} of {total} problems (errors first)" in page
     assert '<tr class="error">' in page
     assert page.count("<tr class=") == imports.ISSUES_SHOWN
+
+
+def test_an_import_merges_no_registration_made_after_its_preview(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    """The import job checks the file again: someone who registered themselves after
+    the preview was never shown to the admin, so nothing is imported."""
+    admin_client.post(f"/programs/{program_id}/invites/program")
+    shown = upload(admin_client, program_id, "hr.csv", HR)
+    assert "People who registered themselves" not in shown.text
+    registered(app, links(admin_client, program_id)[0], "hal@example.org", name="Hal")
+    hal = stored(app, "hal@example.org")
+    page = admin_client.post(shown.request.path, follow_redirects=True).text
+    assert (
+        "The import failed: 1 of the people in the file registered themselves through the "
+        "program link after the preview; nothing was imported." in page
+    )
+    assert stored(app, "hal@example.org") == hal
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
