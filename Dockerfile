@@ -14,6 +14,12 @@ COPY pyproject.toml README.md ./
 COPY matcher ./matcher
 COPY webapp ./webapp
 RUN pip install ".[web]"
+# Compile the matching engine now, into a folder the runtime stage copies, so that a big
+# cohort's first run loads it instead of compiling (most of a minute). numba keeps what it
+# compiles per CPU model: on another kind of CPU the first big run compiles once more, into
+# the same folder (a volume on /app/numba-cache keeps that across containers).
+ENV NUMBA_CACHE_DIR=/app/numba-cache
+RUN mentorloom compile
 
 FROM python:3.11-slim AS runtime
 ENV PATH=/venv/bin:$PATH \
@@ -21,11 +27,14 @@ ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MENTORLOOM_INSTANCE_PATH=/app/instance \
     MENTORLOOM_MIGRATIONS_DIR=/app/migrations \
+    NUMBA_CACHE_DIR=/app/numba-cache \
     GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --workers 2 --access-logfile -"
 RUN useradd --create-home --uid 10001 mentorloom \
     && mkdir -p /app/instance \
     && chown mentorloom /app/instance
 COPY --from=build /venv /venv
+# numba uses a cache folder only when it may write there: the non-root user owns it
+COPY --from=build --chown=mentorloom /app/numba-cache /app/numba-cache
 COPY migrations /app/migrations
 WORKDIR /app
 USER mentorloom

@@ -36,7 +36,6 @@ import argparse
 import contextlib
 import platform
 import random
-import re
 import statistics
 import tempfile
 import time
@@ -52,6 +51,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
+from benchmarks.doc_blocks import write_block
 from matcher import Proposal, propose
 from matcher.config import config_from_mapping
 from matcher.csv_io import to_csv_bytes
@@ -67,7 +67,6 @@ from webapp.store import apply_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
-MARKER = "<!-- analysis: kept by benchmarks/run.py -->"
 HEADING = "## Review page at 10,000 matches"
 EMAIL, PASSWORD = "bench@example.org", "review-bench-password"
 #: Columns holding e-mails: a part's e-mails get its number, so parts never collide.
@@ -312,32 +311,6 @@ def table(built: Built, results: list[Measured], label: str) -> str:
     return "\n".join(lines)
 
 
-def write_block(text: str, label: str, doc: Path = DOC) -> None:
-    """Put ``text`` in the block ``label`` of this benchmark's section of ``doc``.
-
-    The section goes after :data:`MARKER` (kept when ``benchmarks/run.py`` rewrites the
-    file), at the end of the file when it is new; a new block goes at the end of the
-    section. Only the block ``label`` changes.
-    """
-    content = doc.read_text(encoding="utf-8")
-    start, end = f"<!-- review_page: {label} -->", f"<!-- /review_page: {label} -->"
-    block = f"{start}\n{text}\n{end}"
-    if start in content:
-        pattern = re.escape(start) + r".*?" + re.escape(end)
-        content = re.sub(pattern, lambda _: block, content, count=1, flags=re.S)
-    elif HEADING in content:
-        after = content.index(HEADING) + len(HEADING)
-        following = re.search(r"^## ", content[after:], flags=re.M)
-        at = after + following.start() if following else len(content)
-        content = f"{content[:at].rstrip()}\n\n{block}\n\n{content[at:].lstrip()}".rstrip()
-        content += "\n"
-    else:
-        if MARKER not in content:
-            raise SystemExit(f"{doc} has no line {MARKER}")
-        content = f"{content.rstrip()}\n\n{HEADING}\n\n{block}\n"
-    doc.write_text(content, encoding="utf-8")
-
-
 @contextlib.contextmanager
 def database(url: str | None, folder: Path) -> Iterator[str]:
     """The URL of a fresh database: a SQLite file in ``folder``, or a new PostgreSQL schema
@@ -412,7 +385,7 @@ def main() -> None:
     text = table(built, results, label)
     print(text)
     if args.write:
-        write_block(text, label, args.doc)
+        write_block(args.doc, "review_page", HEADING, label, text)
 
 
 if __name__ == "__main__":

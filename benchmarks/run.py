@@ -106,6 +106,10 @@ def match(path: Path, out: Path, timeout: float) -> dict[str, float] | None:
 
 
 def end_to_end(sizes: list[int], folder: Path, timeout: float) -> dict[int, dict | None]:
+    """``mentorloom match`` of each size, on a machine that compiled the engine already
+    (``mentorloom compile`` first; a first run's compiling is timed by
+    ``benchmarks/first_run.py``)."""
+    subprocess.run(["mentorloom", "compile", "--quiet"], check=True)
     results = {}
     for people in sizes:
         path = sample(people, folder)

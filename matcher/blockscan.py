@@ -17,17 +17,27 @@ criteria it does not know, so neither can be added there and silently missed her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-import numba
 import numpy as np
 from scipy import sparse
 
-from matcher.cohort import MEETING_CODES, Cohort, pairwise
+from matcher.cohort import MEETING_CODES, Cohort, block, pairwise
 from matcher.config import ProgramConfig
-from matcher.constraints import RULES, Rejected, violations
+from matcher.constraints import RULES, Rejected, feasible, violations
+from matcher.kernels import (
+    BITS,
+    FLAG_TABLE,
+    FLAGS,
+    FLOAT_TABLE,
+    FLOATS,
+    INT_TABLE,
+    INTS,
+    entry,
+    jit,
+)
 from matcher.schema import MeetingMode, MentorType
-from matcher.scoring import GENERATION_SPAN, NEUTRAL
+from matcher.scoring import GENERATION_SPAN, NEUTRAL, score
 
 #: The rules the rules pass knows, in the order of :data:`matcher.constraints.RULES`.
 RULE_ORDER: tuple[str, ...] = (
@@ -118,6 +128,90 @@ class ScanTables:
             mentees, mentors, ok, self.ints, self.floats, self.goals, self.strengths,
             self.wanted, self.expertise, self.criteria, self.weights, self.numbers, *reach,
         )  # fmt: skip
+
+
+class Passes(Protocol):
+    """The rules pass and the scores pass of one type over blocks of cells."""
+
+    def rules(self, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``ok`` and the per-mentee counts of :meth:`ScanTables.rules`."""
+        ...
+
+    def scores(
+        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
+    ) -> tuple[np.ndarray, ...]:
+        """The kept cells' rows, columns and scores, and the counts below the minimum."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class NumpyPasses:
+    """The two passes computed by the definitions themselves (:mod:`matcher.constraints`,
+    :mod:`matcher.scoring`) in numpy: nothing to compile, for cohorts too small to gain
+    from compiling.
+
+    They return what :class:`ScanTables` returns, except that ``reach`` is not applied:
+    every cell scoring at least the minimum comes back, those out of reach too (the
+    pricer keeps only the near ones, exactly, so the result is the same).
+
+    Someone who both seeks and offers expertise is never their own mentor, and is not
+    counted among the mentors offered to them:
+
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> al = Participant("al@x.org", "Al", Role.BOTH, seeks=("expertise",), offers=("expertise",))
+    >>> passes = NumpyPasses(encode([al]), MentorType.EXPERTISE, ProgramConfig(), None)
+    >>> ok, offered, feasible, blocked = passes.rules(np.array([0]), np.array([0]))
+    >>> ok.tolist(), offered.tolist()
+    ([[False]], [0])
+    """
+
+    cohort: Cohort
+    mentor_type: MentorType
+    config: ProgramConfig
+    rejected: Rejected | None
+
+    def rules(self, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
+        """As :meth:`ScanTables.rules`."""
+        pairs = block(self.cohort, mentees, mentors)
+        found = violations(pairs, self.mentor_type, self.config, self.rejected)
+        ok = feasible(found, pairs.shape)
+        other = pairs.mentee != pairs.mentor  # the mentee themself is not counted
+        blocked = np.zeros((len(mentees), RULE_COUNT), dtype=np.int64)
+        for k, name in enumerate(RULE_ORDER):
+            if name in found:
+                blocked[:, k] = (found[name] & other).sum(axis=1)
+        return ok, other.sum(axis=1), ok.sum(axis=1), blocked
+
+    def scores(
+        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
+    ) -> tuple[np.ndarray, ...]:
+        """As :meth:`ScanTables.scores`, every cell (``reach`` is not applied)."""
+        scores, _ = score(block(self.cohort, mentees, mentors), self.mentor_type, self.config)
+        least = self.config.min_score
+        kept = ok & (scores >= least)
+        row, column = np.nonzero(kept)
+        return row, column, scores[kept], (ok & (scores < least)).sum(axis=1)
+
+
+def block_passes(
+    cohort: Cohort,
+    mentor_type: MentorType,
+    config: ProgramConfig,
+    rejected: Rejected | None,
+    *,
+    compiled: bool,
+) -> Passes:
+    """The compiled passes of ``mentor_type`` (:func:`scan_tables`), or the definitions'
+    (:class:`NumpyPasses`).
+
+    >>> from matcher.cohort import encode
+    >>> type(block_passes(encode([]), MentorType.EXPERTISE, ProgramConfig(), None, compiled=False))
+    <class 'matcher.blockscan.NumpyPasses'>
+    """
+    if compiled:
+        return scan_tables(cohort, mentor_type, config, rejected)
+    return NumpyPasses(cohort, mentor_type, config, rejected)
 
 
 class Reach(NamedTuple):
@@ -243,7 +337,7 @@ M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
 H01 = np.uint64(0x0101010101010101)
 
 
-@numba.njit(cache=True)
+@jit()
 def _popcount(x: np.uint64) -> int:
     """How many bits of ``x`` are set (LLVM turns this into the processor's instruction).
 
@@ -257,7 +351,7 @@ def _popcount(x: np.uint64) -> int:
     return int((x * H01) >> np.uint64(56))
 
 
-@numba.njit(cache=True)
+@jit()
 def _columns(table: np.ndarray, mentors: np.ndarray) -> np.ndarray:
     """``table[mentors].T`` as a contiguous array: each attribute of the block's mentors in a
     row of its own, which the loops over a block's columns read in order (and vectorize)."""
@@ -268,7 +362,7 @@ def _columns(table: np.ndarray, mentors: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True)
+@jit()
 def _shared(mine: np.ndarray, e: int, theirs: np.ndarray, out: np.ndarray) -> None:
     """How many tags mentee ``e``'s row of ``mine`` shares with each column of ``theirs``
     (bits as from :func:`_columns`), into ``out``."""
@@ -279,7 +373,8 @@ def _shared(mine: np.ndarray, e: int, theirs: np.ndarray, out: np.ndarray) -> No
             out[j] += _popcount(word & theirs[w, j])
 
 
-@numba.njit(cache=True, nogil=True)
+@entry(INTS, INTS, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, INTS, INTS, INTS, FLAGS, FLOATS)
+@jit(nogil=True)
 def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr, indices,
            flags, active, numbers):  # fmt: skip
     rows, cols = len(mentees), len(mentors)
@@ -351,7 +446,7 @@ def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr,
     return ok, offered, feasible, blocked
 
 
-@numba.njit(cache=True)
+@jit()
 def _unit(value: float) -> float:
     """``value`` clipped to [0, 1], unknown (nan) as 0 (as ``matcher.scoring._unit``)."""
     if np.isnan(value):
@@ -359,7 +454,11 @@ def _unit(value: float) -> float:
     return min(max(value, 0.0), 1.0)
 
 
-@numba.njit(cache=True, nogil=True)
+@entry(
+    INTS, INTS, FLAG_TABLE, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, BITS, INTS, FLOATS, FLOATS,
+    INTS, INTS, INT_TABLE, INT_TABLE,
+)  # fmt: skip
+@jit(nogil=True)
 def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expertise, criteria,
             weights, numbers, scale, floor, need_row, need_column):  # fmt: skip
     rows, cols = ok.shape

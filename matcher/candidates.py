@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 from scipy import sparse
 
-from matcher.blockscan import Reach, ScanTables, scan_tables
+from matcher.blockscan import Passes, Reach, block_passes
 from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES, Rejected, feasible, violations
+from matcher.kernels import INT, INTS, entry, jit, plain
 from matcher.pruning import Check, Edges
 from matcher.schema import MentorType
 from matcher.scoring import score
@@ -128,11 +128,11 @@ def _candidates(
 
 
 def _block_candidates(
-    tables: ScanTables, mentees: np.ndarray, mentors: np.ndarray, reach: Reach | None = None
+    tables: Passes, mentees: np.ndarray, mentors: np.ndarray, reach: Reach | None = None
 ) -> _Cells:
     """The cells of ``mentees`` x ``mentors`` that pass every rule and score at least the
-    minimum (the compiled passes of :mod:`matcher.blockscan`), only those within ``reach``
-    when given."""
+    minimum (the passes of :mod:`matcher.blockscan`), only those within ``reach`` when
+    given and the passes are compiled."""
     ok, *_ = tables.rules(mentees, mentors)
     row, column, scores, _ = tables.scores(mentees, mentors, ok, reach)
     return _Cells(row, mentees[row], mentors[column], scores)
@@ -145,8 +145,10 @@ def count_candidates(
     kind: int,
     mentees: np.ndarray,
     mentors: np.ndarray,
+    compiled: bool = True,
 ) -> np.ndarray:
-    """Per mentee, how many of ``mentors`` are candidates of type ``kind`` (blocks of cells).
+    """Per mentee, how many of ``mentors`` are candidates of type ``kind`` (blocks of cells,
+    by the compiled passes or, with ``compiled=False``, by numpy).
 
     >>> from matcher.cohort import encode
     >>> from matcher.schema import Participant, Role
@@ -156,7 +158,7 @@ def count_candidates(
     array([1])
     """
     counts = [np.zeros(0, dtype=np.int64)]
-    tables = scan_tables(cohort, MENTOR_TYPES[kind], config, rejected)
+    tables = block_passes(cohort, MENTOR_TYPES[kind], config, rejected, compiled=compiled)
     for chunk in _chunks(np.asarray(mentees), len(mentors)):
         cells = _block_candidates(tables, chunk, np.asarray(mentors))
         counts.append(np.bincount(cells.row, minlength=len(chunk)))
@@ -212,7 +214,8 @@ def rejected_matrices(cohort: Cohort, triples: Iterable[tuple[int, int, int]]) -
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@entry(INTS, INTS, INT)
+@jit(nogil=True)
 def _cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
     """Per segment ``values[start[r]:start[r + 1]]``: its ``keep``-th greatest value (the
     least int64 when it has no more than ``keep``), and its greatest value below that (-1
@@ -244,12 +247,13 @@ def _cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray,
 
 
 def _best(
-    row: np.ndarray, values: np.ndarray, keep: int | None, rows: int
+    row: np.ndarray, values: np.ndarray, keep: int | None, rows: int, compiled: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which entries value at least their row's ``keep``-th best (all when None, ties kept),
     and per row the best value left out (-1 when none).
 
-    ``row`` gives each entry's row in ``range(rows)``, in increasing order.
+    ``row`` gives each entry's row in ``range(rows)``, in increasing order. The cuts are
+    found by a compiled kernel, or by its plain Python with ``compiled=False``.
 
     >>> kept, left = _best(np.array([0, 0, 0, 1]), np.array([5, 9, 7, 1]), 2, 3)
     >>> kept.tolist(), left.tolist()
@@ -258,7 +262,8 @@ def _best(
     if keep is None:
         return np.ones(len(row), dtype=bool), np.full(rows, -1, dtype=np.int64)
     start = np.searchsorted(row, np.arange(rows + 1))
-    cut, left = _cuts(start, np.asarray(values, dtype=np.int64), keep)
+    cuts = _cuts if compiled else plain(_cuts)
+    cut, left = cuts(start, np.asarray(values, dtype=np.int64), keep)
     return values >= cut[row], left
 
 
@@ -268,6 +273,8 @@ def build_candidates(
     rejected: Rejected | None = None,
     progress: Progress | None = None,
     keep: int | None = None,
+    *,
+    compiled: bool = True,
 ) -> Candidates:
     """Evaluate every hard rule and score for every request, keeping the feasible triples.
 
@@ -285,6 +292,9 @@ def build_candidates(
         When set, keep only each request's candidates scoring at least its ``keep``-th best
         (ties kept) and record the best weight left out in ``Candidates.unkept``; the
         request statistics stay exact.
+    compiled
+        Evaluate blocks with the compiled passes of :mod:`matcher.blockscan`, else with
+        the numpy definitions (nothing to compile; the same candidates).
 
     Returns
     -------
@@ -314,8 +324,10 @@ def build_candidates(
     total, done = sum(len(chunk) for _, chunk, _ in jobs), 0
     started = time.perf_counter()
     with ThreadPoolExecutor(WORKERS) as pool:
-        tables = [scan_tables(cohort, t, config, rejected) for t in MENTOR_TYPES]
-        for found in pool.map(_BlockBuilder(tables, keep), jobs):
+        tables = [
+            block_passes(cohort, t, config, rejected, compiled=compiled) for t in MENTOR_TYPES
+        ]
+        for found in pool.map(_BlockBuilder(tables, keep, compiled), jobs):
             edges.append(found.edges)
             stats.append(found.stats)
             unkept.append(found.unkept)
@@ -348,10 +360,11 @@ class _Block:
 @dataclass(frozen=True, eq=False)
 class _BlockBuilder:
     """Evaluates the rules and scores of a block of requests of one type (see
-    :func:`build_candidates`), with each type's :class:`~matcher.blockscan.ScanTables`."""
+    :func:`build_candidates`), with each type's :class:`~matcher.blockscan.Passes`."""
 
-    tables: Sequence[ScanTables]
+    tables: Sequence[Passes]
     keep: int | None
+    compiled: bool
 
     def __call__(self, job: tuple[int, np.ndarray, np.ndarray]) -> _Block:
         kind, chunk, mentors = job
@@ -361,7 +374,7 @@ class _BlockBuilder:
         checked = time.perf_counter()
         row, column, scores, below_min = tables.scores(chunk, mentors, ok)
         cells = _Cells(row, chunk[row], mentors[column], scores)
-        kept, left = _best(cells.row, weights(cells.score), self.keep, len(chunk))
+        kept, left = _best(cells.row, weights(cells.score), self.keep, len(chunk), self.compiled)
         return _Block(
             (cells.mentee[kept], cells.mentor[kept], np.full(kept.sum(), kind), cells.score[kept]),
             (chunk, np.full(len(chunk), kind), offered, feasible_count, below_min, blocked),
@@ -381,7 +394,8 @@ class CohortPricer:
     mentors whose price leaves room for one (blocks on ``WORKERS`` threads, collected in
     order). When some triple violates, each request's ``keep`` nearest triples (ties kept)
     of either part are returned; none otherwise.
-    ``seconds`` adds up the time spent.
+    ``seconds`` adds up the time spent. With ``compiled=False`` blocks are evaluated by
+    numpy and the plain Python of the kernels (nothing to compile; the same triples).
     """
 
     cohort: Cohort
@@ -390,14 +404,16 @@ class CohortPricer:
     found: Candidates
     keep: int
     reserve: Edges = field(default_factory=lambda: Edges.of([], [], [], []))
+    compiled: bool = True
     seconds: float = 0.0
     _reserve_request: np.ndarray = field(init=False, repr=False)
-    _tables: list[ScanTables] = field(init=False, repr=False)
+    _tables: list[Passes] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._reserve_request = _group(self.reserve.kind, self.reserve.mentee)
         self._tables = [
-            scan_tables(self.cohort, t, self.config, self.rejected) for t in MENTOR_TYPES
+            block_passes(self.cohort, t, self.config, self.rejected, compiled=self.compiled)
+            for t in MENTOR_TYPES
         ]
 
     def __call__(self, checks: Sequence[Check]) -> Edges:
@@ -405,7 +421,9 @@ class CohortPricer:
         stats, bound = self.found.stats, self.found.unkept
         if bound is None:
             raise ValueError("CohortPricer needs candidates built with keep")
-        near, violated = _nearest(self.reserve, self._reserve_request, checks, self.keep)
+        near, violated = _nearest(
+            self.reserve, self._reserve_request, checks, self.keep, self.compiled
+        )
         out = [Edges.of([], [], [], []), self.reserve.take(near)]
         jobs = []
         for kind, mentor_type in enumerate(MENTOR_TYPES):
@@ -452,12 +470,12 @@ class CohortPricer:
         cells = _block_candidates(self._tables[kind], mentees, mentors, reach)
         kinds = np.full(len(cells.row), kind)
         edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
-        near, hit = _nearest(edges, cells.row, checks, self.keep)
+        near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled)
         return edges.take(near), hit
 
 
 def _nearest(
-    edges: Edges, request: np.ndarray, checks: Sequence[Check], keep: int
+    edges: Edges, request: np.ndarray, checks: Sequence[Check], keep: int, compiled: bool = True
 ) -> tuple[np.ndarray, bool]:
     """Positions of each request's ``keep`` nearest edges (ties kept) among those with a
     near reduced cost in some check, and whether one of them violates a check.
@@ -479,7 +497,7 @@ def _nearest(
         np.maximum(nearness, near, out=nearness)
     near = np.flatnonzero(nearness > 0)
     rows = int(request.max(initial=-1)) + 1
-    picked, _ = _best(request[near], nearness[near], keep, rows)
+    picked, _ = _best(request[near], nearness[near], keep, rows, compiled)
     return near[picked], violated
 
 

@@ -1,4 +1,4 @@
-"""The ``mentorloom`` command line: validate, match, explain, sample and config.
+"""The ``mentorloom`` command line: validate, match, explain, sample, config and compile.
 
 Exit codes: ``0`` success; ``2`` bad input (a problem in a file, a setting or an argument,
 explained in words with its row, column and fix); ``1`` an internal error (a bug: the
@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -136,6 +137,7 @@ class _ProgressBars:
         self.enabled = enabled
         self.bars: dict[str, tqdm] = {}
         self.clock: tuple[tqdm, threading.Event, threading.Thread] | None = None
+        self.compiling_since: float | None = None
 
     def _bar(self, step: str, total: int | None, **options: object) -> tqdm:
         return tqdm(
@@ -172,6 +174,7 @@ class _ProgressBars:
         self._stop_clock()
         if not self.enabled:
             return
+        self._note_compiling(step, done, total)
         bar = self.bars.get(step)
         if bar is None:
             bar = self.bars[step] = self._bar(step, total, delay=PROGRESS_DELAY_SECONDS)
@@ -180,6 +183,25 @@ class _ProgressBars:
             bar.close()
             if step in ENGINE_STEPS[:-1]:
                 self.wait(ENGINE_STEPS[ENGINE_STEPS.index(step) + 1])
+
+    def _note_compiling(self, step: str, done: int, total: int) -> None:
+        """A line when the engine starts compiling its kernels, and one with the time it
+        took when they are built."""
+        from matcher.engine import COMPILE_STEP
+
+        if step != COMPILE_STEP:
+            return
+        if self.compiling_since is None:
+            self.compiling_since = time.perf_counter()
+            tqdm.write(
+                "mentorloom: compiling the matching engine for big cohorts; this happens once "
+                "and takes about a minute",
+                file=sys.stderr,
+            )
+        if done >= total:
+            seconds = time.perf_counter() - self.compiling_since
+            tqdm.write(f"mentorloom: compiled the matching engine in {seconds:.1f} s; {_kept()}",
+                       file=sys.stderr)  # fmt: skip
 
     def close(self) -> None:
         """Stop the clock and remove every bar."""
@@ -302,6 +324,29 @@ def _cmd_match(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _kept() -> str:
+    """Where the compiled kernels are kept (see :mod:`matcher.kernels`)."""
+    from matcher.kernels import cache_folder
+
+    folder = cache_folder()
+    if folder is None:
+        return "not kept: numba has no writable cache folder (set NUMBA_CACHE_DIR) or is off"
+    return f"kept in {folder} for later runs"
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from matcher.kernels import ENTRIES, compile_kernels
+
+    with _progress(args, "loading") as progress:
+        seconds = compile_kernels(partial(progress, "compiling"))
+    if seconds:
+        _say(args, f"compiled the {len(ENTRIES)} kernels of the matching engine in "
+                   f"{seconds:.1f} s; {_kept()}")  # fmt: skip
+    else:
+        _say(args, f"the matching engine is compiled already; {_kept()}")
+    return EXIT_OK
+
+
 def _rows(count: int) -> str:
     return f"{count} row" if count == 1 else f"{count} rows"
 
@@ -402,7 +447,7 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the ``mentorloom`` argument parser with its five subcommands.
+    """Build the ``mentorloom`` argument parser with its six subcommands.
 
     Examples
     --------
@@ -462,6 +507,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what.add_argument("--check", type=Path, metavar="FILE", help="check a program.toml")
     config.set_defaults(handler=_cmd_config)
+
+    compile_ = sub.add_parser(
+        "compile", parents=common,
+        help="compile the matching engine for big cohorts now, into numba's cache "
+        "(else their first run does)",
+    )  # fmt: skip
+    compile_.set_defaults(handler=_cmd_compile)
     return parser
 
 

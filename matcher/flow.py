@@ -61,9 +61,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
+
+from matcher.kernels import FLAGS, INTS, entry, jit, plain
 
 __all__ = ["FlowSolution", "WarmStart", "max_gain_flow"]
 
@@ -141,6 +142,8 @@ def max_gain_flow(
     gain: IntArray,
     capacity: IntArray,
     warm: WarmStart | None = None,
+    *,
+    compiled: bool = True,
 ) -> FlowSolution:
     """Choose edges of greatest total gain, one per request and pair, ``capacity`` per mentor.
 
@@ -157,6 +160,10 @@ def max_gain_flow(
     warm
         The ``warm`` of an earlier solution whose edges are the first edges here, with the
         same requests, pairs, mentors and gains (edges may only have been appended).
+    compiled
+        Run the compiled kernel (built on first use), else the same kernel as plain Python
+        (:func:`matcher.kernels.plain`): the same answer, faster on small problems when
+        the kernel is not built yet.
 
     Returns
     -------
@@ -186,7 +193,7 @@ def max_gain_flow(
     request, pair, mentor, gain = (
         np.asarray(a, dtype=np.int64) for a in (request, pair, mentor, gain)
     )
-    return _staged(request, pair, mentor, gain, capacity, warm)
+    return _staged(request, pair, mentor, gain, capacity, warm, compiled)
 
 
 def _staged(
@@ -196,6 +203,7 @@ def _staged(
     gain: IntArray,
     capacity: IntArray,
     warm: WarmStart | None,
+    compiled: bool,
 ) -> FlowSolution:
     """Add the edges in stages: each request's heaviest new edge, then its 2, 4, 8, ...
     heaviest, each stage continuing from the previous one (or from ``warm``, whose edges
@@ -221,7 +229,8 @@ def _staged(
     room = np.asarray(capacity, dtype=np.int64)
     arcs = (start, order, request, net.head, gain, shared_mentor, room, slots)
     by_rank = np.argsort(rank, kind="stable")
-    _successive_shortest_paths(*arcs, rank, by_rank, *state)  # updates state in place
+    kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
+    kernel(*arcs, rank, by_rank, *state)  # updates state in place
     pi, flow = state[0], state[1]
     return _solution(net, request, pair, mentor, gain, pi, flow)
 
@@ -277,7 +286,7 @@ def _solution(
     return FlowSolution(flow, request_price, pair_price, np.maximum(0, -a_mentor), warm)
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _push(heap_key, heap_node, size, key, node):  # pragma: no cover - compiled
     """Insert ``(key, node)`` into the binary heap of ``size`` entries; return the new size."""
     at = size
@@ -291,7 +300,7 @@ def _push(heap_key, heap_node, size, key, node):  # pragma: no cover - compiled
     return size + 1
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _pop(heap_key, heap_node, size):  # pragma: no cover - compiled
     """Remove the smallest entry of the heap; return ``(key, node, new size)``."""
     key, node = heap_key[0], heap_node[0]
@@ -312,7 +321,7 @@ def _pop(heap_key, heap_node, size):  # pragma: no cover - compiled
     return key, node, size
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _relax(search, b, nd, a, kind, ident, size, n_touched):  # pragma: no cover - compiled
     """Reach node ``b`` from ``a`` at distance ``nd`` if that is shorter; return the heap size
     and the number of touched nodes. ``search`` holds the arrays of the running search."""
@@ -327,13 +336,13 @@ def _relax(search, b, nd, a, kind, ident, size, n_touched):  # pragma: no cover 
     return size, n_touched
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _add_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
     users[slots[m] + n_users[m]] = code
     n_users[m] += 1
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
     last = slots[m] + n_users[m] - 1
     for k in range(slots[m], last + 1):
@@ -343,7 +352,8 @@ def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
             return
 
 
-@numba.njit(cache=True)
+@entry(*[INTS] * 11, FLAGS, INTS, FLAGS, FLAGS)
+@jit()
 def _successive_shortest_paths(  # pragma: no cover - compiled
     start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank,
     pi, flow, deficit, dummy, seen,
@@ -456,7 +466,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
         stage *= 2
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _release(r, deficit, shape, flows):  # pragma: no cover - compiled
     """Take request ``r`` off its place, which waits for a unit (a deficit), or off the
     arc that sends it to the sink unmatched."""
@@ -478,7 +488,7 @@ def _release(r, deficit, shape, flows):  # pragma: no cover - compiled
         _remove_user(users, slots, n_users, h - first_mentor, e)
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _search(  # pragma: no cover - compiled
     origin, backward, stage, pi, graph, into, into_start, shape, flows, search, work
 ):  # fmt: skip
@@ -577,7 +587,7 @@ def _search(  # pragma: no cover - compiled
         settled[v] = False
 
 
-@numba.njit(cache=True)
+@jit()
 def _arcs_into(head, gain, n_nodes):  # pragma: no cover - compiled
     """The edges into each node, heaviest first: ``into[into_start[v]:into_start[v + 1]]``."""
     into_start = np.zeros(n_nodes + 1, dtype=np.int64)
@@ -592,7 +602,7 @@ def _arcs_into(head, gain, n_nodes):  # pragma: no cover - compiled
     return into, into_start
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _relax_into(  # pragma: no cover - compiled
     v, d, stage, pi, graph, into, into_start, shape, flows, search, size, n_touched
 ):  # fmt: skip
@@ -648,7 +658,7 @@ def _relax_into(  # pragma: no cover - compiled
     return size, n_touched
 
 
-@numba.njit(cache=True, _nrt=False)
+@jit(_nrt=False)
 def _augment(path_kind, path_id, n_path, request, shape, flows):  # pragma: no cover - compiled
     """Send one unit along the path's arcs: first what it takes away, then what it adds
     (so that a mentor never holds more users than its slots)."""

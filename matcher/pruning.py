@@ -281,6 +281,7 @@ def certified_solve(
     locked: BoolArray,
     shape: tuple[int, int],
     requests: int,
+    compiled: bool = True,
 ) -> tuple[Edges, BoolArray]:
     """Solve on ``edges``, grow them with the pricer's violators, until certified optimal.
 
@@ -300,6 +301,9 @@ def certified_solve(
         ``(number of mentees, number of kinds)``: bounds of the mentee and kind indices.
     requests
         Number of requests with at least one feasible triple (bounds any edge count).
+    compiled
+        Solve the flows with the compiled kernel, else with its plain Python (see
+        :func:`matcher.flow.max_gain_flow`).
 
     Returns
     -------
@@ -333,7 +337,7 @@ def certified_solve(
     have = np.sort(_triple_keys(edges, shape, len(capacity)))  # the subset's, sorted
     while True:
         chosen, checks, warm = _solve_and_price(
-            edges, capacity, objective, locked, shape, requests, warm
+            edges, capacity, objective, locked, shape, requests, warm, compiled
         )
         extra = pricer(checks)  # violators and near triples, some maybe in the subset
         if not len(extra):
@@ -394,6 +398,7 @@ def _solve_and_price(
     shape: tuple[int, int],
     requests: int,
     warm: WarmStart | None,
+    compiled: bool,
 ) -> tuple[BoolArray, list[Check], WarmStart | None]:
     """Optimal choice on the subset, the checks that certify it over all triples, and the
     state of its main flow (``warm``: that of the previous round, whose edges come first)."""
@@ -402,18 +407,18 @@ def _solve_and_price(
     use = np.ones(len(weight), dtype=bool)
     big = requests * MAX_WEIGHT + 1  # above any total weight: coverage counts first
     main = (requests + 1, 1, 0) if objective == "quality" else (1, big, 0)
-    pick, check, warm = _priced_flow(sub, use, main, warm)
+    pick, check, warm = _priced_flow(sub, use, main, compiled, warm)
     checks = [check]
     if objective != "quality":
         target = int(pick.sum())
         if objective == "fairness" and target:
             floor = _fair_floor(sub.graph, target)
             above = weight > floor
-            fewer, check, _ = _priced_flow(sub, above, (0, 1, floor + 1))
+            fewer, check, _ = _priced_flow(sub, above, (0, 1, floor + 1), compiled)
             if int(fewer.sum()) >= target:
                 raise CertificationError("the fairness threshold is not the highest one")
             use = weight >= floor
-            pick, more, _ = _priced_flow(sub, use, (1, big, floor))
+            pick, more, _ = _priced_flow(sub, use, (1, big, floor), compiled)
             checks += [check, more]
     chosen = locked.copy()
     free_chosen = np.zeros(len(weight), dtype=bool)
@@ -448,7 +453,11 @@ class _Prices:
 
 
 def _priced_flow(
-    sub: _Subset, use: BoolArray, form: tuple[int, int, int], warm: WarmStart | None = None
+    sub: _Subset,
+    use: BoolArray,
+    form: tuple[int, int, int],
+    compiled: bool,
+    warm: WarmStart | None = None,
 ) -> tuple[BoolArray, Check, WarmStart | None]:
     """Maximise the gain over the ``use`` edges; certify the choice with its prices.
 
@@ -457,7 +466,9 @@ def _priced_flow(
     """
     graph = sub.graph.subset(use)
     gain = form[0] * graph.weight + form[1]
-    found = max_gain_flow(graph.request, graph.pair, graph.mentor, gain, graph.capacity, warm)
+    found = max_gain_flow(
+        graph.request, graph.pair, graph.mentor, gain, graph.capacity, warm, compiled=compiled
+    )
     prices = _Prices(found.request, found.pair, found.mentor)
     if not _certifies(graph, gain, found.chosen, prices):
         raise CertificationError("the subset's flow prices do not certify its choice")

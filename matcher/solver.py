@@ -45,7 +45,9 @@ does not depend on input order pass the edges in a canonical order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -108,6 +110,7 @@ def solve(
     objective: Objective = "coverage",
     locked: ArrayLike | None = None,
     method: Method = "auto",
+    compiled: bool = True,
 ) -> BoolArray:
     """Choose the best valid set of candidate edges.
 
@@ -130,6 +133,9 @@ def solve(
         (mentee, mentor) pair has two choosable edges) or ``"auto"`` (assignment when it
         applies, else flow). All give the same objective values; among equally good
         choices each returns its own, always the same for the same arrays.
+    compiled
+        Solve flows with the compiled kernel, else with its plain Python (see
+        :func:`matcher.flow.max_gain_flow`); the choice is the same.
 
     Returns
     -------
@@ -168,7 +174,8 @@ def solve(
         raise SolveError("the locked edges cannot all hold: " + "; ".join(conflicts))
     free, graph = _free_graph(mentee_, mentor_, kind_, weight_, capacity_, locked_)
     chosen = locked_.copy()
-    chosen[free] = _OBJECTIVE_SOLVERS[objective](graph, _pick_method(graph, objective, method))
+    solver = _method_solver(_pick_method(graph, objective, method), compiled)
+    chosen[free] = _OBJECTIVE_SOLVERS[objective](graph, solver)
     return chosen
 
 
@@ -410,15 +417,19 @@ def _pick_method(graph: _Graph, objective: Objective, method: Method) -> str:
     return method
 
 
-def _coverage(graph: _Graph, method: str) -> BoolArray:
-    return _METHOD_SOLVERS[method](graph, "coverage")
+MethodSolver = Callable[[_Graph, Objective], BoolArray]
+"""A method's solve: the best choice on a graph for a ranking objective (coverage, quality)."""
 
 
-def _quality(graph: _Graph, method: str) -> BoolArray:
-    return _METHOD_SOLVERS[method](graph, "quality")
+def _coverage(graph: _Graph, solver: MethodSolver) -> BoolArray:
+    return solver(graph, "coverage")
 
 
-def _fairness(graph: _Graph, method: str) -> BoolArray:
+def _quality(graph: _Graph, solver: MethodSolver) -> BoolArray:
+    return solver(graph, "quality")
+
+
+def _fairness(graph: _Graph, solver: MethodSolver) -> BoolArray:
     """Coverage restricted to the edges at or above the highest weight that keeps the count.
 
     The threshold is the largest distinct weight ``t`` such that the edges weighing at least
@@ -436,7 +447,7 @@ def _fairness(graph: _Graph, method: str) -> BoolArray:
             high = middle - 1
     keep = graph.weight >= levels[low] if levels.size else np.ones(0, dtype=bool)
     chosen = np.zeros(len(graph.weight), dtype=bool)
-    chosen[keep] = _coverage(graph.subset(keep), method)
+    chosen[keep] = _coverage(graph.subset(keep), solver)
     return chosen
 
 
@@ -484,11 +495,14 @@ def _max_count(graph: _Graph) -> int:
     return int(maximum_flow(network, 0, sink).flow_value)
 
 
-def _solve_flow(graph: _Graph, objective: Objective) -> BoolArray:
+def _solve_flow(graph: _Graph, objective: Objective, compiled: bool) -> BoolArray:
     """Best choice as a min-cost flow (:func:`matcher.flow.max_gain_flow`) on the exact
     integer lexicographic gains."""
     gain = _lexicographic_gain(graph, objective)
-    return max_gain_flow(graph.request, graph.pair, graph.mentor, gain, graph.capacity).chosen
+    found = max_gain_flow(
+        graph.request, graph.pair, graph.mentor, gain, graph.capacity, compiled=compiled
+    )
+    return found.chosen
 
 
 # --- method "assignment" --------------------------------------------------------------------
@@ -532,12 +546,12 @@ def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
     return max_gain_matching(graph, _lexicographic_gain(graph, objective))
 
 
-def _solve_relaxed(graph: _Graph, objective: Objective) -> BoolArray:
-    """The assignment ignoring the distinct-mentor rule; the flow only when a mentee got the
-    same mentor twice (otherwise the relaxation's optimum is feasible, hence optimal)."""
+def _solve_relaxed(graph: _Graph, objective: Objective, flow: MethodSolver) -> BoolArray:
+    """The assignment ignoring the distinct-mentor rule; the ``flow`` only when a mentee got
+    the same mentor twice (otherwise the relaxation's optimum is feasible, hence optimal)."""
     chosen = _solve_assignment(graph, objective)
     if chosen.any() and np.bincount(graph.pair[chosen]).max() > 1:
-        return _solve_flow(graph, objective)
+        return flow(graph, objective)
     return chosen
 
 
@@ -591,8 +605,11 @@ def _slot_entries(graph: _Graph) -> tuple[IntArray, IntArray, int]:
     return edge, column, int(slots.sum())
 
 
-_METHOD_SOLVERS = {
-    "flow": _solve_flow,
-    "assignment": _solve_assignment,
-    "relaxed": _solve_relaxed,
-}
+def _method_solver(method: str, compiled: bool) -> MethodSolver:
+    """The solve of a method picked by :func:`_pick_method`, its flows compiled or not."""
+    flow = partial(_solve_flow, compiled=compiled)
+    if method == "flow":
+        return flow
+    if method == "relaxed":
+        return partial(_solve_relaxed, flow=flow)
+    return _solve_assignment

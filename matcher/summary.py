@@ -16,7 +16,7 @@ import pandas as pd
 
 from matcher.schema import MentorType, Participant, Role
 
-STEPS: tuple[str, ...] = ("read", "rules", "scores", "solve", "explain", "write")
+STEPS: tuple[str, ...] = ("read", "compile", "rules", "scores", "solve", "explain", "write")
 """Pipeline steps in the order they run. Timings of other names are parts of these (pricing
 is part of the solve): they are listed after the total and not added to it."""
 

@@ -11,6 +11,13 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[web]'
 
+# Big cohorts (more than 20,000 mentee x mentor cells) run a compiled engine, built once
+# per machine into numba's cache beside the code (matcher/__pycache__). Build it in the
+# background at low priority: the demo's 150 people need none of it, and the server starts
+# at once. It prints one line when done; its progress goes to .venv/compile.log.
+echo "== compiling the matching engine for big cohorts in the background (once per machine)"
+(nice -n 10 .venv/bin/mentorloom compile 2>.venv/compile.log &)  # not a child of the server
+
 csv="${1:-sample_data/participants.csv}"
 
 flask=(.venv/bin/flask --app webapp)

@@ -101,13 +101,17 @@ def test_auto_on_a_dense_graph_keeps_the_assignment_only_without_conflicts(
     assert int(weight[chosen].sum()) == (100 + 98 if conflict else 100 + 69)
 
 
-@settings(max_examples=80, deadline=None)
-@given(
+#: Random instances whose first ``cut`` of the edges are solved before the rest is appended.
+APPENDED = given(
     seed=st.integers(0, 2**32 - 1),
     popular=st.booleans(),
     n_kinds=st.integers(1, 3),
     cut=st.floats(0.05, 1.0),
 )
+
+
+@settings(max_examples=80, deadline=None)
+@APPENDED
 def test_a_warm_start_after_appending_edges_reaches_the_optimum(
     seed: int, popular: bool, n_kinds: int, cut: float
 ) -> None:
@@ -136,3 +140,31 @@ def test_a_warm_start_must_extend_the_same_edges() -> None:
     before = max_gain_flow(one * 0, one * 0, one * 0, np.array([5]), np.array([1]))
     with pytest.raises(ValueError, match="same first edges"):
         max_gain_flow(one * 0, one * 0, one * 0, np.array([6]), np.array([1]), before.warm)
+
+
+def _solutions_equal(one, other) -> bool:
+    """Chosen edges, prices and warm-start state, array by array."""
+    fields = ("chosen", "request", "pair", "mentor")
+    warm = ("gain", "chosen", "request_level", "head_level", "shared", "mentor_level")
+    return all(np.array_equal(getattr(one, f), getattr(other, f)) for f in fields) and all(
+        np.array_equal(getattr(one.warm, f), getattr(other.warm, f)) for f in warm
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@APPENDED
+def test_the_plain_python_flow_gives_the_compiled_flows_answer_and_prices(
+    seed: int, popular: bool, n_kinds: int, cut: float
+) -> None:
+    """The kernel's source run uncompiled (small cohorts) is the same flow, cold and warm."""
+    graph = graph_of(seed, popular, n_kinds)
+    first = max(1, int(cut * len(graph.weight)))
+    arrays = (graph.request, graph.pair, graph.mentor, graph.weight)
+    part = [a[:first] for a in arrays]
+    solved = {}
+    for compiled in (True, False):
+        before = max_gain_flow(*part, graph.capacity, compiled=compiled)
+        after = max_gain_flow(*arrays, graph.capacity, before.warm, compiled=compiled)
+        solved[compiled] = (before, after)
+    assert _solutions_equal(solved[True][0], solved[False][0])
+    assert _solutions_equal(solved[True][1], solved[False][1])

@@ -123,7 +123,7 @@ def test_unmatched_reasons_count_every_candidate(cohort_people: list) -> None:
     cohort = encode(cohort_people)
     rejected = rejected_matrices(cohort, [])
     full = build_candidates(cohort, config, rejected)
-    _, chosen = engine._solve(cohort, config, rejected, full, [], None)
+    _, chosen = engine._solve(cohort, config, rejected, full, [], None, compiled=True)
     pruned = build_candidates(cohort, config, rejected, keep=1)
     assert pruned.pruned and len(pruned) < len(full)
     triples = list(zip(full.mentee, full.mentor, full.kind, strict=True))
@@ -133,6 +133,6 @@ def test_unmatched_reasons_count_every_candidate(cohort_people: list) -> None:
         full.mentee[use], full.mentor[use], full.kind[use], full.score[use], pruned.stats
     )
     both_chosen = chosen[use]
-    expected = engine._unmatched_frame(cohort, full, chosen, config, rejected)
-    got = engine._unmatched_frame(cohort, both, both_chosen, config, rejected)
+    expected = engine._unmatched_frame(cohort, full, chosen, config, rejected, compiled=True)
+    got = engine._unmatched_frame(cohort, both, both_chosen, config, rejected, compiled=True)
     assert len(expected) and got.equals(expected)
