@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -42,8 +43,9 @@ SORTS = ("", "score", "mentee", "mentor", "type")
 TYPES = ("", "developmental", "sponsorship", "generational", "expertise")
 
 
-def build(database_url: str, instance: Path, people: int) -> tuple[int, int, int]:
-    """Create the schema, an admin, the program and a finished run: ids and pair count."""
+def new_program(database_url: str, instance: Path, name: str) -> tuple[Flask, int]:
+    """The app on ``database_url`` with the schema, an admin and an empty program named
+    ``name``; the app and the program's id."""
     os.environ.update(
         DATABASE_URL=database_url,
         MENTORLOOM_INSTANCE_PATH=str(instance),
@@ -53,9 +55,17 @@ def build(database_url: str, instance: Path, people: int) -> tuple[int, int, int
     with app.app_context():
         upgrade()
         create_admin(EMAIL, PASSWORD)
-        program = Program(name=f"Load {people}", config={})
+        program = Program(name=name, config={})
         db.session.add(program)
-        db.session.flush()
+        db.session.commit()
+        return app, program.id
+
+
+def build(database_url: str, instance: Path, people: int) -> tuple[int, int, int]:
+    """Create the schema, an admin, the program and a finished run: ids and pair count."""
+    app, program_id = new_program(database_url, instance, f"Load {people}")
+    with app.app_context():
+        program = db.session.get_one(Program, program_id)
         checked = preview(program, to_csv_bytes(generate_cohort(people, seed=1)))
         assert checked.plan is not None, checked.issues[:5]
         apply_plan(program, checked.plan)

@@ -23,10 +23,10 @@ from webapp import (
     dashboard,
     errors,
     exports,
+    faults,
     imports,
     intake,
     invites,
-    jobs,
     left_out,
     manual,
     participants,
@@ -38,6 +38,7 @@ from webapp import (
     review,
     runs,
     security,
+    worker,
 )
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
@@ -108,9 +109,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     query.register(app)
     ratelimit.register(app)
     conflicts.register(app)
+    faults.register(app)
     app.jinja_env.globals["size_text"] = errors.size_text
     register_commands(app)
-    app.cli.add_command(jobs.worker_command)
+    app.cli.add_command(worker.worker_command)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
 

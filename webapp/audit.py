@@ -142,12 +142,14 @@ def _fitting(detail: dict[str, Any]) -> dict[str, Any]:
 def record(action: str, program_id: int | None, *, actor: str = "", **detail: Any) -> None:
     """Add an audit event to the current transaction (the caller commits).
 
-    ``actor`` defaults to the logged-in admin's e-mail. ``detail`` is stored bounded
+    ``actor`` defaults to the logged-in admin's e-mail (a background job, outside any
+    request, names the admin who started it). ``detail`` is stored bounded
     (:func:`bounded`, at most :data:`DETAIL_LIMIT` bytes), and so is ``actor``.
     """
-    admin_id = current_user.id if current_user.is_authenticated else None
+    signed_in = bool(current_user) and current_user.is_authenticated
+    admin_id = current_user.id if signed_in else None
     if not actor:
-        actor = current_user.email if current_user.is_authenticated else "anonymous"
+        actor = current_user.email if signed_in else "anonymous"
     db.session.add(
         AuditEvent(
             program_id=program_id,

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict, HTTPException
 from werkzeug.routing import RequestRedirect
 
+from webapp import faults
 from webapp.db import db
 from webapp.errors import error_page
 from webapp.models import Participant
@@ -222,7 +223,7 @@ def register(app: Flask) -> None:
         return conflict_page(RACE_MESSAGE)
 
     @app.errorhandler(OperationalError)
-    def locked(error: OperationalError) -> tuple[str, int]:
+    def locked(error: OperationalError) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         if not _is_lock(error):
-            raise error
+            return faults.page(error)
         return conflict_page(RACE_MESSAGE)

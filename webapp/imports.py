@@ -3,6 +3,13 @@
 The preview shows the first rows as they were read (encoding, delimiter, which columns are
 used), every issue, and the people who registered themselves through a program link whom
 the file would merge: confirming those merges takes a tick of the admin.
+
+Reading and checking a file takes a while when it is big, so both steps are background
+jobs (:mod:`webapp.jobs`) on the upload's row: the upload request stores the file and
+queues :data:`PREVIEW`, whose page follows the job and then shows what it found
+(:meth:`Preview.summary`, kept on the upload); confirming queues :data:`IMPORT`, which
+checks the file again (the program may have changed) and writes every row in one
+transaction.
 """
 
 from __future__ import annotations
@@ -10,17 +17,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import delete
 from werkzeug.wrappers import Response
 
-from matcher import FILE_NAME_MAX_CHARS, IntakeError, Issue, RowTable, ignored_columns, read_rows
-from webapp import audit
+from matcher import (
+    FILE_NAME_MAX_CHARS,
+    IntakeError,
+    Issue,
+    MatcherError,
+    RowTable,
+    ignored_columns,
+    read_rows,
+)
+from webapp import audit, jobs
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import ImportForm, UploadForm
-from webapp.models import ImportUpload, Program, utcnow
+from webapp.models import ACTIVE, ImportUpload, Program, utcnow
 from webapp.programs import get_program
 from webapp.rows import merge_rows, person_to_row, record_to_row
 from webapp.store import ImportPlan, apply_plan, plan_import, self_registrations, validate
@@ -32,6 +49,10 @@ admin_only(bp)
 UNCONFIRMED_TTL = timedelta(days=1)
 #: Rows of the file the preview shows as they were read.
 SAMPLE_ROWS = 5
+#: Most issues a preview keeps and shows (errors before warnings); the rest are counted.
+ISSUES_SHOWN = 1000
+#: Longest cell value an issue shows.
+VALUE_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -59,18 +80,69 @@ class Preview:
         """Number of issues shown but allowed."""
         return sum(i.severity == "warning" for i in self.issues)
 
+    def summary(self) -> dict[str, Any]:
+        """What the preview page shows, as kept on the upload (JSON): the counts, the
+        people it merges, the first :data:`SAMPLE_ROWS` rows as read, and the first
+        :data:`ISSUES_SHOWN` issues in file order (errors before warnings when there are
+        more).
 
-def preview(program: Program, content: bytes) -> Preview:
+        >>> issue = Issue(3, "role", "mentr", "unknown role 'mentr'")
+        >>> Preview(1, (issue,), None).summary()["issues"][0]["column"]
+        'role'
+        """
+        kept = sorted(self.issues, key=lambda i: i.severity != "error")[:ISSUES_SHOWN]
+        plan, table = self.plan, self.table
+        return {
+            "rows": self.rows,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "counts": plan.counts() if plan else None,
+            "changes_nothing": bool(plan and plan.changes_nothing),
+            "merged": [
+                {"email": record.email, "name": record.name, "file_name": row["name"]}
+                for record, row in (plan.merged if plan else [])
+            ],
+            "table": table
+            and {
+                "encoding": table.encoding,
+                "delimiter": table.delimiter,
+                "columns": list(table.columns),
+                "raw_columns": list(table.raw_columns),
+                "first_row": table.first_row,
+                "rows": table.rows[:SAMPLE_ROWS],
+            },
+            "ignored": sorted(self.ignored),
+            "issues": [
+                {
+                    "row": i.row,
+                    "column": i.column,
+                    "value": i.value[:VALUE_SHOWN],
+                    "message": i.message,
+                    "severity": i.severity,
+                }
+                for i in sorted(kept)
+            ],
+        }
+
+
+def preview(program: Program, content: bytes, progress: jobs.Progress | None = None) -> Preview:
     """Read and validate a file with the ``matcher`` core and plan its import.
 
     A row of someone who registered through a program link is validated as it would be
     merged (:func:`webapp.rows.merge_rows`: the file's cells win, their answers fill the
-    file's empty cells).
+    file's empty cells). ``progress(step, done, total)`` hears which step it is in.
     """
+
+    def step(name: str) -> None:
+        if progress:
+            progress(name, 0, 0)
+
+    step("reading the file")
     try:
         table = read_rows(content)
     except IntakeError as exc:
         return Preview(0, tuple(sorted(exc.issues)), None)
+    step(f"checking {len(table.rows):,} rows")
     registered = {email: record_to_row(r) for email, r in self_registrations(program.id).items()}
     rows = [
         merge_rows(row, own) if (own := registered.get(row.get("email", "").strip().lower()))
@@ -81,8 +153,50 @@ def preview(program: Program, content: bytes) -> Preview:
     issues = tuple(sorted(result.issues))
     if not result.ok:
         return Preview(len(table.rows), issues, None, table)
+    step("comparing with the program")
     plan = plan_import(program, (person_to_row(p) for p in result.participants))
     return Preview(len(table.rows), issues, plan, table)
+
+
+def check(upload: ImportUpload, progress: jobs.Progress) -> None:
+    """The preview job: read and check the file; keep what the page shows."""
+    upload.preview = preview(upload.program, upload.content, progress).summary()
+
+
+def import_rows(upload: ImportUpload, progress: jobs.Progress) -> None:
+    """The import job: check the file again, then add, update and merge every row, or
+    none. Only the merges the admin saw in the preview (and ticked) are made."""
+    checked = preview(upload.program, upload.content, progress)
+    if checked.plan is None:
+        raise MatcherError(
+            f"the file has {checked.errors} error(s) now (the program changed since the "
+            "preview); nothing was imported. Upload it again to see them."
+        )
+    seen = {merge["email"] for merge in (upload.preview or {}).get("merged", [])}
+    if unseen := [record.email for record, _ in checked.plan.merged if record.email not in seen]:
+        raise MatcherError(
+            f"{len(unseen)} of the people in the file registered themselves through the "
+            "program link after the preview; nothing was imported. Upload the file again "
+            "to see them."
+        )
+    apply_plan(upload.program, checked.plan, progress)
+    upload.imported_at = utcnow()
+    upload.result = checked.plan.counts()
+    upload.content = b""
+    upload.preview = None
+    audit.record(
+        "participants.import",
+        upload.program_id,
+        actor=upload.requested_by,
+        filename=upload.filename,
+        **upload.result,
+    )
+
+
+#: The background jobs of an upload (its ``task`` names the one its status is about).
+PREVIEW = jobs.JobKind("preview", ImportUpload, check, "upload the file again")
+IMPORT = jobs.JobKind("import", ImportUpload, import_rows, "import it again")
+TASKS = {kind.name: kind for kind in (PREVIEW, IMPORT)}
 
 
 def kept_name(filename: str) -> str:
@@ -101,28 +215,35 @@ def kept_name(filename: str) -> str:
 
 
 def get_upload(program: Program, upload_id: int) -> ImportUpload:
-    """Return an upload of this program, or answer 404."""
+    """Return an upload of this program (its job failed if its worker died), or 404."""
     upload = db.session.get(ImportUpload, upload_id)
     if upload is None or upload.program_id != program.id:
         abort(404, description="There is no such upload; upload the file again.")
+    jobs.reap(TASKS[upload.task], ImportUpload.id == upload.id)
     return upload
 
 
 @bp.route("/", methods=["GET", "POST"])
 def upload(program_id: int) -> str | Response:
-    """Upload a CSV; the next page previews it."""
+    """Upload a CSV; the next page follows its preview."""
     program = get_program(program_id)
     form = UploadForm()
     if form.validate_on_submit():
         stale = utcnow() - UNCONFIRMED_TTL
         db.session.execute(
             delete(ImportUpload).where(
-                ImportUpload.imported_at.is_(None), ImportUpload.created_at < stale
+                ImportUpload.imported_at.is_(None),
+                ImportUpload.created_at < stale,
+                ImportUpload.status.not_in(ACTIVE),
             )
         )
         filename = form.file.data.filename or "upload.csv"
         item = ImportUpload(
-            program=program, filename=kept_name(filename), content=form.file.data.read()
+            program=program,
+            filename=kept_name(filename),
+            content=form.file.data.read(),
+            task=PREVIEW.name,
+            requested_by=current_user.email,
         )
         db.session.add(item)
         db.session.commit()
@@ -131,22 +252,26 @@ def upload(program_id: int) -> str | Response:
                 f"The file's name is {len(filename)} characters long, more than the "
                 f"{FILE_NAME_MAX_CHARS} kept: it is shown shortened. The file itself is whole."
             )
+        jobs.submit(PREVIEW, item)
         return redirect(url_for(".show", program_id=program.id, upload_id=item.id))
     return render_template("imports/upload.html", program=program, form=form)
 
 
 @bp.get("/<int:upload_id>")
 def show(program_id: int, upload_id: int) -> str | Response:
-    """Preview: counts, and a table of every error and warning with its fix."""
+    """The job's progress; then the preview: counts, merges, the file as read, and the
+    errors and warnings with their fix (or why the job failed)."""
     program = get_program(program_id)
     item = get_upload(program, upload_id)
     if item.imported_at is not None:
         return redirect(url_for(".result", program_id=program.id, upload_id=item.id))
+    if not item.finished:
+        return render_template("imports/working.html", program=program, upload=item)
     return render_template(
         "imports/preview.html",
         program=program,
         upload=item,
-        preview=preview(program, item.content),
+        preview=item.preview,
         form=ImportForm(),
         sample_rows=SAMPLE_ROWS,
     )
@@ -154,27 +279,24 @@ def show(program_id: int, upload_id: int) -> str | Response:
 
 @bp.post("/<int:upload_id>")
 def confirm(program_id: int, upload_id: int) -> Response:
-    """Import every row in one transaction, or nothing when the file has an error."""
+    """Queue the import of every row, or refuse when the file has an error or the admin
+    did not tick the merges."""
     program = get_program(program_id)
     item = get_upload(program, upload_id)
+    back = redirect(url_for(".show", program_id=program.id, upload_id=item.id))
     form = ImportForm()
     if not form.validate_on_submit() or item.imported_at is not None:
-        return redirect(url_for(".show", program_id=program.id, upload_id=item.id))
-    checked = preview(program, item.content)
-    if checked.plan is None:
+        return back
+    if item.preview is None or item.preview["counts"] is None:
         flash("The file has errors; nothing was imported.", "error")
-        return redirect(url_for(".show", program_id=program.id, upload_id=item.id))
-    if checked.plan.merged and not form.merge.data:
+        return back
+    if item.preview["merged"] and not form.merge.data:
         flash("Tick the box to merge the people who registered themselves; nothing was "
               "imported.", "error")  # fmt: skip
-        return redirect(url_for(".show", program_id=program.id, upload_id=item.id))
-    apply_plan(program, checked.plan)
-    item.imported_at = utcnow()
-    item.result = checked.plan.counts()
-    item.content = b""
-    audit.record("participants.import", program.id, filename=item.filename, **item.result)
-    db.session.commit()
-    return redirect(url_for(".result", program_id=program.id, upload_id=item.id))
+        return back
+    if jobs.restart(item, task=IMPORT.name, requested_by=current_user.email):
+        jobs.submit(IMPORT, item)
+    return back
 
 
 @bp.get("/<int:upload_id>/result")

@@ -2,7 +2,8 @@
 
 A :class:`Program` owns its participants, invite links, uploads and audit trail; the
 next tables (match runs, decisions) hang off ``program.id`` and ``participant.id`` the
-same way. Participant cells are stored as the canonical CSV text the ``matcher`` core
+same way. A table whose rows background jobs work on (match runs, uploads) mixes in
+:class:`JobState`. Participant cells are stored as the canonical CSV text the ``matcher`` core
 reads back (lists joined by ``;``), with ``level`` and ``capacity`` as integers so the
 table can be filtered. Every text column is as long as ``matcher``'s limit for its field
 (:data:`matcher.COLUMN_LIMITS`), so what the validator accepts always fits; lists and
@@ -41,6 +42,43 @@ def _text(column: str) -> String:
 def utcnow() -> datetime:
     """Return the current time in UTC without tzinfo (portable across backends)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JobStatus(StrEnum):
+    """Where a job is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+#: A job in one of these statuses has not finished: it waits for a worker or is worked on.
+ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+
+
+class JobState:
+    """Mixin of a job's columns; the table's rows are what the jobs work on."""
+
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)
+    #: What the work is doing now, and how far it is (``done`` of ``total``).
+    step: Mapped[str] = mapped_column(String(40), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    #: Why the job failed, in words an admin can act on.
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    #: When the job was queued, then renewed every few seconds while a worker works on it.
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The job's id on the RQ queue; empty when a thread of the web process runs it.
+    queue_job_id: Mapped[str] = mapped_column(String(64), default="")
+
+    @property
+    def finished(self) -> bool:
+        """True once the job is done or failed."""
+        return self.status in {JobStatus.DONE, JobStatus.FAILED}
 
 
 class AdminUser(UserMixin, db.Model):
@@ -168,16 +206,24 @@ class InviteToken(db.Model):
         return self.revoked_at is None and now < self.expires_at
 
 
-class ImportUpload(db.Model):
-    """An uploaded CSV kept between its preview and the admin's confirmation."""
+class ImportUpload(JobState, db.Model):
+    """An uploaded CSV kept until it is imported, and the background job working on it.
+
+    ``task`` says which job the job columns are about: ``preview`` (read and check the
+    file, then keep what was found in ``preview``) or ``import``.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
     filename: Mapped[str] = mapped_column(String(FILE_NAME_MAX_CHARS))
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     imported_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    task: Mapped[str] = mapped_column(String(10), default="preview")
+    #: What the preview found (see :meth:`webapp.imports.Preview.summary`).
+    preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The admin who started the job (its audit event names them).
+    requested_by: Mapped[str] = mapped_column(String(320), default="")
 
     program: Mapped[Program] = relationship()
 

@@ -21,6 +21,7 @@ __all__ = [
     "merge_rows",
     "person_to_row",
     "record_to_row",
+    "row_values",
 ]
 
 Row = dict[str, str]
@@ -63,14 +64,26 @@ def record_to_row(record: Participant) -> Row:
     return {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in COLUMNS}
 
 
-def apply_row(record: Participant, row: Row) -> None:
-    """Copy a validated canonical ``row`` onto ``record``."""
+def row_values(row: Row) -> dict[str, object]:
+    """The participant columns of a validated canonical ``row``, by model attribute.
+
+    >>> values = row_values({"email": "a@x.org", "id": "E1", "level": "3", "capacity": ""})
+    >>> values["external_id"], values["level"], values["capacity"], values["name"]
+    ('E1', 3, None, '')
+    """
+    values: dict[str, object] = {}
     for column in COLUMNS:
         text = row.get(column, "")
-        value: object = text
-        if column in INTEGER_COLUMNS:
-            value = int(text) if text else None
-        setattr(record, ATTRIBUTE.get(column, column), value)
+        values[ATTRIBUTE.get(column, column)] = (
+            (int(text) if text else None) if column in INTEGER_COLUMNS else text
+        )
+    return values
+
+
+def apply_row(record: Participant, row: Row) -> None:
+    """Copy a validated canonical ``row`` onto ``record``."""
+    for attribute, value in row_values(row).items():
+        setattr(record, attribute, value)
 
 
 def merge_rows(admins: Row, own: Row) -> Row:

@@ -25,21 +25,16 @@ from sqlalchemy import (
     Text,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import db
-from webapp.models import Program, utcnow
+from webapp.models import ACTIVE, JobState, JobStatus, Program, utcnow
 
-
-class RunStatus(StrEnum):
-    """Where a run is in its life."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+#: A run is a background job; its statuses are those of every job.
+RunStatus = JobStatus
 
 
 class Action(StrEnum):
@@ -68,30 +63,38 @@ def next_number(context: Any) -> int:
     return highest_number(context.connection, context.get_current_parameters()["program_id"]) + 1
 
 
-class MatchRun(db.Model):
+#: The database keeps at most one queued or working run per program: a second one
+#: breaks this unique index, however many admins press "Run matching" at once.
+ACTIVE_RUN_WHERE = text(f"status IN ({', '.join(repr(status) for status in ACTIVE)})")
+
+
+class MatchRun(JobState, db.Model):
     """One matching run of a program, with what it needs to be reproduced.
 
+    Its status, progress, heartbeat and error are the columns of
+    :class:`~webapp.models.JobState`: a run is carried out as a background job.
     ``number`` counts the program's runs (1, 2, ...): pages call a run by it, URLs by id.
     """
 
-    __table_args__ = (Index("ix_match_run_program_number", "program_id", "number", unique=True),)
+    __table_args__ = (
+        Index("ix_match_run_program_number", "program_id", "number", unique=True),
+        Index(
+            "ix_match_run_one_active",
+            "program_id",
+            unique=True,
+            sqlite_where=ACTIVE_RUN_WHERE,
+            postgresql_where=ACTIVE_RUN_WHERE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(
         ForeignKey("program.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int] = mapped_column(Integer, default=next_number)
-    status: Mapped[str] = mapped_column(String(10), default=RunStatus.QUEUED)
-    step: Mapped[str] = mapped_column(String(40), default="")
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str] = mapped_column(Text, default="")
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     input_hash: Mapped[str] = mapped_column(String(64), default="")
     created_by: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("match_run.id", ondelete="SET NULL"))
     #: Figures of the dashboard (see :mod:`webapp.figures`), set when the run is done.
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -104,11 +107,6 @@ class MatchRun(db.Model):
 
     program: Mapped[Program] = relationship()
     previous: Mapped[MatchRun | None] = relationship(remote_side=[id])
-
-    @property
-    def finished(self) -> bool:
-        """True once the run is done or failed."""
-        return self.status in {RunStatus.DONE, RunStatus.FAILED}
 
 
 #: Indexes of the review table (name after ``ix_proposed_match_run_``, columns after

@@ -1,24 +1,22 @@
 """Carry out a match run: read the program, call ``matcher.propose``, store what it found.
 
 :func:`create_run` records a queued run (number, config snapshot, who, when);
-:func:`execute` does the work wherever the job runs (a thread or an RQ worker). Approved
-and locked pairs the data no longer allows are left out, named on the run
-(:mod:`webapp.left_out`), never a reason to fail. A run that fails stores its error and
-changes nothing else: earlier runs and every decision stay as they were.
+:data:`RUN` is its background job (:mod:`webapp.jobs`), whose work :func:`match`
+does wherever the job runs (a thread or an RQ worker). Approved and locked pairs the
+data no longer allows are left out, named on the run (:mod:`webapp.left_out`), never a
+reason to fail. A run that fails stores its error and changes nothing else: earlier
+runs and every decision stay as they were.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
-from flask import current_app
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from matcher import (
@@ -33,10 +31,11 @@ from matcher import (
 )
 from matcher.config import config_from_mapping
 from matcher.intake import parse_participants
+from webapp import jobs
 from webapp.db import db
 from webapp.decisions import decisions_for, status
 from webapp.figures import run_figures
-from webapp.models import Program, utcnow
+from webapp.models import ACTIVE, Program
 from webapp.rows import person_to_row, record_to_row
 from webapp.run_models import (
     Action,
@@ -48,10 +47,6 @@ from webapp.run_models import (
 )
 from webapp.store import program_records
 
-#: Seconds between two progress writes to the database.
-PROGRESS_INTERVAL = 0.5
-#: A run queued or working for longer than this is taken as dead (the job limit of RQ).
-STALE_AFTER = timedelta(hours=1)
 #: Numbers a new run tries when runs started at the same moment take them first.
 NUMBER_TRIES = 3
 
@@ -107,15 +102,10 @@ def latest_run(program_id: int, *, done: bool = True) -> MatchRun | None:
 
 
 def active_run(program_id: int) -> MatchRun | None:
-    """The program's run still queued or working, unless it is older than ``STALE_AFTER``
-    (its process died: a new run may start)."""
-    since = utcnow() - STALE_AFTER
-    query = select(MatchRun).where(
-        MatchRun.program_id == program_id,
-        MatchRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
-        MatchRun.created_at > since,
-    )
-    return db.session.scalar(query.order_by(MatchRun.id.desc()).limit(1))
+    """The program's run still queued or working, once runs whose worker died are failed."""
+    jobs.reap(RUN, MatchRun.program_id == program_id)
+    query = select(MatchRun).where(MatchRun.program_id == program_id, MatchRun.status.in_(ACTIVE))
+    return db.session.scalar(query)
 
 
 def create_run(program: Program, who: str) -> MatchRun:
@@ -125,7 +115,8 @@ def create_run(program: Program, who: str) -> MatchRun:
     and inserted in one savepoint. Should another run take that number in between (two
     admins starting at once), the unique index on (program, number) refuses the insert
     and the following number is tried; after :data:`NUMBER_TRIES` the ``IntegrityError``
-    goes up (a 409 page).
+    goes up (a 409 page). Any other refusal goes up at once: the one queued or working run
+    a program may have (``ix_match_run_one_active``) is not a number to try again.
     """
     previous = latest_run(program.id)
     tries = 1
@@ -140,32 +131,18 @@ def create_run(program: Program, who: str) -> MatchRun:
         try:
             with db.session.begin_nested():
                 db.session.add(run)
-        except IntegrityError:
-            if tries == NUMBER_TRIES:
+        except IntegrityError as error:
+            if tries == NUMBER_TRIES or not _number_taken(error):
                 raise
             tries += 1
         else:
             return run
 
 
-class _Progress:
-    """The core's progress callback: writes the step to the run, at most twice a second."""
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.last = 0.0
-
-    def __call__(self, step: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < PROGRESS_INTERVAL and done < total:
-            return
-        self.last = now
-        db.session.execute(
-            update(MatchRun)
-            .where(MatchRun.id == self.run_id)
-            .values(step=step, done=done, total=total)
-        )
-        db.session.commit()
+def _number_taken(error: IntegrityError) -> bool:
+    """True when an insert lost its run number to another run (PostgreSQL names the
+    index ``ix_match_run_program_number``, SQLite its columns ``match_run.number``)."""
+    return "number" in str(error.orig)
 
 
 def _match_rows(
@@ -307,32 +284,28 @@ def store(run: MatchRun, people: Sequence[Participant], proposal: Proposal) -> N
     run.summary = run_figures(people, proposal)
 
 
+def match(run: MatchRun, progress: jobs.Progress) -> None:
+    """The work of a run: match the program's participants and store what the core found.
+
+    Locks the data no longer allows (:func:`matcher.stale_locks`) are left out of the
+    matching and stored on the run, so that an admin can undo or keep each.
+    """
+    people = program_people(run.program_id)
+    decisions = program_decisions(run.program_id)
+    config = config_from_mapping(run.config)
+    run.input_hash = input_hash(people, run.config, decisions)
+    stale = stale_locks(people, config, decisions)
+    left = {found.decision for found in stale}
+    kept = [d for d in decisions if d not in left]
+    proposal = propose(people, config, kept, progress=progress)
+    store(run, people, proposal)
+    run.left_out = left_out_rows(run.program_id, people, stale)
+
+
+#: A match run as a background job.
+RUN = jobs.JobKind("run", MatchRun, match, "start the run again")
+
+
 def execute(run_id: int) -> None:
-    """Run a queued run to its end; a failure is stored on the run, nothing else changes."""
-    run = db.session.get(MatchRun, run_id)
-    if run is None or run.status != RunStatus.QUEUED:
-        return
-    run.status, run.started_at = RunStatus.RUNNING, utcnow()
-    db.session.commit()
-    try:
-        people = program_people(run.program_id)
-        decisions = program_decisions(run.program_id)
-        config = config_from_mapping(run.config)
-        run.input_hash = input_hash(people, run.config, decisions)
-        stale = stale_locks(people, config, decisions)
-        left = {found.decision for found in stale}
-        kept = [d for d in decisions if d not in left]
-        proposal = propose(people, config, kept, progress=_Progress(run_id))
-        run = db.session.get_one(MatchRun, run_id)
-        store(run, people, proposal)
-        run.left_out = left_out_rows(run.program_id, people, stale)
-        run.status = RunStatus.DONE
-    except Exception as exc:  # every failure is shown on the run page
-        db.session.rollback()
-        if not isinstance(exc, MatcherError):
-            current_app.logger.exception("match run %s failed", run_id)
-        run = db.session.get_one(MatchRun, run_id)
-        run.status = RunStatus.FAILED
-        run.error = str(exc) if isinstance(exc, MatcherError) else f"{type(exc).__name__}: {exc}"
-    run.finished_at = utcnow()
-    db.session.commit()
+    """Carry out a queued run here, to its end (benchmarks and tests; the app submits it)."""
+    jobs.perform(RUN, run_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response
 
 from webapp import audit, jobs
@@ -14,7 +15,7 @@ from webapp.decisions import decisions_for
 from webapp.forms import EmptyForm
 from webapp.programs import get_program
 from webapp.run_models import MatchRun, ProposedMatch
-from webapp.runner import active_run, create_run
+from webapp.runner import RUN, active_run, create_run
 
 bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
 admin_only(bp)
@@ -35,6 +36,7 @@ def get_run(program_id: int, run_id: int) -> MatchRun:
 def index(program_id: int) -> str:
     """The program's runs, newest first, with a button to start one."""
     program = get_program(program_id)
+    jobs.reap(RUN, MatchRun.program_id == program.id)
     runs = db.session.execute(
         select(MatchRun, func.count(ProposedMatch.id))
         .outerjoin(ProposedMatch)
@@ -53,20 +55,32 @@ def start(program_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
     if busy := active_run(program.id):
-        flash(f"Run {busy.number} is still working; it must finish before another starts.", "error")
-        return redirect(url_for(".show", program_id=program.id, run_id=busy.id))
-    run = create_run(program, current_user.email)
-    audit.record("run.start", program.id, run=run.id)
-    db.session.commit()
-    jobs.submit(run.id)
+        return _still_working(busy)
+    try:
+        run = create_run(program, current_user.email)
+        audit.record("run.start", program.id, run=run.id)
+        db.session.commit()
+    except (IntegrityError, OperationalError):
+        # another admin's run went in first (the database keeps one active run per program)
+        db.session.rollback()
+        if busy := active_run(program.id):
+            return _still_working(busy)
+        raise
+    jobs.submit(RUN, run)
     flash(f"Run {run.number} started.")
     return redirect(url_for(".show", program_id=program.id, run_id=run.id))
+
+
+def _still_working(run: MatchRun) -> Response:
+    flash(f"Run {run.number} is still working; it must finish before another starts.", "error")
+    return redirect(url_for(".show", program_id=run.program_id, run_id=run.id))
 
 
 @bp.get("/<int:run_id>")
 def show(program_id: int, run_id: int) -> str:
     """A run: its progress while it works, then its figures and what changed."""
     program = get_program(program_id)
+    jobs.reap(RUN, MatchRun.id == run_id)
     run = get_run(program.id, run_id)
     changes = dict(
         db.session.execute(

@@ -47,9 +47,18 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # requests per window of seconds from one address (see webapp.ratelimit)
         "RATE_LIMITS": {"login": [20, 60], "intake": [60, 60]},
         "WTF_CSRF_TIME_LIMIT": None,
-        # match runs go to this RQ queue when REDIS_URL is set, else to a local thread
+        # background jobs (match runs, imports) go to this RQ queue when REDIS_URL is set,
+        # else to a thread of the web process (see webapp.jobs)
         "REDIS_URL": "",
         "RQ_QUEUE": "mentorloom",
+        # seconds between two heartbeats of a working job; a job whose last heartbeat is
+        # older than JOB_DEAD_AFTER seconds lost its worker and is failed
+        "JOB_BEAT_SECONDS": 2,
+        # false: without REDIS_URL a job runs inside the request that starts it (tests)
+        "JOBS_ASYNC": True,
+        "JOB_DEAD_AFTER": 45,
+        # longest a job may take on the RQ queue before RQ stops it (seconds)
+        "JOB_TIMEOUT": 3600,
         "REVIEW_PAGE_SIZE": 50,
     }
 

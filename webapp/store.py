@@ -6,16 +6,20 @@ refuse the same data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
-from matcher.errors import Issue
+from matcher.errors import Issue, MatcherError
 from matcher.intake import IntakeResult, parse_participants
 from webapp.db import db
 from webapp.models import Participant, Program
-from webapp.rows import ATTRIBUTE, Row, apply_row, person_to_row, record_to_row
+from webapp.rows import ATTRIBUTE, Row, person_to_row, record_to_row, row_values
+
+#: Rows written by one bulk INSERT or UPDATE of an import.
+WRITE_CHUNK = 2000
 
 #: Columns of the program's other participants that rows are validated against (the
 #: checks across rows: duplicate e-mails and ids, who is in the program, reporting loops).
@@ -82,12 +86,16 @@ def email_problem(email: str) -> str | None:
 @dataclass
 class ImportPlan:
     """What an import would do: rows to add, records to update, how many are unchanged,
-    and the self-registered records it merges (which the admin must confirm)."""
+    and the self-registered records it merges (which the admin must confirm).
+
+    A record is the stored participant as read (a row with its columns, ``id`` and
+    ``version``), not an object the session tracks.
+    """
 
     new: list[Row] = field(default_factory=list)
-    updated: list[tuple[Participant, Row]] = field(default_factory=list)
+    updated: list[tuple[Any, Row]] = field(default_factory=list)
     unchanged: int = 0
-    merged: list[tuple[Participant, Row]] = field(default_factory=list)
+    merged: list[tuple[Any, Row]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Counts for the result page."""
@@ -115,7 +123,9 @@ def self_registrations(program_id: int) -> dict[str, Participant]:
 
 def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
     """Compare validated canonical rows with the program's participants, by e-mail."""
-    existing = {p.email: p for p in program_records(program.id)}
+    table = Participant.__table__
+    stored = db.session.execute(select(table).where(table.c.program_id == program.id))
+    existing = {record.email: record for record in stored}
     plan = ImportPlan()
     for row in rows:
         record = existing.get(row["email"])
@@ -130,22 +140,54 @@ def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
     return plan
 
 
-def apply_plan(program: Program, plan: ImportPlan) -> None:
+def apply_plan(
+    program: Program, plan: ImportPlan, progress: Callable[[str, int, int], None] | None = None
+) -> None:
     """Add, update and merge the planned participants in the current transaction.
 
     A merged record is no longer self-registered: the program link that created it stops
-    opening it, so it never shows what the admin imported.
+    opening it, so it never shows what the admin imported. Rows go in bulk statements of
+    :data:`WRITE_CHUNK` rows; ``progress(step, done, total)`` hears after each. An update
+    applies only to the version of the record that was planned: if someone changed one
+    of them meanwhile, nothing is written.
     """
-    for record, row in plan.updated:
-        apply_row(record, row)
-    for record, row in plan.merged:
-        apply_row(record, row)
-        record.self_registered = False
-    for row in plan.new:
-        record = Participant(program=program)
-        apply_row(record, row)
-        db.session.add(record)
-    db.session.flush()
+    table = Participant.__table__
+    total, done = len(plan.new) + len(plan.updated) + len(plan.merged), 0
+    changes = update(table).where(
+        table.c.id == bindparam("planned_id"), table.c.version == bindparam("planned_version")
+    )
+    for records, also in ((plan.updated, {}), (plan.merged, {"self_registered": False})):
+        for chunk in _chunks(records):
+            values = [
+                {**row_values(row), **also, "planned_id": r.id, "planned_version": r.version}
+                for r, row in chunk
+            ]
+            changed = _write(changes.values(version=table.c.version + 1), values)
+            if changed != len(chunk):
+                raise MatcherError(
+                    f"{len(chunk) - changed} of the people in the file were changed by "
+                    "someone else while it was imported; nothing was imported. Import the "
+                    "file again."
+                )
+            done += len(chunk)
+            if progress:
+                progress("saving", done, total)
+    for chunk in _chunks(plan.new):
+        _write(insert(table), [{**row_values(row), "program_id": program.id} for row in chunk])
+        done += len(chunk)
+        if progress:
+            progress("saving", done, total)
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``items`` in slices of :data:`WRITE_CHUNK`."""
+    for start in range(0, len(items), WRITE_CHUNK):
+        yield items[start : start + WRITE_CHUNK]
+
+
+def _write(statement: Any, values: list[dict[str, Any]]) -> int:
+    """Run one bulk statement with many rows; how many rows it changed."""
+    return db.session.execute(statement, values).rowcount
 
 
 def email_taken(program_id: int, email: str, *, other_than: int | None = None) -> bool:

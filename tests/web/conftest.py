@@ -130,6 +130,9 @@ def make_app(db_url: str, **overrides: object) -> Flask:
         "SQLALCHEMY_DATABASE_URI": db_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "mentorloom.test",
+        # a job started by a request (a match run, an import) ends before the answer;
+        # tests of the background thread set JOBS_ASYNC (tests/web/test_import_jobs.py)
+        "JOBS_ASYNC": False,
         # the rate limits have their own tests (test_security.py); others send many requests
         "RATE_LIMITS": {"login": [10_000, 60], "intake": [10_000, 60]},
         **overrides,

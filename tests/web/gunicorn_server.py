@@ -23,21 +23,39 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@contextmanager
-def gunicorn(
-    database_url: str, instance: Path, *, workers: int = 4, threads: int = 4
-) -> Iterator[str]:
-    """Serve ``webapp:create_app()`` on ``database_url``; yield its base URL, then stop it."""
-    port = free_port()
-    env = {
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def app_environment(database_url: str, instance: Path, **settings: str) -> dict[str, str]:
+    """The environment of a web app process (gunicorn or worker) on ``database_url``."""
+    return {
         **os.environ,
+        "PYTHONPATH": str(ROOT),
         "DATABASE_URL": database_url,
         "MENTORLOOM_INSTANCE_PATH": str(instance),
         "MENTORLOOM_SECRET_KEY": SECRET,
         "MENTORLOOM_WTF_CSRF_ENABLED": "false",
         "MENTORLOOM_RATE_LIMITS": '{"login": [1000, 60], "intake": [1000, 60]}',
         "REDIS_URL": "",
+        **settings,
     }
+
+
+@contextmanager
+def gunicorn(
+    database_url: str,
+    instance: Path,
+    *,
+    workers: int = 4,
+    threads: int = 4,
+    app: str = "webapp:create_app()",
+    preload: bool = False,
+    **settings: str,
+) -> Iterator[str]:
+    """Serve ``app`` on ``database_url`` (more environment in ``settings``); yield its base
+    URL, then stop it. With ``preload``, the app is made once and the workers are forked
+    from it (they start in a moment, also when one is killed and replaced)."""
+    port = free_port()
     command = [
         sys.executable,
         "-m",
@@ -46,9 +64,11 @@ def gunicorn(
         f"--workers={workers}",
         f"--threads={threads}",
         "--log-level=warning",
-        "webapp:create_app()",
+        *(["--preload"] if preload else []),
+        app,
     ]
-    process = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parents[2])
+    env = app_environment(database_url, instance, **settings)
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -1,5 +1,7 @@
 """Concurrent admins against a real gunicorn (issue 7, item 4), on SQLite and PostgreSQL.
 
+Eight admins pressing "Run matching" at once start exactly one run (issue 14, item 16).
+
 Ten pairs share five mentors of capacity 1 (two pairs per mentor). Fifty requests
 approve or reject them at once, all sent from pages that showed the pairs undecided.
 The database must end with no lost update (each pair's decision is the one request the
@@ -22,6 +24,7 @@ from sqlalchemy import select
 
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.gunicorn_server import admin_session, gunicorn
+from tests.web.matching import load_demo, wait_for
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus
@@ -164,3 +167,37 @@ def test_concurrent_edits_of_one_participant(
     with app.app_context():
         stored = db.session.scalars(select(Participant)).one()
         assert (stored.name, stored.version) == (f"Ana {winner}", 2)
+
+
+def test_eight_simultaneous_starts_make_one_run(app: Flask, db_url: str, tmp_path: Path) -> None:
+    """The run waits until every answer is in, so no later press may start a second one."""
+    program_id = load_demo(app)
+    starts = 8
+    (tmp_path / "hold").touch()
+    served = gunicorn(
+        db_url,
+        tmp_path,
+        app="tests.web.slow_jobs:create_app()",
+        preload=True,
+        SLOW_JOBS_DIR=str(tmp_path),
+    )
+    with served as base:
+        sessions = [admin_session(base, ADMIN_EMAIL, ADMIN_PASSWORD) for _ in range(starts)]
+        start = threading.Barrier(starts)
+
+        def press(n: int) -> requests.Response:
+            start.wait()
+            return sessions[n].post(f"{base}/programs/{program_id}/runs/", timeout=60)
+
+        with ThreadPoolExecutor(starts) as pool:
+            answers = list(pool.map(press, range(starts)))
+        (tmp_path / "hold").unlink()
+        assert [a.status_code for a in answers] == [200] * starts
+        assert sum("Matching started." in a.text for a in answers) == 1
+        assert sum("is still working; it must finish" in a.text for a in answers) == starts - 1
+        (run_page,) = {a.url for a in answers}
+        assert wait_for(app, int(run_page.rsplit("/", 1)[-1])).status == RunStatus.DONE
+    with app.app_context():
+        assert db.session.scalars(select(MatchRun.status)).all() == [RunStatus.DONE]
+        starts_audited = select(AuditEvent).where(AuditEvent.action == "run.start")
+        assert len(db.session.scalars(starts_audited).all()) == 1

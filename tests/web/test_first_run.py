@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from matcher import engine, kernels
 from tests.web.matching import load_demo, run_to_end
-from webapp import runner
+from webapp import jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,13 +75,13 @@ def test_a_big_programs_first_run_shows_the_compile_step_and_its_time(
     kernel = numba.njit(lambda x: x + 1)  # never compiled yet
     monkeypatch.setattr(kernels, "ENTRIES", [kernels.Entry(kernel, (kernels.INT,))])
     steps: list[str] = []
-    report = runner._Progress.__call__
+    report = jobs.Beat.progress
 
-    def spy(self: runner._Progress, step: str, done: int, total: int) -> None:
+    def spy(self: jobs.Beat, step: str, done: int, total: int) -> None:
         steps.append(step)
         report(self, step, done, total)
 
-    monkeypatch.setattr(runner._Progress, "__call__", spy)
+    monkeypatch.setattr(jobs.Beat, "progress", spy)
     program_id = load_demo(app)
     first = run_to_end(app, admin_client, program_id)
     assert first.status == "done", first.error

@@ -124,18 +124,19 @@ def test_failure_midway_rolls_everything_back(
     changed = SIX.replace(b"Ana Silva", b"Ana S.").replace(b"Ben Okafor", b"Ben O.")
     response = upload(admin_client, program_id, "changed.csv", changed)
     calls = []
-    real_apply = store.apply_row
+    real_write = store._write
 
-    def apply_then_fail(record: Participant, row: dict[str, str]) -> None:
-        calls.append(row["email"])
+    def write_then_fail(statement: object, values: list[dict[str, object]]) -> int:
+        calls.append(values[0]["email"])
         if len(calls) == 2:
             raise RuntimeError("the database went away")
-        real_apply(record, row)
+        return real_write(statement, values)
 
-    monkeypatch.setattr(store, "apply_row", apply_then_fail)
-    with pytest.raises(RuntimeError):
-        confirm(admin_client, preview_url(response))
+    monkeypatch.setattr(store, "WRITE_CHUNK", 1)
+    monkeypatch.setattr(store, "_write", write_then_fail)
+    page = confirm(admin_client, preview_url(response)).get_data(as_text=True)
     assert calls == ["ana.silva@example.org", "ben.okafor@example.org"]
+    assert "The import failed: RuntimeError: the database went away" in page
     assert snapshot(app) == before
 
 

@@ -192,3 +192,42 @@ def test_runs_made_before_0005_are_numbered_per_program(at_0004: None) -> None:
     with db.engine.connect() as conn:
         assert [(i, n) for i, n, _ in conn.execute(numbers)] == [(i, n) for i, n, _ in found]
     downgrade(revision="base")
+
+
+def test_runs_and_uploads_survive_the_upgrade_to_background_jobs(at_0004: None) -> None:
+    """0005_jobs: every run keeps its data and gets a heartbeat, and a program left with
+    two active runs by the old race keeps the newest; an imported file stays imported, a
+    file waiting for confirmation asks to be uploaded again."""
+    now = "2026-01-01 00:00:00"
+    insert("program", id=1, name="P", config="{}", created_at=now, updated_at=now)
+    for run_id, status in ((1, "done"), (2, "running"), (3, "queued")):
+        run = {"id": run_id, "program_id": 1, "status": status, "step": "", "done": 0}
+        run |= {"total": 0, "error": "", "config": "{}", "input_hash": "h"}
+        run |= {"created_by": "a@x.org", "created_at": now, "summary": "{}", "removed": "[]"}
+        insert("match_run", **run)
+    for upload_id, imported in ((1, now), (2, None)):
+        upload = {"id": upload_id, "program_id": 1, "filename": "f.csv", "content": b"x"}
+        insert("import_upload", **upload, created_at=now, imported_at=imported)
+    upgrade()
+    with db.engine.connect() as conn:
+        runs = conn.execute(
+            sa.text("SELECT id, status, heartbeat_at, input_hash FROM match_run ORDER BY id")
+        ).all()
+        uploads = conn.execute(
+            sa.text("SELECT task, status, error, content FROM import_upload ORDER BY id")
+        ).all()
+    assert [(r.id, r.status, r.input_hash) for r in runs] == [
+        (1, "done", "h"),
+        (2, "failed", "h"),
+        (3, "queued", "h"),
+    ]
+    assert all(r.heartbeat_at is not None for r in runs)
+    assert [(u.task, u.status, bytes(u.content)) for u in uploads] == [
+        ("import", "done", b"x"),
+        ("preview", "failed", b"x"),
+    ]
+    assert "upload the file again" in uploads[1].error
+    downgrade(revision="0004")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM match_run")).scalar() == 3
+        assert conn.execute(sa.text("SELECT count(*) FROM import_upload")).scalar() == 2

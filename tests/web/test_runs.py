@@ -5,20 +5,21 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from tests.web.conftest import ADMIN_EMAIL, make_app
 from tests.web.matching import load_demo, run_to_end, start_run, wait_for
 from webapp import run_models
 from webapp.auth import create_admin
 from webapp.db import db
-from webapp.models import AuditEvent, Participant
+from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
-from webapp.runner import STALE_AFTER
 
 REDIS = "redis://127.0.0.1:6379/0"
 
@@ -95,9 +96,14 @@ def test_a_running_run_shows_its_progress(app: Flask, admin_client: FlaskClient)
     assert f"Run {run_id} is still working" in second.text
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(MatchRun.id))) == 1
-        db.session.get_one(MatchRun, run_id).created_at -= STALE_AFTER
+        # its worker stopped beating just over JOB_DEAD_AFTER seconds ago
+        dead_after = timedelta(seconds=app.config["JOB_DEAD_AFTER"] + 1)
+        db.session.get_one(MatchRun, run_id).heartbeat_at -= dead_after
         db.session.commit()
     assert wait_for(app, start_run(admin_client, program_id)).status == "done"
+    dead = admin_client.get(f"/programs/{program_id}/runs/{run_id}")
+    assert "The run failed: the worker running it stopped (killed or restarted) at" in dead.text
+    assert "start the run again" in dead.text
 
 
 def test_a_failed_run_shows_its_error_and_changes_nothing(
@@ -125,6 +131,24 @@ def test_a_failed_run_shows_its_error_and_changes_nothing(
     assert review.status_code == 200
 
 
+def test_the_database_keeps_one_active_run_per_program(app: Flask) -> None:
+    program_id = load_demo(app)
+    with app.app_context():
+        for status in ("done", "failed", "running"):
+            db.session.add(MatchRun(program_id=program_id, created_by=ADMIN_EMAIL, status=status))
+            db.session.commit()
+        for status in ("queued", "running"):
+            db.session.add(MatchRun(program_id=program_id, created_by=ADMIN_EMAIL, status=status))
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+        other = Program(name="Other", config={})
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(MatchRun(program_id=other.id, created_by=ADMIN_EMAIL, status="queued"))
+        db.session.commit()
+
+
 def test_another_programs_run_is_not_found(app: Flask, admin_client: FlaskClient) -> None:
     program_id = load_demo(app)
     run = run_to_end(app, admin_client, program_id)
@@ -150,7 +174,7 @@ def redis_url() -> Iterator[str]:
 
 
 def test_runs_go_through_the_rq_queue_with_redis(db_url: str, redis_url: str) -> None:
-    from webapp.jobs import _queue
+    from webapp.jobs import queue as job_queue
 
     queue_name = f"test-{uuid.uuid4().hex[:8]}"
     app = make_app(db_url, REDIS_URL=redis_url, RQ_QUEUE=queue_name)
@@ -162,7 +186,7 @@ def test_runs_go_through_the_rq_queue_with_redis(db_url: str, redis_url: str) ->
     client.post("/auth/login", data={"email": ADMIN_EMAIL, "password": "pw"})
     run_id = start_run(client, program_id)
     with app.app_context():
-        queue = _queue(app)
+        queue = job_queue(app)
         assert queue.count == 1
         assert db.session.get_one(MatchRun, run_id).status == "queued"
     try:
