@@ -193,7 +193,7 @@ def test_eight_simultaneous_starts_make_one_run(app: Flask, db_url: str, tmp_pat
             answers = list(pool.map(press, range(starts)))
         (tmp_path / "hold").unlink()
         assert [a.status_code for a in answers] == [200] * starts
-        assert sum("Matching started." in a.text for a in answers) == 1
+        assert sum("Run 1 started." in a.text for a in answers) == 1
         assert sum("is still working; it must finish" in a.text for a in answers) == starts - 1
         (run_page,) = {a.url for a in answers}
         assert wait_for(app, int(run_page.rsplit("/", 1)[-1])).status == RunStatus.DONE
