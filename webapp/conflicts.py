@@ -189,7 +189,7 @@ def _back() -> tuple[str, str]:
     return target, BACK_LABELS.get(str(endpoint), "Back to the page you were on")
 
 
-def _is_lock(error: OperationalError) -> bool:
+def is_lock(error: OperationalError) -> bool:
     """True for SQLite's answer to a write that lost the race for the database."""
     return "database is locked" in str(error.orig)
 
@@ -224,6 +224,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def locked(error: OperationalError) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
-        if not _is_lock(error):
+        if not is_lock(error):
             return faults.page(error)
         return conflict_page(RACE_MESSAGE)

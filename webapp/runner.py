@@ -1,6 +1,6 @@
 """Carry out a match run: read the program, call ``matcher.propose``, store what it found.
 
-:func:`create_run` records a queued run (number, config snapshot, who, when);
+:func:`start_run` records a queued run (number, config snapshot, who, when);
 :data:`RUN` is its background job (:mod:`webapp.jobs`), whose work :func:`match`
 does wherever the job runs (a thread or an RQ worker). Approved and locked pairs the
 data no longer allows are left out, named on the run (:mod:`webapp.left_out`), never a
@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from matcher import (
     Decision,
@@ -31,7 +31,8 @@ from matcher import (
 )
 from matcher.config import config_from_mapping
 from matcher.intake import parse_participants
-from webapp import jobs
+from webapp import audit, jobs
+from webapp.conflicts import is_lock
 from webapp.db import db
 from webapp.decisions import decisions_for, status
 from webapp.figures import run_figures
@@ -47,8 +48,9 @@ from webapp.run_models import (
 )
 from webapp.store import program_records
 
-#: Numbers a new run tries when runs started at the same moment take them first.
-NUMBER_TRIES = 3
+#: Times a start reads and inserts again when runs started at the same moment were
+#: saved first (see :func:`start_run`).
+START_TRIES = 3
 
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
@@ -111,38 +113,48 @@ def active_run(program_id: int) -> MatchRun | None:
 def create_run(program: Program, who: str) -> MatchRun:
     """Record a queued run of ``program`` started by ``who``; the caller commits.
 
-    The run gets the program's next number (:func:`webapp.run_models.next_number`), read
-    and inserted in one savepoint. Should another run take that number in between (two
-    admins starting at once), the unique index on (program, number) refuses the insert
-    and the following number is tried; after :data:`NUMBER_TRIES` the ``IntegrityError``
-    goes up (a 409 page). Any other refusal goes up at once: the one queued or working run
-    a program may have (``ix_match_run_one_active``) is not a number to try again.
+    The run's number is the program's next (:func:`webapp.run_models.next_number`, read in
+    the INSERT's own transaction).
     """
     previous = latest_run(program.id)
+    run = MatchRun(
+        program_id=program.id,
+        config=dict(program.config),
+        created_by=who,
+        status=RunStatus.QUEUED,
+        previous_id=previous.id if previous else None,
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def start_run(program: Program, who: str) -> tuple[MatchRun, bool]:
+    """Commit a new queued run of ``program`` with its audit event, unless one is active.
+
+    Returns the new run and True, or the program's queued or working run and False. When
+    admins start runs at the same moment, the database refuses all but one: a second
+    active run (``ix_match_run_one_active``), a number taken meanwhile
+    (``ix_match_run_program_number``) or, on SQLite, a write while another is under way
+    ("database is locked"). Each refusal is rolled back and the start read again, which
+    then finds the winner's run or the next free number; after :data:`START_TRIES` the
+    refusal goes up (a 409 page, nothing saved).
+    """
     tries = 1
     while True:
-        run = MatchRun(
-            program_id=program.id,
-            config=dict(program.config),
-            created_by=who,
-            status=RunStatus.QUEUED,
-            previous_id=previous.id if previous else None,
-        )
+        if busy := active_run(program.id):
+            return busy, False
         try:
-            with db.session.begin_nested():
-                db.session.add(run)
-        except IntegrityError as error:
-            if tries == NUMBER_TRIES or not _number_taken(error):
+            run = create_run(program, who)
+            audit.record("run.start", program.id, run=run.id)
+            db.session.commit()
+            return run, True
+        except (IntegrityError, OperationalError) as error:
+            db.session.rollback()
+            lost_a_race = isinstance(error, IntegrityError) or is_lock(error)
+            if tries == START_TRIES or not lost_a_race:
                 raise
             tries += 1
-        else:
-            return run
-
-
-def _number_taken(error: IntegrityError) -> bool:
-    """True when an insert lost its run number to another run (PostgreSQL names the
-    index ``ix_match_run_program_number``, SQLite its columns ``match_run.number``)."""
-    return "number" in str(error.orig)
 
 
 def _match_rows(

@@ -5,17 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response
 
-from webapp import audit, jobs
+from webapp import jobs
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.decisions import decisions_for
 from webapp.forms import EmptyForm
 from webapp.programs import get_program
 from webapp.run_models import MatchRun, ProposedMatch
-from webapp.runner import RUN, active_run, create_run
+from webapp.runner import RUN, start_run
 
 bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
 admin_only(bp)
@@ -54,18 +53,9 @@ def start(program_id: int) -> Response:
     program = get_program(program_id)
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
-    if busy := active_run(program.id):
-        return _still_working(busy)
-    try:
-        run = create_run(program, current_user.email)
-        audit.record("run.start", program.id, run=run.id)
-        db.session.commit()
-    except (IntegrityError, OperationalError):
-        # another admin's run went in first (the database keeps one active run per program)
-        db.session.rollback()
-        if busy := active_run(program.id):
-            return _still_working(busy)
-        raise
+    run, new = start_run(program, current_user.email)
+    if not new:
+        return _still_working(run)
     jobs.submit(RUN, run)
     flash(f"Run {run.number} started.")
     return redirect(url_for(".show", program_id=program.id, run_id=run.id))

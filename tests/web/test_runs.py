@@ -237,7 +237,7 @@ def test_a_run_number_taken_meanwhile_is_tried_again(
 ) -> None:
     """Two runs started at the same moment both read the same highest number; the unique
     index refuses the second insert, which takes the next number (or, after
-    ``NUMBER_TRIES`` refusals, answers 409 with nothing saved)."""
+    ``START_TRIES`` refusals, answers 409 with nothing saved)."""
     real, reads = run_models.highest_number, []
 
     def stale_first(connection: Connection, program: int) -> int:
