@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from webapp import audit, throttle
 from webapp.audit import cut
 from webapp.db import db, login_manager
+from webapp.digests import keyed_digest
 from webapp.forms import EmptyForm, LoginForm
 from webapp.models import AdminUser
 from webapp.security import is_local_path
@@ -84,7 +85,7 @@ def failure_detail(email: str, admin: AdminUser | None, address: str) -> dict[st
     the text a stranger typed."""
     if admin is not None:
         return {"account": admin.email, "address": cut(address, 64)}
-    detail = {"unknown_account": throttle.keyed_digest(f"account:{email}")[:16]}
+    detail = {"unknown_account": keyed_digest(f"account:{email}")[:16]}
     if _PLAUSIBLE_EMAIL.fullmatch(email):
         local, domain = email.split("@")
         detail["email_hint"] = f"{local[:2]}…@{domain}"

@@ -21,7 +21,6 @@ Backups taken before the erasure still hold the person (docs/web.md).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from webapp import audit
 from webapp.audit import ERASED
 from webapp.auth import admin_only
 from webapp.db import db
+from webapp.digests import keyed_digest
 from webapp.forms import EmptyForm
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program, utcnow
 from webapp.participants import get_participant
@@ -142,37 +142,52 @@ def _names(value: Any, email: str) -> bool:
     return email in json.dumps(value, ensure_ascii=False, default=str).lower()
 
 
-def email_hash(email: str) -> str:
-    """The SHA-256 of an e-mail, logged for an erasure instead of the e-mail.
+def erasure_digest(email: str) -> str:
+    """What the record of an erasure keeps of the e-mail: a keyed digest
+    (:func:`webapp.digests.keyed_digest`), the same for the same e-mail in any case, which
+    nobody without the app's secret key can match to an e-mail, not even by hashing guesses.
 
-    >>> email_hash("Ana@Example.org")[:12]
-    '86b9260a115c'
+    >>> from flask import Flask
+    >>> app = Flask("example")
+    >>> app.config["SECRET_KEY"] = "not the real key"
+    >>> with app.app_context():
+    ...     erasure_digest(" Ana@Example.org") == erasure_digest("ana@example.org")
+    True
     """
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return keyed_digest(f"erasure:{email.strip().lower()}")
 
 
 #: People named in the message that others still name an erased person as manager.
 MANAGER_NAMES_SHOWN = 10
 #: Detail values of an audit event that are free text an admin wrote about the pair.
 FREE_TEXT = ("note",)
+#: Stands for an erased person where a run names people in fields of their own (the
+#: pairs it no longer proposes, the locks it left out, the mentors of its supply gaps).
+ERASED_PERSON = "erased participant"
+#: Columns of a run that may name people; kept with their structure and counts.
+RUN_TEXTS = ("error", "summary", "removed", "left_out")
 
 
-def scrubber(email: str, name: str) -> Callable[[Any], Any]:
+def scrubber(email: str, name: str, whole: str = ERASED) -> Callable[[Any], Any]:
     """A function that replaces ``email`` and ``name`` (whole words, any case) by
-    ``[erased]`` in every text of a JSON-like value.
+    ``[erased]`` in every text of a JSON-like value; a text that is nothing but one of
+    them becomes ``whole``.
 
     >>> scrub = scrubber("ana@example.org", "Ana Lima")
     >>> scrub({"note": "ANA@example.org: ana lima is on leave", "n": [1, "Anali"]})
     {'note': '[erased]: [erased] is on leave', 'n': [1, 'Anali']}
+    >>> scrubber("ana@example.org", "Ana Lima", ERASED_PERSON)(["ana lima", "Ana Lima's"])
+    ['erased participant', "[erased]'s"]
     """
     words = [re.escape(email)]
     if name.strip():
         words.append(rf"(?<!\w){re.escape(name.strip())}(?!\w)")
     pattern = re.compile("|".join(words), re.IGNORECASE)
+    alone = {text.strip().casefold() for text in (email, name) if text.strip()}
 
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
-            return pattern.sub(ERASED, value)
+            return whole if value.strip().casefold() in alone else pattern.sub(ERASED, value)
         if isinstance(value, dict):
             return {key: scrub(item) for key, item in value.items()}
         if isinstance(value, list):
@@ -263,17 +278,15 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
         if mentions(upload.content, email):
             db.session.delete(upload)
             counts["uploads"] += 1
+    redact_run = scrubber(email, record.name, ERASED_PERSON)
     for run in db.session.scalars(select(MatchRun).where(MatchRun.program_id == program.id)):
-        kept = [pair for pair in run.removed or [] if not _names(pair, email)]
-        if len(kept) != len(run.removed or []):
-            run.removed = kept
-        for column in ("error", "summary"):
-            if (scrubbed := scrub(getattr(run, column))) != getattr(run, column):
-                setattr(run, column, scrubbed)
+        for column in RUN_TEXTS:
+            if (redacted := redact_run(getattr(run, column))) != getattr(run, column):
+                setattr(run, column, redacted)
     _scrub_texts(program.id, record, scrub)
     counts["audit_events"] = _redact_events(program.id, email, scrub)
     db.session.delete(record)
-    audit.record("participant.erase", program.id, email_sha256=email_hash(email), **counts)
+    audit.record("participant.erase", program.id, email_digest=erasure_digest(email), **counts)
     return counts
 
 

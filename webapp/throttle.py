@@ -14,13 +14,11 @@ the wait and its password is not checked (so it is not counted either).
 
 Counts live where every worker sees them: in Redis when ``REDIS_URL`` is set, else in
 the database (:class:`~webapp.models.LoginFailure`). Keys are keyed hashes
-(:func:`keyed_digest`), so neither store holds an address or an e-mail.
+(:func:`webapp.digests.keyed_digest`), so neither store holds an address or an e-mail.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import time
 from datetime import UTC, datetime
@@ -30,6 +28,7 @@ from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.db import db
+from webapp.digests import keyed_digest
 from webapp.models import LoginFailure
 from webapp.ratelimit import redis_client
 
@@ -44,13 +43,6 @@ _REDIS_PREFIX = "mentorloom:login:"
 def now() -> float:
     """The current time in seconds (tests move it instead of sleeping)."""
     return time.time()
-
-
-def keyed_digest(text: str) -> str:
-    """A hex HMAC-SHA256 of ``text`` under the app's secret key: the same text gives the
-    same digest, which tells nothing about the text without the key."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
 
 
 def delay(failures: int, free: int) -> int:

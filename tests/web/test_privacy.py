@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zipfile
+from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
@@ -10,12 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.web.conftest import ADMIN_EMAIL, upload
-from tests.web.matching import SAMPLE, run_to_end
+from matcher import mentions
+from tests.web.conftest import ADMIN_EMAIL, make_app, upload
+from tests.web.matching import SAMPLE, decide, pairs_of, run_to_end
 from webapp.audit import AppendOnlyError
 from webapp.db import db
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant
-from webapp.privacy import email_hash
+from webapp.privacy import erasure_digest
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
 
 PEOPLE = (
@@ -109,7 +113,7 @@ def test_erase_one_person(app: Flask, admin_client: FlaskClient, program: dict[s
         assert len(events) == audit_before + 1
         erased = events[-1]
         assert erased.action == "participant.erase"
-        assert erased.detail["email_sha256"] == email_hash("ana@example.org")
+        assert erased.detail["email_digest"] == erasure_digest("ana@example.org")
         assert "ana@example.org" not in json.dumps(erased.detail)
     upload(admin_client, program_id, "again.csv", PEOPLE)
     assert admin_client.post(f"/programs/{program_id}/import/2").status_code == 302
@@ -324,3 +328,133 @@ def test_no_caller_can_write_megabytes_to_the_audit_log(app: Flask) -> None:
         assert event.detail["note"].endswith("(15,000,000 chars)")
         assert event.detail["emails"][-1] == "… and 99950 more"
         assert "omitted" in event.detail
+
+
+ZOFIA, ZOFIA_NAME = "zofia.w@example.org", "Zofia Wrzesniewska"
+#: Zofia wants a developmental mentor and a skill nobody offers (an open request).
+COHORT = (
+    "email,name,role,seeks,offers,capacity,department,expertise_wanted,expertise\r\n"
+    f"{ZOFIA},{ZOFIA_NAME},mentee,developmental;expertise,,,Research,quantum knitting,\r\n"
+    "bo@example.org,Bo Chen,mentor,,developmental;expertise,2,Sales,,python\r\n"
+    "cy@example.org,Cy Diaz,mentor,,developmental,2,Finance,,\r\n"
+    "di@example.org,Di Evans,mentee,developmental,,,Sales,,\r\n"
+).encode()
+#: The note an admin wrote on her pair.
+NOTE = f"{ZOFIA_NAME} asked for this mentor"
+#: What would identify Zofia: her e-mail, her name, the plain hash of her e-mail, the note.
+IDENTITY = (ZOFIA, ZOFIA_NAME, hashlib.sha256(ZOFIA.encode()).hexdigest(), "asked for this mentor")
+
+
+@pytest.fixture
+def zofia(app: Flask, admin_client: FlaskClient, program_id: int) -> dict[str, int]:
+    """Zofia in every place a run and the decision paths write: run 1 pairs her (her pair
+    locked with a note naming her), an edit makes her mentor her manager, so run 2 leaves
+    the lock out and no longer proposes her run-1 pair; her expertise request stays open.
+    She also has a personal link and a row in an unconfirmed upload."""
+    upload(admin_client, program_id, "cohort.csv", COHORT)
+    assert admin_client.post(f"/programs/{program_id}/import/1").status_code == 302
+    admin_client.post(f"/programs/{program_id}/invites/person", data={"email": ZOFIA})
+    first = run_to_end(app, admin_client, program_id)
+    assert first.status == "done", first.error
+    pair = next(p for p in pairs_of(app, first.id) if p.mentee_email == ZOFIA)
+    note = {"note": NOTE}
+    assert decide(admin_client, program_id, first.id, pair.id, "lock", **note).status_code == 302
+    with app.app_context():
+        record = db.session.scalars(select(Participant).filter_by(email=ZOFIA)).one()
+        record.manager_email = pair.mentor_email
+        db.session.commit()
+        zofia_id = record.id
+    second = run_to_end(app, admin_client, program_id)
+    assert second.status == "done", second.error
+    assert [row["mentee_name"] for row in second.left_out] == [ZOFIA_NAME]
+    assert ZOFIA_NAME in {row["mentee_name"] for row in second.removed}
+    assert upload(admin_client, program_id, "late.csv", COHORT).status_code == 200
+    return {"program": program_id, "zofia": zofia_id, "runs": [first.id, second.id]}
+
+
+def _as_bytes(value: object) -> bytes:
+    """A stored value as bytes to search (JSON as its text)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    return json.dumps(value, ensure_ascii=False, default=str).encode()
+
+
+def stored_traces(app: Flask, *needles: str) -> list[str]:
+    """``table.column: needle`` for every text, JSON or binary value of every table that
+    holds one of ``needles`` (any case, any encoding)."""
+    kinds = (sa.String, sa.JSON, sa.LargeBinary)
+    found = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, kinds)]
+            for row in db.session.execute(select(*columns)) if columns else ():
+                for column, value in zip(columns, row, strict=True):
+                    data = _as_bytes(value) if value is not None else b""
+                    found += [
+                        f"{table.name}.{column.name}: {n}" for n in needles if mentions(data, n)
+                    ]
+    return found
+
+
+def _shown(client: FlaskClient, url: str) -> str:
+    """The text a GET of ``url`` gives (every file of a zip)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    if response.mimetype == "application/zip":
+        with zipfile.ZipFile(BytesIO(response.data)) as archive:
+            return "\n".join(archive.read(name).decode() for name in archive.namelist())
+    return response.get_data(as_text=True)
+
+
+def test_erasure_leaves_no_column_page_or_export_naming_the_person(
+    app: Flask, admin_client: FlaskClient, zofia: dict[str, int]
+) -> None:
+    """Defects 1 and 4 of fix-privacy: a sweep of every text and JSON column of every table
+    (runs' ``left_out`` and ``removed`` among them), every page an admin reads about the
+    runs (the History page first) and every export."""
+    program_id = zofia["program"]
+    assert stored_traces(app, *IDENTITY[:2])  # the sweep sees her before the erasure
+    url = f"/programs/{program_id}/participants/{zofia['zofia']}/erase"
+    erased = admin_client.post(url, follow_redirects=True)
+    assert f"{ZOFIA_NAME} erased" in erased.text  # the one confirmation, to her eraser
+
+    traces = stored_traces(app, *IDENTITY)
+    assert traces == [], "\n".join(traces)
+    base = f"/programs/{program_id}"
+    pages = [f"{base}/history", f"{base}/", f"{base}/participants/", f"{base}/runs/"]
+    for run_id in zofia["runs"]:
+        run = f"{base}/runs/{run_id}"
+        pages += [run, f"{run}/dashboard", f"{run}/unmatched", f"{run}/review"]
+        pages += [f"{run}/export.csv", f"{run}/unmatched.csv", f"{run}/introductions.zip"]
+    with app.app_context():
+        others = db.session.scalars(select(Participant.id)).all()
+    pages += [f"{base}/participants/{other}/export.json" for other in others]
+    for url in pages:
+        text = _shown(admin_client, url).lower()
+        assert not [n for n in IDENTITY if n.lower() in text], url
+    second = _shown(admin_client, f"{base}/runs/{zofia['runs'][1]}")
+    assert "erased participant – bo chen (developmental)" in second.lower() or (
+        "erased participant – cy diaz (developmental)" in second.lower()
+    )
+
+
+def test_the_erasure_record_cannot_be_matched_to_an_e_mail_without_the_secret_key(
+    app: Flask, admin_client: FlaskClient, db_url: str, program: dict[str, int]
+) -> None:
+    """Defect 2 of fix-privacy: hashing a guessed e-mail does not find the erasure on the
+    History page; only the app's secret key ties the record to the e-mail."""
+    program_id = program["program"]
+    admin_client.post(f"/programs/{program_id}/participants/{program['ana']}/erase")
+    history = admin_client.get(f"/programs/{program_id}/history").get_data(as_text=True)
+    assert "participant.erase" in history
+    for guess in ("ana@example.org", "ANA@example.org", " ana@example.org"):
+        assert hashlib.sha256(guess.encode()).hexdigest() not in history
+        assert hashlib.sha256(guess.strip().lower().encode()).hexdigest() not in history
+    with app.app_context():
+        record = db.session.scalars(select(AuditEvent).filter_by(action="participant.erase")).one()
+        digest = record.detail["email_digest"]
+        assert digest in history and digest == erasure_digest("ANA@example.org")
+    with make_app(db_url, SECRET_KEY="another key").app_context():
+        assert erasure_digest("ana@example.org") != digest
