@@ -24,13 +24,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, url_for
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from matcher import mentions
+from matcher import MatcherError, mentions
 from webapp import audit
 from webapp.audit import ERASED
 from webapp.auth import admin_only
@@ -41,7 +42,14 @@ from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Pr
 from webapp.participants import get_participant
 from webapp.programs import get_program
 from webapp.rows import record_to_row
-from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
+from webapp.run_models import (
+    MatchRun,
+    PairDecision,
+    ProposedMatch,
+    RunStatus,
+    UnmatchedRequest,
+)
+from webapp.runner import program_people, refigure
 
 bp = Blueprint(
     "privacy", __name__, url_prefix="/programs/<int:program_id>/participants/<int:participant_id>"
@@ -240,6 +248,31 @@ def _scrub_texts(program_id: int, record: Participant, scrub: Callable[[Any], An
                 )
 
 
+def _refigure_runs(program_id: int, since: datetime) -> None:
+    """Count again the figures of the program's finished runs started ``since`` (when the
+    erased person joined), each from the participants who were in the program when it
+    started. Stored data the core refuses leaves the figures as they are (redacted)."""
+    runs = db.session.scalars(
+        select(MatchRun).where(MatchRun.program_id == program_id, MatchRun.status == RunStatus.DONE)
+    )
+    started = {run: run.started_at or run.created_at for run in runs}
+    if not (runs_since := [run for run, at in started.items() if at >= since]):
+        return
+    try:
+        people = program_people(program_id)
+    except MatcherError:
+        return
+    joined = dict(
+        db.session.execute(
+            select(Participant.email, Participant.created_at).where(
+                Participant.program_id == program_id
+            )
+        ).all()
+    )
+    for run in runs_since:
+        refigure(run, [p for p in people if joined.get(p.email, since) <= started[run]])
+
+
 def erase(program: Program, record: Participant) -> dict[str, int]:
     """Delete ``record`` and everything that names them, redact them from the audit trail
     (the caller commits); the counts."""
@@ -286,6 +319,8 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
     _scrub_texts(program.id, record, scrub)
     counts["audit_events"] = _redact_events(program.id, email, scrub)
     db.session.delete(record)
+    db.session.flush()
+    _refigure_runs(program.id, since=record.created_at)
     audit.record("participant.erase", program.id, email_digest=erasure_digest(email), **counts)
     return counts
 

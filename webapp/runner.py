@@ -296,6 +296,37 @@ def store(run: MatchRun, people: Sequence[Participant], proposal: Proposal) -> N
     run.summary = run_figures(people, proposal)
 
 
+#: Columns of a run's pairs and of its open requests its figures are counted from.
+FIGURE_COLUMNS = {
+    "matches": (
+        ProposedMatch.mentee_email,
+        ProposedMatch.mentor_email,
+        ProposedMatch.mentor_type,
+        ProposedMatch.score,
+    ),
+    "unmatched": (UnmatchedRequest.mentee_email, UnmatchedRequest.mentor_type),
+}
+
+
+def refigure(run: MatchRun, people: Sequence[Participant]) -> None:
+    """Count a finished run's figures again (``run.summary``), from the pairs and open
+    requests it holds now and ``people``, the run's participants still in the program
+    (after an erasure: :mod:`webapp.privacy`). The run's timings are kept."""
+    frames = {}
+    for name, columns in FIGURE_COLUMNS.items():
+        rows = db.session.execute(select(*columns).where(columns[0].class_.run_id == run.id))
+        frames[name] = pd.DataFrame(rows.all(), columns=[c.key for c in columns])
+    proposal = Proposal(
+        matches=frames["matches"],
+        unmatched=frames["unmatched"],
+        scores=None,
+        breakdown=pd.DataFrame(),
+        config=config_from_mapping(run.config),
+        timings=dict(run.summary.get("timings", {})),
+    )
+    run.summary = run_figures(people, proposal)
+
+
 def match(run: MatchRun, progress: jobs.Progress) -> None:
     """The work of a run: match the program's participants and store what the core found.
 

@@ -458,3 +458,31 @@ def test_the_erasure_record_cannot_be_matched_to_an_e_mail_without_the_secret_ke
         assert digest in history and digest == erasure_digest("ANA@example.org")
     with make_app(db_url, SECRET_KEY="another key").app_context():
         assert erasure_digest("ana@example.org") != digest
+
+
+def test_the_dashboard_and_the_participants_table_no_longer_count_an_erased_person(
+    app: Flask, admin_client: FlaskClient, zofia: dict[str, int]
+) -> None:
+    """Defect 3 of fix-privacy: the figures of the runs she was in are counted again at once
+    (participants, requests, open requests and what nobody offers), and so is the table."""
+    program_id, run_id = zofia["program"], zofia["runs"][1]
+    dashboard = f"/programs/{program_id}/runs/{run_id}/dashboard"
+    unmatched = f"/programs/{program_id}/runs/{run_id}/unmatched"
+    table = f"/programs/{program_id}/participants/"
+    before = admin_client.get(dashboard).text
+    assert "<strong>4</strong> participants" in before
+    assert "<strong>2</strong> of 3 requests filled" in before
+    assert "No expertise mentor has quantum knitting" in admin_client.get(unmatched).text
+    assert ZOFIA_NAME in admin_client.get(table).text
+
+    admin_client.post(f"/programs/{program_id}/participants/{zofia['zofia']}/erase")
+
+    after = admin_client.get(dashboard).text
+    assert "<strong>3</strong> participants" in after
+    assert "<strong>1</strong> of 1 requests filled" in after
+    assert "open requests and where mentors are missing" not in after
+    open_page = admin_client.get(unmatched).text
+    assert "quantum knitting" not in open_page and "Every request is filled." in open_page
+    listed = admin_client.get(table).text
+    assert ZOFIA_NAME not in listed and "3 participants" in listed
+    assert '<option value="Research"' not in listed
