@@ -221,12 +221,14 @@ def _redact_events(program_id: int, email: str, scrub: Callable[[Any], Any]) -> 
 
 
 def _scrub_texts(program_id: int, record: Participant, scrub: Callable[[Any], Any]) -> None:
-    """Redact ``record``'s e-mail and name from the texts stored about others' pairs: the
-    reasons of pairs and open requests, and the notes of decisions (whose time stays)."""
+    """Redact ``record``'s e-mail and name from the texts stored about others: the reasons
+    of pairs and open requests, the names of uploaded files, and the notes of decisions
+    (whose time stays)."""
     runs = _run_ids(program_id)
     texts = (
         (ProposedMatch.reasons, ProposedMatch.run_id.in_(runs), {}),
         (UnmatchedRequest.reason, UnmatchedRequest.run_id.in_(runs), {}),
+        (ImportUpload.filename, ImportUpload.program_id == program_id, {}),
         (
             PairDecision.note,
             PairDecision.program_id == program_id,

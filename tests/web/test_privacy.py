@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from matcher import mentions
 from tests.web.conftest import ADMIN_EMAIL, make_app, upload
-from tests.web.matching import SAMPLE, decide, pairs_of, run_to_end
+from tests.web.forms import form_values
+from tests.web.matching import SAMPLE, bulk, decide, pairs_of, run_to_end
 from webapp.audit import AppendOnlyError
 from webapp.db import db
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant
@@ -350,9 +352,11 @@ def zofia(app: Flask, admin_client: FlaskClient, program_id: int) -> dict[str, i
     """Zofia in every place a run and the decision paths write: run 1 pairs her (her pair
     locked with a note naming her), an edit makes her mentor her manager, so run 2 leaves
     the lock out and no longer proposes her run-1 pair; her expertise request stays open.
-    She also has a personal link and a row in an unconfirmed upload."""
-    upload(admin_client, program_id, "cohort.csv", COHORT)
-    assert admin_client.post(f"/programs/{program_id}/import/1").status_code == 302
+    She also has a personal link, an imported file named after her and a row in an
+    unconfirmed upload."""
+    for number, name in enumerate(("cohort.csv", f"{ZOFIA_NAME} joins.csv"), start=1):
+        upload(admin_client, program_id, name, COHORT)
+        assert admin_client.post(f"/programs/{program_id}/import/{number}").status_code == 302
     admin_client.post(f"/programs/{program_id}/invites/person", data={"email": ZOFIA})
     first = run_to_end(app, admin_client, program_id)
     assert first.status == "done", first.error
@@ -360,14 +364,22 @@ def zofia(app: Flask, admin_client: FlaskClient, program_id: int) -> dict[str, i
     note = {"note": NOTE}
     assert decide(admin_client, program_id, first.id, pair.id, "lock", **note).status_code == 302
     with app.app_context():
-        record = db.session.scalars(select(Participant).filter_by(email=ZOFIA)).one()
-        record.manager_email = pair.mentor_email
-        db.session.commit()
-        zofia_id = record.id
+        zofia_id = db.session.scalars(select(Participant.id).filter_by(email=ZOFIA)).one()
+    edit = f"/programs/{program_id}/participants/{zofia_id}/edit"
+    values = MultiDict(form_values(admin_client.get(edit).text))
+    values.setlist("manager_email", [pair.mentor_email])
+    saved = admin_client.post(edit, data=values, follow_redirects=True)
+    assert "this breaks the locked pair" in saved.text
     second = run_to_end(app, admin_client, program_id)
     assert second.status == "done", second.error
     assert [row["mentee_name"] for row in second.left_out] == [ZOFIA_NAME]
     assert ZOFIA_NAME in {row["mentee_name"] for row in second.removed}
+    keep = f"/programs/{program_id}/runs/{second.id}/left-out/0"
+    assert admin_client.post(keep, data={"do": "kept", "version": "1"}).status_code == 302
+    approved, _ = bulk(
+        admin_client, program_id, second.id, action="approve", scope="above", min_score="0"
+    )
+    assert approved.status_code == 200
     assert upload(admin_client, program_id, "late.csv", COHORT).status_code == 200
     return {"program": program_id, "zofia": zofia_id, "runs": [first.id, second.id]}
 
@@ -416,6 +428,10 @@ def test_erasure_leaves_no_column_page_or_export_naming_the_person(
     runs (the History page first) and every export."""
     program_id = zofia["program"]
     assert stored_traces(app, *IDENTITY[:2])  # the sweep sees her before the erasure
+    history = admin_client.get(f"/programs/{program_id}/history").text
+    assert ZOFIA in history and NOTE in history
+    for action in ("participant.edit", "match.lock", "match.keep", "match.approve"):
+        assert action in history
     url = f"/programs/{program_id}/participants/{zofia['zofia']}/erase"
     erased = admin_client.post(url, follow_redirects=True)
     assert f"{ZOFIA_NAME} erased" in erased.text  # the one confirmation, to her eraser
