@@ -10,12 +10,16 @@ open request and decision that names them, and every unconfirmed upload that hol
 e-mail in any encoding (:func:`matcher.mentions`). Their e-mail and name are replaced by
 ``[erased]`` in the program's audit events (each event stays, marked redacted; the
 free-text reason of a decision about them goes whole), in the error and figures of its
-runs, and in the reasons and decision notes of other people's pairs. Kept, and said so on
+runs, in the reasons and decision notes of other people's pairs and in the names of
+uploaded files; by ``erased participant`` in the pairs a run removed or left out (their
+number stays). The figures of the runs they were in are counted again without them
+(:func:`webapp.runner.refigure`). Kept, and said so on
 the page: other participants' ``exclude`` and ``previous_partners`` lists, so "never pair
 again" still holds if the person is imported again, and others' ``manager_email`` naming
 them, which is part of those people's reporting line: clearing it would let the matching
 pair two of their reports with each other, so an admin changes it by editing or
-re-importing those people. The erasure itself is logged with a hash of the e-mail only.
+re-importing those people. The erasure itself is logged with a keyed digest of the e-mail
+only (:func:`erasure_digest`).
 Backups taken before the erasure still hold the person (docs/web.md).
 """
 
