@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -257,16 +258,15 @@ def _scrub_texts(program_id: int, record: Participant, scrub: Callable[[Any], An
 def _refigure_runs(program_id: int, since: datetime) -> None:
     """Count again the figures of the program's finished runs started ``since`` (when the
     erased person joined), each from the participants who were in the program when it
-    started. Stored data the core refuses leaves the figures as they are (redacted)."""
+    started. Stored data or a config the core refuses leaves the figures of that run and
+    the later ones as they are (redacted)."""
     runs = db.session.scalars(
-        select(MatchRun).where(MatchRun.program_id == program_id, MatchRun.status == RunStatus.DONE)
+        select(MatchRun)
+        .where(MatchRun.program_id == program_id, MatchRun.status == RunStatus.DONE)
+        .order_by(MatchRun.id)
     )
     started = {run: run.started_at or run.created_at for run in runs}
     if not (runs_since := [run for run, at in started.items() if at >= since]):
-        return
-    try:
-        people = program_people(program_id)
-    except MatcherError:
         return
     joined = dict(
         db.session.execute(
@@ -275,8 +275,10 @@ def _refigure_runs(program_id: int, since: datetime) -> None:
             )
         ).all()
     )
-    for run in runs_since:
-        refigure(run, [p for p in people if joined.get(p.email, since) <= started[run]])
+    with suppress(MatcherError):  # stored data or a run's config the core refuses
+        people = program_people(program_id)
+        for run in runs_since:
+            refigure(run, [p for p in people if joined.get(p.email, since) <= started[run]])
 
 
 def erase(program: Program, record: Participant) -> dict[str, int]:

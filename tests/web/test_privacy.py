@@ -501,3 +501,21 @@ def test_the_dashboard_and_the_participants_table_no_longer_count_an_erased_pers
     listed = admin_client.get(table).text
     assert ZOFIA_NAME not in listed and "3 participants" in listed
     assert '<option value="Research"' not in listed
+
+
+def test_an_erasure_keeps_a_run_s_figures_it_cannot_count_again(
+    app: Flask, admin_client: FlaskClient, program: dict[str, int]
+) -> None:
+    """A run whose stored config the core refuses (here: a key it does not know) keeps its
+    figures, with the person's name redacted; the erasure goes through."""
+    with app.app_context():
+        run = db.session.get_one(MatchRun, program["run"])
+        run.config = {"objectiv": "coverage"}
+        run.summary = {"gaps": [{"mentors": [{"email": "ana@example.org", "name": "Ana"}]}]}
+        db.session.commit()
+    url = f"/programs/{program['program']}/participants/{program['ana']}/erase"
+    assert "Ana erased" in admin_client.post(url, follow_redirects=True).text
+    with app.app_context():
+        summary = db.session.get_one(MatchRun, program["run"]).summary
+    erased = {"email": "erased participant", "name": "erased participant"}
+    assert summary == {"gaps": [{"mentors": [erased]}]}
