@@ -199,7 +199,7 @@ def unmatched_reason(
     stats: RequestStats,
     row: int,
     config: ProgramConfig,
-    taken: tuple[int, int],
+    taken: tuple[int, int, int],
     best: str,
     rejected: Rejected | None = None,
 ) -> str:
@@ -216,8 +216,10 @@ def unmatched_reason(
     config
         For the minimum score and rule thresholds.
     taken
-        Of the candidates that pass the rules and the minimum score: how many are full,
-        and how many already mentor this mentee in another type.
+        Of the candidates that pass the rules and the minimum score: how many are full
+        with places that went to other mentees by the matching, how many are full with
+        pairs an admin approved or locked, and how many already mentor this mentee in
+        another type.
     best
         A short description of the best such candidate ('' when there is none).
     rejected
@@ -236,7 +238,7 @@ def unmatched_reason(
     ...     np.array([0]),
     ...     np.zeros((1, len(RULE_NAMES)), dtype=int),
     ... )
-    >>> unmatched_reason(encode([ana]), stats, 0, ProgramConfig(), (0, 0), "")
+    >>> unmatched_reason(encode([ana]), stats, 0, ProgramConfig(), (0, 0, 0), "")
     'nobody in the program offers to be a sponsor'
     """
     mentor_type = MENTOR_TYPES[stats.kind[row]]
@@ -252,10 +254,12 @@ def unmatched_reason(
             f"{plural(possible, noun)} pass the rules, but all score below the program's "
             f"minimum of {config.min_score:g}"
         )
-    full, own = taken
+    full, held, own = taken
     why = []
     if full:
         why.append(f"{full} full (their places went to better overall matches)")
+    if held:
+        why.append(f"{held} full with pairs an admin approved or locked")
     if own:
         why.append(f"{own} already mentoring this person in another type")
     if not why:
