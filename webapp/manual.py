@@ -63,7 +63,7 @@ def make(program_id: int, run_id: int) -> str | Response:
         flash("Give the mentor (a name or an e-mail) and the type of mentoring.", "error")
         return redirect(back)
     people = program_cohort(program.id).people
-    mentor, problem = find_mentor(people, form.mentor_email.data or "")
+    mentor, problem = find_mentor(people, form.mentor_email.data or "", form.mentor_type.data or "")
     if mentor is None:
         flash(problem, "error")
         return redirect(back)

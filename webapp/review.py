@@ -378,7 +378,6 @@ def mentee(program_id: int, run_id: int) -> str:
     ).all()
     decided = decisions_for(program.id, (p.key for p in pairs))
     manual = ManualForm(mentee_email=email)
-    manual.mentor_type.choices = [(t.value, t.value.title()) for t in person.seeks]
     return render_template(
         "review/mentee.html",
         program=program,

@@ -13,6 +13,7 @@ from matcher.config import config_from_mapping
 from tests.web.matching import decide, pairs_of
 from webapp.db import db
 from webapp.models import AuditEvent
+from webapp.models import Participant as ParticipantRow
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
 from webapp.runner import program_people
 
@@ -135,9 +136,9 @@ def test_the_mentor_search_shows_room_and_fit_and_takes_a_name(
     page = admin_client.get(
         f"/programs/{program_id}/runs/{run.id}/mentee", query_string={"email": newcomer.email}
     ).text
-    option = page.split(f'<option value="{held.mentor_email}">')[1].split("</option>")[0]
-    assert option.startswith(f"{escape(held.mentor_name)} · 1 of 1 places used · ")
-    assert f"{held.mentor_type} " in option
+    listed = page.split(f'<datalist id="mentors-{held.mentor_type}">')[1].split("</datalist>")[0]
+    option = listed.split(f'<option value="{held.mentor_email}">')[1].split("</option>")[0]
+    assert option.startswith(f"{escape(held.mentor_name)} · 1 of 1 place used · score ")
     assert "blocked: " in page  # some mentor breaks a rule for this mentee, said in words
 
     by_name = _post(
@@ -190,3 +191,36 @@ def test_the_capacity_warning_counts_approved_and_locked_pairs_as_an_approval_do
     assert escape(f"Not approved: {held.label}: {held.mentor_name} is full") in (
         admin_client.get(url).text
     )
+
+
+def test_the_mentor_search_offers_only_mentors_who_offer_the_type_with_places(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    kind = held.mentor_type
+    with app.app_context():
+        mentor = db.session.scalars(
+            db.select(ParticipantRow).filter_by(program_id=program_id, email=held.mentor_email)
+        ).one()
+        mentor.capacity = 0  # offers no places this cohort
+        db.session.commit()
+        people = program_people(program_id)
+    elsewhere = [p for p in people if p.is_mentor and kind not in {t.value for t in p.offers}]
+    assert elsewhere
+    page = admin_client.get(
+        f"/programs/{program_id}/runs/{run.id}/mentee", query_string={"email": newcomer.email}
+    ).text
+    listed = page.split(f'<datalist id="mentors-{kind}">')[1].split("</datalist>")[0]
+    assert listed.count("<option ") > 1
+    assert f'value="{held.mentor_email}"' not in listed
+    assert not any(f'value="{p.email}"' in listed for p in elsewhere)
+    by_name = _post(
+        admin_client,
+        program_id,
+        run.id,
+        mentee_email=newcomer.email,
+        mentor_email=held.mentor_name,
+        mentor_type=kind,
+    )
+    assert escape(f"No {kind} mentor with places is called “{held.mentor_name}”") in by_name.text
