@@ -342,7 +342,9 @@ def mentor_fits(
             for j in np.flatnonzero(mask[0]):
                 blocked[j].append(name)
         words = [
-            "; ".join(breach_phrases(cohort, mentee, int(m), config, rules)) if rules else ""
+            "; ".join(breach_phrases(cohort, mentee, int(m), mentor_type, config, rules))
+            if rules
+            else ""
             for m, rules in zip(mentors, blocked, strict=True)
         ]
         people = [cohort.people[m] for m in mentors]

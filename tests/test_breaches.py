@@ -49,7 +49,8 @@ def test_every_hard_rule_has_its_words() -> None:
     ("mentee", "mentor", "kind", "config", "expected"),
     [
         (ana(), max_(offers=(DEV,), capacity=0), DEV, {},
-         "takes no mentees this cohort (capacity 0)"),
+         "offers no places as a developmental mentor (capacity 0); "
+         "raise their capacity to pair them"),
         (ana(manager_email="tom@x.org"), max_(offers=(DEV,), manager_email="tom@x.org"), DEV, {},
          "same manager (Tom Clarke)"),
         (ana(manager_email="tom@x.org"), max_(offers=(DEV,), manager_email="vp@x.org"), DEV,
@@ -116,7 +117,8 @@ def test_management_chain_either_way_self_and_rejection_name_the_people() -> Non
     ana_, kim, lou, vp = (cohort.index[f"{n}@x.org"] for n in ("ana", "kim", "lou", "vp"))
     config = ProgramConfig()
     assert pair_breaches(cohort, ana_, vp, DEV, config) == [
-        "takes no mentees this cohort (capacity 0)",
+        "offers no places as a developmental mentor (capacity 0); "
+        "raise their capacity to pair them",
         "in the mentee's management chain (reports to Tom Clarke, who reports to Vera Park)",
     ]
     assert pair_breaches(cohort, ana_, kim, DEV, config) == [

@@ -192,3 +192,26 @@ def test_a_refused_approval_in_place_answers_why_for_the_row_and_409_only_for_a_
     assert escape(f"{full.mentor_name} is full: capacity 1, taken by {holder}") in answer.text
     stale = admin_client.post(url, data={"action": "approve", "version": "3"}, headers=headers)
     assert stale.status_code == 409 and "was changed while you looked at it" in stale.text
+
+
+def test_a_refusal_for_a_mentor_with_capacity_0_says_to_raise_their_capacity(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    pair = pairs_of(app, run.id)[0]
+    with app.app_context():  # the mentor takes nobody this cohort since the run
+        mentor = db.session.scalars(
+            db.select(Participant).filter_by(program_id=program_id, email=pair.mentor_email)
+        ).one()
+        mentor.capacity = 0
+        db.session.commit()
+    noun = {"sponsorship": "a sponsor"}.get(pair.mentor_type, f"a {pair.mentor_type} mentor")
+    noun = noun.replace("a e", "an e")
+    advice = f"offers no places as {noun} (capacity 0); raise their capacity to pair them"
+    decide(admin_client, program_id, run.id, pair.id, "approve")
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/review").text
+    assert escape(f"Not approved: {pair.label}: {advice}") in page
+    confirm, _ = bulk(
+        admin_client, program_id, run.id, action="lock", scope="selected", ids=[str(pair.id)]
+    )
+    assert escape(advice) in confirm.text and "is full" not in confirm.text
