@@ -15,7 +15,7 @@ from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from matcher.breaches import plural
+from matcher.words import plural
 from webapp import (
     auth,
     backup,

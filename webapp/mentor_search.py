@@ -17,8 +17,8 @@ from html import escape
 from markupsafe import Markup
 
 from matcher import Decision, Participant, mentor_fits
-from matcher.breaches import plural
 from matcher.config import config_from_mapping
+from matcher.words import plural
 from webapp.people_cache import Encoded
 from webapp.places import places_used
 from webapp.run_models import MatchRun
