@@ -199,7 +199,7 @@ def _expertise(p: _Pair) -> str:
 def _timezone(p: _Pair) -> str:
     hours = abs((p.e.utc_offset_minutes or 0) - (p.m.utc_offset_minutes or 0)) / 60
     allowed = p.config.max_timezone_gap_hours or 0
-    return f"{hours:g} hours apart in time zones (the program allows {allowed:g})"
+    return f"{plural(hours, 'hour')} apart in time zones (the program allows {allowed:g})"
 
 
 def _rejected(p: _Pair) -> str:
@@ -323,7 +323,7 @@ def _expertise_all(r: _Request) -> str:
 
 
 def _timezone_all(r: _Request) -> str:
-    hours = f"{r.config.max_timezone_gap_hours or 0:g} hours"
+    hours = plural(float(r.config.max_timezone_gap_hours or 0), "hour")
     zone = f"the mentee's time zone ({r.e.timezone})"
     return r.said(
         f"no {r.noun} is within {hours} of {zone}", ("is", "are"), f"more than {hours} from {zone}"

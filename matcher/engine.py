@@ -52,6 +52,7 @@ from matcher.pruning import (
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
 from matcher.solver import solve
+from matcher.words import plural
 
 #: Candidates per request the first round solves on (see :mod:`matcher.pruning`).
 KEEP = 8
@@ -539,7 +540,8 @@ def _fate(
     theirs = placed[placed.mentor_email == mentor.email]
     if len(theirs) >= mentor.capacity:
         names = ", ".join(sorted(set(theirs.mentee_name)))
-        return "went to another mentee", f"full ({mentor.capacity} place(s)): mentors {names}"
+        places = plural(mentor.capacity, "place")
+        return "went to another mentee", f"full ({places}): mentors {names}"
     if chosen is not None:
         return "lower score", f"score {score:g} vs {chosen.score:g} for the match"
     return "lower score", "left free: giving this pair would cost the cohort more elsewhere"

@@ -251,9 +251,11 @@ def unmatched_reason(
         return _blocking_summary(cohort, stats, row, config, rejected or {})
     low = int(stats.below_min[row])
     if low == possible:
+        passes = (
+            "passes the rules, but scores" if possible == 1 else "pass the rules, but all score"
+        )
         return (
-            f"{plural(possible, noun)} pass the rules, but all score below the program's "
-            f"minimum of {config.min_score:g}"
+            f"{plural(possible, noun)} {passes} below the program's minimum of {config.min_score:g}"
         )
     full, held, own = taken
     why = []

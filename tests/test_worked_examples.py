@@ -242,7 +242,7 @@ def test_min_score_leaves_weak_pairs_open_with_a_reason():
     reason = reason_for(people, "Ana", ProgramConfig(min_score=50))
     assert (
         reason
-        == "1 developmental mentor pass the rules, but all score below the program's minimum of 50"
+        == "1 developmental mentor passes the rules, but scores below the program's minimum of 50"
     )
 
 
@@ -302,7 +302,7 @@ def test_explain_mentee_shows_where_each_alternative_went():
     assert outcomes == {"Dba": "went to another mentee", "Dev": "blocked", "Cook": "blocked"}
     assert explained.matches.empty
     why = dict(zip(explained.alternatives.mentor_name, explained.alternatives.why, strict=True))
-    assert why["Dba"] == "full (1 place(s)): mentors Ben"
+    assert why["Dba"] == "full (1 place): mentors Ben"
     assert "management chain" in why["Dev"]
     assert why["Cook"] == "lacks the wanted skill: sql"
     assert why["Dev"] == (

@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from matcher.words import plural
 from webapp.auth import admin_only
 from webapp.conflicts import EditConflict, decision_state
 from webapp.db import db
@@ -179,7 +180,8 @@ def confirm(program_id: int, run_id: int) -> Response:
     ]
     if len(pairs) < len(seen):
         changed.append(
-            f"{len(seen) - len(pairs)} pair(s) of your list left this run (a match made by hand)"
+            f"{plural(len(seen) - len(pairs), 'pair')} of your list left this run "
+            "(a match made by hand)"
         )
     count = 0
     if not changed:
@@ -197,5 +199,5 @@ def confirm(program_id: int, run_id: int) -> Response:
             back=back,
         )
     db.session.commit()
-    flash(f"{count} pair(s) now {PROPOSED if action is None else STATUS_OF[action]}.")
+    flash(f"{plural(count, 'pair')} now {PROPOSED if action is None else STATUS_OF[action]}.")
     return redirect(back)

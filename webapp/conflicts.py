@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict, HTTPException
 from werkzeug.routing import RequestRedirect
 
+from matcher.words import plural
 from webapp import faults
 from webapp.db import db
 from webapp.errors import error_page
@@ -162,7 +163,7 @@ def claim_mentors(program_id: int, triples: Collection[tuple[str, str, str]]) ->
             name = _names(program_id, [mentee for mentee, _ in others])
             holders = ", ".join(f"{name.get(e, e)} ({kind})" for e, kind in others) or "nobody"
             raise MentorFull(
-                f"{mentor.name} is full: {mentor.capacity} place(s), held by {holders}; "
+                f"{mentor.name} is full: {plural(mentor.capacity, 'place')}, held by {holders}; "
                 "nothing was saved. Reject or undo one of their pairs first, or choose "
                 "another mentor."
             )

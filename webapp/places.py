@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select, union_all
 
+from matcher.words import plural
 from webapp.db import db
 from webapp.decisions import decisions_for, status
 from webapp.models import Participant
@@ -34,7 +35,7 @@ class Crowded:
     @property
     def words(self) -> str:
         """The flag in words, e.g. "3 pairs for 2 places"."""
-        return f"{self.pairs} pairs for {self.capacity} place{'' if self.capacity == 1 else 's'}"
+        return f"{plural(self.pairs, 'pair')} for {plural(self.capacity, 'place')}"
 
 
 def places_used(run: MatchRun, mentors: Collection[str] | None = None) -> dict[str, int]:

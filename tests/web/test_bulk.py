@@ -215,3 +215,24 @@ def test_a_refusal_for_a_mentor_with_capacity_0_says_to_raise_their_capacity(
         admin_client, program_id, run.id, action="lock", scope="selected", ids=[str(pair.id)]
     )
     assert escape(advice) in confirm.text and "is full" not in confirm.text
+
+
+def test_counts_on_the_review_pages_agree_with_their_nouns(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    """One pair is "1 pair", never "1 pair(s)" or "1 pairs"."""
+    program_id, run = demo
+    pair = pairs_of(app, run.id)[0]
+    review = (
+        f"/programs/{program_id}/runs/{run.id}/review?mentor={pair.mentor_email}"
+        f"&q={pair.mentee_email}&type={pair.mentor_type}"
+    )
+    page, done = bulk(
+        admin_client, program_id, run.id, action="approve", scope="selected",
+        ids=[str(pair.id)], next=review,
+    )  # fmt: skip
+    assert "Approve 1 pair?" in page.text and "The 1 pair it changes" in page.text
+    assert done is not None and done.status_code == 302
+    after = admin_client.get(review).text
+    assert "1 pair now approved." in after and "(s)" not in after
+    assert "1 pair matches the filters." in after

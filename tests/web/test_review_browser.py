@@ -85,7 +85,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     expect(page.get_by_role("table")).to_contain_text("already approved")
     shot(page, "review-bulk-confirm")
     page.get_by_role("button", name="Approve 3 pairs").click()
-    expect(page.get_by_text("3 pair(s) now approved.")).to_be_visible()
+    expect(page.get_by_text("3 pairs now approved.")).to_be_visible()
 
     rows.nth(3).locator("summary").click()
     rows.nth(3).get_by_label("Reason (optional)").fill("they already work together")
