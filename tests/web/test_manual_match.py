@@ -224,3 +224,44 @@ def test_the_mentor_search_offers_only_mentors_who_offer_the_type_with_places(
         mentor_type=kind,
     )
     assert escape(f"No {kind} mentor with places is called “{held.mentor_name}”") in by_name.text
+
+
+def test_a_manual_match_refuses_a_place_held_by_a_lock_the_run_does_not_have(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    """A left-out lock still holds its mentor's place: giving way the run's pair is not
+    enough, and the refusal says who holds it (no 409)."""
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    with app.app_context():
+        people = program_people(program_id)
+        third = next(
+            p
+            for p in people
+            if p.is_mentee
+            and p.email not in {held.mentee_email, newcomer.email}
+            and held.mentor_type in {t.value for t in p.seeks}
+        )
+        db.session.add(
+            PairDecision(
+                program_id=program_id,
+                mentee_email=third.email,
+                mentor_email=held.mentor_email,
+                mentor_type=held.mentor_type,
+                action="lock",
+                decided_by="admin@example.org",
+            )
+        )
+        db.session.commit()
+    form = {
+        "mentee_email": newcomer.email,
+        "mentor_email": held.mentor_email,
+        "mentor_type": held.mentor_type,
+    }
+    made = _post(admin_client, program_id, run.id, **form, confirm="yes", give_way=str(held.id))
+    assert made.status_code == 200
+    said = f"Match not made: {newcomer.name} – {held.mentor_name} ({held.mentor_type}): "
+    assert escape(said) in made.text
+    assert escape(f"{held.mentor_name} is full: capacity 1, taken by {third.name}") in made.text
+    with app.app_context():
+        assert db.session.get(ProposedMatch, held.id) is not None  # nothing saved
