@@ -123,6 +123,7 @@ def test_a_failed_run_shows_its_error_and_changes_nothing(
     assert "unknown role 'mentr'" in failed.error
     page = admin_client.get(f"/programs/{program_id}/runs/{failed.id}")
     assert "The run failed:" in page.text and "unknown role" in page.text
+    assert "the participant data has 1 error: " in page.text  # not "1 error(s)"
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(ProposedMatch.id))) == pairs_before
         assert db.session.get_one(MatchRun, first.id).status == "done"
