@@ -27,18 +27,10 @@ from matcher.cohort import MENTOR_TYPES, Cohort, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
 from matcher.schema import MENTOR_NOUN, MeetingMode, MentorType, Participant
+from matcher.words import plural
 
 #: People named in a phrase before "and N more".
 NAMED = 3
-
-
-def plural(count: int, word: str) -> str:
-    """A count and a noun that agrees with it.
-
-    >>> plural(1, "place"), plural(3, "place")
-    ('1 place', '3 places')
-    """
-    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _names(cohort: Cohort, people: Sequence[int]) -> str:
@@ -93,6 +85,7 @@ class _Pair:
     cohort: Cohort
     mentee: int
     mentor: int
+    kind: MentorType
     config: ProgramConfig
 
     @property
@@ -102,6 +95,12 @@ class _Pair:
     @property
     def m(self) -> Participant:
         return self.cohort.people[self.mentor]
+
+    @property
+    def as_noun(self) -> str:
+        """The mentor's part with its article: "a sponsor", "an expertise mentor"."""
+        noun = MENTOR_NOUN[self.kind]
+        return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
     def name(self, person: int) -> str:
         return self.cohort.people[person].name
@@ -119,7 +118,7 @@ def _self(p: _Pair) -> str:
 
 
 def _capacity(p: _Pair) -> str:
-    return "takes no mentees this cohort (capacity 0)"
+    return f"offers no places as {p.as_noun} (capacity 0); raise their capacity to pair them"
 
 
 def _chain(p: _Pair) -> str:
@@ -200,7 +199,7 @@ def _expertise(p: _Pair) -> str:
 def _timezone(p: _Pair) -> str:
     hours = abs((p.e.utc_offset_minutes or 0) - (p.m.utc_offset_minutes or 0)) / 60
     allowed = p.config.max_timezone_gap_hours or 0
-    return f"{hours:g} hours apart in time zones (the program allows {allowed:g})"
+    return f"{plural(hours, 'hour')} apart in time zones (the program allows {allowed:g})"
 
 
 def _rejected(p: _Pair) -> str:
@@ -324,7 +323,7 @@ def _expertise_all(r: _Request) -> str:
 
 
 def _timezone_all(r: _Request) -> str:
-    hours = f"{r.config.max_timezone_gap_hours or 0:g} hours"
+    hours = plural(float(r.config.max_timezone_gap_hours or 0), "hour")
     zone = f"the mentee's time zone ({r.e.timezone})"
     return r.said(
         f"no {r.noun} is within {hours} of {zone}", ("is", "are"), f"more than {hours} from {zone}"
@@ -404,11 +403,17 @@ def pair_breaches(
     ['same manager (Tom)', 'lacks the wanted skill: iot']
     """
     found = violations(pairwise(cohort, [mentee], [mentor]), mentor_type, config, rejected)
-    return breach_phrases(cohort, mentee, mentor, config, [n for n, hit in found.items() if hit[0]])
+    rules = [n for n, hit in found.items() if hit[0]]
+    return breach_phrases(cohort, mentee, mentor, mentor_type, config, rules)
 
 
 def breach_phrases(
-    cohort: Cohort, mentee: int, mentor: int, config: ProgramConfig, rules: Iterable[str]
+    cohort: Cohort,
+    mentee: int,
+    mentor: int,
+    mentor_type: MentorType,
+    config: ProgramConfig,
+    rules: Iterable[str],
 ) -> list[str]:
     """The phrases of :func:`pair_breaches` for rules already found to block one pair (by
     name, as :func:`matcher.constraints.violations` keys them), for callers that checked
@@ -418,10 +423,15 @@ def breach_phrases(
     >>> from matcher.schema import Role
     >>> tom = Participant("tom@x.org", "Tom", Role.MENTOR)
     >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, manager_email=tom.email)
-    >>> breach_phrases(encode([ana, tom]), 0, 1, ProgramConfig(), ["management_chain"])
-    ["in the mentee's management chain (reports to Tom)"]
+    >>> rules = ["management_chain", "capacity"]
+    >>> for phrase in breach_phrases(
+    ...     encode([ana, tom]), 0, 1, MentorType.SPONSORSHIP, ProgramConfig(), rules
+    ... ):
+    ...     print(phrase)
+    in the mentee's management chain (reports to Tom)
+    offers no places as a sponsor (capacity 0); raise their capacity to pair them
     """
-    pair = _Pair(cohort, mentee, mentor, config)
+    pair = _Pair(cohort, mentee, mentor, mentor_type, config)
     return [BREACHES[name].pair(pair) for name in rules]
 
 

@@ -23,6 +23,7 @@ from matcher.errors import MatcherError
 from matcher.explain import match_reasons
 from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import score
+from matcher.words import plural
 
 SCORE_TOLERANCE = 0.005
 LATE_HOURS = 6
@@ -191,13 +192,14 @@ def _pair_warnings(
     if mentee.utc_offset_minutes is not None and mentor.utc_offset_minutes is not None:
         hours = abs(mentee.utc_offset_minutes - mentor.utc_offset_minutes) / 60
         if hours >= LATE_HOURS:
-            warnings.append(f"{hours:g} hours apart in time zones")
+            warnings.append(f"{plural(hours, 'hour')} apart in time zones")
     others = matches[
         ~((matches.mentee_email == mentee.email) & (matches.mentor_type == mentor_type.value))
     ]
     load = int((others.mentor_email == mentor.email).sum())
     if load >= mentor.capacity:
-        warnings.append(f"the mentor already has {load} mentee(s) for {mentor.capacity} place(s)")
+        has = f"{plural(load, 'mentee')} for {plural(mentor.capacity, 'place')}"
+        warnings.append(f"the mentor already has {has}")
     current = matches[
         (matches.mentee_email == mentee.email) & (matches.mentor_type == mentor_type.value)
     ]
@@ -342,7 +344,9 @@ def mentor_fits(
             for j in np.flatnonzero(mask[0]):
                 blocked[j].append(name)
         words = [
-            "; ".join(breach_phrases(cohort, mentee, int(m), config, rules)) if rules else ""
+            "; ".join(breach_phrases(cohort, mentee, int(m), mentor_type, config, rules))
+            if rules
+            else ""
             for m, rules in zip(mentors, blocked, strict=True)
         ]
         people = [cohort.people[m] for m in mentors]

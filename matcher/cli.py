@@ -28,7 +28,8 @@ from matcher.config import default_config_toml, load_config
 from matcher.csv_io import write_csv
 from matcher.errors import IntakeError, Issue, MatcherError
 from matcher.intake import IntakeResult, load_participants
-from matcher.schema import Participant, Role
+from matcher.schema import MentorType, Participant, Role
+from matcher.words import plural
 
 if TYPE_CHECKING:
     from matcher.engine import Decision, MenteeExplanation
@@ -371,11 +372,26 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         found = explain_mentee(
             participants, person.email, config, decisions, proposal=proposal, top=args.top
         )
-    print(_explanation_text(person, found, args.top))
+    print(_explanation_text(person, found))
     return EXIT_OK
 
 
-def _explanation_text(person: Participant, found: MenteeExplanation, top: int) -> str:
+def _alternatives_heading(mentor_type: MentorType, outcomes: Sequence[str]) -> str:
+    """The heading of one type's alternatives, counting the rows it heads.
+
+    >>> _alternatives_heading(MentorType.EXPERTISE, ["blocked", "matched", "lower score"])
+    'expertise: the match and the 2 best other candidates, and why'
+    >>> _alternatives_heading(MentorType.SPONSORSHIP, ["blocked"])
+    'sponsorship: the 1 best candidate and why'
+    """
+    count = sum(outcome != "matched" for outcome in outcomes)
+    if "matched" in outcomes:
+        others = plural(count, "best other candidate")
+        return f"{mentor_type.value}: the match and the {others}, and why"
+    return f"{mentor_type.value}: the {plural(count, 'best candidate')} and why"
+
+
+def _explanation_text(person: Participant, found: MenteeExplanation) -> str:
     """The text ``explain`` prints: matches, open requests, alternatives per type."""
     seeks = ", ".join(t.value for t in person.seeks)
     lines = [f"{person.name} <{person.email}> seeks: {seeks}", ""]
@@ -387,7 +403,7 @@ def _explanation_text(person: Participant, found: MenteeExplanation, top: int) -
     columns = ["rank", "mentor_name", "mentor_email", "score", "outcome", "why"]
     for mentor_type in person.seeks:
         rows = found.alternatives[found.alternatives["mentor_type"] == mentor_type.value]
-        lines.append(f"{mentor_type.value}: top {top} candidates and why")
+        lines.append(_alternatives_heading(mentor_type, rows["outcome"].tolist()))
         lines += [_table(rows[columns]) if len(rows) else "nobody offers this type", ""]
     return "\n".join(lines).rstrip()
 
@@ -488,7 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _input_options(explain)
     explain.add_argument("--mentee", required=True, help="e-mail of the mentee to explain")
-    explain.add_argument("--top", type=int, default=5, help="alternatives per type (5)")
+    explain.add_argument(
+        "--top", type=int, default=5, help="alternatives per type besides the match (5)"
+    )
     explain.set_defaults(handler=_cmd_explain)
 
     sample = sub.add_parser("sample", parents=common, help="write a realistic synthetic cohort CSV")

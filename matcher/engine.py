@@ -52,6 +52,7 @@ from matcher.pruning import (
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
 from matcher.solver import solve
+from matcher.words import plural
 
 #: Candidates per request the first round solves on (see :mod:`matcher.pruning`).
 KEEP = 8
@@ -249,16 +250,21 @@ def _unmatched_frame(
     config: ProgramConfig,
     rejected: Rejected,
     compiled: bool,
+    locks: Sequence[tuple[int, int, int]] = (),
 ) -> pd.DataFrame:
     """One row per open request with its reason.
 
     "Full" and "already your mentor" counts are over every candidate of the request, also
     those pruning left out: the candidates at mentors with room are counted block by block
-    and subtracted from the request's exact total.
+    and subtracted from the request's exact total. Of the full mentors, those whose every
+    place holds one of ``locks`` (approved or locked pairs) are counted apart the same
+    way: their places went to an admin's decision, not to better overall matches.
     """
     stats = found.stats
     assigned = np.bincount(found.mentor[chosen], minlength=len(cohort))
     is_full = assigned >= cohort.capacity
+    locked = np.bincount(np.array([m for _, m, _ in locks], dtype=np.int64), minlength=len(cohort))
+    held_full = is_full & (locked >= assigned)
     mentors_of: dict[int, list[int]] = {}
     for e, m in zip(found.mentee[chosen].tolist(), found.mentor[chosen].tolist(), strict=True):
         mentors_of.setdefault(e, []).append(m)
@@ -274,14 +280,18 @@ def _unmatched_frame(
         if (int(stats.mentee[r]), int(stats.kind[r])) not in filled
     ]
     with_room = np.zeros(len(stats.mentee), dtype=np.int64)
+    at_held = np.zeros(len(stats.mentee), dtype=np.int64)
     for kind, mentor_type in enumerate(MENTOR_TYPES):
         rows = np.array([r for r in open_rows if stats.kind[r] == kind], dtype=np.int64)
-        mentors = cohort.mentors_offering(mentor_type)
-        mentors = mentors[~is_full[mentors]]
-        if len(rows) and len(mentors):
-            with_room[rows] = count_candidates(
-                cohort, config, rejected, kind, stats.mentee[rows], mentors, compiled
-            )
+        offering = cohort.mentors_offering(mentor_type)
+        for counts, mentors in (
+            (with_room, offering[~is_full[offering]]),
+            (at_held, offering[held_full[offering]]),
+        ):
+            if len(rows) and len(mentors):
+                counts[rows] = count_candidates(
+                    cohort, config, rejected, kind, stats.mentee[rows], mentors, compiled
+                )
     own_rows = [(r, m) for r in open_rows for m in mentors_of.get(int(stats.mentee[r]), [])]
     own_triples = np.array(
         [(stats.mentee[r], m, stats.kind[r]) for r, m in own_rows], dtype=np.int64
@@ -292,6 +302,7 @@ def _unmatched_frame(
     for (r, m), ok in zip(own_rows, own_ok.tolist(), strict=True):
         own[r] += ok
         own_full[r] += ok and bool(is_full[m])
+        at_held[r] -= ok and bool(held_full[m])
     rows = []
     for r in open_rows:
         key = (int(stats.mentee[r]), int(stats.kind[r]))
@@ -302,7 +313,7 @@ def _unmatched_frame(
         if top is not None:
             best_text = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"
         e = cohort.people[key[0]]
-        taken = (full, int(own[r]))
+        taken = (full - int(at_held[r]), int(at_held[r]), int(own[r]))
         reason = unmatched_reason(cohort, stats, r, config, taken, best_text, rejected)
         rows.append((e.email, e.name, MENTOR_TYPES[key[1]].value, reason))
     return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
@@ -485,7 +496,7 @@ def propose(
 
     started = time.perf_counter()
     matches, breakdown = _match_frame(cohort, found, chosen, config)
-    unmatched = _unmatched_frame(cohort, found, chosen, config, rejected, compiled)
+    unmatched = _unmatched_frame(cohort, found, chosen, config, rejected, compiled, locks)
     scores = _scores_frame(cohort, found) if with_scores else None
     timings["explain"] = time.perf_counter() - started
     return Proposal(matches, unmatched, scores, breakdown, config, timings)
@@ -529,7 +540,8 @@ def _fate(
     theirs = placed[placed.mentor_email == mentor.email]
     if len(theirs) >= mentor.capacity:
         names = ", ".join(sorted(set(theirs.mentee_name)))
-        return "went to another mentee", f"full ({mentor.capacity} place(s)): mentors {names}"
+        places = plural(mentor.capacity, "place")
+        return "went to another mentee", f"full ({places}): mentors {names}"
     if chosen is not None:
         return "lower score", f"score {score:g} vs {chosen.score:g} for the match"
     return "lower score", "left free: giving this pair would cost the cohort more elsewhere"

@@ -14,12 +14,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher.breaches import plural, request_breach
+from matcher.breaches import request_breach
 from matcher.candidates import RULE_NAMES, RequestStats
 from matcher.cohort import MENTOR_TYPES, Cohort, block
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
 from matcher.schema import MENTOR_NOUN, MentorType, Participant, same_text
+from matcher.words import plural
 
 Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
 #: Rules an unmatched reason names at most when no one rule blocks every mentor.
@@ -199,7 +200,7 @@ def unmatched_reason(
     stats: RequestStats,
     row: int,
     config: ProgramConfig,
-    taken: tuple[int, int],
+    taken: tuple[int, int, int],
     best: str,
     rejected: Rejected | None = None,
 ) -> str:
@@ -216,8 +217,10 @@ def unmatched_reason(
     config
         For the minimum score and rule thresholds.
     taken
-        Of the candidates that pass the rules and the minimum score: how many are full,
-        and how many already mentor this mentee in another type.
+        Of the candidates that pass the rules and the minimum score: how many are full
+        with places that went to other mentees by the matching, how many are full with
+        pairs an admin approved or locked, and how many already mentor this mentee in
+        another type.
     best
         A short description of the best such candidate ('' when there is none).
     rejected
@@ -236,7 +239,7 @@ def unmatched_reason(
     ...     np.array([0]),
     ...     np.zeros((1, len(RULE_NAMES)), dtype=int),
     ... )
-    >>> unmatched_reason(encode([ana]), stats, 0, ProgramConfig(), (0, 0), "")
+    >>> unmatched_reason(encode([ana]), stats, 0, ProgramConfig(), (0, 0, 0), "")
     'nobody in the program offers to be a sponsor'
     """
     mentor_type = MENTOR_TYPES[stats.kind[row]]
@@ -248,14 +251,18 @@ def unmatched_reason(
         return _blocking_summary(cohort, stats, row, config, rejected or {})
     low = int(stats.below_min[row])
     if low == possible:
-        return (
-            f"{plural(possible, noun)} pass the rules, but all score below the program's "
-            f"minimum of {config.min_score:g}"
+        passes = (
+            "passes the rules, but scores" if possible == 1 else "pass the rules, but all score"
         )
-    full, own = taken
+        return (
+            f"{plural(possible, noun)} {passes} below the program's minimum of {config.min_score:g}"
+        )
+    full, held, own = taken
     why = []
     if full:
         why.append(f"{full} full (their places went to better overall matches)")
+    if held:
+        why.append(f"{held} full with pairs an admin approved or locked")
     if own:
         why.append(f"{own} already mentoring this person in another type")
     if not why:

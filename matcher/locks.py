@@ -91,7 +91,7 @@ def _broken_rules(
             scores[lock.decision] = float(points[j])
             rules = [name for name, mask in found.items() if mask[j]]
             words = type_problems(cohort, lock.mentee, lock.mentor, mentor_type)
-            words += breach_phrases(cohort, lock.mentee, lock.mentor, config, rules)
+            words += breach_phrases(cohort, lock.mentee, lock.mentor, mentor_type, config, rules)
             if words:
                 stale[lock.decision] = words
     return stale, scores

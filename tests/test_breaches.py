@@ -49,7 +49,8 @@ def test_every_hard_rule_has_its_words() -> None:
     ("mentee", "mentor", "kind", "config", "expected"),
     [
         (ana(), max_(offers=(DEV,), capacity=0), DEV, {},
-         "takes no mentees this cohort (capacity 0)"),
+         "offers no places as a developmental mentor (capacity 0); "
+         "raise their capacity to pair them"),
         (ana(manager_email="tom@x.org"), max_(offers=(DEV,), manager_email="tom@x.org"), DEV, {},
          "same manager (Tom Clarke)"),
         (ana(manager_email="tom@x.org"), max_(offers=(DEV,), manager_email="vp@x.org"), DEV,
@@ -90,6 +91,8 @@ def test_every_hard_rule_has_its_words() -> None:
          "the mentee lists no wanted skill"),
         (ana(utc_offset_minutes=330), max_(offers=(DEV,), utc_offset_minutes=-360), DEV,
          {"max_timezone_gap_hours": 8}, "11.5 hours apart in time zones (the program allows 8)"),
+        (ana(utc_offset_minutes=60), max_(offers=(DEV,), utc_offset_minutes=0), DEV,
+         {"max_timezone_gap_hours": 0.5}, "1 hour apart in time zones (the program allows 0.5)"),
     ],
 )  # fmt: skip
 def test_a_blocked_pair_says_what_is_wrong_with_the_data(
@@ -116,7 +119,8 @@ def test_management_chain_either_way_self_and_rejection_name_the_people() -> Non
     ana_, kim, lou, vp = (cohort.index[f"{n}@x.org"] for n in ("ana", "kim", "lou", "vp"))
     config = ProgramConfig()
     assert pair_breaches(cohort, ana_, vp, DEV, config) == [
-        "takes no mentees this cohort (capacity 0)",
+        "offers no places as a developmental mentor (capacity 0); "
+        "raise their capacity to pair them",
         "in the mentee's management chain (reports to Tom Clarke, who reports to Vera Park)",
     ]
     assert pair_breaches(cohort, ana_, kim, DEV, config) == [
@@ -165,6 +169,15 @@ def test_an_open_request_says_what_blocks_its_mentors(
     config = ProgramConfig(max_timezone_gap_hours=8)
     assert request_breach(rule, cohort, cohort.index["ana@x.org"], kind, config, count, 4) == (
         expected
+    )
+
+
+def test_a_one_hour_limit_is_said_in_the_singular() -> None:
+    cohort = encode([ana(timezone="Asia/Kolkata"), *BOSSES])
+    config = ProgramConfig(max_timezone_gap_hours=1)
+    said = request_breach("timezone", cohort, cohort.index["ana@x.org"], DEV, config, 4, 4)
+    assert (
+        said == "no developmental mentor is within 1 hour of the mentee's time zone (Asia/Kolkata)"
     )
 
 

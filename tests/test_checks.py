@@ -90,7 +90,7 @@ def test_assess_pair_names_the_hard_rules_and_the_soft_concerns():
     assert soft.blocked_by == ()
     assert "both work in it: advice from inside may be less objective" in soft.warnings
     assert "the mentor lists none of the mentee's goals as strengths" in soft.warnings
-    assert "the mentor already has 1 mentee(s) for 1 place(s)" in soft.warnings
+    assert "the mentor already has 1 mentee for 1 place" in soft.warnings
 
 
 def test_assess_pair_blocks_unsought_types_second_types_and_rejected_pairs():

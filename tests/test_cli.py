@@ -207,7 +207,9 @@ def test_explain_shows_the_match_and_why_each_alternative_was_not_chosen() -> No
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith("Lena Vogel <lena.vogel@loomworks.example> seeks: expertise")
-    matched, alternatives = text.split("expertise: top 5 candidates and why")
+    matched, alternatives = text.split(
+        "expertise: the match and the 5 best other candidates, and why"
+    )
     assert "Omar Haddad" in matched and "embedded firmware" in matched
     cells = [re.split(r"\s{2,}", line.strip()) for line in alternatives.splitlines()]
     rows = {c[1]: "  ".join(c) for c in cells if c[0].isdigit()}
@@ -365,3 +367,17 @@ def test_internal_errors_exit_1_with_a_traceback_only_under_debug(
     assert "internal error (RuntimeError: boom)" in err and "Traceback" not in err
     assert cli.main(["--debug", "sample", "--people", "5"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_explain_top_n_heads_exactly_the_rows_it_shows() -> None:
+    """``--top 3``: the match and three others, and the heading says so."""
+    result = run(
+        "explain", PEOPLE, "--config", PROGRAM, "--mentee", "lena.vogel@loomworks.example",
+        "--top", "3",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    _, alternatives = result.stdout.split(
+        "expertise: the match and the 3 best other candidates, and why\n"
+    )
+    rows = [line for line in alternatives.splitlines() if line[:1].isdigit()]
+    assert len(rows) == 4 and sum("  matched  " in row for row in rows) == 1

@@ -216,6 +216,22 @@ def test_capacity_is_respected_and_the_unmatched_reason_says_full():
     assert "best candidate: Dba" in reason
 
 
+def test_a_place_held_by_a_lock_is_not_said_to_go_to_a_better_overall_match():
+    """Only a place the matching gave away went to a better overall match."""
+    people = [
+        mentee("Ana", EXPERT, expertise_wanted=("sql",)),
+        mentee("Ben", EXPERT, expertise_wanted=("sql",)),
+        mentor("Dba", EXPERT, expertise=("sql",), capacity=1),
+    ]
+    lock = Decision("ben@x.org", "dba@x.org", EXPERT, "lock")
+    reason = propose(people, decisions=[lock]).unmatched.reason.iloc[0]
+    assert reason == (
+        "1 expertise mentor could: 1 full with pairs an admin approved or locked; "
+        "best candidate: Dba (score 72.5)"
+    )
+    assert "better overall" not in reason
+
+
 def test_nobody_offering_the_type_is_said_plainly():
     people = [mentee("Ana", GEN, generation=Generation.GEN_Z), mentor("Dba", EXPERT)]
     assert reason_for(people, "Ana") == "nobody in the program offers to be a generational mentor"
@@ -226,7 +242,7 @@ def test_min_score_leaves_weak_pairs_open_with_a_reason():
     reason = reason_for(people, "Ana", ProgramConfig(min_score=50))
     assert (
         reason
-        == "1 developmental mentor pass the rules, but all score below the program's minimum of 50"
+        == "1 developmental mentor passes the rules, but scores below the program's minimum of 50"
     )
 
 
@@ -286,7 +302,7 @@ def test_explain_mentee_shows_where_each_alternative_went():
     assert outcomes == {"Dba": "went to another mentee", "Dev": "blocked", "Cook": "blocked"}
     assert explained.matches.empty
     why = dict(zip(explained.alternatives.mentor_name, explained.alternatives.why, strict=True))
-    assert why["Dba"] == "full (1 place(s)): mentors Ben"
+    assert why["Dba"] == "full (1 place): mentors Ben"
     assert "management chain" in why["Dev"]
     assert why["Cook"] == "lacks the wanted skill: sql"
     assert why["Dev"] == (

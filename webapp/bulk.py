@@ -14,25 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matcher import Decision, MentorType, stale_locks
-from matcher.config import config_from_mapping
+from matcher.words import plural
 from webapp.auth import admin_only
 from webapp.conflicts import EditConflict, decision_state
 from webapp.db import db
-from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
+from webapp.decisions import DECISION, RefusedError, decide, decision_join, decisions_for, status
+from webapp.holding import unable_to_hold
 from webapp.models import Program
-from webapp.people_cache import program_cohort
 from webapp.programs import get_program
 from webapp.review import done_run
 from webapp.review_forms import BulkForm, chosen_action
 from webapp.run_models import PROPOSED, STATUS_OF, Action, MatchRun, PairDecision, ProposedMatch
-from webapp.runner import program_decisions
 from webapp.security import is_local_path
 
 bp = Blueprint("bulk", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
@@ -63,34 +62,6 @@ def _version(decision: PairDecision | None) -> int:
     return decision.version if decision else 0
 
 
-def _unable_to_hold(
-    program: Program, pairs: Sequence[ProposedMatch]
-) -> dict[tuple[str, str, str], str]:
-    """Why each pair that could not be kept (approved or locked) today cannot, by triple:
-    the core's :func:`matcher.stale_locks`, with the program's approved and locked pairs
-    holding their places first."""
-    if not pairs:
-        return {}
-    encoded = program_cohort(program.id)
-    wanted = [
-        Decision(p.mentee_email, p.mentor_email, MentorType(p.mentor_type), "lock") for p in pairs
-    ]
-    held = [d for d in program_decisions(program.id) if d.action == "lock"]
-    found = stale_locks(
-        encoded.people,
-        config_from_mapping(program.config),
-        wanted,
-        encoded.cohort,
-        holding=held,
-    )
-    return {
-        (s.decision.mentee_email, s.decision.mentor_email, s.decision.mentor_type.value): "; ".join(
-            s.reasons
-        )
-        for s in found
-    }
-
-
 def plan(
     program: Program, pairs: Sequence[ProposedMatch], action: Action | None, note: str
 ) -> Plan:
@@ -105,7 +76,7 @@ def plan(
         else:
             changes.append(pair)
     if action in (Action.APPROVE, Action.LOCK):
-        unable = _unable_to_hold(program, changes)
+        unable = unable_to_hold(program, changes)
         refused += [(p, unable[p.key]) for p in changes if p.key in unable]
         changes = [p for p in changes if p.key not in unable]
     seen = {p.id: _version(decided.get(p.key)) for p in changes}
@@ -209,11 +180,17 @@ def confirm(program_id: int, run_id: int) -> Response:
     ]
     if len(pairs) < len(seen):
         changed.append(
-            f"{len(seen) - len(pairs)} pair(s) of your list left this run (a match made by hand)"
+            f"{plural(len(seen) - len(pairs), 'pair')} of your list left this run "
+            "(a match made by hand)"
         )
-    if not changed and action in (Action.APPROVE, Action.LOCK):
-        unable = _unable_to_hold(program, pairs)
-        changed = [f"{p.label}: {unable[p.key]}" for p in pairs if p.key in unable]
+    count = 0
+    if not changed:
+        try:
+            count = decide(
+                run, pairs, action, current_user.email, note, check=partial(unable_to_hold, program)
+            )
+        except RefusedError as refused:
+            changed = list(refused.lines)
     if changed:
         raise EditConflict(
             "Some of these pairs changed after you confirmed the list, so nothing was saved. "
@@ -221,7 +198,6 @@ def confirm(program_id: int, run_id: int) -> Response:
             details=changed,
             back=back,
         )
-    count = decide(run, pairs, action, current_user.email, note)
     db.session.commit()
-    flash(f"{count} pair(s) now {PROPOSED if action is None else STATUS_OF[action]}.")
+    flash(f"{plural(count, 'pair')} now {PROPOSED if action is None else STATUS_OF[action]}.")
     return redirect(back)

@@ -4,10 +4,11 @@ Participants and pair decisions carry a ``version`` column (SQLAlchemy's
 ``version_id_col``): an UPDATE or DELETE of a row that someone changed since it was read
 raises :class:`~sqlalchemy.orm.exc.StaleDataError`. A decision form also sends the version
 the admin saw, so a decision taken on a page that is out of date is refused
-(:func:`check_seen`). Approving a pair claims a place of the mentor
+(:func:`check_seen`). Approving or locking a pair claims a place of the mentor
 (:func:`claim_mentors`): the mentor's row is bumped with a compare-and-set on its version,
-so two approvals racing for the last place cannot both win; approving for a mentor who
-is full already is refused with the names of those who hold the places. Whoever loses
+so two approvals racing for the last place cannot both win. (A mentor who is full before
+the decision is read is refused earlier, with why: :func:`webapp.holding.unable_to_hold`;
+here it is the loser of a race, named with who holds the places.) Whoever loses
 gets a 409 page that says what happened, with the way back to the page they came from.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict, HTTPException
 from werkzeug.routing import RequestRedirect
 
+from matcher.words import plural
 from webapp import faults
 from webapp.db import db
 from webapp.errors import error_page
@@ -130,7 +132,7 @@ def _names(program_id: int, emails: Collection[str]) -> dict[str, str]:
 
 
 def claim_mentors(program_id: int, triples: Collection[tuple[str, str, str]]) -> None:
-    """Take a place of each mentor for the approvals of ``triples``, or refuse with 409.
+    """Take a place of each mentor for the approvals or locks of ``triples``, or refuse with 409.
 
     For every mentor, the approved and locked pairs of other (mentee, type) requests are
     counted (:func:`places_taken`); a mentor without room for the new ones refuses the
@@ -162,7 +164,7 @@ def claim_mentors(program_id: int, triples: Collection[tuple[str, str, str]]) ->
             name = _names(program_id, [mentee for mentee, _ in others])
             holders = ", ".join(f"{name.get(e, e)} ({kind})" for e, kind in others) or "nobody"
             raise MentorFull(
-                f"{mentor.name} is full: {mentor.capacity} place(s), held by {holders}; "
+                f"{mentor.name} is full: {plural(mentor.capacity, 'place')}, held by {holders}; "
                 "nothing was saved. Reject or undo one of their pairs first, or choose "
                 "another mentor."
             )

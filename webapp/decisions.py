@@ -7,7 +7,7 @@ status before and after.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import and_, select
@@ -24,6 +24,9 @@ from webapp.run_models import (
     PairDecision,
     ProposedMatch,
 )
+
+#: Decisions that keep a pair, so that it holds a place of its mentor in every run.
+HOLDING = (Action.APPROVE, Action.LOCK)
 
 #: Alias joined to a run's pairs to read their status in the same query.
 DECISION = aliased(PairDecision)
@@ -44,6 +47,31 @@ class Pair(Protocol):
     @property
     def label(self) -> str:
         """The pair in words, with names."""
+
+
+#: Why each of some pairs could not hold a place today, by triple (see
+#: :func:`webapp.holding.unable_to_hold`); pairs missing from the answer can.
+HoldCheck = Callable[[Sequence[Pair]], Mapping[tuple[str, str, str], str]]
+
+
+class RefusedError(Exception):
+    """Approvals or locks refused because their pairs cannot hold a place today (a rule
+    they break, a mentor whose places are taken); ``lines`` says which and why."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = tuple(lines)
+
+
+def refusals(reasons: Mapping[tuple[str, str, str], str], pairs: Sequence[Pair]) -> list[str]:
+    """One line per pair of ``pairs`` that ``reasons`` refuses: the pair, then why.
+
+    >>> class P:
+    ...     key, label = ("a", "b", "expertise"), "Ana – Bo (expertise)"
+    >>> refusals({("a", "b", "expertise"): "Bo is full"}, [P()])
+    ['Ana – Bo (expertise): Bo is full']
+    """
+    return [f"{p.label}: {reasons[p.key]}" for p in pairs if p.key in reasons]
 
 
 def decision_join(program_id: int) -> object:
@@ -96,19 +124,26 @@ def decide(
     who: str,
     note: str = "",
     seen: str | None = None,
+    check: HoldCheck | None = None,
 ) -> int:
     """Give ``pairs`` of ``run`` the decision ``action`` (None undoes); the caller commits.
 
     ``seen`` is the decision version the admin's page showed (single-pair forms): a pair
-    whose decision changed since is refused with a 409. Returns how many pairs changed
-    status. One audit event is written per changed pair.
+    whose decision changed since is refused with a 409. Approving or locking a pair that
+    held no place yet asks ``check`` whether it can hold one today (:class:`RefusedError`
+    when not, nothing changed), then claims the mentor's place (:func:`claim_mentors`:
+    a 409 when another admin took it meanwhile). Returns how many pairs changed status.
+    One audit event is written per changed pair.
     """
     existing = decisions_for(run.program_id, (p.key for p in pairs))
     for pair in pairs:
         check_decision_seen(existing.get(pair.key), seen, pair.label)
-    if action is Action.APPROVE:
-        claims = [p.key for p in pairs if status(existing.get(p.key)) != STATUS_OF[action]]
-        claim_mentors(run.program_id, claims)
+    if action in HOLDING:
+        held = {STATUS_OF[a] for a in HOLDING}
+        claims = [p for p in pairs if status(existing.get(p.key)) not in held]
+        if check is not None and (lines := refusals(check(claims), claims)):
+            raise RefusedError(lines)
+        claim_mentors(run.program_id, [p.key for p in claims])
     changed = 0
     for pair in pairs:
         decision = existing.get(pair.key)

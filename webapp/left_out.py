@@ -5,7 +5,8 @@ A run never fails for such a pair: :func:`matcher.stale_locks` names it with why
 matches everyone around it and stores it in ``MatchRun.left_out``. Undoing takes the
 decision back (the mentee and the mentor are free for the next run); keeping leaves the
 decision as it is, so every run leaves the pair out until the data allows it again, and
-then keeps it.
+then keeps it; a kept pair holds a place of its mentor, so keeping one whose mentor's
+places are all held (:func:`webapp.places.crowded`) is refused, naming who holds them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from webapp.decisions import decide, record_pair
 from webapp.forms import EmptyForm
 from webapp.models import Program
 from webapp.people_cache import program_cohort
+from webapp.places import crowded, holders
 from webapp.programs import get_program
 from webapp.runner import left_out_rows, program_decisions, program_people
 from webapp.runs import get_run
@@ -99,6 +101,16 @@ def resolve(program_id: int, run_id: int, index: int) -> Response:
             flash(f"{label}: decision undone; the next run may pair them with others.")
         else:
             flash(f"{label} had no decision any more.")
+    elif (full := crowded(run, pair.mentor_email)) is not None:
+        held = holders(run, pair.mentor_email, but=(pair.mentee_email, pair.mentor_type))
+        names = ", ".join(f"{p.mentee_name} ({now})" for p, now in held) or "nobody in this run"
+        flash(
+            f"{label}: not kept. With it {full.name} would have {full.words}; this run's "
+            f"pairs of {full.name}: {names}. Undo this decision, or reject or undo one of "
+            "theirs first.",
+            "error",
+        )
+        return back
     else:
         record_pair("match.keep", run, pair, reasons=row["reasons"])
         flash(f"{label}: kept. Runs leave it out until the data allows it, then keep it.")

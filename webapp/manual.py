@@ -5,12 +5,15 @@ concerns, which the admin confirms. When the mentor's places are all held by oth
 of the run, the confirmation lists them and the admin picks which gives way: that pair
 leaves this run (its approval or lock is undone, its request is open again with the
 reason) and the change is logged. The new pair replaces the mentee's pair of that type
-and is locked.
+and is locked, with the check of every lock (:func:`webapp.holding.unable_to_hold`): a
+place still held by an approved or locked pair the run does not have (one it left out)
+refuses the match with why, nothing saved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import pandas as pd
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -23,8 +26,10 @@ from matcher.config import config_from_mapping
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db
-from webapp.decisions import decide, decisions_for, record_pair
+from webapp.decisions import RefusedError, decide, decisions_for, record_pair
+from webapp.holding import unable_to_hold
 from webapp.mentor_search import find_mentor
+from webapp.models import Program
 from webapp.people_cache import program_cohort
 from webapp.places import holders
 from webapp.programs import get_program
@@ -63,7 +68,7 @@ def make(program_id: int, run_id: int) -> str | Response:
         flash("Give the mentor (a name or an e-mail) and the type of mentoring.", "error")
         return redirect(back)
     people = program_cohort(program.id).people
-    mentor, problem = find_mentor(people, form.mentor_email.data or "")
+    mentor, problem = find_mentor(people, form.mentor_email.data or "", form.mentor_type.data or "")
     if mentor is None:
         flash(problem, "error")
         return redirect(back)
@@ -106,7 +111,12 @@ def make(program_id: int, run_id: int) -> str | Response:
         )
     mentee = next(p for p in people if p.email == mentee_email)
     gave = [_give_way(run, pair, mentee, mentor) for pair in giving[:need]]
-    _make_pair(run, mentee, mentor, mentor_type, found.score, found.reasons)
+    try:
+        _make_pair(program, run, mentee, mentor, mentor_type, found.score, found.reasons)
+    except RefusedError as refused:  # places held by pairs this run does not have
+        db.session.rollback()
+        flash(f"Match not made: {refused}. Nothing was saved.", "error")
+        return redirect(back)
     db.session.commit()
     flash(" ".join(["Match made and locked.", *gave]))
     return redirect(back)
@@ -136,6 +146,7 @@ def _give_way(run: MatchRun, pair: ProposedMatch, mentee: Participant, mentor: P
 
 
 def _make_pair(
+    program: Program,
     run: MatchRun,
     mentee: Participant,
     mentor: Participant,
@@ -144,7 +155,7 @@ def _make_pair(
     reasons: str,
 ) -> None:
     """Replace the mentee's pair (or open request) of this type in ``run`` by a locked
-    hand-made pair."""
+    hand-made pair; :class:`~webapp.decisions.RefusedError` when it cannot hold a place."""
     replaced: Sequence[ProposedMatch] = db.session.scalars(
         select(ProposedMatch).where(
             ProposedMatch.run_id == run.id,
@@ -191,4 +202,4 @@ def _make_pair(
         before=[old.mentor_email for old in replaced],
         after=mentor.email,
     )
-    decide(run, [pair], Action.LOCK, current_user.email)
+    decide(run, [pair], Action.LOCK, current_user.email, check=partial(unable_to_hold, program))

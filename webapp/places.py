@@ -1,10 +1,12 @@
 """Mentor places in a run: how many each mentor's pairs take, who holds them, and which
 mentors have more pairs than places.
 
-Every pair of a run takes a place of its mentor, except a rejected one. A run never
-proposes more pairs than places; a mentor goes over capacity only by older data (a match
-made by hand before its check asked who gives way, or a capacity lowered since), and the
-review page flags those pairs.
+Every pair of a run takes a place of its mentor, except a rejected one, and so does every
+approved or locked pair of the program the run does not have (it left the pair out). A
+run never proposes more pairs than places; a mentor goes over capacity only by older data
+(a match made by hand before its check asked who gives way, a capacity lowered since, a
+decision kept that the run left out), and the review page flags those pairs: the mentors
+for whom an approval would be refused.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, union_all
 
+from matcher.words import plural
 from webapp.db import db
 from webapp.decisions import decisions_for, status
 from webapp.models import Participant
@@ -32,37 +35,53 @@ class Crowded:
     @property
     def words(self) -> str:
         """The flag in words, e.g. "3 pairs for 2 places"."""
-        return f"{self.pairs} pairs for {self.capacity} place{'' if self.capacity == 1 else 's'}"
+        return f"{plural(self.pairs, 'pair')} for {plural(self.capacity, 'place')}"
 
 
 def places_used(run: MatchRun, mentors: Collection[str] | None = None) -> dict[str, int]:
-    """Places each mentor's pairs take in ``run`` (rejected pairs take none), by e-mail;
-    only for ``mentors`` when given.
+    """Places each mentor holds in ``run``, by e-mail; only for ``mentors`` when given.
 
-    The pairs are counted on the index of (run, mentor) alone; the program's rejected
-    triples, few, are then looked up among the run's pairs and taken off. (Joining every
-    pair to its decision took 40-60 ms on a 12,000-pair run on SQLite.)
+    A place is held by each pair of the run that is not rejected, and by each approved or
+    locked pair of the program that is not among them (a pair the run left out, a
+    decision kept since): those hold their places in every run, and an approval counts
+    them too (:func:`webapp.conflicts.claim_mentors`).
+
+    The pairs are counted on the index of (run, mentor) alone; the program's decisions,
+    few, are then looked up among the run's pairs: a rejected one present is taken off,
+    an approved or locked one absent is added. (Joining every pair to its decision took
+    40-60 ms on a 12,000-pair run on SQLite.)
     """
     counted = select(ProposedMatch.mentor_email, func.count()).where(ProposedMatch.run_id == run.id)
-    rejected = select(
-        PairDecision.mentee_email, PairDecision.mentor_email, PairDecision.mentor_type
-    ).where(PairDecision.program_id == run.program_id, PairDecision.action == Action.REJECT.value)
+    decided = select(
+        PairDecision.mentee_email,
+        PairDecision.mentor_email,
+        PairDecision.mentor_type,
+        PairDecision.action,
+    ).where(PairDecision.program_id == run.program_id)
     if mentors is not None:
         counted = counted.where(ProposedMatch.mentor_email.in_(mentors))
-        rejected = rejected.where(PairDecision.mentor_email.in_(mentors))
+        decided = decided.where(PairDecision.mentor_email.in_(mentors))
     used = dict(db.session.execute(counted.group_by(ProposedMatch.mentor_email)).all())
-    refused = {tuple(row) for row in db.session.execute(rejected)}
-    if refused:
+    decisions = {
+        (mentee, mentor, kind): action
+        for mentee, mentor, kind, action in db.session.execute(decided)
+    }
+    if decisions:
         present = db.session.execute(
             select(
                 ProposedMatch.mentee_email, ProposedMatch.mentor_email, ProposedMatch.mentor_type
             ).where(
                 ProposedMatch.run_id == run.id,
-                ProposedMatch.mentee_email.in_({mentee for mentee, _, _ in refused}),
+                ProposedMatch.mentee_email.in_({mentee for mentee, _, _ in decisions}),
             )
         )
-        for _, mentor, _ in refused & {tuple(row) for row in present}:
-            used[mentor] -= 1
+        found = {tuple(row) for row in present}
+        for key, action in decisions.items():
+            mentor = key[1]
+            if action == Action.REJECT.value and key in found:
+                used[mentor] -= 1
+            elif action != Action.REJECT.value and key not in found:
+                used[mentor] = used.get(mentor, 0) + 1
     return used
 
 
@@ -83,16 +102,44 @@ def holders(
     ]
 
 
-def over_capacity(run: MatchRun) -> dict[str, Crowded]:
-    """The mentors of ``run`` whose pairs take more places than they have, by e-mail.
+def crowded(run: MatchRun, mentor_email: str) -> Crowded | None:
+    """The mentor as :func:`over_capacity` flags them when their places held in ``run``
+    are more than they have, else None (also when they are no participant)."""
+    record = db.session.execute(
+        select(Participant.name, Participant.capacity).where(
+            Participant.program_id == run.program_id, Participant.email == mentor_email
+        )
+    ).one_or_none()
+    if record is None:
+        return None
+    used = places_used(run, [mentor_email]).get(mentor_email, 0)
+    return (
+        Crowded(mentor_email, record.name, used, record.capacity)
+        if used > record.capacity
+        else None
+    )
 
-    The pairs are counted first without their decisions (one index-only pass); only the
-    few mentors found are counted again without their rejected pairs.
+
+def over_capacity(run: MatchRun) -> dict[str, Crowded]:
+    """The mentors of ``run`` whose places held (:func:`places_used`) are more than they
+    have, by e-mail: those for whom an approval would be refused.
+
+    The run's pairs and the program's approved and locked pairs are counted first
+    without looking at each other (one pass over indexed columns, an upper bound); only
+    the few mentors found are counted again exactly.
     """
+    held = union_all(
+        select(ProposedMatch.mentor_email.label("mentor_email")).where(
+            ProposedMatch.run_id == run.id
+        ),
+        select(PairDecision.mentor_email).where(
+            PairDecision.program_id == run.program_id,
+            PairDecision.action != Action.REJECT.value,
+        ),
+    ).subquery()
     counts = (
-        select(ProposedMatch.mentor_email, func.count().label("pairs"))
-        .where(ProposedMatch.run_id == run.id)
-        .group_by(ProposedMatch.mentor_email)
+        select(held.c.mentor_email, func.count().label("pairs"))
+        .group_by(held.c.mentor_email)
         .subquery()
     )
     query = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -42,8 +43,16 @@ from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db
-from webapp.decisions import DECISION, decide, decision_join, decisions_for, status
-from webapp.errors import wants_fragment
+from webapp.decisions import (
+    DECISION,
+    RefusedError,
+    decide,
+    decision_join,
+    decisions_for,
+    status,
+)
+from webapp.errors import error_page, wants_fragment
+from webapp.holding import unable_to_hold
 from webapp.mentor_search import mentor_options
 from webapp.models import Participant, Program
 from webapp.people_cache import Encoded, program_cohort
@@ -230,8 +239,14 @@ def _back(program_id: int, run_id: int) -> Response:
 
 
 @bp.post("/matches/<int:match_id>")
-def decide_one(program_id: int, run_id: int, match_id: int) -> str | Response:
-    """Approve, reject, lock or undo one pair; a page script gets the pair's new row."""
+def decide_one(program_id: int, run_id: int, match_id: int) -> str | Response | tuple[str, int]:
+    """Approve, reject, lock or undo one pair; a page script gets the pair's new row.
+
+    An approval or lock the pair cannot hold today (a rule it breaks, its mentor's places
+    taken) is refused with why, as the bulk confirmation says it: a message on the page,
+    or in the row for the script (422); a 409 only when the pair's decision changed since
+    the page showed it, or another admin took the mentor's last place meanwhile.
+    """
     program = get_program(program_id)
     run = done_run(program.id, run_id)
     pair = db.session.get(ProposedMatch, match_id)
@@ -242,7 +257,20 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> str | Response:
         abort(400, description="The decision was not understood; reload the page and try again.")
     action = chosen_action(form.action.data or "")
     note = (form.note.data or "").strip()
-    if decide(run, [pair], action, current_user.email, note, seen=request.form.get("version")):
+    seen = request.form.get("version")
+    try:
+        changed = decide(
+            run, [pair], action, current_user.email, note, seen, partial(unable_to_hold, program)
+        )
+    except RefusedError as refused:
+        db.session.rollback()
+        verb = STATUS_OF[action] if action else "changed"
+        message = f"Not {verb}: {refused}. Nothing was saved."
+        if wants_fragment():
+            return error_page("Not saved", message, 422)
+        flash(message, "error")
+        return _back(program.id, run.id)
+    if changed:
         db.session.commit()
         if not wants_fragment():
             after = PROPOSED if action is None else STATUS_OF[action]
@@ -350,7 +378,6 @@ def mentee(program_id: int, run_id: int) -> str:
     ).all()
     decided = decisions_for(program.id, (p.key for p in pairs))
     manual = ManualForm(mentee_email=email)
-    manual.mentor_type.choices = [(t.value, t.value.title()) for t in person.seeks]
     return render_template(
         "review/mentee.html",
         program=program,

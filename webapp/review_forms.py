@@ -73,8 +73,6 @@ class ManualForm(FlaskForm):
     mentor_email = StringField(
         "Mentor: a name or an e-mail",
         validators=[DataRequired(), Length(max=320)],
-        description="Type part of a name: the list shows each mentor's places used and "
-        "fit for this mentee.",
     )
     confirm = HiddenField(default="")
     submit = SubmitField("Make this match")

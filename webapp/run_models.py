@@ -108,6 +108,20 @@ class MatchRun(JobState, db.Model):
     program: Mapped[Program] = relationship()
     previous: Mapped[MatchRun | None] = relationship(remote_side=[id])
 
+    @property
+    def gone(self) -> dict[str, list[dict[str, Any]]]:
+        """The pairs of :attr:`removed` by what became of their request: ``removed`` (open
+        now) and ``replaced`` (another mentor now); the one source of the run page's
+        counts and lists of them.
+
+        >>> MatchRun(removed=[{"kind": "replaced"}, {"kind": "removed"}]).gone["replaced"]
+        [{'kind': 'replaced'}]
+        """
+        found: dict[str, list[dict[str, Any]]] = {"removed": [], "replaced": []}
+        for pair in self.removed or []:
+            found[pair["kind"]].append(pair)
+        return found
+
 
 #: Indexes of the review table (name after ``ix_proposed_match_run_``, columns after
 #: ``run_id``): each sort order and grouping, with the score and id it orders by next, and

@@ -31,6 +31,7 @@ from matcher import (
 )
 from matcher.config import config_from_mapping
 from matcher.intake import parse_participants
+from matcher.words import plural
 from webapp import audit, jobs
 from webapp.conflicts import is_lock
 from webapp.db import db
@@ -59,7 +60,9 @@ def program_people(program_id: int) -> tuple[Participant, ...]:
     result = parse_participants(rows)
     if not result.ok:
         first = result.errors[0].describe()
-        raise MatcherError(f"the participant data has {len(result.errors)} error(s): {first}")
+        raise MatcherError(
+            f"the participant data has {plural(len(result.errors), 'error')}: {first}"
+        )
     return result.participants
 
 

@@ -4,6 +4,7 @@ that cannot, with why; a 409 comes only from a real change between the two steps
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -135,16 +136,103 @@ def test_a_change_between_confirmation_and_apply_is_a_409_naming_it(
         assert db.session.scalars(db.select(PairDecision.action)).all() == ["approve"]
 
 
-def test_a_single_approval_for_a_full_mentor_names_who_holds_the_places(
-    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+@pytest.mark.parametrize(("action", "verb"), [("approve", "approved"), ("lock", "locked")])
+def test_a_single_approval_or_lock_for_a_full_mentor_is_refused_naming_who_holds_the_places(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun], action: str, verb: str
 ) -> None:
+    """The same check as the bulk confirmation: a message on the review page, not a 409;
+    a lock takes a place of the mentor as an approval does."""
     program_id, run = demo
     pairs = pairs_of(app, run.id)
     full = _full_pair(app, program_id, pairs)
     holder = _fill(app, program_id, full)
     review = f"/programs/{program_id}/runs/{run.id}/review?type={full.mentor_type}"
-    answer = decide(admin_client, program_id, run.id, full.id, "approve", version="0", next=review)
-    assert answer.status_code == 409
-    assert "<h1>Mentor full</h1>" in answer.text and "Changed meanwhile" not in answer.text
-    assert escape(f"{full.mentor_name} is full: 1 place(s), held by {holder}") in answer.text
-    assert f'<a href="{escape(review)}">Back to the review page</a>' in answer.text
+    answer = decide(admin_client, program_id, run.id, full.id, action, version="0", next=review)
+    assert answer.status_code == 302 and answer.headers["Location"] == review
+    page = admin_client.get(review).text
+    said = f"Not {verb}: {full.label}: {full.mentor_name} is full: capacity 1, taken by {holder}"
+    assert escape(said) in page
+    with app.app_context():
+        assert db.session.scalars(db.select(PairDecision.mentee_email)).all() == [
+            p.email for p in program_people(program_id) if p.name == holder
+        ]
+
+
+def test_a_single_approval_the_rules_no_longer_allow_is_refused_with_why(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    pair = pairs_of(app, run.id)[0]
+    with app.app_context():  # data changed since the run: the mentee now reports to the mentor
+        mentee = db.session.scalars(
+            db.select(Participant).filter_by(program_id=program_id, email=pair.mentee_email)
+        ).one()
+        mentee.manager_email = pair.mentor_email
+        db.session.commit()
+    decide(admin_client, program_id, run.id, pair.id, "approve")
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/review")
+    reason = f"in the mentee's management chain (reports to {pair.mentor_name})"
+    assert escape(f"Not approved: {pair.label}: {reason}") in page.text
+    assert _approved(app) == set()
+
+
+def test_a_refused_approval_in_place_answers_why_for_the_row_and_409_only_for_a_change(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    """review.js shows a non-2xx answer's message under the row."""
+    program_id, run = demo
+    pairs = pairs_of(app, run.id)
+    full = _full_pair(app, program_id, pairs)
+    holder = _fill(app, program_id, full)
+    url = f"/programs/{program_id}/runs/{run.id}/matches/{full.id}"
+    headers = {"X-Mentorloom-Fragment": "row"}
+    answer = admin_client.post(url, data={"action": "approve", "version": "0"}, headers=headers)
+    assert answer.status_code == 422
+    assert answer.text.startswith('<p class="flash error" role="alert">Not approved: ')
+    assert escape(f"{full.mentor_name} is full: capacity 1, taken by {holder}") in answer.text
+    stale = admin_client.post(url, data={"action": "approve", "version": "3"}, headers=headers)
+    assert stale.status_code == 409 and "was changed while you looked at it" in stale.text
+
+
+def test_a_refusal_for_a_mentor_with_capacity_0_says_to_raise_their_capacity(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    pair = pairs_of(app, run.id)[0]
+    with app.app_context():  # the mentor takes nobody this cohort since the run
+        mentor = db.session.scalars(
+            db.select(Participant).filter_by(program_id=program_id, email=pair.mentor_email)
+        ).one()
+        mentor.capacity = 0
+        db.session.commit()
+    noun = {"sponsorship": "a sponsor"}.get(pair.mentor_type, f"a {pair.mentor_type} mentor")
+    noun = noun.replace("a e", "an e")
+    advice = f"offers no places as {noun} (capacity 0); raise their capacity to pair them"
+    decide(admin_client, program_id, run.id, pair.id, "approve")
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/review").text
+    assert escape(f"Not approved: {pair.label}: {advice}") in page
+    confirm, _ = bulk(
+        admin_client, program_id, run.id, action="lock", scope="selected", ids=[str(pair.id)]
+    )
+    assert escape(advice) in confirm.text and "is full" not in confirm.text
+
+
+def test_counts_on_the_review_pages_agree_with_their_nouns(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    """One pair is "1 pair", never "1 pair(s)" or "1 pairs"."""
+    program_id, run = demo
+    pair = pairs_of(app, run.id)[0]
+    review = (
+        f"/programs/{program_id}/runs/{run.id}/review?mentor={pair.mentor_email}"
+        f"&q={pair.mentee_email}&type={pair.mentor_type}"
+    )
+    page, done = bulk(
+        admin_client, program_id, run.id, action="approve", scope="selected",
+        ids=[str(pair.id)], next=review,
+    )  # fmt: skip
+    assert "Approve 1 pair?" in page.text and "The 1 pair it changes" in page.text
+    assert done is not None and done.status_code == 302
+    after = admin_client.get(review).text
+    assert "1 pair now approved." in after and "(s)" not in after
+    assert "1 pair matches the filters." in after

@@ -75,6 +75,12 @@ def test_a_lock_an_edit_breaks_is_left_out_of_the_run_and_can_be_kept_or_undone(
     assert escape(pair.label) in page
     assert f'aria-label="Keep it on {escape(pair.label)}"' in page
 
+    with app.app_context():  # room for the kept pair beside the re-run's pairs of the mentor
+        mentor = db.session.scalars(
+            db.select(Participant).filter_by(program_id=program_id, email=pair.mentor_email)
+        ).one()
+        mentor.capacity += 1
+        db.session.commit()
     kept = _resolve(admin_client, program_id, again.id, "kept")
     assert f"Kept by {ADMIN_EMAIL}" in kept
     assert _decision(app, pair) == "lock"
@@ -104,3 +110,44 @@ def test_an_edit_that_breaks_no_lock_says_nothing_more(
     decide(admin_client, program_id, run.id, pairs[0].id, "approve")
     saved = _make_manager(app, admin_client, program_id, pairs[1])  # not the approved pair
     assert "this breaks" not in saved
+
+
+def test_keeping_a_left_out_pair_whose_mentor_is_full_is_refused_naming_who_holds_the_places(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    """A kept pair holds a place of its mentor: keeping it must not over-fill them."""
+    program_id, run = demo
+    pair = next(p for p in pairs_of(app, run.id) if p.mentor_type == "sponsorship")
+    decide(admin_client, program_id, run.id, pair.id, "lock")
+    _make_manager(app, admin_client, program_id, pair)
+    again = run_to_end(app, admin_client, program_id)
+    with app.app_context():  # the re-run gave the mentor's places to others
+        theirs = db.session.scalars(
+            db.select(ProposedMatch).filter_by(run_id=again.id, mentor_email=pair.mentor_email)
+        ).all()
+        if not theirs:
+            theirs = [
+                ProposedMatch(
+                    run_id=again.id,
+                    mentee_email="someone@example.org",
+                    mentee_name="Some One",
+                    mentor_email=pair.mentor_email,
+                    mentor_name=pair.mentor_name,
+                    mentor_type=pair.mentor_type,
+                    score=50.0,
+                )
+            ]
+            db.session.add_all(theirs)
+        mentor = db.session.scalars(
+            db.select(Participant).filter_by(program_id=program_id, email=pair.mentor_email)
+        ).one()
+        mentor.capacity = len(theirs)
+        holders = ", ".join(f"{p.mentee_name} (proposed)" for p in theirs)
+        db.session.commit()
+    places = f"{len(theirs)} place" + ("" if len(theirs) == 1 else "s")
+    refused = _resolve(admin_client, program_id, again.id, "kept")
+    assert escape(f"{pair.label}: not kept.") in refused
+    assert f"would have {len(theirs) + 1} pairs for {places}" in refused
+    assert escape(f"pairs of {pair.mentor_name}: {holders}.") in refused
+    assert "Kept by" not in refused and f'aria-label="Keep it on {escape(pair.label)}"' in refused
+    assert _decision(app, pair) == "lock"

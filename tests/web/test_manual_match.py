@@ -13,7 +13,8 @@ from matcher.config import config_from_mapping
 from tests.web.matching import decide, pairs_of
 from webapp.db import db
 from webapp.models import AuditEvent
-from webapp.run_models import MatchRun, ProposedMatch, UnmatchedRequest
+from webapp.models import Participant as ParticipantRow
+from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
 from webapp.runner import program_people
 
 
@@ -110,7 +111,7 @@ def test_pairs_over_a_mentors_capacity_are_flagged_and_lead_to_the_mentor(
         extra_id = extra.id
     url = f"/programs/{program_id}/runs/{run.id}/review"
     page = admin_client.get(url).text
-    assert "1 mentor has more pairs in this run than places" in page
+    assert "1 mentor has more pairs than places" in page
     assert f"{escape(held.mentor_name)}</a>: 2 pairs for 1 place." in page
     mentor_url = f"{url}?mentor={held.mentor_email}"
     assert f'<a href="{mentor_url}">{escape(held.mentor_name)}</a>' in page
@@ -123,7 +124,7 @@ def test_pairs_over_a_mentors_capacity_are_flagged_and_lead_to_the_mentor(
 
     decide(admin_client, program_id, run.id, extra_id, "reject")
     after = admin_client.get(url, query_string={"mentor": held.mentor_email}).text
-    assert "over capacity" not in after and "more pairs in this run than places" not in after
+    assert "over capacity" not in after and "more pairs than places" not in after
     assert f"Pairs of <strong>{escape(held.mentor_name)}</strong>: 1 of 1 place used" in after
 
 
@@ -135,9 +136,9 @@ def test_the_mentor_search_shows_room_and_fit_and_takes_a_name(
     page = admin_client.get(
         f"/programs/{program_id}/runs/{run.id}/mentee", query_string={"email": newcomer.email}
     ).text
-    option = page.split(f'<option value="{held.mentor_email}">')[1].split("</option>")[0]
-    assert option.startswith(f"{escape(held.mentor_name)} · 1 of 1 places used · ")
-    assert f"{held.mentor_type} " in option
+    listed = page.split(f'<datalist id="mentors-{held.mentor_type}">')[1].split("</datalist>")[0]
+    option = listed.split(f'<option value="{held.mentor_email}">')[1].split("</option>")[0]
+    assert option.startswith(f"{escape(held.mentor_name)} · 1 of 1 place used · score ")
     assert "blocked: " in page  # some mentor breaks a rule for this mentee, said in words
 
     by_name = _post(
@@ -158,3 +159,109 @@ def test_the_mentor_search_shows_room_and_fit_and_takes_a_name(
         mentor_type=held.mentor_type,
     )
     assert "mentors match “e”:" in vague.text and "pick one from the list." in vague.text
+
+
+def test_the_capacity_warning_counts_approved_and_locked_pairs_as_an_approval_does(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    """A locked pair the run does not have (left out, kept) holds a place: the warning
+    names the mentor whose pair an approval would refuse."""
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    with app.app_context():
+        db.session.add(
+            PairDecision(
+                program_id=program_id,
+                mentee_email=newcomer.email,
+                mentor_email=held.mentor_email,
+                mentor_type=held.mentor_type,
+                action="lock",
+                decided_by="admin@example.org",
+            )
+        )
+        db.session.commit()
+    url = f"/programs/{program_id}/runs/{run.id}/review"
+    page = admin_client.get(url).text
+    assert "1 mentor has more pairs than places" in page
+    assert f"{escape(held.mentor_name)}</a>: 2 pairs for 1 place." in page
+    theirs = admin_client.get(url, query_string={"mentor": held.mentor_email}).text
+    assert "over capacity: 2 pairs for 1 place" in theirs
+    assert f"Pairs of <strong>{escape(held.mentor_name)}</strong>: 2 of 1 place used" in theirs
+    decide(admin_client, program_id, run.id, held.id, "approve", next=url)
+    assert escape(f"Not approved: {held.label}: {held.mentor_name} is full") in (
+        admin_client.get(url).text
+    )
+
+
+def test_the_mentor_search_offers_only_mentors_who_offer_the_type_with_places(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    kind = held.mentor_type
+    with app.app_context():
+        mentor = db.session.scalars(
+            db.select(ParticipantRow).filter_by(program_id=program_id, email=held.mentor_email)
+        ).one()
+        mentor.capacity = 0  # offers no places this cohort
+        db.session.commit()
+        people = program_people(program_id)
+    elsewhere = [p for p in people if p.is_mentor and kind not in {t.value for t in p.offers}]
+    assert elsewhere
+    page = admin_client.get(
+        f"/programs/{program_id}/runs/{run.id}/mentee", query_string={"email": newcomer.email}
+    ).text
+    listed = page.split(f'<datalist id="mentors-{kind}">')[1].split("</datalist>")[0]
+    assert listed.count("<option ") > 1
+    assert f'value="{held.mentor_email}"' not in listed
+    assert not any(f'value="{p.email}"' in listed for p in elsewhere)
+    by_name = _post(
+        admin_client,
+        program_id,
+        run.id,
+        mentee_email=newcomer.email,
+        mentor_email=held.mentor_name,
+        mentor_type=kind,
+    )
+    assert escape(f"No {kind} mentor with places is called “{held.mentor_name}”") in by_name.text
+
+
+def test_a_manual_match_refuses_a_place_held_by_a_lock_the_run_does_not_have(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    """A left-out lock still holds its mentor's place: giving way the run's pair is not
+    enough, and the refusal says who holds it (no 409)."""
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    with app.app_context():
+        people = program_people(program_id)
+        third = next(
+            p
+            for p in people
+            if p.is_mentee
+            and p.email not in {held.mentee_email, newcomer.email}
+            and held.mentor_type in {t.value for t in p.seeks}
+        )
+        db.session.add(
+            PairDecision(
+                program_id=program_id,
+                mentee_email=third.email,
+                mentor_email=held.mentor_email,
+                mentor_type=held.mentor_type,
+                action="lock",
+                decided_by="admin@example.org",
+            )
+        )
+        db.session.commit()
+    form = {
+        "mentee_email": newcomer.email,
+        "mentor_email": held.mentor_email,
+        "mentor_type": held.mentor_type,
+    }
+    made = _post(admin_client, program_id, run.id, **form, confirm="yes", give_way=str(held.id))
+    assert made.status_code == 200
+    said = f"Match not made: {newcomer.name} – {held.mentor_name} ({held.mentor_type}): "
+    assert escape(said) in made.text
+    assert escape(f"{held.mentor_name} is full: capacity 1, taken by {third.name}") in made.text
+    with app.app_context():
+        assert db.session.get(ProposedMatch, held.id) is not None  # nothing saved

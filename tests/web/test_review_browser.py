@@ -24,6 +24,7 @@ from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F40
 from webapp.db import db
 from webapp.exports import DECISION_COLUMNS
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
+from webapp.runner import program_people
 
 pytestmark = pytest.mark.slow
 RUN_TIMEOUT = 60_000
@@ -85,7 +86,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     expect(page.get_by_role("table")).to_contain_text("already approved")
     shot(page, "review-bulk-confirm")
     page.get_by_role("button", name="Approve 3 pairs").click()
-    expect(page.get_by_text("3 pair(s) now approved.")).to_be_visible()
+    expect(page.get_by_text("3 pairs now approved.")).to_be_visible()
 
     rows.nth(3).locator("summary").click()
     rows.nth(3).get_by_label("Reason (optional)").fill("they already work together")
@@ -202,6 +203,49 @@ def test_a_decision_low_on_the_page_changes_its_row_in_place(
     assert abs(screen_top(rows.nth(41)) - top) < 1
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "review-in-place.png"))  # the screen, not the page
+
+
+def test_an_approval_the_mentor_has_no_room_for_says_why_in_its_row(
+    app: Flask,
+    demo: tuple[int, MatchRun],
+    page: Page,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """The single approval's check is the bulk one: the reason shows under the row, the
+    row stays as it was, nothing is saved."""
+    program_id, run = demo
+    with app.app_context():
+        people = {p.email: p for p in program_people(program_id)}
+        pair = next(
+            p
+            for p in db.session.scalars(db.select(ProposedMatch).filter_by(run_id=run.id))
+            if people[p.mentor_email].capacity == 1
+        )
+        holder = next(
+            p
+            for p in people.values()
+            if p.is_mentee and p.email != pair.mentee_email and pair.mentor_type in p.seeks
+        )
+        db.session.add(
+            PairDecision(
+                program_id=program_id,
+                mentee_email=holder.email,
+                mentor_email=pair.mentor_email,
+                mentor_type=pair.mentor_type,
+                action="lock",
+                decided_by=ADMIN_EMAIL,
+            )
+        )
+        db.session.commit()
+        label, mentor = pair.label, pair.mentor_name
+    log_in(page, server, f"/programs/{program_id}/runs/{run.id}/review?mentor={pair.mentor_email}")
+    row = page.locator("tbody tr.pair").first
+    row.get_by_role("button", name=re.compile("^Approve ")).click()
+    refusal = page.locator("tbody tr.problem").get_by_role("alert")
+    expect(refusal).to_contain_text(f"Not approved: {label}: {mentor} is full: capacity 1")
+    expect(refusal).to_contain_text(holder.name)
+    expect(row.locator(".status")).to_have_text("proposed")
+    assert decided(app, "approve") == []
 
 
 def test_decisions_work_without_javascript(

@@ -123,6 +123,7 @@ def test_a_failed_run_shows_its_error_and_changes_nothing(
     assert "unknown role 'mentr'" in failed.error
     page = admin_client.get(f"/programs/{program_id}/runs/{failed.id}")
     assert "The run failed:" in page.text and "unknown role" in page.text
+    assert "the participant data has 1 error: " in page.text  # not "1 error(s)"
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(ProposedMatch.id))) == pairs_before
         assert db.session.get_one(MatchRun, first.id).status == "done"
@@ -253,3 +254,24 @@ def test_a_run_number_taken_meanwhile_is_tried_again(
     assert refused.status_code == 409 and "Nothing of yours was saved" in refused.text
     with app.app_context():
         assert db.session.scalars(db.select(MatchRun.number).order_by(MatchRun.id)).all() == [1, 2]
+
+
+def test_the_run_page_says_one_number_of_removed_pairs_in_its_counts_and_its_list(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, _ = demo
+    again = run_to_end(app, admin_client, program_id)
+
+    def gone(name: str, kind: str) -> dict[str, str]:
+        pair = {"mentee_name": name, "mentor_name": "Max", "mentor_type": "developmental"}
+        return pair | {"kind": kind}
+
+    with app.app_context():
+        run = db.session.get_one(MatchRun, again.id)
+        run.removed = [gone("Ana", "removed"), gone("Ben", "replaced"), gone("Cy", "replaced")]
+        db.session.commit()
+    page = admin_client.get(f"/programs/{program_id}/runs/{again.id}").text
+    assert "<strong>1</strong> removed" in page
+    assert "<summary>1 pair of run 1 removed: their request is open now</summary>" in page
+    assert "<summary>2 pairs of run 1 replaced: another mentor now</summary>" in page
+    assert "no longer proposes (3)" not in page

@@ -2,7 +2,8 @@
 // Each decision form of a row (marked data-inplace) is sent as it is with fetch; the
 // server answers with the pair's row as it is now, which replaces the old row: the page
 // keeps its scroll position, focus moves to the row's new status, and a live region says
-// what changed. A refusal (409 and the like) is shown under the row. Without JavaScript the
+// what changed. A refusal (a 422 naming why the pair cannot be approved, a 409 for a change
+// someone made meanwhile) is shown under the row. Without JavaScript the
 // forms post and come back to the same page, as before.
 (function () {
   "use strict";
