@@ -18,10 +18,12 @@ __all__ = [
     "COLUMNS",
     "Row",
     "apply_row",
+    "changed_columns",
     "merge_rows",
     "person_to_row",
     "record_to_row",
     "row_values",
+    "update_row",
 ]
 
 Row = dict[str, str]
@@ -98,3 +100,35 @@ def merge_rows(admins: Row, own: Row) -> Row:
     ('5', 'coaching', 'Hi')
     """
     return {**own, **{column: text for column, text in admins.items() if text.strip()}}
+
+
+def update_row(file_row: Row, stored: Row) -> Row:
+    """The row an import gives a participant already in the program: the file's cells,
+    and the stored value of every column the file lacks. A column the file has clears the
+    stored value where its cell is empty.
+
+    >>> row = update_row(
+    ...     {"email": "a@x.org", "department": "Sales", "notes": ""},
+    ...     {"email": "a@x.org", "department": "HR", "notes": "Hi", "admin_notes": "VIP"},
+    ... )
+    >>> row["department"], row["notes"], row["admin_notes"]
+    ('Sales', '', 'VIP')
+    """
+    return {**stored, **file_row}
+
+
+def changed_columns(old: Row, new: Row) -> list[tuple[str, str, str]]:
+    """The columns whose value ``new`` changes, in column order, each with its old and
+    new value.
+
+    >>> changed_columns(
+    ...     {"email": "a@x.org", "department": "HR", "level": "3"},
+    ...     {"email": "a@x.org", "department": "Sales", "level": "3"},
+    ... )
+    [('department', 'HR', 'Sales')]
+    """
+    return [
+        (column, before, after)
+        for column in COLUMNS
+        if (before := old.get(column, "")) != (after := new.get(column, ""))
+    ]

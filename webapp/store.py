@@ -6,7 +6,7 @@ refuse the same data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,20 +112,17 @@ class ImportPlan:
         return not self.new and not self.updated and not self.merged
 
 
-def self_registrations(program_id: int) -> dict[str, Participant]:
-    """The program's self-registered participants (see ``Participant.self_registered``),
-    by e-mail."""
-    query = select(Participant).where(
-        Participant.program_id == program_id, Participant.self_registered.is_(True)
-    )
-    return {record.email: record for record in db.session.scalars(query)}
-
-
-def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:
-    """Compare validated canonical rows with the program's participants, by e-mail."""
+def stored_records(program_id: int) -> dict[str, Any]:
+    """The program's participants as read (rows with their columns, ``id`` and
+    ``version``, not objects the session tracks), by e-mail."""
     table = Participant.__table__
-    stored = db.session.execute(select(table).where(table.c.program_id == program.id))
-    existing = {record.email: record for record in stored}
+    stored = db.session.execute(select(table).where(table.c.program_id == program_id))
+    return {record.email: record for record in stored}
+
+
+def plan_import(existing: Mapping[str, Any], rows: Iterable[Row]) -> ImportPlan:
+    """Compare validated canonical rows with the program's participants ``existing``
+    (:func:`stored_records`), by e-mail."""
     plan = ImportPlan()
     for row in rows:
         record = existing.get(row["email"])
