@@ -27,18 +27,10 @@ from matcher.cohort import MENTOR_TYPES, Cohort, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
 from matcher.schema import MENTOR_NOUN, MeetingMode, MentorType, Participant
+from matcher.words import plural
 
 #: People named in a phrase before "and N more".
 NAMED = 3
-
-
-def plural(count: int, word: str) -> str:
-    """A count and a noun that agrees with it.
-
-    >>> plural(1, "place"), plural(3, "place")
-    ('1 place', '3 places')
-    """
-    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _names(cohort: Cohort, people: Sequence[int]) -> str:

@@ -14,12 +14,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher.breaches import plural, request_breach
+from matcher.breaches import request_breach
 from matcher.candidates import RULE_NAMES, RequestStats
 from matcher.cohort import MENTOR_TYPES, Cohort, block
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
 from matcher.schema import MENTOR_NOUN, MentorType, Participant, same_text
+from matcher.words import plural
 
 Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
 #: Rules an unmatched reason names at most when no one rule blocks every mentor.

@@ -71,6 +71,15 @@ class Generation(StrEnum):
         """
         return list(Generation).index(self)
 
+    @property
+    def label(self) -> str:
+        """The generation's name as people write it.
+
+        >>> [g.label for g in Generation]
+        ['Boomer', 'Gen X', 'Millennial', 'Gen Z']
+        """
+        return self.value.replace("_", " ").title()
+
 
 class MeetingMode(StrEnum):
     """How a person can meet."""

@@ -177,7 +177,7 @@ def test_review_decisions_keep_the_lock_and_drop_the_rejected_pair(tmp_path: Pat
 def test_the_file_is_clean_and_mixes_roles_as_the_readme_says() -> None:
     done = run("validate", PEOPLE)
     assert done.returncode == 0
-    assert "150 people (70 mentee, 47 mentor, 33 both)" in done.stdout
+    assert "150 people (70 mentees, 47 mentors, 33 both)" in done.stdout
     people = pd.read_csv(PEOPLE, dtype=str, keep_default_na=False)
     assert set(people["location"]) == {"London", "Berlin", "Austin", "Bangalore", "Tokyo"}
     assert (people["manager_email"] == "").sum() == 1

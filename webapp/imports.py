@@ -34,14 +34,30 @@ from matcher import (
     ignored_columns,
     read_rows,
 )
+from matcher.words import plural
 from webapp import audit, jobs
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import ImportForm, UploadForm
 from webapp.models import ACTIVE, ImportUpload, Program, utcnow
 from webapp.programs import get_program
-from webapp.rows import Row, changed_columns, merge_rows, person_to_row, record_to_row, update_row
-from webapp.store import ImportPlan, apply_plan, plan_import, stored_records, validate
+from webapp.rows import (
+    COLUMNS,
+    Row,
+    changed_columns,
+    merge_rows,
+    person_to_row,
+    record_to_row,
+    update_row,
+)
+from webapp.store import (
+    ImportPlan,
+    apply_plan,
+    plan_import,
+    self_registrations,
+    stored_cells,
+    validate,
+)
 
 bp = Blueprint("imports", __name__, url_prefix="/programs/<int:program_id>/import")
 admin_only(bp)
@@ -164,18 +180,20 @@ def _shown_change(text: str) -> str:
     return shown if len(shown) <= CHANGE_SHOWN else shown[: CHANGE_SHOWN - 1] + "…"
 
 
-def as_imported(row: Row, existing: Mapping[str, Any]) -> Row:
-    """A file's row as the import would write it, by its e-mail's stored record in
-    ``existing``: a new person's row as it is; a self-registered person's merged with
-    their answers (:func:`webapp.rows.merge_rows`: the file's cells win, their answers
-    fill the file's empty cells); anyone else's with the stored value of every column the
-    file lacks (:func:`webapp.rows.update_row`).
+def as_imported(row: Row, registered: Mapping[str, Any], stored: Mapping[str, Row]) -> Row:
+    """A file's row as the import would write it, by its e-mail: a self-registered
+    person's (in ``registered``) merged with their answers (:func:`webapp.rows.merge_rows`:
+    the file's cells win, their answers fill the file's empty cells); another stored
+    participant's with the stored value of every column the file lacks (``stored``:
+    :func:`webapp.store.stored_cells`, see :func:`webapp.rows.update_row`); a new
+    person's as it is.
     """
-    record = existing.get(row.get("email", "").strip().lower())
-    if record is None:
-        return row
-    stored = record_to_row(record)
-    return merge_rows(row, stored) if record.self_registered else update_row(row, stored)
+    email = row.get("email", "").strip().lower()
+    if (own := registered.get(email)) is not None:
+        return merge_rows(row, record_to_row(own))
+    if (cells := stored.get(email)) is not None:
+        return update_row(row, cells)
+    return row
 
 
 def preview(program: Program, content: bytes, progress: jobs.Progress | None = None) -> Preview:
@@ -195,14 +213,23 @@ def preview(program: Program, content: bytes, progress: jobs.Progress | None = N
     except IntakeError as exc:
         return Preview(0, tuple(sorted(exc.issues)), None)
     step(f"checking {len(table.rows):,} rows")
-    existing = stored_records(program.id)
-    rows = [as_imported(row, existing) for row in table.rows]
-    result = validate(program.id, rows, first_row=table.first_row, columns=table.columns)
+    registered = self_registrations(program.id)
+    absent = [column for column in COLUMNS if column not in table.columns]
+    stored = stored_cells(program.id, absent)
+    rows = [as_imported(row, registered, stored) for row in table.rows]
+    del stored  # the checks need the memory more
+    result = validate(
+        program.id,
+        rows,
+        first_row=table.first_row,
+        columns=table.columns,
+        headers=table.raw_columns,
+    )
     issues = tuple(sorted(result.issues))
     if not result.ok:
         return Preview(len(table.rows), issues, None, table)
     step("comparing with the program")
-    plan = plan_import(existing, (person_to_row(p) for p in result.participants))
+    plan = plan_import(program, (person_to_row(p) for p in result.participants))
     return Preview(len(table.rows), issues, plan, table)
 
 
@@ -217,7 +244,7 @@ def import_rows(upload: ImportUpload, progress: jobs.Progress) -> None:
     checked = preview(upload.program, upload.content, progress)
     if checked.plan is None:
         raise MatcherError(
-            f"the file has {checked.errors} error(s) now (the program changed since the "
+            f"the file has {plural(checked.errors, 'error')} now (the program changed since the "
             "preview); nothing was imported. Upload it again to see them."
         )
     seen = {merge["email"] for merge in (upload.preview or {}).get("merged", [])}

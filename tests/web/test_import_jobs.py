@@ -137,7 +137,7 @@ def test_a_preview_shows_its_first_issues_and_counts_them_all(
         follow_redirects=True,
     ).text
     total = imports.ISSUES_SHOWN + 6
-    assert "<strong>1</strong> errors" in page and "nothing will be imported" in page
+    assert "<strong>1</strong> error</li>" in page and "nothing will be imported" in page
     assert f"The first {imports.ISSUES_SHOWN} of {total} problems (errors first)" in page
     assert '<tr class="error">' in page
     assert page.count("<tr class=") == imports.ISSUES_SHOWN

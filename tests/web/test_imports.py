@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 from matcher.intake import load_participants, parse_participants
 from tests.web.conftest import DATA, upload
 from tests.web.forms import form_values
-from webapp import store
+from webapp import imports, store
 from webapp.db import db
 from webapp.models import ImportUpload, Participant
 from webapp.rows import record_to_row
@@ -138,6 +138,37 @@ def test_a_reimport_leaves_the_columns_the_file_lacks_as_they_are(
     assert "<dt>manager email</dt><dd>dina.roy@example.org</dd>" in shown
     again = upload(admin_client, program_id, "hr.csv", changed).text
     assert "<strong>2</strong> unchanged" in again and "importing changes nothing" in again
+
+
+def test_the_import_pages_count_one_in_the_singular(
+    app: Flask, admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = (
+        b"email,name,role,seeks,department,Favourite colour\n"
+        b"ana@x.org,Ana,mentee,developmental,HR,\n"
+    )
+    page = upload(admin_client, program_id, "one.csv", one).text
+    counts = re.findall(r"<li[^>]*><strong>\d+</strong> ([\w ]+)</li>", page)
+    assert counts == ["row", "errors", "warning", "new", "updated", "unchanged"]
+    assert "Import 1 participant</button>" in page
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "one.csv", one)))
+    again = upload(admin_client, program_id, "one.csv", one)
+    result = confirm(admin_client, preview_url(again)).text
+    assert "Nothing changed: the 1 person in this file was already in the program" in result
+    monkeypatch.setattr(imports, "CHANGES_SHOWN", 0)
+    moved = upload(admin_client, program_id, "moved.csv", one.replace(b"HR", b"Sales")).text
+    assert "And 1 more person updated." in moved
+    broken = upload(admin_client, program_id, "bad.csv", one.replace(b"mentee", b"mentr")).text
+    assert "<strong>1</strong> error</li>" in broken
+    assert "The file has 1 error: nothing will be imported." in broken
+    participants = admin_client.get(f"/programs/{program_id}/participants/?q=ana").text
+    assert "1 participant matches." in participants
+    program = admin_client.get(f"/programs/{program_id}/").text
+    assert re.findall(r"<li><strong>\d+</strong> (\w+)</li>", program) == [
+        "mentee",
+        "mentors",
+        "both",
+    ]
 
 
 def test_broken_file_shows_every_issue_and_imports_nothing(
@@ -282,8 +313,9 @@ def test_the_preview_shows_the_file_as_read_and_every_ignored_column(
     ]
     assert [text for text in shown if text not in page] == []
     assert page.count("<td>Müller ") == 5 and "<td>Müller 6</td>" not in page
-    warnings = re.findall(r'<tr class="warning">\s*<td>file</td>\s*<td>(\w+)</td>', page)
-    assert warnings == ["favourite_colour", "name"]
+    warnings = re.findall(r'<tr class="warning">\s*<td>file</td>\s*<td>([\w ]+)</td>', page)
+    assert warnings == ["Favourite colour", "name"]
+    assert "made of &#39;First name&#39; and &#39;Last name&#39;" in page
     confirm(admin_client, preview_url(response))
     assert [r["name"] for r in snapshot(app)][:2] == ["Zoë Müller 1", "Zoë Müller 2"]
 

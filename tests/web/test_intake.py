@@ -263,9 +263,13 @@ def test_links_for_everyone_and_revoke(
     admin_client.post(f"/programs/{program_id}/invites/everyone")
     assert len(links(admin_client, program_id)) == 6
     follow = admin_client.post(f"/programs/{program_id}/invites/everyone", follow_redirects=True)
-    assert "0 personal link(s) created." in follow.get_data(as_text=True)
+    assert "0 personal links created." in follow.get_data(as_text=True)
+    one = b"email,name,role,seeks\ngia.park@example.org,Gia Park,mentee,developmental\n"
+    admin_client.post(upload(admin_client, program_id, "one.csv", one).request.path)
+    follow = admin_client.post(f"/programs/{program_id}/invites/everyone", follow_redirects=True)
+    assert "1 personal link created." in follow.text
     page = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
-    assert page.count("usable until") == 6
+    assert page.count("usable until") == 7
     assert "Ana Silva · ana.silva@example.org" in page
 
 
