@@ -9,8 +9,9 @@ checks every cell and the rows against each other and reports *every* problem as
 Conventions
 -----------
 - List cells are split on ``;``, or on ``,`` and ``|`` when the cell has no ``;``.
-  Tags and languages are stored normalised (:func:`matcher.schema.normalize`); lists
-  become sorted tuples without duplicates; e-mails are lower-cased. Organizations,
+  Tags and languages keep their spelling with spaces tidied, one per normalised value
+  (:func:`matcher.schema.normalize`: "English; english" is one language), sorted by it;
+  e-mail lists become sorted tuples without duplicates; e-mails are lower-cased. Organizations,
   departments, functions and locations keep their spelling with spaces tidied
   (:func:`matcher.schema.tidy`; they are compared normalised). ``name`` and ``notes`` are
   kept as written, trimmed.
@@ -63,7 +64,8 @@ _TAG_COLUMNS = ("goals", "strengths", "expertise_wanted", "expertise", "language
 _TEXT_COLUMNS = ("organization", "department", "function", "target_department", "location")
 _EMAIL_LIST_COLUMNS = ("exclude", "previous_partners")
 _REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS)
-#: Columns stored lower-cased: their limit counts the lower-cased text ("ß" becomes "ss").
+#: Columns stored or compared case-folded: their limit counts the case-folded text ("ß"
+#: becomes "ss").
 _FOLDED = frozenset((*_TAG_COLUMNS, *_REFERENCE_COLUMNS, "email"))
 _SIMILAR_COLUMN = 0.7  # difflib ratio from which an unknown column is named as a typo
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
@@ -504,7 +506,16 @@ def _timezone(text: str) -> tuple[str, int | None]:
 
 
 def _tags(text: str) -> tuple[str, ...]:
-    return tuple(sorted({normalize(part) for part in _split_list(text)}))
+    """A list cell's tags as written (spaces tidied), the first spelling of each
+    normalised value, sorted by it.
+
+    >>> _tags("German; english ;English;  Data  Science")
+    ('Data Science', 'english', 'German')
+    """
+    kept: dict[str, str] = {}
+    for part in _split_list(text):
+        kept.setdefault(normalize(part), tidy(part))
+    return tuple(kept[key] for key in sorted(kept))
 
 
 _PARSERS: dict[str, Callable[[str], object]] = {

@@ -72,8 +72,8 @@ def test_fixture_file_reads_into_exact_participants():
         manager_email="carl@example.org",
         level=2,
         generation=Generation.MILLENNIAL,
-        goals=("negotiation", "public speaking"),
-        languages=("english", "spanish"),
+        goals=("Negotiation", "Public speaking"),
+        languages=("English", "Spanish"),
         timezone="Europe/Madrid",
         utc_offset_minutes=60,
         meeting_mode=MeetingMode.REMOTE,
@@ -85,7 +85,7 @@ def test_fixture_file_reads_into_exact_participants():
         "bo@example.org",
         (MentorType.EXPERTISE, MentorType.SPONSORSHIP),
     )
-    assert (bo.expertise, bo.capacity, bo.utc_offset_minutes) == (("python", "sql"), 2, -300)
+    assert (bo.expertise, bo.capacity, bo.utc_offset_minutes) == (("Python", "SQL"), 2, -300)
     assert (bo.meeting_mode, bo.previous_partners) == (
         MeetingMode.IN_PERSON,
         ("ana.lopez@example.org",),
@@ -94,7 +94,7 @@ def test_fixture_file_reads_into_exact_participants():
         Role.BOTH,
         0,
         Generation.BOOMER,
-        ("english", "german"),
+        ("English", "german"),
     )
     assert (carl.meeting_mode, carl.utc_offset_minutes) == (MeetingMode.EITHER, 60)
     assert [p.row for p in result.participants] == [2, 3, 4]
@@ -133,15 +133,16 @@ def test_email_is_lower_cased_and_name_and_notes_kept_as_written():
 @pytest.mark.parametrize(
     ("cell", "tags"),
     [
-        ("Python; SQL", ("python", "sql")),
-        ("Python, SQL", ("python", "sql")),
-        ("Python|SQL", ("python", "sql")),
-        ("Python, R; SQL", ("python, r", "sql")),  # with a ';' only ';' separates
-        ("  Data   Science ;data science;;", ("data science",)),
+        ("Python; SQL", ("Python", "SQL")),
+        ("Python, SQL", ("Python", "SQL")),
+        ("Python|SQL", ("Python", "SQL")),
+        ("Python, R; SQL", ("Python, R", "SQL")),  # with a ';' only ';' separates
+        ("  Data   Science ;data science;;", ("Data Science",)),
+        ("sql; Go", ("Go", "sql")),
         (" ; , ", ()),
     ],
 )
-def test_list_cells_split_normalise_sort_and_deduplicate(cell, tags):
+def test_list_cells_split_tidy_sort_and_deduplicate(cell, tags):
     assert person(mentee(goals=cell)).goals == tags
 
 
@@ -271,6 +272,18 @@ def test_every_unknown_column_is_a_warning_naming_the_closest_known_one():
         ),
     ]
     assert ignored_columns(columns) == ("sekks", "favourite_colour")
+
+
+def test_tags_and_languages_keep_their_spelling_once_per_normalised_value():
+    data = (
+        b"email,name,role,seeks,goals,languages\r\n"
+        b"ana@x.org,Ana,mentee,developmental,Public  Speaking; public speaking,"
+        b"English;german;ENGLISH\r\n"
+    )
+
+    (ana,) = load_participants(data).participants
+
+    assert (ana.goals, ana.languages) == (("Public Speaking",), ("English", "german"))
 
 
 def test_an_ignored_column_is_named_as_its_header_is_written():

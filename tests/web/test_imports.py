@@ -60,7 +60,7 @@ def test_preview_then_import(app: Flask, admin_client: FlaskClient, program_id: 
     rows = snapshot(app)
     assert [r["email"] for r in rows][:2] == ["ana.silva@example.org", "ben.okafor@example.org"]
     assert rows[0]["seeks"] == "developmental;sponsorship"
-    assert rows[0]["languages"] == "english;portuguese"
+    assert rows[0]["languages"] == "English;Portuguese"
 
 
 def test_same_file_twice_changes_nothing(

@@ -105,9 +105,9 @@ def test_submit_creates_the_record_and_keeps_only_the_role_fields(
     assert saved is not None
     assert record(app, "someone.else@example.org") is None
     assert saved.seeks == "developmental;expertise"
-    assert saved.goals == "budgeting;delegation;networking;public speaking"
+    assert saved.goals == "budgeting;delegation;networking;Public speaking"
     assert saved.offers == "" and saved.strengths == "" and saved.capacity == 1
-    assert saved.languages == "english;korean"
+    assert saved.languages == "English;Korean"
     with app.app_context():
         token = db.session.scalars(db.select(InviteToken)).one()
         assert token.participant_id == saved.id
@@ -122,7 +122,7 @@ def test_person_comes_back_and_edits(app: Flask, client: FlaskClient, person_lin
     assert re.search(
         r'checked id="goals-\d+" name="goals" type="checkbox" value="networking"', page
     )
-    assert 'value="budgeting; public speaking"' in page
+    assert 'value="budgeting; Public speaking"' in page
     changed = {**MENTEE, "role": "both", "offers": ["expertise"], "expertise": "korean"}
     assert client.post(person_link, data=changed).location.endswith(f"{person_link}/saved")
     saved = record(app, "gia.park@example.org")

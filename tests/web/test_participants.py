@@ -138,7 +138,7 @@ def test_edit_is_validated_like_a_csv_row(
         record = db.session.get(Participant, pid)
         assert record is not None
         assert record.capacity == 3
-        assert record.strengths == "coaching;public speaking"
+        assert record.strengths == "coaching;Public Speaking"
         assert record.department == ""  # an emptied field is stored empty
 
 
