@@ -187,6 +187,12 @@ def as_imported(row: Row, registered: Mapping[str, Any], stored: Mapping[str, Ro
     participant's with the stored value of every column the file lacks (``stored``:
     :func:`webapp.store.stored_cells`, see :func:`webapp.rows.update_row`); a new
     person's as it is.
+
+    >>> stored = {"a@x.org": {"admin_notes": "VIP", "level": "3"}}
+    >>> as_imported({"email": "A@x.org", "level": ""}, {}, stored)
+    {'admin_notes': 'VIP', 'level': '', 'email': 'A@x.org'}
+    >>> as_imported({"email": "new@x.org"}, {}, stored)
+    {'email': 'new@x.org'}
     """
     email = row.get("email", "").strip().lower()
     if (own := registered.get(email)) is not None:
