@@ -20,7 +20,7 @@ from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, type_problems, violations
 from matcher.engine import Decision, decision_triples, mentee_index, mentors_for
 from matcher.errors import MatcherError
-from matcher.explain import match_reasons
+from matcher.explain import match_reasons, shared
 from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import score
 from matcher.words import plural
@@ -187,7 +187,7 @@ def _pair_warnings(
         warnings.append(
             f"both work in {mentee.department}: advice from inside may be less objective"
         )
-    if mentee.goals and not set(mentee.goals) & set(mentor.strengths):
+    if mentee.goals and not shared(mentee.goals, mentor.strengths):
         warnings.append("the mentor lists none of the mentee's goals as strengths")
     if mentee.utc_offset_minutes is not None and mentor.utc_offset_minutes is not None:
         hours = abs(mentee.utc_offset_minutes - mentor.utc_offset_minutes) / 60

@@ -29,7 +29,7 @@ from matcher.csv_io import write_csv
 from matcher.errors import IntakeError, Issue, MatcherError
 from matcher.intake import IntakeResult, load_participants
 from matcher.schema import MentorType, Participant, Role
-from matcher.words import plural
+from matcher.words import agree, plural
 
 if TYPE_CHECKING:
     from matcher.engine import Decision, MenteeExplanation
@@ -55,7 +55,7 @@ class FileError(MatcherError):
     def __init__(self, path: Path, issues: Sequence[Issue]) -> None:
         self.path = path
         self.issues = tuple(issues)
-        super().__init__(f"{path}: {len(self.issues)} problem(s)")
+        super().__init__(f"{path}: {plural(len(self.issues), 'problem')}")
 
 
 @contextmanager
@@ -235,7 +235,8 @@ def _load(args: argparse.Namespace) -> IntakeResult:
     if result.errors:
         rows = sorted(result.invalid_rows)
         print(
-            f"{args.file}: skipped {len(rows)} invalid row(s) ({', '.join(map(str, rows))}) "
+            f"{args.file}: skipped {plural(len(rows), 'invalid row')} "
+            f"({', '.join(map(str, rows))}) "
             f"because of these problems:\n{format_issues(result.errors)}\n",
             file=sys.stderr,
         )
@@ -279,23 +280,28 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     people = len(result.participants)
     if result.issues:
         errors, warnings = len(result.errors), len(result.warnings)
-        print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
+        print(f"{args.file}: {plural(errors, 'error')}, {plural(warnings, 'warning')}")
         print(format_issues(result.issues))
     if _file_level(result):
         print("\nThe file needs fixing before matching.")
         return EXIT_BAD_INPUT
     if result.errors:
+        bad = len(result.invalid_rows)
         print(
-            f"\n{len(result.invalid_rows)} row(s) need fixing before matching; {people} are fine."
+            f"\n{plural(bad, 'row')} {agree(bad, 'needs', 'need')} fixing before matching; "
+            f"{people} {agree(people, 'is', 'are')} fine."
         )
         return EXIT_BAD_INPUT
-    roles = ", ".join(f"{n} {r}" for r, n in _role_counts(result).items())
-    print(f"{args.file}: {people} people ({roles}) ready to match.")
+    roles = ", ".join(
+        f"{n} {r.value}" if r == Role.BOTH else plural(n, r.value)
+        for r, n in _role_counts(result).items()
+    )
+    print(f"{args.file}: {plural(people, 'person', 'people')} ({roles}) ready to match.")
     return EXIT_OK
 
 
-def _role_counts(result: IntakeResult) -> dict[str, int]:
-    return {r.value: sum(p.role == r for p in result.participants) for r in Role}
+def _role_counts(result: IntakeResult) -> dict[Role, int]:
+    return {r: sum(p.role == r for p in result.participants) for r in Role}
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
@@ -320,7 +326,9 @@ def _cmd_match(args: argparse.Namespace) -> int:
     out = args.out_dir
     summary = summarize(participants, proposal).with_timings(**timings)
     _say(args, summary.to_text())
-    written = ", ".join(f"{out / name} ({_rows(len(frame))})" for name, frame in outputs.items())
+    written = ", ".join(
+        f"{out / name} ({plural(len(frame), 'row')})" for name, frame in outputs.items()
+    )
     _say(args, f"\nwrote {written}")
     return EXIT_OK
 
@@ -346,10 +354,6 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     else:
         _say(args, f"the matching engine is compiled already; {_kept()}")
     return EXIT_OK
-
-
-def _rows(count: int) -> str:
-    return f"{count} row" if count == 1 else f"{count} rows"
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -420,7 +424,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         write_csv(cohort, sys.stdout.buffer)
     else:
         _write(cohort, args.output)
-        _say(args, f"wrote {len(cohort)} people to {args.output}", sys.stderr)
+        _say(args, f"wrote {plural(len(cohort), 'person', 'people')} to {args.output}", sys.stderr)
     return EXIT_OK
 
 

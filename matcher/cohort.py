@@ -53,18 +53,20 @@ def tag_sets(*columns: Sequence[Iterable[str]]) -> tuple[TagSets, ...]:
     """Tag lists as :class:`TagSets` over the words that every column uses.
 
     Several list columns (e.g. goals and strengths) share one vocabulary so that the bits
-    of two people's lists have the words they have in common.
+    of two people's lists have the words they have in common. Words are compared
+    normalised (:func:`matcher.schema.normalize`): "SQL" and "sql" are one word.
 
-    >>> goals, strengths = tag_sets([("sql", "python"), ()], [("python", "go")])
+    >>> goals, strengths = tag_sets([("SQL", "python"), ()], [("Python", "go")])
     >>> goals.size.tolist(), goals.bits.tolist(), strengths.bits.tolist()
     ([2, 0], [[1], [0]], [[1]])
     """
-    shared = set.intersection(*({w for words in lists for w in words} for lists in columns))
+    key = {w: normalize(w) for lists in columns for words in lists for w in words}
+    shared = set.intersection(*({key[w] for words in lists for w in words} for lists in columns))
     code = {w: k for k, w in enumerate(sorted(shared))}
     width = max(1, -(-len(code) // 64))
     out = []
     for lists in columns:
-        sets = [set(words) for words in lists]
+        sets = [{key[w] for w in words} for words in lists]
         rows = np.array([r for r, words in enumerate(sets) for w in words if w in code], dtype=int)
         codes = np.array([code[w] for words in sets for w in words if w in code], dtype=np.uint64)
         bits = np.zeros((len(sets), width), dtype=np.uint64)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from matcher.words import plural
+
 Severity = Literal["error", "warning"]
 
 
@@ -71,7 +73,7 @@ class IntakeError(MatcherError):
     def __init__(self, issues: list[Issue] | tuple[Issue, ...]) -> None:
         self.issues: tuple[Issue, ...] = tuple(issues)
         errors = [i for i in self.issues if i.severity == "error"]
-        head = f"{len(errors)} problem(s) in the participant data"
+        head = f"{plural(len(errors), 'problem')} in the participant data"
         lines = [i.describe() for i in errors[:20]]
         if len(errors) > 20:
             lines.append(f"... and {len(errors) - 20} more")

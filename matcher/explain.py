@@ -19,7 +19,7 @@ from matcher.candidates import RULE_NAMES, RequestStats
 from matcher.cohort import MENTOR_TYPES, Cohort, block
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
-from matcher.schema import MENTOR_NOUN, MentorType, Participant, same_text
+from matcher.schema import MENTOR_NOUN, MentorType, Participant, normalize, same_text
 from matcher.words import plural
 
 Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
@@ -28,12 +28,14 @@ COVER = 3
 
 
 def shared(wanted: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
-    """The tags of ``wanted`` that ``offered`` has, sorted.
+    """The tags of ``wanted`` that ``offered`` has (compared normalised), as ``wanted``
+    writes them, sorted.
 
-    >>> shared(("sql", "go", "c"), ("go", "sql"))
-    ['go', 'sql']
+    >>> shared(("SQL", "go", "c"), ("go", "sql"))
+    ['go', 'SQL']
     """
-    return sorted(set(wanted) & set(offered))
+    has = {normalize(tag) for tag in offered}
+    return sorted({tag for tag in wanted if normalize(tag) in has}, key=normalize)
 
 
 def hours_apart(e: Participant, m: Participant) -> float | None:

@@ -9,8 +9,9 @@ checks every cell and the rows against each other and reports *every* problem as
 Conventions
 -----------
 - List cells are split on ``;``, or on ``,`` and ``|`` when the cell has no ``;``.
-  Tags and languages are stored normalised (:func:`matcher.schema.normalize`); lists
-  become sorted tuples without duplicates; e-mails are lower-cased. Organizations,
+  Tags and languages keep their spelling with spaces tidied, one per normalised value
+  (:func:`matcher.schema.normalize`: "English; english" is one language), sorted by it;
+  e-mail lists become sorted tuples without duplicates; e-mails are lower-cased. Organizations,
   departments, functions and locations keep their spelling with spaces tidied
   (:func:`matcher.schema.tidy`; they are compared normalised). ``name`` and ``notes`` are
   kept as written, trimmed.
@@ -23,7 +24,8 @@ Conventions
   tab and line breaks are refused in every cell, known column or not, as signs of a
   corrupt export.
 - A file's header decides which columns are read: every other column is reported as
-  ignored (with the closest known column, when there is one); a file without a ``name``
+  ignored, under its header as written in the file (with the closest known column, when
+  there is one); a file without a ``name``
   column but with ``first_name`` and/or ``last_name`` gets each name from those, joined
   with a space. A file with a header and no people is an error.
 - A blank row (every cell empty) is skipped; it still counts for the row numbers.
@@ -62,7 +64,8 @@ _TAG_COLUMNS = ("goals", "strengths", "expertise_wanted", "expertise", "language
 _TEXT_COLUMNS = ("organization", "department", "function", "target_department", "location")
 _EMAIL_LIST_COLUMNS = ("exclude", "previous_partners")
 _REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS)
-#: Columns stored lower-cased: their limit counts the lower-cased text ("ß" becomes "ss").
+#: Columns stored or compared case-folded: their limit counts the case-folded text ("ß"
+#: becomes "ss").
 _FOLDED = frozenset((*_TAG_COLUMNS, *_REFERENCE_COLUMNS, "email"))
 _SIMILAR_COLUMN = 0.7  # difflib ratio from which an unknown column is named as a typo
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
@@ -158,6 +161,7 @@ def parse_participants(
     *,
     first_row: int = 2,
     columns: Sequence[str] | None = None,
+    headers: Sequence[str] | None = None,
     others: Iterable[Mapping[str, str]] = (),
 ) -> IntakeResult:
     """Validate rows of text (from a CSV file or an intake form) into participants.
@@ -173,6 +177,10 @@ def parse_participants(
         (email, name, role) is then reported once as a row-0 error, and then no one is
         accepted; every column that is not read is reported as a warning; a file
         without people is an error.
+    headers
+        The same header as written in the file, column by column (see
+        :attr:`matcher.csv_io.RowTable.raw_columns`): the warnings about columns of the
+        file name them as written ("Favourite colour"). ``columns`` when not given.
     others
         Rows of people already known (for example the rest of a program): the checks
         across rows (duplicate e-mails and ids, who is known, reporting loops) see them,
@@ -202,7 +210,8 @@ def parse_participants(
     name_parts = columns is not None and _name_from_parts(columns)
     if columns is not None:
         missing = frozenset(REQUIRED_COLUMNS) - set(columns) - ({"name"} if name_parts else set())
-        issues += _column_issues(columns, missing)
+        written = dict(zip(columns, headers or columns, strict=True))
+        issues += _column_issues(columns, missing, written)
     parsed: list[_Row] = []
     end = first_row
     for end, cells in enumerate(rows, first_row + 1):
@@ -298,7 +307,12 @@ def load_participants(
     if isinstance(source, str | os.PathLike | bytes | bytearray):
         source = read_rows(source)
     if isinstance(source, RowTable):
-        result = parse_participants(source.rows, first_row=source.first_row, columns=source.columns)
+        result = parse_participants(
+            source.rows,
+            first_row=source.first_row,
+            columns=source.columns,
+            headers=source.raw_columns,
+        )
     else:
         result = parse_participants(source)
     if result.errors and not skip_invalid:
@@ -328,13 +342,17 @@ def _unknown(what: str, text: str, choices: Iterable[str], fix: str) -> str:
     return f"unknown {what} {text!r}{hint} ({fix})"
 
 
-def _column_issues(columns: Sequence[str], missing: frozenset[str]) -> list[Issue]:
+def _column_issues(
+    columns: Sequence[str], missing: frozenset[str], written: Mapping[str, str]
+) -> list[Issue]:
+    """Issues of a file's header: missing required columns, and each column that is not
+    read, named as ``written`` (canonical column -> header as written in the file)."""
     issues = [
         _issue(0, name, "", f"required column {name!r} is missing: add a column headed {name!r}")
         for name in sorted(missing)
     ]
     if _name_from_parts(columns):
-        parts = " and ".join(repr(part) for part in NAME_PARTS if part in columns)
+        parts = " and ".join(repr(written[part]) for part in NAME_PARTS if part in columns)
         message = f"no 'name' column: each person's name is made of {parts}, joined with a space"
         issues.append(_issue(0, "name", "", message, "warning"))
     for name in ignored_columns(columns):
@@ -347,7 +365,7 @@ def _column_issues(columns: Sequence[str], missing: frozenset[str]) -> list[Issu
                 "unknown column, ignored: it is not one of the participant columns "
                 "(fine for extra data; otherwise rename the header)"
             )
-        issues.append(_issue(0, name, "", message, "warning"))
+        issues.append(_issue(0, written[name], "", message, "warning"))
     return issues
 
 
@@ -488,7 +506,16 @@ def _timezone(text: str) -> tuple[str, int | None]:
 
 
 def _tags(text: str) -> tuple[str, ...]:
-    return tuple(sorted({normalize(part) for part in _split_list(text)}))
+    """A list cell's tags as written (spaces tidied), the first spelling of each
+    normalised value, sorted by it.
+
+    >>> _tags("German; english ;English;  Data  Science")
+    ('Data Science', 'english', 'German')
+    """
+    kept: dict[str, str] = {}
+    for part in _split_list(text):
+        kept.setdefault(normalize(part), tidy(part))
+    return tuple(kept[key] for key in sorted(kept))
 
 
 _PARSERS: dict[str, Callable[[str], object]] = {

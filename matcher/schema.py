@@ -1,8 +1,8 @@
 """The vocabulary of mentorloom: mentor types, roles, generations and the Participant record.
 
-Tags and languages are stored normalised by :func:`normalize`, so that ``" Data  Science"``
-and ``"data science"`` agree. Departments, organizations, functions and locations keep
-their spelling (:func:`tidy`), for people to read, and are compared normalised.
+Tags, languages, departments, organizations, functions and locations keep their spelling
+(:func:`tidy`), for people to read, and are compared normalised (:func:`normalize`), so
+that ``" Data  Science"`` and ``"data science"`` agree.
 """
 
 from __future__ import annotations
@@ -71,6 +71,15 @@ class Generation(StrEnum):
         """
         return list(Generation).index(self)
 
+    @property
+    def label(self) -> str:
+        """The generation's name as people write it.
+
+        >>> [g.label for g in Generation]
+        ['Boomer', 'Gen X', 'Millennial', 'Gen Z']
+        """
+        return self.value.replace("_", " ").title()
+
 
 class MeetingMode(StrEnum):
     """How a person can meet."""
@@ -114,11 +123,11 @@ def same_text(left: str, right: str) -> bool:
 class Participant:
     """One validated person in a program.
 
-    E-mails are stored lower-cased; list fields are sorted tuples of normalised
-    values, so two participants built from the same data are equal. Departments,
-    organizations, functions and locations keep their spelling; compare them with
-    :func:`same_text`. ``notes`` are the person's own words; ``admin_notes`` are for the
-    program team only and never shown to the person.
+    E-mails are stored lower-cased; list fields are tuples sorted by their normalised
+    values, so two participants built from the same data are equal. Tags, languages,
+    departments, organizations, functions and locations keep their spelling; compare them
+    normalised (:func:`same_text`, :func:`normalize`). ``notes`` are the person's own
+    words; ``admin_notes`` are for the program team only and never shown to the person.
 
     >>> p = Participant(
     ...     email="ana@example.org", name="Ana", role=Role.MENTEE, seeks=(MentorType.SPONSORSHIP,)

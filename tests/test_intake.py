@@ -60,7 +60,7 @@ def test_fixture_file_reads_into_exact_participants():
     result = load_participants(DATA / "participants.csv")
 
     (timestamp,) = result.issues
-    assert (timestamp.row, timestamp.column, timestamp.severity) == (0, "timestamp", "warning")
+    assert (timestamp.row, timestamp.column, timestamp.severity) == (0, "Timestamp", "warning")
     ana, bo, carl = result.participants
     assert ana == Participant(
         email="ana.lopez@example.org",
@@ -72,8 +72,8 @@ def test_fixture_file_reads_into_exact_participants():
         manager_email="carl@example.org",
         level=2,
         generation=Generation.MILLENNIAL,
-        goals=("negotiation", "public speaking"),
-        languages=("english", "spanish"),
+        goals=("Negotiation", "Public speaking"),
+        languages=("English", "Spanish"),
         timezone="Europe/Madrid",
         utc_offset_minutes=60,
         meeting_mode=MeetingMode.REMOTE,
@@ -85,7 +85,7 @@ def test_fixture_file_reads_into_exact_participants():
         "bo@example.org",
         (MentorType.EXPERTISE, MentorType.SPONSORSHIP),
     )
-    assert (bo.expertise, bo.capacity, bo.utc_offset_minutes) == (("python", "sql"), 2, -300)
+    assert (bo.expertise, bo.capacity, bo.utc_offset_minutes) == (("Python", "SQL"), 2, -300)
     assert (bo.meeting_mode, bo.previous_partners) == (
         MeetingMode.IN_PERSON,
         ("ana.lopez@example.org",),
@@ -94,7 +94,7 @@ def test_fixture_file_reads_into_exact_participants():
         Role.BOTH,
         0,
         Generation.BOOMER,
-        ("english", "german"),
+        ("English", "german"),
     )
     assert (carl.meeting_mode, carl.utc_offset_minutes) == (MeetingMode.EITHER, 60)
     assert [p.row for p in result.participants] == [2, 3, 4]
@@ -133,15 +133,16 @@ def test_email_is_lower_cased_and_name_and_notes_kept_as_written():
 @pytest.mark.parametrize(
     ("cell", "tags"),
     [
-        ("Python; SQL", ("python", "sql")),
-        ("Python, SQL", ("python", "sql")),
-        ("Python|SQL", ("python", "sql")),
-        ("Python, R; SQL", ("python, r", "sql")),  # with a ';' only ';' separates
-        ("  Data   Science ;data science;;", ("data science",)),
+        ("Python; SQL", ("Python", "SQL")),
+        ("Python, SQL", ("Python", "SQL")),
+        ("Python|SQL", ("Python", "SQL")),
+        ("Python, R; SQL", ("Python, R", "SQL")),  # with a ';' only ';' separates
+        ("  Data   Science ;data science;;", ("Data Science",)),
+        ("sql; Go", ("Go", "sql")),
         (" ; , ", ()),
     ],
 )
-def test_list_cells_split_normalise_sort_and_deduplicate(cell, tags):
+def test_list_cells_split_tidy_sort_and_deduplicate(cell, tags):
     assert person(mentee(goals=cell)).goals == tags
 
 
@@ -273,6 +274,37 @@ def test_every_unknown_column_is_a_warning_naming_the_closest_known_one():
     assert ignored_columns(columns) == ("sekks", "favourite_colour")
 
 
+def test_tags_and_languages_keep_their_spelling_once_per_normalised_value():
+    data = (
+        b"email,name,role,seeks,goals,languages\r\n"
+        b"ana@x.org,Ana,mentee,developmental,Public  Speaking; public speaking,"
+        b"English;german;ENGLISH\r\n"
+    )
+
+    (ana,) = load_participants(data).participants
+
+    assert (ana.goals, ana.languages) == (("Public Speaking",), ("English", "german"))
+
+
+def test_an_ignored_column_is_named_as_its_header_is_written():
+    data = (
+        b"E-mail;Name;First name;Role;Seeks;Favourite colour;SEKKS\r\n"
+        b"ana@x.org;Ana Lopez;Ana;mentee;developmental;blue;\r\n"
+    )
+
+    issues = load_participants(data).issues
+
+    assert [(i.column, i.message) for i in issues] == [
+        (
+            "Favourite colour",
+            "unknown column, ignored: it is not one of the participant columns "
+            "(fine for extra data; otherwise rename the header)",
+        ),
+        ("First name", "ignored: the file has a 'name' column, which is used instead"),
+        ("SEKKS", "unknown column, ignored; did you mean 'seeks'? Rename the header"),
+    ]
+
+
 def test_first_and_last_name_columns_make_the_name():
     data = b"E-mail;First name;Last name;Role;Seeks\r\nana@x.org;Ana;Lopez;mentee;developmental\r\n"
 
@@ -282,7 +314,7 @@ def test_first_and_last_name_columns_make_the_name():
     (issue,) = result.issues
     assert (issue.row, issue.column, issue.severity) == (0, "name", "warning")
     assert issue.message == (
-        "no 'name' column: each person's name is made of 'first_name' and 'last_name', "
+        "no 'name' column: each person's name is made of 'First name' and 'Last name', "
         "joined with a space"
     )
 
@@ -701,7 +733,7 @@ def test_load_raises_every_error_and_skip_invalid_keeps_the_good_rows():
     result = load_participants(data, skip_invalid=True)
 
     assert [(i.row, i.column) for i in excinfo.value.issues] == [(3, "email"), (4, "role")]
-    assert "2 problem(s)" in str(excinfo.value)
+    assert "2 problems in the participant data" in str(excinfo.value)
     assert [p.email for p in result.participants] == ["ann@x.org"]
     assert result.invalid_rows == frozenset({3, 4})
 

@@ -8,6 +8,7 @@ pair or the unmatched reason the README promises.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,9 @@ from test_cli import PEOPLE, PROGRAM, SAMPLE, read_output, run
 from matcher.checks import check_proposal
 from matcher.config import load_config
 from matcher.decisions import load_decisions
+from matcher.engine import propose
 from matcher.intake import load_participants
+from matcher.schema import Participant
 
 DOMAIN = "@loomworks.example"
 
@@ -98,14 +101,14 @@ def test_previous_partner_ben_carter_gets_hugo_lindberg_not_ines_moreau(result) 
 def test_shared_language_yuki_sato_gets_haruto_mori_not_mark_jensen(result) -> None:
     assert mentors_of(result, "Yuki Sato") == {"expertise": "Haruto Mori"}
     assert alternatives("Yuki Sato")["Mark Jensen"] == (
-        "blocked  no shared language (mentee: japanese; mentor: english, german)"
+        "blocked  no shared language (mentee: Japanese; mentor: English, German)"
     )
 
 
 def test_no_shared_language_kaito_suzuki_has_no_generational_mentor(result) -> None:
     assert mentors_of(result, "Kaito Suzuki") == {}
     assert reason(result, "Kaito Suzuki", "generational") == (
-        "no generational mentor speaks japanese"
+        "no generational mentor speaks Japanese"
     )
 
 
@@ -151,6 +154,29 @@ def test_ceo_is_in_every_chain_so_priya_nair_has_no_sponsor(result) -> None:
     )
 
 
+def test_the_spelling_of_tags_and_languages_changes_no_match(result) -> None:
+    """Tags and languages keep their spelling; matching compares them case-insensitively:
+    the mentees' goals, wanted skills and languages in capitals match as before."""
+    people = load_participants(PEOPLE).participants
+
+    def shout(p: Participant) -> Participant:
+        columns = ("goals", "expertise_wanted", "languages") if p.role == "mentee" else ()
+        return replace(p, **{c: tuple(t.upper() for t in getattr(p, c)) for c in columns})
+
+    shouted = [shout(p) for p in people]
+    assert shouted != list(people)
+    keys = ["mentee_email", "mentor_email", "mentor_type", "score"]
+    config = load_config(PROGRAM)
+    as_written = propose(people, config).matches[keys]
+    assert as_written.equals(read_output_frame(result[0])[keys])
+    assert propose(shouted, config).matches[keys].equals(as_written)
+
+
+def read_output_frame(matches: pd.DataFrame) -> pd.DataFrame:
+    """The CLI's matches.csv with scores as numbers, like the engine's."""
+    return matches.astype({"score": float})
+
+
 def test_on_leave_dmitri_volkov_mentors_nobody(result) -> None:
     assert "Dmitri Volkov" not in set(result[0]["mentor_name"])
 
@@ -177,7 +203,7 @@ def test_review_decisions_keep_the_lock_and_drop_the_rejected_pair(tmp_path: Pat
 def test_the_file_is_clean_and_mixes_roles_as_the_readme_says() -> None:
     done = run("validate", PEOPLE)
     assert done.returncode == 0
-    assert "150 people (70 mentee, 47 mentor, 33 both)" in done.stdout
+    assert "150 people (70 mentees, 47 mentors, 33 both)" in done.stdout
     people = pd.read_csv(PEOPLE, dtype=str, keep_default_na=False)
     assert set(people["location"]) == {"London", "Berlin", "Austin", "Bangalore", "Tokyo"}
     assert (people["manager_email"] == "").sum() == 1

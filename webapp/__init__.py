@@ -15,7 +15,7 @@ from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from matcher.words import plural
+from matcher.words import agree, plural
 from webapp import (
     auth,
     backup,
@@ -111,7 +111,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ratelimit.register(app)
     conflicts.register(app)
     faults.register(app)
-    app.jinja_env.globals["size_text"] = errors.size_text
+    app.jinja_env.globals.update(size_text=errors.size_text, plural=plural, agree=agree)
     app.jinja_env.filters["plural"] = plural
     register_commands(app)
     app.cli.add_command(worker.worker_command)

@@ -106,27 +106,41 @@ def missing_offers(people: Sequence[Participant], unmatched: pd.DataFrame) -> li
     """What open requests ask for that no mentor of the type offers: wanted skills, and the
     languages of mentees whom no mentor of the type can speak with.
 
-    The most wanted come first, at most :data:`NAMED_MISSING`.
+    Skills and languages are compared normalised, and named as the first mentee wanting
+    them writes them. The most wanted come first, at most :data:`NAMED_MISSING`.
     """
     by_email = {p.email: p for p in people}
     offering = {t: [p for p in people if p.is_mentor and t in p.offers] for t in MentorType}
-    skills = {s for p in offering[MentorType.EXPERTISE] for s in p.expertise}
-    spoken = {t: {w for p in mentors for w in p.languages} for t, mentors in offering.items()}
+    skills = {normalize(s) for p in offering[MentorType.EXPERTISE] for s in p.expertise}
+    spoken = {
+        t: {normalize(w) for p in mentors for w in p.languages} for t, mentors in offering.items()
+    }
     # a mentor who lists no language speaks the program's, so can talk with anyone
     with_anyone = {t: any(not p.languages for p in mentors) for t, mentors in offering.items()}
     wanted: Counter[tuple[str, str, str]] = Counter()
+    written: dict[tuple[str, str, str], str] = {}
+
+    def want(kind: str, mentor_type: MentorType, values: Sequence[str]) -> None:
+        found = (kind, mentor_type.value, " or ".join(normalize(v) for v in values))
+        written.setdefault(found, " or ".join(values))
+        wanted[found] += 1
+
     for row in unmatched.itertuples():
         if (person := by_email.get(row.mentee_email)) is None:
             continue
         mentor_type = MentorType(row.mentor_type)
         if mentor_type is MentorType.EXPERTISE:
-            wanted.update(
-                ("skill", mentor_type.value, s) for s in person.expertise_wanted if s not in skills
-            )
-        alone = not with_anyone[mentor_type] and not set(person.languages) & spoken[mentor_type]
+            for skill in person.expertise_wanted:
+                if normalize(skill) not in skills:
+                    want("skill", mentor_type, [skill])
+        speaks = {normalize(w) for w in person.languages}
+        alone = not with_anyone[mentor_type] and not speaks & spoken[mentor_type]
         if person.languages and offering[mentor_type] and alone:
-            wanted[("language", mentor_type.value, " or ".join(person.languages))] += 1
-    ranked = sorted(wanted.items(), key=lambda item: (-item[1], item[0]))
+            want("language", mentor_type, person.languages)
+    ranked = sorted(
+        (((*found[:2], written[found]), count) for found, count in wanted.items()),
+        key=lambda item: (-item[1], item[0]),
+    )
     return [
         {
             "kind": kind,

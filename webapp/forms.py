@@ -144,7 +144,7 @@ def _type_choices() -> list[SelectChoice]:
     ]
 
 
-def _values(enum: Iterable[MeetingMode | Generation]) -> list[SelectChoice]:
+def _values(enum: Iterable[MeetingMode]) -> list[SelectChoice]:
     return [SelectChoice(e.value, e.value.replace("_", " ").capitalize()) for e in enum]
 
 
@@ -211,7 +211,9 @@ class ParticipantForm(FlaskForm):
     )
     target_department = StringField("Department I want to move to")
     generation = SelectField(
-        "Generation", choices=[SelectChoice("", "—"), *_values(Generation)], default=""
+        "Generation",
+        choices=[SelectChoice("", "—"), *(SelectChoice(g.value, g.label) for g in Generation)],
+        default="",
     )
     manager_email = EmailField("My manager's e-mail")
     languages = StringField("Languages", description=LIST_HINT)

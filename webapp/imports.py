@@ -14,6 +14,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
@@ -33,14 +34,30 @@ from matcher import (
     ignored_columns,
     read_rows,
 )
+from matcher.words import plural
 from webapp import audit, jobs
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import ImportForm, UploadForm
 from webapp.models import ACTIVE, ImportUpload, Program, utcnow
 from webapp.programs import get_program
-from webapp.rows import merge_rows, person_to_row, record_to_row
-from webapp.store import ImportPlan, apply_plan, plan_import, self_registrations, validate
+from webapp.rows import (
+    COLUMNS,
+    Row,
+    changed_columns,
+    merge_rows,
+    person_to_row,
+    record_to_row,
+    update_row,
+)
+from webapp.store import (
+    ImportPlan,
+    apply_plan,
+    plan_import,
+    self_registrations,
+    stored_cells,
+    validate,
+)
 
 bp = Blueprint("imports", __name__, url_prefix="/programs/<int:program_id>/import")
 admin_only(bp)
@@ -53,6 +70,10 @@ SAMPLE_ROWS = 5
 ISSUES_SHOWN = 1000
 #: Longest cell value an issue shows.
 VALUE_SHOWN = 200
+#: Most updated people whose changes a preview lists; the rest are counted.
+CHANGES_SHOWN = 100
+#: Longest old or new value a listed change shows.
+CHANGE_SHOWN = 60
 
 
 @dataclass(frozen=True)
@@ -80,11 +101,34 @@ class Preview:
         """Number of issues shown but allowed."""
         return sum(i.severity == "warning" for i in self.issues)
 
+    def changes(self) -> list[dict[str, Any]]:
+        """The fields the import changes for the first :data:`CHANGES_SHOWN` people it
+        updates: their name and, per changed column, its old and new value as shown (a
+        list with commas, at most :data:`CHANGE_SHOWN` characters).
+
+        >>> from webapp.models import Participant
+        >>> ana = {"email": "a@x.org", "name": "Ana", "languages": "en"}
+        >>> plan = ImportPlan(updated=[(Participant(**ana), {**ana, "languages": "de;en"})])
+        >>> Preview(1, (), plan).changes()
+        [{'name': 'Ana', 'fields': [('languages', 'en', 'de, en')]}]
+        """
+        updated = self.plan.updated[:CHANGES_SHOWN] if self.plan else []
+        return [
+            {
+                "name": row["name"],
+                "fields": [
+                    (column.replace("_", " "), _shown_change(before), _shown_change(after))
+                    for column, before, after in changed_columns(record_to_row(record), row)
+                ],
+            }
+            for record, row in updated
+        ]
+
     def summary(self) -> dict[str, Any]:
         """What the preview page shows, as kept on the upload (JSON): the counts, the
-        people it merges, the first :data:`SAMPLE_ROWS` rows as read, and the first
-        :data:`ISSUES_SHOWN` issues in file order (errors before warnings when there are
-        more).
+        people it merges, the changes of the people it updates (:meth:`changes`), the
+        first :data:`SAMPLE_ROWS` rows as read, and the first :data:`ISSUES_SHOWN` issues
+        in file order (errors before warnings when there are more).
 
         >>> issue = Issue(3, "role", "mentr", "unknown role 'mentr'")
         >>> Preview(1, (issue,), None).summary()["issues"][0]["column"]
@@ -102,6 +146,7 @@ class Preview:
                 {"email": record.email, "name": record.name, "file_name": row["name"]}
                 for record, row in (plan.merged if plan else [])
             ],
+            "changes": self.changes(),
             "table": table
             and {
                 "encoding": table.encoding,
@@ -125,12 +170,43 @@ class Preview:
         }
 
 
+def _shown_change(text: str) -> str:
+    """A stored cell as a change shows it: lists with commas, long text cut.
+
+    >>> _shown_change("de;en"), _shown_change("x" * 70)[-3:]
+    ('de, en', 'xx…')
+    """
+    shown = text.replace(";", ", ")
+    return shown if len(shown) <= CHANGE_SHOWN else shown[: CHANGE_SHOWN - 1] + "…"
+
+
+def as_imported(row: Row, registered: Mapping[str, Any], stored: Mapping[str, Row]) -> Row:
+    """A file's row as the import would write it, by its e-mail: a self-registered
+    person's (in ``registered``) merged with their answers (:func:`webapp.rows.merge_rows`:
+    the file's cells win, their answers fill the file's empty cells); another stored
+    participant's with the stored value of every column the file lacks (``stored``:
+    :func:`webapp.store.stored_cells`, see :func:`webapp.rows.update_row`); a new
+    person's as it is.
+
+    >>> stored = {"a@x.org": {"admin_notes": "VIP", "level": "3"}}
+    >>> as_imported({"email": "A@x.org", "level": ""}, {}, stored)
+    {'admin_notes': 'VIP', 'level': '', 'email': 'A@x.org'}
+    >>> as_imported({"email": "new@x.org"}, {}, stored)
+    {'email': 'new@x.org'}
+    """
+    email = row.get("email", "").strip().lower()
+    if (own := registered.get(email)) is not None:
+        return merge_rows(row, record_to_row(own))
+    if (cells := stored.get(email)) is not None:
+        return update_row(row, cells)
+    return row
+
+
 def preview(program: Program, content: bytes, progress: jobs.Progress | None = None) -> Preview:
     """Read and validate a file with the ``matcher`` core and plan its import.
 
-    A row of someone who registered through a program link is validated as it would be
-    merged (:func:`webapp.rows.merge_rows`: the file's cells win, their answers fill the
-    file's empty cells). ``progress(step, done, total)`` hears which step it is in.
+    Each row is validated as it would be written (:func:`as_imported`).
+    ``progress(step, done, total)`` hears which step it is in.
     """
 
     def step(name: str) -> None:
@@ -143,13 +219,18 @@ def preview(program: Program, content: bytes, progress: jobs.Progress | None = N
     except IntakeError as exc:
         return Preview(0, tuple(sorted(exc.issues)), None)
     step(f"checking {len(table.rows):,} rows")
-    registered = {email: record_to_row(r) for email, r in self_registrations(program.id).items()}
-    rows = [
-        merge_rows(row, own) if (own := registered.get(row.get("email", "").strip().lower()))
-        else row
-        for row in table.rows
-    ]  # fmt: skip
-    result = validate(program.id, rows, first_row=table.first_row, columns=table.columns)
+    registered = self_registrations(program.id)
+    absent = [column for column in COLUMNS if column not in table.columns]
+    stored = stored_cells(program.id, absent)
+    rows = [as_imported(row, registered, stored) for row in table.rows]
+    del stored  # the checks need the memory more
+    result = validate(
+        program.id,
+        rows,
+        first_row=table.first_row,
+        columns=table.columns,
+        headers=table.raw_columns,
+    )
     issues = tuple(sorted(result.issues))
     if not result.ok:
         return Preview(len(table.rows), issues, None, table)
@@ -169,7 +250,7 @@ def import_rows(upload: ImportUpload, progress: jobs.Progress) -> None:
     checked = preview(upload.program, upload.content, progress)
     if checked.plan is None:
         raise MatcherError(
-            f"the file has {checked.errors} error(s) now (the program changed since the "
+            f"the file has {plural(checked.errors, 'error')} now (the program changed since the "
             "preview); nothing was imported. Upload it again to see them."
         )
     seen = {merge["email"] for merge in (upload.preview or {}).get("merged", [])}

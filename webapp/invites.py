@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from matcher.words import plural
 from webapp import audit, registrations
 from webapp.auth import admin_only
 from webapp.db import db
@@ -159,7 +160,7 @@ def create_for_everyone(program_id: int) -> Response:
                 created += 1
         audit.record("invite.everyone", program.id, created=created)
         db.session.commit()
-        flash(f"{created} personal link(s) created.")
+        flash(f"{plural(created, 'personal link')} created.")
     return _back(program)
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from matcher import MatcherError, mentions
+from matcher.words import agree, plural
 from webapp import audit
 from webapp.audit import ERASED
 from webapp.auth import admin_only
@@ -360,16 +361,18 @@ def erase_person(program_id: int, participant_id: int) -> Response:
     name, reporting = record.name, [p.name for p in reports(program.id, record.email)]
     counts = erase(program, record)
     db.session.commit()
+    events = counts["audit_events"]
     flash(
-        f"{name} erased, with {counts['matches']} pair(s), {counts['decisions']} decision(s), "
-        f"{counts['invite_links']} invite link(s) and {counts['uploads']} unconfirmed "
-        f"upload(s); {counts['audit_events']} history event(s) now say {ERASED} instead. "
-        "Others' “never pair” lists are kept."
+        f"{name} erased, with {plural(counts['matches'], 'pair')}, "
+        f"{plural(counts['decisions'], 'decision')}, "
+        f"{plural(counts['invite_links'], 'invite link')} and "
+        f"{plural(counts['uploads'], 'unconfirmed upload')}; "
+        f"{plural(events, 'history event')} now {agree(events, 'says', 'say')} {ERASED} "
+        "instead. Others' “never pair” lists are kept."
     )
     if reporting:
-        who = (
-            "1 person still names" if len(reporting) == 1 else f"{len(reporting)} people still name"
-        )
+        count = len(reporting)
+        who = f"{plural(count, 'person', 'people')} still {agree(count, 'names', 'name')}"
         more = ", …" if len(reporting) > MANAGER_NAMES_SHOWN else ""
         flash(
             f"{who} {name} as their manager ({', '.join(reporting[:MANAGER_NAMES_SHOWN])}{more}): "

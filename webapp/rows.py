@@ -7,7 +7,9 @@ reading it back gives the same :class:`matcher.schema.Participant`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
+from typing import Any
 
 from matcher.intake import COLUMNS
 from matcher.schema import Participant as Person
@@ -18,10 +20,13 @@ __all__ = [
     "COLUMNS",
     "Row",
     "apply_row",
+    "changed_columns",
     "merge_rows",
     "person_to_row",
+    "record_cells",
     "record_to_row",
     "row_values",
+    "update_row",
 ]
 
 Row = dict[str, str]
@@ -98,3 +103,46 @@ def merge_rows(admins: Row, own: Row) -> Row:
     ('5', 'coaching', 'Hi')
     """
     return {**own, **{column: text for column, text in admins.items() if text.strip()}}
+
+
+def update_row(file_row: Row, stored: Row) -> Row:
+    """The row an import gives a participant already in the program: the file's cells,
+    and the stored value of every column the file lacks (``stored``: the stored cells of
+    those columns, see :func:`record_cells`). A column the file has clears the stored
+    value where its cell is empty.
+
+    >>> row = update_row(
+    ...     {"email": "a@x.org", "department": "Sales", "notes": ""},
+    ...     {"admin_notes": "VIP"},
+    ... )
+    >>> row["department"], row["notes"], row["admin_notes"]
+    ('Sales', '', 'VIP')
+    """
+    return {**stored, **file_row}
+
+
+def record_cells(record: Any, columns: Iterable[str]) -> Row:
+    """The non-empty cells of a stored participant's ``columns`` (canonical names); a
+    missing cell reads as empty, so an import's rows stay small.
+
+    >>> record_cells(Participant(email="a@x.org", level=3, notes=""), ["level", "notes"])
+    {'level': '3'}
+    """
+    return {c: text for c in columns if (text := _cell(getattr(record, ATTRIBUTE.get(c, c))))}
+
+
+def changed_columns(old: Row, new: Row) -> list[tuple[str, str, str]]:
+    """The columns whose value ``new`` changes, in column order, each with its old and
+    new value.
+
+    >>> changed_columns(
+    ...     {"email": "a@x.org", "department": "HR", "level": "3"},
+    ...     {"email": "a@x.org", "department": "Sales", "level": "3"},
+    ... )
+    [('department', 'HR', 'Sales')]
+    """
+    return [
+        (column, before, after)
+        for column in COLUMNS
+        if (before := old.get(column, "")) != (after := new.get(column, ""))
+    ]

@@ -16,7 +16,7 @@ from matcher.errors import Issue, MatcherError
 from matcher.intake import IntakeResult, parse_participants
 from webapp.db import db
 from webapp.models import Participant, Program
-from webapp.rows import ATTRIBUTE, Row, person_to_row, record_to_row, row_values
+from webapp.rows import ATTRIBUTE, Row, person_to_row, record_cells, record_to_row, row_values
 
 #: Rows written by one bulk INSERT or UPDATE of an import.
 WRITE_CHUNK = 2000
@@ -32,6 +32,7 @@ def validate(
     *,
     first_row: int = 2,
     columns: Sequence[str] | None = None,
+    headers: Sequence[str] | None = None,
     replacing: str = "",
 ) -> IntakeResult:
     """Validate rows as the core validates a file, with the program's other participants.
@@ -39,13 +40,17 @@ def validate(
     The program's participants that the rows do not replace (by e-mail; ``replacing``
     names one more e-mail, when an edit changes it) are the known people the checks across
     rows see (duplicate e-mails and ids, who is in the program, reporting loops).
+    ``columns`` and ``headers`` are the file's header (see
+    :func:`matcher.intake.parse_participants`).
     """
     replaced = {row.get("email", "").strip().lower() for row in rows} | {replacing}
     attributes = [getattr(Participant, ATTRIBUTE.get(c, c)) for c in CONTEXT_COLUMNS]
     stored = db.session.execute(select(*attributes).where(Participant.program_id == program_id))
     others = [dict(zip(CONTEXT_COLUMNS, values, strict=True)) for values in stored]
     known = [row for row in others if row["email"] not in replaced]
-    return parse_participants(rows, first_row=first_row, columns=columns, others=known)
+    return parse_participants(
+        rows, first_row=first_row, columns=columns, headers=headers, others=known
+    )
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,18 @@ def self_registrations(program_id: int) -> dict[str, Participant]:
         Participant.program_id == program_id, Participant.self_registered.is_(True)
     )
     return {record.email: record for record in db.session.scalars(query)}
+
+
+def stored_cells(program_id: int, columns: Sequence[str]) -> dict[str, Row]:
+    """The non-empty cells of ``columns`` (canonical names) of the program's participants
+    who did not register themselves, by e-mail (none when no column is asked for)."""
+    if not columns:
+        return {}
+    attributes = [getattr(Participant, ATTRIBUTE.get(c, c)) for c in columns]
+    query = select(Participant.email, *attributes).where(
+        Participant.program_id == program_id, Participant.self_registered.is_(False)
+    )
+    return {record.email: record_cells(record, columns) for record in db.session.execute(query)}
 
 
 def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:

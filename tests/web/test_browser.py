@@ -114,6 +114,26 @@ def test_admin_imports_the_sample_csv(page: Page, server: str) -> None:
     shot(page, "settings")
 
 
+def test_the_invites_and_participants_pages_fit_a_phone(page: Page, server: str) -> None:
+    """At 390 px wide, tables scroll inside their box: the page itself never scrolls sideways."""
+    log_in_and_create_program(page, server)
+    upload_file(page, SAMPLE)
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported:")).to_be_visible()
+    page.get_by_role("link", name="Invite links").first.click()
+    page.get_by_role("button", name="Create personal links for every participant").click()
+    expect(page.locator("table.links tbody tr").first).to_be_visible()
+    page.set_viewport_size(PHONE)
+    too_wide = {}
+    for tab in ("Invite links", "Participants"):
+        page.get_by_role("link", name=tab, exact=True).first.click()
+        expect(page.get_by_role("heading", name=tab)).to_be_visible()
+        shot(page, f"phone-{tab.lower().replace(' ', '-')}")
+        if (width := page.evaluate("document.documentElement.scrollWidth")) > PHONE["width"]:
+            too_wide[tab] = width
+    assert too_wide == {}
+
+
 def test_broken_csv_shows_the_error_table(page: Page, server: str) -> None:
     broken = ROOT / "sample_data" / "broken.csv"
     issues = load_participants(broken, skip_invalid=True).issues

@@ -84,12 +84,12 @@ def test_the_unmatched_page_names_who_has_room_and_what_nobody_offers(
     # the skills and languages no mentor of the type offers
     assert "What no mentor offers" in text
     assert (
-        "No generational mentor speaks japanese, the only language of 1 mentee who wants one."
+        "No generational mentor speaks Japanese, the only language of 1 mentee who wants one."
         in text
     )
     assert "No expertise mentor has computer vision, wanted by 1 open request." in text
     # and the reasons name the data, as the mentee page and the command line do
-    assert "no generational mentor speaks japanese</td>" in text
+    assert "no generational mentor speaks Japanese</td>" in text
     assert "lack the wanted skill: sustainability reporting" in text
     assert f'href="/programs/{program_id}/runs/{run.id}/unmatched.csv"' in text
 

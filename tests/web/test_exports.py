@@ -147,7 +147,7 @@ def test_the_open_requests_download_as_csv_with_department_and_reason(
         "Sales",
         "generational",
     )
-    assert kaito.reason == "no generational mentor speaks japanese"
+    assert kaito.reason == "no generational mentor speaks Japanese"
     sponsors = admin_client.get(f"{base}/unmatched.csv", query_string={"type": "sponsorship"})
     only = pd.read_csv(io.BytesIO(sponsors.data), encoding="utf-8-sig")
     assert set(only.mentor_type) == {"sponsorship"} and 0 < len(only) < len(frame)

@@ -7,6 +7,7 @@ is held at its start (reading the file) so the test sees the page while it works
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -136,7 +137,7 @@ def test_a_preview_shows_its_first_issues_and_counts_them_all(
         follow_redirects=True,
     ).text
     total = imports.ISSUES_SHOWN + 6
-    assert "<strong>1</strong> errors" in page and "nothing will be imported" in page
+    assert "<strong>1</strong> error</li>" in page and "nothing will be imported" in page
     assert f"The first {imports.ISSUES_SHOWN} of {total} problems (errors first)" in page
     assert '<tr class="error">' in page
     assert page.count("<tr class=") == imports.ISSUES_SHOWN
@@ -160,3 +161,19 @@ def test_an_import_merges_no_registration_made_after_its_preview(
     assert stored(app, "hal@example.org") == hal
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
+
+
+def test_a_preview_lists_the_changes_of_its_first_updated_people_and_counts_the_rest(
+    app: Flask, admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big re-import lists what it changes for the first people and counts the others."""
+    monkeypatch.setattr(imports, "CHANGES_SHOWN", 3)
+    rows = [f"p{n}@example.org,P {n},mentee,developmental,Sales" for n in range(1, 6)]
+    header = "email,name,role,seeks,department"
+    upload(admin_client, program_id, "a.csv", "\n".join([header, *rows]).encode())
+    admin_client.post(f"/programs/{program_id}/import/1")
+    moved = "\n".join([header, *rows]).replace("Sales", "Marketing").encode()
+    page = upload(admin_client, program_id, "b.csv", moved).text
+    listed = re.findall(r"<li>(P \d): department Sales → Marketing</li>", page)
+    assert listed == ["P 1", "P 2", "P 3"]
+    assert "And 2 more people updated." in page

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from matcher.intake import load_participants, parse_participants
 from tests.web.conftest import DATA, upload
-from webapp import store
+from tests.web.forms import form_values
+from webapp import imports, store
 from webapp.db import db
 from webapp.models import ImportUpload, Participant
 from webapp.rows import record_to_row
@@ -58,7 +60,7 @@ def test_preview_then_import(app: Flask, admin_client: FlaskClient, program_id: 
     rows = snapshot(app)
     assert [r["email"] for r in rows][:2] == ["ana.silva@example.org", "ben.okafor@example.org"]
     assert rows[0]["seeks"] == "developmental;sponsorship"
-    assert rows[0]["languages"] == "english;portuguese"
+    assert rows[0]["languages"] == "English;Portuguese"
 
 
 def test_same_file_twice_changes_nothing(
@@ -89,6 +91,84 @@ def test_reimport_upserts_by_email(app: Flask, admin_client: FlaskClient, progra
     rows = {r["email"]: r for r in snapshot(app)}
     assert len(rows) == 7
     assert rows["ana.silva@example.org"]["name"] == "Ana Silva-Costa"
+
+
+def edit(app: Flask, client: FlaskClient, program_id: int, email: str, **fields: str) -> str:
+    """Change fields of a participant on their edit form, as an admin does; the URL of
+    their page."""
+    with app.app_context():
+        pid = db.session.scalars(db.select(Participant.id).where(Participant.email == email)).one()
+    url = f"/programs/{program_id}/participants/{pid}"
+    data = MultiDict(form_values(client.get(f"{url}/edit").text))
+    for name, value in fields.items():
+        data.setlist(name, [value])
+    assert client.post(f"{url}/edit", data=data).status_code == 302
+    return url
+
+
+def test_a_reimport_leaves_the_columns_the_file_lacks_as_they_are(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    """A column missing from the file keeps what the admin wrote in the app; a column
+    present with an empty cell clears it; the preview lists every change first."""
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    ana = edit(app, admin_client, program_id, "ana.silva@example.org", admin_notes="On leave")
+    ben = edit(app, admin_client, program_id, "ben.okafor@example.org", admin_notes="Shy")
+    # no manager_email column; admin_notes present, empty for Ben
+    changed = (
+        b"email,name,role,seeks,department,level,admin_notes\n"
+        b"ana.silva@example.org,Ana Silva,mentee,developmental;sponsorship,Marketing,4,On leave\n"
+        b"ben.okafor@example.org,Ben Okafor,mentee,expertise,Engineering,2,\n"
+    )
+    response = upload(admin_client, program_id, "hr.csv", changed)
+    page = response.text
+    assert "<strong>2</strong> updated" in page
+    assert "<li>Ana Silva: department Finance → Marketing; level 3 → 4</li>" in page
+    assert "<li>Ben Okafor: admin notes Shy → —</li>" in page
+    assert "manager" not in page.split("What the import changes")[1].split("</ul>")[0]
+    result = confirm(admin_client, preview_url(response)).text
+    assert "Imported: 0 new, 2 updated, 0 unchanged." in result
+    shown = admin_client.get(ana).text
+    assert "<dt>department</dt><dd>Marketing</dd>" in shown
+    assert "<dt>manager email</dt><dd>carl.ode@example.org</dd>" in shown
+    assert "<dt>admin notes</dt><dd>On leave</dd>" in shown
+    assert "<dt>goals</dt><dd>networking; strategic thinking</dd>" in shown
+    shown = admin_client.get(ben).text
+    assert "<dt>admin notes</dt><dd>—</dd>" in shown
+    assert "<dt>manager email</dt><dd>dina.roy@example.org</dd>" in shown
+    again = upload(admin_client, program_id, "hr.csv", changed).text
+    assert "<strong>2</strong> unchanged" in again and "importing changes nothing" in again
+
+
+def test_the_import_pages_count_one_in_the_singular(
+    app: Flask, admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = (
+        b"email,name,role,seeks,department,Favourite colour\n"
+        b"ana@x.org,Ana,mentee,developmental,HR,\n"
+    )
+    page = upload(admin_client, program_id, "one.csv", one).text
+    counts = re.findall(r"<li[^>]*><strong>\d+</strong> ([\w ]+)</li>", page)
+    assert counts == ["row", "errors", "warning", "new", "updated", "unchanged"]
+    assert "Import 1 participant</button>" in page
+    confirm(admin_client, preview_url(upload(admin_client, program_id, "one.csv", one)))
+    again = upload(admin_client, program_id, "one.csv", one)
+    result = confirm(admin_client, preview_url(again)).text
+    assert "Nothing changed: the 1 person in this file was already in the program" in result
+    monkeypatch.setattr(imports, "CHANGES_SHOWN", 0)
+    moved = upload(admin_client, program_id, "moved.csv", one.replace(b"HR", b"Sales")).text
+    assert "And 1 more person updated." in moved
+    broken = upload(admin_client, program_id, "bad.csv", one.replace(b"mentee", b"mentr")).text
+    assert "<strong>1</strong> error</li>" in broken
+    assert "The file has 1 error: nothing will be imported." in broken
+    participants = admin_client.get(f"/programs/{program_id}/participants/?q=ana").text
+    assert "1 participant matches." in participants
+    program = admin_client.get(f"/programs/{program_id}/").text
+    assert re.findall(r"<li><strong>\d+</strong> (\w+)</li>", program) == [
+        "mentee",
+        "mentors",
+        "both",
+    ]
 
 
 def test_broken_file_shows_every_issue_and_imports_nothing(
@@ -233,8 +313,9 @@ def test_the_preview_shows_the_file_as_read_and_every_ignored_column(
     ]
     assert [text for text in shown if text not in page] == []
     assert page.count("<td>Müller ") == 5 and "<td>Müller 6</td>" not in page
-    warnings = re.findall(r'<tr class="warning">\s*<td>file</td>\s*<td>(\w+)</td>', page)
-    assert warnings == ["favourite_colour", "name"]
+    warnings = re.findall(r'<tr class="warning">\s*<td>file</td>\s*<td>([\w ]+)</td>', page)
+    assert warnings == ["Favourite colour", "name"]
+    assert "made of &#39;First name&#39; and &#39;Last name&#39;" in page
     confirm(admin_client, preview_url(response))
     assert [r["name"] for r in snapshot(app)][:2] == ["Zoë Müller 1", "Zoë Müller 2"]
 

@@ -105,9 +105,9 @@ def test_submit_creates_the_record_and_keeps_only_the_role_fields(
     assert saved is not None
     assert record(app, "someone.else@example.org") is None
     assert saved.seeks == "developmental;expertise"
-    assert saved.goals == "budgeting;delegation;networking;public speaking"
+    assert saved.goals == "budgeting;delegation;networking;Public speaking"
     assert saved.offers == "" and saved.strengths == "" and saved.capacity == 1
-    assert saved.languages == "english;korean"
+    assert saved.languages == "English;Korean"
     with app.app_context():
         token = db.session.scalars(db.select(InviteToken)).one()
         assert token.participant_id == saved.id
@@ -122,7 +122,7 @@ def test_person_comes_back_and_edits(app: Flask, client: FlaskClient, person_lin
     assert re.search(
         r'checked id="goals-\d+" name="goals" type="checkbox" value="networking"', page
     )
-    assert 'value="budgeting; public speaking"' in page
+    assert 'value="budgeting; Public speaking"' in page
     changed = {**MENTEE, "role": "both", "offers": ["expertise"], "expertise": "korean"}
     assert client.post(person_link, data=changed).location.endswith(f"{person_link}/saved")
     saved = record(app, "gia.park@example.org")
@@ -263,9 +263,13 @@ def test_links_for_everyone_and_revoke(
     admin_client.post(f"/programs/{program_id}/invites/everyone")
     assert len(links(admin_client, program_id)) == 6
     follow = admin_client.post(f"/programs/{program_id}/invites/everyone", follow_redirects=True)
-    assert "0 personal link(s) created." in follow.get_data(as_text=True)
+    assert "0 personal links created." in follow.get_data(as_text=True)
+    one = b"email,name,role,seeks\ngia.park@example.org,Gia Park,mentee,developmental\n"
+    admin_client.post(upload(admin_client, program_id, "one.csv", one).request.path)
+    follow = admin_client.post(f"/programs/{program_id}/invites/everyone", follow_redirects=True)
+    assert "1 personal link created." in follow.text
     page = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
-    assert page.count("usable until") == 6
+    assert page.count("usable until") == 7
     assert "Ana Silva · ana.silva@example.org" in page
 
 

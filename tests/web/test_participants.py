@@ -138,8 +138,18 @@ def test_edit_is_validated_like_a_csv_row(
         record = db.session.get(Participant, pid)
         assert record is not None
         assert record.capacity == 3
-        assert record.strengths == "coaching;public speaking"
+        assert record.strengths == "coaching;Public Speaking"
         assert record.department == ""  # an emptied field is stored empty
+
+
+def test_the_generations_read_as_written_in_the_design(
+    app: Flask, admin_client: FlaskClient, imported: int
+) -> None:
+    pid = participant_id(app, "carl.ode@example.org")
+    form = admin_client.get(f"/programs/{imported}/participants/{pid}/edit").text
+    options = re.findall(r'<option (?:selected )?value="\w*">([^<]+)</option>', form)
+    assert options[:5] == ["—", "Boomer", "Gen X", "Millennial", "Gen Z"]
+    assert '<option selected value="gen_x">Gen X</option>' in form
 
 
 def test_edit_refuses_an_email_of_another_participant(
