@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 from tests.web.forms import form_values
 from webapp.db import db
 from webapp.models import Program
-from webapp.run_models import MatchRun, ProposedMatch
+from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "participants.csv"
@@ -26,6 +26,23 @@ def load_demo(app: Flask, csv: Path = SAMPLE) -> int:
     assert result.exit_code == 0, result.output
     with app.app_context():
         return db.session.scalars(db.select(Program.id)).one()
+
+
+def lock_directly(program_id: int, mentee_email: str, mentor: ProposedMatch) -> None:
+    """Store and commit a lock of (mentee, the pair's mentor, the pair's type) straight in
+    the database (inside an app context), as a match made by hand earlier, or a lock a
+    re-run left out, would have left it."""
+    db.session.add(
+        PairDecision(
+            program_id=program_id,
+            mentee_email=mentee_email,
+            mentor_email=mentor.mentor_email,
+            mentor_type=mentor.mentor_type,
+            action="lock",
+            decided_by="admin@example.org",
+        )
+    )
+    db.session.commit()
 
 
 def wait_for(app: Flask, run_id: int, timeout: float = 60) -> MatchRun:

@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from tests.web.conftest import ADMIN_EMAIL
 from tests.web.forms import form_values
-from tests.web.matching import bulk, decide, pairs_of
+from tests.web.matching import bulk, decide, lock_directly, pairs_of
 from webapp.db import db
 from webapp.models import Participant
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
@@ -36,17 +36,7 @@ def _fill(app: Flask, program_id: int, pair: ProposedMatch) -> str:
             for p in people
             if p.is_mentee and p.email != pair.mentee_email and pair.mentor_type in p.seeks
         )
-        db.session.add(
-            PairDecision(
-                program_id=program_id,
-                mentee_email=other.email,
-                mentor_email=pair.mentor_email,
-                mentor_type=pair.mentor_type,
-                action="lock",
-                decided_by=ADMIN_EMAIL,
-            )
-        )
-        db.session.commit()
+        lock_directly(program_id, other.email, pair)
         return other.name
 
 

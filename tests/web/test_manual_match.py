@@ -10,11 +10,11 @@ from markupsafe import escape
 
 from matcher import Participant, assess_pair
 from matcher.config import config_from_mapping
-from tests.web.matching import decide, pairs_of
+from tests.web.matching import decide, lock_directly, pairs_of
 from webapp.db import db
 from webapp.models import AuditEvent
 from webapp.models import Participant as ParticipantRow
-from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
+from webapp.run_models import MatchRun, ProposedMatch, UnmatchedRequest
 from webapp.runner import program_people
 
 
@@ -169,17 +169,7 @@ def test_the_capacity_warning_counts_approved_and_locked_pairs_as_an_approval_do
     program_id, run = demo
     held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
     with app.app_context():
-        db.session.add(
-            PairDecision(
-                program_id=program_id,
-                mentee_email=newcomer.email,
-                mentor_email=held.mentor_email,
-                mentor_type=held.mentor_type,
-                action="lock",
-                decided_by="admin@example.org",
-            )
-        )
-        db.session.commit()
+        lock_directly(program_id, newcomer.email, held)
     url = f"/programs/{program_id}/runs/{run.id}/review"
     page = admin_client.get(url).text
     assert "1 mentor has more pairs than places" in page
@@ -242,17 +232,7 @@ def test_a_manual_match_refuses_a_place_held_by_a_lock_the_run_does_not_have(
             and p.email not in {held.mentee_email, newcomer.email}
             and held.mentor_type in {t.value for t in p.seeks}
         )
-        db.session.add(
-            PairDecision(
-                program_id=program_id,
-                mentee_email=third.email,
-                mentor_email=held.mentor_email,
-                mentor_type=held.mentor_type,
-                action="lock",
-                decided_by="admin@example.org",
-            )
-        )
-        db.session.commit()
+        lock_directly(program_id, third.email, held)
     form = {
         "mentee_email": newcomer.email,
         "mentor_email": held.mentor_email,

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from matcher.engine import MATCH_COLUMNS
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.web.matching import load_demo
+from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
 from webapp.exports import DECISION_COLUMNS
@@ -226,17 +226,7 @@ def test_an_approval_the_mentor_has_no_room_for_says_why_in_its_row(
             for p in people.values()
             if p.is_mentee and p.email != pair.mentee_email and pair.mentor_type in p.seeks
         )
-        db.session.add(
-            PairDecision(
-                program_id=program_id,
-                mentee_email=holder.email,
-                mentor_email=pair.mentor_email,
-                mentor_type=pair.mentor_type,
-                action="lock",
-                decided_by=ADMIN_EMAIL,
-            )
-        )
-        db.session.commit()
+        lock_directly(program_id, holder.email, pair)
         label, mentor = pair.label, pair.mentor_name
     log_in(page, server, f"/programs/{program_id}/runs/{run.id}/review?mentor={pair.mentor_email}")
     row = page.locator("tbody tr.pair").first
