@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, union_all
+from sqlalchemy import func, select, union_all
 
 from matcher.words import plural
 from webapp.db import db
@@ -125,8 +125,11 @@ def over_capacity(run: MatchRun) -> dict[str, Crowded]:
     have, by e-mail: those for whom an approval would be refused.
 
     The run's pairs and the program's approved and locked pairs are counted first
-    without looking at each other (one pass over indexed columns, an upper bound); only
-    the few mentors found are counted again exactly.
+    without looking at each other (one pass over indexed columns, an upper bound), each
+    mentor's count against their capacity (looked up per mentor on the unique index);
+    only the few mentors found are counted again exactly. (A join of the counts to the
+    program's participants let PostgreSQL, with statistics not yet gathered after an
+    import, plan a nested loop of 5,000 x 2,300 rows: 1.3 s a page.)
     """
     held = union_all(
         select(ProposedMatch.mentor_email.label("mentor_email")).where(
@@ -137,25 +140,23 @@ def over_capacity(run: MatchRun) -> dict[str, Crowded]:
             PairDecision.action != Action.REJECT.value,
         ),
     ).subquery()
-    counts = (
-        select(held.c.mentor_email, func.count().label("pairs"))
-        .group_by(held.c.mentor_email)
-        .subquery()
-    )
-    query = (
-        select(Participant.email, Participant.name, Participant.capacity)
-        .join(
-            counts,
-            and_(
-                Participant.program_id == run.program_id,
-                Participant.email == counts.c.mentor_email,
-            ),
+    room = (
+        select(Participant.capacity)
+        .where(
+            Participant.program_id == run.program_id,
+            Participant.email == held.c.mentor_email,
         )
-        .where(counts.c.pairs > Participant.capacity)
+        .scalar_subquery()
+    )
+    found = db.session.scalars(
+        select(held.c.mentor_email).group_by(held.c.mentor_email).having(func.count() > room)
+    ).all()
+    if not found:
+        return {}
+    query = select(Participant.email, Participant.name, Participant.capacity).where(
+        Participant.program_id == run.program_id, Participant.email.in_(found)
     )
     mentors = {email: (name, capacity) for email, name, capacity in db.session.execute(query)}
-    if not mentors:
-        return {}
     used = places_used(run, mentors)
     return {
         email: Crowded(email, name, used[email], capacity)
