@@ -13,7 +13,7 @@ from matcher.config import (
 )
 from matcher.csv_io import CONTROL_CHARACTERS, RowTable, mentions, read_rows
 from matcher.decisions import load_decisions, parse_decisions
-from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
+from matcher.engine import propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
 from matcher.intake import (
     COLUMNS,
@@ -30,6 +30,8 @@ from matcher.limits import (
     PROGRAM_NAME_MAX_CHARS,
 )
 from matcher.locks import StaleLock, stale_locks
+from matcher.mentee import MenteeExplanation, explain_mentee
+from matcher.proposal import Decision, Proposal
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 from matcher.summary import Summary, summarize
 from matcher.synthetic import generate_cohort

@@ -386,7 +386,7 @@ def pair_breaches(
     config
         Program settings (sponsor gap, rule switches, time-zone limit).
     rejected
-        Per type, the triples an admin rejected (see :func:`matcher.candidates.rejected_matrices`).
+        Per type, the triples an admin rejected (see :func:`matcher.proposal.rejected_matrices`).
 
     Examples
     --------

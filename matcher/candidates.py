@@ -10,8 +10,8 @@ block order, so the result never depends on timing.
 
 With ``keep`` set, a block passes on only each request's best candidates (those scoring
 at least its ``keep``-th best) and remembers, per request, the best weight it left out:
-:class:`CohortPricer` later re-evaluates only the requests and mentors whose left-out
-triples could still improve the matching (see :mod:`matcher.pruning`).
+:class:`matcher.pricing.CohortPricer` later re-evaluates only the requests and mentors
+whose left-out triples could still improve the matching (see :mod:`matcher.pruning`).
 """
 
 from __future__ import annotations
@@ -23,25 +23,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from matcher.blockscan import Passes, Reach, block_passes
 from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES, Rejected, feasible, violations
 from matcher.kernels import INT, INTS, entry, jit, plain
-from matcher.pruning import Check, Edges
 from matcher.schema import MentorType
 from matcher.scoring import score
-from matcher.solver import _group
 
 Progress = Callable[[str, int, int], None]
 BLOCK_CELLS = 2_000_000
-#: Groups of suspect requests that :class:`CohortPricer` prices separately, by slack (32
-#: rather than 4: 233 -> 153 million cells per pricing round at 50,000 people), each of at
-#: least ``GROUP_ROWS`` requests.
-SLACK_GROUPS = 32
-GROUP_ROWS = 500
 WORKERS = min(4, os.cpu_count() or 1)
 """Blocks evaluated at once (threads: numpy and the kernel release the GIL)."""
 RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in RULES)
@@ -91,7 +83,7 @@ class Candidates:
         return self.unkept is not None and bool((self.unkept >= 0).any())
 
 
-def _chunks(items: np.ndarray, width: int) -> Iterable[np.ndarray]:
+def chunks(items: np.ndarray, width: int) -> Iterable[np.ndarray]:
     size = max(1, BLOCK_CELLS // max(width, 1))
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -127,7 +119,7 @@ def _candidates(
     return np.flatnonzero(ok & (scores >= config.min_score))
 
 
-def _block_candidates(
+def block_candidates(
     tables: Passes, mentees: np.ndarray, mentors: np.ndarray, reach: Reach | None = None
 ) -> _Cells:
     """The cells of ``mentees`` x ``mentors`` that pass every rule and score at least the
@@ -159,8 +151,8 @@ def count_candidates(
     """
     counts = [np.zeros(0, dtype=np.int64)]
     tables = block_passes(cohort, MENTOR_TYPES[kind], config, rejected, compiled=compiled)
-    for chunk in _chunks(np.asarray(mentees), len(mentors)):
-        cells = _block_candidates(tables, chunk, np.asarray(mentors))
+    for chunk in chunks(np.asarray(mentees), len(mentors)):
+        cells = block_candidates(tables, chunk, np.asarray(mentors))
         counts.append(np.bincount(cells.row, minlength=len(chunk)))
     return np.concatenate(counts)
 
@@ -189,28 +181,6 @@ def are_candidates(
         sel = np.flatnonzero(kind == kind_index)
         pairs = pairwise(cohort, mentee[sel], mentor[sel])
         out[sel[_candidates(pairs, MENTOR_TYPES[kind_index], config, rejected)]] = True
-    return out
-
-
-def rejected_matrices(cohort: Cohort, triples: Iterable[tuple[int, int, int]]) -> Rejected:
-    """Per mentor type, a person x person 0/1 matrix of rejected (mentee, mentor) pairs.
-
-    >>> from matcher.cohort import encode
-    >>> from matcher.schema import MentorType
-    >>> rejected_matrices(encode([]), [])[MentorType.EXPERTISE].nnz
-    0
-    """
-    n = len(cohort)
-    by_kind: dict[int, list[tuple[int, int]]] = {k: [] for k in range(len(MENTOR_TYPES))}
-    for mentee, mentor, kind in triples:
-        by_kind[kind].append((mentee, mentor))
-    out = {}
-    for kind, pairs in by_kind.items():
-        rows = [e for e, _ in pairs]
-        cols = [m for _, m in pairs]
-        out[MENTOR_TYPES[kind]] = sparse.csr_matrix(
-            (np.ones(len(pairs)), (rows, cols)), shape=(n, n)
-        )
     return out
 
 
@@ -246,7 +216,7 @@ def _cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray,
     return cut, left
 
 
-def _best(
+def best_per_row(
     row: np.ndarray, values: np.ndarray, keep: int | None, rows: int, compiled: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which entries value at least their row's ``keep``-th best (all when None, ties kept),
@@ -255,7 +225,7 @@ def _best(
     ``row`` gives each entry's row in ``range(rows)``, in increasing order. The cuts are
     found by a compiled kernel, or by its plain Python with ``compiled=False``.
 
-    >>> kept, left = _best(np.array([0, 0, 0, 1]), np.array([5, 9, 7, 1]), 2, 3)
+    >>> kept, left = best_per_row(np.array([0, 0, 0, 1]), np.array([5, 9, 7, 1]), 2, 3)
     >>> kept.tolist(), left.tolist()
     ([False, True, True, True], [5, -1, -1])
     """
@@ -285,7 +255,7 @@ def build_candidates(
     config
         Program settings and weights.
     rejected
-        Triples an admin rejected, per type (see :func:`rejected_matrices`).
+        Triples an admin rejected, per type (see :func:`matcher.proposal.rejected_matrices`).
     progress
         Called as ``progress("rules and scores", done, total)`` after each block of mentees.
     keep
@@ -319,7 +289,7 @@ def build_candidates(
         (kind, chunk, mentors)
         for kind, mentor_type in enumerate(MENTOR_TYPES)
         for mentors in [cohort.mentors_offering(mentor_type)]
-        for chunk in _chunks(cohort.mentees_seeking(mentor_type), len(mentors))
+        for chunk in chunks(cohort.mentees_seeking(mentor_type), len(mentors))
     ]
     total, done = sum(len(chunk) for _, chunk, _ in jobs), 0
     started = time.perf_counter()
@@ -374,151 +344,15 @@ class _BlockBuilder:
         checked = time.perf_counter()
         row, column, scores, below_min = tables.scores(chunk, mentors, ok)
         cells = _Cells(row, chunk[row], mentors[column], scores)
-        kept, left = _best(cells.row, weights(cells.score), self.keep, len(chunk), self.compiled)
+        kept, left = best_per_row(
+            cells.row, weights(cells.score), self.keep, len(chunk), self.compiled
+        )
         return _Block(
             (cells.mentee[kept], cells.mentor[kept], np.full(kept.sum(), kind), cells.score[kept]),
             (chunk, np.full(len(chunk), kind), offered, feasible_count, below_min, blocked),
             left,
             np.array([checked - started, time.perf_counter() - checked]),
         )
-
-
-@dataclass
-class CohortPricer:
-    """Finds the triples outside a pruned candidate set that violate checks.
-
-    The ``reserve`` (the candidates ``found`` kept beyond the subset being solved) is
-    priced in memory. Beyond it, only requests whose best left-out weight
-    (``found.unkept``) could still have a near reduced cost (see
-    :attr:`matcher.pruning.Check.margin`) are re-evaluated block by block, against the
-    mentors whose price leaves room for one (blocks on ``WORKERS`` threads, collected in
-    order). When some triple violates, each request's ``keep`` nearest triples (ties kept)
-    of either part are returned; none otherwise.
-    ``seconds`` adds up the time spent. With ``compiled=False`` blocks are evaluated by
-    numpy and the plain Python of the kernels (nothing to compile; the same triples).
-    """
-
-    cohort: Cohort
-    config: ProgramConfig
-    rejected: Rejected | None
-    found: Candidates
-    keep: int
-    reserve: Edges = field(default_factory=lambda: Edges.of([], [], [], []))
-    compiled: bool = True
-    seconds: float = 0.0
-    _reserve_request: np.ndarray = field(init=False, repr=False)
-    _tables: list[Passes] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._reserve_request = _group(self.reserve.kind, self.reserve.mentee)
-        self._tables = [
-            block_passes(self.cohort, t, self.config, self.rejected, compiled=self.compiled)
-            for t in MENTOR_TYPES
-        ]
-
-    def __call__(self, checks: Sequence[Check]) -> Edges:
-        started = time.perf_counter()
-        stats, bound = self.found.stats, self.found.unkept
-        if bound is None:
-            raise ValueError("CohortPricer needs candidates built with keep")
-        near, violated = _nearest(
-            self.reserve, self._reserve_request, checks, self.keep, self.compiled
-        )
-        out = [Edges.of([], [], [], []), self.reserve.take(near)]
-        jobs = []
-        for kind, mentor_type in enumerate(MENTOR_TYPES):
-            rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
-            mentees, best = stats.mentee[rows], bound[rows]
-            slack = [
-                np.where(
-                    best >= c.floor,
-                    c.scale * best + c.bonus + c.margin - c.request[mentees, kind],
-                    0,
-                )
-                for c in checks
-            ]
-            suspect = np.any([s > 0 for s in slack], axis=0) if slack else np.zeros(0, bool)
-            if not suspect.any():
-                continue
-            mentors = self.cohort.mentors_offering(mentor_type)
-            for group in _by_slack(np.flatnonzero(suspect), slack):
-                reach = np.zeros(len(mentors), dtype=bool)
-                for c, s in zip(checks, slack, strict=True):
-                    reach |= c.mentor[mentors] < s[group].max()
-                width = int(reach.sum())
-                jobs += [(kind, chunk, mentors[reach]) for chunk in _chunks(mentees[group], width)]
-        with ThreadPoolExecutor(WORKERS) as pool:
-            for found, hit in pool.map(lambda job: self._near(*job, checks), jobs):
-                out.append(found)
-                violated |= hit
-        self.seconds += time.perf_counter() - started
-        return Edges.concat(out) if violated else out[0]
-
-    def _near(
-        self, kind: int, mentees: np.ndarray, mentors: np.ndarray, checks: Sequence[Check]
-    ) -> tuple[Edges, bool]:
-        """Near triples of type ``kind`` in one block of cells (each request's ``keep``
-        nearest), and whether one of them violates."""
-        reach = Reach(
-            np.array([c.scale for c in checks], dtype=np.int64),
-            np.array([c.floor for c in checks], dtype=np.int64),
-            np.array([c.request[mentees, kind] - c.bonus - c.margin for c in checks]).reshape(
-                len(checks), len(mentees)
-            ),
-            np.array([c.mentor[mentors] for c in checks]).reshape(len(checks), len(mentors)),
-        )
-        cells = _block_candidates(self._tables[kind], mentees, mentors, reach)
-        kinds = np.full(len(cells.row), kind)
-        edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
-        near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled)
-        return edges.take(near), hit
-
-
-def _nearest(
-    edges: Edges, request: np.ndarray, checks: Sequence[Check], keep: int, compiled: bool = True
-) -> tuple[np.ndarray, bool]:
-    """Positions of each request's ``keep`` nearest edges (ties kept) among those with a
-    near reduced cost in some check, and whether one of them violates a check.
-
-    ``request`` numbers each edge's request, in increasing order.
-
-    >>> none = np.zeros((1, 1), dtype=np.int64)
-    >>> check = Check(1, 0, 0, none, np.array([5, 50]), sparse.csr_array((1, 2), dtype=np.int64))
-    >>> edges = Edges.of([0, 0], [0, 1], [0, 0], [8, 9])
-    >>> near, violated = _nearest(edges, np.array([0, 0]), [check], keep=1)
-    >>> near.tolist(), violated
-    ([0], True)
-    """
-    nearness = np.zeros(len(edges), dtype=np.int64)
-    violated = False
-    for c in checks:
-        near = c.nearness(*edges.columns())
-        violated |= bool((near > c.margin).any())
-        np.maximum(nearness, near, out=nearness)
-    near = np.flatnonzero(nearness > 0)
-    rows = int(request.max(initial=-1)) + 1
-    picked, _ = _best(request[near], nearness[near], keep, rows, compiled)
-    return near[picked], violated
-
-
-def _by_slack(rows: np.ndarray, slack: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Split suspect ``rows`` into up to :data:`SLACK_GROUPS` groups of similar slack, of
-    at least :data:`GROUP_ROWS` rows each.
-
-    A group is priced only against the mentors its largest slack can reach, so requests
-    with little slack (well matched ones) are not checked against the many mentors only
-    an unmatched request could still afford. Small groups would cost more in blocks than
-    they save in cells.
-
-    >>> [len(g) for g in _by_slack(np.arange(1000), [np.arange(1000)])]
-    [500, 500]
-    >>> _by_slack(np.arange(1000), [np.arange(1000)])[0][:3].tolist()
-    [999, 998, 997]
-    """
-    largest = np.max([s[rows] for s in slack], axis=0)
-    ordered = rows[np.argsort(-largest, kind="stable")]
-    groups = min(SLACK_GROUPS, max(1, len(rows) // GROUP_ROWS))
-    return [g for g in np.array_split(ordered, groups) if len(g)]
 
 
 def score_triples(

@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 
 from matcher.breaches import breach_phrases, pair_breaches
-from matcher.candidates import rejected_matrices
 from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, type_problems, violations
-from matcher.engine import Decision, decision_triples, mentee_index, mentors_for
 from matcher.errors import MatcherError
 from matcher.explain import match_reasons, shared
+from matcher.mentee import mentee_index, mentors_for
+from matcher.proposal import Decision, decision_triples, rejected_matrices
 from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import score
 from matcher.words import plural

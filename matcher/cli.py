@@ -32,7 +32,8 @@ from matcher.schema import MentorType, Participant, Role
 from matcher.words import agree, plural
 
 if TYPE_CHECKING:
-    from matcher.engine import Decision, MenteeExplanation
+    from matcher.mentee import MenteeExplanation
+    from matcher.proposal import Decision
 
 EXIT_OK, EXIT_INTERNAL_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 PROGRESS_DELAY_SECONDS = 0.5
@@ -357,7 +358,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from matcher.engine import explain_mentee, propose
+    from matcher.engine import propose
+    from matcher.mentee import explain_mentee
 
     with _progress(args, "read") as progress:
         config = load_config(args.config)

@@ -17,8 +17,8 @@ import os
 from collections.abc import Iterable, Mapping
 
 from matcher.csv_io import read_rows
-from matcher.engine import Decision
 from matcher.errors import IntakeError, Issue
+from matcher.proposal import Decision
 from matcher.schema import MentorType, normalize
 
 DECISION_COLUMNS: tuple[str, ...] = ("mentee_email", "mentor_email", "mentor_type", "decision")
@@ -71,7 +71,7 @@ def _row_issues(number: int, cells: Mapping[str, str]) -> list[Issue]:
 def parse_decisions(
     rows: Iterable[Mapping[str, str]], *, first_row: int = 2
 ) -> tuple[tuple[Decision, ...], tuple[Issue, ...]]:
-    """Validate rows of a decisions file into :class:`~matcher.engine.Decision` records.
+    """Validate rows of a decisions file into :class:`~matcher.proposal.Decision` records.
 
     Parameters
     ----------

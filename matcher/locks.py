@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,11 +19,9 @@ from matcher.breaches import breach_phrases
 from matcher.cohort import MENTOR_TYPES, Cohort, encode, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import type_problems, violations
+from matcher.proposal import Decision
 from matcher.schema import MentorType, Participant
 from matcher.scoring import score
-
-if TYPE_CHECKING:
-    from matcher.engine import Decision
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,6 @@ class StaleLock:
     def describe(self) -> str:
         """The lock and its reasons in one line.
 
-        >>> from matcher.engine import Decision
         >>> lock = Decision("ana@x.org", "bo@x.org", MentorType.EXPERTISE, "lock")
         >>> StaleLock(lock, ("lacks the wanted skill: sql",)).describe()
         'the lock ana@x.org -> bo@x.org (expertise) cannot hold: lacks the wanted skill: sql'
@@ -178,7 +174,6 @@ def stale_locks(
 
     Examples
     --------
-    >>> from matcher.engine import Decision
     >>> from matcher.schema import Role
     >>> people = [
     ...     Participant(

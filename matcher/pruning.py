@@ -44,7 +44,8 @@ from scipy.sparse import csr_array
 from matcher.config import OBJECTIVES, Objective
 from matcher.errors import MatcherError
 from matcher.flow import WarmStart, max_gain_flow
-from matcher.solver import MAX_WEIGHT, _free_graph, _Graph, _group, _max_count
+from matcher.graph import Graph, fair_floor, free_graph, group
+from matcher.solver import MAX_WEIGHT
 
 __all__ = [
     "FILLED",
@@ -196,7 +197,7 @@ def top_per_request(edges: Edges, keep: int) -> BoolArray:
     >>> top_per_request(Edges.of([0, 0, 0], [0, 1, 2], [0, 0, 0], [5, 9, 4]), 2).tolist()
     [True, True, False]
     """
-    request = _group(edges.mentee, edges.kind)
+    request = group(edges.mentee, edges.kind)
     order = np.lexsort((-edges.weight, request))
     grouped, weight = request[order], edges.weight[order]
     first = np.searchsorted(grouped, grouped, "left")
@@ -249,7 +250,7 @@ def solve_pruned(
     everything = Edges.of(mentee, mentor, kind, weight)
     locked_ = np.zeros(len(everything), dtype=bool) if locked is None else np.asarray(locked)
     start = top_per_request(everything, keep) | locked_
-    n_requests = len(np.unique(_group(everything.mentee, everything.kind)))
+    n_requests = len(np.unique(group(everything.mentee, everything.kind)))
     shape = (
         int(everything.mentee.max(initial=-1)) + 1,
         int(everything.kind.max(initial=-1)) + 1,
@@ -359,7 +360,7 @@ def certified_solve(
 class _Subset:
     """The choosable part of the subset, and how its local rows map to global indices."""
 
-    graph: _Graph
+    graph: Graph
     free: BoolArray
     request_mentee: IntArray
     request_kind: IntArray
@@ -370,7 +371,7 @@ class _Subset:
 
 def _subset(edges: Edges, capacity: IntArray, locked: BoolArray, shape: tuple[int, int]) -> _Subset:
     """Set the locked edges aside and index the rest."""
-    free, graph = _free_graph(*edges.columns(), capacity, locked)
+    free, graph = free_graph(*edges.columns(), capacity, locked)
     mentee, mentor, kind = edges.mentee[free], edges.mentor[free], edges.kind[free]
     request_mentee = np.full(graph.n_requests, -1, dtype=np.int64)
     request_kind = np.zeros(graph.n_requests, dtype=np.int64)
@@ -412,7 +413,7 @@ def _solve_and_price(
     if objective != "quality":
         target = int(pick.sum())
         if objective == "fairness" and target:
-            floor = _fair_floor(sub.graph, target)
+            floor = fair_floor(sub.graph, target)
             above = weight > floor
             fewer, check, _ = _priced_flow(sub, above, (0, 1, floor + 1), compiled)
             if int(fewer.sum()) >= target:
@@ -425,22 +426,6 @@ def _solve_and_price(
     free_chosen[use] = pick
     chosen[sub.free] = free_chosen
     return chosen, checks, warm
-
-
-def _fair_floor(graph: _Graph, target: int) -> int:
-    """The highest subset weight ``t`` such that the edges weighing ``>= t`` still fill
-    ``target`` requests (binary search with exact maximum flows), or 0 without edges."""
-    levels = np.unique(graph.weight)
-    if not levels.size:
-        return 0
-    low, high = 0, len(levels) - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if _max_count(graph.subset(graph.weight >= levels[middle])) == target:
-            low = middle
-        else:
-            high = middle - 1
-    return int(levels[low])
 
 
 @dataclass(frozen=True)
@@ -475,7 +460,7 @@ def _priced_flow(
     return found.chosen, _check(sub, form, prices), found.warm
 
 
-def _certifies(graph: _Graph, gain: IntArray, picked: BoolArray, prices: _Prices) -> bool:
+def _certifies(graph: Graph, gain: IntArray, picked: BoolArray, prices: _Prices) -> bool:
     """Exact check that ``prices`` prove ``picked`` optimal on ``graph`` (weak duality)."""
     if len(prices.request) < graph.n_requests or len(prices.pair) < graph.n_pairs:
         return False
@@ -494,7 +479,7 @@ def _certifies(graph: _Graph, gain: IntArray, picked: BoolArray, prices: _Prices
     )
 
 
-def _valid(graph: _Graph, picked: BoolArray) -> bool:
+def _valid(graph: Graph, picked: BoolArray) -> bool:
     """True when ``picked`` fills each request and pair at most once and no mentor over
     its room."""
     counts = (

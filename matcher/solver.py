@@ -46,18 +46,18 @@ does not depend on input order pass the edges in a canonical order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import maximum_flow, min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from matcher.config import OBJECTIVES, Objective
 from matcher.errors import SolveError
 from matcher.flow import max_gain_flow
+from matcher.graph import Graph, fair_floor, free_graph, group, max_count
 
 __all__ = ["MAX_WEIGHT", "METHODS", "check_solution", "solve", "total_weight"]
 
@@ -73,31 +73,6 @@ _EXACT_LIMIT = 2**53  # float64 holds every integer below this exactly
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class _Graph:
-    """Choosable edges, each with its request and pair group, and the room left per mentor."""
-
-    request: IntArray
-    pair: IntArray
-    mentor: IntArray
-    weight: IntArray
-    capacity: IntArray
-
-    @property
-    def n_requests(self) -> int:
-        return int(self.request.max()) + 1 if self.request.size else 0
-
-    @property
-    def n_pairs(self) -> int:
-        return int(self.pair.max()) + 1 if self.pair.size else 0
-
-    def subset(self, keep: BoolArray) -> _Graph:
-        """Return the graph restricted to the edges where ``keep`` is true."""
-        return _Graph(
-            self.request[keep], self.pair[keep], self.mentor[keep], self.weight[keep], self.capacity
-        )
 
 
 def solve(
@@ -172,7 +147,7 @@ def solve(
     conflicts = _violations(mentee_, mentor_, kind_, capacity_, locked_)
     if conflicts:
         raise SolveError("the locked edges cannot all hold: " + "; ".join(conflicts))
-    free, graph = _free_graph(mentee_, mentor_, kind_, weight_, capacity_, locked_)
+    free, graph = free_graph(mentee_, mentor_, kind_, weight_, capacity_, locked_)
     chosen = locked_.copy()
     solver = _method_solver(_pick_method(graph, objective, method), compiled)
     chosen[free] = _OBJECTIVE_SOLVERS[objective](graph, solver)
@@ -274,7 +249,7 @@ def _check_below(name: str, values: IntArray, limit: int, limit_name: str) -> No
 
 def _check_unique(mentee: IntArray, mentor: IntArray, kind: IntArray) -> None:
     """Raise a ValueError naming two edges with the same (mentee, mentor, kind)."""
-    triple = _group(mentee, mentor, kind)
+    triple = group(mentee, mentor, kind)
     repeated = np.flatnonzero(np.bincount(triple) > 1)
     if repeated.size:
         first, second = np.flatnonzero(triple == repeated[0])[:2]
@@ -299,43 +274,6 @@ def _as_mask(name: str, values: ArrayLike | None, length: int) -> BoolArray:
 # --- the rules ------------------------------------------------------------------------------
 
 
-def _group(*columns: IntArray) -> IntArray:
-    """Number the distinct rows of ``columns`` 0, 1, ... in sorted order; one id per edge.
-
-    The columns are folded into one integer key (mixed radix over each column's range);
-    keys spanning no more than a few times the number of rows are numbered through a
-    table, others by sorting (:func:`_group_by_ranks` when the key would overflow).
-
-    >>> _group(np.array([3, 1, 3, 1]), np.array([0, 5, 0, 2])).tolist()
-    [2, 1, 2, 0]
-    """
-    n = len(columns[0])
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    key, span = np.zeros(n, dtype=np.int64), 1
-    for column in columns:
-        low, high = int(column.min()), int(column.max())
-        width = high - low + 1
-        if span * width >= 2**62:
-            return _group_by_ranks(columns)
-        key, span = key * width + (column - low), span * width
-    if span <= 4 * n:
-        present = np.zeros(span, dtype=bool)
-        present[key] = True
-        return (np.cumsum(present) - 1)[key]
-    return np.unique(key, return_inverse=True)[1].astype(np.int64)
-
-
-def _group_by_ranks(columns: tuple[IntArray, ...]) -> IntArray:
-    """:func:`_group` for any range: each column is ranked and folded into the ids so far;
-    ids and ranks stay below the number of rows, so the folded key never overflows."""
-    ids = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        _, rank = np.unique(column, return_inverse=True)
-        _, ids = np.unique(ids * len(column) + rank, return_inverse=True)
-    return ids.astype(np.int64)
-
-
 def _crowded(group: IntArray, limit: int | IntArray) -> list[IntArray]:
     """Return, per group holding more than its ``limit`` members, the positions of them."""
     ids, counts = np.unique(group, return_counts=True)
@@ -355,11 +293,11 @@ def _violations(
     e, m, t = mentee[at], mentor[at], kind[at]
     problems = [
         f"edges {_join(at[p])} give mentee {e[p[0]]} more than one mentor of kind {t[p[0]]}"
-        for p in _crowded(_group(e, t), 1)
+        for p in _crowded(group(e, t), 1)
     ]
     problems += [
         f"edges {_join(at[p])} pair mentee {e[p[0]]} with mentor {m[p[0]]} more than once"
-        for p in _crowded(_group(e, m), 1)
+        for p in _crowded(group(e, m), 1)
     ]
     problems += [
         f"edges {_join(at[p])} give mentor {m[p[0]]} {len(p)} mentees, "
@@ -369,34 +307,10 @@ def _violations(
     return problems
 
 
-def _free_graph(
-    mentee: IntArray,
-    mentor: IntArray,
-    kind: IntArray,
-    weight: IntArray,
-    capacity: IntArray,
-    locked: BoolArray,
-) -> tuple[BoolArray, _Graph]:
-    """Set the locked edges aside: return the mask of edges still choosable and their graph.
-
-    An edge stays choosable when it is not locked, no lock fills its request or its pair,
-    and its mentor has room left after the locks.
-    """
-    request, pair = _group(mentee, kind), _group(mentee, mentor)
-    room = capacity - np.bincount(mentor[locked], minlength=len(capacity))
-    free = (
-        ~locked
-        & ~np.isin(request, request[locked])
-        & ~np.isin(pair, pair[locked])
-        & (room[mentor] > 0)
-    )
-    return free, _Graph(request[free], pair[free], mentor[free], weight[free], room)
-
-
 # --- objectives -----------------------------------------------------------------------------
 
 
-def _pick_method(graph: _Graph, objective: Objective, method: Method) -> str:
+def _pick_method(graph: Graph, objective: Objective, method: Method) -> str:
     """Resolve ``"auto"``; raise a ValueError when ``"assignment"`` does not apply.
 
     ``"auto"`` takes the assignment when it applies. Otherwise dense graphs (more than
@@ -417,35 +331,26 @@ def _pick_method(graph: _Graph, objective: Objective, method: Method) -> str:
     return method
 
 
-MethodSolver = Callable[[_Graph, Objective], BoolArray]
+MethodSolver = Callable[[Graph, Objective], BoolArray]
 """A method's solve: the best choice on a graph for a ranking objective (coverage, quality)."""
 
 
-def _coverage(graph: _Graph, solver: MethodSolver) -> BoolArray:
+def _coverage(graph: Graph, solver: MethodSolver) -> BoolArray:
     return solver(graph, "coverage")
 
 
-def _quality(graph: _Graph, solver: MethodSolver) -> BoolArray:
+def _quality(graph: Graph, solver: MethodSolver) -> BoolArray:
     return solver(graph, "quality")
 
 
-def _fairness(graph: _Graph, solver: MethodSolver) -> BoolArray:
+def _fairness(graph: Graph, solver: MethodSolver) -> BoolArray:
     """Coverage restricted to the edges at or above the highest weight that keeps the count.
 
     The threshold is the largest distinct weight ``t`` such that the edges weighing at least
     ``t`` still reach the best edge count; it is found by binary search with exact integer
     maximum flows.
     """
-    target = _max_count(graph)
-    levels = np.unique(graph.weight)
-    low, high = 0, len(levels) - 1  # levels[low] always reaches the target
-    while low < high:
-        middle = (low + high + 1) // 2
-        if _max_count(graph.subset(graph.weight >= levels[middle])) == target:
-            low = middle
-        else:
-            high = middle - 1
-    keep = graph.weight >= levels[low] if levels.size else np.ones(0, dtype=bool)
+    keep = graph.weight >= fair_floor(graph, max_count(graph))
     chosen = np.zeros(len(graph.weight), dtype=bool)
     chosen[keep] = _coverage(graph.subset(keep), solver)
     return chosen
@@ -457,45 +362,7 @@ _OBJECTIVE_SOLVERS = {"coverage": _coverage, "quality": _quality, "fairness": _f
 # --- method "flow" --------------------------------------------------------------------------
 
 
-def _max_count(graph: _Graph) -> int:
-    """Return the most edges a valid choice can hold: an exact integer maximum flow.
-
-    Nodes: source, requests, pairs, mentors, sink; every arc has capacity 1 except
-    mentor → sink, which has the mentor's room.
-    """
-    n_requests, n_pairs, n_mentors = graph.n_requests, graph.n_pairs, len(graph.capacity)
-    pair_mentor = np.zeros(n_pairs, dtype=np.int64)
-    pair_mentor[graph.pair] = graph.mentor
-    first_pair, first_mentor = 1 + n_requests, 1 + n_requests + n_pairs
-    sink = first_mentor + n_mentors
-    tails = np.concatenate(
-        [
-            np.zeros(n_requests, dtype=np.int64),
-            1 + graph.request,
-            first_pair + np.arange(n_pairs),
-            first_mentor + np.arange(n_mentors),
-        ]
-    )
-    heads = np.concatenate(
-        [
-            1 + np.arange(n_requests),
-            first_pair + graph.pair,
-            first_mentor + pair_mentor,
-            np.full(n_mentors, sink),
-        ]
-    )
-    room = np.minimum(graph.capacity, len(graph.pair))  # fits int32 as scipy requires
-    arc_capacity = np.concatenate(
-        [np.ones(n_requests + len(graph.pair) + n_pairs, dtype=np.int64), room]
-    )
-    use = arc_capacity > 0
-    network = csr_array(
-        (arc_capacity[use].astype(np.int32), (tails[use], heads[use])), shape=(sink + 1, sink + 1)
-    )
-    return int(maximum_flow(network, 0, sink).flow_value)
-
-
-def _solve_flow(graph: _Graph, objective: Objective, compiled: bool) -> BoolArray:
+def _solve_flow(graph: Graph, objective: Objective, compiled: bool) -> BoolArray:
     """Best choice as a min-cost flow (:func:`matcher.flow.max_gain_flow`) on the exact
     integer lexicographic gains."""
     gain = _lexicographic_gain(graph, objective)
@@ -508,7 +375,7 @@ def _solve_flow(graph: _Graph, objective: Objective, compiled: bool) -> BoolArra
 # --- method "assignment" --------------------------------------------------------------------
 
 
-def _lexicographic_gain(graph: _Graph, objective: Objective) -> IntArray:
+def _lexicographic_gain(graph: Graph, objective: Objective) -> IntArray:
     """Integer gain per edge whose total ranks choices by the objective, exactly.
 
     At most one edge per request is chosen, so with R requests the secondary total is below
@@ -525,13 +392,13 @@ def _lexicographic_gain(graph: _Graph, objective: Objective) -> IntArray:
 _SAME_MENTOR_TWICE = "a mentee has more than one choosable edge to the same mentor"
 
 
-def _exact(graph: _Graph, objective: Objective) -> bool:
+def _exact(graph: Graph, objective: Objective) -> bool:
     """True when the assignment's integer costs stay exact in float64."""
     largest = graph.n_requests * (int(_lexicographic_gain(graph, objective).max(initial=0)) + 1)
     return largest < _EXACT_LIMIT
 
 
-def _assignment_issue(graph: _Graph, objective: Objective) -> str | None:
+def _assignment_issue(graph: Graph, objective: Objective) -> str | None:
     """Say why the assignment method cannot solve ``graph`` exactly, or None when it can."""
     if graph.pair.size and np.bincount(graph.pair).max() > 1:
         return _SAME_MENTOR_TWICE
@@ -541,12 +408,12 @@ def _assignment_issue(graph: _Graph, objective: Objective) -> str | None:
     return None
 
 
-def _solve_assignment(graph: _Graph, objective: Objective) -> BoolArray:
+def _solve_assignment(graph: Graph, objective: Objective) -> BoolArray:
     """Best choice as a full minimum-cost matching of requests to slots or a private dummy."""
     return max_gain_matching(graph, _lexicographic_gain(graph, objective))
 
 
-def _solve_relaxed(graph: _Graph, objective: Objective, flow: MethodSolver) -> BoolArray:
+def _solve_relaxed(graph: Graph, objective: Objective, flow: MethodSolver) -> BoolArray:
     """The assignment ignoring the distinct-mentor rule; the ``flow`` only when a mentee got
     the same mentor twice (otherwise the relaxation's optimum is feasible, hence optimal)."""
     chosen = _solve_assignment(graph, objective)
@@ -555,7 +422,7 @@ def _solve_relaxed(graph: _Graph, objective: Objective, flow: MethodSolver) -> B
     return chosen
 
 
-def max_gain_matching(graph: _Graph, gain: IntArray) -> BoolArray:
+def max_gain_matching(graph: Graph, gain: IntArray) -> BoolArray:
     """Choice of greatest total ``gain`` under the request and capacity rules only.
 
     Requests are matched to mentor slots or to a private dummy by
@@ -565,7 +432,7 @@ def max_gain_matching(graph: _Graph, gain: IntArray) -> BoolArray:
     the cheapest one has the greatest total gain. Exact while ``n_requests * offset``
     stays below ``2**53``.
 
-    >>> g = _Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 0], [5, 7], [1])))
+    >>> g = Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 0], [5, 7], [1])))
     >>> max_gain_matching(g, np.array([5, 7]))
     array([False,  True])
     """
@@ -590,7 +457,7 @@ def max_gain_matching(graph: _Graph, gain: IntArray) -> BoolArray:
     return chosen
 
 
-def _slot_entries(graph: _Graph) -> tuple[IntArray, IntArray, int]:
+def _slot_entries(graph: Graph) -> tuple[IntArray, IntArray, int]:
     """Expand each mentor into one column per slot it can fill.
 
     A mentor has ``min(room, edges at it)`` slots. Returns, for every (edge, slot of the

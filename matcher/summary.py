@@ -22,7 +22,7 @@ is part of the solve): they are listed after the total and not added to it."""
 
 
 class ProposalLike(Protocol):
-    """What :func:`summarize` reads from a proposal (``matcher.engine.Proposal``)."""
+    """What :func:`summarize` reads from a proposal (``matcher.proposal.Proposal``)."""
 
     matches: pd.DataFrame
     timings: dict[str, float]
@@ -144,7 +144,7 @@ def summarize(participants: Sequence[Participant], proposal: ProposalLike) -> Su
     participants
         The participants that were matched.
     proposal
-        A :class:`matcher.engine.Proposal` (anything with ``matches`` and ``timings``).
+        A :class:`matcher.proposal.Proposal` (anything with ``matches`` and ``timings``).
 
     Returns
     -------

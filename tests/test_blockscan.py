@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from matcher import blockscan, load_participants
 from matcher.blockscan import RULE_ORDER, Reach, scan_tables
-from matcher.candidates import rejected_matrices
 from matcher.cohort import MENTOR_TYPES, block, encode
 from matcher.config import DEFAULT_WEIGHTS, ProgramConfig
 from matcher.constraints import RULES, Rule, feasible, violations
 from matcher.csv_io import to_csv_bytes
+from matcher.proposal import rejected_matrices
 from matcher.schema import MentorType, Participant, Role
 from matcher.scoring import score
 from matcher.synthetic import generate_cohort

@@ -8,9 +8,9 @@ import pytest
 
 from matcher import ProgramConfig, propose
 from matcher.breaches import BREACHES, pair_breaches, request_breach
-from matcher.candidates import rejected_matrices
 from matcher.cohort import MENTOR_TYPES, encode
 from matcher.constraints import RULES
+from matcher.proposal import rejected_matrices
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 
 DEV, SPONSOR, GEN, EXPERT = (

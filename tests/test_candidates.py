@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 
 from matcher.candidates import (
     RULE_NAMES,
-    _best,
     are_candidates,
+    best_per_row,
     build_candidates,
     count_candidates,
-    rejected_matrices,
     weights,
 )
 from matcher.cohort import MENTOR_TYPES, encode, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import feasible, violations
+from matcher.proposal import rejected_matrices
 from matcher.scoring import score
 from tests.strategies import participants
 
@@ -112,7 +112,7 @@ def test_block_statistics_and_kept_triples_equal_per_triple_evaluation(
 def test_best_keeps_each_rows_top_values_with_ties(rows: list[list[int]], keep: int) -> None:
     row = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
     values = np.array([v for r in rows for v in r], dtype=np.int64)
-    kept, left = _best(row, values, keep, len(rows))
+    kept, left = best_per_row(row, values, keep, len(rows))
     for r, vals in enumerate(rows):
         ranked = sorted(vals, reverse=True)
         cut = ranked[keep - 1] if len(ranked) > keep else -1

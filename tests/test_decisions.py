@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from matcher.decisions import load_decisions, parse_decisions
-from matcher.engine import Decision
 from matcher.errors import IntakeError
+from matcher.proposal import Decision
 from matcher.schema import MentorType
 
 

@@ -15,12 +15,13 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
 from matcher.flow import max_gain_flow
+from matcher.graph import Graph, group
 from matcher.pruning import _certifies, _Prices
-from matcher.solver import MAX_WEIGHT, _Graph, _group, solve
+from matcher.solver import MAX_WEIGHT, solve
 from tests.test_solver import random_instance
 
 
-def lp_optimum(graph: _Graph, gain: np.ndarray) -> int:
+def lp_optimum(graph: Graph, gain: np.ndarray) -> int:
     """Best total gain by linear programming (rows: requests, pairs, mentors)."""
     n_requests, n_pairs = graph.n_requests, graph.n_pairs
     rows = np.concatenate(
@@ -34,14 +35,14 @@ def lp_optimum(graph: _Graph, gain: np.ndarray) -> int:
     return round(-result.fun)
 
 
-def graph_of(seed: int, popular: bool, n_kinds: int) -> _Graph:
+def graph_of(seed: int, popular: bool, n_kinds: int) -> Graph:
     inst = random_instance(
         seed, popular=popular, n_kinds=n_kinds, n_mentees=25, n_mentors=12, per_request=6
     )
     mentee, mentor, kind = (np.array(a) for a in (inst.mentee, inst.mentor, inst.kind))
-    return _Graph(
-        _group(mentee, kind),
-        _group(mentee, mentor),
+    return Graph(
+        group(mentee, kind),
+        group(mentee, mentor),
         mentor,
         np.array(inst.weight),
         np.array(inst.capacity),
@@ -129,7 +130,7 @@ def test_a_warm_start_after_appending_edges_reaches_the_optimum(
         request[:first], pair[:first], mentor[:first], weight[:first], graph.capacity
     )
     found = max_gain_flow(request, pair, mentor, weight, graph.capacity, before.warm)
-    shuffled = _Graph(request, pair, mentor, weight, graph.capacity)
+    shuffled = Graph(request, pair, mentor, weight, graph.capacity)
     assert int(weight[found.chosen].sum()) == lp_optimum(shuffled, weight)
     prices = _Prices(found.request, found.pair, found.mentor)
     assert _certifies(shuffled, weight, found.chosen, prices)

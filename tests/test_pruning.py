@@ -10,10 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import matcher.engine as engine
-from matcher import ProgramConfig, load_participants, propose
-from matcher.candidates import build_candidates, rejected_matrices
+from matcher import ProgramConfig, Proposal, load_participants, propose
+from matcher.candidates import Candidates, build_candidates
 from matcher.cohort import encode
 from matcher.csv_io import to_csv_bytes
+from matcher.frames import unmatched_frame
+from matcher.proposal import rejected_matrices
 from matcher.pruning import CertificationError, Edges, solve_pruned, top_per_request
 from matcher.synthetic import generate_cohort
 from tests.test_solver import OBJECTIVES, random_instance
@@ -61,7 +63,7 @@ def cohort_people() -> list:
     return load_participants(to_csv_bytes(generate_cohort(240, seed=3))).participants
 
 
-def _totals(proposal: engine.Proposal) -> tuple[int, float, float]:
+def _totals(proposal: Proposal) -> tuple[int, float, float]:
     scores = proposal.matches.score
     return len(scores), round(float(scores.sum()), 2), float(scores.min())
 
@@ -129,10 +131,10 @@ def test_unmatched_reasons_count_every_candidate(cohort_people: list) -> None:
     triples = list(zip(full.mentee, full.mentor, full.kind, strict=True))
     kept = set(zip(pruned.mentee, pruned.mentor, pruned.kind, strict=True))
     use = np.array([t in kept or c for t, c in zip(triples, chosen, strict=True)])
-    both = engine.Candidates(
+    both = Candidates(
         full.mentee[use], full.mentor[use], full.kind[use], full.score[use], pruned.stats
     )
     both_chosen = chosen[use]
-    expected = engine._unmatched_frame(cohort, full, chosen, config, rejected, compiled=True)
-    got = engine._unmatched_frame(cohort, both, both_chosen, config, rejected, compiled=True)
+    expected = unmatched_frame(cohort, full, chosen, config, rejected, compiled=True)
+    got = unmatched_frame(cohort, both, both_chosen, config, rejected, compiled=True)
     assert len(expected) and got.equals(expected)

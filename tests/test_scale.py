@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from matcher import ProgramConfig, load_participants
-from matcher.candidates import BLOCK_CELLS, _chunks, build_candidates
+from matcher.candidates import BLOCK_CELLS, build_candidates, chunks
 from matcher.cohort import MENTOR_TYPES, encode
 from matcher.csv_io import to_csv_bytes
 from matcher.engine import RESERVE
@@ -39,6 +39,6 @@ def test_pruning_keeps_few_edges_and_exact_statistics(cohort) -> None:
 @pytest.mark.parametrize("width", [1, 4_000, 50_000])
 def test_blocks_stay_within_the_cell_budget(width: int) -> None:
     mentees = np.arange(20_000)
-    sizes = [len(chunk) for chunk in _chunks(mentees, width)]
+    sizes = [len(chunk) for chunk in chunks(mentees, width)]
     assert sum(sizes) == len(mentees)
     assert max(sizes) * width <= BLOCK_CELLS

@@ -12,12 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.errors import SolveError
+from matcher.graph import Graph, _group_by_ranks, group
 from matcher.solver import (
     MAX_WEIGHT,
     _assignment_issue,
-    _Graph,
-    _group,
-    _group_by_ranks,
     _pick_method,
     check_solution,
     solve,
@@ -293,7 +291,7 @@ def test_fairness_ignores_locked_edges_for_the_lowest_score() -> None:
 def test_developmental_network_uses_distinct_mentors() -> None:
     # mentee 0 wants kinds 0 and 1; mentor 0 is best for both but may be used once
     inst = Instance([0, 0, 0, 0], [0, 0, 1, 1], [0, 1, 0, 1], [100, 90, 10, 5], [2, 2], [False] * 4)
-    graph = _Graph(
+    graph = Graph(
         *(np.array(a) for a in ([0, 1, 0, 1], [0, 0, 1, 1], [0, 0, 1, 1])),
         np.array(inst.weight),
         np.array(inst.capacity),
@@ -384,7 +382,7 @@ def test_whole_floats_are_accepted() -> None:
 
 def test_assignment_refuses_costs_too_large_for_float64() -> None:
     # a million requests of full-score edges: the coverage big-M would exceed 2**53
-    graph = _Graph(
+    graph = Graph(
         np.array([0, 10**6]),
         np.array([0, 1]),
         np.array([0, 0]),
@@ -428,5 +426,5 @@ def test_group_numbers_distinct_rows_in_sorted_order(rows: list[tuple[int, ...]]
     """Table, sort and overflow paths all number rows as sorted distinct rows do."""
     columns = tuple(np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
     expected = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)[1].ravel()
-    assert _group(*columns).tolist() == expected.tolist()
+    assert group(*columns).tolist() == expected.tolist()
     assert _group_by_ranks(columns).tolist() == expected.tolist()

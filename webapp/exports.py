@@ -25,7 +25,7 @@ from sqlalchemy import select
 from matcher import MentorType, Participant, ProgramConfig, participant_reasons
 from matcher.config import config_from_mapping
 from matcher.csv_io import to_csv_bytes
-from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
+from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from matcher.schema import MENTOR_TYPE_HELP
 from webapp import audit
 from webapp.auth import admin_only

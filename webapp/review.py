@@ -39,7 +39,7 @@ from matcher import (
     explain_mentee,
 )
 from matcher.config import config_from_mapping
-from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
+from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db

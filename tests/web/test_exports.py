@@ -11,7 +11,7 @@ import pandas as pd
 from flask import Flask
 from flask.testing import FlaskClient
 
-from matcher.engine import MATCH_COLUMNS, UNMATCHED_COLUMNS
+from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from tests.web.conftest import ADMIN_EMAIL
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db

@@ -1,0 +1,186 @@
+"""The graph the solvers work on: candidate edges grouped by request, pair and mentor.
+
+A valid choice of edges fills each ``(mentee, kind)`` request and each ``(mentee,
+mentor)`` pair at most once and each mentor at most up to their room (see
+:mod:`matcher.solver`). :func:`group` numbers the requests and pairs, :func:`free_graph`
+sets locked edges aside and returns the :class:`Graph` of the choosable rest,
+:func:`max_count` is the most edges a valid choice holds (an exact maximum flow) and
+:func:`fair_floor` the fairness objective's threshold. :mod:`matcher.solver` and
+:mod:`matcher.pruning` both build on these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import maximum_flow
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Choosable edges, each with its request and pair group, and the room left per mentor.
+
+    >>> g = Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 0], [5, 7], [1])))
+    >>> g.n_requests, g.n_pairs, len(g.subset(g.weight > 5).weight)
+    (2, 2, 1)
+    """
+
+    request: IntArray
+    pair: IntArray
+    mentor: IntArray
+    weight: IntArray
+    capacity: IntArray
+
+    @property
+    def n_requests(self) -> int:
+        """Requests numbered in ``request``."""
+        return int(self.request.max()) + 1 if self.request.size else 0
+
+    @property
+    def n_pairs(self) -> int:
+        """Pairs numbered in ``pair``."""
+        return int(self.pair.max()) + 1 if self.pair.size else 0
+
+    def subset(self, keep: BoolArray) -> Graph:
+        """Return the graph restricted to the edges where ``keep`` is true."""
+        return Graph(
+            self.request[keep], self.pair[keep], self.mentor[keep], self.weight[keep], self.capacity
+        )
+
+
+def group(*columns: IntArray) -> IntArray:
+    """Number the distinct rows of ``columns`` 0, 1, ... in sorted order; one id per edge.
+
+    The columns are folded into one integer key (mixed radix over each column's range);
+    keys spanning no more than a few times the number of rows are numbered through a
+    table, others by sorting (:func:`_group_by_ranks` when the key would overflow).
+
+    >>> group(np.array([3, 1, 3, 1]), np.array([0, 5, 0, 2])).tolist()
+    [2, 1, 2, 0]
+    """
+    n = len(columns[0])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    key, span = np.zeros(n, dtype=np.int64), 1
+    for column in columns:
+        low, high = int(column.min()), int(column.max())
+        width = high - low + 1
+        if span * width >= 2**62:
+            return _group_by_ranks(columns)
+        key, span = key * width + (column - low), span * width
+    if span <= 4 * n:
+        present = np.zeros(span, dtype=bool)
+        present[key] = True
+        return (np.cumsum(present) - 1)[key]
+    return np.unique(key, return_inverse=True)[1].astype(np.int64)
+
+
+def _group_by_ranks(columns: tuple[IntArray, ...]) -> IntArray:
+    """:func:`group` for any range: each column is ranked and folded into the ids so far;
+    ids and ranks stay below the number of rows, so the folded key never overflows."""
+    ids = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        _, rank = np.unique(column, return_inverse=True)
+        _, ids = np.unique(ids * len(column) + rank, return_inverse=True)
+    return ids.astype(np.int64)
+
+
+def free_graph(
+    mentee: IntArray,
+    mentor: IntArray,
+    kind: IntArray,
+    weight: IntArray,
+    capacity: IntArray,
+    locked: BoolArray,
+) -> tuple[BoolArray, Graph]:
+    """Set the locked edges aside: return the mask of edges still choosable and their graph.
+
+    An edge stays choosable when it is not locked, no lock fills its request or its pair,
+    and its mentor has room left after the locks.
+
+    >>> one = np.array([0, 0])
+    >>> free, graph = free_graph(
+    ...     one, np.array([0, 1]), one, np.array([5, 7]), np.array([1, 1]), np.array([True, False])
+    ... )
+    >>> free.tolist(), graph.capacity.tolist()
+    ([False, False], [0, 1])
+    """
+    request, pair = group(mentee, kind), group(mentee, mentor)
+    room = capacity - np.bincount(mentor[locked], minlength=len(capacity))
+    free = (
+        ~locked
+        & ~np.isin(request, request[locked])
+        & ~np.isin(pair, pair[locked])
+        & (room[mentor] > 0)
+    )
+    return free, Graph(request[free], pair[free], mentor[free], weight[free], room)
+
+
+def max_count(graph: Graph) -> int:
+    """Return the most edges a valid choice can hold: an exact integer maximum flow.
+
+    Nodes: source, requests, pairs, mentors, sink; every arc has capacity 1 except
+    mentor → sink, which has the mentor's room.
+
+    >>> max_count(Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 0], [5, 7], [1]))))
+    1
+    """
+    n_requests, n_pairs, n_mentors = graph.n_requests, graph.n_pairs, len(graph.capacity)
+    pair_mentor = np.zeros(n_pairs, dtype=np.int64)
+    pair_mentor[graph.pair] = graph.mentor
+    first_pair, first_mentor = 1 + n_requests, 1 + n_requests + n_pairs
+    sink = first_mentor + n_mentors
+    tails = np.concatenate(
+        [
+            np.zeros(n_requests, dtype=np.int64),
+            1 + graph.request,
+            first_pair + np.arange(n_pairs),
+            first_mentor + np.arange(n_mentors),
+        ]
+    )
+    heads = np.concatenate(
+        [
+            1 + np.arange(n_requests),
+            first_pair + graph.pair,
+            first_mentor + pair_mentor,
+            np.full(n_mentors, sink),
+        ]
+    )
+    room = np.minimum(graph.capacity, len(graph.pair))  # fits int32 as scipy requires
+    arc_capacity = np.concatenate(
+        [np.ones(n_requests + len(graph.pair) + n_pairs, dtype=np.int64), room]
+    )
+    use = arc_capacity > 0
+    network = csr_array(
+        (arc_capacity[use].astype(np.int32), (tails[use], heads[use])), shape=(sink + 1, sink + 1)
+    )
+    return int(maximum_flow(network, 0, sink).flow_value)
+
+
+def fair_floor(graph: Graph, target: int) -> int:
+    """The highest weight ``t`` of the graph such that its edges weighing ``>= t`` still fill
+    ``target`` requests (binary search with exact maximum flows), or 0 without edges.
+
+    The fairness objective keeps only those edges (see :mod:`matcher.solver`).
+
+    >>> g = Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 1], [5, 7], [1, 1])))
+    >>> fair_floor(g, 2), fair_floor(g, 1)
+    (5, 7)
+    """
+    levels = np.unique(graph.weight)
+    if not levels.size:
+        return 0
+    low, high = 0, len(levels) - 1  # levels[low] always reaches the target
+    while low < high:
+        middle = (low + high + 1) // 2
+        if max_count(graph.subset(graph.weight >= levels[middle])) == target:
+            low = middle
+        else:
+            high = middle - 1
+    return int(levels[low])
