@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.blockscan import Passes, Reach, block_passes
-from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, pairwise
+from matcher.cohort import MENTOR_TYPES, Cohort, pairwise
 from matcher.config import ProgramConfig
-from matcher.constraints import RULES, Rejected, feasible, violations
+from matcher.constraints import RULES, Rejected
 from matcher.kernels import INT, INTS, entry, jit, plain
-from matcher.schema import MentorType
 from matcher.scoring import score
 
 Progress = Callable[[str, int, int], None]
@@ -109,16 +108,6 @@ class _Cells:
     score: np.ndarray
 
 
-def _candidates(
-    pairs: Pairs, mentor_type: MentorType, config: ProgramConfig, rejected: Rejected | None
-) -> np.ndarray:
-    """Positions of the ``pairs`` (pairwise) that pass every rule and score at least
-    ``min_score``."""
-    ok = feasible(violations(pairs, mentor_type, config, rejected), pairs.shape)
-    scores, _ = score(pairs, mentor_type, config)
-    return np.flatnonzero(ok & (scores >= config.min_score))
-
-
 def block_candidates(
     tables: Passes, mentees: np.ndarray, mentors: np.ndarray, reach: Reach | None = None
 ) -> _Cells:
@@ -164,8 +153,12 @@ def are_candidates(
     mentee: np.ndarray,
     mentor: np.ndarray,
     kind: np.ndarray,
+    compiled: bool = True,
 ) -> np.ndarray:
     """Whether each triple ``(mentee[k], mentor[k], kind[k])`` is a candidate.
+
+    Each mentee's mentors of a type are evaluated as one block, by the passes
+    :func:`count_candidates` uses (compiled, or numpy with ``compiled=False``).
 
     >>> from matcher.cohort import encode
     >>> from matcher.schema import Participant, Role
@@ -176,11 +169,15 @@ def are_candidates(
     ... ).tolist()
     [True]
     """
+    mentee, mentor, kind = (np.asarray(a, dtype=np.int64) for a in (mentee, mentor, kind))
     out = np.zeros(len(mentee), dtype=bool)
     for kind_index in np.unique(kind):
-        sel = np.flatnonzero(kind == kind_index)
-        pairs = pairwise(cohort, mentee[sel], mentor[sel])
-        out[sel[_candidates(pairs, MENTOR_TYPES[kind_index], config, rejected)]] = True
+        tables = block_passes(cohort, MENTOR_TYPES[kind_index], config, rejected, compiled=compiled)
+        at = np.flatnonzero(kind == kind_index)
+        at = at[np.argsort(mentee[at], kind="stable")]
+        for mine in np.split(at, np.flatnonzero(np.diff(mentee[at])) + 1):
+            cells = block_candidates(tables, mentee[mine[:1]], mentor[mine])
+            out[mine] = np.isin(mentor[mine], cells.mentor)
     return out
 
 

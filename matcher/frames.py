@@ -143,7 +143,7 @@ def unmatched_frame(
     own_triples = np.array(
         [(stats.mentee[r], m, stats.kind[r]) for r, m in own_rows], dtype=np.int64
     ).reshape(-1, 3)
-    own_ok = are_candidates(cohort, config, rejected, *own_triples.T)
+    own_ok = are_candidates(cohort, config, rejected, *own_triples.T, compiled)
     own = np.zeros(len(stats.mentee), dtype=np.int64)
     own_full = np.zeros(len(stats.mentee), dtype=np.int64)
     for (r, m), ok in zip(own_rows, own_ok.tolist(), strict=True):
