@@ -19,7 +19,7 @@ from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME, type_problems, violations
 from matcher.errors import MatcherError
 from matcher.explain import match_reasons, shared
-from matcher.mentee import mentee_index, mentors_for
+from matcher.mentors import mentee_index, mentors_for
 from matcher.proposal import Decision, decision_triples, rejected_matrices
 from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import score

@@ -5,26 +5,24 @@ mentors offering each type the mentee seeks by score and says of each whether it
 matched, blocked by a rule, below the program's minimum, full with other mentees, already
 the mentee's mentor in another type, or left free because the cohort gains more
 elsewhere. It explains a :class:`~matcher.proposal.Proposal` from
-:func:`matcher.engine.propose` (computed when not given). :func:`mentee_index` and
-:func:`mentors_for` find one mentee and the mentors open to them.
+:func:`matcher.engine.propose` (computed when not given). The mentee and the
+mentors open to them come from :mod:`matcher.mentors`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from matcher.breaches import pair_breaches
-from matcher.cohort import MENTOR_TYPES, Cohort, Pairs, block, encode
+from matcher.cohort import Cohort, encode
 from matcher.config import ProgramConfig
 from matcher.engine import propose
-from matcher.errors import MatcherError
+from matcher.mentors import mentee_index, mentors_for
 from matcher.proposal import Decision, Proposal, decision_triples, rejected_matrices
-from matcher.schema import MentorType, Participant
-from matcher.scoring import score
+from matcher.schema import Participant
 from matcher.words import plural
 
 ALTERNATIVE_COLUMNS = [
@@ -70,37 +68,6 @@ def _fate(
     if chosen is not None:
         return "lower score", f"score {score:g} vs {chosen.score:g} for the match"
     return "lower score", "left free: giving this pair would cost the cohort more elsewhere"
-
-
-def mentee_index(cohort: Cohort, mentee_email: str) -> int:
-    """The index in ``cohort`` of the mentee with this e-mail (case-insensitive).
-
-    >>> from matcher.schema import Role
-    >>> mentee_index(
-    ...     encode([Participant("a@x.org", "A", Role.MENTEE, seeks=("expertise",))]), "A@X.org"
-    ... )
-    0
-
-    Raises :class:`MatcherError` when the e-mail is not a mentee's.
-    """
-    email = mentee_email.strip().lower()
-    if email not in cohort.index or not cohort.people[cohort.index[email]].is_mentee:
-        raise MatcherError(f"{mentee_email} is not a mentee of this program")
-    return cohort.index[email]
-
-
-def mentors_for(
-    cohort: Cohort, mentee: int, config: ProgramConfig
-) -> Iterator[tuple[MentorType, np.ndarray, Pairs, np.ndarray]]:
-    """Per type the mentee (an index) seeks: the other people who offer it, the 1 x n
-    block of their pairs with the mentee, and each pair's score."""
-    for kind, mentor_type in enumerate(MENTOR_TYPES):
-        if not cohort.seeks[mentee, kind]:
-            continue
-        mentors = cohort.mentors_offering(mentor_type)
-        mentors = mentors[mentors != mentee]
-        pairs = block(cohort, np.array([mentee]), mentors)
-        yield mentor_type, mentors, pairs, score(pairs, mentor_type, config)[0][0]
 
 
 def explain_mentee(
