@@ -8,21 +8,29 @@ person's attributes from one row of a table and decides a cell in a few nanoseco
 
 :mod:`matcher.constraints` and :mod:`matcher.scoring` stay the definitions: readable, and
 what explanations and single pairs use. These passes repeat them operation by operation
-in the same floating-point order, so scores are equal to the last bit (checked by
-``tests/test_blockscan.py`` on random cohorts, configs and weights). Which rules apply and
-which criteria weigh is read from those modules, and :func:`scan_tables` refuses rules or
-criteria it does not know, so neither can be added there and silently missed here.
+in the same floating-point order, so scores are equal to the last bit. All else the passes
+know of the rules and criteria comes from those tables: each rule has one line in the rules
+pass that sets the rule's bit where it blocks (``bit.language`` for the rule "language"),
+blocked cells are counted per bit, and only the rules that apply
+(:meth:`~matcher.constraints.Rule.applies`) are checked; the scores pass takes a config's
+criteria by their slots. The bits and slots (:data:`BIT`, :data:`SLOT`) are arguments of the
+kernels rather than constants compiled into them, so a kernel in numba's disk cache never
+keeps old numbers after a table changes. ``tests/test_blockscan.py`` checks that each rule
+and criterion has its line here and no other, and that the passes equal the definitions on
+random cohorts, configs and weights.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 import numpy as np
+from numba import typeof
 from scipy import sparse
 
-from matcher.cohort import MEETING_CODES, Cohort, block, pairwise
+from matcher.cohort import MEETING_CODES, Cohort, block
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES, Rejected, feasible, violations
 from matcher.kernels import (
@@ -37,45 +45,17 @@ from matcher.kernels import (
     jit,
 )
 from matcher.schema import MeetingMode, MentorType
-from matcher.scoring import GENERATION_SPAN, NEUTRAL, score
+from matcher.scoring import CRITERIA, GENERATION_SPAN, NEUTRAL, score
 
-#: The rules the rules pass knows, in the order of :data:`matcher.constraints.RULES`.
-RULE_ORDER: tuple[str, ...] = (
-    "self",
-    "capacity",
-    "management_chain",
-    "same_manager",
-    "boss_peer",
-    "excluded",
-    "previous_partner",
-    "language",
-    "meeting",
-    "sponsor_gap",
-    "generation",
-    "expertise",
-    "timezone",
-    "rejected",
-)
-RULE_COUNT = len(RULE_ORDER)
-#: The criteria the scores pass knows (see :data:`matcher.scoring.CRITERIA`).
-CRITERION_ORDER: tuple[str, ...] = (
-    "goals",
-    "seniority",
-    "level_gap",
-    "outside_department",
-    "outside_organization",
-    "target_department",
-    "generation_gap",
-    "expertise",
-    "timezone",
-)
+#: Each rule's bit, by name (:data:`matcher.constraints.RULES`): ``BIT.language`` is 7.
+BIT = namedtuple("RuleBits", [rule.name for rule in RULES])(*(rule.bit for rule in RULES))
+#: Each criterion's slot, by name (:data:`matcher.scoring.CRITERIA`): ``SLOT.goals`` is 0.
+SLOT = namedtuple("CriterionSlots", list(CRITERIA))(*(c.slot for c in CRITERIA.values()))
 # columns of ScanTables.ints, one row per person
 DEPARTMENT, ORGANIZATION, TARGET, LOCATION, MANAGER, GRAND_MANAGER = range(6)
 CAPACITY, IN_PERSON, REMOTE, SPEAKS, GOALS_SIZE, WANTED_SIZE = range(6, 12)
 # columns of ScanTables.floats
 LEVEL, GENERATION, UTC_OFFSET = range(3)
-# ScanTables.flags: which person x person lists hold a pair, as the bit of its rule
-CHAIN, EXCLUDED, PREVIOUS, REJECTED = 1 << 2, 1 << 5, 1 << 6, 1 << 13
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,11 +88,13 @@ class ScanTables:
 
         Returns ``ok`` (rows x columns, True where no rule blocks) and per mentee: how many
         mentors are offered (the mentee themself left out), how many are feasible, and per
-        rule of :data:`RULE_ORDER` how many it blocked (the mentee themself not counted).
+        rule of :data:`~matcher.constraints.RULES` (column ``rule.bit``) how many it blocked
+        (the mentee themself not counted).
         """
         return _rules(
             mentees, mentors, self.ints, self.floats, self.languages, self.wanted,
             self.expertise, self.indptr, self.indices, self.flags, self.active, self.numbers,
+            BIT,
         )  # fmt: skip
 
     def scores(
@@ -126,7 +108,7 @@ class ScanTables:
             reach = Reach(none, none, np.zeros((0, len(mentees)), dtype=np.int64), none[None, :])
         return _scores(
             mentees, mentors, ok, self.ints, self.floats, self.goals, self.strengths,
-            self.wanted, self.expertise, self.criteria, self.weights, self.numbers, *reach,
+            self.wanted, self.expertise, self.criteria, self.weights, self.numbers, *reach, SLOT,
         )  # fmt: skip
 
 
@@ -177,10 +159,10 @@ class NumpyPasses:
         found = violations(pairs, self.mentor_type, self.config, self.rejected)
         ok = feasible(found, pairs.shape)
         other = pairs.mentee != pairs.mentor  # the mentee themself is not counted
-        blocked = np.zeros((len(mentees), RULE_COUNT), dtype=np.int64)
-        for k, name in enumerate(RULE_ORDER):
-            if name in found:
-                blocked[:, k] = (found[name] & other).sum(axis=1)
+        blocked = np.zeros((len(mentees), len(RULES)), dtype=np.int64)
+        for rule in RULES:
+            if rule.name in found:
+                blocked[:, rule.bit] = (found[rule.name] & other).sum(axis=1)
         return ok, other.sum(axis=1), ok.sum(axis=1), blocked
 
     def scores(
@@ -253,8 +235,8 @@ def scan_tables(
 ) -> ScanTables:
     """The tables the compiled passes read for ``mentor_type``.
 
-    Raises ValueError when :mod:`matcher.constraints` or :mod:`matcher.scoring` has a rule or
-    criterion these passes do not evaluate.
+    Raises ValueError when the config weighs a criterion :mod:`matcher.scoring` does not
+    define.
 
     Examples
     --------
@@ -272,17 +254,13 @@ def scan_tables(
     >>> scores.tolist()
     [57.5]
     """
-    names = tuple(rule.name for rule in RULES)
-    if names != RULE_ORDER:
-        raise ValueError(f"the compiled rules pass knows {RULE_ORDER}, not {names}")
     weights = {k: w for k, w in config.weights[mentor_type].items() if w > 0}
-    unknown = set(weights) - set(CRITERION_ORDER)
+    unknown = set(weights) - set(CRITERIA)
     if unknown:
-        raise ValueError(f"the compiled scores pass has no criterion {sorted(unknown)}")
-    applies = {}  # the rules that apply give a mask, the others None
-    if len(cohort):
-        first = np.zeros(1, dtype=np.int64)
-        applies = violations(pairwise(cohort, first, first), mentor_type, config, rejected)
+        raise ValueError(f"the scores pass has no criterion {sorted(unknown)}")
+    active = np.zeros(len(RULES), dtype=np.bool_)
+    for rule in RULES:
+        active[rule.bit] = rule.applies(mentor_type, config, rejected or {})
     n, boss = len(cohort), cohort.manager
     ints = np.zeros((n, 12), dtype=np.int64)
     ints[:, DEPARTMENT] = cohort.department
@@ -298,9 +276,15 @@ def scan_tables(
     ints[:, GOALS_SIZE] = np.maximum(cohort.goals.size, 1)
     ints[:, WANTED_SIZE] = np.maximum(cohort.expertise_wanted.size, 1)
     floats = np.stack([cohort.level, cohort.generation, cohort.utc_offset], axis=1)
-    lists = {CHAIN: cohort.chain, EXCLUDED: cohort.excluded, PREVIOUS: cohort.previous}
-    if "rejected" in applies:  # the type has a matrix with entries
-        lists[REJECTED] = rejected[mentor_type]
+    # the person x person lists of pairs as the bits of their rules (rejected: when the
+    # type has a matrix with entries)
+    lists = {
+        1 << BIT.management_chain: cohort.chain,
+        1 << BIT.excluded: cohort.excluded,
+        1 << BIT.previous_partner: cohort.previous,
+    }
+    if active[BIT.rejected]:
+        lists[1 << BIT.rejected] = rejected[mentor_type]
     listed = _listed_flags(lists, n)
     limit = config.max_timezone_gap_hours
     return ScanTables(
@@ -314,8 +298,8 @@ def scan_tables(
         indptr=listed.indptr.astype(np.int64),
         indices=listed.indices.astype(np.int64),
         flags=listed.data.astype(np.int64),
-        active=np.array([name in applies for name in RULE_ORDER]),
-        criteria=np.array([CRITERION_ORDER.index(k) for k in weights], dtype=np.int64),
+        active=active,
+        criteria=np.array([CRITERIA[k].slot for k in weights], dtype=np.int64),
         weights=np.array(list(weights.values()), dtype=np.float64),
         numbers=np.array(
             [
@@ -373,13 +357,16 @@ def _shared(mine: np.ndarray, e: int, theirs: np.ndarray, out: np.ndarray) -> No
             out[j] += _popcount(word & theirs[w, j])
 
 
-@entry(INTS, INTS, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, INTS, INTS, INTS, FLAGS, FLOATS)
+@entry(
+    INTS, INTS, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, INTS, INTS, INTS, FLAGS, FLOATS,
+    typeof(BIT),
+)  # fmt: skip
 @jit(nogil=True)
 def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr, indices,
-           flags, active, numbers):  # fmt: skip
+           flags, active, numbers, bit):  # fmt: skip
     rows, cols = len(mentees), len(mentors)
     ok = np.zeros((rows, cols), dtype=np.bool_)
-    blocked = np.zeros((rows, RULE_COUNT), dtype=np.int64)
+    blocked = np.zeros((rows, len(bit)), dtype=np.int64)
     offered = np.zeros(rows, dtype=np.int64)
     feasible = np.zeros(rows, dtype=np.int64)
     mi, mf = _columns(ints, mentors), _columns(floats, mentors)
@@ -389,8 +376,9 @@ def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr,
     column[mentors] = np.arange(cols)
     listed, hits = np.zeros(cols, dtype=np.int64), np.zeros(cols, dtype=np.int64)
     gap, limit = numbers[0], numbers[1]
-    same_manager, boss_peer, sponsor, generation = active[3], active[4], active[9], active[10]
-    expertise_rule, timezone = active[11], active[12]
+    same_manager, boss_peer = active[bit.same_manager], active[bit.boss_peer]
+    sponsor, generation = active[bit.sponsor_gap], active[bit.generation]
+    expertise_rule, timezone = active[bit.expertise], active[bit.timezone]
     for i in range(rows):
         e = mentees[i]
         for k in range(indptr[e], indptr[e + 1]):
@@ -410,22 +398,23 @@ def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr,
             apart = (remote | mi[REMOTE, j]) != 0
             apart |= gone & (where >= 0) & (place != where)
             theirs = mf[GENERATION, j]
-            hit = np.int64(mentors[j] == e)
-            hit |= np.int64(mi[CAPACITY, j] < 1) << 1
-            hit |= listed[j]
-            hit |= np.int64(same_manager & (boss >= 0) & (boss == their_boss)) << 3
+            hit = listed[j]  # management_chain, excluded, previous_partner, rejected
+            hit |= np.int64(mentors[j] == e) << bit.self
+            hit |= np.int64(mi[CAPACITY, j] < 1) << bit.capacity
+            hit |= np.int64(same_manager & (boss >= 0) & (boss == their_boss)) << bit.same_manager
             hit |= (
                 np.int64(boss_peer & (grand >= 0) & (grand == their_boss) & (boss != mentors[j]))
-                << 4
+                << bit.boss_peer
             )
-            hit |= np.int64(talks & (mi[SPEAKS, j] != 0) & (spoken[j] == 0)) << 7
-            hit |= np.int64(meets & apart) << 8
-            hit |= np.int64(sponsor & ~(mf[LEVEL, j] - level >= gap)) << 9
+            hit |= np.int64(talks & (mi[SPEAKS, j] != 0) & (spoken[j] == 0)) << bit.language
+            hit |= np.int64(meets & apart) << bit.meeting
+            hit |= np.int64(sponsor & ~(mf[LEVEL, j] - level >= gap)) << bit.sponsor_gap
             hit |= (
-                np.int64(generation & (np.isnan(born) | np.isnan(theirs) | (born == theirs))) << 10
+                np.int64(generation & (np.isnan(born) | np.isnan(theirs) | (born == theirs)))
+                << bit.generation
             )
-            hit |= np.int64(expertise_rule & (matching[j] == 0)) << 11
-            hit |= np.int64(timezone & (abs(offset - mf[UTC_OFFSET, j]) > limit)) << 12
+            hit |= np.int64(expertise_rule & (matching[j] == 0)) << bit.expertise
+            hit |= np.int64(timezone & (abs(offset - mf[UTC_OFFSET, j]) > limit)) << bit.timezone
             hits[j] = hit
         for k in range(indptr[e], indptr[e + 1]):
             if column[indices[k]] >= 0:
@@ -437,8 +426,8 @@ def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr,
         if own >= 0:
             hits[own] = 0  # the mentee as their own mentor is not counted anywhere
         offered[i] = cols - (own >= 0)
-        for k in range(1, RULE_COUNT):
-            if k == 1 or k == 2 or active[k]:
+        for k in range(len(bit)):
+            if active[k]:
                 count = 0
                 for j in range(cols):
                     count += (hits[j] >> k) & 1
@@ -456,11 +445,11 @@ def _unit(value: float) -> float:
 
 @entry(
     INTS, INTS, FLAG_TABLE, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, BITS, INTS, FLOATS, FLOATS,
-    INTS, INTS, INT_TABLE, INT_TABLE,
+    INTS, INTS, INT_TABLE, INT_TABLE, typeof(SLOT),
 )  # fmt: skip
 @jit(nogil=True)
 def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expertise, criteria,
-            weights, numbers, scale, floor, need_row, need_column):  # fmt: skip
+            weights, numbers, scale, floor, need_row, need_column, slot):  # fmt: skip
     rows, cols = ok.shape
     size = 0
     for i in range(rows):
@@ -488,38 +477,38 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
         # which costs less than skipping them), each cell summed in the order of
         # matcher.scoring.combine
         for q in range(len(criteria)):
-            c, weight = criteria[q], weights[q]  # CRITERION_ORDER[c]
-            if c == 0 or c == 7:
-                if c == 0:
+            c, weight = criteria[q], weights[q]
+            if c == slot.goals or c == slot.expertise:
+                if c == slot.goals:
                     _shared(goals, e, strong, shared)
                 else:
                     _shared(wanted, e, known, shared)
-                listed = ints[e, GOALS_SIZE if c == 0 else WANTED_SIZE]
+                listed = ints[e, GOALS_SIZE if c == slot.goals else WANTED_SIZE]
                 for j in range(cols):
                     value[j] += weight * (shared[j] / listed)
-            elif c == 1 or c == 2:
+            elif c == slot.seniority or c == slot.level_gap:
                 level = floats[e, LEVEL]
                 for j in range(cols):
                     above = mf[LEVEL, j] - level
-                    part = above / span if c == 1 else (above - gap + 1) / span
+                    part = above / span if c == slot.seniority else (above - gap + 1) / span
                     value[j] += weight * _unit(part)
-            elif c == 3 or c == 4:
-                attribute = DEPARTMENT if c == 3 else ORGANIZATION
+            elif c == slot.outside_department or c == slot.outside_organization:
+                attribute = DEPARTMENT if c == slot.outside_department else ORGANIZATION
                 mine = ints[e, attribute]
                 for j in range(cols):
                     theirs = mi[attribute, j]
                     part = np.float64(mine != theirs) if mine >= 0 and theirs >= 0 else NEUTRAL
                     value[j] += weight * part
-            elif c == 5:
+            elif c == slot.target_department:
                 target = ints[e, TARGET]
                 for j in range(cols):
                     value[j] += weight * np.float64((target >= 0) & (target == mi[DEPARTMENT, j]))
-            elif c == 6:
+            elif c == slot.generation_gap:
                 born = floats[e, GENERATION]
                 for j in range(cols):
                     part = abs(born - mf[GENERATION, j]) / GENERATION_SPAN
                     value[j] += weight * (0.0 if np.isnan(part) else part)
-            else:
+            elif c == slot.timezone:
                 offset = floats[e, UTC_OFFSET]
                 for j in range(cols):
                     close = 1.0 - abs(offset - mf[UTC_OFFSET, j]) / 60.0 / hours

@@ -1,9 +1,17 @@
 """Hard rules: which (mentee, mentor, type) triples may ever be proposed.
 
-Each rule of the table in DESIGN.md is a function over :class:`~matcher.cohort.Pairs` that
-returns a boolean array, True where the rule BLOCKS the pair. Computing every rule (rather
-than stopping at the first) keeps the reason for each blocked triple recoverable: the
-explanations say which rule blocked how many candidates.
+Each rule of the table in DESIGN.md is a row of :data:`RULES`: its name, its bit, when it
+applies, and a check over :class:`~matcher.cohort.Pairs` that returns a boolean array, True
+where the rule BLOCKS the pair. Computing every rule (rather than stopping at the first)
+keeps the reason for each blocked triple recoverable: the explanations say which rule
+blocked how many candidates.
+
+These checks are the definition, used by explanations and single pairs. Candidate blocks
+are decided by their compiled twin, the rules pass ``_rules`` in :mod:`matcher.blockscan`:
+one line per rule sets the rule's bit where it blocks a cell, and which rules apply comes
+from :meth:`Rule.applies`. ``tests/test_blockscan.py`` ties the two: every rule has its line
+in the pass and the pass no other, and on random cohorts and configs the pass blocks exactly
+the cells each check blocks. A new rule is a row here and a line there.
 """
 
 from __future__ import annotations
@@ -19,15 +27,34 @@ from matcher.config import ProgramConfig
 from matcher.schema import MeetingMode, MentorType
 
 Rejected = Mapping[MentorType, sparse.csr_matrix]
+Check = Callable[[Pairs, MentorType, ProgramConfig, Rejected], np.ndarray]
+Condition = Callable[[MentorType, ProgramConfig, Rejected], bool]
+
+
+def _always(t: MentorType, cfg: ProgramConfig, rej: Rejected) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A hard rule: a short ``name``, what it ensures, and the check that finds breaches."""
+    """A hard rule: a short ``name``; its ``bit`` in the compiled rules pass (its place in
+    :data:`RULES`, so also its column in per-rule counts); what it ensures; the ``check``
+    that finds breaches; the ``condition`` under which it applies (always, unless given)."""
 
     name: str
+    bit: int
     ensures: str
-    check: Callable[[Pairs, MentorType, ProgramConfig, Rejected], np.ndarray | None]
+    check: Check
+    condition: Condition = _always
+
+    def applies(self, mentor_type: MentorType, config: ProgramConfig, rejected: Rejected) -> bool:
+        """Whether the rule is checked for ``mentor_type`` under ``config`` and ``rejected``.
+
+        >>> sponsor = RULES_BY_NAME["sponsor_gap"]
+        >>> [sponsor.applies(t, ProgramConfig(), {}) for t in MentorType]
+        [False, True, False, False]
+        """
+        return self.condition(mentor_type, config, rejected)
 
     def rule_text(self, config: ProgramConfig) -> str:
         """What the rule ensures, with this program's numbers filled in.
@@ -52,16 +79,12 @@ def _chain(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.nda
     return p.listed(p.cohort.chain)
 
 
-def _same_manager(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
-    if not cfg.block_same_manager:
-        return None
+def _same_manager(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     boss = p.cohort.manager
     return (p.e(boss) >= 0) & (p.e(boss) == p.m(boss))
 
 
-def _boss_peer(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
-    if not cfg.block_boss_peers:
-        return None
+def _boss_peer(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     boss = p.cohort.manager
     mentee_boss = p.e(boss)
     grand_boss = np.where(mentee_boss >= 0, boss[np.maximum(mentee_boss, 0)], -1)
@@ -92,58 +115,62 @@ def _meeting(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.n
     return meets_in_person & (one_remote | apart)
 
 
-def _sponsor(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
-    if t is not MentorType.SPONSORSHIP:
-        return None
+def _sponsor(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     gap = p.m(p.cohort.level) - p.e(p.cohort.level)
     with np.errstate(invalid="ignore"):
         return ~(gap >= cfg.sponsor_level_gap)
 
 
-def _generation(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
-    if t is not MentorType.GENERATIONAL:
-        return None
+def _generation(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     mentee, mentor = p.e(p.cohort.generation), p.m(p.cohort.generation)
     return np.isnan(mentee) | np.isnan(mentor) | (mentee == mentor)
 
 
-def _expertise(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
-    if t is not MentorType.EXPERTISE:
-        return None
+def _expertise(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     return p.overlap(p.cohort.expertise_wanted, p.cohort.expertise) == 0
 
 
-def _timezone(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
-    if cfg.max_timezone_gap_hours is None:
-        return None
+def _timezone(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     gap = np.abs(p.e(p.cohort.utc_offset) - p.m(p.cohort.utc_offset))
     with np.errstate(invalid="ignore"):
         return gap > cfg.max_timezone_gap_hours * 60
 
 
-def _rejected(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray | None:
+def _rejected(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    return p.listed(rej[t])
+
+
+def _for_type(mentor_type: MentorType) -> Condition:
+    """The condition "the mentor would take on ``mentor_type``"."""
+    return lambda t, cfg, rej: t is mentor_type
+
+
+def _any_rejected(t: MentorType, cfg: ProgramConfig, rej: Rejected) -> bool:
     matrix = rej.get(t)
-    return None if matrix is None or matrix.nnz == 0 else p.listed(matrix)
+    return matrix is not None and matrix.nnz > 0
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("self", "not oneself", _self),
-    Rule("capacity", "has room (capacity above 0)", _capacity),
-    Rule("management_chain", "objectivity: never in each other's management chain", _chain),
-    Rule("same_manager", "not teammates", _same_manager),
-    Rule("boss_peer", "not a peer of the mentee's boss", _boss_peer),
-    Rule("excluded", "not excluded", _excluded),
-    Rule("previous_partner", "not tried before", _previous),
-    Rule("language", "a shared language", _language),
-    Rule(
-        "meeting", "able to meet (in person needs the same place and nobody remote-only)", _meeting
-    ),
-    Rule("sponsor_gap", "a sponsor at least {gap} levels above the mentee", _sponsor),
-    Rule("generation", "another generation", _generation),
-    Rule("expertise", "has the expertise", _expertise),
-    Rule("timezone", "at most {hours:g} hours apart in time zones", _timezone),
-    Rule("rejected", "not rejected by an admin", _rejected),
-)
+    Rule("self", 0, "not oneself", _self),
+    Rule("capacity", 1, "has room (capacity above 0)", _capacity),
+    Rule("management_chain", 2, "objectivity: never in each other's management chain", _chain),
+    Rule("same_manager", 3, "not teammates", _same_manager,
+         lambda t, cfg, rej: cfg.block_same_manager),
+    Rule("boss_peer", 4, "not a peer of the mentee's boss", _boss_peer,
+         lambda t, cfg, rej: cfg.block_boss_peers),
+    Rule("excluded", 5, "not excluded", _excluded),
+    Rule("previous_partner", 6, "not tried before", _previous),
+    Rule("language", 7, "a shared language", _language),
+    Rule("meeting", 8, "able to meet (in person needs the same place and nobody remote-only)",
+         _meeting),
+    Rule("sponsor_gap", 9, "a sponsor at least {gap} levels above the mentee", _sponsor,
+         _for_type(MentorType.SPONSORSHIP)),
+    Rule("generation", 10, "another generation", _generation, _for_type(MentorType.GENERATIONAL)),
+    Rule("expertise", 11, "has the expertise", _expertise, _for_type(MentorType.EXPERTISE)),
+    Rule("timezone", 12, "at most {hours:g} hours apart in time zones", _timezone,
+         lambda t, cfg, rej: cfg.max_timezone_gap_hours is not None),
+    Rule("rejected", 13, "not rejected by an admin", _rejected, _any_rejected),
+)  # fmt: skip
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 
 
@@ -187,8 +214,8 @@ def violations(
     rejected = rejected or {}
     out: dict[str, np.ndarray] = {}
     for rule in RULES:
-        blocked = rule.check(pairs, mentor_type, config, rejected)
-        if blocked is not None:
+        if rule.applies(mentor_type, config, rejected):
+            blocked = rule.check(pairs, mentor_type, config, rejected)
             out[rule.name] = np.broadcast_to(blocked, pairs.shape)
     return out
 

@@ -6,11 +6,20 @@ to 2 decimals. The solver optimises exactly these rounded numbers, so what an ad
 what was optimised. Unknown data (no level, no department) scores a neutral value where
 that is fair (0.5 for "outside the department", time zones) and 0 where the criterion
 measures something the pair must show (shared goals, seniority).
+
+The criteria are the rows of :data:`CRITERIA`, each with its slot. These functions are the
+definition, used by explanations and single pairs; candidate blocks are scored by their
+compiled twin, the scores pass ``_scores`` in :mod:`matcher.blockscan`, with one branch per
+criterion chosen by its slot. ``tests/test_blockscan.py`` ties the two: every criterion has
+its branch in the pass and the pass no other, and on random cohorts, configs and weights
+(each criterion alone too) the pass scores equal :func:`score` to the last bit. A new
+criterion is a row here and a branch there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,7 +27,6 @@ from matcher.cohort import Pairs, TagSets
 from matcher.config import ProgramConfig
 from matcher.schema import MentorType
 
-Criterion = Callable[[Pairs, ProgramConfig], np.ndarray]
 NEUTRAL = 0.5
 GENERATION_SPAN = 3.0
 
@@ -101,16 +109,26 @@ def timezone(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     return close
 
 
+@dataclass(frozen=True)
+class Criterion:
+    """A soft criterion: its ``slot`` in the compiled scores pass (its place in
+    :data:`CRITERIA`) and the function that ``measures`` a pair in [0, 1]."""
+
+    slot: int
+    measures: Callable[[Pairs, ProgramConfig], np.ndarray]
+
+
+#: Criterion name (as in the config's weights) -> the criterion.
 CRITERIA: dict[str, Criterion] = {
-    "goals": goals,
-    "seniority": seniority,
-    "level_gap": level_gap,
-    "outside_department": outside_department,
-    "outside_organization": outside_organization,
-    "target_department": target_department,
-    "generation_gap": generation_gap,
-    "expertise": expertise,
-    "timezone": timezone,
+    "goals": Criterion(0, goals),
+    "seniority": Criterion(1, seniority),
+    "level_gap": Criterion(2, level_gap),
+    "outside_department": Criterion(3, outside_department),
+    "outside_organization": Criterion(4, outside_organization),
+    "target_department": Criterion(5, target_department),
+    "generation_gap": Criterion(6, generation_gap),
+    "expertise": Criterion(7, expertise),
+    "timezone": Criterion(8, timezone),
 }
 
 
@@ -137,7 +155,7 @@ def criterion_values(
     """
     weights = config.weights[mentor_type]
     return {
-        name: np.asarray(CRITERIA[name](pairs, config), dtype=np.float64)
+        name: np.asarray(CRITERIA[name].measures(pairs, config), dtype=np.float64)
         for name, weight in weights.items()
         if weight > 0
     }

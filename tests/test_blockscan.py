@@ -1,9 +1,14 @@
 """The compiled rules and scores passes against :mod:`matcher.constraints` and
 :mod:`matcher.scoring`, which define them: the same blocked cells per rule and scores equal
 to the last bit, on hypothesis cohorts and on synthetic ones, with random configs and
-weights."""
+weights; and each rule and criterion of those tables has its line in the passes."""
 
 from __future__ import annotations
+
+import inspect
+import re
+from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher import blockscan, load_participants
-from matcher.blockscan import RULE_ORDER, Reach, scan_tables
+from matcher.blockscan import Reach, scan_tables
 from matcher.cohort import MENTOR_TYPES, block, encode
 from matcher.config import DEFAULT_WEIGHTS, ProgramConfig
-from matcher.constraints import RULES, Rule, feasible, violations
+from matcher.constraints import RULES, feasible, violations
 from matcher.csv_io import to_csv_bytes
 from matcher.proposal import rejected_matrices
 from matcher.schema import MentorType, Participant, Role
-from matcher.scoring import score
+from matcher.scoring import CRITERIA, score
 from matcher.synthetic import generate_cohort
 from tests.strategies import participants
 
@@ -62,9 +67,10 @@ def assert_same_as_numpy(cohort, config, rejected) -> int:
         other = mentees[:, None] != mentors[None, :]
         assert np.array_equal(offered, other.sum(axis=1))
         assert np.array_equal(feasible_count, expected_ok.sum(axis=1))
-        for k, name in enumerate(RULE_ORDER):
-            expected = (found[name] & other).sum(axis=1) if name in found else 0
-            assert np.array_equal(blocked[:, k], np.broadcast_to(expected, len(mentees))), name
+        for rule in RULES:
+            expected = (found[rule.name] & other).sum(axis=1) if rule.name in found else 0
+            expected = np.broadcast_to(expected, len(mentees))
+            assert np.array_equal(blocked[:, rule.bit], expected), rule.name
         row, column, scores, below = tables.scores(mentees, mentors, ok)
         expected_scores = np.broadcast_to(score(pairs, mentor_type, config)[0], pairs.shape)
         wanted = expected_ok & (expected_scores >= config.min_score)
@@ -115,13 +121,65 @@ def test_tag_lists_longer_than_one_word_of_bits_are_counted_whole() -> None:
                                     ProgramConfig())[0].ravel().tolist()  # fmt: skip
 
 
-def test_a_rule_or_criterion_the_passes_do_not_know_is_refused(monkeypatch) -> None:
+def source(function) -> str:
+    return inspect.getsource(getattr(function, "py_func", function))
+
+
+def rule_lines() -> Counter:
+    """How many lines of the rules pass set each rule's bit: in the kernel, or for the
+    listed pairs, in the tables it reads."""
+    text = source(blockscan._rules) + source(blockscan.scan_tables)
+    return Counter(re.findall(r"<< (?:bit|BIT)\.(\w+)", text))
+
+
+def test_each_rule_has_one_line_in_the_rules_pass_and_the_pass_no_other() -> None:
+    assert rule_lines() == Counter(rule.name for rule in RULES)
+    assert [rule.bit for rule in RULES] == list(range(len(RULES))) and len(RULES) < 63
+
+
+def test_each_criterion_has_its_branch_in_the_scores_pass_and_the_pass_no_other() -> None:
+    branches = set(re.findall(r"c == slot\.(\w+)", source(blockscan._scores)))
+    assert branches == set(CRITERIA)
+    assert [c.slot for c in CRITERIA.values()] == list(range(len(CRITERIA)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=participants(max_size=8), config=configs(), seed=st.integers(0, 2**16))
+def test_each_cell_is_blocked_by_exactly_the_rules_that_block_it_in_numpy(
+    people, config, seed
+) -> None:
+    """Cell by cell (a 1 x 1 block each), the pass blocks it by the rules whose checks do."""
+    cohort = encode(people)
+    rng = np.random.default_rng(seed)
+    triples = rng.integers(0, [len(cohort), len(cohort), len(MENTOR_TYPES)], size=(4, 3))
+    rejected = rejected_matrices(cohort, [tuple(t) for t in triples.tolist()])
+    for mentor_type in MENTOR_TYPES:
+        tables = scan_tables(cohort, mentor_type, config, rejected)
+        for mentee in range(len(cohort)):
+            for mentor in range(len(cohort)):
+                if mentee == mentor:
+                    continue
+                _, _, _, blocked = tables.rules(np.array([mentee]), np.array([mentor]))
+                pairs = block(cohort, [mentee], [mentor])
+                found = violations(pairs, mentor_type, config, rejected)
+                expected = [int(found[r.name][0, 0]) if r.name in found else 0 for r in RULES]
+                assert blocked[0].tolist() == expected, (mentor_type, mentee, mentor)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=participants(max_size=10), config=configs())
+def test_each_criterion_alone_scores_as_in_numpy(people, config) -> None:
+    cohort = encode(people)
+    for criterion in CRITERIA:
+        weights = {  # the criterion alone in each type that has it
+            t: {k: float(k == criterion) for k in w} if criterion in w else w
+            for t, w in config.weights.items()
+        }
+        assert_same_as_numpy(cohort, replace(config, weights=weights, min_score=0.0), None)
+
+
+def test_a_criterion_scoring_does_not_define_is_refused() -> None:
     cohort = encode([Participant("e@x.org", "E", Role.MENTEE, seeks=("expertise",))])
-    new_rule = Rule("same_hobby", "another hobby", lambda *args: None)
-    monkeypatch.setattr(blockscan, "RULES", (*RULES, new_rule))
-    with pytest.raises(ValueError, match="rules pass"):
-        scan_tables(cohort, MentorType.EXPERTISE, ProgramConfig(), None)
-    monkeypatch.setattr(blockscan, "RULES", RULES)
     weights = {t: dict(w) for t, w in DEFAULT_WEIGHTS.items()}
     weights[MentorType.EXPERTISE]["hobbies"] = 5.0
     with pytest.raises(ValueError, match="hobbies"):
