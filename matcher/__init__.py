@@ -1,22 +1,40 @@
 """mentorloom's matching core: participants in, optimal explained matches out.
 
-The public API is listed in ``__all__``; nothing here has side effects on import.
+The public API is listed in ``__all__``; nothing here has side effects on import. The web
+app imports from here only (``tests/test_boundaries.py`` checks it).
 """
 
 from matcher.checks import PairAssessment, assess_pair, check_proposal, mentor_fits
+from matcher.cohort import Cohort, encode
 from matcher.config import (
+    CRITERIA_HELP,
+    DEFAULT_WEIGHTS,
+    OBJECTIVES,
+    SETTINGS,
     ProgramConfig,
+    Setting,
     config_errors,
     config_from_mapping,
+    config_to_mapping,
     default_config_toml,
     load_config,
 )
-from matcher.csv_io import CONTROL_CHARACTERS, RowTable, mentions, read_rows
+from matcher.csv_io import CONTROL_CHARACTERS, RowTable, mentions, read_rows, to_csv_bytes
 from matcher.decisions import load_decisions, parse_decisions
-from matcher.engine import Decision, MenteeExplanation, Proposal, explain_mentee, propose
+from matcher.engine import (
+    MATCH_COLUMNS,
+    UNMATCHED_COLUMNS,
+    Decision,
+    MenteeExplanation,
+    Proposal,
+    explain_mentee,
+    propose,
+)
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
+from matcher.explain_stored import explain_stored_mentee
 from matcher.intake import (
     COLUMNS,
+    MAX_WHOLE_NUMBER,
     IntakeResult,
     ignored_columns,
     load_participants,
@@ -30,17 +48,40 @@ from matcher.limits import (
     PROGRAM_NAME_MAX_CHARS,
 )
 from matcher.locks import StaleLock, stale_locks
-from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
+from matcher.schema import (
+    GOALS,
+    MENTOR_NOUN,
+    MENTOR_TYPE_HELP,
+    Generation,
+    MeetingMode,
+    MentorType,
+    Participant,
+    Role,
+    normalize,
+)
 from matcher.summary import Summary, summarize
+from matcher.supply import missing_offers, supply_gaps
 from matcher.synthetic import generate_cohort
+from matcher.words import agree, plural
 
 __all__ = [
     "COLUMNS",
     "COLUMN_LIMITS",
     "CONTROL_CHARACTERS",
+    "CRITERIA_HELP",
+    "DEFAULT_WEIGHTS",
     "EMAIL_MAX_CHARS",
     "FILE_NAME_MAX_CHARS",
+    "GOALS",
+    "MATCH_COLUMNS",
+    "MAX_WHOLE_NUMBER",
+    "MENTOR_NOUN",
+    "MENTOR_TYPE_HELP",
+    "OBJECTIVES",
     "PROGRAM_NAME_MAX_CHARS",
+    "SETTINGS",
+    "UNMATCHED_COLUMNS",
+    "Cohort",
     "ConfigError",
     "Decision",
     "Generation",
@@ -57,15 +98,20 @@ __all__ = [
     "Proposal",
     "Role",
     "RowTable",
+    "Setting",
     "SolveError",
     "StaleLock",
     "Summary",
+    "agree",
     "assess_pair",
     "check_proposal",
     "config_errors",
     "config_from_mapping",
+    "config_to_mapping",
     "default_config_toml",
+    "encode",
     "explain_mentee",
+    "explain_stored_mentee",
     "generate_cohort",
     "ignored_columns",
     "load_config",
@@ -73,11 +119,16 @@ __all__ = [
     "load_participants",
     "mentions",
     "mentor_fits",
+    "missing_offers",
+    "normalize",
     "parse_decisions",
     "parse_participants",
     "participant_reasons",
+    "plural",
     "propose",
     "read_rows",
     "stale_locks",
     "summarize",
+    "supply_gaps",
+    "to_csv_bytes",
 ]

@@ -1,4 +1,5 @@
-"""The vocabulary of mentorloom: mentor types, roles, generations and the Participant record.
+"""The vocabulary of mentorloom: mentor types, roles, generations, development goals and the
+Participant record.
 
 Tags, languages, departments, organizations, functions and locations keep their spelling
 (:func:`tidy`), for people to read, and are compared normalised (:func:`normalize`), so
@@ -44,6 +45,31 @@ MENTOR_NOUN: dict[MentorType, str] = {
     MentorType.EXPERTISE: "expertise mentor",
 }
 """What a mentor of each type is called in a sentence."""
+
+GOALS: tuple[str, ...] = (
+    "strategic thinking",
+    "networking",
+    "stakeholder management",
+    "career transition",
+    "change management",
+    "leadership presence",
+    "delegation",
+    "coaching",
+    "giving feedback",
+    "big-picture thinking",
+    "building relationships",
+    "influence",
+    "getting promoted",
+    "visibility",
+    "managing up",
+    "leading managers",
+    "career planning",
+    "decision making",
+    "cross-functional collaboration",
+    "work-life balance",
+)
+"""Development goals and mentor strengths, in the words of the seed articles: the choices
+of the intake form, and the goals and strengths of synthetic cohorts."""
 
 
 class Role(StrEnum):
