@@ -36,6 +36,7 @@ MENTOR_TYPE_HELP: dict[MentorType, str] = {
         "Shares a specific knowledge, skill or experience; seniority does not matter."
     ),
 }
+"""What each mentor type means, in one sentence for the people choosing it."""
 
 
 MENTOR_NOUN: dict[MentorType, str] = {
