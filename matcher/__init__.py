@@ -1,22 +1,32 @@
 """mentorloom's matching core: participants in, optimal explained matches out.
 
-The public API is listed in ``__all__``; nothing here has side effects on import.
+The public API is listed in ``__all__``; nothing here has side effects on import. The web
+app imports from here only (``tests/test_boundaries.py`` checks it).
 """
 
 from matcher.checks import PairAssessment, assess_pair, check_proposal, mentor_fits
+from matcher.cohort import Cohort, encode
 from matcher.config import (
+    CRITERIA_HELP,
+    DEFAULT_WEIGHTS,
+    OBJECTIVES,
+    SETTINGS,
     ProgramConfig,
+    Setting,
     config_errors,
     config_from_mapping,
+    config_to_mapping,
     default_config_toml,
     load_config,
 )
-from matcher.csv_io import CONTROL_CHARACTERS, RowTable, mentions, read_rows
+from matcher.csv_io import CONTROL_CHARACTERS, RowTable, mentions, read_rows, to_csv_bytes
 from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
+from matcher.explain_stored import explain_stored_mentee
 from matcher.intake import (
     COLUMNS,
+    MAX_WHOLE_NUMBER,
     IntakeResult,
     ignored_columns,
     load_participants,
@@ -31,18 +41,41 @@ from matcher.limits import (
 )
 from matcher.locks import StaleLock, stale_locks
 from matcher.mentee import MenteeExplanation, explain_mentee
-from matcher.proposal import Decision, Proposal
-from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
+from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS, Decision, Proposal
+from matcher.schema import (
+    GOALS,
+    MENTOR_NOUN,
+    MENTOR_TYPE_HELP,
+    Generation,
+    MeetingMode,
+    MentorType,
+    Participant,
+    Role,
+    normalize,
+)
 from matcher.summary import Summary, summarize
+from matcher.supply import missing_offers, supply_gaps
 from matcher.synthetic import generate_cohort
+from matcher.words import agree, plural
 
 __all__ = [
     "COLUMNS",
     "COLUMN_LIMITS",
     "CONTROL_CHARACTERS",
+    "CRITERIA_HELP",
+    "DEFAULT_WEIGHTS",
     "EMAIL_MAX_CHARS",
     "FILE_NAME_MAX_CHARS",
+    "GOALS",
+    "MATCH_COLUMNS",
+    "MAX_WHOLE_NUMBER",
+    "MENTOR_NOUN",
+    "MENTOR_TYPE_HELP",
+    "OBJECTIVES",
     "PROGRAM_NAME_MAX_CHARS",
+    "SETTINGS",
+    "UNMATCHED_COLUMNS",
+    "Cohort",
     "ConfigError",
     "Decision",
     "Generation",
@@ -59,15 +92,20 @@ __all__ = [
     "Proposal",
     "Role",
     "RowTable",
+    "Setting",
     "SolveError",
     "StaleLock",
     "Summary",
+    "agree",
     "assess_pair",
     "check_proposal",
     "config_errors",
     "config_from_mapping",
+    "config_to_mapping",
     "default_config_toml",
+    "encode",
     "explain_mentee",
+    "explain_stored_mentee",
     "generate_cohort",
     "ignored_columns",
     "load_config",
@@ -75,11 +113,16 @@ __all__ = [
     "load_participants",
     "mentions",
     "mentor_fits",
+    "missing_offers",
+    "normalize",
     "parse_decisions",
     "parse_participants",
     "participant_reasons",
+    "plural",
     "propose",
     "read_rows",
     "stale_locks",
     "summarize",
+    "supply_gaps",
+    "to_csv_bytes",
 ]

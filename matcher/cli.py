@@ -308,6 +308,7 @@ def _role_counts(result: IntakeResult) -> dict[Role, int]:
 def _cmd_match(args: argparse.Namespace) -> int:
     from matcher.engine import propose
     from matcher.summary import summarize
+    from matcher.supply import supply_text
 
     timings: dict[str, float] = {}
     with _progress(args, "read") as progress:
@@ -327,6 +328,8 @@ def _cmd_match(args: argparse.Namespace) -> int:
     out = args.out_dir
     summary = summarize(participants, proposal).with_timings(**timings)
     _say(args, summary.to_text())
+    if gaps := supply_text(participants, proposal.matches, proposal.unmatched):
+        _say(args, f"\n{gaps}")
     written = ", ".join(
         f"{out / name} ({plural(len(frame), 'row')})" for name, frame in outputs.items()
     )

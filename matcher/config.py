@@ -19,6 +19,7 @@ from matcher.schema import MentorType
 
 Objective = Literal["coverage", "quality", "fairness"]
 OBJECTIVES: tuple[str, ...] = ("coverage", "quality", "fairness")
+"""The values of the ``objective`` setting (see :data:`SETTINGS`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
         1,
     ),
 )
+"""Every top-level config key, in the order ``config --defaults`` writes them."""
 
 CRITERIA_HELP: dict[str, str] = {
     "goals": "share of the mentee's goals the mentor lists as strengths",
@@ -94,6 +96,7 @@ CRITERIA_HELP: dict[str, str] = {
     "expertise": "share of the wanted expertise the mentor has",
     "timezone": "closeness of the two time zones",
 }
+"""What each scoring criterion rewards, in one line."""
 
 DEFAULT_WEIGHTS: dict[MentorType, dict[str, float]] = {
     MentorType.DEVELOPMENTAL: {
@@ -124,6 +127,7 @@ DEFAULT_WEIGHTS: dict[MentorType, dict[str, float]] = {
         "timezone": 15.0,
     },
 }
+"""Per mentor type, the points each scoring criterion is worth out of 100 by default."""
 
 
 def _default_weights() -> dict[MentorType, dict[str, float]]:

@@ -52,11 +52,13 @@ from matcher.schema import Generation, MeetingMode, MentorType, Participant, Rol
 COLUMNS: tuple[str, ...] = tuple(
     f.name for f in fields(Participant) if f.name not in {"utc_offset_minutes", "row"}
 )
+"""The canonical participant CSV columns: the :class:`Participant` fields a file can give."""
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "name", "role")
 NAME_PARTS: tuple[str, ...] = ("first_name", "last_name")
 """Columns a file without a ``name`` column may give each name in, joined with a space."""
 OFFSET_INSTANT = datetime(2026, 1, 15, 12, tzinfo=UTC)
 MAX_WHOLE_NUMBER = 100_000
+"""The largest level or capacity a participant may have."""
 MAX_OFFSET_MINUTES = 14 * 60
 MAX_LOOP_SHOWN = 6  # people named in a reporting-loop message before "..."
 

@@ -1,4 +1,5 @@
-"""The vocabulary of mentorloom: mentor types, roles, generations and the Participant record.
+"""The vocabulary of mentorloom: mentor types, roles, generations, development goals and the
+Participant record.
 
 Tags, languages, departments, organizations, functions and locations keep their spelling
 (:func:`tidy`), for people to read, and are compared normalised (:func:`normalize`), so
@@ -35,6 +36,7 @@ MENTOR_TYPE_HELP: dict[MentorType, str] = {
         "Shares a specific knowledge, skill or experience; seniority does not matter."
     ),
 }
+"""What each mentor type means, in one sentence for the people choosing it."""
 
 
 MENTOR_NOUN: dict[MentorType, str] = {
@@ -44,6 +46,31 @@ MENTOR_NOUN: dict[MentorType, str] = {
     MentorType.EXPERTISE: "expertise mentor",
 }
 """What a mentor of each type is called in a sentence."""
+
+GOALS: tuple[str, ...] = (
+    "strategic thinking",
+    "networking",
+    "stakeholder management",
+    "career transition",
+    "change management",
+    "leadership presence",
+    "delegation",
+    "coaching",
+    "giving feedback",
+    "big-picture thinking",
+    "building relationships",
+    "influence",
+    "getting promoted",
+    "visibility",
+    "managing up",
+    "leading managers",
+    "career planning",
+    "decision making",
+    "cross-functional collaboration",
+    "work-life balance",
+)
+"""Development goals and mentor strengths, in the words of the seed articles: the choices
+of the intake form, and the goals and strengths of synthetic cohorts."""
 
 
 class Role(StrEnum):

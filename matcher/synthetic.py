@@ -16,7 +16,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from matcher.schema import MentorType
+from matcher.schema import GOALS, MentorType
 
 COLUMNS: tuple[str, ...] = (
     "email",
@@ -46,30 +46,6 @@ COLUMNS: tuple[str, ...] = (
     "notes",
 )
 """The canonical participant CSV columns, in the order of the design document."""
-
-GOALS: tuple[str, ...] = (
-    "strategic thinking",
-    "networking",
-    "stakeholder management",
-    "career transition",
-    "change management",
-    "leadership presence",
-    "delegation",
-    "coaching",
-    "giving feedback",
-    "big-picture thinking",
-    "building relationships",
-    "influence",
-    "getting promoted",
-    "visibility",
-    "managing up",
-    "leading managers",
-    "career planning",
-    "decision making",
-    "cross-functional collaboration",
-    "work-life balance",
-)
-"""Development goals and mentor strengths, in the words of the seed articles."""
 
 EXPERTISE: tuple[str, ...] = (
     "financial planning",

@@ -177,8 +177,9 @@ def test_match_writes_the_contract_columns_and_prints_the_summary(
                                            "expertise"}  # fmt: skip
     pairs = set(scores[SCORE_COLUMNS[:3]].itertuples(index=False, name=None))
     assert set(matches[SCORE_COLUMNS[:3]].itertuples(index=False, name=None)) <= pairs
-    for heading in ("people", "requests", "mentor places", "scores", "wall time"):
+    for heading in ("people", "requests", "mentor places", "scores", "wall time", "supply gaps"):
         assert any(line.startswith(heading) for line in stdout.splitlines()), heading
+    assert f"supply gaps    behind {len(unmatched)} open requests\n" in stdout
     steps = [line.split()[0] for line in stdout.split("wall time")[1].splitlines()[1:] if line]
     assert steps[: len(STEPS)] == STEPS and steps[len(STEPS)] == "total"
     seconds = [float(line.split()[1]) for line in stdout.split("wall time")[1].splitlines()[1:8]]

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.schema import Generation, MentorType
-from matcher.synthetic import COLUMNS, EXPERTISE, GOALS, generate_cohort
+from matcher.schema import GOALS, Generation, MentorType
+from matcher.synthetic import COLUMNS, EXPERTISE, generate_cohort
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from matcher.words import agree, plural
+from matcher import agree, plural
 from webapp import (
     auth,
     backup,

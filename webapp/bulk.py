@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matcher.words import plural
+from matcher import plural
 from webapp.auth import admin_only
 from webapp.conflicts import EditConflict, decision_state
 from webapp.db import db

@@ -10,8 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from matcher.config import config_to_mapping, load_config
-from matcher.errors import ConfigError
+from matcher import ConfigError, config_to_mapping, load_config
 from webapp.auth import create_admin
 from webapp.db import db
 from webapp.forms import PASSWORD_LIMIT

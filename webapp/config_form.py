@@ -13,14 +13,15 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, StringField, SubmitField
 
-from matcher import ConfigError, config_errors
-from matcher.config import (
+from matcher import (
     CRITERIA_HELP,
     DEFAULT_WEIGHTS,
     OBJECTIVES,
     SETTINGS,
+    ConfigError,
     ProgramConfig,
     Setting,
+    config_errors,
     config_from_mapping,
     config_to_mapping,
 )

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict, HTTPException
 from werkzeug.routing import RequestRedirect
 
-from matcher.words import plural
+from matcher import plural
 from webapp import faults
 from webapp.db import db
 from webapp.errors import error_page

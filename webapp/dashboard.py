@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 from markupsafe import Markup
 from sqlalchemy import select
 
-from matcher.schema import MentorType
+from matcher import MentorType
 from webapp import charts
 from webapp.auth import admin_only
 from webapp.db import db

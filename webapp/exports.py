@@ -22,11 +22,17 @@ import pandas as pd
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from matcher import MentorType, Participant, ProgramConfig, participant_reasons
-from matcher.config import config_from_mapping
-from matcher.csv_io import to_csv_bytes
-from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
-from matcher.schema import MENTOR_TYPE_HELP
+from matcher import (
+    MATCH_COLUMNS,
+    MENTOR_TYPE_HELP,
+    UNMATCHED_COLUMNS,
+    MentorType,
+    Participant,
+    ProgramConfig,
+    config_from_mapping,
+    participant_reasons,
+    to_csv_bytes,
+)
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db

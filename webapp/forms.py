@@ -32,10 +32,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from matcher import COLUMN_LIMITS, CONTROL_CHARACTERS, EMAIL_MAX_CHARS, PROGRAM_NAME_MAX_CHARS
-from matcher.errors import Issue
-from matcher.schema import MENTOR_TYPE_HELP, Generation, MeetingMode, MentorType, Role
-from matcher.synthetic import GOALS
+from matcher import (
+    COLUMN_LIMITS,
+    CONTROL_CHARACTERS,
+    EMAIL_MAX_CHARS,
+    GOALS,
+    MENTOR_TYPE_HELP,
+    PROGRAM_NAME_MAX_CHARS,
+    Generation,
+    Issue,
+    MeetingMode,
+    MentorType,
+    Role,
+)
 from webapp.rows import COLUMNS, Row
 from webapp.store import email_problem
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matcher import Decision, MentorType, stale_locks
-from matcher.config import config_from_mapping
+from matcher import Decision, MentorType, config_from_mapping, stale_locks
 from webapp.decisions import Pair
 from webapp.models import Program
 from webapp.people_cache import program_cohort

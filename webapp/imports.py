@@ -32,9 +32,9 @@ from matcher import (
     MatcherError,
     RowTable,
     ignored_columns,
+    plural,
     read_rows,
 )
-from matcher.words import plural
 from webapp import audit, jobs
 from webapp.auth import admin_only
 from webapp.db import db

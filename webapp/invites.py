@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from matcher.words import plural
+from matcher import plural
 from webapp import audit, registrations
 from webapp.auth import admin_only
 from webapp.db import db

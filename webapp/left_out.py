@@ -18,8 +18,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matcher import MatcherError, stale_locks
-from matcher.config import config_from_mapping
+from matcher import MatcherError, config_from_mapping, stale_locks
 from webapp.auth import admin_only
 from webapp.db import db
 from webapp.decisions import decide, record_pair

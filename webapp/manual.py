@@ -21,8 +21,7 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
-from matcher import MatcherError, Participant, assess_pair
-from matcher.config import config_from_mapping
+from matcher import MatcherError, Participant, assess_pair, config_from_mapping
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.db import db

@@ -16,9 +16,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from matcher import Decision, Participant, mentor_fits
-from matcher.config import config_from_mapping
-from matcher.words import plural
+from matcher import Decision, Participant, config_from_mapping, mentor_fits, plural
 from webapp.people_cache import Encoded
 from webapp.places import places_used
 from webapp.run_models import MatchRun
@@ -69,7 +67,7 @@ def find_mentor(
     A name matches the whole name (case-insensitive), else a part of one name only, of a
     mentor offering ``mentor_type`` with places (as the search lists them).
 
-    >>> from matcher.schema import MentorType, Role
+    >>> from matcher import MentorType, Role
     >>> people = [
     ...     Participant(
     ...         f"{n.lower()}@x.org", f"{n} Lee", Role.MENTOR, offers=(MentorType.EXPERTISE,)

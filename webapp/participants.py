@@ -9,8 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
-from matcher.intake import MAX_WHOLE_NUMBER
-from matcher.schema import MentorType, Role
+from matcher import MAX_WHOLE_NUMBER, MentorType, Role
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.conflicts import check_seen

@@ -15,8 +15,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from matcher import Cohort, encode
 from matcher import Participant as Person
-from matcher.cohort import Cohort, encode
 from webapp.db import db
 from webapp.models import Participant
 from webapp.runner import program_people

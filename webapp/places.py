@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, union_all
 
-from matcher.words import plural
+from matcher import plural
 from webapp.db import db
 from webapp.decisions import decisions_for, status
 from webapp.models import Participant

@@ -36,8 +36,7 @@ from flask import Blueprint, Response, flash, redirect, url_for
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from matcher import MatcherError, mentions
-from matcher.words import agree, plural
+from matcher import MatcherError, agree, mentions, plural
 from webapp import audit
 from webapp.audit import ERASED
 from webapp.auth import admin_only

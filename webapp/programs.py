@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from matcher.config import ProgramConfig, config_to_mapping
+from matcher import ProgramConfig, config_to_mapping
 from webapp import audit
 from webapp.auth import admin_only
 from webapp.config_form import settings_form

@@ -31,15 +31,16 @@ from sqlalchemy import Select, or_, select, union_all
 from werkzeug.wrappers import Response
 
 from matcher import (
+    MATCH_COLUMNS,
+    UNMATCHED_COLUMNS,
     Decision,
     MatcherError,
     MenteeExplanation,
     MentorType,
     Proposal,
-    explain_mentee,
+    config_from_mapping,
+    explain_stored_mentee,
 )
-from matcher.config import config_from_mapping
-from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db
@@ -307,7 +308,7 @@ def stored_proposal(
     """The run's pairs and open requests as the core's :class:`Proposal`.
 
     With ``mentee`` (an e-mail), only the mentee's pairs and open requests, and the pairs
-    of ``mentors`` (see :func:`explain`).
+    of ``mentors`` (what :func:`matcher.explain_stored_mentee` reads).
     """
     pairs_query: Any = select(*(getattr(ProposedMatch, c) for c in MATCH_COLUMNS)).where(
         ProposedMatch.run_id == run.id
@@ -338,24 +339,17 @@ def stored_proposal(
 def explain(
     run: MatchRun, encoded: Encoded, email: str, decisions: Sequence[Decision] | None = None
 ) -> MenteeExplanation:
-    """:func:`matcher.explain_mentee` of one mentee of ``run``, reading few of its pairs.
-
-    It reads other mentees' pairs only for the mentors it shows (whether they are full,
-    and whom they mentor), and which mentors it shows depends only on the scores and the
-    mentee's own pairs. So a first pass with the mentee's own pairs names those mentors,
-    and the second has their pairs too: the same answer as with every pair of the run
-    (``tests/web/test_review_speed.py`` checks it), without reading 10,000 pairs.
-    """
-    config = config_from_mapping(run.config)
-    decisions = program_decisions(run.program_id) if decisions is None else decisions
-
-    def explained(proposal: Proposal) -> MenteeExplanation:
-        return explain_mentee(
-            encoded.people, email, config, decisions, proposal=proposal, cohort=encoded.cohort
-        )
-
-    shown = explained(stored_proposal(run, email)).alternatives["mentor_email"]
-    return explained(stored_proposal(run, email, mentors=sorted(set(shown))))
+    """:func:`matcher.explain_stored_mentee` of one mentee of ``run``: the answer of
+    :func:`matcher.explain_mentee` with every pair of the run, reading few of them
+    (``tests/web/test_review_speed.py`` checks it)."""
+    return explain_stored_mentee(
+        encoded.people,
+        email,
+        partial(stored_proposal, run, email),
+        config_from_mapping(run.config),
+        program_decisions(run.program_id) if decisions is None else decisions,
+        cohort=encoded.cohort,
+    )
 
 
 @bp.get("/mentee")

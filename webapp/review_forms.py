@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from matcher.schema import MentorType
+from matcher import MentorType
 from webapp.run_models import Action
 
 #: What a decision button may do; ``undo`` takes the decision back.

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
-from matcher.intake import COLUMNS
-from matcher.schema import Participant as Person
+from matcher import COLUMNS
+from matcher import Participant as Person
 from webapp.models import Participant
 
 __all__ = [
@@ -48,7 +48,7 @@ def _cell(value: object) -> str:
 def person_to_row(person: Person) -> Row:
     """Return the canonical row of a validated person.
 
-    >>> from matcher.schema import MentorType, Role
+    >>> from matcher import MentorType, Role
     >>> row = person_to_row(
     ...     Person(
     ...         email="a@x.org",

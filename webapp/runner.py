@@ -26,12 +26,12 @@ from matcher import (
     Participant,
     Proposal,
     StaleLock,
+    config_from_mapping,
+    parse_participants,
+    plural,
     propose,
     stale_locks,
 )
-from matcher.config import config_from_mapping
-from matcher.intake import parse_participants
-from matcher.words import plural
 from webapp import audit, jobs
 from webapp.conflicts import is_lock
 from webapp.db import db

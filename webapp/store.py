@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from matcher.errors import Issue, MatcherError
-from matcher.intake import IntakeResult, parse_participants
+from matcher import IntakeResult, Issue, MatcherError, parse_participants
 from webapp.db import db
 from webapp.models import Participant, Program
 from webapp.rows import ATTRIBUTE, Row, person_to_row, record_cells, record_to_row, row_values

@@ -8,10 +8,9 @@ import pandas as pd
 from flask import Flask
 from flask.testing import FlaskClient
 
-from matcher import MentorType, Participant, Role
+from matcher import MentorType, Participant, Role, missing_offers, supply_gaps
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db
-from webapp.figures import missing_offers, supply_gaps
 from webapp.models import Participant as Person
 
 
