@@ -183,7 +183,7 @@ def are_candidates(
 
 @entry(INTS, INTS, INT)
 @jit(nogil=True)
-def _cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+def segment_cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
     """Per segment ``values[start[r]:start[r + 1]]``: its ``keep``-th greatest value (the
     least int64 when it has no more than ``keep``), and its greatest value below that (-1
     when none)."""
@@ -229,7 +229,7 @@ def best_per_row(
     if keep is None:
         return np.ones(len(row), dtype=bool), np.full(rows, -1, dtype=np.int64)
     start = np.searchsorted(row, np.arange(rows + 1))
-    cuts = _cuts if compiled else plain(_cuts)
+    cuts = segment_cuts if compiled else plain(segment_cuts)
     cut, left = cuts(start, np.asarray(values, dtype=np.int64), keep)
     return values >= cut[row], left
 

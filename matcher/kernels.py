@@ -101,7 +101,7 @@ def plain(kernel: Dispatcher) -> Callable[..., Any]:
 
     >>> import numpy as np
     >>> from matcher import candidates
-    >>> cut, left = plain(candidates._cuts)(np.array([0, 3]), np.array([5, 9, 7]), 2)
+    >>> cut, left = plain(candidates.segment_cuts)(np.array([0, 3]), np.array([5, 9, 7]), 2)
     >>> cut.tolist(), left.tolist()
     ([7], [5])
     """

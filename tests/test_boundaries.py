@@ -23,18 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "matcher"
 WEB = ROOT / "webapp"
 
-#: Private names ``matcher`` modules take from each other today, as ``module: name used``.
-#: Being removed (issue 15 item 3): a new one fails the test, and so does one that is gone
-#: but still listed here.
-PRIVATE_USES_TODAY = {
-    "matcher.candidates: matcher.solver._group",
-    "matcher.kernels: matcher.candidates._cuts",
-    "matcher.pruning: matcher.solver._Graph",
-    "matcher.pruning: matcher.solver._free_graph",
-    "matcher.pruning: matcher.solver._group",
-    "matcher.pruning: matcher.solver._max_count",
-}
-
 
 def _module_name(path: Path) -> str:
     """``matcher/solver.py`` -> ``matcher.solver``; a package's ``__init__.py`` -> the package."""
@@ -148,8 +136,7 @@ def test_no_matcher_module_uses_another_modules_private_name() -> None:
         for path in _sources(CORE)
         for use in private_uses(_module_name(path), path.read_text(encoding="utf-8"))
     }
-    assert sorted(found - PRIVATE_USES_TODAY) == [], "use or add a public name instead"
-    assert sorted(PRIVATE_USES_TODAY - found) == [], "gone: drop it from PRIVATE_USES_TODAY"
+    assert sorted(found) == [], "use or add a public name instead"
 
 
 @pytest.mark.parametrize("path", _sources(WEB), ids=lambda p: str(p.relative_to(WEB)))
