@@ -25,28 +25,7 @@ from matcher.proposal import rejected_matrices
 from matcher.schema import MentorType, Participant, Role
 from matcher.scoring import CRITERIA, score
 from matcher.synthetic import generate_cohort
-from tests.strategies import participants
-
-# awkward weights (thirds, tiny, zero) so that the order of additions shows in the last bit
-WEIGHT = st.sampled_from((0.0, 1.0, 1 / 3, 2.7, 10.0, 15.0, 33.3, 0.001))
-
-
-@st.composite
-def configs(draw: st.DrawFn) -> ProgramConfig:
-    weights = {t: {k: draw(WEIGHT) for k in w} for t, w in DEFAULT_WEIGHTS.items()}
-    for t in weights:
-        if sum(weights[t].values()) <= 0:
-            weights[t]["timezone"] = 1.0
-    return ProgramConfig(
-        min_score=draw(st.sampled_from((0.0, 30.0, 55.5))),
-        sponsor_level_gap=draw(st.integers(1, 3)),
-        block_same_manager=draw(st.booleans()),
-        block_boss_peers=draw(st.booleans()),
-        max_timezone_gap_hours=draw(st.sampled_from((None, 2.0, 5.5))),
-        seniority_span=draw(st.integers(1, 7)),
-        timezone_span_hours=draw(st.sampled_from((12.0, 7.0, 3.3))),
-        weights=weights,
-    )
+from tests.strategies import configs, participants
 
 
 def assert_same_as_numpy(cohort, config, rejected) -> int:

@@ -20,21 +20,12 @@ from matcher.candidates import (
     weights,
 )
 from matcher.cohort import MENTOR_TYPES, encode, pairwise
-from matcher.config import ProgramConfig
 from matcher.constraints import feasible, violations
 from matcher.proposal import rejected_matrices
 from matcher.scoring import score
-from tests.strategies import participants
+from tests.strategies import configs, participants
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-CONFIGS = st.builds(
-    ProgramConfig,
-    min_score=st.sampled_from((0.0, 30.0)),
-    sponsor_level_gap=st.integers(1, 3),
-    block_same_manager=st.booleans(),
-    block_boss_peers=st.booleans(),
-    max_timezone_gap_hours=st.sampled_from((None, 2.0)),
-)
 
 
 def _per_triple(cohort, config, rejected, kind: int, mentee: int):
@@ -48,7 +39,7 @@ def _per_triple(cohort, config, rejected, kind: int, mentee: int):
 @SETTINGS
 @given(
     people=participants(max_size=12),
-    config=CONFIGS,
+    config=configs(),
     keep=st.sampled_from((None, 1, 2, 3)),
     seed=st.integers(0, 2**16),
 )

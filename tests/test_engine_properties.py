@@ -19,18 +19,9 @@ from matcher.cohort import MENTOR_TYPES, encode
 from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.schema import MeetingMode, MentorType, Participant
-from tests.strategies import participants
+from tests.strategies import configs, participants
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-CONFIGS = st.builds(
-    ProgramConfig,
-    objective=st.sampled_from(OBJECTIVES),
-    min_score=st.sampled_from((0.0, 30.0)),
-    sponsor_level_gap=st.integers(1, 3),
-    block_same_manager=st.booleans(),
-    block_boss_peers=st.booleans(),
-    max_timezone_gap_hours=st.sampled_from((None, 2.0, 6.0)),
-)
 
 
 def _chain(people: dict[str, Participant], email: str) -> set[str]:
@@ -96,7 +87,7 @@ def oracle_allows(
 
 
 @SETTINGS
-@given(people=participants(), config=CONFIGS)
+@given(people=participants(), config=configs())
 def test_feasible_triples_are_exactly_the_rule_table(people, config):
     by_email = {p.email: p for p in people}
     cohort = encode(people)
@@ -116,7 +107,7 @@ def test_feasible_triples_are_exactly_the_rule_table(people, config):
 
 
 @SETTINGS
-@given(people=participants(), config=CONFIGS)
+@given(people=participants(), config=configs())
 def test_every_proposal_passes_the_independent_check(people, config):
     proposal = propose(people, config)
     assert check_proposal(people, proposal.matches, config) == []
@@ -130,7 +121,7 @@ def test_every_proposal_passes_the_independent_check(people, config):
 
 
 @SETTINGS
-@given(people=participants(), config=CONFIGS, seed=st.integers(0, 2**16))
+@given(people=participants(), config=configs(), seed=st.integers(0, 2**16))
 def test_output_is_byte_identical_whatever_the_row_order(people, config, seed):
     shuffled = list(people)
     random.Random(seed).shuffle(shuffled)

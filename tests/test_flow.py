@@ -18,7 +18,7 @@ from matcher.flow import max_gain_flow
 from matcher.graph import Graph, group
 from matcher.pruning import _certifies, _Prices
 from matcher.solver import MAX_WEIGHT, solve
-from tests.test_solver import random_instance
+from tests.strategies import SEEDS, random_instance
 
 
 def lp_optimum(graph: Graph, gain: np.ndarray) -> int:
@@ -51,7 +51,7 @@ def graph_of(seed: int, popular: bool, n_kinds: int) -> Graph:
 
 @settings(max_examples=80, deadline=None)
 @given(
-    seed=st.integers(0, 2**32 - 1),
+    seed=SEEDS,
     popular=st.booleans(),
     n_kinds=st.integers(1, 3),
     form=st.sampled_from(["weight", "count", "coverage"]),
@@ -104,7 +104,7 @@ def test_auto_on_a_dense_graph_keeps_the_assignment_only_without_conflicts(
 
 #: Random instances whose first ``cut`` of the edges are solved before the rest is appended.
 APPENDED = given(
-    seed=st.integers(0, 2**32 - 1),
+    seed=SEEDS,
     popular=st.booleans(),
     n_kinds=st.integers(1, 3),
     cut=st.floats(0.05, 1.0),

@@ -13,19 +13,18 @@ import matcher.engine as engine
 from matcher import ProgramConfig, Proposal, load_participants, propose
 from matcher.candidates import Candidates, build_candidates
 from matcher.cohort import encode
+from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.frames import unmatched_frame
 from matcher.proposal import rejected_matrices
 from matcher.pruning import CertificationError, Edges, solve_pruned, top_per_request
 from matcher.synthetic import generate_cohort
-from tests.test_solver import OBJECTIVES, random_instance
-
-seeds = st.integers(0, 2**32 - 1)
+from tests.strategies import SEEDS, random_instance
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    seed=seeds,
+    seed=SEEDS,
     popular=st.booleans(),
     objective=st.sampled_from(OBJECTIVES),
     keep=st.integers(1, 3),

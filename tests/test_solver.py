@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.config import OBJECTIVES
 from matcher.errors import SolveError
 from matcher.graph import Graph, _group_by_ranks, group
 from matcher.solver import (
@@ -21,82 +20,8 @@ from matcher.solver import (
     solve,
     total_weight,
 )
-
-OBJECTIVES = ("coverage", "quality", "fairness")
-NO_EDGE_LOW = MAX_WEIGHT + 1
-MAX_TINY_EDGES = 22  # the "lowest weight" of a choice without non-locked edges
-
-
-@dataclass(frozen=True)
-class Instance:
-    """A matching problem as the solver takes it, with plain lists for readable failures."""
-
-    mentee: list[int]
-    mentor: list[int]
-    kind: list[int]
-    weight: list[int]
-    capacity: list[int]
-    locked: list[bool]
-
-    def solve(self, objective: str = "coverage", method: str = "auto") -> np.ndarray:
-        return solve(
-            self.mentee,
-            self.mentor,
-            self.kind,
-            self.weight,
-            self.capacity,
-            objective=objective,
-            locked=np.array(self.locked, dtype=bool),
-            method=method,
-        )
-
-    def value(self, chosen: Any, objective: str) -> tuple[int, ...]:
-        """The lexicographic objective tuple of a choice (greater is better)."""
-        chosen = list(chosen)
-        count = sum(chosen)
-        total = sum(w for w, c in zip(self.weight, chosen, strict=True) if c)
-        low = min(
-            (w for w, c, lk in zip(self.weight, chosen, self.locked, strict=True) if c and not lk),
-            default=NO_EDGE_LOW,
-        )
-        return objective_key(objective, count, total, low)
-
-    def assert_valid(self, chosen: Any) -> None:
-        """Check every rule independently of the solver's own checker."""
-        picked = [k for k, c in enumerate(chosen) if c]
-        per_mentor = Counter(self.mentor[k] for k in picked)
-        assert all(n <= self.capacity[j] for j, n in per_mentor.items()), per_mentor
-        per_request = Counter((self.mentee[k], self.kind[k]) for k in picked)
-        assert max(per_request.values(), default=0) <= 1, per_request
-        per_pair = Counter((self.mentee[k], self.mentor[k]) for k in picked)
-        assert max(per_pair.values(), default=0) <= 1, per_pair
-        assert all(chosen[k] for k, lk in enumerate(self.locked) if lk)
-
-
-def objective_key(objective: str, count: int, total: int, low: int) -> tuple[int, ...]:
-    """Order choices by an objective: (count, total), (total, count) or (count, low, total)."""
-    return {
-        "coverage": (count, total),
-        "quality": (total, count),
-        "fairness": (count, low, total),
-    }[objective]
-
-
-def consistent_locks(mentee, mentor, kind, capacity, wishes) -> list[bool]:
-    """Keep the wished locks, in order, that do not conflict with those kept before."""
-    room = list(capacity)
-    requests: set[tuple[int, int]] = set()
-    pairs: set[tuple[int, int]] = set()
-    locked = []
-    for e, m, t, wish in zip(mentee, mentor, kind, wishes, strict=True):
-        keep = bool(wish) and room[m] > 0 and (e, t) not in requests and (e, m) not in pairs
-        if keep:
-            room[m] -= 1
-            requests.add((e, t))
-            pairs.add((e, m))
-        locked.append(keep)
-    return locked
-
+from tests.instances import NO_EDGE_LOW, Instance, objective_key
+from tests.strategies import SEEDS, random_instance, tiny_instances
 
 # --- brute force --------------------------------------------------------------------------
 
@@ -137,33 +62,6 @@ def oracle(inst: Instance, objective: str) -> tuple[int, ...]:
     return best
 
 
-@st.composite
-def tiny_instances(draw: st.DrawFn) -> Instance:
-    """Up to 6 mentees x 5 mentors x 3 kinds and MAX_TINY_EDGES edges; consistent locks.
-
-    Weights are mostly small with a few heavy ones, so ties are common and the objectives
-    disagree more often than with uniform weights.
-    """
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    n_mentees, n_mentors, n_kinds = (int(rng.integers(1, n + 1)) for n in (6, 5, 3))
-    density = draw(st.sampled_from([0.3, 0.6, 0.9]))
-    triples = [
-        (e, m, t)
-        for e in range(n_mentees)
-        for m in range(n_mentors)
-        for t in range(n_kinds)
-        if rng.random() < density
-    ]
-    keep = sorted(rng.permutation(len(triples))[:MAX_TINY_EDGES])
-    mentee, mentor, kind = ([int(triples[k][c]) for k in keep] for c in range(3))
-    capacity = [int(c) for c in rng.choice([0, 1, 1, 1, 2, 3], size=n_mentors)]
-    top = draw(st.sampled_from([3, 20, MAX_WEIGHT]))
-    light = rng.integers(0, top // 3 + 1, size=len(keep))
-    weight = [top if rng.random() < 0.3 else int(w) for w in light]
-    locked = consistent_locks(mentee, mentor, kind, capacity, rng.random(len(keep)) < 0.1)
-    return Instance(mentee, mentor, kind, weight, capacity, locked)
-
-
 @pytest.mark.parametrize("method", ["flow", "auto"])
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @settings(max_examples=150, deadline=None)
@@ -177,43 +75,9 @@ def test_matches_brute_force(inst: Instance, objective: str, method: str) -> Non
 # --- larger random instances --------------------------------------------------------------
 
 
-def random_instance(
-    seed: int,
-    *,
-    n_mentees: int = 40,
-    n_mentors: int = 20,
-    n_kinds: int = 3,
-    per_request: int = 5,
-    popular: bool = False,
-    distinct: bool = False,
-    lock_rate: float = 0.03,
-) -> Instance:
-    """Random candidates; ``popular`` makes everyone score the same few mentors highest;
-    ``distinct`` gives each mentee different mentors for different kinds."""
-    rng = np.random.default_rng(seed)
-    per_request = min(per_request, n_mentors // n_kinds if distinct else n_mentors)
-    appeal = rng.random(n_mentors) ** 3
-    rows = []
-    for e in range(n_mentees):
-        order = rng.permutation(n_mentors)
-        for t in rng.choice(n_kinds, size=rng.integers(1, n_kinds + 1), replace=False):
-            pool = order[t * per_request :] if distinct else rng.permutation(n_mentors)
-            rows += [(e, int(m), int(t)) for m in pool[:per_request]]
-    mentee, mentor, kind = (list(c) for c in zip(*rows, strict=True))
-    noise = rng.random(len(rows))
-    score = 0.8 * appeal[mentor] + 0.2 * noise if popular else noise
-    weight = [round(s * 100) * 100 for s in score]  # whole points: many ties
-    capacity = [int(c) for c in rng.integers(0, 4, size=n_mentors)]
-    locked = consistent_locks(mentee, mentor, kind, capacity, rng.random(len(rows)) < lock_rate)
-    return Instance(mentee, mentor, kind, weight, capacity, locked)
-
-
-seeds = st.integers(0, 2**32 - 1)
-
-
 @settings(max_examples=100, deadline=None)
 @given(
-    seed=seeds,
+    seed=SEEDS,
     popular=st.booleans(),
     n_kinds=st.integers(1, 3),
     n_mentees=st.integers(10, 100),
@@ -239,7 +103,7 @@ def test_invariants_and_objective_relations(
 
 
 @settings(max_examples=100, deadline=None)
-@given(seed=seeds, popular=st.booleans(), objective=st.sampled_from(OBJECTIVES))
+@given(seed=SEEDS, popular=st.booleans(), objective=st.sampled_from(OBJECTIVES))
 def test_flow_and_assignment_agree(seed: int, popular: bool, objective: str) -> None:
     inst = random_instance(seed, popular=popular, distinct=True, n_mentors=24)
     by_flow = inst.solve(objective, "flow")

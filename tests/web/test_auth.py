@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
 from webapp.auth import create_admin, find_admin
 from webapp.db import db
 from webapp.models import AuditEvent

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from tests.web.conftest import upload
+from tests.web.helpers import import_csv
 from tests.web.test_privacy import PEOPLE
 from webapp.db import db
 from webapp.models import Participant
@@ -45,8 +45,7 @@ def test_backup_then_restore_gives_back_every_row(
     program_id: int,
     tmp_path: Path,
 ) -> None:
-    upload(admin_client, program_id, "people.csv", PEOPLE)
-    admin_client.post(f"/programs/{program_id}/import/1")
+    import_csv(admin_client, program_id, "people.csv", PEOPLE)
     before = contents(app)
     assert len(before["participant"]) == 3 and before["audit_event"]
     file = tmp_path / "mentorloom.backup"
@@ -54,8 +53,7 @@ def test_backup_then_restore_gives_back_every_row(
     assert backed_up.exit_code == 0, backed_up.output
     assert file.stat().st_size > 0
 
-    upload(admin_client, program_id, "more.csv", PEOPLE.replace(b"Cy,", b"Cyrus,"))
-    admin_client.post(f"/programs/{program_id}/import/2")
+    import_csv(admin_client, program_id, "more.csv", PEOPLE.replace(b"Cy,", b"Cyrus,"))
     with app.app_context():
         db.session.delete(db.session.scalars(select(Participant)).first())
         db.session.commit()

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from matcher.intake import load_participants
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from webapp.db import db
 
 pytestmark = pytest.mark.slow

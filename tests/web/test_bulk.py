@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from tests.web.conftest import ADMIN_EMAIL
 from tests.web.forms import form_values
+from tests.web.helpers import ADMIN_EMAIL
 from tests.web.matching import bulk, decide, lock_directly, pairs_of
 from webapp.db import db
 from webapp.models import Participant

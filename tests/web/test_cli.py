@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.web.conftest import DATA
+from tests.web.helpers import DATA
 from webapp.auth import find_admin
 from webapp.db import db
 from webapp.models import Participant, Program

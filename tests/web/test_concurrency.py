@@ -25,8 +25,8 @@ import requests
 from flask import Flask
 from sqlalchemy import select
 
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.gunicorn_server import admin_session, gunicorn
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.matching import load_demo, wait_for
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program

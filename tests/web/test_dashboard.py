@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 from flask import Flask
@@ -12,6 +13,7 @@ from matcher import MentorType, Participant, Role, missing_offers, supply_gaps
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db
 from webapp.models import Participant as Person
+from webapp.run_models import UnmatchedRequest
 
 
 def test_the_dashboard_draws_every_figure_as_inline_svg(
@@ -40,6 +42,12 @@ def test_the_dashboard_draws_every_figure_as_inline_svg(
     )
 
 
+def open_rows(page: str) -> list[tuple[str, str]]:
+    """(mentee name, mentor type) of each row of an open-requests table, as shown."""
+    found = re.findall(r'">([^<]*)</a></td>\s*<td>[^<]*</td><td>([^<]*)</td>', page)
+    return [(html.unescape(name), kind) for name, kind in found]
+
+
 def test_the_unmatched_page_lists_each_open_request_and_the_gaps(
     app: Flask, admin_client: FlaskClient
 ) -> None:
@@ -59,6 +67,18 @@ def test_the_unmatched_page_lists_each_open_request_and_the_gaps(
         f'href="/programs/{program_id}/runs/{run.id}/unmatched.csv?type=sponsorship"'
         in sponsors.text
     )
+    # the filter shows the open sponsorship requests, all of them and nothing else
+    with app.app_context():
+        query = db.select(UnmatchedRequest.mentee_name, UnmatchedRequest.mentor_type)
+        every = db.session.execute(
+            query.filter_by(run_id=run.id).order_by(
+                UnmatchedRequest.mentee_name, UnmatchedRequest.mentor_type
+            )
+        ).all()
+    wanted = [tuple(r) for r in every if r.mentor_type == "sponsorship"]
+    assert 0 < len(wanted) < len(every) <= 50
+    assert open_rows(page.text) == [tuple(r) for r in every]
+    assert open_rows(sponsors.text) == wanted
 
 
 def test_the_unmatched_page_names_who_has_room_and_what_nobody_offers(

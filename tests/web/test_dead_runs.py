@@ -21,8 +21,8 @@ import requests
 from flask import Flask
 from rq.registry import StartedJobRegistry
 
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from tests.web.gunicorn_server import ROOT, admin_session, app_environment, gunicorn
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from tests.web.matching import load_demo, start_run, wait_for
 from webapp.auth import create_admin
 from webapp.db import db

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.csv_io import FORMULA_PREFIXES, to_csv_bytes
-from tests.web.conftest import ADMIN_EMAIL
+from tests.web.helpers import ADMIN_EMAIL
 from webapp.db import db
 from webapp.models import Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest

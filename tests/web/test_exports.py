@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
-from tests.web.conftest import ADMIN_EMAIL
+from tests.web.helpers import ADMIN_EMAIL
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db
 from webapp.exports import DECISION_COLUMNS

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from webapp import create_app
 from webapp.db import db
 from webapp.settings import database_url, default_settings

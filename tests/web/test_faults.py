@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import upload
+from tests.web.helpers import upload
 from tests.web.test_concurrency import contested_run
 from webapp import faults
 from webapp.db import db

@@ -24,7 +24,7 @@ FIRST_RUN = """
 import json, sys, time
 from numba.core.dispatcher import Dispatcher
 from matcher import blockscan, candidates, flow
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from tests.web.matching import load_demo, run_to_end
 from webapp.auth import create_admin
 from webapp.db import db

@@ -18,14 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from matcher.csv_io import read_rows
 from matcher.errors import IntakeError, Issue
 from matcher.intake import IntakeResult, load_participants
-from tests.web.conftest import upload
 from tests.web.forms import form_values
+from tests.web.helpers import upload
 from tests.web.hostile_csv import NASTY_CELLS, VALID_HEADER, VALID_ROWS, hostile_csv
 from webapp.db import db
 from webapp.imports import preview
-from webapp.models import AuditEvent, InviteToken, Participant, Program
+from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program
 
 #: Files each bulk test reads; the two together make more than 10,000.
 BULK_EXAMPLES = 5_200
@@ -97,6 +98,13 @@ def database_hash(app: Flask) -> str:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def emails(app: Flask, program_id: int) -> list[str]:
+    """The e-mail addresses of a program's participants, sorted."""
+    with app.app_context():
+        query = select(Participant.email).filter_by(program_id=program_id)
+        return sorted(db.session.scalars(query))
+
+
 @pytest.fixture
 def seeded_program(admin_client: FlaskClient, program_id: int) -> int:
     """The program with two participants, so that a refused file has something to keep."""
@@ -112,7 +120,8 @@ def seeded_program(admin_client: FlaskClient, program_id: int) -> int:
 def test_web_import_of_hostile_files(
     app: Flask, admin_client: FlaskClient, seeded_program: int, data: bytes
 ) -> None:
-    """Upload, preview and confirm: never a 500; a refused file leaves the database as it was."""
+    """Upload, preview and confirm: never a 500; a refused file leaves the database as it was;
+    an accepted one leaves the program with the people it had and every person of the file."""
     shown = upload(admin_client, seeded_program, "hostile.csv", data)
     assert shown.status_code == 200
     upload_id = int(shown.request.path.rsplit("/", 1)[1])
@@ -120,10 +129,19 @@ def test_web_import_of_hostile_files(
         program = db.session.get(Program, seeded_program)
         refused = preview(program, data).plan is None
     before = database_hash(app)
+    emails_before = emails(app, seeded_program)
     confirmed = admin_client.post(f"/programs/{seeded_program}/import/{upload_id}")
     assert confirmed.status_code == 302
     if refused:
         assert database_hash(app) == before
+    else:
+        held = [row["email"] for row in read_rows(data).rows if any(map(str.strip, row.values()))]
+        held = [email.strip().lower() for email in held]
+        assert emails(app, seeded_program) == sorted(set(emails_before) | set(held))
+        with app.app_context():
+            result = db.session.get_one(ImportUpload, upload_id).result
+        assert result["new"] == len(set(held) - set(emails_before))
+        assert result["new"] + result["updated"] + result["unchanged"] == len(held)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, make_app, upload
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, import_csv, make_app, upload
 from tests.web.test_intake import links
 from tests.web.test_registrations import HR, registered, stored
 from webapp import imports
@@ -170,8 +170,7 @@ def test_a_preview_lists_the_changes_of_its_first_updated_people_and_counts_the_
     monkeypatch.setattr(imports, "CHANGES_SHOWN", 3)
     rows = [f"p{n}@example.org,P {n},mentee,developmental,Sales" for n in range(1, 6)]
     header = "email,name,role,seeks,department"
-    upload(admin_client, program_id, "a.csv", "\n".join([header, *rows]).encode())
-    admin_client.post(f"/programs/{program_id}/import/1")
+    import_csv(admin_client, program_id, "a.csv", "\n".join([header, *rows]).encode())
     moved = "\n".join([header, *rows]).replace("Sales", "Marketing").encode()
     page = upload(admin_client, program_id, "b.csv", moved).text
     listed = re.findall(r"<li>(P \d): department Sales → Marketing</li>", page)

@@ -9,11 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
-from werkzeug.test import TestResponse
 
 from matcher.intake import load_participants, parse_participants
-from tests.web.conftest import DATA, upload
 from tests.web.forms import form_values
+from tests.web.helpers import DATA, confirm, import_csv, upload
 from webapp import imports, store
 from webapp.db import db
 from webapp.models import ImportUpload, Participant
@@ -27,16 +26,6 @@ def snapshot(app: Flask) -> list[dict[str, str]]:
     with app.app_context():
         records = db.session.scalars(db.select(Participant).order_by(Participant.email))
         return [record_to_row(r) for r in records]
-
-
-def confirm(client: FlaskClient, preview_url: str) -> TestResponse:
-    """Press the import button of a preview page."""
-    return client.post(preview_url, follow_redirects=True)
-
-
-def preview_url(response: TestResponse) -> str:
-    """The URL of the preview page a redirect ended on."""
-    return response.request.path
 
 
 def test_upload_page(admin_client: FlaskClient, program_id: int) -> None:
@@ -55,7 +44,7 @@ def test_preview_then_import(app: Flask, admin_client: FlaskClient, program_id: 
     assert "<strong>6</strong> new" in page
     assert "Import 6 participants" in page
     assert snapshot(app) == []
-    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    result = confirm(admin_client, response).get_data(as_text=True)
     assert "Imported: 6 new, 0 updated, 0 unchanged." in result
     rows = snapshot(app)
     assert [r["email"] for r in rows][:2] == ["ana.silva@example.org", "ben.okafor@example.org"]
@@ -66,27 +55,27 @@ def test_preview_then_import(app: Flask, admin_client: FlaskClient, program_id: 
 def test_same_file_twice_changes_nothing(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    import_csv(admin_client, program_id, "participants.csv")
     before = snapshot(app)
     again = upload(admin_client, program_id, "participants.csv")
     page = again.get_data(as_text=True)
     assert "<strong>6</strong> unchanged" in page
     assert "importing changes nothing" in page
     assert "Import 0" not in page
-    result = confirm(admin_client, preview_url(again)).get_data(as_text=True)
+    result = confirm(admin_client, again).get_data(as_text=True)
     assert "Nothing changed: all 6 people in this file were already in the program" in result
     assert snapshot(app) == before
 
 
 def test_reimport_upserts_by_email(app: Flask, admin_client: FlaskClient, program_id: int) -> None:
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    import_csv(admin_client, program_id, "participants.csv")
     changed = SIX.replace(b"Ana Silva", b"Ana Silva-Costa").replace(
         b"ben.okafor@example.org", b"BEN.OKAFOR@example.org"
     )
     changed += b"gus.berg@example.org,Gus Berg,mentor,,expertise,,,,,,,,,,,negotiation,1\n"
     response = upload(admin_client, program_id, "changed.csv", changed)
     assert "<strong>1</strong> new" in response.get_data(as_text=True)
-    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    result = confirm(admin_client, response).get_data(as_text=True)
     assert "Imported: 1 new, 1 updated, 5 unchanged." in result
     rows = {r["email"]: r for r in snapshot(app)}
     assert len(rows) == 7
@@ -111,7 +100,7 @@ def test_a_reimport_leaves_the_columns_the_file_lacks_as_they_are(
 ) -> None:
     """A column missing from the file keeps what the admin wrote in the app; a column
     present with an empty cell clears it; the preview lists every change first."""
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    import_csv(admin_client, program_id, "participants.csv")
     ana = edit(app, admin_client, program_id, "ana.silva@example.org", admin_notes="On leave")
     ben = edit(app, admin_client, program_id, "ben.okafor@example.org", admin_notes="Shy")
     # no manager_email column; admin_notes present, empty for Ben
@@ -126,7 +115,7 @@ def test_a_reimport_leaves_the_columns_the_file_lacks_as_they_are(
     assert "<li>Ana Silva: department Finance → Marketing; level 3 → 4</li>" in page
     assert "<li>Ben Okafor: admin notes Shy → —</li>" in page
     assert "manager" not in page.split("What the import changes")[1].split("</ul>")[0]
-    result = confirm(admin_client, preview_url(response)).text
+    result = confirm(admin_client, response).text
     assert "Imported: 0 new, 2 updated, 0 unchanged." in result
     shown = admin_client.get(ana).text
     assert "<dt>department</dt><dd>Marketing</dd>" in shown
@@ -151,9 +140,9 @@ def test_the_import_pages_count_one_in_the_singular(
     counts = re.findall(r"<li[^>]*><strong>\d+</strong> ([\w ]+)</li>", page)
     assert counts == ["row", "errors", "warning", "new", "updated", "unchanged"]
     assert "Import 1 participant</button>" in page
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "one.csv", one)))
+    import_csv(admin_client, program_id, "one.csv", one)
     again = upload(admin_client, program_id, "one.csv", one)
-    result = confirm(admin_client, preview_url(again)).text
+    result = confirm(admin_client, again).text
     assert "Nothing changed: the 1 person in this file was already in the program" in result
     monkeypatch.setattr(imports, "CHANGES_SHOWN", 0)
     moved = upload(admin_client, program_id, "moved.csv", one.replace(b"HR", b"Sales")).text
@@ -174,7 +163,7 @@ def test_the_import_pages_count_one_in_the_singular(
 def test_broken_file_shows_every_issue_and_imports_nothing(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    import_csv(admin_client, program_id, "participants.csv")
     before = snapshot(app)
     response = upload(admin_client, program_id, "broken.csv")
     page = response.get_data(as_text=True)
@@ -191,7 +180,7 @@ def test_broken_file_shows_every_issue_and_imports_nothing(
     assert "did you mean &#39;mentor&#39;?" in page
     assert "<code>two</code>" in page
     # pressing import anyway (a forged POST) changes nothing
-    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    result = confirm(admin_client, response).get_data(as_text=True)
     assert "The file has errors; nothing was imported." in result
     assert snapshot(app) == before
 
@@ -199,7 +188,7 @@ def test_broken_file_shows_every_issue_and_imports_nothing(
 def test_failure_midway_rolls_everything_back(
     app: Flask, admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    import_csv(admin_client, program_id, "participants.csv")
     before = snapshot(app)
     changed = SIX.replace(b"Ana Silva", b"Ana S.").replace(b"Ben Okafor", b"Ben O.")
     response = upload(admin_client, program_id, "changed.csv", changed)
@@ -214,7 +203,7 @@ def test_failure_midway_rolls_everything_back(
 
     monkeypatch.setattr(store, "WRITE_CHUNK", 1)
     monkeypatch.setattr(store, "_write", write_then_fail)
-    page = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    page = confirm(admin_client, response).get_data(as_text=True)
     assert calls == ["ana.silva@example.org", "ben.okafor@example.org"]
     assert "The import failed: RuntimeError: the database went away" in page
     assert snapshot(app) == before
@@ -254,7 +243,7 @@ def test_uploads_of_another_program_are_404(
     response = upload(admin_client, program_id, "participants.csv")
     other = admin_client.post("/programs/new", data={"name": "Other"}).location
     other_id = other.rstrip("/").rsplit("/", 1)[-1]
-    stolen = preview_url(response).replace(f"/programs/{program_id}/", f"/programs/{other_id}/")
+    stolen = response.request.path.replace(f"/programs/{program_id}/", f"/programs/{other_id}/")
     assert admin_client.get(stolen).status_code == 404
     assert admin_client.post(stolen).status_code == 404
 
@@ -262,7 +251,7 @@ def test_uploads_of_another_program_are_404(
 def test_file_is_checked_together_with_the_program(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    import_csv(admin_client, program_id, "participants.csv")
     before = snapshot(app)
     header = b"email,name,role,offers,manager_email,id\n"
     # a manager already in the program is known: no "not in this file" warning
@@ -290,7 +279,7 @@ def test_stored_rows_give_back_the_same_participants(
 ) -> None:
     sample = Path(__file__).resolve().parents[2] / "sample_data" / "participants.csv"
     response = upload(admin_client, program_id, "participants.csv", sample.read_bytes())
-    confirm(admin_client, preview_url(response))
+    confirm(admin_client, response)
     from_file = load_participants(sample).participants
     from_database = parse_participants(snapshot(app)).participants
     assert len(from_database) == 150
@@ -316,21 +305,21 @@ def test_the_preview_shows_the_file_as_read_and_every_ignored_column(
     warnings = re.findall(r'<tr class="warning">\s*<td>file</td>\s*<td>([\w ]+)</td>', page)
     assert warnings == ["Favourite colour", "name"]
     assert "made of &#39;First name&#39; and &#39;Last name&#39;" in page
-    confirm(admin_client, preview_url(response))
+    confirm(admin_client, response)
     assert [r["name"] for r in snapshot(app)][:2] == ["Zoë Müller 1", "Zoë Müller 2"]
 
 
 def test_a_file_with_a_header_and_no_people_cannot_be_imported(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    confirm(admin_client, preview_url(upload(admin_client, program_id, "participants.csv")))
+    import_csv(admin_client, program_id, "participants.csv")
     before = snapshot(app)
     response = upload(admin_client, program_id, "empty.csv", SIX.splitlines(keepends=True)[0])
     page = response.get_data(as_text=True)
     assert "the file has a header row but no people below it" in page
     assert "nothing will be imported" in page
     assert "Import 0" not in page and "importing changes nothing" not in page
-    result = confirm(admin_client, preview_url(response)).get_data(as_text=True)
+    result = confirm(admin_client, response).get_data(as_text=True)
     assert "The file has errors; nothing was imported." in result
     assert snapshot(app) == before
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from tests.web.conftest import upload
 from tests.web.forms import form_values
+from tests.web.helpers import import_csv
+from tests.web.matching import SAMPLE
 from webapp.db import db
 from webapp.forms import MENTEE_ONLY, MENTOR_ONLY
 from webapp.models import AuditEvent, InviteToken, Participant, utcnow
@@ -154,8 +154,7 @@ def test_errors_are_shown_next_to_their_field(
 def test_a_token_opens_only_its_own_record(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    preview = upload(admin_client, program_id, "participants.csv")
-    admin_client.post(preview.request.path)
+    import_csv(admin_client, program_id, "participants.csv")
     with app.app_context():
         ana = db.session.scalars(
             db.select(Participant.id).where(Participant.email == "ana.silva@example.org")
@@ -203,8 +202,7 @@ def test_program_link_hands_out_personal_links(
 def test_program_link_never_opens_an_existing_record(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    preview = upload(admin_client, program_id, "participants.csv")
-    admin_client.post(preview.request.path)
+    import_csv(admin_client, program_id, "participants.csv")
     admin_client.post(f"/programs/{program_id}/invites/program")
     (program_link,) = links(admin_client, program_id)
     anonymous = app.test_client()
@@ -258,14 +256,13 @@ def test_closed_links_show_a_clear_page_and_no_data(
 def test_links_for_everyone_and_revoke(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    preview = upload(admin_client, program_id, "participants.csv")
-    admin_client.post(preview.request.path)
+    import_csv(admin_client, program_id, "participants.csv")
     admin_client.post(f"/programs/{program_id}/invites/everyone")
     assert len(links(admin_client, program_id)) == 6
     follow = admin_client.post(f"/programs/{program_id}/invites/everyone", follow_redirects=True)
     assert "0 personal links created." in follow.get_data(as_text=True)
     one = b"email,name,role,seeks\ngia.park@example.org,Gia Park,mentee,developmental\n"
-    admin_client.post(upload(admin_client, program_id, "one.csv", one).request.path)
+    import_csv(admin_client, program_id, "one.csv", one)
     follow = admin_client.post(f"/programs/{program_id}/invites/everyone", follow_redirects=True)
     assert "1 personal link created." in follow.text
     page = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
@@ -280,8 +277,7 @@ def test_an_admins_link_opens_the_record_imported_later(
         f"/programs/{program_id}/invites/person", data={"email": "ana.silva@example.org"}
     )
     (link,) = links(admin_client, program_id)
-    preview = upload(admin_client, program_id, "participants.csv")
-    admin_client.post(preview.request.path)
+    import_csv(admin_client, program_id, "participants.csv")
     assert 'value="Ana Silva"' in admin_client.get(link).get_data(as_text=True)
     admin_client.post(link, data={**MENTEE, "name": "Ana S."})
     with app.app_context():
@@ -302,8 +298,7 @@ def test_a_self_made_link_never_takes_over_an_imported_record(
     )
     assert found is not None
     own_link = found.group(1)
-    preview = upload(admin_client, program_id, "participants.csv")
-    admin_client.post(preview.request.path)
+    import_csv(admin_client, program_id, "participants.csv")
     page = anonymous.get(own_link).get_data(as_text=True)
     assert "Ana Silva" not in page
     kept_apart = anonymous.post(own_link, data={**MENTEE, "name": "Mallory"})
@@ -317,9 +312,7 @@ def test_a_self_made_link_never_takes_over_an_imported_record(
 def test_sending_the_form_unchanged_keeps_what_fits_the_role(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    sample = Path(__file__).resolve().parents[2] / "sample_data" / "participants.csv"
-    preview = upload(admin_client, program_id, "participants.csv", sample.read_bytes())
-    admin_client.post(preview.request.path)
+    import_csv(admin_client, program_id, "participants.csv", SAMPLE.read_bytes())
     admin_client.post(f"/programs/{program_id}/invites/everyone")
     with app.app_context():
         tokens = db.session.scalars(db.select(InviteToken).order_by(InviteToken.id)).all()

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from tests.web.conftest import ADMIN_EMAIL
 from tests.web.forms import form_values
+from tests.web.helpers import ADMIN_EMAIL
 from tests.web.matching import decide, pairs_of, run_to_end
 from webapp.db import db
 from webapp.models import AuditEvent, Participant

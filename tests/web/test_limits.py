@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import DATA, upload
+from tests.web.helpers import DATA, import_csv, upload
 from tests.web.matching import run_to_end
 from tests.web.test_intake import MENTEE, links, record
 from webapp.db import db
@@ -83,7 +83,7 @@ def test_a_long_upload_file_name_is_shortened_and_the_file_kept(
 def six_with_a_run(app: Flask, admin_client: FlaskClient, program_id: int) -> dict[str, str]:
     """The six people of data/participants.csv, a finished run, and a URL of every page
     that reads ``?page=`` or a number filter."""
-    admin_client.post(upload(admin_client, program_id, "six.csv", SIX).request.path)
+    import_csv(admin_client, program_id, "six.csv", SIX)
     admin_client.post(f"/programs/{program_id}/invites/everyone")
     run = run_to_end(app, admin_client, program_id)
     assert run.status == "done", run.error

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 import webapp
-from tests.web.conftest import make_app
+from tests.web.helpers import make_app
 from webapp.db import db
 
 

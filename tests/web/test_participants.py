@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from tests.web.conftest import upload
 from tests.web.forms import form_values
+from tests.web.helpers import import_csv
+from tests.web.matching import SAMPLE
 from webapp.db import db
 from webapp.models import InviteToken, Participant
 from webapp.rows import record_to_row
-
-
-@pytest.fixture
-def imported(admin_client: FlaskClient, program_id: int) -> int:
-    """The program with the six people of data/participants.csv."""
-    preview = upload(admin_client, program_id, "participants.csv")
-    admin_client.post(preview.request.path)
-    return program_id
 
 
 def names(client: FlaskClient, program_id: int, query: str = "") -> list[str]:
@@ -216,9 +208,7 @@ def test_edit_is_checked_against_the_rest_of_the_program(
 def test_saving_an_unchanged_form_changes_nothing(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    sample = Path(__file__).resolve().parents[2] / "sample_data" / "participants.csv"
-    preview = upload(admin_client, program_id, "participants.csv", sample.read_bytes())
-    admin_client.post(preview.request.path)
+    import_csv(admin_client, program_id, "participants.csv", SAMPLE.read_bytes())
     with app.app_context():
         before = {r.id: record_to_row(r) for r in db.session.scalars(db.select(Participant))}
     for pid in before:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from matcher import mentions
-from tests.web.conftest import ADMIN_EMAIL, make_app, upload
 from tests.web.forms import form_values
+from tests.web.helpers import ADMIN_EMAIL, make_app, upload
 from tests.web.matching import SAMPLE, bulk, decide, pairs_of, run_to_end
 from webapp.audit import AppendOnlyError
 from webapp.db import db

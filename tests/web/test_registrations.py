@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import DATA, upload
+from tests.web.helpers import DATA, import_csv, upload
 from tests.web.test_intake import MENTEE, links
 from webapp.db import db
 from webapp.models import InviteToken, Participant
@@ -36,7 +36,7 @@ LINK = re.compile(r'value="http://mentorloom.test(/intake/[\w-]+)"')
 @pytest.fixture
 def program_link(admin_client: FlaskClient, program_id: int) -> str:
     """The six people of data/participants.csv, and a program link."""
-    admin_client.post(upload(admin_client, program_id, "six.csv", SIX).request.path)
+    import_csv(admin_client, program_id, "six.csv", SIX)
     admin_client.post(f"/programs/{program_id}/invites/program")
     return links(admin_client, program_id)[0]
 
@@ -92,7 +92,7 @@ def test_the_program_link_answers_every_email_alike(
 def test_a_link_for_an_email_in_the_program_never_opens_or_changes_its_record(
     app: Flask, admin_client: FlaskClient, program_id: int, program_link: str
 ) -> None:
-    admin_client.post(upload(admin_client, program_id, "hr.csv", HR).request.path)
+    import_csv(admin_client, program_id, "hr.csv", HR)
     before = stored(app, "ana.silva@example.org")
     anonymous = app.test_client()
     _, own = ask(anonymous, program_link, "ana.silva@example.org")
@@ -180,7 +180,7 @@ def test_an_admins_link_takes_a_self_registered_record_over(
 def test_admin_notes_never_reach_the_participant(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    admin_client.post(upload(admin_client, program_id, "hr.csv", HR).request.path)
+    import_csv(admin_client, program_id, "hr.csv", HR)
     admin_client.post(
         f"/programs/{program_id}/invites/person", data={"email": "ana.silva@example.org"}
     )

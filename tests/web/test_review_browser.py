@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from matcher.proposal import MATCH_COLUMNS
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,15 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from tests.web.conftest import ADMIN_EMAIL, make_app
+from tests.web.helpers import ADMIN_EMAIL, make_app
 from tests.web.matching import load_demo, run_to_end, start_run, wait_for
 from webapp import run_models
 from webapp.auth import create_admin
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
-
-REDIS = "redis://127.0.0.1:6379/0"
 
 
 def test_pages_need_a_log_in(client: FlaskClient, program_id: int) -> None:
@@ -159,26 +155,11 @@ def test_another_programs_run_is_not_found(app: Flask, admin_client: FlaskClient
     assert admin_client.get(f"/programs/{other_id}/runs/{run.id}/review").status_code == 404
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """The Redis on 127.0.0.1:6379; required in CI, skipped elsewhere when it is down."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisDown
-
-    try:
-        Redis.from_url(REDIS).ping()
-    except RedisDown as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required in CI and is not reachable: {exc}")
-        pytest.skip("Redis is not reachable")
-    yield REDIS
-
-
-def test_runs_go_through_the_rq_queue_with_redis(db_url: str, redis_url: str) -> None:
+def test_runs_go_through_the_rq_queue_with_redis(db_url: str, redis_service: str) -> None:
     from webapp.jobs import queue as job_queue
 
     queue_name = f"test-{uuid.uuid4().hex[:8]}"
-    app = make_app(db_url, REDIS_URL=redis_url, RQ_QUEUE=queue_name)
+    app = make_app(db_url, REDIS_URL=redis_service, RQ_QUEUE=queue_name)
     with app.app_context():
         create_admin(ADMIN_EMAIL, "pw")
         db.session.commit()

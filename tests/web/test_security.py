@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app, upload
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, import_csv, make_app
 from webapp.db import db
 from webapp.models import InviteToken, Participant, Program
 from webapp.run_models import PairDecision
@@ -181,9 +181,7 @@ def test_a_token_opens_only_its_own_intake(
         db.session.commit()
         other_id = other.id
     for program in (program_id, other_id):
-        upload(admin_client, program, "two.csv", TWO)
-    admin_client.post(f"/programs/{program_id}/import/1")
-    admin_client.post(f"/programs/{other_id}/import/2")
+        import_csv(admin_client, program, "two.csv", TWO)
     link = intake_link(admin_client, program_id, "ana@example.org")
     before = {
         (e, p): _row(app, e, p)
@@ -231,8 +229,7 @@ def test_a_participant_cannot_set_admin_only_fields(
     app: Flask, admin_client: FlaskClient, client: FlaskClient, program_id: int
 ) -> None:
     """External id, previous partners, others' capacity, decisions and locks stay as they are."""
-    upload(admin_client, program_id, "two.csv", TWO)
-    admin_client.post(f"/programs/{program_id}/import/1")
+    import_csv(admin_client, program_id, "two.csv", TWO)
     link = intake_link(admin_client, program_id, "ana@example.org")
     bo_before = _row(app, "bo@example.org")
     sent = client.post(
