@@ -23,6 +23,7 @@ from matcher.constraints import Rejected
 from matcher.errors import SolveError
 from matcher.schema import MentorType
 
+#: Columns of ``Proposal.matches`` and of ``matches.csv``, one row per proposed pair.
 MATCH_COLUMNS = [
     "mentee_email",
     "mentee_name",
@@ -32,6 +33,7 @@ MATCH_COLUMNS = [
     "score",
     "reasons",
 ]
+#: Columns of ``Proposal.unmatched`` and of ``unmatched.csv``, one row per open request.
 UNMATCHED_COLUMNS = ["mentee_email", "mentee_name", "mentor_type", "reason"]
 SCORE_COLUMNS = ["mentee_email", "mentor_email", "mentor_type", "score"]
 BREAKDOWN_COLUMNS = [
