@@ -36,7 +36,9 @@ then optimal), because the assignment handles long rows faster than the flow.
 Both share the rest: locked edges are set aside first (they use up their mentor's room,
 request and pair), and fairness keeps only the edges weighing at least the highest
 threshold that still lets the best count be reached (binary search over the distinct
-weights with exact maximum flows), then solves coverage on them.
+weights with exact maximum flows), then solves coverage on them. Both steps are the
+graph helpers of :mod:`matcher.graph` (:func:`~matcher.graph.free_graph`,
+:func:`~matcher.graph.fair_floor`), which :mod:`matcher.pruning` shares.
 
 Ties between equally good choices are broken by the deterministic solver itself: the same
 arrays in the same order always give the same answer, so callers who want a result that
