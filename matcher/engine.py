@@ -51,8 +51,8 @@ MENTOR_KEEP = 3
 RESERVE = 32
 #: A cohort whose requests are all of one type, with at most this many (mentee, mentor)
 #: cells, keeps every candidate and is solved in one go (a capacitated assignment, no
-#: certified rounds): 1,200 + 1,200 people, solve 0.9 s -> 0.35 s. With several types
-#: the flow on every candidate is slower than pruning (5,000 people: 22 s against 0.9 s).
+#: certified rounds), which is faster for one type; with several types the flow on every
+#: candidate is slower than pruning (figures: docs/performance.md).
 DIRECT_CELLS = 2_000_000
 #: A cohort with more (mentee, mentor) cells than this, over all types sought, runs the
 #: compiled kernels, compiling them first on a machine's first such run (most of a minute;

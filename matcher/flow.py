@@ -39,22 +39,22 @@ A backward search scans the edges into a popular mentor heaviest first and stops
 no request's potential is below the sink's, so an edge of gain ``g`` into a node ``v``
 reached at distance ``d`` starts no path to the sink shorter than ``d + pi[T] - pi[v] -
 g``; once that bound reaches the best distance to the sink found so far, the lighter
-edges are skipped (a third of the time of a solve on 20,000 people).
+edges are skipped (see docs/performance.md).
 
 A solve from scratch uses the same machinery in stages: each request's heaviest edge
 first, then its 2, 4, 8, ... heaviest, each stage continuing from the last. The prices of
 a stage are close to those of the next, so its searches stay short; on the pruned
-candidate sets of 10,000 and 20,000 people this is 2 to 3 times faster than one pass. A
+candidate sets of large cohorts this is several times faster than one pass. A
 warm start adds its appended edges in the same stages. All stages run in one call of the
 kernel, on one network of all the edges, an edge taking part from its stage on (a call
-per stage rebuilt the network each time: 4 of the 55 seconds of the flows at 50,000
-people were spent on the last round's 7 stages for a single search).
+per stage would rebuild the network each time; see docs/performance.md, "Measurements
+behind the code").
 
 The kernel is compiled once with numba and cached on disk. Its helpers that run per arc
 or per heap operation (``_relax``, ``_push``, ``_pop``, ...) allocate nothing and are
 compiled without numba's reference counting (``_nrt=False``): otherwise every call touches
-the count of each array it is passed, about 15 ns a call, which made the flows at 50,000
-people 2.3 times slower (67.7 s against 29.5 s).
+the count of each array it is passed (what that costs: docs/performance.md, "Measurements
+behind the code").
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def mentor_options(
         if places < 1:
             continue
         shown = f"blocked: {blocked}" if blocked else f"score {points:.1f}"
-        # html.escape and one join: Markup.format took 220 ms for 3,000 mentors
+        # html.escape and one join: Markup.format per option is much slower (docs/performance.md)
         options[kind].append(
             (
                 name.casefold(),

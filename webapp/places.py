@@ -48,8 +48,8 @@ def places_used(run: MatchRun, mentors: Collection[str] | None = None) -> dict[s
 
     The pairs are counted on the index of (run, mentor) alone; the program's decisions,
     few, are then looked up among the run's pairs: a rejected one present is taken off,
-    an approved or locked one absent is added. (Joining every pair to its decision took
-    40-60 ms on a 12,000-pair run on SQLite.)
+    an approved or locked one absent is added. (Joining every pair to its decision is
+    much slower: docs/performance.md.)
     """
     counted = select(ProposedMatch.mentor_email, func.count()).where(ProposedMatch.run_id == run.id)
     decided = select(
@@ -128,8 +128,8 @@ def over_capacity(run: MatchRun) -> dict[str, Crowded]:
     without looking at each other (one pass over indexed columns, an upper bound), each
     mentor's count against their capacity (looked up per mentor on the unique index);
     only the few mentors found are counted again exactly. (A join of the counts to the
-    program's participants let PostgreSQL, with statistics not yet gathered after an
-    import, plan a nested loop of 5,000 x 2,300 rows: 1.3 s a page.)
+    program's participants lets PostgreSQL, before it has gathered statistics after an
+    import, plan a nested loop over both: docs/performance.md.)
     """
     held = union_all(
         select(ProposedMatch.mentor_email.label("mentor_email")).where(

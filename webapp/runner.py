@@ -271,8 +271,8 @@ def refresh_statistics() -> None:
     """Let PostgreSQL's planner see the pairs a run just stored (``ANALYZE``).
 
     Until autovacuum gets to it, the planner takes the thousands of new pairs for none
-    and joins decisions to them through a poor index: the review table's status filter
-    then took seconds on a 10,000-pair run (``benchmarks/review_page.py``), 10 ms after.
+    and joins decisions to them through a poor index, and the review table's status filter
+    slows down by orders of magnitude (figures: docs/performance.md).
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("ANALYZE proposed_match"))
