@@ -100,13 +100,3 @@ def logout() -> Response:
         logout_user()
         flash("You are logged out.")
     return redirect(url_for("auth.login"))
-
-
-def admin_only(blueprint: Blueprint) -> None:
-    """Require a logged-in admin for every route of ``blueprint``."""
-
-    @blueprint.before_request
-    def _require_login() -> Response | None:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return None

@@ -22,14 +22,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from matcher import plural
-from webapp.auth import admin_only
 from webapp.conflicts import EditConflict, decision_state
 from webapp.db import db
 from webapp.decisions import DECISION, RefusedError, decide, decision_join, decisions_for, status
 from webapp.holding import unable_to_hold
+from webapp.lookups import admin_only, done_run, get_program
 from webapp.models import Program
-from webapp.programs import get_program
-from webapp.review import done_run
 from webapp.review_forms import BulkForm, chosen_action
 from webapp.run_models import PROPOSED, STATUS_OF, Action, MatchRun, PairDecision, ProposedMatch
 from webapp.security import is_local_path

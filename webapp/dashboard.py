@@ -10,13 +10,11 @@ from sqlalchemy import select
 
 from matcher import MentorType
 from webapp import charts
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.figures import SCORE_BIN
+from webapp.lookups import admin_only, done_run, get_program
 from webapp.models import Participant
-from webapp.programs import get_program
 from webapp.query import paginate
-from webapp.review import done_run
 from webapp.run_models import UnmatchedRequest
 
 bp = Blueprint("dashboard", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")

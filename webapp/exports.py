@@ -34,12 +34,10 @@ from matcher import (
     to_csv_bytes,
 )
 from webapp import audit
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.decisions import DECISION, decision_join
+from webapp.lookups import admin_only, done_run, get_program
 from webapp.people_cache import program_cohort
-from webapp.programs import get_program
-from webapp.review import done_run
 from webapp.run_models import (
     STATUS_OF,
     Action,

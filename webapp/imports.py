@@ -36,11 +36,10 @@ from matcher import (
     read_rows,
 )
 from webapp import audit, jobs
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import ImportForm, UploadForm
+from webapp.lookups import admin_only, get_program
 from webapp.models import ACTIVE, ImportUpload, Program, utcnow
-from webapp.programs import get_program
 from webapp.rows import (
     COLUMNS,
     Row,

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from webapp import audit
 from webapp.db import db
 from webapp.forms import EmailForm, ParticipantForm, time_zones
-from webapp.invites import new_token
+from webapp.lookups import new_token
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.rows import COLUMNS, Row, apply_row, record_to_row
 from webapp.store import check_row, email_taken

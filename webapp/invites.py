@@ -8,43 +8,27 @@ an admin (:mod:`webapp.registrations`).
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from matcher import plural
-from webapp import audit, registrations
-from webapp.auth import admin_only
+from webapp import audit
 from webapp.db import db
 from webapp.forms import EmptyForm, PersonInviteForm
+from webapp.lookups import (
+    admin_only,
+    get_participant,
+    get_program,
+    new_token,
+    waiting_registrations,
+)
 from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
-from webapp.participants import get_participant
-from webapp.programs import get_program
 from webapp.query import paginate
 
 bp = Blueprint("invites", __name__, url_prefix="/programs/<int:program_id>/invites")
 admin_only(bp)
-
-
-def new_token(
-    program: Program, kind: LinkKind, *, participant: Participant | None = None, email: str = ""
-) -> InviteToken:
-    """Add a fresh, unguessable invite link to the session (the caller commits)."""
-    days = current_app.config["INVITE_DAYS"]
-    token = InviteToken(
-        token=secrets.token_urlsafe(32),
-        kind=kind,
-        program=program,
-        participant=participant,
-        email=participant.email if participant else email,
-        expires_at=utcnow() + timedelta(days=days),
-    )
-    db.session.add(token)
-    return token
 
 
 def usable_person_token(program_id: int, email: str) -> InviteToken | None:
@@ -81,7 +65,7 @@ def index(program_id: int) -> str:
         "invites/index.html",
         program=program,
         tokens=tokens,
-        waiting=registrations.waiting(program.id),
+        waiting=waiting_registrations(program.id),
         now=utcnow(),
         button_form=EmptyForm(),
         person_form=PersonInviteForm(),

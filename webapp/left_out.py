@@ -11,24 +11,17 @@ places are all held (:func:`webapp.places.crowded`) is refused, naming who holds
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from matcher import MatcherError, config_from_mapping, stale_locks
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.decisions import decide, record_pair
 from webapp.forms import EmptyForm
-from webapp.models import Program
-from webapp.people_cache import program_cohort
+from webapp.lookups import admin_only, get_program, get_run
 from webapp.places import crowded, holders
-from webapp.programs import get_program
-from webapp.runner import left_out_rows, program_decisions, program_people
-from webapp.runs import get_run
 
 bp = Blueprint("left_out", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
 admin_only(bp)
@@ -50,33 +43,6 @@ class LeftOut:
     def key(self) -> tuple[str, str, str]:
         """The triple (mentee e-mail, mentor e-mail, type)."""
         return (self.mentee_email, self.mentor_email, self.mentor_type)
-
-
-def locks_broken_by(program: Program, change: Callable[[], None]) -> list[str]:
-    """Make ``change`` (an edit of the program's participants, flushed, not committed) and
-    return a warning for each approved or locked pair it leaves unable to hold."""
-    locks = [d for d in program_decisions(program.id) if d.action == "lock"]
-    if not locks:
-        change()
-        return []
-    config = config_from_mapping(program.config)
-    try:
-        before = program_cohort(program.id)
-        was = {s.decision for s in stale_locks(before.people, config, locks, before.cohort)}
-        change()
-        db.session.flush()
-        people = program_people(program.id)
-        now = [s for s in stale_locks(people, config, locks) if s.decision not in was]
-    except MatcherError:  # stored data the core refuses: the next run reports it
-        return []
-    rows = left_out_rows(program.id, people, now)
-    return [
-        f"Saved, but this breaks the {row['status']} pair {row['mentee_name']} – "
-        f"{row['mentor_name']} ({row['mentor_type']}): {'; '.join(row['reasons'])}. Runs "
-        "leave it out until the data allows it again; undo the decision on the review page "
-        "if it should go."
-        for row in rows
-    ]
 
 
 @bp.post("/left-out/<int:index>")

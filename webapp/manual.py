@@ -23,16 +23,14 @@ from werkzeug.wrappers import Response
 
 from matcher import MatcherError, Participant, assess_pair, config_from_mapping
 from webapp import audit
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.decisions import RefusedError, decide, decisions_for, record_pair
 from webapp.holding import unable_to_hold
+from webapp.lookups import admin_only, done_run, get_program, stored_proposal
 from webapp.mentor_search import find_mentor
 from webapp.models import Program
 from webapp.people_cache import program_cohort
 from webapp.places import holders
-from webapp.programs import get_program
-from webapp.review import done_run, stored_proposal
 from webapp.review_forms import ManualForm
 from webapp.run_models import Action, MatchRun, ProposedMatch, UnmatchedRequest
 from webapp.runner import program_decisions

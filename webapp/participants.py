@@ -11,13 +11,11 @@ from werkzeug.wrappers import Response
 
 from matcher import MAX_WHOLE_NUMBER, MentorType, Role
 from webapp import audit
-from webapp.auth import admin_only
 from webapp.conflicts import check_seen
 from webapp.db import db
 from webapp.forms import EmptyForm, ParticipantForm, time_zones
-from webapp.left_out import locks_broken_by
+from webapp.lookups import admin_only, get_participant, get_program, locks_broken_by
 from webapp.models import Participant
-from webapp.programs import get_program
 from webapp.query import paginate
 from webapp.rows import apply_row, record_to_row
 from webapp.store import check_row, email_taken
@@ -26,14 +24,6 @@ bp = Blueprint("participants", __name__, url_prefix="/programs/<int:program_id>/
 admin_only(bp)
 
 FILTERS = ("q", "role", "seeks", "offers", "department", "level")
-
-
-def get_participant(program_id: int, participant_id: int) -> Participant:
-    """Return a participant of this program, or answer 404."""
-    record = db.session.get(Participant, participant_id)
-    if record is None or record.program_id != program_id:
-        abort(404, description="There is no such participant in this program.")
-    return record
 
 
 def _list_contains(column: InstrumentedAttribute[str], value: str) -> ColumnElement[bool]:

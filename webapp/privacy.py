@@ -39,13 +39,11 @@ from sqlalchemy.orm import InstrumentedAttribute
 from matcher import MatcherError, agree, mentions, plural
 from webapp import audit
 from webapp.audit import ERASED
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.digests import keyed_digest
 from webapp.forms import EmptyForm
+from webapp.lookups import admin_only, get_participant, get_program
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program, utcnow
-from webapp.participants import get_participant
-from webapp.programs import get_program
 from webapp.rows import record_to_row
 from webapp.run_models import (
     MatchRun,

@@ -9,20 +9,15 @@ from werkzeug.wrappers import Response
 
 from matcher import ProgramConfig, config_to_mapping
 from webapp import audit
-from webapp.auth import admin_only
 from webapp.config_form import settings_form
 from webapp.db import db
 from webapp.forms import ProgramForm
+from webapp.lookups import admin_only, get_program
 from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import MatchRun
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 admin_only(bp)
-
-
-def get_program(program_id: int) -> Program:
-    """Return the program or answer 404."""
-    return db.get_or_404(Program, program_id, description="There is no such program.")
 
 
 @bp.get("/")

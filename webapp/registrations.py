@@ -9,37 +9,20 @@ needs a personal link) or drops them (the link is revoked and the answers delete
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from webapp import audit
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.forms import EmptyForm
-from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
-from webapp.programs import get_program
+from webapp.lookups import admin_only, get_program
+from webapp.models import InviteToken, Participant, Program, utcnow
 from webapp.rows import COLUMNS, Row, apply_row, merge_rows, record_to_row
 from webapp.store import check_row
 
 bp = Blueprint("registrations", __name__, url_prefix="/programs/<int:program_id>/registrations")
 admin_only(bp)
-
-
-def waiting(program_id: int) -> Sequence[InviteToken]:
-    """The program's pending registrations, oldest first."""
-    return db.session.scalars(
-        select(InviteToken)
-        .where(
-            InviteToken.program_id == program_id,
-            InviteToken.kind == LinkKind.SELF,
-            InviteToken.pending_row.is_not(None),
-            InviteToken.revoked_at.is_(None),
-        )
-        .order_by(InviteToken.created_at, InviteToken.id)
-    ).all()
 
 
 def _pending(program: Program, token_id: int) -> InviteToken:

@@ -9,12 +9,11 @@ decision only to filter by status), their count, then those pairs and their deci
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import pandas as pd
 from flask import (
     Blueprint,
     abort,
@@ -27,21 +26,17 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import Select, or_, select, union_all
+from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
 from matcher import (
-    MATCH_COLUMNS,
-    UNMATCHED_COLUMNS,
     Decision,
     MatcherError,
     MenteeExplanation,
     MentorType,
-    Proposal,
     config_from_mapping,
     explain_stored_mentee,
 )
-from webapp.auth import admin_only
 from webapp.charts import criterion_bar
 from webapp.db import db
 from webapp.decisions import (
@@ -54,11 +49,11 @@ from webapp.decisions import (
 )
 from webapp.errors import error_page, wants_fragment
 from webapp.holding import unable_to_hold
+from webapp.lookups import admin_only, done_run, get_program, stored_proposal
 from webapp.mentor_search import mentor_options
 from webapp.models import Participant, Program
 from webapp.people_cache import Encoded, program_cohort
 from webapp.places import over_capacity, places_used
-from webapp.programs import get_program
 from webapp.query import paginate
 from webapp.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.run_models import (
@@ -67,11 +62,8 @@ from webapp.run_models import (
     STATUSES,
     MatchRun,
     ProposedMatch,
-    RunStatus,
-    UnmatchedRequest,
 )
 from webapp.runner import program_decisions
-from webapp.runs import get_run
 from webapp.security import is_local_path
 
 bp = Blueprint("review", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
@@ -91,14 +83,6 @@ GROUPS = {
     "mentee": (ProposedMatch.mentee_name, ProposedMatch.mentee_email),
     "mentor": (ProposedMatch.mentor_name, ProposedMatch.mentor_email),
 }
-
-
-def done_run(program_id: int, run_id: int) -> MatchRun:
-    """A run of the program that finished well, or 404."""
-    run = get_run(program_id, run_id)
-    if run.status != RunStatus.DONE:
-        abort(404, description="This run has no matches to review.")
-    return run
 
 
 def _number(text: str) -> float | None:
@@ -299,40 +283,6 @@ def _row(program: Program, run: MatchRun, pair: ProposedMatch) -> str:
             if is_local_path(target)
             else url_for(".index", program_id=program.id, run_id=run.id),
         )
-    )
-
-
-def stored_proposal(
-    run: MatchRun, mentee: str | None = None, mentors: Collection[str] = ()
-) -> Proposal:
-    """The run's pairs and open requests as the core's :class:`Proposal`.
-
-    With ``mentee`` (an e-mail), only the mentee's pairs and open requests, and the pairs
-    of ``mentors`` (what :func:`matcher.explain_stored_mentee` reads).
-    """
-    pairs_query: Any = select(*(getattr(ProposedMatch, c) for c in MATCH_COLUMNS)).where(
-        ProposedMatch.run_id == run.id
-    )
-    open_query = select(*(getattr(UnmatchedRequest, c) for c in UNMATCHED_COLUMNS)).where(
-        UnmatchedRequest.run_id == run.id
-    )
-    if mentee is not None:
-        # two indexed halves: one OR would read every pair of the run on SQLite
-        pairs_query = union_all(
-            pairs_query.where(ProposedMatch.mentee_email == mentee),
-            pairs_query.where(
-                ProposedMatch.mentor_email.in_(mentors), ProposedMatch.mentee_email != mentee
-            ),
-        )
-        open_query = open_query.where(UnmatchedRequest.mentee_email == mentee)
-    pairs = db.session.execute(pairs_query).all()
-    open_rows = db.session.execute(open_query).all()
-    return Proposal(
-        matches=pd.DataFrame([tuple(p) for p in pairs], columns=MATCH_COLUMNS),
-        unmatched=pd.DataFrame([tuple(r) for r in open_rows], columns=UNMATCHED_COLUMNS),
-        scores=None,
-        breakdown=pd.DataFrame(),
-        config=config_from_mapping(run.config),
     )
 
 

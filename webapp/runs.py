@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from webapp import jobs
-from webapp.auth import admin_only
 from webapp.db import db
 from webapp.decisions import decisions_for
 from webapp.forms import EmptyForm
-from webapp.programs import get_program
+from webapp.lookups import admin_only, get_program, get_run
 from webapp.run_models import MatchRun, ProposedMatch
 from webapp.runner import RUN, start_run
 
@@ -21,14 +20,6 @@ admin_only(bp)
 
 #: How many runs the list shows.
 RUN_LIST_LENGTH = 50
-
-
-def get_run(program_id: int, run_id: int) -> MatchRun:
-    """Return a run of this program, or answer 404."""
-    run = db.session.get(MatchRun, run_id)
-    if run is None or run.program_id != program_id:
-        abort(404, description="There is no such run in this program.")
-    return run
 
 
 @bp.get("/")
