@@ -24,13 +24,12 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Callback, Queue
@@ -144,30 +143,18 @@ def _in_thread(app: Flask, kind: JobKind, row_id: int) -> None:
             db.session.remove()
 
 
-@contextmanager
-def _app_context() -> Iterator[None]:
-    """The current app's context, or a new app's (``rq worker`` runs jobs without one)."""
-    if has_app_context():
-        yield
-        return
-    from webapp import create_app
-
-    with create_app().app_context():
-        yield
-
-
 def run_job(kind_name: str, row_id: int) -> None:
-    """The RQ job: carry out job ``row_id`` of kind ``kind_name``."""
-    with _app_context():
-        perform(_KINDS[kind_name], row_id)
+    """The RQ job: carry out job ``row_id`` of kind ``kind_name``, in the app's context
+    that :class:`webapp.worker.JobWorker` holds."""
+    perform(_KINDS[kind_name], row_id)
 
 
 def rq_failed(job: Job, connection: Redis, *exc_info: object) -> None:
-    """RQ's failure callback: RQ found the job abandoned (its worker died) or broken."""
+    """RQ's failure callback: RQ found the job abandoned (its worker died) or broken; in
+    the app's context that :class:`webapp.worker.JobWorker` holds."""
     kind_name, row_id = job.args
-    with _app_context():
-        kind = _KINDS[kind_name]
-        fail(kind.model, row_id, stopped(kind, JobStatus.RUNNING, utcnow()))
+    kind = _KINDS[kind_name]
+    fail(kind.model, row_id, stopped(kind, JobStatus.RUNNING, utcnow()))
 
 
 def perform(kind: JobKind, row_id: int) -> None:

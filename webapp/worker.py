@@ -2,8 +2,9 @@
 
 It is RQ's forking worker: each job runs in a child process (the work horse), so a horse
 that dies (killed, out of memory) fails its own job at once and the worker goes on with
-the next. ``rq worker --worker-class webapp.worker.JobWorker`` with the same environment
-is the same worker.
+the next. The worker is handed the app once, when it starts, and works inside the app's
+context, which each horse inherits: the jobs (:func:`webapp.jobs.run_job`) and RQ's
+failure callback (:func:`webapp.jobs.rq_failed`) find the app there and never build one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import Queue, Worker
 from rq.job import Job
@@ -21,7 +22,22 @@ from webapp.db import db
 
 
 class JobWorker(Worker):
-    """RQ's forking worker, with the database connections and failures of web app jobs."""
+    """RQ's forking worker, with the database connections and failures of web app jobs.
+
+    ``app`` is the web app whose jobs it carries out; it works inside the app's context.
+    RQ also builds workers from Redis without an app, only to inspect them (``rq info``).
+    """
+
+    def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        """RQ's, inside the app's context (the horses it forks inherit it)."""
+        if self.app is None:
+            raise RuntimeError("a JobWorker carries out jobs of an app: JobWorker(..., app=app)")
+        with self.app.app_context():
+            return super().work(*args, **kwargs)
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         """In the horse: leave the connections inherited from the worker to the worker."""
@@ -56,4 +72,4 @@ def worker_command(burst: bool) -> None:
     if not app.config["REDIS_URL"]:
         raise click.ClickException("set REDIS_URL to the Redis the web app queues jobs on")
     queue = jobs.queue(app)
-    JobWorker([queue], connection=queue.connection).work(burst=burst)
+    JobWorker([queue], connection=queue.connection, app=app).work(burst=burst)
