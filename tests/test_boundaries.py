@@ -144,3 +144,50 @@ def test_webapp_imports_only_matchers_public_names(path: Path) -> None:
     assert non_public_imports(path.read_text(encoding="utf-8")) == [], (
         "import it with `from matcher import ...`, adding it to matcher.__all__"
     )
+
+
+def _is_blueprint(path: Path) -> bool:
+    """True when the module makes a blueprint at its top level (``bp = Blueprint(...)``)."""
+    return any(
+        isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "Blueprint"
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+    )
+
+
+BLUEPRINTS = {path.stem for path in _sources(WEB) if _is_blueprint(path)}
+
+
+def blueprint_imports(source: str, blueprints: set[str]) -> list[str]:
+    """The blueprint modules among ``blueprints`` that ``source`` imports.
+
+    >>> blueprint_imports("from webapp.review import done_run", {"review", "runs"})
+    ['webapp.review']
+    >>> blueprint_imports("from webapp import review, db", {"review"})
+    ['webapp.review']
+    >>> blueprint_imports("from webapp.lookups import done_run", {"review"})
+    []
+    """
+    found = []
+    for module, name, _ in _imports(source):
+        parts = module.split(".")
+        if parts[0] != "webapp":
+            continue
+        target = parts[1] if len(parts) > 1 else name
+        if target in blueprints:
+            found.append(f"webapp.{target}")
+    return found
+
+
+def test_the_web_app_has_blueprints() -> None:
+    assert {"review", "runs", "participants", "imports"} <= BLUEPRINTS
+
+
+@pytest.mark.parametrize("name", sorted(BLUEPRINTS))
+def test_no_blueprint_imports_another(name: str) -> None:
+    source = (WEB / f"{name}.py").read_text(encoding="utf-8")
+    assert blueprint_imports(source, BLUEPRINTS - {name}) == [], (
+        "move what both need to webapp/lookups.py (or a module below the blueprints)"
+    )
