@@ -30,10 +30,10 @@ from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
 from tests.web.gunicorn_server import SECRET, admin_session, gunicorn
 from webapp import create_app
-from webapp.auth import create_admin
+from webapp.admin.auth import create_admin
 from webapp.db import db
-from webapp.imports import preview
 from webapp.models import Program
+from webapp.people.imports import preview
 from webapp.run_models import ProposedMatch
 from webapp.runner import create_run, execute
 from webapp.store import apply_plan

@@ -58,10 +58,10 @@ from matcher.config import config_from_mapping
 from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
 from webapp import create_app
-from webapp.auth import create_admin
+from webapp.admin.auth import create_admin
 from webapp.db import db
-from webapp.imports import preview
 from webapp.models import Program, utcnow
+from webapp.people.imports import preview
 from webapp.run_models import Action, MatchRun, ProposedMatch, RunStatus
 from webapp.runner import create_run, execute, program_people, store
 from webapp.store import apply_plan

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import doctest
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -157,37 +157,63 @@ def _is_blueprint(path: Path) -> bool:
     )
 
 
-BLUEPRINTS = {path.stem for path in _sources(WEB) if _is_blueprint(path)}
+WEB_MODULES = {_module_name(path): path for path in _sources(WEB)}
+#: The packages by what an admin does; each makes one blueprint in its ``__init__``.
+PACKAGES = {"webapp.admin", "webapp.people", "webapp.matching"}
+#: The modules above every package: the factory and the commands.
+TOP = {"webapp", "webapp.cli"}
+BLUEPRINTS = {
+    name for name, path in WEB_MODULES.items() if name not in PACKAGES and _is_blueprint(path)
+}
 
 
-def blueprint_imports(source: str, blueprints: set[str]) -> list[str]:
-    """The blueprint modules among ``blueprints`` that ``source`` imports.
+def web_imports(source: str, modules: Collection[str]) -> list[str]:
+    """The modules among ``modules`` that ``source`` imports (``from a import b`` counts as
+    ``a.b`` when that is a module, else as ``a``).
 
-    >>> blueprint_imports("from webapp.review import done_run", {"review", "runs"})
-    ['webapp.review']
-    >>> blueprint_imports("from webapp import review, db", {"review"})
-    ['webapp.review']
-    >>> blueprint_imports("from webapp.lookups import done_run", {"review"})
+    >>> web_imports("from webapp.matching.review import done_run", {"webapp.matching.review"})
+    ['webapp.matching.review']
+    >>> web_imports("from webapp.people import intake, x", {"webapp.people.intake"})
+    ['webapp.people.intake']
+    >>> web_imports("from webapp.lookups import done_run", {"webapp.matching.review"})
     []
     """
     found = []
-    for module, name, _ in _imports(source):
-        parts = module.split(".")
-        if parts[0] != "webapp":
+    for module, name, level in _imports(source):
+        if level:
             continue
-        target = parts[1] if len(parts) > 1 else name
-        if target in blueprints:
-            found.append(f"webapp.{target}")
+        if name is not None and f"{module}.{name}" in modules:
+            found.append(f"{module}.{name}")
+        elif module in modules:
+            found.append(module)
     return found
 
 
-def test_the_web_app_has_blueprints() -> None:
-    assert {"review", "runs", "participants", "imports"} <= BLUEPRINTS
+def _package(name: str) -> str | None:
+    return next((p for p in PACKAGES if name == p or name.startswith(p + ".")), None)
+
+
+def test_the_web_app_is_grouped_in_packages_of_blueprints() -> None:
+    assert {_package(name) for name in BLUEPRINTS} == PACKAGES
+    assert all(_is_blueprint(WEB_MODULES[package]) for package in PACKAGES)
+    assert {"webapp.matching.review", "webapp.people.imports", "webapp.admin.auth"} <= BLUEPRINTS
 
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
 def test_no_blueprint_imports_another(name: str) -> None:
-    source = (WEB / f"{name}.py").read_text(encoding="utf-8")
-    assert blueprint_imports(source, BLUEPRINTS - {name}) == [], (
+    source = WEB_MODULES[name].read_text(encoding="utf-8")
+    assert web_imports(source, BLUEPRINTS - {name}) == [], (
         "move what both need to webapp/lookups.py (or a module below the blueprints)"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(set(WEB_MODULES) - TOP - PACKAGES))
+def test_no_package_reaches_into_another_and_nothing_below_reaches_up(name: str) -> None:
+    """A package's modules import only their own package and the shared modules below;
+    the shared modules import no package."""
+    own = _package(name)
+    others = {m for m in WEB_MODULES if _package(m) not in {None, own}}
+    source = WEB_MODULES[name].read_text(encoding="utf-8")
+    assert web_imports(source, others) == [], (
+        "what two packages need lives below them, in a shared module of webapp/"
     )

@@ -17,27 +17,15 @@ from werkzeug.wrappers import Response
 
 from matcher import agree, plural
 from webapp import (
-    auth,
+    admin,
     backup,
-    bulk,
     conflicts,
-    dashboard,
     errors,
-    exports,
     faults,
-    imports,
-    intake,
-    invites,
-    left_out,
-    manual,
-    participants,
-    privacy,
-    programs,
+    matching,
+    people,
     query,
     ratelimit,
-    registrations,
-    review,
-    runs,
     security,
     worker,
 )
@@ -87,23 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    for blueprint in (
-        auth.bp,
-        programs.bp,
-        participants.bp,
-        privacy.bp,
-        imports.bp,
-        invites.bp,
-        registrations.bp,
-        intake.bp,
-        runs.bp,
-        review.bp,
-        bulk.bp,
-        manual.bp,
-        left_out.bp,
-        exports.bp,
-        dashboard.bp,
-    ):
+    for blueprint in (admin.bp, people.bp, matching.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
@@ -120,6 +92,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/")
     def index() -> Response:
-        return redirect(url_for("programs.index"))
+        return redirect(url_for("admin.programs.index"))
 
     return app

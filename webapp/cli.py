@@ -11,11 +11,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from matcher import ConfigError, config_to_mapping, load_config
-from webapp.auth import create_admin
+from webapp.admin.auth import create_admin
 from webapp.db import db
 from webapp.forms import PASSWORD_LIMIT
-from webapp.imports import preview
 from webapp.models import Program
+from webapp.people.imports import preview
 from webapp.store import apply_plan
 
 

@@ -7,7 +7,7 @@ the admin saw, so a decision taken on a page that is out of date is refused
 (:func:`check_seen`). Approving or locking a pair claims a place of the mentor
 (:func:`claim_mentors`): the mentor's row is bumped with a compare-and-set on its version,
 so two approvals racing for the last place cannot both win. (A mentor who is full before
-the decision is read is refused earlier, with why: :func:`webapp.holding.unable_to_hold`;
+the decision is read is refused earlier, with why: :func:`webapp.matching.holding.unable_to_hold`;
 here it is the loser of a race, named with who holds the places.) Whoever loses
 gets a 409 page that says what happened, with the way back to the page they came from.
 """
@@ -40,8 +40,8 @@ RACE_MESSAGE = (
 
 #: Words of the link back, by the endpoint of the page a refused form came from.
 BACK_LABELS = {
-    "review.index": "Back to the review page",
-    "review.mentee": "Back to the mentee's page",
+    "matching.review.index": "Back to the review page",
+    "matching.review.mentee": "Back to the mentee's page",
 }
 
 

@@ -34,7 +34,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
-login_manager.login_view = "auth.login"
+login_manager.login_view = "admin.auth.login"
 login_manager.login_message = "Please log in to see this page."
 
 

@@ -50,7 +50,7 @@ class Pair(Protocol):
 
 
 #: Why each of some pairs could not hold a place today, by triple (see
-#: :func:`webapp.holding.unable_to_hold`); pairs missing from the answer can.
+#: :func:`webapp.matching.holding.unable_to_hold`); pairs missing from the answer can.
 HoldCheck = Callable[[Sequence[Pair]], Mapping[tuple[str, str, str], str]]
 
 

@@ -4,8 +4,8 @@ A keyed digest is an HMAC-SHA256 under the app's ``SECRET_KEY``. The same text a
 gives the same digest, so it can be counted or compared, but without the key nobody can
 tell which text it stands for, not even by hashing candidate e-mails (which a plain
 SHA-256 of an e-mail gives away at once). Log-in throttling keys
-(:mod:`webapp.throttle`), the unknown account of a failed log-in (:mod:`webapp.auth`) and
-the record of an erasure (:mod:`webapp.privacy`) use it.
+(:mod:`webapp.throttle`), the unknown account of a failed log-in (:mod:`webapp.admin.auth`) and
+the record of an erasure (:mod:`webapp.people.privacy`) use it.
 """
 
 from __future__ import annotations

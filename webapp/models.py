@@ -220,7 +220,7 @@ class ImportUpload(JobState, db.Model):
     imported_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     task: Mapped[str] = mapped_column(String(10), default="preview")
-    #: What the preview found (see :meth:`webapp.imports.Preview.summary`).
+    #: What the preview found (see :meth:`webapp.people.imports.Preview.summary`).
     preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The admin who started the job (its audit event names them).
     requested_by: Mapped[str] = mapped_column(String(320), default="")

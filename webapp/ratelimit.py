@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from redis import Redis
 
 #: Scope of each limited endpoint: log-in counts only POSTs, the intake links everything.
-SCOPES = {("auth.login", "POST"): "login", ("intake.form", None): "intake"}
+SCOPES = {("admin.auth.login", "POST"): "login", ("people.intake.form", None): "intake"}
 
 
 class RateCounter(db.Model):
@@ -39,7 +39,10 @@ class RateCounter(db.Model):
 def scope_of(endpoint: str | None, method: str) -> str | None:
     """The limit a request counts against, if any.
 
-    >>> [scope_of("auth.login", m) for m in ("POST", "GET")], scope_of("intake.form", "GET")
+    >>> (
+    ...     [scope_of("admin.auth.login", m) for m in ("POST", "GET")],
+    ...     scope_of("people.intake.form", "GET"),
+    ... )
     (['login', None], 'intake')
     """
     return SCOPES.get((endpoint or "", method)) or SCOPES.get((endpoint or "", None))

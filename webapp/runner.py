@@ -3,7 +3,7 @@
 :func:`start_run` records a queued run (number, config snapshot, who, when);
 :data:`RUN` is its background job (:mod:`webapp.jobs`), whose work :func:`match`
 does wherever the job runs (a thread or an RQ worker). Approved and locked pairs the
-data no longer allows are left out, named on the run (:mod:`webapp.left_out`), never a
+data no longer allows are left out, named on the run (:mod:`webapp.matching.left_out`), never a
 reason to fail. A run that fails stores its error and changes nothing else: earlier
 runs and every decision stay as they were.
 """
@@ -246,7 +246,7 @@ def _triple(decision: Decision) -> tuple[str, str, str]:
 def left_out_rows(
     program_id: int, people: Sequence[Participant], stale: Sequence[StaleLock]
 ) -> list[dict[str, Any]]:
-    """What a run stores of the locks it left out (see :mod:`webapp.left_out`): the pair
+    """What a run stores of the locks it left out (see :mod:`webapp.matching.left_out`): the pair
     with names, its status and the reasons in words."""
     name = {p.email: p.name for p in people}
     decided = decisions_for(program_id, (_triple(s.decision) for s in stale))
@@ -314,7 +314,7 @@ FIGURE_COLUMNS = {
 def refigure(run: MatchRun, people: Sequence[Participant]) -> None:
     """Count a finished run's figures again (``run.summary``), from the pairs and open
     requests it holds now and ``people``, the run's participants still in the program
-    (after an erasure: :mod:`webapp.privacy`). The run's timings are kept."""
+    (after an erasure: :mod:`webapp.people.privacy`). The run's timings are kept."""
     frames = {}
     for name, columns in FIGURE_COLUMNS.items():
         rows = db.session.execute(select(*columns).where(columns[0].class_.run_id == run.id))

@@ -31,7 +31,7 @@ from tests.web.helpers import (
     postgres_schema,
 )
 from tests.web.matching import load_demo, run_to_end
-from webapp.auth import create_admin
+from webapp.admin.auth import create_admin
 from webapp.db import db
 from webapp.models import Program
 from webapp.run_models import MatchRun

@@ -24,7 +24,7 @@ from webapp.models import Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
 
 #: Endpoints that answer a spreadsheet file, each tried below with hostile cells.
-CSV_ENDPOINTS = {"exports.export_csv", "exports.export_unmatched"}
+CSV_ENDPOINTS = {"matching.exports.export_csv", "matching.exports.export_unmatched"}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 HOSTILE = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]
 

@@ -15,7 +15,7 @@ from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from tests.web.helpers import ADMIN_EMAIL
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db
-from webapp.exports import DECISION_COLUMNS
+from webapp.matching.exports import DECISION_COLUMNS
 from webapp.run_models import ProposedMatch, UnmatchedRequest
 
 

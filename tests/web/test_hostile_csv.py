@@ -25,8 +25,8 @@ from tests.web.forms import form_values
 from tests.web.helpers import upload
 from tests.web.hostile_csv import NASTY_CELLS, VALID_HEADER, VALID_ROWS, hostile_csv
 from webapp.db import db
-from webapp.imports import preview
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program
+from webapp.people.imports import preview
 
 #: Files each bulk test reads; the two together make more than 10,000.
 BULK_EXAMPLES = 5_200

@@ -25,10 +25,10 @@ from matcher.synthetic import generate_cohort
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, import_csv, make_app, upload
 from tests.web.test_intake import links
 from tests.web.test_registrations import HR, registered, stored
-from webapp import imports
-from webapp.auth import create_admin
+from webapp.admin.auth import create_admin
 from webapp.db import db
 from webapp.models import AuditEvent, ImportUpload, Participant, Program
+from webapp.people import imports
 
 PEOPLE = 3000
 RELOAD = 'http-equiv="refresh"'

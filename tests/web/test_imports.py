@@ -13,9 +13,10 @@ from werkzeug.datastructures import MultiDict
 from matcher.intake import load_participants, parse_participants
 from tests.web.forms import form_values
 from tests.web.helpers import DATA, confirm, import_csv, upload
-from webapp import imports, store
+from webapp import store
 from webapp.db import db
 from webapp.models import ImportUpload, Participant
+from webapp.people import imports
 from webapp.rows import record_to_row
 
 SIX = (DATA / "participants.csv").read_bytes()

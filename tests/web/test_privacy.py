@@ -21,7 +21,7 @@ from tests.web.matching import SAMPLE, bulk, decide, pairs_of, run_to_end
 from webapp.audit import AppendOnlyError
 from webapp.db import db
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant
-from webapp.privacy import erasure_digest
+from webapp.people.privacy import erasure_digest
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
 
 PEOPLE = (

@@ -22,7 +22,7 @@ from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
-from webapp.exports import DECISION_COLUMNS
+from webapp.matching.exports import DECISION_COLUMNS
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 from webapp.runner import program_people
 

@@ -22,9 +22,9 @@ from matcher.config import config_from_mapping
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db
 from webapp.lookups import stored_proposal
+from webapp.matching.review import explain
 from webapp.models import Participant, Program
 from webapp.people_cache import program_cohort
-from webapp.review import explain
 from webapp.run_models import Action, MatchRun, PairDecision, ProposedMatch, RunStatus
 from webapp.runner import program_decisions
 

@@ -20,7 +20,13 @@ from webapp.run_models import PairDecision
 from webapp.security import is_local_path
 from webapp.settings import InsecureSettingsError
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "intake.form", "intake.saved", "index"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "admin.auth.login",
+    "people.intake.form",
+    "people.intake.saved",
+    "index",
+}
 LOGIN = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
 
 
@@ -38,7 +44,11 @@ def test_every_method_of_every_admin_route_needs_login(app: Flask, client: Flask
     """The inventory: a route that is not public answers nothing but a log-in redirect."""
     admin = [(e, m, u) for e, m, u in routes(app) if e not in PUBLIC_ENDPOINTS]
     assert len(admin) >= 30
-    downloads = {"exports.export_csv", "exports.export_unmatched", "exports.export_introductions"}
+    downloads = {
+        "matching.exports.export_csv",
+        "matching.exports.export_unmatched",
+        "matching.exports.export_introductions",
+    }
     assert downloads <= {e for e, _, _ in admin}
     for endpoint, method, url in admin:
         response = client.open(url, method=method)

@@ -1,0 +1,128 @@
+"""Programs: list, create, rename, and the settings form of their matching config."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from matcher import ProgramConfig, config_to_mapping
+from webapp import audit
+from webapp.admin.config_form import settings_form
+from webapp.db import db
+from webapp.forms import ProgramForm
+from webapp.lookups import admin_only, get_program
+from webapp.models import AuditEvent, Participant, Program
+from webapp.run_models import MatchRun
+
+bp = Blueprint("programs", __name__, url_prefix="/programs")
+admin_only(bp)
+
+
+@bp.get("/")
+def index() -> str:
+    """List every program with its number of participants."""
+    counts = (
+        select(Program, func.count(Participant.id))
+        .outerjoin(Participant)
+        .group_by(Program.id)
+        .order_by(Program.name)
+    )
+    return render_template("programs/index.html", rows=db.session.execute(counts).all())
+
+
+def _save_name(form: ProgramForm, program: Program) -> bool:
+    """Store the form's name on ``program``; False (with a field error) when it is taken."""
+    program.name = (form.name.data or "").strip()
+    db.session.add(program)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors = ["Another program already has this name."]
+        return False
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> str | Response:
+    """Create a program with the default matching config."""
+    form = ProgramForm()
+    if form.validate_on_submit():
+        program = Program(config=config_to_mapping(ProgramConfig()))
+        if _save_name(form, program):
+            audit.record("program.create", program.id, name=program.name)
+            db.session.commit()
+            flash(f"Program “{program.name}” created.")
+            return redirect(url_for("admin.programs.show", program_id=program.id))
+    return render_template("programs/form.html", form=form, program=None)
+
+
+@bp.get("/<int:program_id>/")
+def show(program_id: int) -> str:
+    """A program's overview: how many people in each role, and what to do next."""
+    program = get_program(program_id)
+    by_role = dict(
+        db.session.execute(
+            select(Participant.role, func.count())
+            .where(Participant.program_id == program.id)
+            .group_by(Participant.role)
+        ).all()
+    )
+    return render_template("programs/show.html", program=program, by_role=by_role)
+
+
+@bp.route("/<int:program_id>/edit", methods=["GET", "POST"])
+def edit(program_id: int) -> str | Response:
+    """Rename a program."""
+    program = get_program(program_id)
+    form = ProgramForm(obj=program)
+    if form.validate_on_submit() and _save_name(form, program):
+        audit.record("program.rename", program.id, name=program.name)
+        db.session.commit()
+        flash("Program saved.")
+        return redirect(url_for("admin.programs.show", program_id=program.id))
+    return render_template("programs/form.html", form=form, program=program)
+
+
+@bp.route("/<int:program_id>/settings", methods=["GET", "POST"])
+def settings(program_id: int) -> str | Response:
+    """Edit every matching setting, validated exactly like a TOML config file."""
+    program = get_program(program_id)
+    form = settings_form(program.config)
+    if form.is_submitted():
+        valid = form.validate()  # then every setting is checked too: all errors at once
+        config = form.validated_config()
+        if valid and config is not None:
+            program.config = config_to_mapping(config)
+            audit.record("program.settings", program.id, config=program.config)
+            db.session.commit()
+            flash("Settings saved.")
+            return redirect(url_for("admin.programs.show", program_id=program.id))
+    if form.errors:
+        flash("Some settings need fixing; see the messages below.", "error")
+    return render_template("programs/settings.html", form=form, program=program)
+
+
+#: How many recent events the history page shows.
+HISTORY_LENGTH = 200
+
+
+@bp.get("/<int:program_id>/history")
+def history(program_id: int) -> str:
+    """The program's audit trail, newest first; runs named by their number."""
+    program = get_program(program_id)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.program_id == program.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(HISTORY_LENGTH)
+    ).all()
+    runs = select(MatchRun.id, MatchRun.number).where(MatchRun.program_id == program.id)
+    return render_template(
+        "programs/history.html",
+        program=program,
+        events=events,
+        run_numbers=dict(db.session.execute(runs).all()),
+    )

@@ -1,0 +1,19 @@
+"""Matching a program: runs, the review of a proposal and its decisions (one by one, in
+bulk, by hand, left-out locks), exports and the run's dashboard.
+
+One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
+(endpoints ``matching.review.*``, ``matching.runs.*``, …) and its templates live in
+``webapp/matching/templates/``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from webapp.matching import bulk, dashboard, exports, left_out, manual, review, runs
+
+__all__ = ["bp"]
+
+bp = Blueprint("matching", __name__, template_folder="templates")
+for part in (runs, review, bulk, manual, left_out, exports, dashboard):
+    bp.register_blueprint(part.bp)

@@ -1,0 +1,111 @@
+"""The mentor search of a match made by hand: find a mentor by name, with their room and fit.
+
+Each type the mentee seeks has its own form and ``<datalist>``, whose options are the
+mentors offering that type with places this cohort (capacity above 0): the browser
+filters them while the admin types part of a name, no script needed. A mentor who does
+not offer the type, or offers no places, is not offered. Each option says how many of
+the mentor's places the run uses and the pair's score or what is wrong in it
+(:func:`matcher.mentor_fits`). A name typed without picking an option is looked up among
+the same mentors (:func:`find_mentor`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from markupsafe import Markup
+
+from matcher import Decision, Participant, config_from_mapping, mentor_fits, plural
+from webapp.matching.places import places_used
+from webapp.people_cache import Encoded
+from webapp.run_models import MatchRun
+
+#: How many mentors a refusal of an ambiguous name lists.
+SHOWN_MATCHES = 5
+
+
+def mentor_options(
+    run: MatchRun, encoded: Encoded, mentee_email: str, decisions: Sequence[Decision]
+) -> dict[str, Markup]:
+    """Per type the mentee seeks, the ``<option>`` of each mentor offering it with places
+    (capacity above 0), by name: the e-mail as value, then the name, the places the run
+    uses and the pair's score or what is wrong in it."""
+    fits = mentor_fits(
+        encoded.people, mentee_email, config_from_mapping(run.config), decisions, encoded.cohort
+    )
+    used = places_used(run)
+    capacity = encoded.cohort.capacity
+    index = encoded.cohort.index
+    person = encoded.cohort.people[index[mentee_email]]
+    options: dict[str, list[tuple[str, str, str]]] = {t.value: [] for t in person.seeks}
+    columns = (fits[c].tolist() for c in ("mentor_type", "mentor_email", "mentor_name"))
+    for kind, email, name, points, blocked in zip(
+        *columns, fits["score"].tolist(), fits["blocked"].tolist(), strict=True
+    ):
+        places = int(capacity[index[email]])
+        if places < 1:
+            continue
+        shown = f"blocked: {blocked}" if blocked else f"score {points:.1f}"
+        # html.escape and one join: Markup.format per option is much slower (docs/performance.md)
+        options[kind].append(
+            (
+                name.casefold(),
+                email,
+                f'<option value="{escape(email)}">{escape(name)} · {used.get(email, 0)} of '
+                f"{plural(places, 'place')} used · {escape(shown)}</option>",
+            )
+        )
+    return {kind: Markup("".join(o for *_, o in sorted(found))) for kind, found in options.items()}
+
+
+def find_mentor(
+    people: Sequence[Participant], text: str, mentor_type: str
+) -> tuple[Participant | None, str]:
+    """The person a typed e-mail or mentor's name means, or None and what to do instead.
+
+    A name matches the whole name (case-insensitive), else a part of one name only, of a
+    mentor offering ``mentor_type`` with places (as the search lists them).
+
+    >>> from matcher import MentorType, Role
+    >>> people = [
+    ...     Participant(
+    ...         f"{n.lower()}@x.org", f"{n} Lee", Role.MENTOR, offers=(MentorType.EXPERTISE,)
+    ...     )
+    ...     for n in ("Ann", "Anna")
+    ... ]
+    >>> find_mentor(people, "anna lee", "expertise")[0].email
+    'anna@x.org'
+    >>> find_mentor(people, "ANNA@x.org", "expertise")[0].name
+    'Anna Lee'
+    >>> find_mentor(people, "ann", "expertise")[1]
+    '2 mentors match “ann”: Ann Lee <ann@x.org>, Anna Lee <anna@x.org>; pick one from the list.'
+    >>> find_mentor(people, "anna lee", "sponsorship")[1].startswith("No sponsorship mentor with")
+    True
+    """
+    wanted = " ".join(text.split()).casefold()
+    mentors = [
+        p
+        for p in people
+        if p.is_mentor and p.capacity > 0 and mentor_type in {t.value for t in p.offers}
+    ]
+    if "@" in wanted:  # anyone: the core then says what the pair lacks
+        found = [p for p in people if p.email == wanted]
+    else:
+        found = [p for p in mentors if p.name.casefold() == wanted] or [
+            p for p in mentors if wanted in p.name.casefold()
+        ]
+    if len(found) == 1:
+        return found[0], ""
+    if not found:
+        return None, (
+            f"No {mentor_type} mentor with places is called “{text.strip()}”: type part of "
+            "a name or an e-mail and "
+            "pick the mentor from the list."
+        )
+    listed = ", ".join(f"{p.name} <{p.email}>" for p in found[:SHOWN_MATCHES])
+    more = f" and {len(found) - SHOWN_MATCHES} more" if len(found) > SHOWN_MATCHES else ""
+    return (
+        None,
+        f"{len(found)} mentors match “{text.strip()}”: {listed}{more}; pick one from the list.",
+    )
