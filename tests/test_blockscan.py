@@ -21,6 +21,7 @@ from matcher.cohort import MENTOR_TYPES, block, encode
 from matcher.config import DEFAULT_WEIGHTS, ProgramConfig
 from matcher.constraints import RULES, feasible, violations
 from matcher.csv_io import to_csv_bytes
+from matcher.kernels import ENTRIES
 from matcher.proposal import rejected_matrices
 from matcher.schema import MentorType, Participant, Role
 from matcher.scoring import CRITERIA, score
@@ -104,10 +105,16 @@ def source(function) -> str:
     return inspect.getsource(getattr(function, "py_func", function))
 
 
+def passes() -> str:
+    """The source of the passes: the kernels of :mod:`matcher.blockscan` that Python calls."""
+    kernels = [found.kernel for found in ENTRIES]
+    return "".join(source(k) for k in kernels if k.__module__ == blockscan.__name__)
+
+
 def rule_lines() -> Counter:
-    """How many lines of the rules pass set each rule's bit: in the kernel, or for the
-    listed pairs, in the tables it reads."""
-    text = source(blockscan._rules) + source(blockscan.scan_tables)
+    """How many lines of the passes set each rule's bit: in the kernels, or for the listed
+    pairs, in the tables they read."""
+    text = passes() + source(blockscan.scan_tables)
     return Counter(re.findall(r"<< (?:bit|BIT)\.(\w+)", text))
 
 
@@ -117,7 +124,7 @@ def test_each_rule_has_one_line_in_the_rules_pass_and_the_pass_no_other() -> Non
 
 
 def test_each_criterion_has_its_branch_in_the_scores_pass_and_the_pass_no_other() -> None:
-    branches = set(re.findall(r"c == slot\.(\w+)", source(blockscan._scores)))
+    branches = set(re.findall(r"c == slot\.(\w+)", passes()))
     assert branches == set(CRITERIA)
     assert [c.slot for c in CRITERIA.values()] == list(range(len(CRITERIA)))
 
