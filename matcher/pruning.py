@@ -492,7 +492,7 @@ def certifies(graph: Graph, gain: IntArray, picked: BoolArray, prices: Prices) -
     Examples
     --------
     Two requests want the one seat of mentor 0; the one gaining 7 takes it, and pricing
-    the mentor at 7 (and request 0 at 0, request 1 at 7 - 7 = 0) proves it best:
+    the seat at 7 (the requests and pairs at 0) proves that choice best:
 
     >>> graph = Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 0], [5, 7], [1])))
     >>> gain, picked = graph.weight, np.array([False, True])
