@@ -59,7 +59,7 @@ def group(*columns: IntArray) -> IntArray:
 
     The columns are folded into one integer key (mixed radix over each column's range);
     keys spanning no more than a few times the number of rows are numbered through a
-    table, others by sorting (:func:`_group_by_ranks` when the key would overflow).
+    table, others by sorting (:func:`group_by_ranks` when the key would overflow).
 
     >>> group(np.array([3, 1, 3, 1]), np.array([0, 5, 0, 2])).tolist()
     [2, 1, 2, 0]
@@ -72,7 +72,7 @@ def group(*columns: IntArray) -> IntArray:
         low, high = int(column.min()), int(column.max())
         width = high - low + 1
         if span * width >= 2**62:
-            return _group_by_ranks(columns)
+            return group_by_ranks(columns)
         key, span = key * width + (column - low), span * width
     if span <= 4 * n:
         present = np.zeros(span, dtype=bool)
@@ -81,9 +81,29 @@ def group(*columns: IntArray) -> IntArray:
     return np.unique(key, return_inverse=True)[1].astype(np.int64)
 
 
-def _group_by_ranks(columns: tuple[IntArray, ...]) -> IntArray:
-    """:func:`group` for any range: each column is ranked and folded into the ids so far;
-    ids and ranks stay below the number of rows, so the folded key never overflows."""
+def group_by_ranks(columns: tuple[IntArray, ...]) -> IntArray:
+    """:func:`group` for any range of values: the ids of the distinct rows in sorted order.
+
+    Each column is ranked and folded into the ids so far; ids and ranks stay below the
+    number of rows, so the folded key never overflows where :func:`group`'s mixed-radix
+    key would.
+
+    Parameters
+    ----------
+    columns
+        Integer columns of equal length, any values.
+
+    Returns
+    -------
+    IntArray
+        One id per row: the rank of the row among the distinct rows, by columns in order.
+
+    Examples
+    --------
+    >>> big = np.array([2**62, -(2**62), 2**62])
+    >>> group_by_ranks((big, np.array([1, 0, 0]))).tolist()
+    [2, 0, 1]
+    """
     ids = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
         _, rank = np.unique(column, return_inverse=True)

@@ -54,7 +54,9 @@ __all__ = [
     "Edges",
     "ExplicitPricer",
     "Pricer",
+    "Prices",
     "certified_solve",
+    "certifies",
     "solve_pruned",
     "top_per_mentor",
     "top_per_request",
@@ -429,8 +431,12 @@ def _solve_and_price(
 
 
 @dataclass(frozen=True)
-class _Prices:
-    """Dual prices of a subset problem by local index: requests, pairs, mentors."""
+class Prices:
+    """Dual prices of a packing problem by local index: requests, pairs, mentors.
+
+    >>> Prices(np.array([3]), np.array([0]), np.array([2])).mentor.tolist()
+    [2]
+    """
 
     request: IntArray
     pair: IntArray
@@ -454,14 +460,47 @@ def _priced_flow(
     found = max_gain_flow(
         graph.request, graph.pair, graph.mentor, gain, graph.capacity, warm, compiled=compiled
     )
-    prices = _Prices(found.request, found.pair, found.mentor)
-    if not _certifies(graph, gain, found.chosen, prices):
+    prices = Prices(found.request, found.pair, found.mentor)
+    if not certifies(graph, gain, found.chosen, prices):
         raise CertificationError("the subset's flow prices do not certify its choice")
     return found.chosen, _check(sub, form, prices), found.warm
 
 
-def _certifies(graph: Graph, gain: IntArray, picked: BoolArray, prices: _Prices) -> bool:
-    """Exact check that ``prices`` prove ``picked`` optimal on ``graph`` (weak duality)."""
+def certifies(graph: Graph, gain: IntArray, picked: BoolArray, prices: Prices) -> bool:
+    """Exact check that ``prices`` prove ``picked`` optimal on ``graph`` (weak duality).
+
+    The prices certify the choice when they are non-negative, no edge's ``gain`` exceeds
+    the prices of its request, pair and mentor, the prices add up (a mentor's times its
+    room) to the chosen gain exactly, and the choice is valid.
+
+    Parameters
+    ----------
+    graph
+        The edges and the room of each mentor.
+    gain
+        Integer gain per edge of ``graph``.
+    picked
+        The choice, a mask over the edges.
+    prices
+        Dual prices, e.g. those of :func:`matcher.flow.max_gain_flow`.
+
+    Returns
+    -------
+    bool
+        True when the prices prove that no valid choice gains more than ``picked``.
+
+    Examples
+    --------
+    Two requests want the one seat of mentor 0; the one gaining 7 takes it, and pricing
+    the seat at 7 (the requests and pairs at 0) proves that choice best:
+
+    >>> graph = Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 0], [5, 7], [1])))
+    >>> gain, picked = graph.weight, np.array([False, True])
+    >>> certifies(graph, gain, picked, Prices(np.array([0, 0]), np.array([0, 0]), np.array([7])))
+    True
+    >>> certifies(graph, gain, ~picked, Prices(np.array([5, 0]), np.array([0, 0]), np.array([7])))
+    False
+    """
     if len(prices.request) < graph.n_requests or len(prices.pair) < graph.n_pairs:
         return False
     reduced = gain - prices.request[graph.request] - prices.pair[graph.pair]
@@ -490,7 +529,7 @@ def _valid(graph: Graph, picked: BoolArray) -> bool:
     return all(c.max(initial=0) <= 1 for c in counts) and not (load > graph.capacity).any()
 
 
-def _check(sub: _Subset, form: tuple[int, int, int], prices: _Prices) -> Check:
+def _check(sub: _Subset, form: tuple[int, int, int], prices: Prices) -> Check:
     """Place a subset LP's prices at their global indices, on top of the lock prices.
 
     A restricted graph keeps the subset's request and pair ids, so price ``i`` belongs to

@@ -61,7 +61,15 @@ from matcher.errors import SolveError
 from matcher.flow import max_gain_flow
 from matcher.graph import Graph, fair_floor, free_graph, group, max_count
 
-__all__ = ["MAX_WEIGHT", "METHODS", "check_solution", "solve", "total_weight"]
+__all__ = [
+    "MAX_WEIGHT",
+    "METHODS",
+    "assignment_issue",
+    "check_solution",
+    "pick_method",
+    "solve",
+    "total_weight",
+]
 
 Method = Literal["auto", "flow", "assignment"]
 METHODS: tuple[str, ...] = ("auto", "flow", "assignment")
@@ -151,7 +159,7 @@ def solve(
         raise SolveError("the locked edges cannot all hold: " + "; ".join(conflicts))
     free, graph = free_graph(mentee_, mentor_, kind_, weight_, capacity_, locked_)
     chosen = locked_.copy()
-    solver = _method_solver(_pick_method(graph, objective, method), compiled)
+    solver = _method_solver(pick_method(graph, objective, method), compiled)
     chosen[free] = _OBJECTIVE_SOLVERS[objective](graph, solver)
     return chosen
 
@@ -312,17 +320,47 @@ def _violations(
 # --- objectives -----------------------------------------------------------------------------
 
 
-def _pick_method(graph: Graph, objective: Objective, method: Method) -> str:
-    """Resolve ``"auto"``; raise a ValueError when ``"assignment"`` does not apply.
+def pick_method(graph: Graph, objective: Objective, method: Method) -> str:
+    """The method :func:`solve` uses for ``method`` on ``graph``: ``"auto"`` resolved.
 
-    ``"auto"`` takes the assignment when it applies. Otherwise dense graphs (more than
-    :data:`DENSE_DEGREE` edges per request) try the relaxed assignment first (see
-    :func:`_solve_relaxed`), which handles long rows faster than the flow's searches;
-    sparse ones go straight to the flow.
+    ``"auto"`` takes the assignment when it applies (:func:`assignment_issue`). Otherwise
+    dense graphs (more than :data:`DENSE_DEGREE` edges per request) try the relaxed
+    assignment first (see :func:`_solve_relaxed`), which handles long rows faster than the
+    flow's searches; sparse ones go straight to the flow.
+
+    Parameters
+    ----------
+    graph
+        The choosable edges (see :func:`matcher.graph.free_graph`).
+    objective
+        One of :data:`matcher.config.OBJECTIVES`.
+    method
+        One of :data:`METHODS`.
+
+    Returns
+    -------
+    str
+        ``"assignment"``, ``"relaxed"`` or ``"flow"``.
+
+    Raises
+    ------
+    ValueError
+        When ``method`` is ``"assignment"`` and the assignment does not apply.
+
+    Examples
+    --------
+    One mentee wants two kinds and mentor 0 is choosable for both, so only the flow keeps
+    the mentors distinct:
+
+    >>> twice = Graph(*(np.array(a) for a in ([0, 1], [0, 0], [0, 0], [9, 8], [2])))
+    >>> pick_method(twice, "coverage", "auto")
+    'flow'
+    >>> pick_method(twice.subset(np.array([True, False])), "coverage", "auto")
+    'assignment'
     """
     if method == "flow":
         return method
-    issue = _assignment_issue(graph, objective)
+    issue = assignment_issue(graph, objective)
     if method == "auto":
         if issue is None:
             return "assignment"
@@ -400,8 +438,30 @@ def _exact(graph: Graph, objective: Objective) -> bool:
     return largest < _EXACT_LIMIT
 
 
-def _assignment_issue(graph: Graph, objective: Objective) -> str | None:
-    """Say why the assignment method cannot solve ``graph`` exactly, or None when it can."""
+def assignment_issue(graph: Graph, objective: Objective) -> str | None:
+    """Say why the assignment method cannot solve ``graph`` exactly, or None when it can.
+
+    Parameters
+    ----------
+    graph
+        The choosable edges (see :func:`matcher.graph.free_graph`).
+    objective
+        One of :data:`matcher.config.OBJECTIVES`.
+
+    Returns
+    -------
+    str or None
+        The reason (a mentee with two edges to one mentor, or integer costs too large for
+        float64), or None when the assignment applies.
+
+    Examples
+    --------
+    >>> twice = Graph(*(np.array(a) for a in ([0, 1], [0, 0], [0, 0], [9, 8], [2])))
+    >>> assignment_issue(twice, "quality")
+    'a mentee has more than one choosable edge to the same mentor'
+    >>> assignment_issue(twice.subset(np.array([True, False])), "quality") is None
+    True
+    """
     if graph.pair.size and np.bincount(graph.pair).max() > 1:
         return _SAME_MENTOR_TWICE
     if not _exact(graph, objective):
@@ -475,7 +535,7 @@ def _slot_entries(graph: Graph) -> tuple[IntArray, IntArray, int]:
 
 
 def _method_solver(method: str, compiled: bool) -> MethodSolver:
-    """The solve of a method picked by :func:`_pick_method`, its flows compiled or not."""
+    """The solve of a method picked by :func:`pick_method`, its flows compiled or not."""
     flow = partial(_solve_flow, compiled=compiled)
     if method == "flow":
         return flow

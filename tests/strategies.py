@@ -1,19 +1,34 @@
-"""Hypothesis strategies and random instances shared by the tests.
+"""Every hypothesis strategy of the tests, and the random instances they draw from seeds.
 
 - :func:`participants`: small random cohorts that exercise every hard rule;
 - :func:`configs`: program configurations over every objective, rule switch, threshold and
   (awkward) score weight;
+- :func:`reject_decisions`: reject decisions among a cohort's people;
+  :func:`random_rejected`: the rejected pairs of a seed;
 - :func:`tiny_instances` and :func:`random_instance`: solver problems
   (:class:`tests.instances.Instance`), tiny enough for a brute-force oracle or larger;
-- ``SEEDS``: seeds of :func:`random_instance`.
+- ``SEEDS``: seeds of :func:`random_instance`; ``SMALL_SEEDS``: seeds of shuffles and of
+  :func:`random_rejected`;
+- ``TAG_LISTS``: lists of tag lists over more words than one word of bits holds;
+- ``CELL_TEXT``, ``CSVISH``: spreadsheet cells and CSV-like text for :mod:`matcher.csv_io`;
+- ``INTAKE_ROW``, ``CSV_TOKENS``, ``VALID_FORM_ROWS``: any form row, text made of a
+  participants file's tokens, and valid form rows for :mod:`matcher.intake`;
+- :func:`hostile_csv`: hostile CSV files for the core's intake and the web app's import,
+  built from :data:`NASTY_CELLS` and :func:`hostile_cells`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from hypothesis import strategies as st
 
+from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import DEFAULT_WEIGHTS, OBJECTIVES, ProgramConfig
+from matcher.constraints import Rejected
+from matcher.intake import COLUMNS
+from matcher.proposal import Decision, rejected_matrices
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
 from matcher.solver import MAX_WEIGHT
 from tests.instances import Instance, consistent_locks
@@ -26,6 +41,7 @@ TYPES = tuple(MentorType)
 WEIGHT = st.sampled_from((0.0, 1.0, 1 / 3, 2.7, 10.0, 15.0, 33.3, 0.001))
 MAX_TINY_EDGES = 22
 SEEDS = st.integers(0, 2**32 - 1)
+SMALL_SEEDS = st.integers(0, 2**16)
 
 
 def _subset(values: tuple, max_size: int | None = None) -> st.SearchStrategy[tuple]:
@@ -96,6 +112,20 @@ def configs(draw: st.DrawFn) -> ProgramConfig:
     )
 
 
+def reject_decisions(people: list[Participant]) -> st.SearchStrategy[list[Decision]]:
+    """Up to 4 reject decisions between any two of ``people`` (themselves included)."""
+    email = st.sampled_from([p.email for p in people])
+    rows = st.lists(st.tuples(email, email, st.sampled_from(MentorType)), max_size=4)
+    return rows.map(lambda found: [Decision(e, m, t, "reject") for e, m, t in found])
+
+
+def random_rejected(cohort: Cohort, seed: int) -> Rejected:
+    """4 random (mentee, mentor, type) triples of ``cohort`` rejected, drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+    triples = rng.integers(0, [len(cohort), len(cohort), len(MENTOR_TYPES)], size=(4, 3))
+    return rejected_matrices(cohort, [tuple(t) for t in triples.tolist()])
+
+
 @st.composite
 def tiny_instances(draw: st.DrawFn) -> Instance:
     """Up to 6 mentees x 5 mentors x 3 kinds and MAX_TINY_EDGES edges; consistent locks.
@@ -152,3 +182,198 @@ def random_instance(
     capacity = [int(c) for c in rng.integers(0, 4, size=n_mentors)]
     locked = consistent_locks(mentee, mentor, kind, capacity, rng.random(len(rows)) < lock_rate)
     return Instance(mentee, mentor, kind, weight, capacity, locked)
+
+
+# --- the encoded cohort ---------------------------------------------------------------------
+
+WORDS = tuple(f"w{k}" for k in range(150))
+TAG_LISTS = st.lists(st.lists(st.sampled_from(WORDS), max_size=40), min_size=1, max_size=8)
+
+# --- spreadsheets (matcher.csv_io) ----------------------------------------------------------
+
+CELL_TEXT = st.text(alphabet=st.sampled_from(list("aZé0 ,;\t\"'\r\n=-+@|ü漢")), max_size=12)
+CSVISH = st.text(alphabet=st.sampled_from(list('ab,;\t"\r\n \x00\x85\ufeff=')), max_size=80)
+
+# --- participant rows (matcher.intake) ------------------------------------------------------
+
+ANY_TEXT = st.text(max_size=30)
+INTAKE_CELL = st.one_of(
+    ANY_TEXT,
+    st.sampled_from(
+        [
+            "",
+            "a@x.org",
+            "B@X.org",
+            "mentee",
+            "mentor",
+            "both",
+            "developmental; sponsorship",
+            "expertise, generational",
+            "gen x",
+            "3",
+            "-1",
+            "Europe/Berlin",
+            "UTC+25",
+            "in person",
+        ]
+    ),
+)
+INTAKE_ROW = st.dictionaries(st.one_of(st.sampled_from(COLUMNS), ANY_TEXT), INTAKE_CELL, max_size=8)
+CSV_TOKENS = st.sampled_from(
+    [
+        ",",
+        ";",
+        "\t",
+        "\r\n",
+        "\n",
+        '"',
+        " ",
+        "email",
+        "name",
+        "role",
+        "seeks",
+        "offers",
+        "manager_email",
+        "level",
+        "a@x.org",
+        "b@x.org",
+        "mentee",
+        "mentor",
+        "both",
+        "developmental",
+        "sponsorship",
+        "NA",
+        "0012",
+        "\x00",
+        "\x07",
+        "é",
+        "\ufeff",
+        "=cmd",
+    ]
+)
+FORM_EMAILS = [f"p{i}@x.org" for i in range(6)]
+VALID_FORM_CELLS = {
+    "email": st.sampled_from(FORM_EMAILS),
+    "name": st.sampled_from(["Ann", "NA", "José Müller", "=1+1"]),
+    "role": st.sampled_from(["mentee", "mentor", "both"]),
+    "seeks": st.sampled_from(["developmental", "expertise; sponsorship", "Generational"]),
+    "offers": st.sampled_from(["developmental", "sponsorship,expertise", "generational"]),
+    "level": st.sampled_from(["", "0", "4"]),
+    "manager_email": st.sampled_from(["", *FORM_EMAILS]),
+    "exclude": st.sampled_from(["", "p1@x.org; p2@x.org", "p5@x.org"]),
+    "goals": st.sampled_from(["", "Lead; speak", "speak, lead"]),
+    "timezone": st.sampled_from(["", "UTC+1", "Asia/Tokyo"]),
+}
+VALID_FORM_ROWS = st.lists(st.fixed_dictionaries(VALID_FORM_CELLS), max_size=8)
+
+# --- hostile CSV files (the core's intake and the web app's import) -------------------------
+
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1")
+DELIMITERS = (",", ";", "\t", "|", ":", " ")
+LINE_ENDINGS = ("\n", "\r\n", "\r")
+
+#: Cells an attacker or a broken spreadsheet would send.
+NASTY_CELLS = (
+    "",
+    " ",
+    "NA",
+    "None",
+    "null",
+    "N/A",
+    "#N/A",
+    "0007",
+    "007e3",
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+1",
+    "-2",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "\u202eevil\u202c",
+    "a\u200bb\u200c\u200d\ufeff",
+    "\x00",
+    "a\x00b",
+    '"',
+    '""',
+    'a"b',
+    "mentee",
+    "mentor",
+    "both",
+    "developmental;expertise",
+    "sponsorship",
+    "ana@example.org",
+    "ANA@EXAMPLE.ORG",
+    "bo@example.org",
+    "not an e-mail",
+    "3",
+    "-1",
+    "99999999999999999999",
+    "1e309",
+    "nan",
+    "inf",
+    "Europe/Paris",
+    "UTC+14",
+    "remote",
+    "Gen Z",
+    "a;b;;c",
+    "x" * 300,
+)
+
+_HEADER = st.lists(
+    st.one_of(st.sampled_from((*COLUMNS, "", "E-mail", " Name ", "ROLE")), st.text(max_size=8)),
+    min_size=0,
+    max_size=12,
+)
+
+
+def hostile_cells(max_size: int = 12, among: Sequence[str] = NASTY_CELLS) -> st.SearchStrategy[str]:
+    """A cell of ``among`` or any text of up to ``max_size`` characters."""
+    return st.one_of(st.sampled_from(among), st.text(max_size=max_size))
+
+
+#: A valid file that :func:`hostile_csv` mutates a cell of, so that some files import.
+VALID_HEADER = ["email", "name", "role", "seeks", "offers", "capacity", "id"]
+VALID_ROWS = [
+    ["ana@example.org", "Ana", "mentee", "developmental", "", "", "007"],
+    ["bo@example.org", "Bo", "mentor", "", "developmental", "2", "0008"],
+]
+
+
+@st.composite
+def hostile_csv(draw: st.DrawFn, *, huge: bool = False) -> bytes:
+    """Draw the bytes of one hostile CSV file (``huge`` allows a cell of a megabyte).
+
+    A file is built from a header and rows of hostile cells (formula prefixes, HTML, NUL
+    bytes, right-to-left and zero-width characters, huge cells, ``NA``/``None`` names, ids
+    with leading zeros), joined by a random delimiter and line ending, sometimes with
+    unbalanced quotes, ragged rows or Excel's trailing empty columns, and encoded in a
+    random encoding (or left as raw bytes).
+    """
+    if draw(st.integers(0, 19)) == 0:
+        return draw(st.binary(max_size=200))
+    if draw(st.booleans()):
+        header, rows = list(VALID_HEADER), [list(r) for r in VALID_ROWS]
+        row = draw(st.integers(0, len(rows)))
+        (rows[row - 1] if row else header)[draw(st.integers(0, 6))] = draw(hostile_cells())
+    else:
+        header = draw(_HEADER)
+        rows = draw(st.lists(st.lists(hostile_cells(), max_size=len(header) + 2), max_size=6))
+    if huge and rows and rows[0]:
+        rows[0][0] = "y" * draw(st.sampled_from((70_000, 1_100_000)))
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    quote_all = draw(st.booleans())
+    trailing = delimiter * draw(st.integers(0, 3))
+
+    def line(cells: list[str]) -> str:
+        if quote_all:
+            cells = ['"' + c.replace('"', '""') + '"' for c in cells]
+        return delimiter.join(cells) + trailing
+
+    text = draw(st.sampled_from(LINE_ENDINGS)).join(line(r) for r in [header, *rows])
+    if draw(st.integers(0, 9)) == 0:
+        cut = draw(st.integers(0, len(text)))
+        text = text[:cut] + '"' + text[cut:]
+    encoding = draw(st.sampled_from(ENCODINGS))
+    return text.encode(encoding, errors="replace")

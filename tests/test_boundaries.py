@@ -4,6 +4,7 @@
 - No ``matcher`` module uses another module's private name, neither ``from matcher.x
   import _y`` nor ``x._y`` on an imported ``matcher`` module.
 - ``webapp`` takes from ``matcher`` only ``from matcher import <name of matcher.__all__>``.
+- No test uses a private name of ``matcher``: tests go through public names.
 
 The examples in docstrings count as code: they run as tests.
 """
@@ -22,6 +23,7 @@ import matcher
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "matcher"
 WEB = ROOT / "webapp"
+TESTS = ROOT / "tests"
 
 
 def _module_name(path: Path) -> str:
@@ -137,6 +139,15 @@ def test_no_matcher_module_uses_another_modules_private_name() -> None:
         for use in private_uses(_module_name(path), path.read_text(encoding="utf-8"))
     }
     assert sorted(found) == [], "use or add a public name instead"
+
+
+def test_no_test_module_uses_a_private_name_of_matcher() -> None:
+    found = {
+        use
+        for path in _sources(TESTS)
+        for use in private_uses(_module_name(path), path.read_text(encoding="utf-8"))
+    }
+    assert sorted(found) == [], "test through a public name, or make the unit public"
 
 
 @pytest.mark.parametrize("path", _sources(WEB), ids=lambda p: str(p.relative_to(WEB)))

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from scipy import sparse
 
 from matcher.cohort import block, encode, pairwise, tag_sets
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME
 from matcher.schema import MentorType, Participant
-from tests.strategies import participants
-
-WORDS = tuple(f"w{k}" for k in range(150))
-tag_lists = st.lists(st.lists(st.sampled_from(WORDS), max_size=40), min_size=1, max_size=8)
+from tests.strategies import SEEDS, TAG_LISTS, participants
 
 
-@given(tag_lists, tag_lists)
+@given(TAG_LISTS, TAG_LISTS)
 @settings(max_examples=60, deadline=None)
 def test_overlap_counts_shared_words_beyond_one_word_of_bits(
     left: list[list[str]], right: list[list[str]]
@@ -33,7 +29,7 @@ def test_overlap_counts_shared_words_beyond_one_word_of_bits(
     assert mine.size.tolist() == [len(set(a)) for a in left]
 
 
-@given(st.integers(0, 2**32 - 1))
+@given(SEEDS)
 @settings(max_examples=30, deadline=None)
 def test_listed_equals_the_matrix_with_repeated_unsorted_mentors(seed: int) -> None:
     rng = np.random.default_rng(seed)

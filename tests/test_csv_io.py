@@ -21,6 +21,7 @@ from matcher.csv_io import (
 )
 from matcher.errors import IntakeError
 from matcher.intake import load_participants
+from tests.strategies import CELL_TEXT, CSVISH
 
 HEADER = ["email", "name", "role", "seeks"]
 PEOPLE = [
@@ -432,9 +433,6 @@ def test_write_then_read_round_trips_the_text():
 
 
 # ---------------------------------------------------------------- properties
-CELL_TEXT = st.text(alphabet=st.sampled_from(list("aZé0 ,;\t\"'\r\n=-+@|ü漢")), max_size=12)
-
-
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(CELL_TEXT, min_size=3, max_size=3), max_size=6))
 def test_written_text_reads_back_neutralised(cells):
@@ -461,9 +459,6 @@ def test_garbage_bytes_never_raise_anything_but_intake_error(data):
         assert error.issues
     else:
         assert all(isinstance(v, str) for row in table.rows for v in row.values())
-
-
-CSVISH = st.text(alphabet=st.sampled_from(list('ab,;\t"\r\n \x00\x85\ufeff=')), max_size=80)
 
 
 @settings(max_examples=300, deadline=None)

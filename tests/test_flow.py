@@ -16,7 +16,7 @@ from scipy.sparse import csr_array
 
 from matcher.flow import max_gain_flow
 from matcher.graph import Graph, group
-from matcher.pruning import _certifies, _Prices
+from matcher.pruning import Prices, certifies
 from matcher.solver import MAX_WEIGHT, solve
 from tests.strategies import SEEDS, random_instance
 
@@ -66,8 +66,8 @@ def test_flow_is_optimal_and_its_prices_certify_it(
     )
     found = max_gain_flow(graph.request, graph.pair, graph.mentor, gain, graph.capacity)
     assert int(gain[found.chosen].sum()) == lp_optimum(graph, gain)
-    prices = _Prices(found.request, found.pair, found.mentor)
-    assert _certifies(graph, gain, found.chosen, prices)
+    prices = Prices(found.request, found.pair, found.mentor)
+    assert certifies(graph, gain, found.chosen, prices)
 
 
 def test_a_mentee_gets_distinct_mentors_even_when_one_is_best_for_both() -> None:
@@ -132,8 +132,8 @@ def test_a_warm_start_after_appending_edges_reaches_the_optimum(
     found = max_gain_flow(request, pair, mentor, weight, graph.capacity, before.warm)
     shuffled = Graph(request, pair, mentor, weight, graph.capacity)
     assert int(weight[found.chosen].sum()) == lp_optimum(shuffled, weight)
-    prices = _Prices(found.request, found.pair, found.mentor)
-    assert _certifies(shuffled, weight, found.chosen, prices)
+    prices = Prices(found.request, found.pair, found.mentor)
+    assert certifies(shuffled, weight, found.chosen, prices)
 
 
 def test_a_warm_start_must_extend_the_same_edges() -> None:

@@ -22,6 +22,7 @@ from matcher.intake import (
 )
 from matcher.limits import COLUMN_LIMITS
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
+from tests.strategies import CSV_TOKENS, INTAKE_ROW, VALID_FORM_CELLS, VALID_FORM_ROWS
 
 DATA = Path(__file__).parent / "data"
 
@@ -775,33 +776,8 @@ def test_web_form_values_of_none_count_as_empty():
 
 
 # ---------------------------------------------------------------- properties
-ANY_TEXT = st.text(max_size=30)
-CELL = st.one_of(
-    ANY_TEXT,
-    st.sampled_from(
-        [
-            "",
-            "a@x.org",
-            "B@X.org",
-            "mentee",
-            "mentor",
-            "both",
-            "developmental; sponsorship",
-            "expertise, generational",
-            "gen x",
-            "3",
-            "-1",
-            "Europe/Berlin",
-            "UTC+25",
-            "in person",
-        ]
-    ),
-)
-ROW = st.dictionaries(st.one_of(st.sampled_from(COLUMNS), ANY_TEXT), CELL, max_size=8)
-
-
 @settings(max_examples=150, deadline=None)
-@given(st.lists(ROW, max_size=6), st.integers(-3, 10**6))
+@given(st.lists(INTAKE_ROW, max_size=6), st.integers(-3, 10**6))
 def test_parse_participants_never_raises(rows, first_row):
     result = parse_participants(rows, first_row=first_row, columns=list(rows[0]) if rows else None)
 
@@ -809,42 +785,10 @@ def test_parse_participants_never_raises(rows, first_row):
     assert list(result.issues) == sorted(result.issues)
 
 
-TOKENS = st.sampled_from(
-    [
-        ",",
-        ";",
-        "\t",
-        "\r\n",
-        "\n",
-        '"',
-        " ",
-        "email",
-        "name",
-        "role",
-        "seeks",
-        "offers",
-        "manager_email",
-        "level",
-        "a@x.org",
-        "b@x.org",
-        "mentee",
-        "mentor",
-        "both",
-        "developmental",
-        "sponsorship",
-        "NA",
-        "0012",
-        "\x00",
-        "\x07",
-        "é",
-        "\ufeff",
-        "=cmd",
-    ]
-)
-
-
 @settings(max_examples=200, deadline=None)
-@given(st.lists(TOKENS, max_size=60).map("".join), st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+@given(
+    st.lists(CSV_TOKENS, max_size=60).map("".join), st.sampled_from(["utf-8", "utf-16", "cp1252"])
+)
 def test_csv_like_files_never_raise_anything_but_intake_error(text, encoding):
     data = text.encode(encoding, errors="replace")
     try:
@@ -855,24 +799,8 @@ def test_csv_like_files_never_raise_anything_but_intake_error(text, encoding):
         assert {p.row for p in result.participants}.isdisjoint(result.invalid_rows)
 
 
-EMAILS = [f"p{i}@x.org" for i in range(6)]
-VALID_CELLS = {
-    "email": st.sampled_from(EMAILS),
-    "name": st.sampled_from(["Ann", "NA", "José Müller", "=1+1"]),
-    "role": st.sampled_from(["mentee", "mentor", "both"]),
-    "seeks": st.sampled_from(["developmental", "expertise; sponsorship", "Generational"]),
-    "offers": st.sampled_from(["developmental", "sponsorship,expertise", "generational"]),
-    "level": st.sampled_from(["", "0", "4"]),
-    "manager_email": st.sampled_from(["", *EMAILS]),
-    "exclude": st.sampled_from(["", "p1@x.org; p2@x.org", "p5@x.org"]),
-    "goals": st.sampled_from(["", "Lead; speak", "speak, lead"]),
-    "timezone": st.sampled_from(["", "UTC+1", "Asia/Tokyo"]),
-}
-VALID_ROWS = st.lists(st.fixed_dictionaries(VALID_CELLS), max_size=8)
-
-
 @settings(max_examples=100, deadline=None)
-@given(VALID_ROWS, st.randoms(use_true_random=False))
+@given(VALID_FORM_ROWS, st.randoms(use_true_random=False))
 def test_shuffled_rows_give_the_same_participants(rows, rng: random.Random):
     shuffled = rows[:]
     rng.shuffle(shuffled)
@@ -881,9 +809,9 @@ def test_shuffled_rows_give_the_same_participants(rows, rng: random.Random):
 
 
 @settings(max_examples=50, deadline=None)
-@given(VALID_ROWS.filter(len))
+@given(VALID_FORM_ROWS.filter(len))
 def test_a_csv_file_and_form_rows_give_the_same_result(rows):
-    frame = pd.DataFrame(rows, columns=list(VALID_CELLS), dtype=object)
+    frame = pd.DataFrame(rows, columns=list(VALID_FORM_CELLS), dtype=object)
     # writing neutralises formula-like text ("=1+1" -> "'=1+1"), so the file holds that text
     form_rows = [{k: neutralize_cell(v) for k, v in row.items()} for row in rows]
 

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 import matcher.engine as engine
 from matcher import ProgramConfig, Proposal, load_participants, propose
-from matcher.candidates import Candidates, build_candidates
+from matcher.candidates import Candidates, build_candidates, weights
 from matcher.cohort import encode
 from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.frames import unmatched_frame
 from matcher.proposal import rejected_matrices
 from matcher.pruning import CertificationError, Edges, solve_pruned, top_per_request
+from matcher.solver import solve
 from matcher.synthetic import generate_cohort
 from tests.strategies import SEEDS, random_instance
 
@@ -124,7 +125,16 @@ def test_unmatched_reasons_count_every_candidate(cohort_people: list) -> None:
     cohort = encode(cohort_people)
     rejected = rejected_matrices(cohort, [])
     full = build_candidates(cohort, config, rejected)
-    _, chosen = engine._solve(cohort, config, rejected, full, [], None, compiled=True)
+    weight = weights(full.score)
+    chosen = solve(
+        full.mentee,
+        full.mentor,
+        full.kind,
+        weight,
+        cohort.capacity,
+        objective=config.objective,
+        compiled=True,
+    )
     pruned = build_candidates(cohort, config, rejected, keep=1)
     assert pruned.pruned and len(pruned) < len(full)
     triples = list(zip(full.mentee, full.mentor, full.kind, strict=True))

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from matcher.config import OBJECTIVES
 from matcher.errors import SolveError
-from matcher.graph import Graph, _group_by_ranks, group
+from matcher.graph import Graph, group, group_by_ranks
 from matcher.solver import (
     MAX_WEIGHT,
-    _assignment_issue,
-    _pick_method,
+    assignment_issue,
     check_solution,
+    pick_method,
     solve,
     total_weight,
 )
@@ -160,7 +160,7 @@ def test_developmental_network_uses_distinct_mentors() -> None:
         np.array(inst.weight),
         np.array(inst.capacity),
     )
-    assert _pick_method(graph, "coverage", "auto") == "flow"
+    assert pick_method(graph, "coverage", "auto") == "flow"
     assert inst.solve("coverage").tolist() == [True, False, False, True]
 
 
@@ -253,8 +253,8 @@ def test_assignment_refuses_costs_too_large_for_float64() -> None:
         np.full(2, MAX_WEIGHT),
         np.array([1]),
     )
-    assert "too large to be exact" in _assignment_issue(graph, "coverage")
-    assert _pick_method(graph, "coverage", "auto") == "flow"
+    assert "too large to be exact" in assignment_issue(graph, "coverage")
+    assert pick_method(graph, "coverage", "auto") == "flow"
 
 
 def test_check_solution_lists_every_broken_rule() -> None:
@@ -291,4 +291,4 @@ def test_group_numbers_distinct_rows_in_sorted_order(rows: list[tuple[int, ...]]
     columns = tuple(np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
     expected = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)[1].ravel()
     assert group(*columns).tolist() == expected.tolist()
-    assert _group_by_ranks(columns).tolist() == expected.tolist()
+    assert group_by_ranks(columns).tolist() == expected.tolist()

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from matcher.csv_io import read_rows
 from matcher.errors import IntakeError, Issue
 from matcher.intake import IntakeResult, load_participants
+from tests.strategies import NASTY_CELLS, VALID_HEADER, VALID_ROWS, hostile_cells, hostile_csv
 from tests.web.forms import form_values
 from tests.web.helpers import upload
-from tests.web.hostile_csv import NASTY_CELLS, VALID_HEADER, VALID_ROWS, hostile_csv
 from webapp.db import db
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program
 from webapp.people.imports import preview
@@ -165,7 +165,7 @@ def test_intake_form_with_hostile_values_never_answers_500(
 ) -> None:
     """Every field of the intake and e-mail forms gets hostile values: a page, never a 500."""
     link, names = data.draw(st.sampled_from(intake_links))
-    cell = st.one_of(st.sampled_from(NASTY_CELLS), st.text(max_size=40))
+    cell = hostile_cells(max_size=40)
     values = data.draw(st.dictionaries(st.sampled_from(names), st.lists(cell, max_size=3)))
     response = client.post(link, data=values)
     assert response.status_code in {200, 302, 409}
