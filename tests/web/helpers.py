@@ -28,6 +28,15 @@ POSTGRES = os.environ.get(
 REDIS = "redis://127.0.0.1:6379/0"
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "correct horse battery"
+
+#: The endpoints anyone may open without logging in; every other one is for admins.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "admin.auth.login",
+    "people.intake.form",
+    "people.intake.saved",
+    "index",
+}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

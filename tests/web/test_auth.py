@@ -11,18 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_ENDPOINTS, AuthActions, make_app
 from webapp.admin.auth import create_admin, find_admin
 from webapp.db import db
 from webapp.models import AuditEvent
-
-PUBLIC_ENDPOINTS = {
-    "static",
-    "admin.auth.login",
-    "people.intake.form",
-    "people.intake.saved",
-    "index",
-}
 
 
 def admin_rules(app: Flask) -> list[tuple[str, str]]:

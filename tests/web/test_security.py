@@ -13,20 +13,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, import_csv, make_app
+from tests.web.helpers import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    PUBLIC_ENDPOINTS,
+    AuthActions,
+    import_csv,
+    make_app,
+)
 from webapp.db import db
 from webapp.models import InviteToken, Participant, Program
 from webapp.run_models import PairDecision
 from webapp.security import is_local_path
 from webapp.settings import InsecureSettingsError
 
-PUBLIC_ENDPOINTS = {
-    "static",
-    "admin.auth.login",
-    "people.intake.form",
-    "people.intake.saved",
-    "index",
-}
 LOGIN = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
 
 
