@@ -157,7 +157,12 @@ def _is_blueprint(path: Path) -> bool:
     )
 
 
-BLUEPRINTS = {path.stem for path in _sources(WEB) if _is_blueprint(path)}
+#: Each blueprint module by its name under ``webapp`` (``review``, ``mail.pages``).
+BLUEPRINTS = {
+    _module_name(path).removeprefix("webapp."): path
+    for path in _sources(WEB)
+    if _is_blueprint(path)
+}
 
 
 def blueprint_imports(source: str, blueprints: set[str]) -> list[str]:
@@ -169,25 +174,30 @@ def blueprint_imports(source: str, blueprints: set[str]) -> list[str]:
     ['webapp.review']
     >>> blueprint_imports("from webapp.lookups import done_run", {"review"})
     []
+    >>> blueprint_imports("from webapp.mail import pages, outbox", {"mail.pages", "review"})
+    ['webapp.mail.pages']
     """
     found = []
     for module, name, _ in _imports(source):
         parts = module.split(".")
         if parts[0] != "webapp":
             continue
-        target = parts[1] if len(parts) > 1 else name
-        if target in blueprints:
-            found.append(f"webapp.{target}")
+        inside = ".".join(parts[1:])
+        named = f"{inside}.{name}" if inside and name else inside or name
+        for target in (inside, named):
+            if target in blueprints:
+                found.append(f"webapp.{target}")
+                break
     return found
 
 
 def test_the_web_app_has_blueprints() -> None:
-    assert {"review", "runs", "participants", "imports"} <= BLUEPRINTS
+    assert {"review", "runs", "participants", "imports", "mail.pages"} <= BLUEPRINTS.keys()
 
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
 def test_no_blueprint_imports_another(name: str) -> None:
-    source = (WEB / f"{name}.py").read_text(encoding="utf-8")
-    assert blueprint_imports(source, BLUEPRINTS - {name}) == [], (
+    source = BLUEPRINTS[name].read_text(encoding="utf-8")
+    assert blueprint_imports(source, BLUEPRINTS.keys() - {name}) == [], (
         "move what both need to webapp/lookups.py (or a module below the blueprints)"
     )

@@ -43,6 +43,7 @@ from webapp import (
 )
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
+from webapp.mail import pages as mail_pages
 from webapp.settings import (
     INSTANCE_PATH_ENV,
     check_production,
@@ -103,6 +104,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         left_out.bp,
         exports.bp,
         dashboard.bp,
+        mail_pages.bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
