@@ -48,6 +48,7 @@ def _invite(app: Flask, program_id: int, to: str, *, deliver: bool = True) -> in
             queued_by="admin@example.org",
             deliver=deliver,
         )
+        db.session.commit()
         return message.id
 
 

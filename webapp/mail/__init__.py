@@ -1,7 +1,7 @@
 """E-mail: the outbox every message goes through, its delivery job, and the Outbox page.
 
 Queue an e-mail with :func:`queue_message` (or several with ``deliver=False``, then
-:func:`start_delivery` once); the e-mails and their templates are listed in
+commit and call :func:`start_delivery` once); the e-mails and their templates are listed in
 :data:`~webapp.mail.catalog.CATALOG`. The modules, from the bottom up:
 
 - :mod:`webapp.mail.models`: the ``OutboxMessage`` and ``MailDelivery`` tables;

@@ -4,7 +4,7 @@ Other code sends an e-mail with :func:`queue_message`: it renders the three temp
 of one e-mail (see :mod:`webapp.mail.catalog`), stores the message as ``queued`` and
 starts a delivery job (:func:`start_delivery`) that sends it outside the request: on
 the RQ queue with ``REDIS_URL``, else in a thread (:mod:`webapp.jobs`). To queue many at
-once, pass ``deliver=False`` to each and call :func:`start_delivery` once.
+once, pass ``deliver=False`` to each, commit, and call :func:`start_delivery` once.
 
 A delivery job claims one due message at a time (one conditional UPDATE: queued or
 failed, due, or held by a job whose claim ran out), sends it, and marks it ``sent`` or
@@ -88,13 +88,13 @@ def queue_message(
     queued_by: str = "",
     deliver: bool = True,
 ) -> OutboxMessage:
-    """Render the e-mail ``template`` for ``to``, queue it in ``program``'s outbox, commit.
+    """Render the e-mail ``template`` for ``to`` and queue it in ``program``'s outbox.
 
     ``kind`` is a :class:`~webapp.mail.models.MailKind` value; ``participant`` the person
-    it is about (their status on the participants table follows it). With ``deliver``
-    (the default) a delivery job is started once the message is committed; queue many
-    with ``deliver=False`` and call :func:`start_delivery` once. The session is committed
-    (with whatever else the caller changed).
+    it is about (their invitation status follows it). With ``deliver`` (the default) the
+    session is committed (with whatever else the caller changed) and a delivery job is
+    started. To queue many, pass ``deliver=False``: the message is only added to the
+    session; commit, then call :func:`start_delivery` once.
 
     >>> from webapp import create_app
     >>> app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "example"})
@@ -115,6 +115,7 @@ def queue_message(
     ...         },
     ...         deliver=False,
     ...     )
+    ...     db.session.commit()
     ...     message.status, message.subject
     ('queued', 'Your invitation to Example')
     """
@@ -135,8 +136,8 @@ def queue_message(
         queued_by=queued_by or "system",
     )
     db.session.add(message)
-    db.session.commit()
     if deliver:
+        db.session.commit()
         start_delivery(program.id, requested_by=queued_by)
     return message
 
