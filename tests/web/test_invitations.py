@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -186,3 +187,27 @@ def test_sending_is_for_admins_only(mail_app: Flask, program: int, smtp_server: 
         answer = stranger.post(f"/programs/{program}/{path}", data={"audience": "everyone"})
         assert answer.status_code == 302 and answer.headers["Location"].startswith("/auth/login")
     assert smtp_server.received == []
+
+
+def test_erasing_a_person_erases_their_e_mails_and_eml_files(
+    mail_app: Flask, admin: FlaskClient, program: int, tmp_path: Path
+) -> None:
+    mail_app.config["SMTP_URL"] = ""  # the .eml files of the instance folder
+    _send(admin, program, "everyone")
+    outbox = tmp_path / "instance" / "outbox"
+    assert len(list(outbox.glob("*.eml"))) == 6
+    page = admin.get(f"/programs/{program}/participants/").get_data(as_text=True)
+    ana = re.search(r'value="(\d+)" form="invite-selected" aria-label="E-mail Ana Silva"', page)
+    assert ana is not None
+    exported = admin.get(f"/programs/{program}/participants/{ana[1]}/export.json").get_json()
+    [email] = exported["emails"]
+    assert email["to"] == "ana.silva@example.org" and email["status"] == "sent"
+    assert "text_body" not in email and "html_body" not in email
+
+    erased = admin.post(f"/programs/{program}/participants/{ana[1]}/erase", follow_redirects=True)
+    assert "1 e-mail and" in erased.get_data(as_text=True)
+    files = list(outbox.glob("*.eml"))
+    assert len(files) == 5
+    assert not any(b"ana.silva@example.org" in file.read_bytes() for file in files)
+    listing = admin.get(f"/programs/{program}/outbox/").get_data(as_text=True)
+    assert "ana.silva@example.org" not in listing and "ben.okafor@example.org" in listing

@@ -49,6 +49,9 @@ __all__ = [
     "DELIVERY",
     "deliver_due",
     "due_count",
+    "eml_name",
+    "erase_messages",
+    "messages_about",
     "queue_message",
     "render_email",
     "retry_failed",
@@ -241,6 +244,37 @@ def _transport(app: Flask, message: EmailMessage, name: str) -> str:
     return write_eml(message, Path(app.instance_path) / EML_FOLDER, name)
 
 
+def eml_name(message: Any) -> str:
+    """The name (without ``.eml``) of the file a message is written to without SMTP.
+
+    >>> from types import SimpleNamespace
+    >>> eml_name(SimpleNamespace(id=7, created_at=datetime(2026, 12, 6, 6, 30, 5)))
+    '7-20261206063005'
+    """
+    return f"{message.id}-{message.created_at:%Y%m%d%H%M%S}"
+
+
+def messages_about(program_id: int, participant_id: int, email: str) -> Any:
+    """The condition of the program's messages to or about one person."""
+    return and_(
+        OutboxMessage.program_id == program_id,
+        or_(OutboxMessage.participant_id == participant_id, OutboxMessage.to == email),
+    )
+
+
+def erase_messages(program_id: int, participant_id: int, email: str) -> int:
+    """Delete the program's messages to or about one person and their ``.eml`` files (the
+    caller commits); how many there were."""
+    found = db.session.scalars(
+        select(OutboxMessage).where(messages_about(program_id, participant_id, email))
+    ).all()
+    folder = Path(current_app.instance_path) / EML_FOLDER
+    for message in found:
+        (folder / f"{eml_name(message)}.eml").unlink(missing_ok=True)
+        db.session.delete(message)
+    return len(found)
+
+
 def _backoff(attempts: int) -> timedelta | None:
     """How long to wait before the next attempt after ``attempts`` failed; None: give up."""
     delays = current_app.config["MAIL_RETRY_SECONDS"]
@@ -257,7 +291,7 @@ def _send_one(connection: Connection, message_id: int, claim: str) -> bool:
     ).one()
     sender = formataddr(("mentorloom", app.config["MAIL_FROM"]))
     try:
-        answer = _transport(app, _email(row, sender), f"{row.id}-{row.created_at:%Y%m%d%H%M%S}")
+        answer = _transport(app, _email(row, sender), eml_name(row))
     except (SendError, ValueError) as exc:
         delay = _backoff(row.attempts)
         now = utcnow()
