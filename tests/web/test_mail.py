@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -235,3 +236,51 @@ def test_without_a_mail_server_messages_are_written_as_eml_files(
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_with_redis_the_worker_sends_and_its_scheduler_retries(
+    mail_app: Flask, smtp_server: SmtpSink, redis_service: str
+) -> None:
+    from webapp.jobs import queue as job_queue
+
+    mail_app.config.update(
+        REDIS_URL=redis_service, RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}", MAIL_RETRY_SECONDS=[1]
+    )
+    smtp_server.refuse["ada@example.org"] = "451 4.3.0 try again later"
+    program_id = _program(mail_app)
+    _invite(mail_app, program_id, "ada@example.org")
+    with mail_app.app_context():
+        queue = job_queue(mail_app)
+    assert queue.count == 1  # queued on Redis: nothing was sent inside the request
+    assert _messages(mail_app)["ada@example.org"].status == MailStatus.QUEUED
+    try:
+        worker = mail_app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert worker.exit_code == 0, worker.output
+        refused = _messages(mail_app)["ada@example.org"]
+        assert (refused.status, refused.answer) == (
+            MailStatus.FAILED,
+            "recipient refused: 451 4.3.0 try again later",
+        )
+        assert queue.scheduled_job_registry.count == 1  # the retry, a second later
+
+        del smtp_server.refuse["ada@example.org"]
+        time.sleep(1.5)
+        worker = mail_app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert worker.exit_code == 0, worker.output
+    finally:
+        queue.delete(delete_jobs=True)
+    assert _messages(mail_app)["ada@example.org"].status == MailStatus.SENT
+    assert len(smtp_server.to("ada@example.org")) == 1
+
+
+def test_the_send_mail_command_sends_what_is_due(mail_app: Flask, smtp_server: SmtpSink) -> None:
+    program_id = _program(mail_app)
+    for to in ("ada@example.org", "bob@example.org"):
+        _invite(mail_app, program_id, to, deliver=False)
+    smtp_server.refuse["bob@example.org"] = "550 5.1.1 no such user"
+    result = mail_app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Sent 1 e-mail; 1 failed (see the Outbox page).\n"
+    assert [r.recipients for r in smtp_server.received] == [["ada@example.org"]]
+    again = mail_app.test_cli_runner().invoke(args=["send-mail"])
+    assert again.output == "Sent 0 e-mails; 0 failed (see the Outbox page).\n"

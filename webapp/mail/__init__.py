@@ -8,7 +8,9 @@ commit and call :func:`start_delivery` once); the e-mails and their templates ar
 - :mod:`webapp.mail.transport`: SMTP (``MENTORLOOM_SMTP_URL``) or ``.eml`` files;
 - :mod:`webapp.mail.catalog`: each e-mail's template name, kind and preview example;
 - :mod:`webapp.mail.outbox`: rendering, queueing, the delivery job with its retries;
-- :mod:`webapp.mail.pages`: the blueprint of the Outbox page (admins only).
+- :mod:`webapp.mail.invitations`: personal links e-mailed to a group; invitation status;
+- :mod:`webapp.mail.pages`: the blueprint of the Outbox page (admins only);
+- :mod:`webapp.mail.commands`: ``flask --app webapp send-mail`` (for cron).
 """
 
 from __future__ import annotations

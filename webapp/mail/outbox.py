@@ -331,7 +331,7 @@ def deliver_due(program_id: int, progress: jobs.Progress | None = None) -> tuple
     """Send the program's messages due now, here, one by one: (sent, failed).
 
     Each message is claimed and marked on its own committed transaction (see the module's
-    docstring); the delivery job and ``flask --app webapp mail send`` call it.
+    docstring); the delivery job and ``flask --app webapp send-mail`` call it.
     """
     due_by = utcnow()
     total = due_count(program_id)
