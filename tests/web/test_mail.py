@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.web.helpers import make_app
-from tests.web.smtp import SmtpSink
+from tests.web.smtp import SmtpSink, self_signed
 from webapp.db import db
 from webapp.mail import MailStatus, OutboxMessage, queue_message, retry_failed, start_delivery
 from webapp.mail.outbox import deliver_due
@@ -284,3 +284,34 @@ def test_the_send_mail_command_sends_what_is_due(mail_app: Flask, smtp_server: S
     assert [r.recipients for r in smtp_server.received] == [["ada@example.org"]]
     again = mail_app.test_cli_runner().invoke(args=["send-mail"])
     assert again.output == "Sent 0 e-mails; 0 failed (see the Outbox page).\n"
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_a_server_with_tls_and_a_password_gets_the_message(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tls: str
+) -> None:
+    cert = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust it, as a real CA would be
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    server = SmtpSink(cert=cert, tls=tls, users={"app@corp.example": "s3cret/pass"})
+    server.start()
+    try:
+        scheme = "smtps" if tls == "implicit" else "smtp"
+        url = f"{scheme}://app%40corp.example:s3cret%2Fpass@127.0.0.1:{server.port}"
+        app = make_app(db_url, SMTP_URL=url, MAIL_FROM="mentoring@corp.example")
+        program_id = _program(app)
+        _invite(app, program_id, "ada@example.org")
+        [arrived] = server.received
+        assert (arrived.tls, arrived.login) == (True, "app@corp.example")
+        assert _messages(app)["ada@example.org"].status == MailStatus.SENT
+
+        app.config["SMTP_URL"] = url.replace("s3cret%2Fpass", "wrong")
+        _invite(app, program_id, "bob@example.org")
+        refused = _messages(app)["bob@example.org"]
+        assert refused.status == MailStatus.FAILED
+        assert refused.answer.startswith("535 5.7.8 Authentication credentials invalid")
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        server.stop()
