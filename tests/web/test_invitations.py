@@ -211,3 +211,17 @@ def test_erasing_a_person_erases_their_e_mails_and_eml_files(
     assert not any(b"ana.silva@example.org" in file.read_bytes() for file in files)
     listing = admin.get(f"/programs/{program}/outbox/").get_data(as_text=True)
     assert "ana.silva@example.org" not in listing and "ben.okafor@example.org" in listing
+
+
+def test_nobody_to_e_mail_goes_back_to_the_page_it_came_from(
+    admin: FlaskClient, program: int
+) -> None:
+    send = f"/programs/{program}/invitations/send"
+    back = f"/programs/{program}/participants/?role=mentee"
+    answer = admin.post(send, data={"audience": "selected", "back": back})
+    assert answer.headers["Location"] == back
+    elsewhere = admin.post(send, data={"audience": "selected", "back": "//evil.example/"})
+    assert elsewhere.headers["Location"] == f"/programs/{program}/outbox/"
+    wrong = admin.post(send, data={"audience": "friends"})
+    assert wrong.status_code == 400
+    assert admin.post(send, data={"audience": "selected", "person": "x"}).status_code == 400

@@ -23,6 +23,7 @@ from webapp.mail.models import MailDelivery, MailStatus, OutboxMessage
 from webapp.mail.outbox import DELIVERY, due_count, render_email, retry_failed, start_delivery
 from webapp.models import ACTIVE, Program
 from webapp.query import paginate
+from webapp.security import is_local_path
 
 bp = Blueprint(
     "mail",
@@ -187,7 +188,8 @@ def invite(program_id: int) -> Response:
     people = audience(program, whom, selected)
     if not people:
         flash("Nobody to e-mail: " + _NOBODY[whom], "error")
-        return redirect(request.referrer or url_for(".index", program_id=program.id))
+        back = request.form.get("back", "")
+        return redirect(back if is_local_path(back) else url_for(".index", program_id=program.id))
     template = "reminder" if whom == Audience.REMINDER else "invitation"
     count = send_invitations(program, people, template=template, queued_by=current_user.email)
     flash(f"{count} {template}{'s' if count != 1 else ''} queued; this page shows them go.")
