@@ -170,7 +170,7 @@ def send_invitations(
                 "program_name": program.name,
                 "name": record.name,
                 "link": url_for("intake.form", token_text=token.token, _external=True),
-                "expires_on": f"{token.expires_at:%d %B %Y}",
+                "expires_on": f"{token.expires_at.day} {token.expires_at:%B %Y}",
             },
             participant=record,
             queued_by=queued_by,
