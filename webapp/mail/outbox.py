@@ -34,6 +34,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from matcher import EMAIL_MAX_CHARS
 from webapp import jobs
 from webapp.db import db
 from webapp.mail.models import (
@@ -53,6 +54,7 @@ __all__ = [
     "erase_messages",
     "messages_about",
     "queue_message",
+    "recipient",
     "render_email",
     "retry_failed",
     "start_delivery",
@@ -78,6 +80,26 @@ def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, s
     text = render_template(f"{TEMPLATE_FOLDER}/{template}.txt", **context)
     html = render_template(f"{TEMPLATE_FOLDER}/{template}.html", **context)
     return subject, text, html
+
+
+def recipient(to: str) -> str:
+    r"""The address ``to`` as stored (lower case); ValueError unless it is one address.
+
+    >>> recipient(" Ada@Example.org ")
+    'ada@example.org'
+    >>> recipient("ada@example.org\r\nBcc: eve@example.org")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an e-mail address: 'ada@example.org\r\nBcc: eve@example.org'
+    """
+    address = to.strip().lower()
+    try:
+        parsed = Address(addr_spec=address)
+    except ValueError:
+        parsed = None
+    if parsed is None or not parsed.domain or len(address) > EMAIL_MAX_CHARS:
+        raise ValueError(f"not an e-mail address: {to!r}")
+    return address
 
 
 def queue_message(
@@ -122,6 +144,7 @@ def queue_message(
     ...     message.status, message.subject
     ('queued', 'Your invitation to Example')
     """
+    address = recipient(to)
     subject, text, html = render_email(template, context)
     domain = Address(addr_spec=current_app.config["MAIL_FROM"]).domain or "mentorloom"
     message = OutboxMessage(
@@ -130,7 +153,7 @@ def queue_message(
         message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain),
         kind=str(kind),
         template=template,
-        to=to.strip().lower(),
+        to=address,
         subject=subject,
         text_body=text,
         html_body=html,
@@ -148,6 +171,7 @@ def queue_message(
 def start_delivery(program_id: int, *, requested_by: str = "") -> MailDelivery:
     """Start a background job sending the program's due messages (or return the one
     already waiting to start: it will send them too)."""
+    jobs.reap(DELIVERY, MailDelivery.program_id == program_id)  # a lost one waits no more
     waiting = db.session.scalar(
         select(MailDelivery).where(
             MailDelivery.program_id == program_id, MailDelivery.status == JobStatus.QUEUED
