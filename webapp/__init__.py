@@ -31,6 +31,8 @@ from webapp import (
 )
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
+from webapp.mail import commands as mail_commands
+from webapp.mail import pages as mail_pages
 from webapp.settings import (
     INSTANCE_PATH_ENV,
     check_production,
@@ -75,7 +77,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    for blueprint in (admin.bp, people.bp, matching.bp):
+    for blueprint in (admin.bp, people.bp, matching.bp, mail_pages.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
@@ -87,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["plural"] = plural
     register_commands(app)
     app.cli.add_command(worker.worker_command)
+    app.cli.add_command(mail_commands.send_mail_command)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
 
