@@ -11,6 +11,7 @@ browser tests keep that policy on.
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 from pathlib import Path
@@ -28,9 +29,12 @@ INSTALL = f"npm install --prefix .cache/axe axe-core@{AXE_VERSION} (scripts/test
 
 @cache
 def axe_source(script: Path = AXE_SCRIPT) -> str:
-    """The text of axe.min.js; fails in CI and skips elsewhere when it is not installed."""
-    if not script.exists():
-        message = f"axe-core is missing at {script}: {INSTALL}"
+    """The text of axe.min.js of version ``AXE_VERSION``; fails in CI and skips elsewhere
+    when it is not installed, or another version is."""
+    package = script.parent / "package.json"
+    found = json.loads(package.read_text(encoding="utf-8"))["version"] if package.exists() else None
+    if found != AXE_VERSION or not script.exists():
+        message = f"axe-core {AXE_VERSION} is not at {script} (found: {found}): {INSTALL}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.axe import assert_accessible, axe_violations, describe
+from tests.web.axe import AXE_VERSION, assert_accessible, axe_source, axe_violations, describe
 from tests.web.helpers import ADMIN_EMAIL
 from tests.web.keyboard import tab_to
 from tests.web.test_browser import PHONE, page, server  # noqa: F401
@@ -24,7 +25,6 @@ from webapp.db import db
 from webapp.models import Participant
 from webapp.run_models import MatchRun
 
-pytestmark = pytest.mark.slow
 LAPTOP = {"width": 1280, "height": 900}
 MENTEE = "mia.hoffmann@loomworks.example"  # seeks four types
 KIM = "kim.lee@example.org"
@@ -45,6 +45,7 @@ def sweeper(tab: Page) -> tuple[Callable[[str], None], dict[str, str]]:
     return check, found
 
 
+@pytest.mark.slow
 def test_every_admin_page_passes_axe(
     demo: tuple[int, MatchRun],
     page: Page,  # noqa: F811
@@ -150,6 +151,7 @@ def test_every_admin_page_passes_axe(
     assert found == {}, "\n\n".join(f"{name}:\n{text}" for name, text in found.items())
 
 
+@pytest.mark.slow
 def test_the_intake_form_with_the_keyboard_only(
     app: Flask,
     program_id: int,
@@ -210,3 +212,14 @@ def test_the_intake_form_with_the_keyboard_only(
             "Asia/Seoul",
         )
         assert kim.meeting_mode == "in_person"
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_a_missing_axe_core_fails_in_ci_and_skips_elsewhere(
+    ci: str, outcome: type[BaseException], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match=f"axe-core {AXE_VERSION} is not at"):
+        axe_source(tmp_path / "axe.min.js")
