@@ -19,11 +19,13 @@ from playwright.sync_api import Browser, Page, expect
 from tests.web.axe import AXE_VERSION, assert_accessible, axe_source, axe_violations, describe
 from tests.web.helpers import ADMIN_EMAIL
 from tests.web.keyboard import tab_to
+from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, page, server  # noqa: F401
 from tests.web.test_review_browser import log_in
 from webapp.db import db
-from webapp.models import Participant
-from webapp.run_models import MatchRun
+from webapp.models import Participant, utcnow
+from webapp.run_models import MatchRun, ProposedMatch
+from webapp.runner import program_people
 
 LAPTOP = {"width": 1280, "height": 900}
 MENTEE = "mia.hoffmann@loomworks.example"  # seeks four types
@@ -47,6 +49,7 @@ def sweeper(tab: Page) -> tuple[Callable[[str], None], dict[str, str]]:
 
 @pytest.mark.slow
 def test_every_admin_page_passes_axe(
+    app: Flask,
     demo: tuple[int, MatchRun],
     page: Page,  # noqa: F811
     server: str,  # noqa: F811
@@ -86,6 +89,13 @@ def test_every_admin_page_passes_axe(
     page.get_by_label("Name", exact=True).fill("")
     page.get_by_role("button", name="Save").first.click()
     check("edit participant with errors")
+    page.get_by_label("Name", exact=True).fill("Mia Hoffmann")
+    with app.app_context():  # another admin saves her meanwhile
+        db.session.scalars(db.select(Participant).filter_by(email=MENTEE)).one().location = "Bonn"
+        db.session.commit()
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_role("heading", name="Changed meanwhile")).to_be_visible()
+    check("conflict page")
     page.goto(f"{base}/import/")
     check("import upload")
 
@@ -143,6 +153,18 @@ def test_every_admin_page_passes_axe(
     check("unmatched")
     page.goto(f"{base}/runs/{run.id}/dashboard")
     check("dashboard")
+    with app.app_context():  # a lock the data no longer allows: the mentee does not seek the type
+        people = program_people(program_id)
+        pair = db.session.scalars(db.select(ProposedMatch).filter_by(run_id=run.id)).first()
+        assert pair is not None
+        other = next(p for p in people if p.is_mentee and pair.mentor_type not in p.seeks)
+        lock_directly(program_id, other.email, pair)
+    page.goto(f"{base}/runs/{run.id}")
+    page.get_by_role("button", name="Re-run matching").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Run \d+: done$"))).to_be_visible()
+    left_out = page.get_by_role("region", name=re.compile("left out of this run$"))
+    expect(left_out).to_contain_text(other.name)
+    check("run with a lock left out")
 
     page.goto(f"{base}/participants/?page=nope")
     check("bad request page")
@@ -212,6 +234,45 @@ def test_the_intake_form_with_the_keyboard_only(
             "Asia/Seoul",
         )
         assert kim.meeting_mode == "in_person"
+
+
+@pytest.mark.slow
+def test_a_run_page_shows_progress_in_place_and_the_end_once(
+    app: Flask,
+    page: Page,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """A working job's page puts the new progress in place (no meta refresh, which axe
+    refuses: the focus and the reading place stay) and loads itself once when it ends."""
+    program_id = load_demo(app)
+    with app.app_context():
+        run = MatchRun(program_id=program_id, created_by=ADMIN_EMAIL, status="running")
+        run.step, run.done, run.total = "scores", 3, 8
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+
+    def working(**change: object) -> None:
+        with app.app_context():
+            db.session.execute(
+                db.update(MatchRun).filter_by(id=run_id).values(heartbeat_at=utcnow(), **change)
+            )
+            db.session.commit()
+
+    log_in(page, server, f"/programs/{program_id}/runs/{run_id}")
+    status = page.get_by_role("status")
+    expect(status).to_have_text(re.compile(r"Working: scores\s+\(3 of 8\)"))
+    assert_accessible(page)
+    page.get_by_role("link", name="Programs").focus()
+    page.evaluate("window.notReloaded = true")
+    working(step="solving", done=6)
+    expect(status).to_have_text(re.compile(r"Working: solving\s+\(6 of 8\)"))
+    expect(page.locator("progress")).to_have_attribute("value", "6")
+    assert page.evaluate("window.notReloaded && document.activeElement.textContent") == "Programs"
+    working(status="failed", error="stopped by the test", finished_at=utcnow())
+    expect(page.get_by_role("alert")).to_have_text("The run failed: stopped by the test")
+    assert page.evaluate("window.notReloaded") is None
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize(
