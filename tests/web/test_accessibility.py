@@ -140,6 +140,12 @@ def test_every_admin_page_passes_axe(
     check("review grouped by mentor")
     page.goto(f"{base}/runs/{run.id}/mentee?email={MENTEE}")
     check("mentee")
+    sticking_out = page.locator(".network > li").evaluate_all(
+        """(cards) => cards.flatMap((card) => [...card.querySelectorAll('.points')]
+            .filter((p) => p.getBoundingClientRect().right > card.getBoundingClientRect().right)
+            .map((p) => p.textContent))"""
+    )
+    assert sticking_out == []  # each criterion's points stay inside their card
     options = page.locator("datalist[id^=mentors-] option")
     for value in options.evaluate_all("(os) => os.map((o) => o.value)"):
         page.locator("input[list^=mentors-]").first.fill(value)
