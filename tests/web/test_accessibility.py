@@ -51,6 +51,7 @@ def sweeper(tab: Page) -> tuple[Callable[[str], None], dict[str, str]]:
 def test_every_admin_page_passes_axe(
     app: Flask,
     demo: tuple[int, MatchRun],
+    browser: Browser,
     page: Page,  # noqa: F811
     server: str,  # noqa: F811
 ) -> None:
@@ -102,7 +103,7 @@ def test_every_admin_page_passes_axe(
     page.goto(f"{base}/invites/")
     page.get_by_role("button", name="Create a program link").click()
     program_link = page.get_by_role("textbox", name="Link for the program").input_value()
-    person = page.context.browser.new_context(viewport=LAPTOP).new_page()  # type: ignore[union-attr]
+    person = browser.new_context(viewport=LAPTOP).new_page()
     check_person, found_by_person = sweeper(person)
     person.goto(program_link)
     check_person("program link")

@@ -95,6 +95,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     expect(page.get_by_text("3 pairs now approved.")).to_be_visible()
 
     rows.nth(3).locator("summary").click()
+    assert_accessible(page)  # with the reject form open
     rows.nth(3).get_by_label("Reason (optional)").fill("they already work together")
     rows.nth(3).get_by_role("button", name=re.compile("^Confirm reject")).click()
     expect(rows.nth(3).locator(".status")).to_have_text("rejected")  # in place, no reload
