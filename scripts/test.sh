@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on a fresh machine, then runs it all:
 # a virtualenv with the project and its test extras, Debian's chromium for browser tests,
+# axe-core (npm) for their accessibility checks,
 # a running PostgreSQL for the database tests, a running Redis for the job-queue tests,
 # openssl for the e-mail tests (aiosmtpd, their SMTP server, comes with the test extras).
 # Extra arguments go to pytest.
@@ -16,6 +17,17 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   echo "== installing Debian's chromium for browser tests"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+AXE_CORE=4.14.1  # keep in step with AXE_VERSION in tests/web/axe.py
+if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ] \
+  || ! grep -q "\"version\": \"$AXE_CORE\"" .cache/axe/node_modules/axe-core/package.json; then
+  if ! command -v npm >/dev/null; then
+    echo "== installing npm for axe-core (accessibility checks of the browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  echo "== installing axe-core $AXE_CORE from the npm registry into .cache/axe"
+  npm install --prefix .cache/axe --no-save --no-audit --no-fund --silent "axe-core@$AXE_CORE"
 fi
 
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from matcher.intake import load_participants
+from tests.web.axe import assert_accessible
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from webapp.db import db
 
@@ -65,7 +66,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def shot(page: Page, name: str) -> None:
-    """Save a full-page screenshot into the screenshot folder (see the module docstring)."""
+    """Check the page with axe-core (WCAG 2.0/2.1 A and AA), then save a full-page
+    screenshot into the screenshot folder (see the module docstring)."""
+    assert_accessible(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -79,15 +82,19 @@ def log_in_and_create_program(page: Page, server: str) -> None:
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_label("Password").press("Enter")
     expect(page.get_by_role("heading", name="Programs")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="New program").click()
+    assert_accessible(page)
     page.get_by_label("Program name").fill("Demo cohort")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Demo cohort")).to_be_visible()
+    assert_accessible(page)
 
 
 def upload_file(page: Page, path: Path) -> None:
     """Upload a CSV from the program page and land on its preview."""
     page.get_by_role("link", name="Import CSV").first.click()
+    assert_accessible(page)
     page.get_by_label("Participant CSV file").set_input_files(str(path))
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_role("heading", name=f"Preview of {path.name}")).to_be_visible()
@@ -107,7 +114,9 @@ def test_admin_imports_the_sample_csv(page: Page, server: str) -> None:
     page.get_by_label("Role").select_option("mentor")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("tbody tr").first).to_contain_text("mentor")
+    assert_accessible(page)
     page.set_viewport_size(PHONE)
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "participants-phone.png"))
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Settings").click()
@@ -123,6 +132,7 @@ def test_the_invites_and_participants_pages_fit_a_phone(page: Page, server: str)
     page.get_by_role("link", name="Invite links").first.click()
     page.get_by_role("button", name="Create personal links for every participant").click()
     expect(page.locator("table.links tbody tr").first).to_be_visible()
+    assert_accessible(page)
     page.set_viewport_size(PHONE)
     too_wide = {}
     for tab in ("Invite links", "Participants"):
@@ -158,7 +168,8 @@ def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) 
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     copy = page.get_by_role("button", name="Copy link for gia.park@example.org")
     copy.click()
-    expect(copy).to_have_text("Copied")
+    copied = page.get_by_role("button", name="Copied link for gia.park@example.org")
+    expect(copied).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == link
     shot(page, "invites")
 
@@ -166,6 +177,7 @@ def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) 
     person.goto(link)
     heading = person.get_by_role("heading", name="Demo cohort: your mentoring profile")
     expect(heading).to_be_visible()
+    assert_accessible(person)
     mentee_part = person.get_by_role("group", name="What you want from a mentor")
     mentor_part = person.get_by_role("group", name="What you offer as a mentor")
     expect(person.get_by_label("Mentee: I want a mentor")).to_be_checked()
@@ -175,6 +187,7 @@ def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) 
     expect(mentee_part).to_be_hidden()
     person.get_by_label("Both").check()
     expect(mentee_part).to_be_visible()
+    assert_accessible(person)  # every part of the form shown
     person.get_by_label("Mentee: I want a mentor").check()
     expect(mentor_part).to_be_hidden()
     person.get_by_label("Name", exact=True).fill("Gia Park")
@@ -196,6 +209,7 @@ def test_invite_link_and_intake_form(page: Page, server: str, browser: Browser) 
     expect(person.get_by_label("Name", exact=True)).to_have_value("Gia Park")
     expect(mentee_part.get_by_label("Networking")).to_be_checked()
     person.set_viewport_size(PHONE)
+    assert_accessible(person)
     person.screenshot(path=str(SHOTS / "intake-phone.png"))
     person.context.close()
 

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from matcher.proposal import MATCH_COLUMNS
+from tests.web.axe import assert_accessible
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
@@ -39,7 +40,9 @@ def run_matching(tab: Page, button: str) -> str:
 
 
 def top_shot(tab: Page, name: str, height: int = 1500) -> None:
-    """Save the top of a long page (the review table is 50 rows) to docs/screenshots/."""
+    """Check the page with axe-core, then save the top of a long page (the review table is
+    50 rows) to docs/screenshots/."""
+    assert_accessible(tab)
     clip = {"x": 0, "y": 0, "width": tab.viewport_size["width"], "height": height}
     tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, clip=clip)
 
@@ -66,7 +69,10 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     page.get_by_label("E-mail").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("link", name="Matching", exact=True)).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="Matching", exact=True).click()
+    assert_accessible(page)
     first = run_matching(page, "Run matching")
     shot(page, "run")
 
@@ -89,6 +95,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     expect(page.get_by_text("3 pairs now approved.")).to_be_visible()
 
     rows.nth(3).locator("summary").click()
+    assert_accessible(page)  # with the reject form open
     rows.nth(3).get_by_label("Reason (optional)").fill("they already work together")
     rows.nth(3).get_by_role("button", name=re.compile("^Confirm reject")).click()
     expect(rows.nth(3).locator(".status")).to_have_text("rejected")  # in place, no reload
@@ -110,6 +117,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     second = run_matching(page, "Re-run matching")
     assert second != first
     expect(page.get_by_role("heading", name=re.compile("^Changes since run"))).to_be_visible()
+    assert_accessible(page)
     again = pairs_of_run(app, second)
     assert rejected not in again
     assert locked in again
@@ -119,6 +127,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     page.get_by_label("Status").select_option("locked")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("tbody tr.pair")).to_have_count(1)
+    assert_accessible(page)
 
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("img", name="Requests filled per type")).to_be_visible()
@@ -201,6 +210,7 @@ def test_a_decision_low_on_the_page_changes_its_row_in_place(
     expect(refusal).to_contain_text("was changed while you looked")
     expect(rows.nth(41).locator(".status")).to_have_text("proposed")
     assert abs(screen_top(rows.nth(41)) - top) < 1
+    assert_accessible(page)  # the rows changed in place, the refusal under its row
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "review-in-place.png"))  # the screen, not the page
 
@@ -235,6 +245,7 @@ def test_an_approval_the_mentor_has_no_room_for_says_why_in_its_row(
     expect(refusal).to_contain_text(f"Not approved: {label}: {mentor} is full: capacity 1")
     expect(refusal).to_contain_text(holder.name)
     expect(row.locator(".status")).to_have_text("proposed")
+    assert_accessible(page)
     assert decided(app, "approve") == []
 
 
@@ -277,6 +288,7 @@ def test_the_mentee_page_fits_a_phone(
     )
     assert wider == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
     page.get_by_role("heading", name="Alternatives per type").scroll_into_view_if_needed()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "review-mentee-phone.png"))  # the screen, not the page

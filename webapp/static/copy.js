@@ -5,12 +5,15 @@ document.querySelectorAll("input.copy").forEach(function (input) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "copy-button";
-  button.textContent = "Copy";
   const what = input.getAttribute("aria-label") || "link";
-  button.setAttribute("aria-label", "Copy " + what.charAt(0).toLowerCase() + what.slice(1));
+  const name = function (text) {  // the visible text starts the name (WCAG 2.5.3)
+    button.textContent = text;
+    button.setAttribute("aria-label", text + " " + what.charAt(0).toLowerCase() + what.slice(1));
+  };
+  name("Copy");
   button.addEventListener("click", function () {
     input.select();
-    const done = function () { button.textContent = "Copied"; };
+    const done = function () { name("Copied"); };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(input.value).then(done);
     } else if (document.execCommand("copy")) {

@@ -1,0 +1,39 @@
+// The page of a background job (a match run, an upload's preview or import) keeps itself
+// up to date: every two seconds it reads the page again and puts the new progress in place
+// (its status line is announced; the focus and the reading place stay), and when the job
+// has finished (the page read has no progress any more) it loads the page once more.
+(function () {
+  "use strict";
+  const EVERY_MS = 2000;
+  function read(html) {
+    return new DOMParser().parseFromString(html, "text/html").querySelector("[data-job-progress]");
+  }
+  function update(next) {
+    const shown = document.querySelector("[data-job-progress]");
+    const status = shown.querySelector("[role=status]");
+    const statusNow = next.querySelector("[role=status]");
+    if (status.textContent !== statusNow.textContent) {
+      status.textContent = statusNow.textContent;
+    }
+    const bar = shown.querySelector("progress");
+    const barNow = next.querySelector("progress");
+    if (bar.outerHTML !== barNow.outerHTML) {
+      bar.replaceWith(document.importNode(barNow, true));
+    }
+  }
+  function check() {
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        const next = read(html);
+        if (!next) {
+          window.location.reload();
+          return;
+        }
+        update(next);
+        window.setTimeout(check, EVERY_MS);
+      })
+      .catch(function () { window.setTimeout(check, EVERY_MS); });
+  }
+  window.setTimeout(check, EVERY_MS);
+})();
