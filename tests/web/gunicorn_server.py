@@ -64,6 +64,8 @@ def gunicorn(
         f"--workers={workers}",
         f"--threads={threads}",
         "--log-level=warning",
+        # a worker that boots slowly on a busy machine is not killed for it (default 30 s)
+        "--timeout=120",
         *(["--preload"] if preload else []),
         app,
     ]
