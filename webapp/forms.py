@@ -120,7 +120,7 @@ class EmailForm(FlaskForm):
     """The e-mail a person gives on a program link to get their own link."""
 
     email = EmailField("Your e-mail", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)])
-    submit = SubmitField("Get my personal link")
+    submit = SubmitField("E-mail me my link")
 
     def validate_email(self, field: EmailField) -> None:
         """Accept exactly the e-mails the participant data accepts."""

@@ -46,6 +46,9 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "ENV": "development",
         # requests per window of seconds from one address (see webapp.ratelimit)
         "RATE_LIMITS": {"login": [20, 60], "intake": [60, 60]},
+        # e-mails a program link sends one address per window of seconds; asking more
+        # sends nothing more (see webapp.people.link_requests)
+        "LINK_MAILS": [3, 3600],
         "WTF_CSRF_TIME_LIMIT": None,
         # background jobs (match runs, imports) go to this RQ queue when REDIS_URL is set,
         # else to a thread of the web process (see webapp.jobs)

@@ -87,8 +87,10 @@ def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app(db_url: str) -> Iterator[Flask]:
-    """The app on an empty database of each backend, with one admin."""
+def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app on an empty database of each backend, with one admin; its instance folder
+    (where e-mails are written as ``.eml`` files) in ``tmp_path``."""
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
     app = make_app(db_url)
     with app.app_context():
         create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)

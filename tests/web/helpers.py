@@ -7,6 +7,7 @@ helpers in :mod:`tests.web.matching`, HTML forms in :mod:`tests.web.forms`.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from io import BytesIO
@@ -20,6 +21,7 @@ from werkzeug.test import TestResponse
 
 from webapp import create_app
 from webapp.db import db
+from webapp.mail import OutboxMessage
 
 DATA = Path(__file__).parent / "data"
 POSTGRES = os.environ.get(
@@ -37,6 +39,8 @@ PUBLIC_ENDPOINTS = {
     "people.intake.saved",
     "index",
 }
+#: An intake link in an e-mail's text (its path is the group).
+INTAKE_LINK = re.compile(r"https?://mentorloom\.test(/intake/[\w-]+)")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -137,3 +141,14 @@ def import_csv(
 ) -> TestResponse:
     """Upload a CSV (a file of tests/web/data by default) and import it; the result page."""
     return confirm(client, upload(client, program_id, name, content))
+
+
+def mailed_links(app: Flask, to: str) -> list[str]:
+    """The paths of the intake links in the e-mails queued for ``to``, oldest first."""
+    with app.app_context():
+        texts = db.session.scalars(
+            sa.select(OutboxMessage.text_body)
+            .where(OutboxMessage.to == to)
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [path for text in texts for path in INTAKE_LINK.findall(text)]

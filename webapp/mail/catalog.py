@@ -58,5 +58,11 @@ CATALOG: dict[str, EmailTemplate] = {
             "Reminds a person who has not submitted the intake form, with the same link.",
             _PERSONAL_LINK,
         ),
+        EmailTemplate(
+            "program_link",
+            MailKind.LINK,
+            "Sends the personal link to the address someone entered on the program link.",
+            _PERSONAL_LINK,
+        ),
     )
 }

@@ -9,6 +9,7 @@ one, ``last_used_at`` when they sent the form through it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from enum import StrEnum
 
 import pandas as pd
@@ -26,7 +27,9 @@ from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
 __all__ = [
     "Audience",
     "InviteStatus",
+    "expires_on",
     "invitation_statuses",
+    "link_context",
     "links_csv",
     "personal_link",
     "send_invitations",
@@ -126,6 +129,30 @@ def personal_link(program: Program, record: Participant) -> InviteToken:
     return usable
 
 
+def expires_on(moment: datetime) -> str:
+    """The day a link stops working, as an e-mail says it.
+
+    >>> expires_on(datetime(2027, 3, 1, 14, 30))
+    '1 March 2027'
+    """
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def link_context(program: Program, token: InviteToken, name: str = "") -> dict[str, str]:
+    """The context of an e-mail carrying the personal link ``token`` (the templates
+    ``invitation``, ``reminder`` and ``program_link``): the program, the person's name
+    (``""``: "Hello there"), the link and the day it stops working.
+
+    Needs a request's context (the link is a full address of this site).
+    """
+    return {
+        "program_name": program.name,
+        "name": name,
+        "link": url_for("people.intake.form", token_text=token.token, _external=True),
+        "expires_on": expires_on(token.expires_at),
+    }
+
+
 def audience(program: Program, whom: Audience, selected: Iterable[int] = ()) -> list[Participant]:
     """The participants ``whom`` names, by name; ``selected`` ids for :attr:`Audience.SELECTED`."""
     statuses = invitation_statuses(program.id)
@@ -166,12 +193,7 @@ def send_invitations(
             to=record.email,
             kind=kind,
             template=template,
-            context={
-                "program_name": program.name,
-                "name": record.name,
-                "link": url_for("people.intake.form", token_text=token.token, _external=True),
-                "expires_on": f"{token.expires_at.day} {token.expires_at:%B %Y}",
-            },
+            context=link_context(program, token, record.name),
             participant=record,
             queued_by=queued_by,
             deliver=False,

@@ -1,10 +1,12 @@
 """The intake form behind an invite link (no log-in: the link is the key).
 
 A personal link made by an admin opens the record of its e-mail. A program link asks for
-an e-mail and answers every e-mail alike, with a fresh link of its own (kind ``self``):
-such a link opens only the record its own form created, and only while that record is
-self-registered (no admin has merged it), so it never shows what an admin imported. When
-its e-mail is already in the program, its form's answers are kept on the link as a
+an e-mail, e-mails that address its personal link (:mod:`webapp.people.link_requests`)
+and answers every address alike, never showing a link: the mailbox proves the address.
+A participant gets their own personal link; anyone else a link of kind ``self``, which
+opens only the record its own form created, and only while that record is
+self-registered (no admin has merged it), so it never shows what an admin imported.
+When its e-mail is already in the program, its form's answers are kept on the link as a
 pending registration for an admin to merge or drop, and the existing record is neither
 opened nor changed. Expired, revoked or unknown links get a page that says so and
 nothing else.
@@ -19,8 +21,9 @@ from werkzeug.wrappers import Response
 from webapp import audit
 from webapp.db import db
 from webapp.forms import EmailForm, ParticipantForm, time_zones
-from webapp.lookups import new_token
+from webapp.mail.outbox import recipient
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
+from webapp.people.link_requests import send_link
 from webapp.rows import COLUMNS, Row, apply_row, record_to_row
 from webapp.store import check_row, email_taken
 
@@ -63,17 +66,19 @@ def saved(token_text: str) -> str | tuple[str, int]:
 
 
 def _register(token: InviteToken) -> str:
-    """Ask for an e-mail; answer every e-mail with a fresh link of its own."""
+    """Ask for an e-mail, e-mail that address its personal link, and say the same thing
+    whatever the address."""
     email_form = EmailForm()
-    link = None
+    sent_to = None
     if email_form.validate_on_submit():
-        email = (email_form.email.data or "").strip().lower()
-        personal = new_token(token.program, LinkKind.SELF, email=email)
-        audit.record("invite.self", token.program_id, actor=f"link:{token.id}", email=email)
-        db.session.commit()
-        link = url_for(".form", token_text=personal.token, _external=True)
+        try:
+            sent_to = recipient(email_form.email.data or "")
+        except ValueError:
+            email_form.email.errors = ["We cannot send e-mail to this address; check it."]
+        else:
+            send_link(token, sent_to)
     return render_template(
-        "intake/register.html", program=token.program, form=email_form, link=link
+        "intake/register.html", program=token.program, form=email_form, sent_to=sent_to
     )
 
 

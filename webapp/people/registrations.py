@@ -4,7 +4,8 @@ A program link's form keeps its answers apart, as a pending registration, when i
 is already someone's in the program (see :mod:`webapp.people.intake`). The admin compares them
 with that record and merges them (:func:`webapp.rows.merge_rows`: the record's cells win,
 their answers fill its empty cells; the link then opens nothing any more, so the person
-needs a personal link) or drops them (the link is revoked and the answers deleted).
+needs a personal link: one an admin gives them, or the one the program link e-mails them)
+or drops them (the link is revoked and the answers deleted).
 """
 
 from __future__ import annotations
