@@ -40,7 +40,7 @@ PUBLIC_ENDPOINTS = {
     "index",
 }
 #: An intake link in an e-mail's text (its path is the group).
-INTAKE_LINK = re.compile(r"https?://mentorloom\.test(/intake/[\w-]+)")
+INTAKE_LINK = re.compile(r"https?://[^/\s]+(/intake/[\w-]+)")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
