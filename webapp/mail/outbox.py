@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from matcher import EMAIL_MAX_CHARS
-from webapp import jobs
+from webapp import audit, jobs
 from webapp.db import db
 from webapp.mail.models import (
     SUBJECT_MAX_CHARS,
@@ -195,6 +195,8 @@ def retry_failed(program_id: int, *, requested_by: str) -> int:
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
+    if retried:
+        audit.record("mail.retry", program_id, actor=requested_by, count=retried)
     db.session.commit()
     if retried:
         start_delivery(program_id, requested_by=requested_by)
