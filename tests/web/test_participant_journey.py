@@ -25,7 +25,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.axe import assert_accessible
-from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, DATA
 from tests.web.live import live_app, serve
 from tests.web.smtp import Received, SmtpSink
 from tests.web.test_browser import log_in_and_create_program, upload_file
@@ -43,15 +43,8 @@ ALMA = "alma.reyes@example.org"
 BRUNO = "bruno.sato@example.org"
 CHIDI = "chidi.okeke@example.org"
 EVERYONE = (NORA, OMAR, ALMA, BRUNO, CHIDI)
-#: Nora comes without goals: she gives them on the form.
-COHORT = """\
-email,name,role,seeks,offers,organization,department,level,goals,strengths,capacity,languages,timezone,location,meeting_mode
-nora.quinn@example.org,Nora Quinn,mentee,developmental,,Loomworks,Finance,3,,,,English,Europe/London,London,either
-omar.diaz@example.org,Omar Diaz,mentee,developmental,,Loomworks,Finance,3,delegation;coaching,,,English,Europe/London,London,either
-alma.reyes@example.org,Alma Reyes,mentor,,developmental,Loomworks,Operations,7,,networking;visibility,1,English,Europe/London,London,either
-bruno.sato@example.org,Bruno Sato,mentor,,developmental,Loomworks,Operations,7,,delegation;coaching,1,English,Europe/London,London,either
-chidi.okeke@example.org,Chidi Okeke,mentor,,developmental,Loomworks,Operations,7,,delegation,1,English,Europe/London,London,either
-"""
+#: The cohort; Nora comes without goals: she gives them on the form.
+COHORT = DATA / "journey.csv"
 
 
 @pytest.fixture
@@ -99,16 +92,14 @@ def approved(app: Flask) -> set[tuple[str, str]]:
 
 
 def test_invitation_intake_match_approve(
-    site: tuple[Flask, str], smtp_server: SmtpSink, browser: Browser, tmp_path: Path
+    site: tuple[Flask, str], smtp_server: SmtpSink, browser: Browser
 ) -> None:
     app, base = site
     admin = tab(browser)
-    cohort = tmp_path / "cohort.csv"
-    cohort.write_text(COHORT, encoding="utf-8")
 
     # the admin imports the cohort and e-mails everyone their personal link
     log_in_and_create_program(admin, base)
-    upload_file(admin, cohort)
+    upload_file(admin, COHORT)
     expect(admin.get_by_text("0 errors")).to_be_visible()
     assert_accessible(admin)
     admin.get_by_role("button", name="Import").click()
@@ -128,7 +119,8 @@ def test_invitation_intake_match_approve(
     assert invitation.text.startswith("Hello Nora Quinn,")
     nora = tab(browser)
     nora.goto(link_in(invitation, base, "/intake/"))
-    expect(nora.get_by_role("heading", name=re.compile(": your mentoring profile$"))).to_be_visible()
+    profile = nora.get_by_role("heading", name=re.compile(": your mentoring profile$"))
+    expect(profile).to_be_visible()
     expect(nora.get_by_label("Name", exact=True)).to_have_value("Nora Quinn")
     assert_accessible(nora)
     goals = nora.get_by_role("group", name="What you want from a mentor")
