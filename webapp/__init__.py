@@ -23,6 +23,7 @@ from webapp import (
     errors,
     faults,
     matching,
+    participant,
     people,
     query,
     ratelimit,
@@ -75,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    for blueprint in (admin.bp, people.bp, matching.bp):
+    for blueprint in (admin.bp, people.bp, matching.bp, participant.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
