@@ -32,6 +32,7 @@ from webapp import (
 )
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
+from webapp.mail import pages as mail_pages
 from webapp.settings import (
     INSTANCE_PATH_ENV,
     check_production,
@@ -76,7 +77,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    for blueprint in (admin.bp, people.bp, matching.bp, participant.bp):
+    for blueprint in (admin.bp, people.bp, matching.bp, participant.bp, mail_pages.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)

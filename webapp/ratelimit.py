@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 SCOPES = {
     ("admin.auth.login", "POST"): "login",
     ("people.intake.form", None): "intake",
-    ("participant.show", None): "intake",
-    ("participant.answer_pair", None): "intake",
+    ("participant.page.show", None): "intake",
+    ("participant.page.answer_pair", None): "intake",
 }
 
 

@@ -60,6 +60,15 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # longest a job may take on the RQ queue before RQ stops it (seconds)
         "JOB_TIMEOUT": 3600,
         "REVIEW_PAGE_SIZE": 50,
+        # e-mail (see webapp.mail): without SMTP_URL messages are written as .eml files
+        # into instance/outbox/; SMTP_URL is smtp://user:pass@host:587 or smtps://...:465
+        "SMTP_URL": "",
+        "MAIL_FROM": "mentorloom@localhost",
+        "MAIL_SMTP_TIMEOUT": 30,
+        # seconds to wait before each retry of a failed message; after the last, give up
+        "MAIL_RETRY_SECONDS": [60, 300, 1800, 7200, 21600],
+        # a delivery job holds a message it sends this long (then another may claim it)
+        "MAIL_CLAIM_SECONDS": 300,
     }
 
 

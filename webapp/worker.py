@@ -72,4 +72,5 @@ def worker_command(burst: bool) -> None:
     if not app.config["REDIS_URL"]:
         raise click.ClickException("set REDIS_URL to the Redis the web app queues jobs on")
     queue = jobs.queue(app)
-    JobWorker([queue], connection=queue.connection, app=app).work(burst=burst)
+    # with RQ's scheduler: e-mail retries are jobs queued for a later time
+    JobWorker([queue], connection=queue.connection, app=app).work(burst=burst, with_scheduler=True)

@@ -31,6 +31,7 @@ from tests.web.helpers import (
     postgres_schema,
 )
 from tests.web.matching import load_demo, run_to_end
+from tests.web.smtp import SmtpSink
 from webapp.admin.auth import create_admin
 from webapp.db import db
 from webapp.models import Program
@@ -162,6 +163,32 @@ def demo(app: Flask, admin_client: FlaskClient) -> tuple[int, MatchRun]:
     run = run_to_end(app, admin_client, program_id)
     assert run.status == "done", run.error
     return program_id, run
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, keeping what arrives; stopped after."""
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail_app(
+    db_url: str, smtp_server: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    """The app sending e-mail to :func:`smtp_server`, its instance folder in ``tmp_path``,
+    with one admin and jobs run inside the request that starts them."""
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(db_url, SMTP_URL=smtp_server.url, MAIL_FROM="mentoring@example.org")
+    with app.app_context():
+        create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

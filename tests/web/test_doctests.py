@@ -10,7 +10,7 @@ import pytest
 
 import webapp
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(webapp.__path__, "webapp."))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(webapp.__path__, "webapp."))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -29,7 +29,7 @@ from webapp.pair_forms import AnswerForm
 from webapp.pair_models import Answer, MustAccept, Pair, PairStatus
 from webapp.rows import record_to_row
 
-bp = Blueprint("participant", __name__, url_prefix="/me", template_folder="templates")
+bp = Blueprint("page", __name__, url_prefix="/me")
 
 #: The answers a participant sees of their own record, in this order: never the level,
 #: the generation, an admin's note or the lists only admins keep.

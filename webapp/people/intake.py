@@ -92,7 +92,7 @@ def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
     if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
         return render_template("intake/closed.html", reason="merged"), 410
     if record is not None and answers_locked(token.program_id):
-        return redirect(url_for("participant.show", token_text=token.token))
+        return redirect(url_for("participant.page.show", token_text=token.token))
     form = ParticipantForm()
     stored = _stored_row(token, record)
     unplaced: list[str] = []

@@ -1,7 +1,7 @@
 """published pairs and their answers, never-pair rows, answer settings, publish jobs
 
-Revision ID: 0006_pairs
-Revises: 0005_jobs
+Revision ID: 0007_pairs
+Revises: 0006_outbox
 Create Date: 2026-12-06 06:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006_pairs"
-down_revision = "0005_jobs"
+revision = "0007_pairs"
+down_revision = "0006_outbox"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,62 @@
+"""The e-mails the site sends: each one's template name, kind and an example to preview.
+
+An e-mail named ``name`` is three Jinja templates in ``webapp/mail/templates/mail/email/``:
+``name.subject.txt`` (one line), ``name.txt`` (the text part) and ``name.html`` (the HTML
+part, extending ``_layout.html``). Every template gets ``program_name``; the others are
+listed in its :class:`EmailTemplate`. A new e-mail adds its three templates and one
+entry to :data:`CATALOG`, whose example lets admins preview it (Outbox → E-mail templates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapp.mail.models import MailKind
+
+__all__ = ["CATALOG", "EmailTemplate"]
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    """One e-mail the site sends: its template name, kind, purpose and example context."""
+
+    name: str
+    kind: MailKind
+    about: str
+    example: Mapping[str, Any] = field(default_factory=dict)
+
+    def context(self, program_name: str) -> dict[str, Any]:
+        """The example context of a preview in the program ``program_name``.
+
+        >>> CATALOG["invitation"].context("Spring cohort")["program_name"]
+        'Spring cohort'
+        """
+        return {**self.example, "program_name": program_name}
+
+
+_PERSONAL_LINK = {
+    "name": "Ada Lovelace",
+    "link": "https://mentorloom.example.org/i/EXAMPLE-PERSONAL-LINK",
+    "expires_on": "1 March 2027",
+}
+
+#: Every e-mail of the site, by template name.
+CATALOG: dict[str, EmailTemplate] = {
+    template.name: template
+    for template in (
+        EmailTemplate(
+            "invitation",
+            MailKind.INVITATION,
+            "Invites a person to the program with their personal link to the intake form.",
+            _PERSONAL_LINK,
+        ),
+        EmailTemplate(
+            "reminder",
+            MailKind.REMINDER,
+            "Reminds a person who has not submitted the intake form, with the same link.",
+            _PERSONAL_LINK,
+        ),
+    )
+}
