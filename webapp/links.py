@@ -2,13 +2,15 @@
 
 The intake form (:mod:`webapp.people.intake`) and the participant's own page
 (:mod:`webapp.participant`) open the same links by the same rules, and publishing
-(:mod:`webapp.publishing`) finds or makes the link an introduction e-mail carries.
+(:mod:`webapp.publishing`) finds or makes the link an introduction e-mail carries and
+writes its address from a background job (:func:`site_link`).
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from webapp.db import db
 from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
 
-__all__ = ["closed_reason", "link_for", "new_token", "opened_record"]
+__all__ = ["closed_reason", "link_for", "new_token", "opened_record", "site_link"]
 
 
 def new_token(
@@ -80,3 +82,21 @@ def link_for(participant: Participant, until: datetime) -> InviteToken:
         .limit(1)
     )
     return found or new_token(participant.program, LinkKind.PERSON, participant=participant)
+
+
+def site_link(base_url: str, endpoint: str, **values: str) -> str:
+    """The absolute address of ``endpoint`` on the site at ``base_url`` (the address an
+    admin's request came to), built outside any request (a background job).
+
+    >>> from flask import Flask
+    >>> app = Flask(__name__)
+    >>> app.add_url_rule("/me/<token_text>", "page", lambda token_text: "")
+    >>> with app.app_context():
+    ...     site_link("https://m.example.org/loom/", "page", token_text="abc")
+    'https://m.example.org/loom/me/abc'
+    """
+    parts = urlsplit(base_url)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)

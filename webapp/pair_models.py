@@ -22,7 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import EMAIL_MAX_CHARS
@@ -200,6 +200,8 @@ class PublishJob(JobState, db.Model):
     mentor_type: Mapped[str] = mapped_column(String(20), default="")
     pair_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     requested_by: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS))
+    #: The site's address as the admin's request reached it: the e-mails' links start so.
+    base_url: Mapped[str] = mapped_column(Text)
     #: What the job did: ``published`` (new pairs), ``skipped`` (published before).
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

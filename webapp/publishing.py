@@ -7,7 +7,8 @@ or the selected rows) and hands it to a worker (:data:`PUBLISH`, see :mod:`webap
 Its work (:func:`publish`) inserts one ``Pair`` per ready pair with
 ``INSERT … ON CONFLICT DO NOTHING``: the unique triple is the guard, so a pair another
 publish (at the same moment, or earlier) inserted is skipped, and only the job that
-inserted a pair introduces its two people (:func:`webapp.introductions.introduce`).
+inserted a pair introduces its two people (:func:`introduce`: an e-mail each through the
+outbox, :mod:`webapp.mail`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from webapp import audit, jobs
 from webapp.answers import policy_for
 from webapp.db import db
 from webapp.decisions import HOLDING
-from webapp.links import link_for
-from webapp.models import Participant, Program, utcnow
+from webapp.introductions import introduction
+from webapp.links import link_for, site_link
+from webapp.mail import MailKind, queue_message, start_delivery
+from webapp.models import Participant, utcnow
 from webapp.pair_models import BY_PROGRAM, MustAccept, Pair, PairStatus, PublishJob
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 from webapp.runner import program_people
@@ -108,10 +111,20 @@ def pair_states(
 
 
 def start_publish(
-    run: MatchRun, who: str, scope: str, mentor_type: str = "", ids: Sequence[int] = ()
+    run: MatchRun,
+    who: str,
+    base_url: str,
+    scope: str,
+    mentor_type: str = "",
+    ids: Sequence[int] = (),
 ) -> PublishJob:
-    """Commit a queued publish of ``run``'s ready pairs in ``scope`` and hand it to a worker."""
+    """Commit a queued publish of ``run``'s ready pairs in ``scope`` and hand it to a worker.
+
+    ``base_url`` is the site's address (the admin's request's): the links of the e-mails
+    start with it.
+    """
     job = PublishJob(
+        base_url=base_url,
         program_id=run.program_id,
         run_id=run.id,
         scope=scope,
@@ -180,8 +193,6 @@ def publish(job: PublishJob, progress: jobs.Progress) -> None:
         if pair_id is None:
             continue
         published += 1
-        pair = db.session.get_one(Pair, pair_id)
-        introduce(pair, records[mentee.email], records[mentor.email], job.program)
         audit.record(
             "pair.publish",
             run.program_id,
@@ -191,14 +202,46 @@ def publish(job: PublishJob, progress: jobs.Progress) -> None:
             mentor=mentor.email,
             mentor_type=chosen_pair.mentor_type,
         )
+        introduce(job, db.session.get_one(Pair, pair_id), records)
     job.result = {"published": published, "skipped": len(chosen) - published}
+    if published:
+        start_delivery(run.program_id, requested_by=job.requested_by)
 
 
-def introduce(pair: Pair, mentee: Participant, mentor: Participant, program: Program) -> None:
-    """Give both people of the new ``pair`` a personal link that lasts past its deadline
-    (their own page); their introduction e-mails are queued with it."""
-    for person in (mentee, mentor):
-        link_for(person, pair.deadline + timedelta(days=1))
+def introduce(job: PublishJob, pair: Pair, people: dict[str, Participant]) -> None:
+    """Queue the introduction e-mail of the new ``pair`` to each of its two people, with a
+    personal link to their own page that lasts past the pair's deadline (made if need be).
+
+    The outbox commits each message it queues (with the pair inserted before it).
+    """
+    policy = policy_for(pair.program_id)
+    must_answer = pair.status == PairStatus.PUBLISHED
+    for email in (pair.mentee_email, pair.mentor_email):
+        person, other = people[email], people[pair.other_of(email)]
+        token = link_for(person, pair.deadline + timedelta(days=1))
+        said = introduction(pair, person, other)
+        queue_message(
+            job.program,
+            to=person.email,
+            kind=MailKind.INTRODUCTION,
+            template="introduction",
+            context={
+                "program_name": job.program.name,
+                "name": said.name,
+                "other_name": said.other_name,
+                "other_email": said.other_email,
+                "other_role": said.other_role,
+                "reasons": said.reasons,
+                "agenda": said.agenda,
+                "must_answer": must_answer,
+                "deadline": f"{pair.deadline:%d %B %Y}",
+                "silence": policy.silence,
+                "link": site_link(job.base_url, "participant.page.show", token_text=token.token),
+            },
+            participant=person,
+            queued_by=job.requested_by,
+            deliver=False,
+        )
 
 
 #: Publishing pairs as a background job.

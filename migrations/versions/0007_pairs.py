@@ -108,6 +108,7 @@ def upgrade():
         sa.Column("mentor_type", sa.String(length=20), nullable=False),
         sa.Column("pair_ids", sa.JSON(), nullable=False),
         sa.Column("requested_by", sa.String(length=EMAIL), nullable=False),
+        sa.Column("base_url", sa.Text(), nullable=False),
         sa.Column("result", sa.JSON(), nullable=False),
         *_job_columns(),
         sa.ForeignKeyConstraint(["program_id"], ["program.id"], ondelete="CASCADE"),

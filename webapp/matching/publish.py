@@ -67,7 +67,7 @@ def _publish(run: MatchRun, scope: str, kind: str, ids: list[int]) -> Response:
             "error",
         )
         return _back(run.program_id, run.id)
-    job = start_publish(run, current_user.email, scope, kind, ids)
+    job = start_publish(run, current_user.email, request.url_root, scope, kind, ids)
     return redirect(url_for(".show", program_id=run.program_id, run_id=run.id, job_id=job.id))
 
 

@@ -1,0 +1,211 @@
+"""Publishing approved pairs: ready pairs, the publish job, introduction e-mails through the
+real local SMTP server, never twice, admins only, and the states on the review page."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from tests.web.helpers import AuthActions
+from tests.web.matching import decide, load_demo, pairs_of, run_to_end
+from tests.web.smtp import SmtpSink
+from webapp import jobs
+from webapp.db import db
+from webapp.mail import OutboxMessage
+from webapp.models import AuditEvent
+from webapp.pair_models import Pair, PublishJob
+from webapp.publishing import PUBLISH, start_publish
+from webapp.run_models import MatchRun
+
+LINK = re.compile(r"http://mentorloom\.test/me/[\w-]+")
+
+
+@pytest.fixture
+def mail_admin(mail_app: Flask) -> FlaskClient:
+    """A logged-in admin of the app that sends e-mail to the local SMTP server."""
+    client = mail_app.test_client()
+    assert AuthActions(client).login().status_code == 302
+    return client
+
+
+@pytest.fixture
+def approved(mail_app: Flask, mail_admin: FlaskClient) -> Iterator[tuple[int, MatchRun, list]]:
+    """The demo program, a finished run, and its three best pairs approved."""
+    program_id = load_demo(mail_app)
+    run = run_to_end(mail_app, mail_admin, program_id)
+    assert run.status == "done", run.error
+    pairs = pairs_of(mail_app, run.id)[:3]
+    for pair in pairs:
+        assert decide(mail_admin, program_id, run.id, pair.id, "approve").status_code == 302
+    yield program_id, run, pairs
+
+
+def publish(client: FlaskClient, program_id: int, run_id: int, **form: str) -> str:
+    """Press "Publish and introduce"; the page the job's answer leads to."""
+    response = client.post(
+        f"/programs/{program_id}/runs/{run_id}/publish",
+        data={"scope": "all", "mentor_type": "developmental", **form},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    return response.text
+
+
+def count(app: Flask, model: type, *where: object) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def test_publishing_introduces_both_people_of_each_ready_pair_once_by_e_mail(
+    mail_app: Flask, mail_admin: FlaskClient, smtp_server: SmtpSink, approved: tuple
+) -> None:
+    program_id, run, pairs = approved
+    page = publish(mail_admin, program_id, run.id)
+    assert "3 pairs published" in page
+    arrived = smtp_server.wait_for(6)
+    first = pairs[0]
+    to_mentee = smtp_server.to(first.mentee_email)
+    assert len(to_mentee) == 1
+    text = to_mentee[0].text
+    assert first.mentor_name in text and first.mentor_email in text
+    assert "A suggested agenda for your first conversation" in text
+    assert "accept or decline" in text
+    assert LINK.search(text) and LINK.search(to_mentee[0].html)
+    assert first.mentee_name in smtp_server.to(first.mentor_email)[0].text
+
+    again = publish(mail_admin, program_id, run.id)
+    assert "Nothing to publish" in again
+    assert len(smtp_server.wait_for(6)) == len(arrived) == 6
+    assert count(mail_app, Pair) == 3
+    assert count(mail_app, AuditEvent, AuditEvent.action == "pair.publish") == 3
+
+
+def test_the_review_page_shows_ready_then_published(
+    mail_app: Flask, mail_admin: FlaskClient, approved: tuple
+) -> None:
+    program_id, run, _ = approved
+    url = f"/programs/{program_id}/runs/{run.id}/review"
+    before = mail_admin.get(url).text
+    assert before.count('class="published ready"') == 3
+    publish(mail_admin, program_id, run.id)
+    after = mail_admin.get(url).text
+    assert after.count('class="published published"') == 3
+    assert 'class="published ready"' not in after
+
+
+def test_publish_by_type_and_selected_take_only_those(
+    mail_app: Flask, mail_admin: FlaskClient, smtp_server: SmtpSink, approved: tuple
+) -> None:
+    program_id, run, pairs = approved
+    kind = pairs[0].mentor_type
+    of_kind = [p for p in pairs if p.mentor_type == kind]
+    publish(mail_admin, program_id, run.id, scope="type", mentor_type=kind)
+    assert count(mail_app, Pair) == len(of_kind)
+    rest = [p for p in pairs if p.mentor_type != kind]
+    other = pairs_of(mail_app, run.id)[-1]  # not approved: never published, even selected
+    response = mail_admin.post(
+        f"/programs/{program_id}/runs/{run.id}/publish/selected",
+        data={"ids": [str(p.id) for p in [*rest, other]]},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    with mail_app.app_context():
+        published = {p.key for p in db.session.scalars(select(Pair))}
+    assert published == {p.key for p in pairs}
+    assert other.key not in published
+    assert len(smtp_server.wait_for(6)) == 6
+
+
+def test_two_publishes_at_once_introduce_each_pair_once(
+    mail_app: Flask, smtp_server: SmtpSink, approved: tuple
+) -> None:
+    """Two jobs working on the same ready pairs in parallel: the unique pair is the guard."""
+    program_id, run, _ = approved
+    with mail_app.app_context():
+        stored = db.session.get_one(MatchRun, run.id)
+        made = []
+        for _ in range(2):
+            job = PublishJob(
+                program_id=program_id,
+                run_id=stored.id,
+                scope="all",
+                requested_by="admin@example.org",
+                base_url="https://mentorloom.test/",
+            )
+            db.session.add(job)
+            made.append(job)
+        db.session.commit()
+        ids = [job.id for job in made]
+    start = threading.Barrier(2)
+
+    def work(job_id: int) -> None:
+        with mail_app.app_context():
+            start.wait()
+            jobs.perform(PUBLISH, job_id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(job_id,)) for job_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with mail_app.app_context():
+        done = db.session.scalars(select(PublishJob).where(PublishJob.id.in_(ids))).all()
+        assert [job.status for job in done] == ["done", "done"], [job.error for job in done]
+        assert sorted(job.result["published"] for job in done) in ([0, 3], [1, 2], [3, 0])
+        assert sum(job.result["published"] for job in done) == 3
+    assert count(mail_app, Pair) == 3
+    assert count(mail_app, OutboxMessage) == 6
+    assert len(smtp_server.wait_for(6)) == 6
+
+
+def test_publishing_is_for_admins_only(
+    mail_app: Flask, mail_admin: FlaskClient, approved: tuple
+) -> None:
+    program_id, run, _ = approved
+    mail_admin.post("/auth/logout")
+    for url in (
+        f"/programs/{program_id}/runs/{run.id}/publish",
+        f"/programs/{program_id}/runs/{run.id}/publish/selected",
+    ):
+        response = mail_admin.post(url, data={"scope": "all"})
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    for url in (
+        f"/programs/{program_id}/rematch",
+        f"/programs/{program_id}/runs/{run.id}/publish/1",
+    ):
+        response = mail_admin.get(url)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert count(mail_app, Pair) == 0
+
+
+def test_a_bad_publish_form_says_why_and_publishes_nothing(
+    mail_app: Flask, mail_admin: FlaskClient, approved: tuple
+) -> None:
+    program_id, run, _ = approved
+    page = publish(mail_admin, program_id, run.id, scope="type", mentor_type="nonsense")
+    assert "Choose what to publish" in page
+    page = mail_admin.post(
+        f"/programs/{program_id}/runs/{run.id}/publish/selected", follow_redirects=True
+    ).text
+    assert "Select the pairs to publish first" in page
+    assert mail_admin.get(f"/programs/{program_id}/runs/{run.id}/publish/999").status_code == 404
+    assert count(mail_app, Pair) == 0
+
+
+def test_a_publish_job_shows_its_result(
+    mail_app: Flask, mail_admin: FlaskClient, approved: tuple
+) -> None:
+    program_id, run, _ = approved
+    with mail_app.test_request_context():
+        stored = db.session.get_one(MatchRun, run.id)
+        job = start_publish(stored, "admin@example.org", "https://mentorloom.test/", "all")
+        job_id = job.id
+    page = mail_admin.get(f"/programs/{program_id}/runs/{run.id}/publish/{job_id}").text
+    assert "3 pairs published" in page
