@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.web.helpers import AuthActions
-from tests.web.matching import decide, load_demo, pairs_of, run_to_end
+from tests.web.matching import pairs_of, publish
 from tests.web.smtp import SmtpSink
 from webapp import jobs
 from webapp.db import db
@@ -24,37 +21,6 @@ from webapp.publishing import PUBLISH, start_publish
 from webapp.run_models import MatchRun
 
 LINK = re.compile(r"http://mentorloom\.test/me/[\w-]+")
-
-
-@pytest.fixture
-def mail_admin(mail_app: Flask) -> FlaskClient:
-    """A logged-in admin of the app that sends e-mail to the local SMTP server."""
-    client = mail_app.test_client()
-    assert AuthActions(client).login().status_code == 302
-    return client
-
-
-@pytest.fixture
-def approved(mail_app: Flask, mail_admin: FlaskClient) -> Iterator[tuple[int, MatchRun, list]]:
-    """The demo program, a finished run, and its three best pairs approved."""
-    program_id = load_demo(mail_app)
-    run = run_to_end(mail_app, mail_admin, program_id)
-    assert run.status == "done", run.error
-    pairs = pairs_of(mail_app, run.id)[:3]
-    for pair in pairs:
-        assert decide(mail_admin, program_id, run.id, pair.id, "approve").status_code == 302
-    yield program_id, run, pairs
-
-
-def publish(client: FlaskClient, program_id: int, run_id: int, **form: str) -> str:
-    """Press "Publish and introduce"; the page the job's answer leads to."""
-    response = client.post(
-        f"/programs/{program_id}/runs/{run_id}/publish",
-        data={"scope": "all", "mentor_type": "developmental", **form},
-        follow_redirects=True,
-    )
-    assert response.status_code == 200
-    return response.text
 
 
 def count(app: Flask, model: type, *where: object) -> int:
