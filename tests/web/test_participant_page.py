@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from matcher import first_agenda
-from tests.web.matching import pairs_of, publish, run_to_end
+from tests.web.helpers import import_csv
+from tests.web.matching import decide, pairs_of, publish, run_to_end
 from tests.web.smtp import SmtpSink
 from webapp.db import db
 from webapp.models import AuditEvent, InviteToken, Participant, Program, utcnow
@@ -365,3 +366,40 @@ def test_answer_settings_are_checked_saved_and_for_admins_only(
     mail_admin.post("/auth/logout")
     response = mail_admin.post(f"/programs/{program_id}/settings/answers", data={"days": "3"})
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+TWO_TYPES = (
+    b"email,name,role,seeks,offers,department,level,capacity,languages,expertise_wanted,expertise\n"
+    b"mia@example.org,Mia Berg,mentee,developmental; expertise,,Sales,2,1,English,sql; python,\n"
+    b"xav@example.org,Xav Oduya,mentor,,developmental; expertise,Sales,7,2,English,,sql; python\n"
+    b"zed@example.org,Zed Arnaud,mentor,,expertise,Sales,7,1,English,,sql\n"
+)
+
+
+def test_a_decline_keeps_the_two_apart_for_every_type_in_later_runs(
+    mail_app: Flask, mail_admin: FlaskClient, smtp_server: SmtpSink
+) -> None:
+    """Mia declines Xav as developmental mentor. Xav is her best expertise mentor too, but
+    no later run pairs them for expertise either (only the developmental triple was ever
+    decided on): Zed is her expertise mentor, and nobody else offers developmental."""
+    with mail_app.app_context():
+        program = Program(name="Two types", config={})
+        db.session.add(program)
+        db.session.commit()
+        program_id = program.id
+    import_csv(mail_admin, program_id, "two_types.csv", TWO_TYPES)
+    run = run_to_end(mail_app, mail_admin, program_id)
+    first = {p.mentor_type: p for p in pairs_of(mail_app, run.id)}
+    assert {t: p.mentor_email for t, p in first.items()} == {
+        "developmental": "xav@example.org",
+        "expertise": "zed@example.org",
+    }
+    developmental = first["developmental"]
+    decide(mail_admin, program_id, run.id, developmental.id, "approve")
+    publish(mail_admin, program_id, run.id)
+    smtp_server.wait_for(2)
+    pair = stored_pair(mail_app, developmental)
+    answer(mail_app.test_client(), page_path(smtp_server, "mia@example.org"), pair.id, "decline")
+    again = run_to_end(mail_app, mail_admin, program_id)
+    now = {p.mentor_type: p.mentor_email for p in pairs_of(mail_app, again.id)}
+    assert now == {"expertise": "zed@example.org"}
