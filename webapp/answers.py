@@ -247,6 +247,8 @@ def needs_rematch(program_id: int) -> list[Pair]:
         .where(Pair.program_id == program_id, Pair.status == PairStatus.DECLINED)
         .order_by(Pair.settled_at.desc(), Pair.id.desc())
     ).all()
+    if not declined:
+        return []
     filled = {
         (e, t)
         for e, t in db.session.execute(

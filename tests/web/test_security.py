@@ -25,6 +25,8 @@ PUBLIC_ENDPOINTS = {
     "admin.auth.login",
     "people.intake.form",
     "people.intake.saved",
+    "participant.page.show",
+    "participant.page.answer_pair",
     "index",
 }
 LOGIN = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
