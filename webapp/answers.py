@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from matcher import Participant
 from webapp import audit
@@ -48,6 +50,7 @@ __all__ = [
     "never_pairs",
     "pairs_of_person",
     "policy_for",
+    "settle_on_look",
     "settle_overdue",
     "with_never_pairs",
 ]
@@ -184,6 +187,17 @@ def settle_overdue(program_id: int, now: datetime | None = None) -> int:
             outcome=silence.value,
         )
     return len(overdue)
+
+
+def settle_on_look(program_id: int) -> None:
+    """Settle the program's overdue pairs (:func:`settle_overdue`) and commit, before a
+    page reads them. When another look settled them at the same moment (a stale version,
+    a never-pair inserted first), its work stands and this one is rolled back."""
+    try:
+        if settle_overdue(program_id):
+            db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
 
 
 def never_pairs(program_id: int) -> list[tuple[str, str]]:

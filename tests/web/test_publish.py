@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.web.matching import pairs_of, publish
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
+from tests.web.matching import decide, load_demo, pairs_of, publish, run_to_end
 from tests.web.smtp import SmtpSink
 from webapp import jobs
+from webapp.admin.auth import create_admin
 from webapp.db import db
+from webapp.jobs import queue as job_queue
 from webapp.mail import OutboxMessage
 from webapp.models import AuditEvent
 from webapp.pair_models import Pair, PublishJob
@@ -175,3 +181,46 @@ def test_a_publish_job_shows_its_result(
         job_id = job.id
     page = mail_admin.get(f"/programs/{program_id}/runs/{run.id}/publish/{job_id}").text
     assert "3 pairs published" in page
+
+
+def test_publishing_goes_through_the_rq_queue_with_redis(
+    db_url: str,
+    redis_service: str,
+    smtp_server: SmtpSink,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``REDIS_URL`` the publish waits on the queue; ``flask worker`` publishes and
+    then sends the introductions it queued."""
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    queue_name = f"test-{uuid.uuid4().hex[:8]}"
+    app = make_app(db_url, SMTP_URL=smtp_server.url, MAIL_FROM="m@example.org", RQ_QUEUE=queue_name)
+    with app.app_context():
+        create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+        db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login()
+    program_id = load_demo(app)
+    run = run_to_end(app, client, program_id)
+    best = pairs_of(app, run.id)[0]
+    decide(client, program_id, run.id, best.id, "approve")
+    app.config["REDIS_URL"] = redis_service
+    assert "Waiting for a worker" in publish(client, program_id, run.id)
+    with app.app_context():
+        queue = job_queue(app)
+        assert queue.count == 1
+        assert db.session.scalars(select(PublishJob.status)).one() == "queued"
+    try:
+        result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert result.exit_code == 0, result.output
+    finally:
+        queue.delete(delete_jobs=True)
+    with app.app_context():
+        assert db.session.scalars(select(PublishJob.status)).one() == "done"
+    assert {m.recipients[0] for m in smtp_server.wait_for(2)} == {
+        best.mentee_email,
+        best.mentor_email,
+    }
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

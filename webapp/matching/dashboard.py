@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from matcher import MentorType
-from webapp.answers import settle_overdue
+from webapp.answers import settle_on_look
 from webapp.db import db
 from webapp.figures import SCORE_BIN
 from webapp.lookups import admin_only, done_run, get_program
@@ -78,8 +78,7 @@ def show(program_id: int, run_id: int) -> str:
     program = get_program(program_id)
     run = done_run(program.id, run_id)
     figures = run.summary
-    if settle_overdue(program.id):
-        db.session.commit()
+    settle_on_look(program.id)
     return render_template(
         "dashboard/show.html",
         program=program,

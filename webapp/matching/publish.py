@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from webapp import jobs
-from webapp.answers import needs_rematch, settle_overdue
+from webapp.answers import needs_rematch, settle_on_look
 from webapp.db import db
 from webapp.lookups import admin_only, done_run, get_program
 from webapp.models import Participant
@@ -88,8 +88,7 @@ def show(program_id: int, run_id: int, job_id: int) -> str:
 def rematch(program_id: int) -> str:
     """Requests whose published pair was declined and that have no new pair yet."""
     program = get_program(program_id)
-    if settle_overdue(program.id):
-        db.session.commit()
+    settle_on_look(program.id)
     pairs = needs_rematch(program.id)
     names = dict(
         db.session.execute(

@@ -37,7 +37,7 @@ from matcher import (
     config_from_mapping,
     explain_stored_mentee,
 )
-from webapp.answers import needs_rematch, settle_overdue
+from webapp.answers import needs_rematch, settle_on_look
 from webapp.db import db
 from webapp.decisions import (
     DECISION,
@@ -196,8 +196,7 @@ def index(program_id: int, run_id: int) -> str:
     """The review table of a run."""
     program = get_program(program_id)
     run = done_run(program.id, run_id)
-    if settle_overdue(program.id):
-        db.session.commit()
+    settle_on_look(program.id)
     args = {k: request.args.get(k, "") for k in FILTERS}
     size = current_app.config["REVIEW_PAGE_SIZE"]
     page = paginate(filtered(run, args), size)

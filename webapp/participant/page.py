@@ -19,6 +19,7 @@ from webapp.answers import (
     answers_locked,
     pairs_of_person,
     policy_for,
+    settle_on_look,
     settle_overdue,
 )
 from webapp.db import db
@@ -83,8 +84,7 @@ def show(token_text: str) -> str | tuple[str, int]:
     assert isinstance(token, InviteToken)
     if record is None:
         return render_template("participant/show.html", token=token, record=None)
-    if settle_overdue(token.program_id):
-        db.session.commit()
+    settle_on_look(token.program_id)
     pairs = pairs_of_person(token.program_id, record.email)
     others = {
         p.email: p
