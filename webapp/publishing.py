@@ -14,13 +14,14 @@ outbox, :mod:`webapp.mail`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher import MentorType, config_from_mapping, participant_reasons
+from matcher import Participant as CorePerson
 from webapp import audit, jobs
 from webapp.answers import policy_for
 from webapp.db import db
@@ -29,7 +30,14 @@ from webapp.introductions import introduction
 from webapp.links import link_for, site_link
 from webapp.mail import MailKind, queue_message, start_delivery
 from webapp.models import Participant, utcnow
-from webapp.pair_models import BY_PROGRAM, MustAccept, Pair, PairStatus, PublishJob
+from webapp.pair_models import (
+    BY_PROGRAM,
+    AnswerPolicy,
+    MustAccept,
+    Pair,
+    PairStatus,
+    PublishJob,
+)
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 from webapp.runner import program_people
 
@@ -164,57 +172,78 @@ def publish(job: PublishJob, progress: jobs.Progress) -> None:
             select(Participant).where(Participant.program_id == run.program_id)
         )
     }
-    config = config_from_mapping(run.config)
     policy = policy_for(run.program_id)
-    nobody = MustAccept(policy.must_accept) is MustAccept.NOBODY
     now = utcnow()
     published = 0
-    for done, chosen_pair in enumerate(chosen):
-        progress("publishing", done, len(chosen))
-        mentee, mentor = people[chosen_pair.mentee_email], people[chosen_pair.mentor_email]
-        reasons = participant_reasons(mentee, mentor, MentorType(chosen_pair.mentor_type), config)
-        pair_id = _insert(
-            {
-                "program_id": run.program_id,
-                "run_id": run.id,
-                "mentee_email": mentee.email,
-                "mentor_email": mentor.email,
-                "mentor_type": chosen_pair.mentor_type,
-                "status": PairStatus.ACCEPTED if nobody else PairStatus.PUBLISHED,
-                "reasons": list(reasons),
-                "published_at": now,
-                "published_by": job.requested_by,
-                "deadline": now + timedelta(days=policy.days),
-                "settled_at": now if nobody else None,
-                "settled_by": BY_PROGRAM if nobody else "",
-                "version": 1,
-            }
-        )
-        if pair_id is None:
-            continue
-        published += 1
-        audit.record(
-            "pair.publish",
-            run.program_id,
-            actor=job.requested_by,
-            run=run.id,
-            mentee=mentee.email,
-            mentor=mentor.email,
-            mentor_type=chosen_pair.mentor_type,
-        )
-        introduce(job, db.session.get_one(Pair, pair_id), records)
+    try:
+        for done, chosen_pair in enumerate(chosen):
+            progress("publishing", done, len(chosen))
+            if _publish_one(job, run, chosen_pair, people, records, policy, now):
+                published += 1
+    finally:  # what was committed is introduced, even when a later pair failed
+        if published:
+            start_delivery(run.program_id, requested_by=job.requested_by)
     job.result = {"published": published, "skipped": len(chosen) - published}
-    if published:
-        start_delivery(run.program_id, requested_by=job.requested_by)
 
 
-def introduce(job: PublishJob, pair: Pair, people: dict[str, Participant]) -> None:
+def _publish_one(
+    job: PublishJob,
+    run: MatchRun,
+    chosen_pair: ProposedMatch,
+    people: dict[str, CorePerson],
+    records: dict[str, Participant],
+    policy: AnswerPolicy,
+    now: datetime,
+) -> bool:
+    """Insert ``chosen_pair`` as published, unless someone did first, and introduce its two
+    people; False when it was published already (or one of them left the program)."""
+    if chosen_pair.mentee_email not in records or chosen_pair.mentor_email not in records:
+        return False
+    nobody = MustAccept(policy.must_accept) is MustAccept.NOBODY
+    mentee, mentor = people[chosen_pair.mentee_email], people[chosen_pair.mentor_email]
+    reasons = participant_reasons(
+        mentee, mentor, MentorType(chosen_pair.mentor_type), config_from_mapping(run.config)
+    )
+    pair_id = _insert(
+        {
+            "program_id": run.program_id,
+            "run_id": run.id,
+            "mentee_email": mentee.email,
+            "mentor_email": mentor.email,
+            "mentor_type": chosen_pair.mentor_type,
+            "status": PairStatus.ACCEPTED if nobody else PairStatus.PUBLISHED,
+            "reasons": list(reasons),
+            "published_at": now,
+            "published_by": job.requested_by,
+            "deadline": now + timedelta(days=policy.days),
+            "settled_at": now if nobody else None,
+            "settled_by": BY_PROGRAM if nobody else "",
+            "version": 1,
+        }
+    )
+    if pair_id is None:
+        return False
+    audit.record(
+        "pair.publish",
+        run.program_id,
+        actor=job.requested_by,
+        run=run.id,
+        mentee=mentee.email,
+        mentor=mentor.email,
+        mentor_type=chosen_pair.mentor_type,
+    )
+    introduce(job, db.session.get_one(Pair, pair_id), records, policy)
+    return True
+
+
+def introduce(
+    job: PublishJob, pair: Pair, people: dict[str, Participant], policy: AnswerPolicy
+) -> None:
     """Queue the introduction e-mail of the new ``pair`` to each of its two people, with a
     personal link to their own page that lasts past the pair's deadline (made if need be).
 
     The outbox commits each message it queues (with the pair inserted before it).
     """
-    policy = policy_for(pair.program_id)
     must_answer = pair.status == PairStatus.PUBLISHED
     for email in (pair.mentee_email, pair.mentor_email):
         person, other = people[email], people[pair.other_of(email)]
