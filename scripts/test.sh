@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on a fresh machine, then runs it all:
 # a virtualenv with the project and its test extras, Debian's chromium for browser tests,
-# a running PostgreSQL for the database tests, a running Redis for the job-queue tests.
+# a running PostgreSQL for the database tests, a running Redis for the job-queue tests,
+# openssl for the e-mail tests (aiosmtpd, their SMTP server, comes with the test extras).
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,11 @@ fi
 if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then
   echo "== installing the PostgreSQL client for the backup tests"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null
+fi
+
+if ! command -v openssl >/dev/null; then
+  echo "== installing openssl: the e-mail tests make a certificate for their TLS mail server"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
 
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then

@@ -32,6 +32,7 @@ from webapp import (
 )
 from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
+from webapp.mail import commands as mail_commands
 from webapp.mail import pages as mail_pages
 from webapp.settings import (
     INSTANCE_PATH_ENV,
@@ -89,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["plural"] = plural
     register_commands(app)
     app.cli.add_command(worker.worker_command)
+    app.cli.add_command(mail_commands.send_mail_command)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
 

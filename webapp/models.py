@@ -192,6 +192,8 @@ class InviteToken(db.Model):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    #: When the person first opened the link (their invitation status says "opened").
+    opened_at: Mapped[datetime | None]
 
     program: Mapped[Program] = relationship()
     participant: Mapped[Participant | None] = relationship()

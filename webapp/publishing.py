@@ -8,7 +8,8 @@ Its work (:func:`publish`) inserts one ``Pair`` per ready pair with
 ``INSERT … ON CONFLICT DO NOTHING``: the unique triple is the guard, so a pair another
 publish (at the same moment, or earlier) inserted is skipped, and only the job that
 inserted a pair introduces its two people (:func:`introduce`: an e-mail each through the
-outbox, :mod:`webapp.mail`).
+outbox, :mod:`webapp.mail`). The pairs and their e-mails are committed together when the
+job ends: all of them, or none when it fails.
 """
 
 from __future__ import annotations
@@ -175,15 +176,12 @@ def publish(job: PublishJob, progress: jobs.Progress) -> None:
     policy = policy_for(run.program_id)
     now = utcnow()
     published = 0
-    try:
-        for done, chosen_pair in enumerate(chosen):
-            progress("publishing", done, len(chosen))
-            if _publish_one(job, run, chosen_pair, people, records, policy, now):
-                published += 1
-    finally:  # what was committed is introduced, even when a later pair failed
-        if published:
-            start_delivery(run.program_id, requested_by=job.requested_by)
+    for done, chosen_pair in enumerate(chosen):
+        progress("publishing", done, len(chosen))
+        published += _publish_one(job, run, chosen_pair, people, records, policy, now)
     job.result = {"published": published, "skipped": len(chosen) - published}
+    if published:  # commits the pairs with their e-mails, then sends them
+        start_delivery(run.program_id, requested_by=job.requested_by)
 
 
 def _publish_one(
@@ -242,7 +240,8 @@ def introduce(
     """Queue the introduction e-mail of the new ``pair`` to each of its two people, with a
     personal link to their own page that lasts past the pair's deadline (made if need be).
 
-    The outbox commits each message it queues (with the pair inserted before it).
+    The messages join the job's transaction: a pair and its two e-mails are committed
+    together, or neither.
     """
     must_answer = pair.status == PairStatus.PUBLISHED
     for email in (pair.mentee_email, pair.mentor_email):

@@ -1,4 +1,4 @@
-"""e-mail: the outbox of every message, and the jobs delivering it
+"""e-mail: the outbox of every message, the jobs delivering it, when a link was opened
 
 Revision ID: 0006_outbox
 Revises: 0005_jobs
@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("invite_token", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("opened_at", sa.DateTime(), nullable=True))
     op.create_table(
         "mail_delivery",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -107,3 +109,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mail_delivery_program_id"))
 
     op.drop_table("mail_delivery")
+    with op.batch_alter_table("invite_token", schema=None) as batch_op:
+        batch_op.drop_column("opened_at")

@@ -65,7 +65,7 @@ def person_link(admin_client: FlaskClient, program_id: int) -> str:
 
 def test_invites_page(admin_client: FlaskClient, program_id: int) -> None:
     page = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
-    assert "There is no e-mail from this site" in page
+    assert "This site e-mails each person their personal link" in page
     assert "No links yet." in page
     bad = admin_client.post(f"/programs/{program_id}/invites/person", data={"email": "gia"})
     assert bad.status_code == 302

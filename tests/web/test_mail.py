@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -14,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.web.helpers import make_app
-from tests.web.smtp import SmtpSink
+from tests.web.smtp import SmtpSink, self_signed
 from webapp.db import db
 from webapp.mail import MailStatus, OutboxMessage, queue_message, retry_failed, start_delivery
 from webapp.mail.outbox import deliver_due
@@ -48,6 +49,7 @@ def _invite(app: Flask, program_id: int, to: str, *, deliver: bool = True) -> in
             queued_by="admin@example.org",
             deliver=deliver,
         )
+        db.session.commit()
         return message.id
 
 
@@ -234,3 +236,82 @@ def test_without_a_mail_server_messages_are_written_as_eml_files(
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_with_redis_the_worker_sends_and_its_scheduler_retries(
+    mail_app: Flask, smtp_server: SmtpSink, redis_service: str
+) -> None:
+    from webapp.jobs import queue as job_queue
+
+    mail_app.config.update(
+        REDIS_URL=redis_service, RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}", MAIL_RETRY_SECONDS=[1]
+    )
+    smtp_server.refuse["ada@example.org"] = "451 4.3.0 try again later"
+    program_id = _program(mail_app)
+    _invite(mail_app, program_id, "ada@example.org")
+    with mail_app.app_context():
+        queue = job_queue(mail_app)
+    assert queue.count == 1  # queued on Redis: nothing was sent inside the request
+    assert _messages(mail_app)["ada@example.org"].status == MailStatus.QUEUED
+    try:
+        worker = mail_app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert worker.exit_code == 0, worker.output
+        refused = _messages(mail_app)["ada@example.org"]
+        assert (refused.status, refused.answer) == (
+            MailStatus.FAILED,
+            "recipient refused: 451 4.3.0 try again later",
+        )
+        assert queue.scheduled_job_registry.count == 1  # the retry, a second later
+
+        del smtp_server.refuse["ada@example.org"]
+        time.sleep(1.5)
+        worker = mail_app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert worker.exit_code == 0, worker.output
+    finally:
+        queue.delete(delete_jobs=True)
+    assert _messages(mail_app)["ada@example.org"].status == MailStatus.SENT
+    assert len(smtp_server.to("ada@example.org")) == 1
+
+
+def test_the_send_mail_command_sends_what_is_due(mail_app: Flask, smtp_server: SmtpSink) -> None:
+    program_id = _program(mail_app)
+    for to in ("ada@example.org", "bob@example.org"):
+        _invite(mail_app, program_id, to, deliver=False)
+    smtp_server.refuse["bob@example.org"] = "550 5.1.1 no such user"
+    result = mail_app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Sent 1 e-mail; 1 failed (see the Outbox page).\n"
+    assert [r.recipients for r in smtp_server.received] == [["ada@example.org"]]
+    again = mail_app.test_cli_runner().invoke(args=["send-mail"])
+    assert again.output == "Sent 0 e-mails; 0 failed (see the Outbox page).\n"
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_a_server_with_tls_and_a_password_gets_the_message(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tls: str
+) -> None:
+    cert = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust it, as a real CA would be
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    server = SmtpSink(cert=cert, tls=tls, users={"app@corp.example": "s3cret/pass"})
+    server.start()
+    try:
+        scheme = "smtps" if tls == "implicit" else "smtp"
+        url = f"{scheme}://app%40corp.example:s3cret%2Fpass@127.0.0.1:{server.port}"
+        app = make_app(db_url, SMTP_URL=url, MAIL_FROM="mentoring@corp.example")
+        program_id = _program(app)
+        _invite(app, program_id, "ada@example.org")
+        [arrived] = server.received
+        assert (arrived.tls, arrived.login) == (True, "app@corp.example")
+        assert _messages(app)["ada@example.org"].status == MailStatus.SENT
+
+        app.config["SMTP_URL"] = url.replace("s3cret%2Fpass", "wrong")
+        _invite(app, program_id, "bob@example.org")
+        refused = _messages(app)["bob@example.org"]
+        assert refused.status == MailStatus.FAILED
+        assert refused.answer.startswith("535 5.7.8 Authentication credentials invalid")
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        server.stop()

@@ -101,7 +101,7 @@ def test_erase_one_person(app: Flask, admin_client: FlaskClient, program: dict[s
     assert response.status_code == 302
     page = admin_client.get(response.location).text
     assert (
-        "Ana erased, with 1 pair, 1 decision, 1 invite link and 0 unconfirmed uploads; "
+        "Ana erased, with 1 pair, 1 decision, 1 invite link, 0 e-mails and 0 unconfirmed uploads; "
         "2 history events now say [erased] instead." in page
     )
     with app.app_context():

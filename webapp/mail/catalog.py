@@ -38,7 +38,7 @@ class EmailTemplate:
 
 _PERSONAL_LINK = {
     "name": "Ada Lovelace",
-    "link": "https://mentorloom.example.org/i/EXAMPLE-PERSONAL-LINK",
+    "link": "https://mentorloom.example.org/intake/EXAMPLE-PERSONAL-LINK",
     "expires_on": "1 March 2027",
 }
 

@@ -4,7 +4,7 @@ Other code sends an e-mail with :func:`queue_message`: it renders the three temp
 of one e-mail (see :mod:`webapp.mail.catalog`), stores the message as ``queued`` and
 starts a delivery job (:func:`start_delivery`) that sends it outside the request: on
 the RQ queue with ``REDIS_URL``, else in a thread (:mod:`webapp.jobs`). To queue many at
-once, pass ``deliver=False`` to each and call :func:`start_delivery` once.
+once, pass ``deliver=False`` to each, commit, and call :func:`start_delivery` once.
 
 A delivery job claims one due message at a time (one conditional UPDATE: queued or
 failed, due, or held by a job whose claim ran out), sends it, and marks it ``sent`` or
@@ -18,23 +18,24 @@ next retry itself: a timer thread, or RQ's scheduler (``flask --app webapp worke
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import jobs
+from matcher import EMAIL_MAX_CHARS
+from webapp import audit, jobs
 from webapp.db import db
 from webapp.mail.models import (
     SUBJECT_MAX_CHARS,
@@ -49,7 +50,11 @@ __all__ = [
     "DELIVERY",
     "deliver_due",
     "due_count",
+    "eml_name",
+    "erase_messages",
+    "messages_about",
     "queue_message",
+    "recipient",
     "render_email",
     "retry_failed",
     "start_delivery",
@@ -58,6 +63,9 @@ __all__ = [
 #: Where the templates of the e-mail ``name`` are: ``mail/email/<name>.subject.txt``,
 #: ``mail/email/<name>.txt`` and ``mail/email/<name>.html``.
 TEMPLATE_FOLDER = "mail/email"
+#: One address: no space, control character or second ``@`` (so no header injection).
+_PART = r"[^\s@<>,;\"\x00-\x1f\x7f]+"
+_ADDRESS = re.compile(rf"{_PART}@{_PART}\.{_PART}")
 #: The instance folder's subfolder that keeps messages when no SMTP server is set.
 EML_FOLDER = "outbox"
 
@@ -68,13 +76,30 @@ def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, s
     The subject is one line of at most :data:`SUBJECT_MAX_CHARS` characters. Needs the
     app's context (not a request's): links in the e-mail come in ``context``.
     """
-    subject = render_template(f"{TEMPLATE_FOLDER}/{template}.subject.txt", **context)
+    environment = current_app.jinja_env  # no request's context: e-mails are not pages
+    subject = environment.get_template(f"{TEMPLATE_FOLDER}/{template}.subject.txt").render(context)
     subject = " ".join(subject.split())
     if len(subject) > SUBJECT_MAX_CHARS:
         subject = subject[: SUBJECT_MAX_CHARS - 1] + "…"
-    text = render_template(f"{TEMPLATE_FOLDER}/{template}.txt", **context)
-    html = render_template(f"{TEMPLATE_FOLDER}/{template}.html", **context)
+    text = environment.get_template(f"{TEMPLATE_FOLDER}/{template}.txt").render(context)
+    html = environment.get_template(f"{TEMPLATE_FOLDER}/{template}.html").render(context)
     return subject, text, html
+
+
+def recipient(to: str) -> str:
+    r"""The address ``to`` as stored (lower case); ValueError unless it is one address.
+
+    >>> recipient(" Ada@Example.org ")
+    'ada@example.org'
+    >>> recipient("ada@example.org\r\nBcc: eve@example.org")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an e-mail address: 'ada@example.org\r\nBcc: eve@example.org'
+    """
+    address = to.strip().lower()
+    if len(address) > EMAIL_MAX_CHARS or not _ADDRESS.fullmatch(address):
+        raise ValueError(f"not an e-mail address: {to!r}")
+    return address
 
 
 def queue_message(
@@ -88,13 +113,13 @@ def queue_message(
     queued_by: str = "",
     deliver: bool = True,
 ) -> OutboxMessage:
-    """Render the e-mail ``template`` for ``to``, queue it in ``program``'s outbox, commit.
+    """Render the e-mail ``template`` for ``to`` and queue it in ``program``'s outbox.
 
     ``kind`` is a :class:`~webapp.mail.models.MailKind` value; ``participant`` the person
-    it is about (their status on the participants table follows it). With ``deliver``
-    (the default) a delivery job is started once the message is committed; queue many
-    with ``deliver=False`` and call :func:`start_delivery` once. The session is committed
-    (with whatever else the caller changed).
+    it is about (their invitation status follows it). With ``deliver`` (the default) the
+    session is committed (with whatever else the caller changed) and a delivery job is
+    started. To queue many, pass ``deliver=False``: the message is only added to the
+    session; commit, then call :func:`start_delivery` once.
 
     >>> from webapp import create_app
     >>> app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "example"})
@@ -115,18 +140,20 @@ def queue_message(
     ...         },
     ...         deliver=False,
     ...     )
+    ...     db.session.commit()
     ...     message.status, message.subject
     ('queued', 'Your invitation to Example')
     """
+    address = recipient(to)
     subject, text, html = render_email(template, context)
-    domain = Address(addr_spec=current_app.config["MAIL_FROM"]).domain or "mentorloom"
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "mentorloom"
     message = OutboxMessage(
         program=program,
         participant=participant,
         message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain),
         kind=str(kind),
         template=template,
-        to=to.strip().lower(),
+        to=address,
         subject=subject,
         text_body=text,
         html_body=html,
@@ -135,8 +162,8 @@ def queue_message(
         queued_by=queued_by or "system",
     )
     db.session.add(message)
-    db.session.commit()
     if deliver:
+        db.session.commit()
         start_delivery(program.id, requested_by=queued_by)
     return message
 
@@ -144,6 +171,7 @@ def queue_message(
 def start_delivery(program_id: int, *, requested_by: str = "") -> MailDelivery:
     """Start a background job sending the program's due messages (or return the one
     already waiting to start: it will send them too)."""
+    jobs.reap(DELIVERY, MailDelivery.program_id == program_id)  # a lost one waits no more
     waiting = db.session.scalar(
         select(MailDelivery).where(
             MailDelivery.program_id == program_id, MailDelivery.status == JobStatus.QUEUED
@@ -167,6 +195,8 @@ def retry_failed(program_id: int, *, requested_by: str) -> int:
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
+    if retried:
+        audit.record("mail.retry", program_id, actor=requested_by, count=retried)
     db.session.commit()
     if retried:
         start_delivery(program_id, requested_by=requested_by)
@@ -240,6 +270,37 @@ def _transport(app: Flask, message: EmailMessage, name: str) -> str:
     return write_eml(message, Path(app.instance_path) / EML_FOLDER, name)
 
 
+def eml_name(message: Any) -> str:
+    """The name (without ``.eml``) of the file a message is written to without SMTP.
+
+    >>> from types import SimpleNamespace
+    >>> eml_name(SimpleNamespace(id=7, created_at=datetime(2026, 12, 6, 6, 30, 5)))
+    '7-20261206063005'
+    """
+    return f"{message.id}-{message.created_at:%Y%m%d%H%M%S}"
+
+
+def messages_about(program_id: int, participant_id: int, email: str) -> Any:
+    """The condition of the program's messages to or about one person."""
+    return and_(
+        OutboxMessage.program_id == program_id,
+        or_(OutboxMessage.participant_id == participant_id, OutboxMessage.to == email),
+    )
+
+
+def erase_messages(program_id: int, participant_id: int, email: str) -> int:
+    """Delete the program's messages to or about one person and their ``.eml`` files (the
+    caller commits); how many there were."""
+    found = db.session.scalars(
+        select(OutboxMessage).where(messages_about(program_id, participant_id, email))
+    ).all()
+    folder = Path(current_app.instance_path) / EML_FOLDER
+    for message in found:
+        (folder / f"{eml_name(message)}.eml").unlink(missing_ok=True)
+        db.session.delete(message)
+    return len(found)
+
+
 def _backoff(attempts: int) -> timedelta | None:
     """How long to wait before the next attempt after ``attempts`` failed; None: give up."""
     delays = current_app.config["MAIL_RETRY_SECONDS"]
@@ -256,7 +317,7 @@ def _send_one(connection: Connection, message_id: int, claim: str) -> bool:
     ).one()
     sender = formataddr(("mentorloom", app.config["MAIL_FROM"]))
     try:
-        answer = _transport(app, _email(row, sender), f"{row.id}-{row.created_at:%Y%m%d%H%M%S}")
+        answer = _transport(app, _email(row, sender), eml_name(row))
     except (SendError, ValueError) as exc:
         delay = _backoff(row.attempts)
         now = utcnow()
@@ -296,7 +357,7 @@ def deliver_due(program_id: int, progress: jobs.Progress | None = None) -> tuple
     """Send the program's messages due now, here, one by one: (sent, failed).
 
     Each message is claimed and marked on its own committed transaction (see the module's
-    docstring); the delivery job and ``flask --app webapp mail send`` call it.
+    docstring); the delivery job and ``flask --app webapp send-mail`` call it.
     """
     due_by = utcnow()
     total = due_count(program_id)

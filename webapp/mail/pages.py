@@ -1,5 +1,6 @@
 """The Outbox page of a program (admins only): every e-mail with its status, one
-message's text and HTML, retrying the failed ones, and a preview of each e-mail template.
+message's text and HTML, retrying the failed ones, and a preview of each e-mail template;
+and the buttons that e-mail invitations and download every personal link.
 
 An e-mail's HTML is shown in a sandboxed frame, served with a policy that runs no
 script and loads nothing from elsewhere.
@@ -12,20 +13,23 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from webapp import jobs
+from matcher import plural
+from webapp import audit, jobs
 from webapp.db import db
 from webapp.forms import EmptyForm
 from webapp.lookups import admin_only, get_program
 from webapp.mail.catalog import CATALOG, EmailTemplate
+from webapp.mail.invitations import Audience, audience, links_csv, send_invitations
 from webapp.mail.models import MailDelivery, MailStatus, OutboxMessage
 from webapp.mail.outbox import DELIVERY, due_count, render_email, retry_failed, start_delivery
 from webapp.models import ACTIVE, Program
 from webapp.query import paginate
+from webapp.security import is_local_path
 
 bp = Blueprint(
     "mail",
     __name__,
-    url_prefix="/programs/<int:program_id>/outbox",
+    url_prefix="/programs/<int:program_id>",
     template_folder="templates",
 )
 admin_only(bp)
@@ -61,7 +65,7 @@ def _framed(html: str) -> Response:
     return Response(html, mimetype="text/html", headers=FRAMED_HTML_HEADERS)
 
 
-@bp.get("/")
+@bp.get("/outbox/")
 def index(program_id: int) -> str:
     """The program's e-mails, newest first, filtered by ``?status=``."""
     program = get_program(program_id)
@@ -100,7 +104,7 @@ def index(program_id: int) -> str:
     )
 
 
-@bp.get("/<int:message_id>")
+@bp.get("/outbox/<int:message_id>")
 def show(program_id: int, message_id: int) -> str:
     """One e-mail: its headers, how sending went, its text and its HTML."""
     program = get_program(program_id)
@@ -109,13 +113,13 @@ def show(program_id: int, message_id: int) -> str:
     return render_template("mail/message.html", program=program, message=message, frame=frame)
 
 
-@bp.get("/<int:message_id>/body.html")
+@bp.get("/outbox/<int:message_id>/body.html")
 def html(program_id: int, message_id: int) -> Response:
     """The HTML part of an e-mail, for the frame of :func:`show`."""
     return _framed(_message(get_program(program_id), message_id).html_body)
 
 
-@bp.post("/retry")
+@bp.post("/outbox/retry")
 def retry(program_id: int) -> Response:
     """Try every failed e-mail of the program again now."""
     program = get_program(program_id)
@@ -123,20 +127,20 @@ def retry(program_id: int) -> Response:
         abort(400, description="The form expired; reload the page and try again.")
     retried = retry_failed(program.id, requested_by=current_user.email)
     if retried:
-        flash(f"Trying {retried} failed e-mail{'s' if retried != 1 else ''} again now.")
+        flash(f"Trying {plural(retried, 'failed e-mail')} again now.")
     else:
         flash("No e-mail has failed.")
     return redirect(url_for(".index", program_id=program.id))
 
 
-@bp.get("/templates/")
+@bp.get("/outbox/templates/")
 def templates(program_id: int) -> str:
     """Every e-mail the site sends, each with a link to its preview."""
     program = get_program(program_id)
     return render_template("mail/templates.html", program=program, catalog=CATALOG.values())
 
 
-@bp.get("/templates/<name>")
+@bp.get("/outbox/templates/<name>")
 def preview(program_id: int, name: str) -> str:
     """An e-mail template rendered with its example, as a participant would get it."""
     program = get_program(program_id)
@@ -153,9 +157,57 @@ def preview(program_id: int, name: str) -> str:
     )
 
 
-@bp.get("/templates/<name>/body.html")
+@bp.get("/outbox/templates/<name>/body.html")
 def preview_html(program_id: int, name: str) -> Response:
     """The HTML part of a template's preview, for the frame of :func:`preview`."""
     program = get_program(program_id)
     _, _, html = render_email(name, _template(name).context(program.name))
     return _framed(html)
+
+
+#: Why a group was empty.
+_NOBODY = {
+    Audience.EVERYONE: "the program has no participants yet.",
+    Audience.NOT_ANSWERED: "everyone has sent the form.",
+    Audience.REMINDER: "nobody invited is still waiting to answer.",
+    Audience.SELECTED: "tick the people to invite first.",
+}
+
+
+@bp.post("/invitations/send")
+def invite(program_id: int) -> Response:
+    """E-mail personal links: to everyone, those who have not answered, the selected
+    participants (``person`` ids), or a reminder to those invited who have not answered."""
+    program = get_program(program_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    try:
+        whom = Audience(request.form.get("audience", ""))
+        selected = [int(text) for text in request.form.getlist("person")]
+    except ValueError:
+        abort(400, description="The form was not understood; reload the page and try again.")
+    people = audience(program, whom, selected)
+    if not people:
+        flash("Nobody to e-mail: " + _NOBODY[whom], "error")
+        back = request.form.get("back", "")
+        return redirect(back if is_local_path(back) else url_for(".index", program_id=program.id))
+    template = "reminder" if whom == Audience.REMINDER else "invitation"
+    count = send_invitations(program, people, template=template, queued_by=current_user.email)
+    flash(f"{plural(count, template)} queued; this page shows them go.")
+    return redirect(url_for(".index", program_id=program.id))
+
+
+@bp.post("/invitations/links.csv")
+def download_links(program_id: int) -> Response:
+    """Every participant's personal link as CSV (missing ones are made), for a mail merge."""
+    program = get_program(program_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    content = links_csv(program)
+    audit.record("invite.links_csv", program.id, people=len(program.participants))
+    db.session.commit()
+    return Response(
+        content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="personal-links.csv"'},
+    )

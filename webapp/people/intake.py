@@ -97,6 +97,9 @@ def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
     stored = _stored_row(token, record)
     unplaced: list[str] = []
     if not form.is_submitted():
+        if token.opened_at is None:
+            token.opened_at = utcnow()
+            db.session.commit()
         if record is not None or token.pending_row is not None:  # else the form's defaults
             form.fill_from_row({**stored, **dict.fromkeys(ADMIN_COLUMNS, "")})
     elif form.validate():

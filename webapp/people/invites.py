@@ -1,6 +1,7 @@
 """Invite links to the intake form: admins create, list and revoke them.
 
-There is no mail server: links are shown for the admin to copy. A *person* link opens
+Links are shown for the admin to copy, or e-mailed (:mod:`webapp.mail.invitations`,
+whose buttons this page shows). A *person* link opens
 exactly one record; a *program* link lets a person enter their e-mail and get their own
 (see :mod:`webapp.people.intake`). The page also lists the program-link registrations waiting for
 an admin (:mod:`webapp.people.registrations`).
@@ -24,6 +25,7 @@ from webapp.lookups import (
     new_token,
     waiting_registrations,
 )
+from webapp.mail.invitations import invitation_statuses
 from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
 from webapp.query import paginate
 
@@ -66,6 +68,7 @@ def index(program_id: int) -> str:
         program=program,
         tokens=tokens,
         waiting=waiting_registrations(program.id),
+        invitations=invitation_statuses(program.id),
         now=utcnow(),
         button_form=EmptyForm(),
         person_form=PersonInviteForm(),

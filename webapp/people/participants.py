@@ -1,4 +1,5 @@
-"""Participants of a program: a searchable, filterable, paginated table; view, edit, delete."""
+"""Participants of a program: a searchable, filterable, paginated table (with each
+person's invitation status, and boxes to tick whom to e-mail); view, edit, delete."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from webapp.conflicts import check_seen
 from webapp.db import db
 from webapp.forms import EmptyForm, ParticipantForm, time_zones
 from webapp.lookups import admin_only, get_participant, get_program, locks_broken_by
+from webapp.mail.invitations import InviteStatus, invitation_statuses, status_filter
 from webapp.models import Participant
 from webapp.query import paginate
 from webapp.rows import apply_row, record_to_row
@@ -23,7 +25,7 @@ from webapp.store import check_row, email_taken
 bp = Blueprint("participants", __name__, url_prefix="/programs/<int:program_id>/participants")
 admin_only(bp)
 
-FILTERS = ("q", "role", "seeks", "offers", "department", "level")
+FILTERS = ("q", "role", "seeks", "offers", "department", "level", "invitation")
 
 
 def _list_contains(column: InstrumentedAttribute[str], value: str) -> ColumnElement[bool]:
@@ -66,6 +68,8 @@ def filtered(program_id: int, args: dict[str, str]) -> Select[tuple[Participant]
         query = query.where(func.lower(Participant.department) == func.lower(department))
     if (level := level_filter(args.get("level", ""))) is not None:
         query = query.where(Participant.level == level)
+    if args.get("invitation") in set(InviteStatus):
+        query = query.where(status_filter(program_id, args["invitation"]))
     return query.order_by(Participant.name, Participant.email)
 
 
@@ -91,6 +95,9 @@ def index(program_id: int) -> str:
         levels=[lv for lv in _choices(program.id, Participant.level) if lv is not None],
         roles=list(Role),
         types=list(MentorType),
+        invitations=invitation_statuses(program.id),
+        invite_statuses=list(InviteStatus),
+        button_form=EmptyForm(),
     )
 
 

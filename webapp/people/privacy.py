@@ -43,6 +43,8 @@ from webapp.db import db
 from webapp.digests import keyed_digest
 from webapp.forms import EmptyForm
 from webapp.lookups import admin_only, get_participant, get_program
+from webapp.mail.models import OutboxMessage
+from webapp.mail.outbox import erase_messages, messages_about
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program, utcnow
 from webapp.pair_models import NeverPair, Pair
 from webapp.rows import record_to_row
@@ -114,12 +116,18 @@ def person_data(program: Program, record: Participant) -> dict[str, Any]:
         .where(or_(InviteToken.participant_id == record.id, InviteToken.email == email))
         .order_by(InviteToken.id)
     )
+    emails = db.session.scalars(
+        select(OutboxMessage)
+        .where(messages_about(program.id, record.id, email))
+        .order_by(OutboxMessage.id)
+    )
     return {
         "exported_at": utcnow().isoformat(),
         "program": {"id": program.id, "name": program.name},
         "profile": record_to_row(record),
         "record": _columns(record, skip=("program_id",)),
         "invite_links": [_columns(t, skip=("token", "program_id")) for t in links],
+        "emails": [_columns(m, skip=EMAIL_SECRETS) for m in emails],
         "matches": [_columns(p) for p in pairs],
         "open_requests": [_columns(r) for r in open_requests],
         "decisions": [_columns(d, skip=("program_id",)) for d in decisions],
@@ -183,6 +191,8 @@ FREE_TEXT = ("note",)
 #: Stands for an erased person where a run names people in fields of their own (the
 #: pairs it no longer proposes, the locks it left out, the mentors of its supply gaps).
 ERASED_PERSON = "erased participant"
+#: Columns of an e-mail the export leaves out: the bodies hold the personal link.
+EMAIL_SECRETS = ("program_id", "text_body", "html_body")
 #: Columns of a run that may name people; kept with their structure and counts.
 RUN_TEXTS = ("error", "summary", "removed", "left_out")
 
@@ -322,6 +332,7 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
         counts[name] = db.session.execute(
             statement.execution_options(synchronize_session=False)
         ).rowcount
+    counts["emails"] = erase_messages(program.id, record.id, email)
     uploads = db.session.scalars(
         select(ImportUpload).where(
             ImportUpload.program_id == program.id, ImportUpload.imported_at.is_(None)
@@ -377,7 +388,8 @@ def erase_person(program_id: int, participant_id: int) -> Response:
     flash(
         f"{name} erased, with {plural(counts['matches'], 'pair')}, "
         f"{plural(counts['decisions'], 'decision')}, "
-        f"{plural(counts['invite_links'], 'invite link')} and "
+        f"{plural(counts['invite_links'], 'invite link')}, "
+        f"{plural(counts['emails'], 'e-mail')} and "
         f"{plural(counts['uploads'], 'unconfirmed upload')}; "
         f"{plural(events, 'history event')} now {agree(events, 'says', 'say')} {ERASED} "
         "instead. Others' “never pair” lists are kept."

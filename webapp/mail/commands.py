@@ -1,0 +1,28 @@
+"""``flask --app webapp send-mail``: send every program's due e-mails now, here.
+
+For a cron job beside a server without Redis: a timer thread that would have retried a
+failed e-mail does not survive a restart of the web process.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from matcher import plural
+from webapp.db import db
+from webapp.mail.models import OutboxMessage
+from webapp.mail.outbox import deliver_due
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Send the due e-mails of every program (queued, or failed and due for a retry)."""
+    programs = db.session.scalars(select(OutboxMessage.program_id).distinct()).all()
+    sent = failed = 0
+    for program_id in programs:
+        done, missed = deliver_due(program_id)
+        sent, failed = sent + done, failed + missed
+    click.echo(f"Sent {plural(sent, 'e-mail')}; {failed} failed (see the Outbox page).")
