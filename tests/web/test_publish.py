@@ -224,3 +224,20 @@ def test_publishing_goes_through_the_rq_queue_with_redis(
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_refused_introduction_is_a_failed_e_mail_in_the_audit_log_and_on_the_dashboard(
+    mail_app: Flask, mail_admin: FlaskClient, smtp_server: SmtpSink, approved: tuple
+) -> None:
+    program_id, run, pairs = approved
+    refused = pairs[0].mentee_email
+    smtp_server.refuse[refused] = "550 5.1.1 mailbox unavailable"
+    publish(mail_admin, program_id, run.id)
+    with mail_app.app_context():
+        message = db.session.scalars(select(OutboxMessage).filter_by(to=refused)).one()
+        assert message.status == "failed"
+        failures = db.session.scalars(select(AuditEvent).filter_by(action="mail.failed")).all()
+        assert [event.detail["failed"] for event in failures] == [1]
+    dashboard = mail_admin.get(f"/programs/{program_id}/runs/{run.id}/dashboard").text
+    assert "<strong>1</strong> e-mails failed" in dashboard
+    assert "<strong>3</strong> published" in dashboard
