@@ -109,7 +109,11 @@ def show(token_text: str) -> str | tuple[str, int]:
         "participant/show.html",
         token=token,
         record=record,
-        profile=[(label, row[field]) for field, label in PROFILE if row.get(field)],
+        profile=[
+            (label, row[field].replace(";", ", "))
+            for field, label in PROFILE
+            if row.get(field) and (field != "capacity" or record.offers)
+        ],
         locked=answers_locked(token.program_id),
         contact=policy.contact,
         must_accept=MustAccept(policy.must_accept),
