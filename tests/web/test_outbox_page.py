@@ -85,6 +85,8 @@ def test_retry_failed_sends_the_refused_e_mail_again(
     assert len(smtp_server.to("ada@example.org")) == 1
     again = admin.post(f"/programs/{spring}/outbox/retry", follow_redirects=True)
     assert "No e-mail has failed." in again.get_data(as_text=True)
+    history = admin.get(f"/programs/{spring}/history").get_data(as_text=True)
+    assert "mail.retry" in history
 
 
 def test_admins_preview_each_e_mail_template_with_an_example(

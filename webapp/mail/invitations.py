@@ -28,7 +28,7 @@ __all__ = [
     "InviteStatus",
     "invitation_statuses",
     "links_csv",
-    "personal_link",
+    "personal_links",
     "send_invitations",
     "status_filter",
 ]
@@ -104,26 +104,37 @@ def status_filter(program_id: int, status: str) -> ColumnElement[bool]:
     return Participant.id.in_([person for person, now in statuses.items() if now == status])
 
 
-def personal_link(program: Program, record: Participant) -> InviteToken:
-    """The person's usable personal link, made by an admin; a new one when they have
-    none (added to the session; the caller commits)."""
+def personal_links(program: Program, people: Iterable[Participant]) -> dict[int, InviteToken]:
+    """Each person's usable personal link made by an admin, by participant id; a new one
+    for whoever has none (added to the session; the caller commits). One query, however
+    many people."""
     now = utcnow()
     tokens = db.session.scalars(
         select(InviteToken)
         .where(
             InviteToken.program_id == program.id,
             InviteToken.kind == LinkKind.PERSON,
-            InviteToken.email == record.email,
             InviteToken.revoked_at.is_(None),
+            InviteToken.expires_at > now,
         )
-        .order_by(InviteToken.expires_at.desc())
+        .order_by(InviteToken.expires_at)
     )
-    usable = next((t for t in tokens if t.is_usable(now)), None)
-    if usable is None:
-        usable = new_token(program, LinkKind.PERSON, participant=record)
-    elif usable.participant is None:
-        usable.participant = record
-    return usable
+    usable = {token.email: token for token in tokens}  # the one usable longest wins
+    links = {}
+    with db.session.no_autoflush:
+        for record in people:
+            token = usable.get(record.email)
+            if token is None:
+                token = new_token(program, LinkKind.PERSON, participant=record)
+            elif token.participant_id is None:
+                token.participant = record
+            links[record.id] = token
+    return links
+
+
+def _link(token: InviteToken) -> str:
+    """The full address of a personal link (needs a request's context)."""
+    return url_for("people.intake.form", token_text=token.token, _external=True)
 
 
 def audience(program: Program, whom: Audience, selected: Iterable[int] = ()) -> list[Participant]:
@@ -158,24 +169,25 @@ def send_invitations(
     Needs a request's context (the links are full addresses of this site).
     """
     kind = MailKind.REMINDER if template == "reminder" else MailKind.INVITATION
-    for record in people:
-        token = personal_link(program, record)
-        db.session.flush()
-        queue_message(
-            program,
-            to=record.email,
-            kind=kind,
-            template=template,
-            context={
-                "program_name": program.name,
-                "name": record.name,
-                "link": url_for("people.intake.form", token_text=token.token, _external=True),
-                "expires_on": f"{token.expires_at.day} {token.expires_at:%B %Y}",
-            },
-            participant=record,
-            queued_by=queued_by,
-            deliver=False,
-        )
+    links = personal_links(program, people)
+    with db.session.no_autoflush:
+        for record in people:
+            token = links[record.id]
+            queue_message(
+                program,
+                to=record.email,
+                kind=kind,
+                template=template,
+                context={
+                    "program_name": program.name,
+                    "name": record.name,
+                    "link": _link(token),
+                    "expires_on": f"{token.expires_at.day} {token.expires_at:%B %Y}",
+                },
+                participant=record,
+                queued_by=queued_by,
+                deliver=False,
+            )
     audit.record(f"invite.{kind}", program.id, actor=queued_by, count=len(people))
     db.session.commit()
     if people:
@@ -190,21 +202,18 @@ def links_csv(program: Program) -> bytes:
     Needs a request's context (the links are full addresses of this site).
     """
     statuses = invitation_statuses(program.id)
-    rows = []
-    for record in sorted(program.participants, key=lambda r: (r.name, r.email)):
-        token = personal_link(program, record)
-        db.session.flush()
-        link = url_for("people.intake.form", token_text=token.token, _external=True)
-        status = statuses.get(record.id, InviteStatus.NOT_INVITED)
-        rows.append(
-            [
-                record.name,
-                record.email,
-                record.role,
-                link,
-                f"{token.expires_at:%Y-%m-%d}",
-                str(status),
-            ]
-        )
+    people = sorted(program.participants, key=lambda r: (r.name, r.email))
+    links = personal_links(program, people)
+    rows = [
+        [
+            record.name,
+            record.email,
+            record.role,
+            _link(links[record.id]),
+            f"{links[record.id].expires_at:%Y-%m-%d}",
+            str(statuses.get(record.id, InviteStatus.NOT_INVITED)),
+        ]
+        for record in people
+    ]
     columns = ["name", "email", "role", "link", "usable_until", "invitation"]
     return to_csv_bytes(pd.DataFrame(rows, columns=columns))

@@ -18,24 +18,24 @@ next retry itself: a timer thread, or RQ's scheduler (``flask --app webapp worke
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from matcher import EMAIL_MAX_CHARS
-from webapp import jobs
+from webapp import audit, jobs
 from webapp.db import db
 from webapp.mail.models import (
     SUBJECT_MAX_CHARS,
@@ -63,6 +63,9 @@ __all__ = [
 #: Where the templates of the e-mail ``name`` are: ``mail/email/<name>.subject.txt``,
 #: ``mail/email/<name>.txt`` and ``mail/email/<name>.html``.
 TEMPLATE_FOLDER = "mail/email"
+#: One address: no space, control character or second ``@`` (so no header injection).
+_PART = r"[^\s@<>,;\"\x00-\x1f\x7f]+"
+_ADDRESS = re.compile(rf"{_PART}@{_PART}\.{_PART}")
 #: The instance folder's subfolder that keeps messages when no SMTP server is set.
 EML_FOLDER = "outbox"
 
@@ -73,12 +76,13 @@ def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, s
     The subject is one line of at most :data:`SUBJECT_MAX_CHARS` characters. Needs the
     app's context (not a request's): links in the e-mail come in ``context``.
     """
-    subject = render_template(f"{TEMPLATE_FOLDER}/{template}.subject.txt", **context)
+    environment = current_app.jinja_env  # no request's context: e-mails are not pages
+    subject = environment.get_template(f"{TEMPLATE_FOLDER}/{template}.subject.txt").render(context)
     subject = " ".join(subject.split())
     if len(subject) > SUBJECT_MAX_CHARS:
         subject = subject[: SUBJECT_MAX_CHARS - 1] + "…"
-    text = render_template(f"{TEMPLATE_FOLDER}/{template}.txt", **context)
-    html = render_template(f"{TEMPLATE_FOLDER}/{template}.html", **context)
+    text = environment.get_template(f"{TEMPLATE_FOLDER}/{template}.txt").render(context)
+    html = environment.get_template(f"{TEMPLATE_FOLDER}/{template}.html").render(context)
     return subject, text, html
 
 
@@ -93,11 +97,7 @@ def recipient(to: str) -> str:
     ValueError: not an e-mail address: 'ada@example.org\r\nBcc: eve@example.org'
     """
     address = to.strip().lower()
-    try:
-        parsed = Address(addr_spec=address)
-    except ValueError:
-        parsed = None
-    if parsed is None or not parsed.domain or len(address) > EMAIL_MAX_CHARS:
+    if len(address) > EMAIL_MAX_CHARS or not _ADDRESS.fullmatch(address):
         raise ValueError(f"not an e-mail address: {to!r}")
     return address
 
@@ -146,7 +146,7 @@ def queue_message(
     """
     address = recipient(to)
     subject, text, html = render_email(template, context)
-    domain = Address(addr_spec=current_app.config["MAIL_FROM"]).domain or "mentorloom"
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "mentorloom"
     message = OutboxMessage(
         program=program,
         participant=participant,
@@ -195,6 +195,8 @@ def retry_failed(program_id: int, *, requested_by: str) -> int:
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
+    if retried:
+        audit.record("mail.retry", program_id, actor=requested_by, count=retried)
     db.session.commit()
     if retried:
         start_delivery(program_id, requested_by=requested_by)
@@ -388,9 +390,17 @@ def next_retry(program_id: int) -> datetime | None:
     )
 
 
+def record_failures(program_id: int, sent: int, failed: int) -> None:
+    """Add an audit event ``mail.failed`` when e-mails of a delivery failed (the caller
+    commits); the dashboard and the history count them."""
+    if failed:
+        audit.record("mail.failed", program_id, actor="system", failed=failed, sent=sent)
+
+
 def _work(delivery: MailDelivery, progress: jobs.Progress) -> None:
     """The delivery job: send what is due, count it, and schedule the next retry."""
     delivery.sent, delivery.failed = deliver_due(delivery.program_id, progress)
+    record_failures(delivery.program_id, delivery.sent, delivery.failed)
     if (when := next_retry(delivery.program_id)) is not None:
         _schedule(delivery.program_id, when)
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from matcher import plural
 from webapp import audit, jobs
 from webapp.db import db
 from webapp.forms import EmptyForm
@@ -126,7 +127,7 @@ def retry(program_id: int) -> Response:
         abort(400, description="The form expired; reload the page and try again.")
     retried = retry_failed(program.id, requested_by=current_user.email)
     if retried:
-        flash(f"Trying {retried} failed e-mail{'s' if retried != 1 else ''} again now.")
+        flash(f"Trying {plural(retried, 'failed e-mail')} again now.")
     else:
         flash("No e-mail has failed.")
     return redirect(url_for(".index", program_id=program.id))
@@ -192,7 +193,7 @@ def invite(program_id: int) -> Response:
         return redirect(back if is_local_path(back) else url_for(".index", program_id=program.id))
     template = "reminder" if whom == Audience.REMINDER else "invitation"
     count = send_invitations(program, people, template=template, queued_by=current_user.email)
-    flash(f"{count} {template}{'s' if count != 1 else ''} queued; this page shows them go.")
+    flash(f"{plural(count, template)} queued; this page shows them go.")
     return redirect(url_for(".index", program_id=program.id))
 
 
