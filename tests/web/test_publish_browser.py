@@ -1,8 +1,8 @@
 """Browser journey of publishing: the admin publishes an approved pair from the review page,
 the mentee opens the link of their introduction e-mail and accepts with the keyboard, the
-mentor of another pair declines, and the rematch list names that request. Screenshots of
-the participant's page and of the introduction e-mail (see tests/web/test_browser.py for
-where they go)."""
+mentor of another pair declines, and the rematch list names that request. (The pictures
+of the participant's page and of the introduction e-mail come from the whole journey,
+tests/web/test_participant_journey.py.)"""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from tests.web.axe import assert_accessible
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.matching import load_demo
-from tests.web.test_browser import page, server, shot  # noqa: F401
+from tests.web.test_browser import page, server  # noqa: F401
 from webapp.db import db
 from webapp.mail import OutboxMessage
 
@@ -73,10 +74,10 @@ def test_publish_then_accept_with_the_keyboard_and_decline(
 
     person = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     person.set_content(mail.html_body)
-    shot(person, "introduction-email")
+    assert_accessible(person)
     person.goto(link.group(0))
     expect(person.get_by_role("heading", name="Your mentors")).to_be_visible()
-    shot(person, "participant-page")
+    assert_accessible(person)
     person.get_by_label("Anything you want to tell the program team").first.focus()
     person.keyboard.type("Looking forward to it")
     person.keyboard.press("Tab")  # to Accept
