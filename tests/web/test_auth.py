@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "admin.auth.login",
     "people.intake.form",
     "people.intake.saved",
+    "participant.page.show",
+    "participant.page.answer_pair",
     "index",
 }
 
