@@ -6,8 +6,9 @@ answer while the pair is ``published``: it is ``accepted`` once everyone the pro
 has accepted (at once when nobody has to), and ``declined`` as soon as either declines.
 
 Deadlines are settled *on every look*: :func:`settle_overdue` runs before anything reads
-the program's pairs (the participant's page, the review page, the rematch list, the
-dashboard, and every match run), so no job has to be running for a deadline to count.
+the program's pairs (the participant's page, the rematch list, the dashboard, every match
+run, and the review page when a pair it shows is overdue), so no job has to be running for
+a deadline to count.
 
 A decline ends the two people's pairs of every type (:func:`end_between`): their
 published or accepted pairs become ``declined``, their decisions become rejections (so

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from matcher import MentorType, config_from_mapping, participant_reasons
 from matcher import Participant as CorePerson
 from webapp import audit, jobs
-from webapp.answers import policy_for
+from webapp.answers import policy_for, settle_on_look
 from webapp.db import db
 from webapp.decisions import HOLDING
 from webapp.introductions import introduction
@@ -101,15 +101,21 @@ def pair_states(
 ) -> dict[tuple[str, str, str], str]:
     """Each pair's publication state by triple: ``ready``, or its published pair's status
     (``published``, ``accepted``, ``declined``); pairs neither approved nor published are
-    missing. ``statuses`` are the pairs' review statuses (``approved``, ``locked``, …)."""
+    missing. ``statuses`` are the pairs' review statuses (``approved``, ``locked``, …).
+
+    One query; when one of the pairs waits past its deadline, the program's deadlines are
+    settled first (:func:`webapp.answers.settle_on_look`) and the pairs read again.
+    """
     keys = [p.key for p in pairs]
-    mentees = {k[0] for k in keys}
-    found = db.session.execute(
-        select(Pair.mentee_email, Pair.mentor_email, Pair.mentor_type, Pair.status).where(
-            Pair.program_id == program_id, Pair.mentee_email.in_(mentees)
-        )
-    )
-    published = {(e, m, t): s for e, m, t, s in found}
+    query = select(
+        Pair.mentee_email, Pair.mentor_email, Pair.mentor_type, Pair.status, Pair.deadline
+    ).where(Pair.program_id == program_id, Pair.mentee_email.in_({k[0] for k in keys}))
+    found = db.session.execute(query).all()
+    now = utcnow()
+    if any(row.status == PairStatus.PUBLISHED and row.deadline < now for row in found):
+        settle_on_look(program_id)
+        found = db.session.execute(query).all()
+    published = {(row[0], row[1], row[2]): row.status for row in found}
     states = {}
     for key in keys:
         if key in published:

@@ -21,11 +21,15 @@ from matcher.csv_io import FORMULA_PREFIXES, to_csv_bytes
 from tests.strategies import hostile_cells
 from tests.web.helpers import ADMIN_EMAIL
 from webapp.db import db
-from webapp.models import Program
+from webapp.models import Participant, Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
 
 #: Endpoints that answer a spreadsheet file, each tried below with hostile cells.
-CSV_ENDPOINTS = {"matching.exports.export_csv", "matching.exports.export_unmatched"}
+CSV_ENDPOINTS = {
+    "matching.exports.export_csv",
+    "matching.exports.export_unmatched",
+    "mail.download_links",
+}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 HOSTILE = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]
 
@@ -113,3 +117,19 @@ def test_every_csv_download_is_formula_safe(app: Flask, admin_client: FlaskClien
         assert len(cells(data)) > len(HOSTILE) * 5
         assert_safe(data)
         assert "'=cmd|' /C calc'!A0" in cells(data)
+
+
+def test_the_personal_links_csv_is_formula_safe(app: Flask, admin_client: FlaskClient) -> None:
+    program_id, _ = hostile_run(app)
+    with app.app_context():
+        for n, text in enumerate(HOSTILE):
+            db.session.add(
+                Participant(
+                    program_id=program_id, email=f"p{n}@example.org", name=text, role="mentee"
+                )
+            )
+        db.session.commit()
+    data = admin_client.post(f"/programs/{program_id}/invitations/links.csv").data
+    assert len(cells(data)) == 6 * (len(HOSTILE) + 1)
+    assert_safe(data)
+    assert "'=cmd|' /C calc'!A0" in cells(data)

@@ -37,7 +37,6 @@ from matcher import (
     config_from_mapping,
     explain_stored_mentee,
 )
-from webapp.answers import needs_rematch, settle_on_look
 from webapp.db import db
 from webapp.decisions import (
     DECISION,
@@ -196,7 +195,6 @@ def index(program_id: int, run_id: int) -> str:
     """The review table of a run."""
     program = get_program(program_id)
     run = done_run(program.id, run_id)
-    settle_on_look(program.id)
     args = {k: request.args.get(k, "") for k in FILTERS}
     size = current_app.config["REVIEW_PAGE_SIZE"]
     page = paginate(filtered(run, args), size)
@@ -212,7 +210,6 @@ def index(program_id: int, run_id: int) -> str:
         rows=[(pair, statuses[pair.key], decided.get(pair.key)) for pair in pairs],
         states=pair_states(program.id, pairs, statuses),
         publish=PublishForm(),
-        rematch=len(needs_rematch(program.id)),
         args=args,
         active={k: v for k, v in args.items() if v},
         choices=_choices(run),

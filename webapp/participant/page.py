@@ -9,11 +9,12 @@ settled before the page is read (:func:`webapp.answers.settle_overdue`).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from typing import NoReturn
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from matcher import MENTOR_NOUN, MentorType
 from webapp.answers import (
     answer,
     answers_locked,
@@ -59,29 +60,29 @@ PROFILE = (
 HOLDING = (PairStatus.PUBLISHED.value, PairStatus.ACCEPTED.value)
 
 
-def _open(token_text: str) -> tuple[InviteToken, Participant | None] | tuple[str, int]:
-    """The usable link and its person's record (None before they sent the form), or the
-    page to show instead."""
+def _closed(reason: str, status: int) -> NoReturn:
+    """Answer with the page that says why the link opens nothing, and nothing else."""
+    abort(make_response(render_template("participant/closed.html", reason=reason), status))
+
+
+def _open(token_text: str) -> tuple[InviteToken, Participant | None]:
+    """The usable personal link and its person's record (None before they sent the form);
+    any other link ends the request with a page that says why."""
     token = db.session.scalar(select(InviteToken).where(InviteToken.token == token_text))
-    reason = closed_reason(token, utcnow())
     if token is None or not token.is_personal:
-        return render_template("participant/closed.html", reason="unknown"), 404
-    if reason is not None:
-        return render_template("participant/closed.html", reason=reason), 410
+        _closed("unknown", 404)
+    if (reason := closed_reason(token, utcnow())) is not None:
+        _closed(reason, 410)
     record = opened_record(token)
     if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
-        return render_template("participant/closed.html", reason="merged"), 410
+        _closed("merged", 410)
     return token, record
 
 
 @bp.get("/<token_text>")
-def show(token_text: str) -> str | tuple[str, int]:
+def show(token_text: str) -> str:
     """The person's answers, then their published matches."""
-    opened = _open(token_text)
-    if isinstance(opened[0], str):
-        return opened  # type: ignore[return-value]
-    token, record = opened
-    assert isinstance(token, InviteToken)
+    token, record = _open(token_text)
     if record is None:
         return render_template("participant/show.html", token=token, record=None)
     settle_on_look(token.program_id)
@@ -123,19 +124,14 @@ def show(token_text: str) -> str | tuple[str, int]:
         places_left=max(record.capacity - held, 0),
         is_mentee=bool(record.seeks),
         is_mentor=bool(record.offers),
-        nouns={t.value: MENTOR_NOUN[t] for t in MentorType},
         form=AnswerForm(),
     )
 
 
 @bp.post("/<token_text>/pairs/<int:pair_id>")
-def answer_pair(token_text: str, pair_id: int) -> str | tuple[str, int] | Response:
+def answer_pair(token_text: str, pair_id: int) -> Response:
     """Accept or decline one of the person's own published pairs."""
-    opened = _open(token_text)
-    if isinstance(opened[0], str):
-        return opened  # type: ignore[return-value]
-    token, record = opened
-    assert isinstance(token, InviteToken)
+    token, record = _open(token_text)
     pair = db.session.get(Pair, pair_id)
     if (
         record is None
