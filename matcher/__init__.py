@@ -32,7 +32,7 @@ from matcher.intake import (
     load_participants,
     parse_participants,
 )
-from matcher.introductions import participant_reasons
+from matcher.introductions import first_agenda, participant_reasons
 from matcher.limits import (
     COLUMN_LIMITS,
     EMAIL_MAX_CHARS,
@@ -106,6 +106,7 @@ __all__ = [
     "encode",
     "explain_mentee",
     "explain_stored_mentee",
+    "first_agenda",
     "generate_cohort",
     "ignored_columns",
     "load_config",

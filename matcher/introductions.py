@@ -5,8 +5,9 @@ generations and the program's rules; a participant reads none of those. Here eac
 criterion has a phrase that says what the pair gains ("Omar Haddad can open doors where
 Lena Vogel wants to go", "a different generation's perspective for both of you"), built
 only from what the two people told the program about their work, goals and skills: never
-a level, a generation, an admin's note, a rule or a score. Introduction notes use it, and
-the participant's own page and e-mails will.
+a level, a generation, an admin's note, a rule or a score. :func:`first_agenda` suggests
+what a pair of each type talks about first. The web app's introduction e-mails and the
+participant's own page say both.
 """
 
 from __future__ import annotations
@@ -166,3 +167,55 @@ def participant_reasons(
     ranked = sorted((name for name in points if points[name] > 0), key=lambda n: (-points[n], n))
     said = (PHRASES[name](mentee, mentor, config) for name in ranked)
     return tuple(text for text in said if text)
+
+
+#: A suggested agenda for the first conversation of a pair, per type of mentoring.
+AGENDAS: dict[MentorType, tuple[str, ...]] = {
+    MentorType.DEVELOPMENTAL: (
+        "Introduce yourselves: your work today and how you got there.",
+        "The mentee names one or two abilities to grow this year.",
+        "Agree how often you meet, where, and how you keep in touch between meetings.",
+        "Pick a first small step for the mentee to try before the next conversation.",
+    ),
+    MentorType.SPONSORSHIP: (
+        "Introduce yourselves and the work you are proudest of.",
+        "The mentee says where they want to go next and what stands in the way.",
+        "Talk about the people and opportunities that could help, and how to be seen.",
+        "Agree what each of you will do before you meet again.",
+    ),
+    MentorType.GENERATIONAL: (
+        "Introduce yourselves and how you started working.",
+        "Each of you names one thing you would like to learn from the other.",
+        "Swap a habit, tool or way of working the other may not know.",
+        "Agree how often you meet and what you try first.",
+    ),
+    MentorType.EXPERTISE: (
+        "Introduce yourselves and the skill the mentee wants to learn.",
+        "The mentee shows where they stand: what they know and where they get stuck.",
+        "The mentor suggests a first exercise, reading or piece of work to look at together.",
+        "Agree how often you meet and how you share work between meetings.",
+    ),
+}
+
+
+def first_agenda(mentor_type: MentorType | str) -> tuple[str, ...]:
+    """A suggested agenda for a pair's first conversation, in words for both people.
+
+    Parameters
+    ----------
+    mentor_type
+        The type of mentoring the pair was matched for.
+
+    Returns
+    -------
+    tuple of str
+        The points to talk about, in order; no level, generation, note, rule or score.
+
+    Examples
+    --------
+    >>> first_agenda("expertise")[0]
+    'Introduce yourselves and the skill the mentee wants to learn.'
+    >>> len(first_agenda(MentorType.SPONSORSHIP))
+    4
+    """
+    return AGENDAS[MentorType(mentor_type)]

@@ -169,10 +169,12 @@ def _is_blueprint(path: Path) -> bool:
 
 
 WEB_MODULES = {_module_name(path): path for path in _sources(WEB)}
-#: The packages by what an admin does; each makes one blueprint in its ``__init__``.
-PACKAGES = {"webapp.admin", "webapp.people", "webapp.matching"}
-#: Pages of the shared packages below them (e-mail: the Outbox page of ``webapp.mail``).
-SHARED_PAGES = {"webapp.mail.pages"}
+#: The packages by what an admin does (and the participant's own page); each makes one
+#: blueprint in its ``__init__``.
+PACKAGES = {"webapp.admin", "webapp.people", "webapp.matching", "webapp.participant"}
+#: Packages of shared services below the blueprint packages (anything may use them), each
+#: with at most one page of its own, registered by the factory: e-mail and its Outbox.
+SERVICES = {"webapp.mail": "webapp.mail.pages"}
 #: The modules above every package: the factory and the commands.
 TOP = {"webapp", "webapp.cli"}
 BLUEPRINTS = {
@@ -207,7 +209,7 @@ def _package(name: str) -> str | None:
 
 
 def test_the_web_app_is_grouped_in_packages_of_blueprints() -> None:
-    assert {_package(name) for name in BLUEPRINTS - SHARED_PAGES} == PACKAGES
+    assert {_package(name) for name in BLUEPRINTS - set(SERVICES.values())} == PACKAGES
     assert all(_is_blueprint(WEB_MODULES[package]) for package in PACKAGES)
     assert {"webapp.matching.review", "webapp.people.imports", "webapp.admin.auth"} <= BLUEPRINTS
 
@@ -220,10 +222,16 @@ def test_no_blueprint_imports_another(name: str) -> None:
     )
 
 
+def test_a_service_package_has_one_page_at_most() -> None:
+    for package, page in SERVICES.items():
+        pages = {name for name in BLUEPRINTS if name.startswith(package + ".")}
+        assert pages <= {page}
+
+
 @pytest.mark.parametrize("name", sorted(set(WEB_MODULES) - TOP - PACKAGES))
 def test_no_package_reaches_into_another_and_nothing_below_reaches_up(name: str) -> None:
-    """A package's modules import only their own package and the shared modules below;
-    the shared modules import no package."""
+    """A package's modules import only their own package and the shared modules below
+    (service packages included); the shared modules import no package."""
     own = _package(name)
     others = {m for m in WEB_MODULES if _package(m) not in {None, own}}
     source = WEB_MODULES[name].read_text(encoding="utf-8")

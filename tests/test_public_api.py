@@ -67,6 +67,7 @@ PUBLIC = [
     "encode",
     "explain_mentee",
     "explain_stored_mentee",
+    "first_agenda",
     "generate_cohort",
     "ignored_columns",
     "load_config",

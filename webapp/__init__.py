@@ -23,6 +23,7 @@ from webapp import (
     errors,
     faults,
     matching,
+    participant,
     people,
     query,
     ratelimit,
@@ -77,7 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    for blueprint in (admin.bp, people.bp, matching.bp, mail_pages.bp):
+    for blueprint in (admin.bp, people.bp, matching.bp, participant.bp, mail_pages.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)

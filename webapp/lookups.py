@@ -12,13 +12,11 @@ A blueprint module imports these from here, never from another blueprint module:
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Collection, Sequence
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort
 from flask_login import current_user
 from sqlalchemy import select, union_all
 from werkzeug.wrappers import Response
@@ -32,7 +30,8 @@ from matcher import (
     stale_locks,
 )
 from webapp.db import db, login_manager
-from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
+from webapp.links import new_token
+from webapp.models import InviteToken, LinkKind, Participant, Program
 from webapp.people_cache import program_cohort
 from webapp.run_models import MatchRun, ProposedMatch, RunStatus, UnmatchedRequest
 from webapp.runner import left_out_rows, program_decisions, program_people
@@ -121,23 +120,6 @@ def stored_proposal(
         breakdown=pd.DataFrame(),
         config=config_from_mapping(run.config),
     )
-
-
-def new_token(
-    program: Program, kind: LinkKind, *, participant: Participant | None = None, email: str = ""
-) -> InviteToken:
-    """Add a fresh, unguessable invite link to the session (the caller commits)."""
-    days = current_app.config["INVITE_DAYS"]
-    token = InviteToken(
-        token=secrets.token_urlsafe(32),
-        kind=kind,
-        program=program,
-        participant=participant,
-        email=participant.email if participant else email,
-        expires_at=utcnow() + timedelta(days=days),
-    )
-    db.session.add(token)
-    return token
 
 
 def waiting_registrations(program_id: int) -> Sequence[InviteToken]:

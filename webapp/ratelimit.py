@@ -24,8 +24,14 @@ from webapp.models import utcnow
 if TYPE_CHECKING:
     from redis import Redis
 
-#: Scope of each limited endpoint: log-in counts only POSTs, the intake links everything.
-SCOPES = {("admin.auth.login", "POST"): "login", ("people.intake.form", None): "intake"}
+#: Scope of each limited endpoint: log-in counts only POSTs; the intake links and the
+#: participant's own page (the same personal links) count everything.
+SCOPES = {
+    ("admin.auth.login", "POST"): "login",
+    ("people.intake.form", None): "intake",
+    ("participant.page.show", None): "intake",
+    ("participant.page.answer_pair", None): "intake",
+}
 
 
 class RateCounter(db.Model):

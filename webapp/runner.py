@@ -33,6 +33,7 @@ from matcher import (
     stale_locks,
 )
 from webapp import audit, jobs
+from webapp.answers import never_pairs, settle_overdue, with_never_pairs
 from webapp.conflicts import is_lock
 from webapp.db import db
 from webapp.decisions import decisions_for, status
@@ -334,9 +335,13 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
     """The work of a run: match the program's participants and store what the core found.
 
     Locks the data no longer allows (:func:`matcher.stale_locks`) are left out of the
-    matching and stored on the run, so that an admin can undo or keep each.
+    matching and stored on the run, so that an admin can undo or keep each. Published
+    pairs past their deadline are settled first, and two people who must never be paired
+    again (a decline) are each other's previous partners
+    (:func:`webapp.answers.with_never_pairs`).
     """
-    people = program_people(run.program_id)
+    settle_overdue(run.program_id)
+    people = with_never_pairs(program_people(run.program_id), never_pairs(run.program_id))
     decisions = program_decisions(run.program_id)
     config = config_from_mapping(run.config)
     run.input_hash = input_hash(people, run.config, decisions)

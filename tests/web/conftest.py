@@ -30,12 +30,12 @@ from tests.web.helpers import (
     make_app,
     postgres_schema,
 )
-from tests.web.matching import load_demo, run_to_end
+from tests.web.matching import decide, load_demo, pairs_of, run_to_end
 from tests.web.smtp import SmtpSink
 from webapp.admin.auth import create_admin
 from webapp.db import db
 from webapp.models import Program
-from webapp.run_models import MatchRun
+from webapp.run_models import MatchRun, ProposedMatch
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -191,6 +191,27 @@ def mail_app(
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def mail_admin(mail_app: Flask) -> FlaskClient:
+    """A logged-in admin of the app that sends e-mail to the local SMTP server."""
+    client = mail_app.test_client()
+    assert AuthActions(client).login().status_code == 302
+    return client
+
+
+@pytest.fixture
+def approved(mail_app: Flask, mail_admin: FlaskClient) -> tuple[int, MatchRun, list[ProposedMatch]]:
+    """The demo program in :func:`mail_app`, a finished run, and its three best pairs
+    approved (ready to publish)."""
+    program_id = load_demo(mail_app)
+    run = run_to_end(mail_app, mail_admin, program_id)
+    assert run.status == "done", run.error
+    pairs = pairs_of(mail_app, run.id)[:3]
+    for pair in pairs:
+        assert decide(mail_admin, program_id, run.id, pair.id, "approve").status_code == 302
+    return program_id, run, pairs
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,8 @@ PUBLIC_ENDPOINTS = {
     "admin.auth.login",
     "people.intake.form",
     "people.intake.saved",
+    "participant.page.show",
+    "participant.page.answer_pair",
     "index",
 }
 #: An intake link in an e-mail's text (its path is the group).

@@ -1,5 +1,5 @@
 """Helpers of the match-run tests: load the demo program, start a run, wait for it, read
-its pairs, decide on them one by one or in bulk."""
+its pairs, decide on them one by one or in bulk, publish them."""
 
 from __future__ import annotations
 
@@ -97,3 +97,15 @@ def bulk(
         return page, None
     sent = dict(form_values(page.text))
     return page, client.post(f"/programs/{program_id}/runs/{run_id}/bulk/confirm", data=sent)
+
+
+def publish(client: FlaskClient, program_id: int, run_id: int, **form: str) -> str:
+    """Press "Publish and introduce" (every ready pair unless ``form`` says otherwise) and
+    follow to the publish job's page; its text."""
+    response = client.post(
+        f"/programs/{program_id}/runs/{run_id}/publish",
+        data={"scope": "all", "mentor_type": "developmental", **form},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    return response.text

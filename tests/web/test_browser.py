@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from matcher.intake import load_participants
 from tests.web.axe import assert_accessible
-from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
-from webapp.db import db
+from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.web.live import UPLOAD_LIMIT, live_app, serve
 
 pytestmark = pytest.mark.slow
 
@@ -32,29 +30,13 @@ SHOTS = Path(
 )
 SAMPLE = ROOT / "sample_data" / "participants.csv"
 PHONE = {"width": 390, "height": 844}
-UPLOAD_LIMIT = 200 * 1024
 
 
 @pytest.fixture
 def server(app: Flask, db_url: str) -> Iterator[str]:
     """The app as in production (CSRF on) served by werkzeug on a free port of 127.0.0.1."""
-    live = make_app(
-        db_url,
-        SERVER_NAME=None,
-        WTF_CSRF_ENABLED=True,
-        TESTING=False,
-        MAX_CONTENT_LENGTH=UPLOAD_LIMIT,
-    )
-    httpd = make_server("127.0.0.1", 0, live, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
-    with live.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with serve(live_app(db_url)) as url:
+        yield url
 
 
 @pytest.fixture

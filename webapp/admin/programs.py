@@ -10,10 +10,12 @@ from werkzeug.wrappers import Response
 from matcher import ProgramConfig, config_to_mapping
 from webapp import audit
 from webapp.admin.config_form import settings_form
+from webapp.answers import policy_for
 from webapp.db import db
 from webapp.forms import ProgramForm
 from webapp.lookups import admin_only, get_program
 from webapp.models import AuditEvent, Participant, Program
+from webapp.pair_forms import PolicyForm
 from webapp.run_models import MatchRun
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
@@ -102,7 +104,12 @@ def settings(program_id: int) -> str | Response:
             return redirect(url_for("admin.programs.show", program_id=program.id))
     if form.errors:
         flash("Some settings need fixing; see the messages below.", "error")
-    return render_template("programs/settings.html", form=form, program=program)
+    return render_template(
+        "programs/settings.html",
+        form=form,
+        program=program,
+        answers=PolicyForm(formdata=None, obj=policy_for(program.id)),
+    )
 
 
 #: How many recent events the history page shows.

@@ -64,5 +64,30 @@ CATALOG: dict[str, EmailTemplate] = {
             "Sends the personal link to the address someone entered on the program link.",
             _PERSONAL_LINK,
         ),
+        EmailTemplate(
+            "introduction",
+            MailKind.INTRODUCTION,
+            "Introduces each person of a published match to the other: who, their contact, "
+            "why they were matched, a first agenda, and the link to their own page to accept "
+            "or decline.",
+            {
+                "name": "Ada Lovelace",
+                "other_name": "Grace Hopper",
+                "other_email": "grace.hopper@example.org",
+                "other_role": "your expertise mentor",
+                "reasons": [
+                    "Grace Hopper knows compilers, which Ada Lovelace wants to learn",
+                    "you share a time zone",
+                ],
+                "agenda": [
+                    "Introduce yourselves and the skill the mentee wants to learn.",
+                    "Agree how often you meet and how you share work between meetings.",
+                ],
+                "must_answer": True,
+                "deadline": "13 March 2027",
+                "silence": "accepted",
+                "link": "https://mentorloom.example.org/me/EXAMPLE-PERSONAL-LINK",
+            },
+        ),
     )
 }

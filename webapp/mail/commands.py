@@ -13,7 +13,7 @@ from sqlalchemy import select
 from matcher import plural
 from webapp.db import db
 from webapp.mail.models import OutboxMessage
-from webapp.mail.outbox import deliver_due
+from webapp.mail.outbox import deliver_due, record_failures
 
 
 @click.command("send-mail")
@@ -24,5 +24,7 @@ def send_mail_command() -> None:
     sent = failed = 0
     for program_id in programs:
         done, missed = deliver_due(program_id)
+        record_failures(program_id, done, missed)
+        db.session.commit()
         sent, failed = sent + done, failed + missed
     click.echo(f"Sent {plural(sent, 'e-mail')}; {failed} failed (see the Outbox page).")

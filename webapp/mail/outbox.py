@@ -390,9 +390,17 @@ def next_retry(program_id: int) -> datetime | None:
     )
 
 
+def record_failures(program_id: int, sent: int, failed: int) -> None:
+    """Add an audit event ``mail.failed`` when e-mails of a delivery failed (the caller
+    commits); the dashboard and the history count them."""
+    if failed:
+        audit.record("mail.failed", program_id, actor="system", failed=failed, sent=sent)
+
+
 def _work(delivery: MailDelivery, progress: jobs.Progress) -> None:
     """The delivery job: send what is due, count it, and schedule the next retry."""
     delivery.sent, delivery.failed = deliver_due(delivery.program_id, progress)
+    record_failures(delivery.program_id, delivery.sent, delivery.failed)
     if (when := next_retry(delivery.program_id)) is not None:
         _schedule(delivery.program_id, when)
 

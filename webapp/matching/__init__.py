@@ -1,5 +1,6 @@
 """Matching a program: runs, the review of a proposal and its decisions (one by one, in
-bulk, by hand, left-out locks), exports and the run's dashboard.
+bulk, by hand, left-out locks), exports, the run's dashboard, publishing approved pairs and
+the requests that need a rematch.
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
 (endpoints ``matching.review.*``, ``matching.runs.*``, …) and its templates live in
@@ -10,10 +11,19 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from webapp.matching import bulk, dashboard, exports, left_out, manual, review, runs
+from webapp.matching import (
+    bulk,
+    dashboard,
+    exports,
+    left_out,
+    manual,
+    publish,
+    review,
+    runs,
+)
 
 __all__ = ["bp"]
 
 bp = Blueprint("matching", __name__, template_folder="templates")
-for part in (runs, review, bulk, manual, left_out, exports, dashboard):
+for part in (runs, review, bulk, manual, left_out, exports, dashboard, publish):
     bp.register_blueprint(part.bp)

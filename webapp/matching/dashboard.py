@@ -9,11 +9,13 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from matcher import MentorType
+from webapp.answers import settle_on_look
 from webapp.db import db
 from webapp.figures import SCORE_BIN
 from webapp.lookups import admin_only, done_run, get_program
 from webapp.matching import charts
 from webapp.models import Participant
+from webapp.pair_figures import pair_figures
 from webapp.query import paginate
 from webapp.run_models import UnmatchedRequest
 
@@ -76,6 +78,7 @@ def show(program_id: int, run_id: int) -> str:
     program = get_program(program_id)
     run = done_run(program.id, run_id)
     figures = run.summary
+    settle_on_look(program.id)
     return render_template(
         "dashboard/show.html",
         program=program,
@@ -84,6 +87,7 @@ def show(program_id: int, run_id: int) -> str:
         charts=dashboard_charts(figures),
         cross_department=_share(figures["cross_department"]),
         cross_generation=_share(figures["cross_generation"]),
+        answers=pair_figures(program.id),
     )
 
 

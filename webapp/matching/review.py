@@ -54,7 +54,9 @@ from webapp.matching.mentor_search import mentor_options
 from webapp.matching.places import over_capacity, places_used
 from webapp.matching.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.models import Participant, Program
+from webapp.pair_forms import PublishForm
 from webapp.people_cache import Encoded, program_cohort
+from webapp.publishing import pair_states
 from webapp.query import paginate
 from webapp.run_models import (
     PROPOSED,
@@ -198,13 +200,16 @@ def index(program_id: int, run_id: int) -> str:
     page = paginate(filtered(run, args), size)
     pairs = _pairs(page.items)
     decided = decisions_for(program.id, (pair.key for pair in pairs))
+    statuses = {pair.key: status(decided.get(pair.key)) for pair in pairs}
     email = args["mentor"].strip().lower()
     return render_template(
         "review/index.html",
         program=program,
         run=run,
         page=page,
-        rows=[(pair, status(decided.get(pair.key)), decided.get(pair.key)) for pair in pairs],
+        rows=[(pair, statuses[pair.key], decided.get(pair.key)) for pair in pairs],
+        states=pair_states(program.id, pairs, statuses),
+        publish=PublishForm(),
         args=args,
         active={k: v for k, v in args.items() if v},
         choices=_choices(run),
@@ -282,6 +287,7 @@ def _row(program: Program, run: MatchRun, pair: ProposedMatch) -> str:
             target
             if is_local_path(target)
             else url_for(".index", program_id=program.id, run_id=run.id),
+            pair_states(program.id, [pair], {pair.key: status(decision)}).get(pair.key),
         )
     )
 

@@ -9,7 +9,8 @@ self-registered (no admin has merged it), so it never shows what an admin import
 When its e-mail is already in the program, its form's answers are kept on the link as a
 pending registration for an admin to merge or drop, and the existing record is neither
 opened nor changed. Expired, revoked or unknown links get a page that says so and
-nothing else.
+nothing else. Once the program has a match run, a person's answers are locked: their link
+leads to their own page (:mod:`webapp.participant`), which says so.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from webapp import audit
+from webapp.answers import answers_locked
 from webapp.db import db
 from webapp.forms import EmailForm, ParticipantForm, time_zones
+from webapp.links import closed_reason, opened_record
 from webapp.mail.outbox import recipient
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.people.link_requests import send_link
@@ -36,12 +39,9 @@ ADMIN_COLUMNS = ("id", "previous_partners", "admin_notes")
 def _open(token_text: str) -> InviteToken | tuple[str, int]:
     """Return the usable token, or the page to show instead."""
     token = db.session.scalar(select(InviteToken).where(InviteToken.token == token_text))
-    if token is None:
-        return render_template("intake/closed.html", reason="unknown"), 404
-    if token.revoked_at is not None:
-        return render_template("intake/closed.html", reason="revoked"), 410
-    if not token.is_usable(utcnow()):
-        return render_template("intake/closed.html", reason="expired"), 410
+    reason = closed_reason(token, utcnow())
+    if token is None or reason is not None:
+        return render_template("intake/closed.html", reason=reason), 404 if token is None else 410
     return token
 
 
@@ -78,19 +78,6 @@ def _register(token: InviteToken) -> str:
     )
 
 
-def _opened_record(token: InviteToken) -> Participant | None:
-    """The record a personal link opens: for an admin's link, its e-mail's (also when the
-    person was imported after the link was made); for a program link's, the one its own
-    form created."""
-    if token.kind != LinkKind.PERSON or token.participant is not None:
-        return token.participant
-    return db.session.scalar(
-        select(Participant).where(
-            Participant.program_id == token.program_id, Participant.email == token.email
-        )
-    )
-
-
 def _stored_row(token: InviteToken, record: Participant | None) -> Row:
     """What the link's person saved before: their record, or their pending registration."""
     if record is not None:
@@ -103,9 +90,11 @@ def _stored_row(token: InviteToken, record: Participant | None) -> Row:
 
 def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
     """Show and save the person's own answers, validated like a CSV row."""
-    record = _opened_record(token)
+    record = opened_record(token)
     if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
         return render_template("intake/closed.html", reason="merged"), 410
+    if record is not None and answers_locked(token.program_id):
+        return redirect(url_for("participant.page.show", token_text=token.token))
     form = ParticipantForm()
     stored = _stored_row(token, record)
     unplaced: list[str] = []

@@ -46,6 +46,7 @@ from webapp.lookups import admin_only, get_participant, get_program
 from webapp.mail.models import OutboxMessage
 from webapp.mail.outbox import erase_messages, messages_about
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program, utcnow
+from webapp.pair_models import NeverPair, Pair
 from webapp.rows import record_to_row
 from webapp.run_models import (
     MatchRun,
@@ -103,6 +104,12 @@ def person_data(program: Program, record: Participant) -> dict[str, Any]:
         .where(_naming(email, PairDecision.mentee_email, PairDecision.mentor_email))
         .order_by(PairDecision.id)
     )
+    published = db.session.scalars(
+        select(Pair)
+        .where(Pair.program_id == program.id)
+        .where(_naming(email, Pair.mentee_email, Pair.mentor_email))
+        .order_by(Pair.id)
+    )
     links = db.session.scalars(
         select(InviteToken)
         .where(InviteToken.program_id == program.id)
@@ -124,6 +131,7 @@ def person_data(program: Program, record: Participant) -> dict[str, Any]:
         "matches": [_columns(p) for p in pairs],
         "open_requests": [_columns(r) for r in open_requests],
         "decisions": [_columns(d, skip=("program_id",)) for d in decisions],
+        "published_pairs": [_columns(p, skip=("program_id",)) for p in published],
         "audit": [_columns(e) for e in about(program.id, email)],
         "named_as_manager_by": [p.email for p in reports(program.id, email)],
     }
@@ -311,6 +319,13 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
         "invite_links": delete(InviteToken).where(
             InviteToken.program_id == program.id,
             or_(InviteToken.participant_id == record.id, InviteToken.email == email),
+        ),
+        "published_pairs": delete(Pair).where(
+            Pair.program_id == program.id, _naming(email, Pair.mentee_email, Pair.mentor_email)
+        ),
+        "never_pairs": delete(NeverPair).where(
+            NeverPair.program_id == program.id,
+            _naming(email, NeverPair.first_email, NeverPair.second_email),
         ),
     }
     for name, statement in statements.items():

@@ -1,0 +1,48 @@
+"""A program's answer settings: who must accept a published match, within how many days,
+and what silence past the deadline counts as (a form of the program's settings page)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, url_for
+from werkzeug.wrappers import Response
+
+from webapp import audit
+from webapp.answers import policy_for
+from webapp.db import db
+from webapp.lookups import admin_only, get_program
+from webapp.pair_forms import PolicyForm
+
+bp = Blueprint("answer_policy", __name__, url_prefix="/programs/<int:program_id>/settings")
+admin_only(bp)
+
+
+@bp.post("/answers")
+def save(program_id: int) -> Response:
+    """Save the answer settings; a bad value is said and nothing is saved."""
+    program = get_program(program_id)
+    form = PolicyForm()
+    back = redirect(url_for("admin.programs.settings", program_id=program.id) + "#answers")
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            label = getattr(form, field).label.text if hasattr(form, field) else field
+            flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
+        return back
+    policy = policy_for(program.id)
+    policy.must_accept = form.must_accept.data or policy.must_accept
+    policy.days = form.days.data or policy.days
+    policy.silence = form.silence.data or policy.silence
+    policy.contact = (form.contact.data or "").strip()
+    db.session.add(policy)
+    audit.record(
+        "program.answers",
+        program.id,
+        must_accept=policy.must_accept,
+        days=policy.days,
+        silence=policy.silence,
+    )
+    db.session.commit()
+    flash(
+        "Answer settings saved. The days count for matches published from now on; who "
+        "must accept and what silence means hold for every match still waiting."
+    )
+    return back

@@ -1,0 +1,172 @@
+"""A participant's own page: their answers, then each published match with Accept and
+Decline.
+
+The link is the key: an unknown, revoked or expired link gets a page that says so and
+nothing else, and a link opens only its own person's page and answers only that person's
+pairs (anyone else's pair is a 404, whatever its id). Deadlines passed in silence are
+settled before the page is read (:func:`webapp.answers.settle_overdue`).
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from webapp.answers import (
+    answer,
+    answers_locked,
+    pairs_of_person,
+    policy_for,
+    settle_on_look,
+    settle_overdue,
+)
+from webapp.db import db
+from webapp.introductions import introduction
+from webapp.links import closed_reason, opened_record
+from webapp.models import InviteToken, LinkKind, Participant, utcnow
+from webapp.pair_forms import AnswerForm
+from webapp.pair_models import Answer, MustAccept, Pair, PairStatus
+from webapp.rows import record_to_row
+
+bp = Blueprint("page", __name__, url_prefix="/me")
+
+#: The answers a participant sees of their own record, in this order: never the level,
+#: the generation, an admin's note or the lists only admins keep.
+PROFILE = (
+    ("name", "Name"),
+    ("email", "E-mail"),
+    ("role", "Taking part as"),
+    ("seeks", "Looking for"),
+    ("offers", "Offering"),
+    ("organization", "Organization"),
+    ("department", "Department"),
+    ("function", "Function"),
+    ("target_department", "Department you would like to move to"),
+    ("goals", "Goals"),
+    ("strengths", "Strengths"),
+    ("expertise_wanted", "Expertise you want to learn"),
+    ("expertise", "Expertise you can share"),
+    ("capacity", "How many mentees you can take"),
+    ("languages", "Languages"),
+    ("timezone", "Time zone"),
+    ("location", "Location"),
+    ("meeting_mode", "Meeting"),
+    ("notes", "Your notes"),
+)
+#: Pairs that hold a place of their mentor.
+HOLDING = (PairStatus.PUBLISHED.value, PairStatus.ACCEPTED.value)
+
+
+def _closed(reason: str, status: int) -> NoReturn:
+    """Answer with the page that says why the link opens nothing, and nothing else."""
+    abort(make_response(render_template("participant/closed.html", reason=reason), status))
+
+
+def _open(token_text: str) -> tuple[InviteToken, Participant | None]:
+    """The usable personal link and its person's record (None before they sent the form);
+    any other link ends the request with a page that says why."""
+    token = db.session.scalar(select(InviteToken).where(InviteToken.token == token_text))
+    if token is None or not token.is_personal:
+        _closed("unknown", 404)
+    if (reason := closed_reason(token, utcnow())) is not None:
+        _closed(reason, 410)
+    record = opened_record(token)
+    if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
+        _closed("merged", 410)
+    return token, record
+
+
+@bp.get("/<token_text>")
+def show(token_text: str) -> str:
+    """The person's answers, then their published matches."""
+    token, record = _open(token_text)
+    if record is None:
+        return render_template("participant/show.html", token=token, record=None)
+    settle_on_look(token.program_id)
+    pairs = pairs_of_person(token.program_id, record.email)
+    others = {
+        p.email: p
+        for p in db.session.scalars(
+            select(Participant).where(
+                Participant.program_id == token.program_id,
+                Participant.email.in_(
+                    {p.mentee_email for p in pairs} | {p.mentor_email for p in pairs}
+                ),
+            )
+        )
+    }
+    shown = [
+        introduction(pair, record, others[pair.other_of(record.email)])
+        for pair in pairs
+        if pair.other_of(record.email) in others
+    ]
+    held = sum(1 for p in pairs if p.mentor_email == record.email and p.status in HOLDING)
+    row = record_to_row(record)
+    policy = policy_for(token.program_id)
+    return render_template(
+        "participant/show.html",
+        token=token,
+        record=record,
+        profile=[
+            (label, row[field].replace(";", ", "))
+            for field, label in PROFILE
+            if row.get(field) and (field != "capacity" or record.offers)
+        ],
+        locked=answers_locked(token.program_id),
+        contact=policy.contact,
+        must_accept=MustAccept(policy.must_accept),
+        silence=policy.silence,
+        matches=[i for i in shown if i.side == "mentee"],
+        mentees=[i for i in shown if i.side == "mentor"],
+        places_left=max(record.capacity - held, 0),
+        is_mentee=bool(record.seeks),
+        is_mentor=bool(record.offers),
+        form=AnswerForm(),
+    )
+
+
+@bp.post("/<token_text>/pairs/<int:pair_id>")
+def answer_pair(token_text: str, pair_id: int) -> Response:
+    """Accept or decline one of the person's own published pairs."""
+    token, record = _open(token_text)
+    pair = db.session.get(Pair, pair_id)
+    if (
+        record is None
+        or pair is None
+        or pair.program_id != token.program_id
+        or record.email not in {pair.mentee_email, pair.mentor_email}
+    ):
+        abort(404, description="There is no such match on your page.")
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        for error in form.errors.values():
+            flash(" ".join(error), "error")
+        return redirect(url_for(".show", token_text=token.token))
+    settle_overdue(token.program_id)
+    if pair.status != PairStatus.PUBLISHED:
+        flash(f"This match is {pair.status} already; your answer was not needed.", "error")
+    else:
+        given = Answer(form.answer.data)
+        after = answer(
+            pair, record.email, given, (form.reason.data or "").strip(), f"link:{token.id}"
+        )
+        flash(_thanks(given, PairStatus(after)))
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return redirect(url_for(".show", token_text=token.token))
+
+
+def _thanks(given: Answer, after: PairStatus) -> str:
+    """What the page says after an answer.
+
+    >>> _thanks(Answer.ACCEPT, PairStatus.PUBLISHED)
+    'Thank you: you accepted. The match is confirmed once the other answers are in.'
+    """
+    if given is Answer.DECLINE:
+        return "Thank you for saying so. The program team will find you someone else."
+    if after is PairStatus.ACCEPTED:
+        return "Thank you: the match is confirmed. Enjoy your first conversation!"
+    return "Thank you: you accepted. The match is confirmed once the other answers are in."
