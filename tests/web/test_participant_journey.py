@@ -225,6 +225,8 @@ def test_the_participant_journey(
         expect(declined).to_contain_text(text)
     assert_accessible(admin)
     admin.get_by_role("link", name="Run matching again").click()
+    expect(admin.get_by_role("button", name="Re-run matching")).to_be_visible()
+    assert_accessible(admin)
     admin.get_by_role("button", name="Re-run matching").click()
     expect(admin.get_by_role("heading", name="Run 2: done")).to_be_visible(timeout=RUN_TIMEOUT)
     expect(admin.get_by_role("heading", name="Changes since run 1")).to_be_visible()
