@@ -110,3 +110,33 @@ def test_the_unmatched_page_names_who_has_room_and_what_nobody_offers(
     assert "no generational mentor speaks Japanese</td>" in text
     assert "lack the wanted skill: sustainability reporting" in text
     assert f'href="/programs/{program_id}/runs/{run.id}/unmatched.csv"' in text
+
+
+def invitation_figures(page: str) -> dict[str, int]:
+    """The dashboard's invitation counts, by the words shown."""
+    block = page.split('class="counts invitations"')[1].split("</ul>")[0]
+    found = re.findall(r"<strong>(\d+)</strong> ([^<]+)</a>", block)
+    return {words: int(count) for count, words in found}
+
+
+def test_the_dashboard_counts_invitations_sent_and_answered(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    dashboard = f"/programs/{program_id}/runs/{run.id}/dashboard"
+    with app.app_context():
+        everyone = db.session.scalar(
+            db.select(db.func.count()).select_from(Person).filter_by(program_id=program_id)
+        )
+    before = invitation_figures(admin_client.get(dashboard).text)
+    assert before["not invited"] == everyone and before["invited"] == 0
+    sent = admin_client.post(
+        f"/programs/{program_id}/invitations/send", data={"audience": "everyone"}
+    )
+    assert sent.status_code == 302
+    after = invitation_figures(admin_client.get(dashboard).text)
+    assert after["not invited"] == 0
+    assert after["invited"] + after["failed"] == everyone
+    assert after["answered (sent the form)"] == 0
+    assert 'invitation=not+invited"' in admin_client.get(dashboard).text

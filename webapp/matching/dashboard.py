@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
@@ -13,6 +14,7 @@ from webapp.answers import settle_on_look
 from webapp.db import db
 from webapp.figures import SCORE_BIN
 from webapp.lookups import admin_only, done_run, get_program
+from webapp.mail.invitations import InviteStatus, invitation_statuses
 from webapp.matching import charts
 from webapp.models import Participant
 from webapp.pair_figures import pair_figures
@@ -88,7 +90,15 @@ def show(program_id: int, run_id: int) -> str:
         cross_department=_share(figures["cross_department"]),
         cross_generation=_share(figures["cross_generation"]),
         answers=pair_figures(program.id),
+        invitations=invitation_counts(program.id),
     )
+
+
+def invitation_counts(program_id: int) -> dict[str, int]:
+    """How many participants are at each step of their invitation, in the order of
+    :class:`~webapp.mail.invitations.InviteStatus` (submitted: they answered)."""
+    found = Counter(invitation_statuses(program_id).values())
+    return {str(status): found[status] for status in InviteStatus}
 
 
 @bp.get("/unmatched")
