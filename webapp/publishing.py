@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher import MentorType, config_from_mapping, participant_reasons
@@ -52,28 +52,22 @@ SCOPES = ("all", "type", "selected")
 TRIPLE = ("program_id", "mentee_email", "mentor_email", "mentor_type")
 
 
+def _same_triple(table: type[PairDecision] | type[Pair], program_id: int) -> ColumnElement[bool]:
+    """``table``'s row of the program for a proposed pair's mentee, mentor and type."""
+    return and_(
+        table.program_id == program_id,
+        table.mentee_email == ProposedMatch.mentee_email,
+        table.mentor_email == ProposedMatch.mentor_email,
+        table.mentor_type == ProposedMatch.mentor_type,
+    )
+
+
 def _ready_query(run: MatchRun) -> Select[tuple[ProposedMatch]]:
     """The run's approved or locked pairs that have no published pair yet."""
     return (
         select(ProposedMatch)
-        .join(
-            PairDecision,
-            and_(
-                PairDecision.program_id == run.program_id,
-                PairDecision.mentee_email == ProposedMatch.mentee_email,
-                PairDecision.mentor_email == ProposedMatch.mentor_email,
-                PairDecision.mentor_type == ProposedMatch.mentor_type,
-            ),
-        )
-        .outerjoin(
-            Pair,
-            and_(
-                Pair.program_id == run.program_id,
-                Pair.mentee_email == ProposedMatch.mentee_email,
-                Pair.mentor_email == ProposedMatch.mentor_email,
-                Pair.mentor_type == ProposedMatch.mentor_type,
-            ),
-        )
+        .join(PairDecision, _same_triple(PairDecision, run.program_id))
+        .outerjoin(Pair, _same_triple(Pair, run.program_id))
         .where(
             ProposedMatch.run_id == run.id,
             PairDecision.action.in_([a.value for a in HOLDING]),

@@ -86,12 +86,9 @@ def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-@pytest.fixture
-def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """The app on an empty database of each backend, with one admin; its instance folder
-    (where e-mails are written as ``.eml`` files) in ``tmp_path``."""
-    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = make_app(db_url)
+def _app_with_admin(db_url: str, **settings: object) -> Iterator[Flask]:
+    """The app on ``db_url`` with ``settings`` and one admin; its connections closed after."""
+    app = make_app(db_url, **settings)
     with app.app_context():
         create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
         db.session.commit()
@@ -99,6 +96,14 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app on an empty database of each backend, with one admin; its instance folder
+    (where e-mails are written as ``.eml`` files) in ``tmp_path``."""
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    yield from _app_with_admin(db_url)
 
 
 @pytest.fixture(scope="session")
@@ -183,14 +188,7 @@ def mail_app(
     """The app sending e-mail to :func:`smtp_server`, its instance folder in ``tmp_path``,
     with one admin and jobs run inside the request that starts them."""
     monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = make_app(db_url, SMTP_URL=smtp_server.url, MAIL_FROM="mentoring@example.org")
-    with app.app_context():
-        create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from _app_with_admin(db_url, SMTP_URL=smtp_server.url, MAIL_FROM="mentoring@example.org")
 
 
 @pytest.fixture
