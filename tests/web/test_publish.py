@@ -22,6 +22,7 @@ from webapp.db import db
 from webapp.jobs import queue as job_queue
 from webapp.mail import OutboxMessage
 from webapp.models import AuditEvent
+from webapp.models import Participant as Person
 from webapp.pair_models import Pair, PublishJob
 from webapp.publishing import PUBLISH, start_publish
 from webapp.run_models import MatchRun
@@ -241,3 +242,23 @@ def test_a_refused_introduction_is_a_failed_e_mail_in_the_audit_log_and_on_the_d
     dashboard = mail_admin.get(f"/programs/{program_id}/runs/{run.id}/dashboard").text
     assert "<strong>1</strong> e-mails failed" in dashboard
     assert "<strong>3</strong> published" in dashboard
+
+
+def test_erasing_a_person_deletes_the_introduction_that_named_them_to_their_match(
+    mail_app: Flask, mail_admin: FlaskClient, smtp_server: SmtpSink, approved: tuple
+) -> None:
+    """The copy of an introduction kept in the outbox names the other person: it goes
+    with an erasure of that person, as their own e-mails do."""
+    program_id, run, pairs = approved
+    publish(mail_admin, program_id, run.id)
+    smtp_server.wait_for(6)
+    mentor = pairs[0].mentor_email
+    with mail_app.app_context():
+        mentor_id = db.session.scalar(
+            select(Person.id).where(Person.program_id == program_id, Person.email == mentor)
+        )
+    erased = mail_admin.post(f"/programs/{program_id}/participants/{mentor_id}/erase")
+    assert erased.status_code == 302
+    with mail_app.app_context():
+        bodies = db.session.execute(select(OutboxMessage.text_body, OutboxMessage.html_body)).all()
+    assert bodies and not any(mentor in text or mentor in html for text, html in bodies)

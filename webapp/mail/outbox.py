@@ -281,10 +281,15 @@ def eml_name(message: Any) -> str:
 
 
 def messages_about(program_id: int, participant_id: int, email: str) -> Any:
-    """The condition of the program's messages to or about one person."""
+    """The condition of the program's messages to or about one person: addressed to them,
+    or naming their address (an introduction to their match gives it as the contact)."""
     return and_(
         OutboxMessage.program_id == program_id,
-        or_(OutboxMessage.participant_id == participant_id, OutboxMessage.to == email),
+        or_(
+            OutboxMessage.participant_id == participant_id,
+            OutboxMessage.to == email,
+            OutboxMessage.text_body.contains(email, autoescape=True),
+        ),
     )
 
 
