@@ -23,7 +23,8 @@ from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, page, server  # noqa: F401
 from tests.web.test_review_browser import log_in
 from webapp.db import db
-from webapp.models import Participant, utcnow
+from webapp.models import ImportUpload, Participant, utcnow
+from webapp.pair_models import PublishJob
 from webapp.run_models import MatchRun, ProposedMatch
 from webapp.runner import program_people
 
@@ -328,3 +329,41 @@ def test_a_missing_axe_core_fails_in_ci_and_skips_elsewhere(
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match=f"axe-core {AXE_VERSION} is not at"):
         axe_source(tmp_path / "axe.min.js")
+
+
+def test_the_working_pages_of_an_import_and_a_publishing_pass_axe(
+    app: Flask,
+    demo: tuple[int, MatchRun],
+    page: Page,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    """The progress pages no journey catches at work: a CSV import being checked and
+    pairs being published."""
+    program_id, run = demo
+    with app.app_context():
+        upload = ImportUpload(
+            program_id=program_id, filename="people.csv", content=b"", status="running"
+        )
+        publishing = PublishJob(
+            program_id=program_id,
+            run_id=run.id,
+            scope="all",
+            requested_by=ADMIN_EMAIL,
+            base_url=server,
+            status="running",
+        )
+        for job in (upload, publishing):
+            job.step, job.done, job.total, job.heartbeat_at = "reading", 1, 4, utcnow()
+        db.session.add_all([upload, publishing])
+        db.session.commit()
+        paths = (
+            f"/programs/{program_id}/import/{upload.id}",
+            f"/programs/{program_id}/runs/{run.id}/publish/{publishing.id}",
+        )
+    log_in(page, server, paths[0])
+    for path in paths:
+        page.goto(server + path)
+        expect(page.get_by_role("status")).to_contain_text("(1 of 4)")
+        for width in (LAPTOP, PHONE):
+            page.set_viewport_size(width)
+            assert_accessible(page)
