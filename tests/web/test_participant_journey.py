@@ -3,7 +3,8 @@
 One journey on a real server (werkzeug on 127.0.0.1, CSRF on) whose app sends its e-mail
 to a real SMTP server on 127.0.0.1 (aiosmtpd, :class:`~tests.web.smtp.SmtpSink`): the
 admin imports a small cohort and e-mails everyone their link; the test reads a mentee's
-invitation from the SMTP server and opens its link; she fills in and sends the form; the
+invitation from the SMTP server and opens its link; she fills in and sends the form
+(keyboard only); the
 admin runs matching, approves the pairs and publishes them; the test reads the
 introductions from the SMTP server; the mentee opens hers and accepts with the keyboard
 only (her mentor accepts too), the mentor of the other pair declines with a reason; the
@@ -128,7 +129,8 @@ def test_the_participant_journey(
     arrived = smtp_server.wait_for(len(EVERYONE))
     assert sorted(r.recipients[0] for r in arrived) == sorted(EVERYONE)
 
-    # Nora opens the link in her invitation and sends the form with her goals
+    # Nora opens the link in her invitation and sends the form with her goals, with the
+    # keyboard only (Tab, Space, Enter; every stop shows its focus ring)
     invitation = only_mail(smtp_server, NORA, "invitation")
     assert invitation.text.startswith("Hello Nora Quinn,")
     nora = tab(browser)
@@ -137,10 +139,14 @@ def test_the_participant_journey(
     expect(profile).to_be_visible()
     expect(nora.get_by_label("Name", exact=True)).to_have_value("Nora Quinn")
     assert_accessible(nora)
+    for goal in ("networking", "visibility"):
+        tab_to(nora, f"input[name=goals][value={goal}]")
+        nora.keyboard.press("Space")
     goals = nora.get_by_role("group", name="What you want from a mentor")
-    goals.get_by_label("Networking").check()
-    goals.get_by_label("Visibility").check()
-    nora.get_by_role("button", name="Save my answers").click()
+    expect(goals.get_by_label("Networking")).to_be_checked()
+    expect(goals.get_by_label("Visibility")).to_be_checked()
+    tab_to(nora, "[type=submit]")
+    nora.keyboard.press("Enter")
     expect(nora.get_by_role("heading", name=re.compile("^Thank you"))).to_be_visible()
     assert_accessible(nora)
     nora.context.close()
