@@ -7,6 +7,7 @@ running the run in a thread, or the RQ work horse running it for ``flask worker`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -126,9 +127,11 @@ def rq_worker(rq_app: Flask, db_url: str, tmp_path: Path) -> Iterator[subprocess
         MENTORLOOM_RQ_QUEUE=rq_app.config["RQ_QUEUE"],
     )
     command = [sys.executable, "-m", "flask", "--app", "tests.web.slow_jobs:create_app"]
-    worker = subprocess.Popen([*command, "worker"], env=env, cwd=ROOT)
+    # its own process group: the worker forks a scheduler and horses, killed with it
+    worker = subprocess.Popen([*command, "worker"], env=env, cwd=ROOT, start_new_session=True)
     yield worker
-    worker.kill()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=30)
 
 
