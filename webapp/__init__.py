@@ -91,6 +91,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     app.cli.add_command(worker.worker_command)
     app.cli.add_command(mail_commands.send_mail_command)
+    app.cli.add_command(mail_commands.read_bounces_command)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
 

@@ -21,8 +21,9 @@ __all__ = ["pair_figures"]
 def pair_figures(program_id: int) -> dict[str, int]:
     """``published`` (every match ever published), ``waiting``, ``accepted``, ``declined``,
     ``silent`` (settled by the deadline passing without an answer), ``rematch`` (declined
-    requests without a new match) and ``mail_failed`` (e-mails the server refused for
-    good or that wait for a retry)."""
+    requests without a new match), ``mail_failed`` (e-mails the server refused for
+    good or that wait for a retry) and ``mail_bounced`` (e-mails a bounce report came
+    back for)."""
     by_status = dict(
         db.session.execute(
             select(Pair.status, func.count())
@@ -33,10 +34,15 @@ def pair_figures(program_id: int) -> dict[str, int]:
     silent = db.session.scalar(
         select(func.count()).where(Pair.program_id == program_id, Pair.settled_by == BY_DEADLINE)
     )
-    failed = db.session.scalar(
-        select(func.count()).where(
-            OutboxMessage.program_id == program_id, OutboxMessage.status == MailStatus.FAILED
-        )
+    mail = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(
+                OutboxMessage.program_id == program_id,
+                OutboxMessage.status.in_([MailStatus.FAILED, MailStatus.BOUNCED]),
+            )
+            .group_by(OutboxMessage.status)
+        ).all()
     )
     return {
         "published": sum(by_status.values()),
@@ -45,5 +51,6 @@ def pair_figures(program_id: int) -> dict[str, int]:
         "declined": by_status.get(PairStatus.DECLINED.value, 0),
         "silent": silent or 0,
         "rematch": len(needs_rematch(program_id)),
-        "mail_failed": failed or 0,
+        "mail_failed": mail.get(MailStatus.FAILED.value, 0),
+        "mail_bounced": mail.get(MailStatus.BOUNCED.value, 0),
     }

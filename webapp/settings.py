@@ -72,6 +72,12 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "MAIL_RETRY_SECONDS": [60, 300, 1800, 7200, 21600],
         # a delivery job holds a message it sends this long (then another may claim it)
         "MAIL_CLAIM_SECONDS": 300,
+        # bounces (see webapp.mail.bounces): the envelope sender bounce reports go to
+        # (empty: MAIL_FROM), the mailbox they are read from (imaps://, imap://,
+        # maildir://; empty: not read), and how long after sending a job reads it again
+        "BOUNCE_ADDRESS": "",
+        "BOUNCE_MAILBOX": "",
+        "BOUNCE_CHECK_SECONDS": 900,
     }
 
 

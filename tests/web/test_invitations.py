@@ -67,7 +67,8 @@ def _statuses(admin: FlaskClient, program_id: int, **filters: str) -> dict[str, 
     """E-mail -> invitation status, as the participants table shows them."""
     page = admin.get(f"/programs/{program_id}/participants/", query_string=filters)
     rows = re.findall(
-        r"<td>([a-z.]+@example\.org)</td>.*?<td>(not invited|invited|failed|opened|submitted)</td>",
+        r"<td>([a-z.]+@example\.org)</td>.*?"
+        r"<td>(not invited|invited|failed|bounced|opened|submitted)</td>",
         page.get_data(as_text=True),
         re.DOTALL,
     )

@@ -49,7 +49,8 @@ def test_the_outbox_lists_the_programs_e_mails_with_status_attempts_and_answer(
 
     wrong = admin.get(f"/programs/{spring}/outbox/?status=lost")
     assert wrong.status_code == 400
-    assert "Filter by one of: queued, sending, sent, failed." in wrong.get_data(as_text=True)
+    said = wrong.get_data(as_text=True)
+    assert "Filter by one of: queued, sending, sent, failed, bounced." in said
 
 
 def test_a_message_shows_its_text_and_its_html_in_a_sandboxed_frame(

@@ -1,17 +1,20 @@
-"""``flask --app webapp send-mail``: send every program's due e-mails now, here.
+"""``flask --app webapp send-mail`` sends every program's due e-mails now, here;
+``flask --app webapp read-bounces`` reads the bounce mailbox once.
 
-For a cron job beside a server without Redis: a timer thread that would have retried a
-failed e-mail does not survive a restart of the web process.
+For cron jobs beside a server without Redis: a timer thread that would have retried a
+failed e-mail, or looked for bounces later, does not survive a restart of the web process.
 """
 
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from matcher import plural
 from webapp.db import db
+from webapp.mail.bounces import read_bounces
 from webapp.mail.models import OutboxMessage
 from webapp.mail.outbox import deliver_due, record_failures
 
@@ -28,3 +31,18 @@ def send_mail_command() -> None:
         db.session.commit()
         sent, failed = sent + done, failed + missed
     click.echo(f"Sent {plural(sent, 'e-mail')}; {failed} failed (see the Outbox page).")
+
+
+@click.command("read-bounces")
+@with_appcontext
+def read_bounces_command() -> None:
+    """Read the bounce mailbox (MENTORLOOM_BOUNCE_MAILBOX) and mark the bounced e-mails."""
+    if not current_app.config["BOUNCE_MAILBOX"]:
+        raise click.ClickException(
+            "No bounce mailbox is set: MENTORLOOM_BOUNCE_MAILBOX=imaps://user:pass@host/INBOX"
+        )
+    reading = read_bounces()
+    db.session.commit()
+    if reading.error:
+        raise click.ClickException(reading.error)
+    click.echo(reading.in_words().capitalize() + ".")

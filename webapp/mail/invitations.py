@@ -1,5 +1,5 @@
 """Invitations by e-mail: each person's personal link, sent to a group, and where each
-person is (not invited, invited, failed, opened, submitted).
+person is (not invited, invited, failed, bounced, opened, submitted).
 
 A person's status comes from what is stored, never kept apart: their latest invitation
 or reminder in the outbox, and their personal links (``opened_at`` when they first opened
@@ -46,6 +46,7 @@ class InviteStatus(StrEnum):
     NOT_INVITED = "not invited"
     INVITED = "invited"
     FAILED = "failed"
+    BOUNCED = "bounced"
     OPENED = "opened"
     SUBMITTED = "submitted"
 
@@ -63,11 +64,20 @@ class Audience(StrEnum):
     SELECTED = "selected"
 
 
+#: A person's status from their latest invitation's e-mail status (queued, sending or
+#: sent: invited).
+_BY_MAIL_STATUS = {
+    MailStatus.FAILED.value: InviteStatus.FAILED,
+    MailStatus.BOUNCED.value: InviteStatus.BOUNCED,
+}
+
+
 def invitation_statuses(program_id: int) -> dict[int, InviteStatus]:
     """Every participant's :class:`InviteStatus`, by participant id.
 
     Sent the form beats opened the link, which beats the e-mail's state: failed when
-    their latest invitation or reminder failed, invited when it is queued or sent.
+    their latest invitation or reminder failed, bounced when a bounce report came back
+    for it, invited when it is queued or sent.
     """
     ids = db.session.scalars(select(Participant.id).where(Participant.program_id == program_id))
     found = dict.fromkeys(ids, InviteStatus.NOT_INVITED)
@@ -82,8 +92,7 @@ def invitation_statuses(program_id: int) -> dict[int, InviteStatus]:
     ).all()
     for person, status in latest:  # the latest message of each person wins
         if person in found:
-            failed = status == MailStatus.FAILED
-            found[person] = InviteStatus.FAILED if failed else InviteStatus.INVITED
+            found[person] = _BY_MAIL_STATUS.get(status, InviteStatus.INVITED)
     links = db.session.execute(
         select(InviteToken.participant_id, InviteToken.opened_at, InviteToken.last_used_at).where(
             InviteToken.program_id == program_id,

@@ -4,7 +4,8 @@ An :class:`OutboxMessage` is one e-mail to one address, rendered when it was que
 subject, text and HTML bodies never change afterwards). Its ``status`` says where it is:
 ``queued`` (waiting for its first attempt), ``sending`` (claimed by a delivery job until
 ``claimed_until``), ``sent`` or ``failed`` (with the server's answer; tried again at
-``next_attempt_at``, or given up when that is empty). A :class:`MailDelivery` is the
+``next_attempt_at``, or given up when that is empty), and ``bounced`` when a bounce report
+came back for a sent message (see :mod:`webapp.mail.bounces`). A :class:`MailDelivery` is the
 background job that sends a program's due messages (see :mod:`webapp.mail.outbox`).
 """
 
@@ -33,6 +34,7 @@ class MailStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    BOUNCED = "bounced"
 
 
 class MailKind(StrEnum):
@@ -79,6 +81,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    #: When a bounce report for it was read.
+    bounced_at: Mapped[datetime | None]
 
     program: Mapped[Program] = relationship()
     participant: Mapped[Participant | None] = relationship()
@@ -93,7 +97,8 @@ class MailDelivery(JobState, db.Model):
     """A background job sending the program's due messages, with its progress.
 
     ``sent`` and ``failed`` count what this job did; its ``total`` is how many messages
-    were due when it began.
+    were due when it began. ``bounced`` counts the messages the bounce reports it read
+    marked, and ``bounce_note`` says how reading the bounce mailbox went.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +107,8 @@ class MailDelivery(JobState, db.Model):
     )
     sent: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    bounced: Mapped[int] = mapped_column(Integer, default=0)
+    bounce_note: Mapped[str] = mapped_column(Text, default="")
     requested_by: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS), default="")
 
     program: Mapped[Program] = relationship()

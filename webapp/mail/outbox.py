@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from matcher import EMAIL_MAX_CHARS
 from webapp import audit, jobs
 from webapp.db import db
+from webapp.mail.bounces import read_bounces
 from webapp.mail.models import (
     SUBJECT_MAX_CHARS,
     MailDelivery,
@@ -266,7 +267,8 @@ def _email(row: Any, sender: str) -> EmailMessage:
 def _transport(app: Flask, message: EmailMessage, name: str) -> str:
     """Send ``message`` the way the settings say; the server's answer (or the file)."""
     if url := app.config["SMTP_URL"]:
-        return send_smtp(message, parse_smtp_url(url), app.config["MAIL_SMTP_TIMEOUT"])
+        bounces_to = app.config["BOUNCE_ADDRESS"] or app.config["MAIL_FROM"]
+        return send_smtp(message, parse_smtp_url(url), app.config["MAIL_SMTP_TIMEOUT"], bounces_to)
     return write_eml(message, Path(app.instance_path) / EML_FOLDER, name)
 
 
@@ -403,10 +405,20 @@ def record_failures(program_id: int, sent: int, failed: int) -> None:
 
 
 def _work(delivery: MailDelivery, progress: jobs.Progress) -> None:
-    """The delivery job: send what is due, count it, and schedule the next retry."""
+    """The delivery job: send what is due, count it, read the bounce mailbox, and
+    schedule the next retry and a later look for bounces."""
     delivery.sent, delivery.failed = deliver_due(delivery.program_id, progress)
     record_failures(delivery.program_id, delivery.sent, delivery.failed)
+    if current_app.config["BOUNCE_MAILBOX"]:
+        progress("reading bounces", 0, 0)
+        reading = read_bounces()
+        delivery.bounced, delivery.bounce_note = reading.bounced, reading.in_words()
+    later = []
     if (when := next_retry(delivery.program_id)) is not None:
+        later.append(when)
+    if delivery.sent and current_app.config["BOUNCE_MAILBOX"]:
+        later.append(utcnow() + timedelta(seconds=current_app.config["BOUNCE_CHECK_SECONDS"]))
+    for when in later:
         _schedule(delivery.program_id, when)
 
 

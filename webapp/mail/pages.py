@@ -8,7 +8,7 @@ script and loads nothing from elsewhere.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -92,8 +92,15 @@ def index(program_id: int) -> str:
             .group_by(OutboxMessage.status)
         ).all()
     )
+    bounce_check = db.session.scalar(
+        select(MailDelivery)
+        .where(MailDelivery.program_id == program.id, MailDelivery.bounce_note != "")
+        .order_by(MailDelivery.id.desc())
+        .limit(1)
+    )
     return render_template(
         "mail/outbox.html",
+        bounce_check=bounce_check,
         program=program,
         page=paginate(query.order_by(OutboxMessage.id.desc()), OUTBOX_PAGE_SIZE),
         status=status,
@@ -130,6 +137,19 @@ def retry(program_id: int) -> Response:
         flash(f"Trying {plural(retried, 'failed e-mail')} again now.")
     else:
         flash("No e-mail has failed.")
+    return redirect(url_for(".index", program_id=program.id))
+
+
+@bp.post("/outbox/bounces")
+def read_bounces(program_id: int) -> Response:
+    """Read the bounce mailbox now, in a delivery job (which also sends what is due)."""
+    program = get_program(program_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    if not current_app.config["BOUNCE_MAILBOX"]:
+        abort(404, description="No bounce mailbox is set (MENTORLOOM_BOUNCE_MAILBOX).")
+    start_delivery(program.id, requested_by=current_user.email)
+    flash("Looking for bounce reports now; this page shows what was found.")
     return redirect(url_for(".index", program_id=program.id))
 
 

@@ -86,13 +86,18 @@ def _answer(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(words.split())}".strip()
 
 
-def send_smtp(message: EmailMessage, server: SmtpServer, timeout: float) -> str:
+def send_smtp(
+    message: EmailMessage, server: SmtpServer, timeout: float, envelope_from: str = ""
+) -> str:
     """Hand ``message`` to ``server``; return its answer to the message (``250 ...``).
 
-    Raises :class:`SendError` with the server's answer when it refuses the sender, the
-    recipient or the message, or with why it could not be reached.
+    The envelope sender (where bounce reports go) is ``envelope_from``, else the
+    message's ``From`` address. Raises :class:`SendError` with the server's answer when
+    it refuses the sender, the recipient or the message, or with why it could not be
+    reached.
     """
-    sender, recipient = message["From"].addresses[0], message["To"].addresses[0]
+    sender = envelope_from or message["From"].addresses[0].addr_spec
+    recipient = message["To"].addresses[0]
     try:
         if server.implicit_tls:
             context = ssl.create_default_context()
@@ -109,7 +114,7 @@ def send_smtp(message: EmailMessage, server: SmtpServer, timeout: float) -> str:
                 smtp.ehlo()
             if server.username:
                 smtp.login(server.username, server.password)
-            code, text = smtp.mail(sender.addr_spec)
+            code, text = smtp.mail(sender)
             if code != 250:
                 raise SendError(f"sender refused: {_answer(code, text)}")
             code, text = smtp.rcpt(recipient.addr_spec)
