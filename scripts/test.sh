@@ -62,4 +62,4 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 
 echo "== pytest"
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest --durations=25 "$@"
