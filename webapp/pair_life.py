@@ -6,7 +6,7 @@ active -> ended``. The first two steps come from the run that proposed the pair 
 admin's decision; from ``published`` on, each move is a
 :class:`~webapp.pair_models.PairStep` (:func:`webapp.answers.move`). :data:`ALLOWED`
 lists every move; :func:`activate` and :func:`end_pair` refuse any other with
-:class:`RefusedMove`.
+:class:`MoveRefusedError`.
 
 Ending a pair for "no chemistry" is a decline after the fact: the two are never proposed
 to each other again, for any type, and the request reopens (:func:`webapp.answers.end_between`).
@@ -32,7 +32,7 @@ from webapp.run_models import MatchRun, PairDecision
 __all__ = [
     "ALLOWED",
     "LIFE_COLUMNS",
-    "RefusedMove",
+    "MoveRefusedError",
     "Step",
     "activate",
     "end_pair",
@@ -62,7 +62,7 @@ LIFE_COLUMNS = [
 ]
 
 
-class RefusedMove(ValueError):
+class MoveRefusedError(ValueError):
     """A move the pair's status does not allow, or an end without what it needs."""
 
 
@@ -89,7 +89,7 @@ class Step:
 
 def _check(pair: Pair, to: PairStatus) -> None:
     if to not in ALLOWED[PairStatus(pair.status)]:
-        raise RefusedMove(f"a {pair.status} match cannot become {to.value}")
+        raise MoveRefusedError(f"a {pair.status} match cannot become {to.value}")
 
 
 def activate(pair: Pair, who: str, now: datetime) -> None:
@@ -99,7 +99,7 @@ def activate(pair: Pair, who: str, now: datetime) -> None:
     >>> activate(Pair(status="published"), "a@x.org", datetime(2027, 1, 1))
     Traceback (most recent call last):
     ...
-    webapp.pair_life.RefusedMove: a published match cannot become active
+    webapp.pair_life.MoveRefusedError: a published match cannot become active
     """
     _check(pair, PairStatus.ACTIVE)
     move(pair, PairStatus.ACTIVE, who, now)
@@ -121,12 +121,12 @@ def end_pair(pair: Pair, reason: EndReason, note: str, who: str, now: datetime) 
     >>> end_pair(Pair(status="accepted"), EndReason.OTHER, " ", "a@x.org", datetime(2027, 1, 1))
     Traceback (most recent call last):
     ...
-    webapp.pair_life.RefusedMove: say why the match ended when the reason is "other"
+    webapp.pair_life.MoveRefusedError: say why the match ended when the reason is "other"
     """
     _check(pair, PairStatus.ENDED)
     note = note.strip()
     if reason is EndReason.OTHER and not note:
-        raise RefusedMove('say why the match ended when the reason is "other"')
+        raise MoveRefusedError('say why the match ended when the reason is "other"')
     if reason is EndReason.NO_CHEMISTRY:
         end_between(pair, "no chemistry", who, note, now, ended=True)
     else:
@@ -195,5 +195,4 @@ def life_row(pair: Pair, steps: Iterable[Step]) -> list[str]:
     """
     dates = {step.status: step.at.isoformat(sep=" ", timespec="seconds") for step in steps}
     statuses = [c.removesuffix("_at_utc") for c in LIFE_COLUMNS[1:-1]]
-    reason = EndReason(pair.end_reason).label if pair.end_reason else ""
-    return [pair.status, *(dates.get(s, "") for s in statuses), reason]
+    return [pair.status, *(dates.get(s, "") for s in statuses), pair.end_label]

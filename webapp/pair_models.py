@@ -194,6 +194,15 @@ class Pair(db.Model):
         """The pair's triple (mentee e-mail, mentor e-mail, type)."""
         return (self.mentee_email, self.mentor_email, self.mentor_type)
 
+    @property
+    def end_label(self) -> str:
+        """Why the pair ended, in words; empty unless it ended.
+
+        >>> Pair(end_reason="left").end_label
+        'left the organization'
+        """
+        return EndReason(self.end_reason).label if self.end_reason else ""
+
     def side_of(self, email: str) -> str:
         """``mentee`` or ``mentor``: which side of the pair ``email`` is.
 
@@ -252,6 +261,15 @@ class Checkin(db.Model):
     comment: Mapped[str] = mapped_column(String(REASON_MAX_CHARS), default="")
 
     pair: Mapped[Pair] = relationship()
+
+    @property
+    def answer_label(self) -> str:
+        """The answer in words, empty before one.
+
+        >>> Checkin(answer="not_sure").answer_label
+        'not sure yet'
+        """
+        return Fit(self.answer).label if self.answer else ""
 
 
 class NeverPair(db.Model):
