@@ -219,10 +219,7 @@ def answer_check(token_text: str, checkin_id: int) -> Response:
             label = getattr(form, field).label.text if hasattr(form, field) else field
             flash(f"{label} {' '.join(errors)}", "error")
         return redirect(url_for(".show", token_text=token.token))
-    if checkin.answer is not None or checkin.pair.status not in (
-        PairStatus.ACCEPTED,
-        PairStatus.ACTIVE,
-    ):
+    if checkin.answer is not None or checkin.pair.status not in ASKED:
         flash("This question was answered already, or the match has ended.", "error")
     else:
         fit = Fit(form.fit.data)
