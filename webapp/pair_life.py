@@ -37,6 +37,7 @@ __all__ = [
     "activate",
     "end_pair",
     "life_row",
+    "life_rows",
     "lives",
 ]
 
@@ -89,7 +90,7 @@ class Step:
 
 def _check(pair: Pair, to: PairStatus) -> None:
     if to not in ALLOWED[PairStatus(pair.status)]:
-        raise MoveRefusedError(f"a {pair.status} match cannot become {to.value}")
+        raise MoveRefusedError(f"the match is {pair.status}, so it cannot become {to.value}")
 
 
 def activate(pair: Pair, who: str, now: datetime) -> None:
@@ -99,7 +100,7 @@ def activate(pair: Pair, who: str, now: datetime) -> None:
     >>> activate(Pair(status="published"), "a@x.org", datetime(2027, 1, 1))
     Traceback (most recent call last):
     ...
-    webapp.pair_life.MoveRefusedError: a published match cannot become active
+    webapp.pair_life.MoveRefusedError: the match is published, so it cannot become active
     """
     _check(pair, PairStatus.ACTIVE)
     move(pair, PairStatus.ACTIVE, who, now)
@@ -196,3 +197,9 @@ def life_row(pair: Pair, steps: Iterable[Step]) -> list[str]:
     dates = {step.status: step.at.isoformat(sep=" ", timespec="seconds") for step in steps}
     statuses = [c.removesuffix("_at_utc") for c in LIFE_COLUMNS[1:-1]]
     return [pair.status, *(dates.get(s, "") for s in statuses), pair.end_label]
+
+
+def life_rows(pairs: Sequence[Pair]) -> dict[tuple[str, str, str], list[str]]:
+    """:func:`life_row` of each of ``pairs``, by triple."""
+    steps = lives(pairs)
+    return {pair.key: life_row(pair, steps[pair.id]) for pair in pairs}
