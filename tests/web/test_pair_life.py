@@ -29,8 +29,8 @@ from tests.web.test_participant_page import (
 from webapp.checkins import fit_rates, send_due
 from webapp.db import db
 from webapp.models import AuditEvent, utcnow
-from webapp.pair_life import LIFE_COLUMNS
-from webapp.pair_models import Checkin, NeverPair, Pair, PairStep
+from webapp.pair_life import ALLOWED, LIFE_COLUMNS, MoveRefusedError, activate, end_pair
+from webapp.pair_models import Checkin, EndReason, NeverPair, Pair, PairStatus, PairStep
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 
 #: Words a participant never reads.
@@ -300,7 +300,10 @@ def test_the_first_meeting_check_is_sent_when_due_reminded_once_and_asked_again_
     assert sum(answered for _, answered in rates.values()) == 4
     assert sum(great for great, _ in rates.values()) == 1
     dashboard = mail_admin.get(f"/programs/{program_id}/runs/{a.run_id}/dashboard").text
-    assert "First-meeting check: fit per type" in dashboard and " of " in dashboard
+    assert "First-meeting check: fit per type" in dashboard
+    for mentor_type, (great, answered) in rates.items():
+        shown = f"<td>{mentor_type}</td><td>{great / answered:.0%} ({great} of {answered})</td>"
+        assert shown in dashboard
 
 
 def test_due_check_ins_go_out_on_a_look_or_by_the_command_and_never_twice(
@@ -346,3 +349,21 @@ def test_the_check_in_settings_are_checked_and_saved(
     settings = admin_client.get(f"/programs/{program_id}/settings").text
     assert 'value="30"' in settings
     assert '<option selected value="mentee">' in settings
+
+
+@pytest.mark.parametrize("status", list(PairStatus))
+def test_every_move_the_life_does_not_allow_is_refused_before_anything_changes(
+    status: PairStatus,
+) -> None:
+    for target, make in (
+        (PairStatus.ACTIVE, lambda pair: activate(pair, ADMIN_EMAIL, utcnow())),
+        (PairStatus.ENDED, lambda pair: end_pair(pair, EndReason.LEFT, "", ADMIN_EMAIL, utcnow())),
+    ):
+        pair = Pair(status=status.value)
+        if target in ALLOWED[status]:
+            continue
+        with pytest.raises(MoveRefusedError, match=f"is {status.value}, so it cannot"):
+            make(pair)
+        assert pair.status == status.value
+    assert ALLOWED[PairStatus.ACCEPTED] == {PairStatus.ACTIVE, PairStatus.ENDED}
+    assert not ALLOWED[PairStatus.DECLINED] and not ALLOWED[PairStatus.ENDED]
