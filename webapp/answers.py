@@ -10,8 +10,12 @@ the program's pairs (the participant's page, the rematch list, the dashboard, ev
 run, and the review page when a pair it shows is overdue), so no job has to be running for
 a deadline to count.
 
+Every move of a pair is recorded by :func:`move` (its status, and a
+:class:`~webapp.pair_models.PairStep` with the date and who moved it).
+
 A decline ends the two people's pairs of every type (:func:`end_between`): their
-published or accepted pairs become ``declined``, their decisions become rejections (so
+published, accepted or active pairs become ``declined`` (or ``ended`` as "no chemistry"
+when the first-meeting check or an admin ends a pair so), their decisions become rejections (so
 each request reopens and the next run proposes someone else), and a
 :class:`~webapp.pair_models.NeverPair` keeps them apart in every later run
 (:func:`with_never_pairs` gives each the other as a previous partner, the core's own
@@ -34,12 +38,16 @@ from webapp.db import db
 from webapp.models import utcnow
 from webapp.pair_models import (
     BY_DEADLINE,
+    CHECKIN_DAYS_DEFAULT,
     Answer,
     AnswerPolicy,
+    EndReason,
+    FitSide,
     MustAccept,
     NeverPair,
     Pair,
     PairStatus,
+    PairStep,
 )
 from webapp.run_models import Action, MatchRun, PairDecision
 
@@ -47,6 +55,7 @@ __all__ = [
     "answer",
     "answers_locked",
     "end_between",
+    "move",
     "needs_rematch",
     "never_pairs",
     "pairs_of_person",
@@ -68,6 +77,8 @@ def policy_for(program_id: int) -> AnswerPolicy:
         days=7,
         silence=PairStatus.ACCEPTED.value,
         contact="",
+        checkin_days=CHECKIN_DAYS_DEFAULT,
+        checkin_ends=FitSide.EITHER.value,
     )
 
 
@@ -76,8 +87,31 @@ def answers_locked(program_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(MatchRun.program_id == program_id))))
 
 
-def _settle(pair: Pair, status: PairStatus, who: str, now: datetime) -> None:
-    pair.status, pair.settled_by, pair.settled_at = status.value, who, now
+#: The statuses of a pair that still joins its two people.
+LIVE = (PairStatus.PUBLISHED.value, PairStatus.ACCEPTED.value, PairStatus.ACTIVE.value)
+
+
+def move(
+    pair: Pair, status: PairStatus, who: str, now: datetime, reason: str = "", note: str = ""
+) -> None:
+    """Move ``pair`` to ``status`` and record the step: when, by whom (an e-mail,
+    ``deadline`` or ``program``) and, for an end, the reason and a note; the caller
+    commits. Accepting or declining also settles the pair (``settled_at``, ``settled_by``)."""
+    pair.status = status.value
+    if status in (PairStatus.ACCEPTED, PairStatus.DECLINED):
+        pair.settled_by, pair.settled_at = who, now
+    if status is PairStatus.ENDED:
+        pair.end_reason = reason
+    db.session.add(
+        PairStep(
+            pair_id=pair.id,
+            status=status.value,
+            moved_at=now,
+            moved_by=who,
+            reason=reason,
+            note=note,
+        )
+    )
 
 
 def answer(pair: Pair, email: str, given: Answer, reason: str, actor: str) -> PairStatus:
@@ -107,24 +141,30 @@ def answer(pair: Pair, email: str, given: Answer, reason: str, actor: str) -> Pa
         pair.answer_of(s) == Answer.ACCEPT
         for s in MustAccept(policy_for(pair.program_id).must_accept).sides
     ):
-        _settle(pair, PairStatus.ACCEPTED, email, now)
+        move(pair, PairStatus.ACCEPTED, email, now)
     return PairStatus(pair.status)
 
 
-def end_between(pair: Pair, why: str, who: str, note: str, now: datetime) -> None:
-    """End every pair of ``pair``'s two people (any type): declined, their decisions
-    rejections, and a never-pair row; the caller commits."""
+def end_between(
+    pair: Pair, why: str, who: str, note: str, now: datetime, ended: bool = False
+) -> None:
+    """End every live pair of ``pair``'s two people (any type): ``declined`` (or, when
+    ``ended``, ``ended`` as "no chemistry"), their decisions rejections (each request
+    reopens), and a never-pair row; the caller commits."""
     mentee, mentor = pair.mentee_email, pair.mentor_email
     between = db.session.scalars(
         select(Pair).where(
             Pair.program_id == pair.program_id,
             Pair.mentee_email == mentee,
             Pair.mentor_email == mentor,
-            Pair.status.in_([PairStatus.PUBLISHED, PairStatus.ACCEPTED]),
+            Pair.status.in_(LIVE),
         )
     )
     for found in {pair, *between}:
-        _settle(found, PairStatus.DECLINED, who, now)
+        if ended:
+            move(found, PairStatus.ENDED, who, now, EndReason.NO_CHEMISTRY.value, note)
+        else:
+            move(found, PairStatus.DECLINED, who, now, note=note)
     decisions = db.session.scalars(
         select(PairDecision).where(
             PairDecision.program_id == pair.program_id,
@@ -177,7 +217,7 @@ def settle_overdue(program_id: int, now: datetime | None = None) -> int:
         if silence is PairStatus.DECLINED:
             end_between(pair, "silent past the deadline", BY_DEADLINE, "", now)
         else:
-            _settle(pair, PairStatus.ACCEPTED, BY_DEADLINE, now)
+            move(pair, PairStatus.ACCEPTED, BY_DEADLINE, now)
         audit.record(
             "pair.deadline",
             program_id,
@@ -255,11 +295,17 @@ def pairs_of_person(program_id: int, email: str) -> list[Pair]:
 
 
 def needs_rematch(program_id: int) -> list[Pair]:
-    """The program's declined pairs whose request (mentee, type) has no published or
-    accepted pair since: each needs someone else. Newest first."""
+    """The program's declined pairs, and pairs ended for no chemistry, whose request
+    (mentee, type) has no live pair since: each needs someone else. Newest first."""
     declined = db.session.scalars(
         select(Pair)
-        .where(Pair.program_id == program_id, Pair.status == PairStatus.DECLINED)
+        .where(
+            Pair.program_id == program_id,
+            or_(
+                Pair.status == PairStatus.DECLINED,
+                Pair.end_reason == EndReason.NO_CHEMISTRY.value,
+            ),
+        )
         .order_by(Pair.settled_at.desc(), Pair.id.desc())
     ).all()
     if not declined:
@@ -269,7 +315,7 @@ def needs_rematch(program_id: int) -> list[Pair]:
         for e, t in db.session.execute(
             select(Pair.mentee_email, Pair.mentor_type).where(
                 Pair.program_id == program_id,
-                Pair.status.in_([PairStatus.PUBLISHED, PairStatus.ACCEPTED]),
+                Pair.status.in_(LIVE),
             )
         )
     }

@@ -1,4 +1,5 @@
-"""``flask --app webapp`` commands: create an admin, load a demo program."""
+"""``flask --app webapp`` commands: create an admin, load a demo program, send the due
+first-meeting check-ins."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from matcher import ConfigError, config_to_mapping, load_config
+from matcher import ConfigError, config_to_mapping, load_config, plural
 from webapp.admin.auth import create_admin
+from webapp.checkins import send_due
 from webapp.db import db
 from webapp.forms import PASSWORD_LIMIT
 from webapp.models import Program
+from webapp.pair_models import Pair
 from webapp.people.imports import preview
 from webapp.store import apply_plan
 
@@ -69,7 +72,25 @@ def load_demo_command(csv_file: Path, name: str, config_file: Path | None, email
     click.echo(f"Log in as {email} with password: {password}")
 
 
+@click.command("send-checkins")
+@click.option(
+    "--base-url",
+    default="",
+    help="The site's address for the links (default: the one each program last published at).",
+)
+@with_appcontext
+def send_checkins_command(base_url: str) -> None:
+    """Send every program's due first-meeting check-ins and reminders (for cron)."""
+    programs = db.session.scalars(select(Pair.program_id).distinct()).all()
+    asked = reminded = 0
+    for program_id in programs:
+        done = send_due(program_id, base_url=base_url)
+        asked, reminded = asked + done["asked"], reminded + done["reminded"]
+    click.echo(f"Sent {plural(asked, 'check-in')} and {plural(reminded, 'reminder')}.")
+
+
 def register_commands(app: Flask) -> None:
     """Add the commands to ``app.cli``."""
     app.cli.add_command(create_admin_command)
     app.cli.add_command(load_demo_command)
+    app.cli.add_command(send_checkins_command)

@@ -1,4 +1,5 @@
-"""Database session and Flask extensions shared by every blueprint.
+"""Database session and Flask extensions shared by every blueprint, and
+:func:`insert_once`, an insert guarded by a unique index.
 
 SQLite connections get foreign keys on and write-ahead logging; PostgreSQL needs nothing.
 """
@@ -12,6 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -47,3 +49,20 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def insert_once(model: type[Base], values: dict[str, Any], keys: list[str]) -> int | None:
+    """Insert a row of ``model`` unless one with the same ``keys`` (the columns of a
+    unique index) exists: the new row's id, or None when another insert came first
+    (at the same moment or earlier). ``INSERT … ON CONFLICT DO NOTHING`` on both
+    backends, so two callers never both insert."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(table.c.id)
+    )
+    return db.session.scalar(statement)

@@ -20,6 +20,7 @@ __all__ = ["pair_figures"]
 
 def pair_figures(program_id: int) -> dict[str, int]:
     """``published`` (every match ever published), ``waiting``, ``accepted``, ``declined``,
+    ``active``, ``ended``,
     ``silent`` (settled by the deadline passing without an answer), ``rematch`` (declined
     requests without a new match), ``mail_failed`` (e-mails the server refused for
     good or that wait for a retry) and ``mail_bounced`` (e-mails a bounce report came
@@ -49,6 +50,8 @@ def pair_figures(program_id: int) -> dict[str, int]:
         "waiting": by_status.get(PairStatus.PUBLISHED.value, 0),
         "accepted": by_status.get(PairStatus.ACCEPTED.value, 0),
         "declined": by_status.get(PairStatus.DECLINED.value, 0),
+        "active": by_status.get(PairStatus.ACTIVE.value, 0),
+        "ended": by_status.get(PairStatus.ENDED.value, 0),
         "silent": silent or 0,
         "rematch": len(needs_rematch(program_id)),
         "mail_failed": mail.get(MailStatus.FAILED.value, 0),

@@ -1,4 +1,5 @@
-"""WTForms of published pairs: publishing, a participant's answer, the answer settings.
+"""WTForms of published pairs: publishing, a participant's answer and first-meeting
+check-in, an admin ending a pair, the answer and check-in settings.
 
 Each text field's limit is its column's (:mod:`webapp.pair_models`).
 """
@@ -8,20 +9,25 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from matcher import MentorType
 from webapp.pair_models import (
+    CHECKIN_DAYS_MAX,
+    CHECKIN_DAYS_MIN,
     CONTACT_MAX_CHARS,
     DAYS_MAX,
     DAYS_MIN,
     REASON_MAX_CHARS,
     Answer,
+    EndReason,
+    Fit,
+    FitSide,
     MustAccept,
     PairStatus,
 )
 
-__all__ = ["AnswerForm", "PolicyForm", "PublishForm"]
+__all__ = ["AnswerForm", "CheckinForm", "EndForm", "PolicyForm", "PublishForm"]
 
 
 class PublishForm(FlaskForm):
@@ -55,6 +61,40 @@ class AnswerForm(FlaskForm):
     )
 
 
+class CheckinForm(FlaskForm):
+    """A participant's answer to the first-meeting check, with an optional comment."""
+
+    fit = SelectField(
+        "How did your first conversations go?",
+        choices=[SelectChoice(f.value, f.label) for f in Fit],
+        validators=[InputRequired("Choose an answer.")],
+    )
+    comment = TextAreaField(
+        "A comment for the program team (optional)",
+        validators=[Length(max=REASON_MAX_CHARS)],
+    )
+
+
+class EndForm(FlaskForm):
+    """An admin ending a pair: the reason, and a text (needed when the reason is other)."""
+
+    reason = SelectField(
+        "Why the match ends",
+        choices=[SelectChoice(r.value, r.label) for r in EndReason],
+        validators=[InputRequired("Choose a reason.")],
+    )
+    note = TextAreaField(
+        "Note for admins (needed for “other”)",
+        validators=[Length(max=REASON_MAX_CHARS)],
+    )
+    submit = SubmitField("End the match")
+
+    def validate_note(self, field: TextAreaField) -> None:
+        """An "other" end needs a text."""
+        if self.reason.data == EndReason.OTHER and not (field.data or "").strip():
+            raise ValidationError("Say why the match ends when the reason is “other”.")
+
+
 class PolicyForm(FlaskForm):
     """Who must accept a published pair, within how many days, and what silence means."""
 
@@ -81,5 +121,18 @@ class PolicyForm(FlaskForm):
     contact = StringField(
         "Whom participants ask to change their answers (name or e-mail)",
         validators=[Length(max=CONTACT_MAX_CHARS)],
+    )
+    checkin_days = IntegerField(
+        "First-meeting check: days after acceptance",
+        validators=[Optional(), NumberRange(CHECKIN_DAYS_MIN, CHECKIN_DAYS_MAX)],
+    )
+    checkin_ends = SelectField(
+        "Whose “not a fit” ends the match",
+        choices=[
+            SelectChoice(FitSide.EITHER.value, "either person"),
+            SelectChoice(FitSide.MENTEE.value, "the mentee"),
+            SelectChoice(FitSide.MENTOR.value, "the mentor"),
+        ],
+        default=FitSide.EITHER.value,
     )
     submit = SubmitField("Save answer settings")

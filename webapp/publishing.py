@@ -16,16 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher import MentorType, config_from_mapping, participant_reasons
 from matcher import Participant as CorePerson
 from webapp import audit, jobs
-from webapp.answers import policy_for, settle_on_look
-from webapp.db import db
+from webapp.answers import move, policy_for, settle_on_look
+from webapp.db import db, insert_once
 from webapp.decisions import HOLDING
 from webapp.introductions import introduction
 from webapp.links import link_for, site_link
@@ -148,19 +146,6 @@ def start_publish(
     return job
 
 
-def _insert(values: dict[str, Any]) -> int | None:
-    """Insert a pair unless its triple is published already; its id, or None."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Pair)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(TRIPLE))
-        .returning(Pair.id)
-    )
-    return db.session.scalar(statement)
-
-
 def publish(job: PublishJob, progress: jobs.Progress) -> None:
     """The work of a publish: a ``Pair`` for each ready pair no one published meanwhile,
     with its participant-safe reasons, and an introduction for both people."""
@@ -202,22 +187,24 @@ def _publish_one(
     reasons = participant_reasons(
         mentee, mentor, MentorType(chosen_pair.mentor_type), config_from_mapping(run.config)
     )
-    pair_id = _insert(
+    pair_id = insert_once(
+        Pair,
         {
             "program_id": run.program_id,
             "run_id": run.id,
             "mentee_email": mentee.email,
             "mentor_email": mentor.email,
             "mentor_type": chosen_pair.mentor_type,
-            "status": PairStatus.ACCEPTED if nobody else PairStatus.PUBLISHED,
+            "status": PairStatus.PUBLISHED,
             "reasons": list(reasons),
             "published_at": now,
             "published_by": job.requested_by,
             "deadline": now + timedelta(days=policy.days),
-            "settled_at": now if nobody else None,
-            "settled_by": BY_PROGRAM if nobody else "",
+            "settled_at": None,
+            "settled_by": "",
             "version": 1,
-        }
+        },
+        list(TRIPLE),
     )
     if pair_id is None:
         return False
@@ -230,7 +217,11 @@ def _publish_one(
         mentor=mentor.email,
         mentor_type=chosen_pair.mentor_type,
     )
-    introduce(job, db.session.get_one(Pair, pair_id), records, policy)
+    pair = db.session.get_one(Pair, pair_id)
+    move(pair, PairStatus.PUBLISHED, job.requested_by, now)
+    if nobody:
+        move(pair, PairStatus.ACCEPTED, BY_PROGRAM, now)
+    introduce(job, pair, records, policy)
     return True
 
 

@@ -39,6 +39,7 @@ PUBLIC_ENDPOINTS = {
     "people.intake.saved",
     "participant.page.show",
     "participant.page.answer_pair",
+    "participant.page.answer_check",
     "index",
 }
 #: An intake link in an e-mail's text (its path is the group).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,9 @@ from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, page, server  # noqa: F401
 from tests.web.test_review_browser import log_in
 from webapp.db import db
+from webapp.links import link_for
 from webapp.models import ImportUpload, Participant, utcnow
-from webapp.pair_models import PublishJob
+from webapp.pair_models import Checkin, Pair, PublishJob
 from webapp.run_models import MatchRun, ProposedMatch
 from webapp.runner import program_people
 
@@ -32,6 +34,36 @@ LAPTOP = {"width": 1280, "height": 900}
 MENTEE = "mia.hoffmann@loomworks.example"  # seeks four types
 NEWCOMER = "noor.ahmadi@example.org"  # asks the program link for a link
 KIM = "kim.lee@example.org"
+
+
+def accepted_with_checkin(app: Flask, program_id: int, run: MatchRun) -> str:
+    """An accepted pair of the run whose mentee is asked the first-meeting check; the
+    path of the mentee's own page."""
+    with app.app_context():
+        proposed = db.session.scalars(db.select(ProposedMatch).filter_by(run_id=run.id)).first()
+        assert proposed is not None
+        now = utcnow()
+        pair = Pair(
+            program_id=program_id,
+            run_id=run.id,
+            mentee_email=proposed.mentee_email,
+            mentor_email=proposed.mentor_email,
+            mentor_type=proposed.mentor_type,
+            status="accepted",
+            published_by=ADMIN_EMAIL,
+            deadline=now,
+            settled_at=now,
+            settled_by=ADMIN_EMAIL,
+        )
+        db.session.add(pair)
+        db.session.flush()
+        db.session.add(Checkin(program_id=program_id, pair_id=pair.id, side="mentee"))
+        mentee = db.session.scalars(
+            db.select(Participant).filter_by(program_id=program_id, email=pair.mentee_email)
+        ).one()
+        token = link_for(mentee, now + timedelta(days=30))
+        db.session.commit()
+        return f"/me/{token.token}"
 
 
 def sweeper(tab: Page) -> tuple[Callable[[str], None], dict[str, str]]:
@@ -189,6 +221,13 @@ def test_every_admin_page_passes_axe(
     check("unmatched")
     page.goto(f"{base}/runs/{run.id}/dashboard")
     check("dashboard")
+    first_meeting = accepted_with_checkin(app, program_id, run)
+    page.goto(f"{base}/pairs/")
+    expect(page.get_by_role("button", name="Mark active")).to_be_visible()
+    check("published matches with their life and check-ins")
+    page.goto(server + first_meeting)
+    expect(page.get_by_role("group", name="How did your first conversations go?")).to_be_visible()
+    check("participant page with a first-meeting check")
     with app.app_context():  # a lock the data no longer allows: the mentee does not seek the type
         people = program_people(program_id)
         pair = db.session.scalars(db.select(ProposedMatch).filter_by(run_id=run.id)).first()

@@ -16,6 +16,7 @@ from tests.web.helpers import ADMIN_EMAIL
 from tests.web.matching import load_demo, run_to_end
 from webapp.db import db
 from webapp.matching.exports import DECISION_COLUMNS
+from webapp.pair_life import LIFE_COLUMNS
 from webapp.run_models import ProposedMatch, UnmatchedRequest
 
 
@@ -43,7 +44,7 @@ def test_the_csv_has_the_cli_columns_then_status_departments_and_who_decided_whe
     assert f'filename="matches-run-{run_id}.csv"' in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig", keep_default_na=False)
-    assert list(frame.columns) == [*MATCH_COLUMNS, *DECISION_COLUMNS]
+    assert list(frame.columns) == [*MATCH_COLUMNS, *DECISION_COLUMNS, *LIFE_COLUMNS]
     assert DECISION_COLUMNS == [
         "status",
         "mentee_department",
@@ -159,4 +160,6 @@ def test_an_export_with_nothing_approved_has_only_the_header(
     program_id = load_demo(app)
     run = run_to_end(app, admin_client, program_id)
     data = admin_client.get(f"/programs/{program_id}/runs/{run.id}/export.csv").data
-    assert data.decode("utf-8-sig").strip() == ",".join([*MATCH_COLUMNS, *DECISION_COLUMNS])
+    assert data.decode("utf-8-sig").strip() == ",".join(
+        [*MATCH_COLUMNS, *DECISION_COLUMNS, *LIFE_COLUMNS]
+    )

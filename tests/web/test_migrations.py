@@ -231,3 +231,62 @@ def test_runs_and_uploads_survive_the_upgrade_to_background_jobs(at_0004: None) 
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM match_run")).scalar() == 3
         assert conn.execute(sa.text("SELECT count(*) FROM import_upload")).scalar() == 2
+
+
+def test_0008_gives_pairs_published_before_their_steps_and_programs_the_check_in_defaults(
+    empty_db_url: str,
+) -> None:
+    import_every_model()
+    with make_app(empty_db_url).app_context():
+        upgrade(revision="0007_pairs")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO program (id, name, config, created_at, updated_at) "
+                    "VALUES (1, 'P', '{}', '2026-11-01', '2026-11-01')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO answer_policy (program_id, must_accept, days, silence, contact) "
+                    "VALUES (1, 'both', 7, 'accepted', '')"
+                )
+            )
+            for n, (status, settled) in enumerate(
+                [("published", None), ("accepted", "2026-11-03 10:00:00")], start=1
+            ):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO pair (id, program_id, mentee_email, mentor_email, "
+                        "mentor_type, status, reasons, published_at, published_by, deadline, "
+                        "mentee_reason, mentor_reason, settled_at, settled_by, version) VALUES "
+                        "(:id, 1, :mentee, 'bo@x.org', 'expertise', :status, '[]', "
+                        "'2026-11-02 09:00:00', 'admin@x.org', '2026-11-09', '', '', "
+                        ":settled, :by, 1)"
+                    ),
+                    {
+                        "id": n,
+                        "mentee": f"m{n}@x.org",
+                        "status": status,
+                        "settled": settled,
+                        "by": "bo@x.org" if settled else "",
+                    },
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            steps = conn.execute(
+                sa.text("SELECT pair_id, status, moved_by FROM pair_step ORDER BY pair_id, id")
+            ).all()
+            policy = conn.execute(
+                sa.text("SELECT checkin_days, checkin_ends FROM answer_policy")
+            ).one()
+            reasons = conn.execute(sa.text("SELECT end_reason FROM pair")).scalars().all()
+        assert [tuple(s) for s in steps] == [
+            (1, "published", "admin@x.org"),
+            (2, "published", "admin@x.org"),
+            (2, "accepted", "bo@x.org"),
+        ]
+        assert tuple(policy) == (21, "either") and reasons == ["", ""]
+        downgrade(revision="0007_pairs")
+        db.session.remove()
+        db.engine.dispose()

@@ -24,6 +24,7 @@ from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
 from webapp.matching.exports import DECISION_COLUMNS
+from webapp.pair_life import LIFE_COLUMNS
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 from webapp.runner import program_people
 
@@ -145,7 +146,7 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     with page.expect_download() as info:
         page.get_by_role("link", name="Export approved (CSV)").click()
     frame = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), encoding="utf-8-sig")
-    assert list(frame.columns) == [*MATCH_COLUMNS, *DECISION_COLUMNS]
+    assert list(frame.columns) == [*MATCH_COLUMNS, *DECISION_COLUMNS, *LIFE_COLUMNS]
     exported = set(zip(frame.mentee_email, frame.mentor_email, frame.mentor_type, strict=True))
     assert exported == {locked, *decided(app, "approve")}
     assert rejected not in exported

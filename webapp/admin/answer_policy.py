@@ -1,5 +1,6 @@
 """A program's answer settings: who must accept a published match, within how many days,
-and what silence past the deadline counts as (a form of the program's settings page)."""
+what silence past the deadline counts as, and the first-meeting check (how many days after
+acceptance, whose "not a fit" ends the match): a form of the program's settings page."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def save(program_id: int) -> Response:
     policy.days = form.days.data or policy.days
     policy.silence = form.silence.data or policy.silence
     policy.contact = (form.contact.data or "").strip()
+    policy.checkin_days = form.checkin_days.data or policy.checkin_days
+    policy.checkin_ends = form.checkin_ends.data or policy.checkin_ends
     db.session.add(policy)
     audit.record(
         "program.answers",
@@ -39,6 +42,8 @@ def save(program_id: int) -> Response:
         must_accept=policy.must_accept,
         days=policy.days,
         silence=policy.silence,
+        checkin_days=policy.checkin_days,
+        checkin_ends=policy.checkin_ends,
     )
     db.session.commit()
     flash(

@@ -89,5 +89,20 @@ CATALOG: dict[str, EmailTemplate] = {
                 "link": "https://mentorloom.example.org/me/EXAMPLE-PERSONAL-LINK",
             },
         ),
+        EmailTemplate(
+            "checkin",
+            MailKind.CHECKIN,
+            "Asks each person of an accepted match how their first conversations went "
+            "(great / not sure yet / not a fit), with the link to their page to answer; "
+            "also its reminder and the second asking after “not sure yet”.",
+            {
+                "name": "Ada Lovelace",
+                "other_name": "Grace Hopper",
+                "other_role": "your expertise mentor",
+                "reminder": False,
+                "again": False,
+                "link": "https://mentorloom.example.org/me/EXAMPLE-PERSONAL-LINK",
+            },
+        ),
     )
 }

@@ -44,6 +44,7 @@ class MailKind(StrEnum):
     REMINDER = "reminder"
     LINK = "link"
     INTRODUCTION = "introduction"
+    CHECKIN = "checkin"
 
 
 class OutboxMessage(db.Model):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from matcher import MentorType
 from webapp.answers import settle_on_look
+from webapp.checkins import checkins_on_look, fit_rates
 from webapp.db import db
 from webapp.figures import SCORE_BIN
 from webapp.lookups import admin_only, done_run, get_program
@@ -81,6 +82,7 @@ def show(program_id: int, run_id: int) -> str:
     run = done_run(program.id, run_id)
     figures = run.summary
     settle_on_look(program.id)
+    checkins_on_look(program.id)
     return render_template(
         "dashboard/show.html",
         program=program,
@@ -90,6 +92,7 @@ def show(program_id: int, run_id: int) -> str:
         cross_department=_share(figures["cross_department"]),
         cross_generation=_share(figures["cross_generation"]),
         answers=pair_figures(program.id),
+        fit=fit_rates(program.id),
         invitations=invitation_counts(program.id),
     )
 

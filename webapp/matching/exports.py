@@ -2,7 +2,9 @@
 introduction notes, one file per pair.
 
 Approved and locked pairs are exported. The pairs' CSV has the columns of the command
-line's ``matches.csv`` first, then the status, both departments and who decided when; the
+line's ``matches.csv`` first, then the status, both departments and who decided when, then
+the published pair's life (:data:`webapp.pair_life.LIFE_COLUMNS`: its status and the date
+of each step; empty before it is published); the
 open requests' CSV has those of ``unmatched.csv``, then the mentee's department. Both are
 written by ``matcher.csv_io.to_csv_bytes`` (UTF-8 with BOM, every text cell neutralized for
 spreadsheets). Introduction notes go to the two people: their reasons come from
@@ -37,6 +39,8 @@ from webapp import audit
 from webapp.db import db
 from webapp.decisions import DECISION, decision_join
 from webapp.lookups import admin_only, done_run, get_program
+from webapp.pair_life import LIFE_COLUMNS, life_rows
+from webapp.pair_models import Pair
 from webapp.people_cache import program_cohort
 from webapp.run_models import (
     STATUS_OF,
@@ -102,9 +106,13 @@ def approved_pairs(run: MatchRun) -> Sequence[tuple[ProposedMatch, PairDecision]
     return [(pair, decision) for pair, decision in db.session.execute(query)]
 
 
-def matches_csv(pairs: Sequence[tuple[ProposedMatch, PairDecision]]) -> bytes:
+def matches_csv(
+    pairs: Sequence[tuple[ProposedMatch, PairDecision]],
+    life: Mapping[tuple[str, str, str], list[str]],
+) -> bytes:
     """The pairs as the command line's ``matches.csv``, then status, departments and who
-    decided when (UTC)."""
+    decided when (UTC), then the life of each published one (``life``, by triple)."""
+    unpublished = [""] * len(LIFE_COLUMNS)
     rows = [
         [
             *(getattr(pair, column) for column in MATCH_COLUMNS),
@@ -113,10 +121,12 @@ def matches_csv(pairs: Sequence[tuple[ProposedMatch, PairDecision]]) -> bytes:
             pair.mentor_department,
             decision.decided_by,
             decision.decided_at.isoformat(sep=" ", timespec="seconds"),
+            *life.get(pair.key, unpublished),
         ]
         for pair, decision in pairs
     ]
-    return to_csv_bytes(pd.DataFrame(rows, columns=[*MATCH_COLUMNS, *DECISION_COLUMNS]))
+    columns = [*MATCH_COLUMNS, *DECISION_COLUMNS, *LIFE_COLUMNS]
+    return to_csv_bytes(pd.DataFrame(rows, columns=columns))
 
 
 def _slug(name: str) -> str:
@@ -220,9 +230,16 @@ def export_csv(program_id: int, run_id: int) -> Response:
     program = get_program(program_id)
     run = done_run(program.id, run_id)
     pairs = approved_pairs(run)
+    published = db.session.scalars(
+        select(Pair).where(
+            Pair.program_id == program.id,
+            Pair.mentee_email.in_({pair.mentee_email for pair, _ in pairs}),
+        )
+    ).all()
     audit.record("run.export", program.id, run=run.id, pairs=len(pairs), format="csv")
     db.session.commit()
-    return _download(matches_csv(pairs), f"matches-run-{run.number}.csv", "text/csv")
+    content = matches_csv(pairs, life_rows(published))
+    return _download(content, f"matches-run-{run.number}.csv", "text/csv")
 
 
 @bp.get("/unmatched.csv")

@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
@@ -37,6 +38,7 @@ from matcher import (
     config_from_mapping,
     explain_stored_mentee,
 )
+from webapp.checkins import checkins_of, published_of
 from webapp.db import db
 from webapp.decisions import (
     DECISION,
@@ -54,7 +56,8 @@ from webapp.matching.mentor_search import mentor_options
 from webapp.matching.places import over_capacity, places_used
 from webapp.matching.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.models import Participant, Program
-from webapp.pair_forms import PublishForm
+from webapp.pair_forms import EndForm, PublishForm
+from webapp.pair_life import lives
 from webapp.people_cache import Encoded, program_cohort
 from webapp.publishing import pair_states
 from webapp.query import paginate
@@ -328,6 +331,7 @@ def mentee(program_id: int, run_id: int) -> str:
     ).all()
     decided = decisions_for(program.id, (p.key for p in pairs))
     manual = ManualForm(mentee_email=email)
+    published = published_of(program.id, email)
     return render_template(
         "review/mentee.html",
         program=program,
@@ -339,4 +343,9 @@ def mentee(program_id: int, run_id: int) -> str:
         mentor_options=mentor_options(run, encoded, email, decisions),
         decision_form=DecisionForm(),
         manual=manual,
+        published=published,
+        lives=lives(published),
+        checkins=checkins_of(published),
+        end_form=EndForm(),
+        move_form=FlaskForm(),
     )

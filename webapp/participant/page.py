@@ -1,10 +1,13 @@
 """A participant's own page: their answers, then each published match with Accept and
-Decline.
+Decline, its state and the date of each step, and the first-meeting check when it is due.
 
 The link is the key: an unknown, revoked or expired link gets a page that says so and
 nothing else, and a link opens only its own person's page and answers only that person's
 pairs (anyone else's pair is a 404, whatever its id). Deadlines passed in silence are
-settled before the page is read (:func:`webapp.answers.settle_overdue`).
+settled, and due check-ins sent, before the page is read
+(:func:`webapp.answers.settle_overdue`, :func:`webapp.checkins.checkins_on_look`). A
+person sees the dates of their pairs' steps and why one ended, never who moved it nor an
+admin's note.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from webapp.answers import (
     settle_on_look,
     settle_overdue,
 )
+from webapp.checkins import ASKED, answer_checkin, checkins_on_look, open_checkins
 from webapp.db import db
 from webapp.introductions import introduction
 from webapp.links import closed_reason, opened_record
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
-from webapp.pair_forms import AnswerForm
-from webapp.pair_models import Answer, MustAccept, Pair, PairStatus
+from webapp.pair_forms import AnswerForm, CheckinForm
+from webapp.pair_life import Step, lives
+from webapp.pair_models import Answer, Checkin, EndReason, Fit, MustAccept, Pair, PairStatus
 from webapp.rows import record_to_row
 
 bp = Blueprint("page", __name__, url_prefix="/me")
@@ -57,7 +62,39 @@ PROFILE = (
     ("notes", "Your notes"),
 )
 #: Pairs that hold a place of their mentor.
-HOLDING = (PairStatus.PUBLISHED.value, PairStatus.ACCEPTED.value)
+HOLDING = (PairStatus.PUBLISHED.value, PairStatus.ACCEPTED.value, PairStatus.ACTIVE.value)
+#: The steps of a pair a participant sees, in their words.
+SEEN_STEPS = {
+    PairStatus.PUBLISHED.value: "Introduced",
+    PairStatus.ACCEPTED.value: "Confirmed",
+    PairStatus.DECLINED.value: "Declined",
+    PairStatus.ACTIVE.value: "Going well since",
+    PairStatus.ENDED.value: "Ended",
+}
+
+
+def seen_steps(steps: list[Step]) -> list[tuple[str, str]]:
+    """The steps a participant sees: (what, date), with why a pair ended unless the
+    reason is "other" (whose text is the admins').
+
+    >>> from datetime import datetime
+    >>> seen_steps(
+    ...     [
+    ...         Step("proposed", datetime(2027, 1, 1), "admin@x.org"),
+    ...         Step("ended", datetime(2027, 3, 2), "admin@x.org", "completed", "note"),
+    ...     ]
+    ... )
+    [('Ended (completed)', '02 March 2027')]
+    """
+    return [
+        (
+            SEEN_STEPS[step.status]
+            + (f" ({step.reason_label})" if step.reason and step.reason != EndReason.OTHER else ""),
+            f"{step.at:%d %B %Y}",
+        )
+        for step in steps
+        if step.status in SEEN_STEPS
+    ]
 
 
 def _closed(reason: str, status: int) -> NoReturn:
@@ -86,6 +123,7 @@ def show(token_text: str) -> str:
     if record is None:
         return render_template("participant/show.html", token=token, record=None)
     settle_on_look(token.program_id)
+    checkins_on_look(token.program_id)
     pairs = pairs_of_person(token.program_id, record.email)
     others = {
         p.email: p
@@ -104,6 +142,7 @@ def show(token_text: str) -> str:
         if pair.other_of(record.email) in others
     ]
     held = sum(1 for p in pairs if p.mentor_email == record.email and p.status in HOLDING)
+    steps = lives(pairs)
     row = record_to_row(record)
     policy = policy_for(token.program_id)
     return render_template(
@@ -125,6 +164,9 @@ def show(token_text: str) -> str:
         is_mentee=bool(record.seeks),
         is_mentor=bool(record.offers),
         form=AnswerForm(),
+        steps={pair.id: seen_steps(steps[pair.id]) for pair in pairs},
+        checkins=open_checkins(token.program_id, record.email),
+        checkin_form=CheckinForm(),
     )
 
 
@@ -157,6 +199,55 @@ def answer_pair(token_text: str, pair_id: int) -> Response:
     token.last_used_at = utcnow()
     db.session.commit()
     return redirect(url_for(".show", token_text=token.token))
+
+
+@bp.post("/<token_text>/checkins/<int:checkin_id>")
+def answer_check(token_text: str, checkin_id: int) -> Response:
+    """Answer one of the person's own first-meeting check-ins."""
+    token, record = _open(token_text)
+    checkin = db.session.get(Checkin, checkin_id)
+    if (
+        record is None
+        or checkin is None
+        or checkin.program_id != token.program_id
+        or getattr(checkin.pair, f"{checkin.side}_email") != record.email
+    ):
+        abort(404, description="There is no such question on your page.")
+    form = CheckinForm()
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            label = getattr(form, field).label.text if hasattr(form, field) else field
+            flash(f"{label} {' '.join(errors)}", "error")
+        return redirect(url_for(".show", token_text=token.token))
+    if checkin.answer is not None or checkin.pair.status not in ASKED:
+        flash("This question was answered already, or the match has ended.", "error")
+    else:
+        fit = Fit(form.fit.data)
+        after = answer_checkin(
+            checkin, fit, (form.comment.data or "").strip(), record.email, utcnow()
+        )
+        flash(_fit_thanks(fit, PairStatus(after)))
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return redirect(url_for(".show", token_text=token.token))
+
+
+def _fit_thanks(fit: Fit, after: PairStatus) -> str:
+    """What the page says after a check-in answer.
+
+    >>> _fit_thanks(Fit.NOT_A_FIT, PairStatus.ENDED)
+    'Thank you for saying so. The match has ended; the program team will find you someone else.'
+    """
+    if after is PairStatus.ENDED:
+        return (
+            "Thank you for saying so. The match has ended; the program team will find you "
+            "someone else."
+        )
+    if fit is Fit.GREAT:
+        return "Thank you: glad to hear it is going well!"
+    if fit is Fit.NOT_SURE:
+        return "Thank you. We will ask you once more in a few weeks."
+    return "Thank you for saying so. The program team will be in touch."
 
 
 def _thanks(given: Answer, after: PairStatus) -> str:

@@ -46,7 +46,7 @@ from webapp.lookups import admin_only, get_participant, get_program
 from webapp.mail.models import OutboxMessage
 from webapp.mail.outbox import erase_messages, messages_about
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program, utcnow
-from webapp.pair_models import NeverPair, Pair
+from webapp.pair_models import Checkin, NeverPair, Pair, PairStep
 from webapp.rows import record_to_row
 from webapp.run_models import (
     MatchRun,
@@ -109,6 +109,13 @@ def person_data(program: Program, record: Participant) -> dict[str, Any]:
         .where(Pair.program_id == program.id)
         .where(_naming(email, Pair.mentee_email, Pair.mentor_email))
         .order_by(Pair.id)
+    ).all()
+    pair_ids = [p.id for p in published]
+    steps = db.session.scalars(
+        select(PairStep).where(PairStep.pair_id.in_(pair_ids)).order_by(PairStep.id)
+    )
+    checkins = db.session.scalars(
+        select(Checkin).where(Checkin.pair_id.in_(pair_ids)).order_by(Checkin.id)
     )
     links = db.session.scalars(
         select(InviteToken)
@@ -132,6 +139,8 @@ def person_data(program: Program, record: Participant) -> dict[str, Any]:
         "open_requests": [_columns(r) for r in open_requests],
         "decisions": [_columns(d, skip=("program_id",)) for d in decisions],
         "published_pairs": [_columns(p, skip=("program_id",)) for p in published],
+        "pair_steps": [_columns(s) for s in steps],
+        "checkins": [_columns(c, skip=("program_id",)) for c in checkins],
         "audit": [_columns(e) for e in about(program.id, email)],
         "named_as_manager_by": [p.email for p in reports(program.id, email)],
     }
