@@ -42,6 +42,7 @@ class MailKind(StrEnum):
     REMINDER = "reminder"
     LINK = "link"
     INTRODUCTION = "introduction"
+    COHORT = "cohort"
 
 
 class OutboxMessage(db.Model):
