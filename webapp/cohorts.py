@@ -105,17 +105,37 @@ def left_unmatched(program_id: int) -> set[str]:
     >>> with app.app_context():
     ...     db.create_all()
     ...     program = Program(name="Spring")
-    ...     db.session.add_all([
-    ...         program,
-    ...         Participant(program=program, email="ana@x.org", name="Ana", role="mentee",
-    ...                     seeks="expertise"),
-    ...         Participant(program=program, email="bo@x.org", name="Bo", role="mentee",
-    ...                     seeks="expertise"),
-    ...     ])
+    ...     db.session.add_all(
+    ...         [
+    ...             program,
+    ...             Participant(
+    ...                 program=program,
+    ...                 email="ana@x.org",
+    ...                 name="Ana",
+    ...                 role="mentee",
+    ...                 seeks="expertise",
+    ...             ),
+    ...             Participant(
+    ...                 program=program,
+    ...                 email="bo@x.org",
+    ...                 name="Bo",
+    ...                 role="mentee",
+    ...                 seeks="expertise",
+    ...             ),
+    ...         ]
+    ...     )
     ...     db.session.flush()
-    ...     db.session.add(Pair(program_id=program.id, mentee_email="ana@x.org",
-    ...         mentor_email="cy@x.org", mentor_type="expertise", status="accepted",
-    ...         published_by="admin@x.org", deadline=utcnow()))
+    ...     db.session.add(
+    ...         Pair(
+    ...             program_id=program.id,
+    ...             mentee_email="ana@x.org",
+    ...             mentor_email="cy@x.org",
+    ...             mentor_type="expertise",
+    ...             status="accepted",
+    ...             published_by="admin@x.org",
+    ...             deadline=utcnow(),
+    ...         )
+    ...     )
     ...     sorted(left_unmatched(program.id))
     ['bo@x.org']
     """
@@ -146,12 +166,19 @@ def unmatched_last_cohort(program_id: int) -> set[str]:
     >>> with app.app_context():
     ...     db.create_all()
     ...     program = Program(name="Autumn", cohort_number=2)
-    ...     db.session.add_all([
-    ...         program,
-    ...         Participant(program=program, email="bo@x.org", name="Bo", role="mentee",
-    ...                     priority_reason=UNMATCHED_LAST_COHORT),
-    ...         Participant(program=program, email="cy@x.org", name="Cy", role="mentee"),
-    ...     ])
+    ...     db.session.add_all(
+    ...         [
+    ...             program,
+    ...             Participant(
+    ...                 program=program,
+    ...                 email="bo@x.org",
+    ...                 name="Bo",
+    ...                 role="mentee",
+    ...                 priority_reason=UNMATCHED_LAST_COHORT,
+    ...             ),
+    ...             Participant(program=program, email="cy@x.org", name="Cy", role="mentee"),
+    ...         ]
+    ...     )
     ...     db.session.flush()
     ...     before = unmatched_last_cohort(program.id)
     ...     program.priority_unmatched = False
@@ -275,7 +302,9 @@ def carry_over(job: CohortStart, progress: jobs.Progress) -> None:
     unmatched = left_unmatched(source.id)
     carried = invited = 0
     for done, record in enumerate(records):
-        progress("carrying people" if job.carry == Carry.ALL else "asking people", done, len(records))
+        progress(
+            "carrying people" if job.carry == Carry.ALL else "asking people", done, len(records)
+        )
         if job.carry == Carry.ALL:
             _copy_person(record, cohort, unmatched)
             carried += 1
@@ -331,7 +360,9 @@ def join_next(record: Participant, actor: str) -> tuple[Program, bool] | None:
         return cohort, False
     unmatched = left_unmatched(record.program_id) & {record.email}
     _copy_person(record, cohort, unmatched)
-    audit.record("cohort.join", cohort.id, actor=actor, email=record.email, earlier=record.program_id)
+    audit.record(
+        "cohort.join", cohort.id, actor=actor, email=record.email, earlier=record.program_id
+    )
     return cohort, True
 
 
@@ -339,9 +370,11 @@ def series_rows(programs: Iterable[Program]) -> list[list[Program]]:
     """Programs grouped by series, each group first cohort to last, groups by the name of
     their latest cohort.
 
-    >>> a, b, c = Program(id=1, name="Spring", cohort_number=1), Program(
-    ...     id=2, name="Alpha", cohort_number=1), Program(
-    ...     id=3, name="Autumn", series_id=1, cohort_number=2)
+    >>> a, b, c = (
+    ...     Program(id=1, name="Spring", cohort_number=1),
+    ...     Program(id=2, name="Alpha", cohort_number=1),
+    ...     Program(id=3, name="Autumn", series_id=1, cohort_number=2),
+    ... )
     >>> [[p.name for p in group] for group in series_rows([a, b, c])]
     [['Alpha'], ['Spring', 'Autumn']]
     """

@@ -175,7 +175,10 @@ def stay(token_text: str) -> str:
         )
     )
     return render_template(
-        "participant/stay.html", token=token, cohort=cohort, joined=there is not None,
+        "participant/stay.html",
+        token=token,
+        cohort=cohort,
+        joined=there is not None,
         form=EmptyForm(),
     )
 
