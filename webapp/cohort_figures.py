@@ -6,9 +6,9 @@ Every figure counts the cohort's stored rows as they are now:
 - ``matched``: the requests the cohort's latest finished run proposed a pair for;
 - ``published``: every pair published (``Pair`` rows), then one column per *pair column*:
   a pair counts in the columns :data:`PAIR_COLUMNS` give it, by default its status
-  (``published``, ``accepted``, ``declined``, and any later status by its value); a new
-  way to count pairs (an end reason, a fit answer) is one more function there, and its
-  values become columns without changing anything else here;
+  (``waiting`` for a pair still ``published``, ``accepted``, ``declined``, and any other
+  status by its value); a new way to count pairs (an end reason, a fit answer) is one more
+  function there, and its values become columns without changing anything else here;
 - ``rematched``: requests with more than one published pair (someone else was found);
 - ``median_days_to_accept``: from the mentee's intake (their record's creation) to the
   pair's acceptance, over accepted pairs; empty without one.
@@ -43,11 +43,26 @@ __all__ = [
     "cohort_outcomes",
     "figure_columns",
     "series_outcomes",
+    "status_column",
 ]
+
+#: The column of a pair's status, by status: its value, but ``waiting`` for a pair still
+#: ``published`` (the column ``published`` counts every pair published).
+STATUS_COLUMN = {PairStatus.PUBLISHED.value: "waiting"}
+
+
+def status_column(status: str) -> str:
+    """The column of a pair in ``status``.
+
+    >>> status_column("published"), status_column("accepted")
+    ('waiting', 'accepted')
+    """
+    return STATUS_COLUMN.get(status, status)
+
 
 #: The columns a published pair counts in (None: none of this function's). Each is a
 #: function of the pair; its values are column names.
-PAIR_COLUMNS: tuple[Callable[[Pair], str | None], ...] = (lambda pair: pair.status,)
+PAIR_COLUMNS: tuple[Callable[[Pair], str | None], ...] = (lambda pair: status_column(pair.status),)
 #: The groupings of a cohort's rows, in the order pages and the CSV show them.
 BREAKDOWNS = ("all", "mentor type", "department")
 #: The group of a mentee's empty department, and of a pair whose mentee is gone.
@@ -109,7 +124,7 @@ class CohortOutcomes:
 def figure_columns(outcomes: Iterable[CohortOutcomes]) -> list[str]:
     """The pair columns of ``outcomes``: every pair status, then any other value a
     :data:`PAIR_COLUMNS` function gave, in order of first appearance."""
-    names = dict.fromkeys(status.value for status in PairStatus)
+    names = dict.fromkeys(status_column(status.value) for status in PairStatus)
     for outcome in outcomes:
         for _, _, tally in outcome.groups():
             names.update(dict.fromkeys(tally.pairs))

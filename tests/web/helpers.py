@@ -39,6 +39,8 @@ PUBLIC_ENDPOINTS = {
     "people.intake.saved",
     "participant.page.show",
     "participant.page.answer_pair",
+    "participant.page.stay",
+    "participant.page.stay_yes",
     "index",
 }
 #: An intake link in an e-mail's text (its path is the group).

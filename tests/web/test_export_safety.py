@@ -29,6 +29,7 @@ CSV_ENDPOINTS = {
     "matching.exports.export_csv",
     "matching.exports.export_unmatched",
     "mail.download_links",
+    "matching.outcomes.export_csv",
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 HOSTILE = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from matcher import PROGRAM_NAME_MAX_CHARS
@@ -35,8 +36,8 @@ class NextCohortForm(FlaskForm):
     carry = RadioField(
         "Who carries over",
         choices=[
-            (Carry.ALL.value, "Everyone of this cohort, with their answers"),
-            (
+            SelectChoice(Carry.ALL.value, "Everyone of this cohort, with their answers"),
+            SelectChoice(
                 Carry.OPT_IN.value,
                 'Those who say yes: each person gets an e-mail "Stay for the next cohort?" '
                 "with a personal link",

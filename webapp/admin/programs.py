@@ -34,7 +34,7 @@ def index() -> str:
         .outerjoin(Participant, Participant.program_id == Program.id)
         .group_by(Program.id)
     )
-    found = dict(db.session.execute(counts).tuples().all())
+    found: dict[Program, int] = dict(db.session.execute(counts).all())
     return render_template("programs/index.html", series=series_rows(found), counts=found)
 
 
