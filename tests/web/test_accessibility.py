@@ -189,6 +189,12 @@ def test_every_admin_page_passes_axe(
     check("unmatched")
     page.goto(f"{base}/runs/{run.id}/dashboard")
     check("dashboard")
+    page.goto(f"{base}/outcomes")
+    check("outcomes per cohort")
+    page.goto(f"{base}/next-cohort")
+    page.get_by_role("button", name="Start the next cohort").click()
+    expect(page.get_by_text("Give the start date")).to_be_visible()
+    check("start the next cohort, with errors")
     with app.app_context():  # a lock the data no longer allows: the mentee does not seek the type
         people = program_people(program_id)
         pair = db.session.scalars(db.select(ProposedMatch).filter_by(run_id=run.id)).first()
