@@ -13,7 +13,7 @@ one transaction:
   (:attr:`Carry.OPT_IN`, :func:`join_next`);
 - each person carried who was left unmatched (:func:`left_unmatched`) gets the
   ``priority_reason`` :data:`UNMATCHED_LAST_COHORT`; :func:`unmatched_last_cohort` reads
-  them back for matching while the program's setting ``priority_unmatched`` is on.
+  them back for matching.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
+from matcher import MatcherError
 from webapp import audit, jobs
 from webapp.cohort_models import Carry, CohortStart
 from webapp.db import db
@@ -157,9 +159,9 @@ def left_unmatched(program_id: int) -> set[str]:
 
 
 def unmatched_last_cohort(program_id: int) -> set[str]:
-    """The e-mails of the program's people that matching gives priority to: those left
-    unmatched in the previous cohort (their ``priority_reason``), while the program's
-    setting ``priority_unmatched`` is on; else none.
+    """The e-mails of the program's people who were left unmatched in the previous cohort
+    (their ``priority_reason``, recorded when they were carried over or said yes); none
+    in a first cohort.
 
     >>> from webapp import create_app
     >>> app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "example"})
@@ -180,14 +182,9 @@ def unmatched_last_cohort(program_id: int) -> set[str]:
     ...         ]
     ...     )
     ...     db.session.flush()
-    ...     before = unmatched_last_cohort(program.id)
-    ...     program.priority_unmatched = False
-    ...     before, unmatched_last_cohort(program.id)
-    ({'bo@x.org'}, set())
+    ...     unmatched_last_cohort(program.id)
+    {'bo@x.org'}
     """
-    program = db.session.get(Program, program_id)
-    if program is None or not program.priority_unmatched:
-        return set()
     return set(
         db.session.scalars(
             select(Participant.email).where(
@@ -270,6 +267,8 @@ def carry_over(job: CohortStart, progress: jobs.Progress) -> None:
     """The work of a start: the next cohort, its settings and never-pairs, and its people
     (carried, or each asked by e-mail)."""
     source = job.program
+    if (started := next_cohort(source)) is not None:
+        raise MatcherError(f"the next cohort, {started.name}, was started meanwhile.")
     cohort = Program(
         name=job.name,
         config=dict(source.config),
@@ -277,10 +276,15 @@ def carry_over(job: CohortStart, progress: jobs.Progress) -> None:
         cohort_number=source.cohort_number + 1,
         starts_on=job.starts_on,
         ends_on=job.ends_on,
-        priority_unmatched=True,
     )
     db.session.add(cohort)
-    db.session.flush()  # its id, for the rows below
+    try:
+        db.session.flush()  # its id, for the rows below
+    except IntegrityError as exc:  # the unique name, or the series' cohort number
+        raise MatcherError(
+            f"another program took the name {job.name!r}, or another start made cohort "
+            f"{cohort.cohort_number} meanwhile; nothing was changed."
+        ) from exc
     _copy_policy(source, cohort)
     never = _never_pairs(source)
     for (first, second), (why, note) in never.items():

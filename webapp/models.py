@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -111,18 +112,17 @@ class Program(db.Model):
     participants, runs and pairs.
     """
 
+    #: A series has one cohort of each number: two starts at once cannot both make it.
+    __table_args__ = (Index("ix_program_series_number", "series_id", "cohort_number", unique=True),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(PROGRAM_NAME_MAX_CHARS), unique=True)
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The first cohort of the series; None when this program is the first (or alone).
-    series_id: Mapped[int | None] = mapped_column(
-        ForeignKey("program.id", ondelete="SET NULL"), index=True
-    )
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("program.id", ondelete="SET NULL"))
     cohort_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
-    #: Matching gives priority to people left unmatched in the previous cohort.
-    priority_unmatched: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,5 +1,5 @@
-"""cohorts: a program's series, number, dates and priority setting; a participant's
-priority reason; the job that starts the next cohort
+"""cohorts: a program's series, number and dates; a participant's priority reason; the
+job that starts the next cohort
 
 Revision ID: 0010_cohorts
 Revises: 0007_pairs
@@ -45,13 +45,12 @@ def upgrade():
         )
         batch_op.add_column(sa.Column("starts_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("ends_on", sa.Date(), nullable=True))
-        batch_op.add_column(
-            sa.Column("priority_unmatched", sa.Boolean(), server_default="1", nullable=False)
-        )
         batch_op.create_foreign_key(
             "fk_program_series_id_program", "program", ["series_id"], ["id"], ondelete="SET NULL"
         )
-        batch_op.create_index("ix_program_series_id", ["series_id"])
+        batch_op.create_index(
+            "ix_program_series_number", ["series_id", "cohort_number"], unique=True
+        )
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -87,9 +86,8 @@ def downgrade():
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.drop_column("priority_reason")
     with op.batch_alter_table("program", schema=None) as batch_op:
-        batch_op.drop_index("ix_program_series_id")
+        batch_op.drop_index("ix_program_series_number")
         batch_op.drop_constraint("fk_program_series_id_program", type_="foreignkey")
-        batch_op.drop_column("priority_unmatched")
         batch_op.drop_column("ends_on")
         batch_op.drop_column("starts_on")
         batch_op.drop_column("cohort_number")

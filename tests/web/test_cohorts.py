@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 
 from tests.web.matching import pairs_of, run_to_end
 from tests.web.smtp import SmtpSink
+from webapp import jobs
 from webapp.answers import never_pairs
-from webapp.cohorts import UNMATCHED_LAST_COHORT, unmatched_last_cohort
+from webapp.cohort_models import CohortStart
+from webapp.cohorts import NEXT_COHORT, UNMATCHED_LAST_COHORT, unmatched_last_cohort
 from webapp.db import db
 from webapp.models import Participant, Program
 from webapp.pair_models import AnswerPolicy, NeverPair, Pair
@@ -138,7 +140,6 @@ def test_start_next_cohort_carries_people_priority_and_never_pairs(
         autumn = db.session.get_one(Program, autumn_id)
         assert (autumn.series_id, autumn.cohort_number) == (spring_id, 2)
         assert (autumn.starts_on, autumn.ends_on) == (date(2027, 9, 1), date(2028, 2, 28))
-        assert autumn.priority_unmatched
         assert db.session.get_one(AnswerPolicy, autumn_id).days == 10
         people = db.session.scalars(select(Participant).where(Participant.program_id == autumn_id))
         reasons = {p.email: p.priority_reason for p in people}
@@ -241,6 +242,30 @@ def test_the_start_form_names_each_wrong_field(app: Flask, admin_client: FlaskCl
         assert response.status_code == 200 and message in response.text, message
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Program)) == 1
+
+
+def test_a_second_start_of_the_same_cohort_fails_and_changes_nothing(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    """Two admins pressing "Start" at once: the job that comes second makes nothing."""
+    spring_id = spring(app)
+    start_next(admin_client, spring_id, "all")
+    with app.app_context():
+        late = CohortStart(
+            program_id=spring_id,
+            name="Autumn bis",
+            starts_on=date(2027, 9, 1),
+            ends_on=date(2028, 2, 28),
+            carry="all",
+            requested_by="other@example.org",
+            base_url="http://mentorloom.test/",
+        )
+        db.session.add(late)
+        db.session.commit()
+        jobs.perform(NEXT_COHORT, late.id)
+        db.session.refresh(late)
+        assert late.status == "failed" and "was started meanwhile" in late.error
+        assert db.session.scalar(select(func.count()).select_from(Program)) == 2
 
 
 #: The worked example's outcomes by hand: requests (ana 1, bo 2, cy 1, dee 1), matched

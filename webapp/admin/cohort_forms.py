@@ -1,9 +1,9 @@
-"""The forms of cohorts: starting the next cohort, and a cohort's dates and priority setting."""
+"""The forms of cohorts: starting the next cohort, and a cohort's dates."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, StringField, SubmitField
+from wtforms import DateField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
@@ -50,9 +50,8 @@ class NextCohortForm(FlaskForm):
 
 
 class CohortSettingsForm(FlaskForm):
-    """A cohort's dates and whether matching gives priority to people unmatched before."""
+    """A cohort's start and end dates."""
 
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional(), _ends_after_start])
-    priority_unmatched = BooleanField("Priority to people unmatched last cohort")
     submit = SubmitField("Save cohort settings")

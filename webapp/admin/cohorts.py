@@ -1,5 +1,5 @@
 """Cohorts of a program: "Start the next cohort" (a confirmation form, then a background
-job with progress) and a cohort's dates and priority setting (a form of the settings page)."""
+job with progress) and a cohort's dates (a form of the settings page)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def job(program_id: int, job_id: int) -> str:
 
 @bp.post("/settings/cohort")
 def settings(program_id: int) -> Response:
-    """Save the cohort's dates and its priority setting; a bad value is said, nothing saved."""
+    """Save the cohort's dates; a bad value is said and nothing is saved."""
     program = get_program(program_id)
     form = CohortSettingsForm()
     back = redirect(url_for("admin.programs.settings", program_id=program.id) + "#cohort")
@@ -74,13 +74,11 @@ def settings(program_id: int) -> Response:
             flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
         return back
     program.starts_on, program.ends_on = form.starts_on.data, form.ends_on.data
-    program.priority_unmatched = bool(form.priority_unmatched.data)
     audit.record(
         "program.cohort",
         program.id,
         starts_on=program.starts_on.isoformat() if program.starts_on else "",
         ends_on=program.ends_on.isoformat() if program.ends_on else "",
-        priority_unmatched=program.priority_unmatched,
     )
     db.session.commit()
     flash("Cohort settings saved.")
