@@ -315,14 +315,13 @@ def carry_over(job: CohortStart, progress: jobs.Progress) -> None:
         else:
             _ask_to_stay(job, record, cohort)
             invited += 1
-    db.session.flush()
     audit.record("cohort.started", cohort.id, actor=job.requested_by, earlier=source.id)
     job.new_program_id = cohort.id
     job.result = {
         "carried": carried,
         "invited": invited,
         "never_pairs": len(never),
-        "priority": len(unmatched & {r.email for r in records}) if carried else 0,
+        "priority": len(unmatched) if carried else 0,
     }
     if invited:  # commits the cohort with its e-mails, then sends them
         start_delivery(source.id, requested_by=job.requested_by)
