@@ -12,7 +12,7 @@ notes are of unlimited text.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -98,18 +99,45 @@ class AdminUser(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
+#: Longest reason a participant has priority in matching ("unmatched last cohort").
+PRIORITY_REASON_MAX_CHARS = 60
+
+
 class Program(db.Model):
-    """A mentoring cohort with its matching config (as ``config_to_mapping`` JSON)."""
+    """A mentoring cohort with its matching config (as ``config_to_mapping`` JSON).
+
+    Cohorts of one program form a *series*: the first cohort has no ``series_id`` and
+    ``cohort_number`` 1; each next cohort (see :mod:`webapp.cohorts`) names the first in
+    ``series_id`` and counts on. Each cohort is a program of its own, with its own
+    participants, runs and pairs.
+    """
+
+    #: A series has one cohort of each number: two starts at once cannot both make it.
+    __table_args__ = (Index("ix_program_series_number", "series_id", "cohort_number", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(PROGRAM_NAME_MAX_CHARS), unique=True)
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The first cohort of the series; None when this program is the first (or alone).
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("program.id", ondelete="SET NULL"))
+    cohort_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="program", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def series_key(self) -> int:
+        """The id every cohort of the series shares: the first cohort's.
+
+        >>> Program(id=7).series_key, Program(id=9, series_id=7).series_key
+        (7, 7)
+        """
+        return self.series_id or self.id
 
 
 class Participant(db.Model):
@@ -150,6 +178,11 @@ class Participant(db.Model):
     #: Created through a program link (anyone could have typed the e-mail) and not yet
     #: merged by an admin: the link that created it opens it only while this is true.
     self_registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Why matching gives the person priority (only admins see it), e.g. "unmatched last
+    #: cohort" (see :func:`webapp.cohorts.unmatched_last_cohort`); empty: no priority.
+    priority_reason: Mapped[str] = mapped_column(
+        String(PRIORITY_REASON_MAX_CHARS), default="", server_default=""
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Optimistic lock: an UPDATE of a row someone changed meanwhile raises StaleDataError.

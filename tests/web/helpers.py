@@ -40,6 +40,8 @@ PUBLIC_ENDPOINTS = {
     "participant.page.show",
     "participant.page.answer_pair",
     "participant.page.answer_check",
+    "participant.page.stay",
+    "participant.page.stay_yes",
     "index",
 }
 #: An intake link in an e-mail's text (its path is the group).

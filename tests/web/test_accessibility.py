@@ -228,6 +228,12 @@ def test_every_admin_page_passes_axe(
     page.goto(server + first_meeting)
     expect(page.get_by_role("group", name="How did your first conversations go?")).to_be_visible()
     check("participant page with a first-meeting check")
+    page.goto(f"{base}/outcomes")
+    check("outcomes per cohort")
+    page.goto(f"{base}/next-cohort")
+    page.get_by_role("button", name="Start the next cohort").click()
+    expect(page.get_by_text("Give the start date")).to_be_visible()
+    check("start the next cohort, with errors")
     with app.app_context():  # a lock the data no longer allows: the mentee does not seek the type
         people = program_people(program_id)
         pair = db.session.scalars(db.select(ProposedMatch).filter_by(run_id=run.id)).first()

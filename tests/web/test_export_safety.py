@@ -30,6 +30,7 @@ CSV_ENDPOINTS = {
     "matching.exports.export_unmatched",
     "mail.download_links",
     "matching.pairs.download",
+    "matching.outcomes.export_csv",
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 HOSTILE = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]
@@ -132,5 +133,28 @@ def test_the_personal_links_csv_is_formula_safe(app: Flask, admin_client: FlaskC
         db.session.commit()
     data = admin_client.post(f"/programs/{program_id}/invitations/links.csv").data
     assert len(cells(data)) == 6 * (len(HOSTILE) + 1)
+    assert_safe(data)
+    assert "'=cmd|' /C calc'!A0" in cells(data)
+
+
+def test_the_outcomes_csv_is_formula_safe(app: Flask, admin_client: FlaskClient) -> None:
+    """A hostile program name and departments: the cohort and group cells of the CSV."""
+    with app.app_context():
+        program = Program(name=HOSTILE[0], config={})
+        for n, text in enumerate(HOSTILE):
+            db.session.add(
+                Participant(
+                    program=program,
+                    email=f"p{n}@example.org",
+                    name="P",
+                    role="mentee",
+                    seeks="expertise",
+                    department=text,
+                )
+            )
+        db.session.commit()
+        program_id = program.id
+    data = admin_client.get(f"/programs/{program_id}/outcomes.csv").data
+    assert len(cells(data)) > len(HOSTILE) * 10
     assert_safe(data)
     assert "'=cmd|' /C calc'!A0" in cells(data)

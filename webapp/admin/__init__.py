@@ -1,18 +1,18 @@
-"""The admin's own pages: signing in and out, programs and their settings.
+"""The admin's own pages: signing in and out, programs, their settings and cohorts.
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
-(endpoints ``admin.auth.*``, ``admin.programs.*``, ``admin.answer_policy.*``) and its
-templates live in ``webapp/admin/templates/``.
+(endpoints ``admin.auth.*``, ``admin.programs.*``, ``admin.answer_policy.*``,
+``admin.cohorts.*``) and its templates live in ``webapp/admin/templates/``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from webapp.admin import answer_policy, auth, programs
+from webapp.admin import answer_policy, auth, cohorts, programs
 
 __all__ = ["bp"]
 
 bp = Blueprint("admin", __name__, template_folder="templates")
-for part in (auth, programs, answer_policy):
+for part in (auth, programs, answer_policy, cohorts):
     bp.register_blueprint(part.bp)

@@ -1,4 +1,5 @@
-"""Programs: list, create, rename, and the settings form of their matching config."""
+"""Programs: list (cohorts of a series together), create, rename, and the settings form
+of their matching config."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from werkzeug.wrappers import Response
 
 from matcher import ProgramConfig, config_to_mapping
 from webapp import audit
+from webapp.admin.cohort_forms import CohortSettingsForm
 from webapp.admin.config_form import settings_form
 from webapp.answers import policy_for
+from webapp.cohorts import cohorts_of, series_rows
 from webapp.db import db
 from webapp.forms import ProgramForm
 from webapp.lookups import admin_only, get_program
@@ -24,14 +27,15 @@ admin_only(bp)
 
 @bp.get("/")
 def index() -> str:
-    """List every program with its number of participants."""
+    """List every program with its number of participants: the cohorts of a series in
+    one row, its current (latest) cohort first, the earlier ones linked beside it."""
     counts = (
         select(Program, func.count(Participant.id))
-        .outerjoin(Participant)
+        .outerjoin(Participant, Participant.program_id == Program.id)
         .group_by(Program.id)
-        .order_by(Program.name)
     )
-    return render_template("programs/index.html", rows=db.session.execute(counts).all())
+    found: dict[Program, int] = dict(db.session.execute(counts).all())
+    return render_template("programs/index.html", series=series_rows(found), counts=found)
 
 
 def _save_name(form: ProgramForm, program: Program) -> bool:
@@ -72,7 +76,9 @@ def show(program_id: int) -> str:
             .group_by(Participant.role)
         ).all()
     )
-    return render_template("programs/show.html", program=program, by_role=by_role)
+    return render_template(
+        "programs/show.html", program=program, by_role=by_role, cohorts=cohorts_of(program)
+    )
 
 
 @bp.route("/<int:program_id>/edit", methods=["GET", "POST"])
@@ -109,6 +115,7 @@ def settings(program_id: int) -> str | Response:
         form=form,
         program=program,
         answers=PolicyForm(formdata=None, obj=policy_for(program.id)),
+        cohort=CohortSettingsForm(formdata=None, obj=program),
     )
 
 

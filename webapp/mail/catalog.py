@@ -104,5 +104,17 @@ CATALOG: dict[str, EmailTemplate] = {
                 "link": "https://mentorloom.example.org/me/EXAMPLE-PERSONAL-LINK",
             },
         ),
+        EmailTemplate(
+            "stay",
+            MailKind.COHORT,
+            "Asks a person of a cohort whether they stay for the next one, with a personal "
+            "link whose yes adds them to it.",
+            {
+                "name": "Ada Lovelace",
+                "next_name": "Autumn cohort 2027",
+                "starts_on": "1 September 2027",
+                "link": "https://mentorloom.example.org/me/EXAMPLE-PERSONAL-LINK/stay",
+            },
+        ),
     )
 }

@@ -45,6 +45,7 @@ class MailKind(StrEnum):
     LINK = "link"
     INTRODUCTION = "introduction"
     CHECKIN = "checkin"
+    COHORT = "cohort"
 
 
 class OutboxMessage(db.Model):

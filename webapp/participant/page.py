@@ -27,7 +27,9 @@ from webapp.answers import (
     settle_overdue,
 )
 from webapp.checkins import ASKED, answer_checkin, checkins_on_look, open_checkins
+from webapp.cohorts import join_next, next_cohort
 from webapp.db import db
+from webapp.forms import EmptyForm
 from webapp.introductions import introduction
 from webapp.links import closed_reason, opened_record
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
@@ -248,6 +250,47 @@ def _fit_thanks(fit: Fit, after: PairStatus) -> str:
     if fit is Fit.NOT_SURE:
         return "Thank you. We will ask you once more in a few weeks."
     return "Thank you for saying so. The program team will be in touch."
+
+
+@bp.get("/<token_text>/stay")
+def stay(token_text: str) -> str:
+    """Ask the person whether they stay for the program's next cohort (the link of the
+    e-mail "Stay for the next cohort?"); the answer is a POST, never this look."""
+    token, record = _open(token_text)
+    cohort = next_cohort(token.program)
+    if record is None or cohort is None:
+        abort(404, description="There is no next cohort to join with this link.")
+    there = db.session.scalar(
+        select(Participant.id).where(
+            Participant.program_id == cohort.id, Participant.email == record.email
+        )
+    )
+    return render_template(
+        "participant/stay.html",
+        token=token,
+        cohort=cohort,
+        joined=there is not None,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/<token_text>/stay")
+def stay_yes(token_text: str) -> Response:
+    """The person's yes: they join the next cohort with their answers."""
+    token, record = _open(token_text)
+    if record is None:
+        abort(404, description="There is no next cohort to join with this link.")
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was not understood; reload the page and try again.")
+    joined = join_next(record, f"link:{token.id}")
+    if joined is None:
+        abort(404, description="There is no next cohort to join with this link.")
+    cohort, now = joined
+    token.last_used_at = utcnow()
+    db.session.commit()
+    if now:
+        flash(f"Thank you: you are in {cohort.name}. The program team will be in touch.")
+    return redirect(url_for(".stay", token_text=token.token))
 
 
 def _thanks(given: Answer, after: PairStatus) -> str:

@@ -1,0 +1,212 @@
+"""Outcomes of a cohort, by mentor type and by department, and of every cohort of a series.
+
+Every figure counts the cohort's stored rows as they are now:
+
+- ``requests``: each type a mentee seeks (their ``seeks``);
+- ``matched``: the requests the cohort's latest finished run proposed a pair for;
+- ``published``: every pair published (``Pair`` rows), then one column per *pair column*:
+  a pair counts in the columns :data:`PAIR_COLUMNS` give it, by default its status
+  (``waiting`` for a pair still ``published``, ``accepted``, ``declined``, and any other
+  status by its value); a new way to count pairs (an end reason, a fit answer) is one more
+  function there, and its values become columns without changing anything else here;
+- ``rematched``: requests with more than one published pair (someone else was found);
+- ``median_days_to_accept``: from the mentee's intake (their record's creation) to the
+  pair's acceptance, over accepted pairs; empty without one.
+
+A row is grouped by the request's mentor type or the mentee's department (as the file
+spells it; ``(none)`` when empty, ``(left the program)`` for a pair whose mentee was erased
+or removed).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from matcher import MentorType
+from webapp.cohorts import cohorts_of, requests_of
+from webapp.db import db
+from webapp.models import Participant, Program
+from webapp.pair_models import Pair, PairStatus
+from webapp.run_models import MatchRun, ProposedMatch, RunStatus
+
+__all__ = [
+    "BREAKDOWNS",
+    "PAIR_COLUMNS",
+    "CohortOutcomes",
+    "Tally",
+    "cohort_outcomes",
+    "figure_columns",
+    "series_outcomes",
+    "status_column",
+]
+
+#: The column of a pair's status, by status: its value, but ``waiting`` for a pair still
+#: ``published`` (the column ``published`` counts every pair published).
+STATUS_COLUMN = {PairStatus.PUBLISHED.value: "waiting"}
+
+
+def status_column(status: str) -> str:
+    """The column of a pair in ``status``.
+
+    >>> status_column("published"), status_column("accepted")
+    ('waiting', 'accepted')
+    """
+    return STATUS_COLUMN.get(status, status)
+
+
+#: The columns a published pair counts in (None: none of this function's). Each is a
+#: function of the pair; its values are column names.
+PAIR_COLUMNS: tuple[Callable[[Pair], str | None], ...] = (lambda pair: status_column(pair.status),)
+#: The groupings of a cohort's rows, in the order pages and the CSV show them.
+BREAKDOWNS = ("all", "mentor type", "department")
+#: The group of a mentee's empty department, and of a pair whose mentee is gone.
+NO_DEPARTMENT, GONE = "(none)", "(left the program)"
+
+
+@dataclass
+class Tally:
+    """The counts of one row: a cohort, one of its mentor types, or one department."""
+
+    requests: int = 0
+    matched: int = 0
+    published: int = 0
+    pairs: Counter[str] = field(default_factory=Counter)
+    rematched: int = 0
+    days: list[float] = field(default_factory=list)
+
+    @property
+    def median_days(self) -> float | None:
+        """The median days from intake to an accepted match, to one decimal; None without.
+
+        >>> Tally(days=[1.0, 2.0, 10.0]).median_days, Tally().median_days
+        (2.0, None)
+        """
+        return round(statistics.median(self.days), 1) if self.days else None
+
+    def row(self, pair_columns: Sequence[str]) -> dict[str, int | float | None]:
+        """The row's figures by column name (see :func:`figure_columns`).
+
+        >>> Tally(requests=2, published=1, pairs=Counter(accepted=1)).row(["accepted"])
+        {'requests': 2, 'matched': 0, 'published': 1, 'accepted': 1, 'rematched': 0, 'median_days_to_accept': None}
+        """  # noqa: E501
+        return {
+            "requests": self.requests,
+            "matched": self.matched,
+            "published": self.published,
+            **{name: self.pairs[name] for name in pair_columns},
+            "rematched": self.rematched,
+            "median_days_to_accept": self.median_days,
+        }
+
+
+@dataclass(frozen=True)
+class CohortOutcomes:
+    """One cohort's outcomes: ``total``, ``by_type`` and ``by_department`` (group -> tally)."""
+
+    program: Program
+    total: Tally
+    by_type: dict[str, Tally]
+    by_department: dict[str, Tally]
+
+    def groups(self) -> Iterable[tuple[str, str, Tally]]:
+        """Every row as (breakdown, group, tally), in the order of :data:`BREAKDOWNS`."""
+        yield "all", "all", self.total
+        yield from (("mentor type", k, t) for k, t in self.by_type.items())
+        yield from (("department", k, t) for k, t in self.by_department.items())
+
+
+def figure_columns(outcomes: Iterable[CohortOutcomes]) -> list[str]:
+    """The pair columns of ``outcomes``: every pair status, then any other value a
+    :data:`PAIR_COLUMNS` function gave, in order of first appearance."""
+    names = dict.fromkeys(status_column(status.value) for status in PairStatus)
+    for outcome in outcomes:
+        for _, _, tally in outcome.groups():
+            names.update(dict.fromkeys(tally.pairs))
+    return list(names)
+
+
+def _department(text: str) -> str:
+    return text or NO_DEPARTMENT
+
+
+def _latest_run(program_id: int) -> int | None:
+    return db.session.scalar(
+        select(MatchRun.id)
+        .where(MatchRun.program_id == program_id, MatchRun.status == RunStatus.DONE)
+        .order_by(MatchRun.number.desc())
+        .limit(1)
+    )
+
+
+def _days(since: datetime, until: datetime | None) -> float | None:
+    """Days from ``since`` to ``until``, None without ``until``.
+
+    >>> _days(datetime(2027, 1, 1), datetime(2027, 1, 2, 12))
+    1.5
+    """
+    return None if until is None else (until - since).total_seconds() / 86400
+
+
+def cohort_outcomes(program: Program) -> CohortOutcomes:
+    """The outcomes of ``program`` (one cohort), counted now."""
+    people = {
+        p.email: p
+        for p in db.session.scalars(select(Participant).where(Participant.program_id == program.id))
+    }
+    total = Tally()
+    by_type = {t.value: Tally() for t in MentorType}
+    by_department: dict[str, Tally] = {}
+
+    def tallies(kind: str, mentee: str) -> list[Tally]:
+        person = people.get(mentee)
+        department = _department(person.department) if person else GONE
+        return [
+            total,
+            by_type.setdefault(kind, Tally()),
+            by_department.setdefault(department, Tally()),
+        ]
+
+    for person in people.values():
+        for kind in requests_of(person.seeks):
+            for tally in tallies(kind, person.email):
+                tally.requests += 1
+    if (run_id := _latest_run(program.id)) is not None:
+        proposed = db.session.execute(
+            select(ProposedMatch.mentee_email, ProposedMatch.mentor_type)
+            .where(ProposedMatch.run_id == run_id)
+            .distinct()
+        )
+        for mentee, kind in proposed:
+            for tally in tallies(kind, mentee):
+                tally.matched += 1
+    per_request: Counter[tuple[str, str]] = Counter()
+    for pair in db.session.scalars(select(Pair).where(Pair.program_id == program.id)):
+        per_request[(pair.mentee_email, pair.mentor_type)] += 1
+        columns = [name for column in PAIR_COLUMNS if (name := column(pair)) is not None]
+        person = people.get(pair.mentee_email)
+        days = None
+        if pair.status == PairStatus.ACCEPTED and person is not None:
+            days = _days(person.created_at, pair.settled_at)
+        for tally in tallies(pair.mentor_type, pair.mentee_email):
+            tally.published += 1
+            tally.pairs.update(columns)
+            if days is not None:
+                tally.days.append(days)
+    for (mentee, kind), count in per_request.items():
+        if count > 1:
+            for tally in tallies(kind, mentee):
+                tally.rematched += 1
+    return CohortOutcomes(
+        program, total, by_type, dict(sorted(by_department.items(), key=lambda i: i[0].casefold()))
+    )
+
+
+def series_outcomes(program: Program) -> list[CohortOutcomes]:
+    """The outcomes of every cohort of ``program``'s series, first to last."""
+    return [cohort_outcomes(cohort) for cohort in cohorts_of(program)]
