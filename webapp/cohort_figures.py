@@ -6,12 +6,16 @@ Every figure counts the cohort's stored rows as they are now:
 - ``matched``: the requests the cohort's latest finished run proposed a pair for;
 - ``published``: every pair published (``Pair`` rows), then one column per *pair column*:
   a pair counts in the columns :data:`PAIR_COLUMNS` give it, by default its status
-  (``waiting`` for a pair still ``published``, ``accepted``, ``declined``, and any other
-  status by its value); a new way to count pairs (an end reason, a fit answer) is one more
-  function there, and its values become columns without changing anything else here;
+  (``waiting`` for a pair still ``published``, ``accepted``, ``declined``, ``active``,
+  ``ended``), ``ended_<reason>`` for an ended pair (``ended_no_chemistry``, …), and
+  ``fit_<answer>`` for each answer to the first-meeting check either of its two people
+  gave (``fit_great``, ``fit_not_sure``, ``fit_not_a_fit``: a pair counts once per
+  answer); a new way to count pairs is one more function there, and its values become
+  columns without changing anything else here;
 - ``rematched``: requests with more than one published pair (someone else was found);
 - ``median_days_to_accept``: from the mentee's intake (their record's creation) to the
-  pair's acceptance, over accepted pairs; empty without one.
+  pair's acceptance, over pairs that were accepted (also those active or ended since);
+  empty without one.
 
 A row is grouped by the request's mentor type or the mentee's department (as the file
 spells it; ``(none)`` when empty, ``(left the program)`` for a pair whose mentee was erased
@@ -32,7 +36,7 @@ from matcher import MentorType
 from webapp.cohorts import cohorts_of, requests_of
 from webapp.db import db
 from webapp.models import Participant, Program
-from webapp.pair_models import Pair, PairStatus
+from webapp.pair_models import Checkin, Pair, PairStatus
 from webapp.run_models import MatchRun, ProposedMatch, RunStatus
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "CohortOutcomes",
     "Tally",
     "cohort_outcomes",
+    "end_column",
     "figure_columns",
     "series_outcomes",
     "status_column",
@@ -60,9 +65,23 @@ def status_column(status: str) -> str:
     return STATUS_COLUMN.get(status, status)
 
 
+def end_column(pair: Pair) -> str | None:
+    """The column of an ended pair's reason; None for a pair that has not ended.
+
+    >>> end_column(Pair(status="ended", end_reason="no_chemistry"))
+    'ended_no_chemistry'
+    >>> end_column(Pair(status="active")) is None
+    True
+    """
+    return f"ended_{pair.end_reason}" if pair.status == PairStatus.ENDED else None
+
+
 #: The columns a published pair counts in (None: none of this function's). Each is a
 #: function of the pair; its values are column names.
-PAIR_COLUMNS: tuple[Callable[[Pair], str | None], ...] = (lambda pair: status_column(pair.status),)
+PAIR_COLUMNS: tuple[Callable[[Pair], str | None], ...] = (
+    lambda pair: status_column(pair.status),
+    end_column,
+)
 #: The groupings of a cohort's rows, in the order pages and the CSV show them.
 BREAKDOWNS = ("all", "mentor type", "department")
 #: The group of a mentee's empty department, and of a pair whose mentee is gone.
@@ -153,6 +172,19 @@ def _days(since: datetime, until: datetime | None) -> float | None:
     return None if until is None else (until - since).total_seconds() / 86400
 
 
+def _fit_answers(program_id: int) -> dict[int, set[str]]:
+    """The answers given to the first-meeting check of each of the program's pairs."""
+    found: dict[int, set[str]] = {}
+    rows = db.session.execute(
+        select(Checkin.pair_id, Checkin.answer).where(
+            Checkin.program_id == program_id, Checkin.answer.is_not(None)
+        )
+    )
+    for pair_id, answer in rows:
+        found.setdefault(pair_id, set()).add(answer)
+    return found
+
+
 def cohort_outcomes(program: Program) -> CohortOutcomes:
     """The outcomes of ``program`` (one cohort), counted now."""
     people = {
@@ -186,12 +218,15 @@ def cohort_outcomes(program: Program) -> CohortOutcomes:
             for tally in tallies(kind, mentee):
                 tally.matched += 1
     per_request: Counter[tuple[str, str]] = Counter()
+    fits = _fit_answers(program.id)
     for pair in db.session.scalars(select(Pair).where(Pair.program_id == program.id)):
         per_request[(pair.mentee_email, pair.mentor_type)] += 1
         columns = [name for column in PAIR_COLUMNS if (name := column(pair)) is not None]
+        columns += [f"fit_{answer}" for answer in sorted(fits.get(pair.id, ()))]
         person = people.get(pair.mentee_email)
         days = None
-        if pair.status == PairStatus.ACCEPTED and person is not None:
+        was_accepted = pair.settled_at is not None and pair.status != PairStatus.DECLINED
+        if was_accepted and person is not None:
             days = _days(person.created_at, pair.settled_at)
         for tally in tallies(pair.mentor_type, pair.mentee_email):
             tally.published += 1

@@ -249,7 +249,8 @@ def _never_pairs(source: Program) -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def _copy_policy(source: Program, into: Program) -> None:
-    """Give ``into`` the answer settings of ``source`` (if it has its own)."""
+    """Give ``into`` the answer and first-meeting check settings of ``source`` (if it has
+    its own)."""
     policy = db.session.get(AnswerPolicy, source.id)
     if policy is not None:
         db.session.add(
@@ -259,6 +260,8 @@ def _copy_policy(source: Program, into: Program) -> None:
                 days=policy.days,
                 silence=policy.silence,
                 contact=policy.contact,
+                checkin_days=policy.checkin_days,
+                checkin_ends=policy.checkin_ends,
             )
         )
 

@@ -112,7 +112,9 @@ def spring(app: Flask) -> int:
                     score=50.0,
                 )
             )
-        db.session.add(AnswerPolicy(program_id=program.id, days=10, must_accept="mentee"))
+        db.session.add(
+            AnswerPolicy(program_id=program.id, days=10, must_accept="mentee", checkin_days=30)
+        )
         db.session.commit()
         return program.id
 
@@ -140,7 +142,8 @@ def test_start_next_cohort_carries_people_priority_and_never_pairs(
         autumn = db.session.get_one(Program, autumn_id)
         assert (autumn.series_id, autumn.cohort_number) == (spring_id, 2)
         assert (autumn.starts_on, autumn.ends_on) == (date(2027, 9, 1), date(2028, 2, 28))
-        assert db.session.get_one(AnswerPolicy, autumn_id).days == 10
+        policy = db.session.get_one(AnswerPolicy, autumn_id)
+        assert (policy.days, policy.checkin_days) == (10, 30)
         people = db.session.scalars(select(Participant).where(Participant.program_id == autumn_id))
         reasons = {p.email: p.priority_reason for p in people}
         # bo's sponsorship request had no pair; dee's only pair was declined; cy waits
@@ -269,15 +272,16 @@ def test_a_second_start_of_the_same_cohort_fails_and_changes_nothing(
 
 
 #: The worked example's outcomes by hand: requests (ana 1, bo 2, cy 1, dee 1), matched
-#: (PROPOSED), published (PAIRS), waiting, accepted, declined, rematched (bo's expertise
-#: request was published twice), median days from intake to acceptance (10 and 20).
+#: (PROPOSED), published (PAIRS), waiting, accepted, declined, active, ended, rematched
+#: (bo's expertise request was published twice), median days from intake to acceptance
+#: (10 and 20).
 EXPECTED = {
-    ("all", "all"): [5, 4, 5, 1, 2, 2, 1, 15.0],
-    ("mentor type", "expertise"): [4, 4, 5, 1, 2, 2, 1, 15.0],
-    ("mentor type", "sponsorship"): [1, 0, 0, 0, 0, 0, 0, None],
-    ("department", "(none)"): [1, 1, 1, 1, 0, 0, 0, None],
-    ("department", "Ops"): [1, 1, 1, 0, 0, 1, 0, None],
-    ("department", "Sales"): [3, 2, 3, 0, 2, 1, 1, 15.0],
+    ("all", "all"): [5, 4, 5, 1, 2, 2, 0, 0, 1, 15.0],
+    ("mentor type", "expertise"): [4, 4, 5, 1, 2, 2, 0, 0, 1, 15.0],
+    ("mentor type", "sponsorship"): [1, 0, 0, 0, 0, 0, 0, 0, 0, None],
+    ("department", "(none)"): [1, 1, 1, 1, 0, 0, 0, 0, 0, None],
+    ("department", "Ops"): [1, 1, 1, 0, 0, 1, 0, 0, 0, None],
+    ("department", "Sales"): [3, 2, 3, 0, 2, 1, 0, 0, 1, 15.0],
 }
 FIGURES = [
     "requests",
@@ -286,6 +290,8 @@ FIGURES = [
     "waiting",
     "accepted",
     "declined",
+    "active",
+    "ended",
     "rematched",
     "median_days_to_accept",
 ]
@@ -313,7 +319,7 @@ def test_outcomes_of_the_worked_example_per_cohort_and_across_cohorts(
         if r["cohort"] == "Spring"
     }
     assert {k: found[k] for k in EXPECTED} == EXPECTED
-    assert found[("mentor type", "developmental")] == [0, 0, 0, 0, 0, 0, 0, None]
+    assert found[("mentor type", "developmental")] == [0, 0, 0, 0, 0, 0, 0, 0, 0, None]
     autumn = [r for r in rows if r["cohort"] == "Autumn" and r["breakdown"] == "all"]
     assert [(r["cohort_number"], r["requests"], r["published"]) for r in autumn] == [
         ("2", "5", "0")
