@@ -51,7 +51,7 @@ def fillable(
     >>> try:
     ...     fillable(encode([ana]), [("ana@x.org", "developmental")], [])
     ... except SolveError as error:
-    ...     print(str(error)[:60])
+    ...     print(str(error)[:59])
     the request ana@x.org (developmental) is not one the mentee
     """
     mask = np.zeros_like(cohort.seeks)
