@@ -11,8 +11,8 @@ characters (the form, the validator and the column share it), and ``settled_by``
 who or what settled the pair: a person's e-mail, :data:`BY_DEADLINE`, or
 :data:`BY_PROGRAM` when nobody has to accept.
 
-A decline writes a :class:`NeverPair` row: the two are never proposed to each other again,
-for any type (runs give each of them the other as a previous partner, see
+A decline, or an admin's "never pair these two" rejection, writes a :class:`NeverPair`
+row: the two are never proposed to each other again, for any type (runs give each of them the other as a previous partner, see
 :func:`webapp.answers.with_never_pairs`).
 """
 
@@ -39,6 +39,10 @@ DAYS_MIN, DAYS_MAX = 1, 90
 BY_DEADLINE = "deadline"
 #: ``settled_by`` of a pair accepted on publishing, because nobody has to accept.
 BY_PROGRAM = "program"
+
+
+#: Statuses of the pairs a rematch keeps exactly where they are (``active``: issue 17).
+KEPT_BY_REMATCH = ("published", "accepted", "active")
 
 
 class PairStatus(StrEnum):
@@ -167,6 +171,9 @@ class NeverPair(db.Model):
     note: Mapped[str] = mapped_column(String(REASON_MAX_CHARS), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS))
+    #: The admin's "never pair these two" rejection (a ``pair_decision`` id) that wrote
+    #: this row; undoing that rejection deletes it. None for a decline's row.
+    rejection_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AnswerPolicy(db.Model):
