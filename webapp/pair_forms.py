@@ -10,7 +10,7 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from matcher import MentorType
+from matcher import EMAIL_MAX_CHARS, MentorType
 from webapp.pair_models import (
     CONTACT_MAX_CHARS,
     DAYS_MAX,
@@ -21,7 +21,14 @@ from webapp.pair_models import (
     PairStatus,
 )
 
-__all__ = ["AnswerForm", "PolicyForm", "PublishForm"]
+__all__ = ["AnswerForm", "PolicyForm", "PublishForm", "RematchForm"]
+
+
+class RematchForm(FlaskForm):
+    """Start a rematch of one request (hidden fields: the mentee's e-mail and the type)."""
+
+    mentee_email = StringField("Mentee", validators=[InputRequired(), Length(max=EMAIL_MAX_CHARS)])
+    mentor_type = SelectField("Type", choices=[SelectChoice(t.value) for t in MentorType])
 
 
 class PublishForm(FlaskForm):

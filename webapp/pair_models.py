@@ -12,8 +12,8 @@ who or what settled the pair: a person's e-mail, :data:`BY_DEADLINE`, or
 :data:`BY_PROGRAM` when nobody has to accept.
 
 A decline, or an admin's "never pair these two" rejection, writes a :class:`NeverPair`
-row: the two are never proposed to each other again, for any type (runs give each of them the other as a previous partner, see
-:func:`webapp.answers.with_never_pairs`).
+row: the two are never proposed to each other again, for any type (runs give each of
+them the other as a previous partner, see :func:`webapp.answers.with_never_pairs`).
 """
 
 from __future__ import annotations

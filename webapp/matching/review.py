@@ -54,10 +54,11 @@ from webapp.matching.mentor_search import mentor_options
 from webapp.matching.places import over_capacity, places_used
 from webapp.matching.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.models import Participant, Program
-from webapp.pair_forms import PublishForm
+from webapp.pair_forms import PublishForm, RematchForm
 from webapp.people_cache import Encoded, program_cohort
 from webapp.publishing import pair_states
 from webapp.query import paginate
+from webapp.rematch import open_types
 from webapp.run_models import (
     PROPOSED,
     STATUS_OF,
@@ -339,4 +340,6 @@ def mentee(program_id: int, run_id: int) -> str:
         mentor_options=mentor_options(run, encoded, email, decisions),
         decision_form=DecisionForm(),
         manual=manual,
+        rematch_types=open_types(program.id, email),
+        rematch_form=RematchForm(),
     )
