@@ -50,7 +50,7 @@ def by_request(app: Flask, run_id: int) -> dict[tuple[str, str], str]:
 def test_a_rematch_fills_open_requests_and_keeps_every_published_pair(
     app: Flask, admin_client: FlaskClient, declined: tuple
 ) -> None:
-    program_id, run, (gone, *kept) = declined
+    program_id, _, (gone, *kept) = declined
     page = admin_client.get(f"/programs/{program_id}/rematch").text
     assert "Rematch every open request" in page
     assert f"Find someone else for {gone.mentee_name}'s {gone.mentor_type}" in page
