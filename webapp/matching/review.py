@@ -251,7 +251,14 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> str | Response | 
     seen = request.form.get("version")
     try:
         changed = decide(
-            run, [pair], action, current_user.email, note, seen, partial(unable_to_hold, program)
+            run,
+            [pair],
+            action,
+            current_user.email,
+            note,
+            seen,
+            partial(unable_to_hold, program),
+            never=form.reach.data == "never",
         )
     except RefusedError as refused:
         db.session.rollback()
