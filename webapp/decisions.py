@@ -188,7 +188,7 @@ def decide(
             decision.action, decision.note, decision.decided_by = action.value, note, who
             decision.never = apart
         if apart and decision is not None:
-            db.session.flush([decision])
+            db.session.flush()
             two = (pair.mentee_email, pair.mentor_email)
             keep_apart(
                 run.program_id, two, "rejected by an admin", note, who, utcnow(), decision.id
