@@ -60,7 +60,7 @@ def best_fill(
     return best
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=rematches())
 def test_rematch_keeps_every_fixed_pair_and_fills_the_open_requests_best(case):
     people, config, locks, fill = case

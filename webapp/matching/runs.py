@@ -20,6 +20,7 @@ from webapp.pair_forms import RematchForm
 from webapp.rematch import open_types
 from webapp.run_models import MatchRun, ProposedMatch, RunKind
 from webapp.runner import RUN, Request, start_run
+from webapp.security import is_local_path
 
 bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
 admin_only(bp)
@@ -69,7 +70,8 @@ def rematch_one(program_id: int) -> Response:
     every other pair, published or of the latest run, stays as it is."""
     program = get_program(program_id)
     form = RematchForm()
-    back = request.referrer or url_for("matching.publish.rematch", program_id=program.id)
+    target = request.form.get("next", "")
+    back = target if is_local_path(target) else url_for(".index", program_id=program.id)
     if not form.validate_on_submit():
         flash("The rematch form was not understood; reload the page and try again.", "error")
         return redirect(back)
