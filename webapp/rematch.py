@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from matcher import Decision, MatcherError, MentorType, Participant, parse_participants, plural
 from webapp.db import db
+from webapp.decisions import DECISION, decision_join
 from webapp.models import Participant as Record
 from webapp.pair_models import KEPT_BY_REMATCH, Pair
 from webapp.rows import record_to_row
-from webapp.run_models import MatchRun, ProposedMatch
+from webapp.run_models import Action, MatchRun, ProposedMatch
 
 Triple = tuple[str, str, str]
 Request = tuple[str, str]
@@ -43,6 +44,13 @@ class RematchPlan:
     proposed: tuple[Triple, ...]
     fill: tuple[Request, ...]
     chosen: bool = False
+
+    def without(self, triples: Iterable[Triple]) -> RematchPlan:
+        """The plan without the latest run's pairs among ``triples`` (pairs the data no
+        longer allows: the run leaves them out and lists them, as any run does)."""
+        gone = set(triples)
+        proposed = tuple(p for p in self.proposed if p not in gone)
+        return RematchPlan(self.published, proposed, self.fill, self.chosen)
 
     @property
     def kept(self) -> tuple[Triple, ...]:
@@ -96,12 +104,17 @@ def open_types(program_id: int, email: str) -> list[str]:
 
 
 def _latest_pairs(run: MatchRun) -> list[Triple]:
-    """The pairs of the run before ``run`` (the latest when it started)."""
+    """The pairs of the run before ``run`` (the latest when it started), but those an
+    admin rejected since (a decline makes its pair's decision a rejection too)."""
     if run.previous_id is None:
         return []
     rows = db.session.execute(
         select(ProposedMatch.mentee_email, ProposedMatch.mentor_email, ProposedMatch.mentor_type)
-        .where(ProposedMatch.run_id == run.previous_id)
+        .outerjoin(DECISION, decision_join(run.program_id))
+        .where(
+            ProposedMatch.run_id == run.previous_id,
+            or_(DECISION.id.is_(None), DECISION.action != Action.REJECT),
+        )
         .order_by(ProposedMatch.id)
     )
     return [(e, m, t) for e, m, t in rows]

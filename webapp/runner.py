@@ -368,9 +368,10 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
         decisions = list(dict.fromkeys([*decisions, *plan.locks()]))
     run.input_hash = input_hash(people, run.config, decisions)
     stale = stale_locks(people, config, decisions)
-    if plan is not None:
-        _refuse_stale_kept(stale, plan)
     left = {found.decision for found in stale}
+    if plan is not None:
+        _refuse_stale_published(stale, plan)
+        plan = plan.without(_triple(d) for d in left)
     kept = [d for d in decisions if d not in left]
     fill = None if plan is None else plan.fill
     proposal = propose(people, config, kept, progress=progress, fill=fill)
@@ -382,11 +383,11 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
     run.left_out = left_out_rows(run.program_id, people, stale)
 
 
-def _refuse_stale_kept(stale: Sequence[StaleLock], plan: rematch.RematchPlan) -> None:
-    """Fail a rematch whose kept pair the data no longer allows: it cannot keep it."""
-    kept = set(plan.kept)
+def _refuse_stale_published(stale: Sequence[StaleLock], plan: rematch.RematchPlan) -> None:
+    """Fail a rematch whose published pair the data no longer allows: it cannot keep it."""
+    published = set(plan.published)
     for found in stale:
-        if _triple(found.decision) in kept:
+        if _triple(found.decision) in published:
             raise MatcherError(f"the rematch cannot keep a pair: {found.describe()}")
 
 

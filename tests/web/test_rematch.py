@@ -97,18 +97,28 @@ def test_a_rematch_for_one_person_fills_only_that_request(
         ).one()
     page = admin_client.get(f"/programs/{program_id}/participants/{person.id}").text
     assert f"Find someone else for {gone.mentee_name}'s {gone.mentor_type}" in page
+    # a pair of the latest run rejected since is not kept (its request stays open)
+    rejected = pairs_of(app, run.id)[3]
+    assert decide(admin_client, program_id, run.id, rejected.id, "reject").status_code == 302
     form = {"mentee_email": gone.mentee_email, "mentor_type": gone.mentor_type}
     rematch = wait_for(app, start(admin_client, f"/programs/{program_id}/runs/rematch/one", **form))
     assert rematch.status == "done", rematch.error
     before, after = by_request(app, run.id), by_request(app, rematch.id)
-    target = (gone.mentee_email, gone.mentor_type)
+    target, dropped = (
+        (gone.mentee_email, gone.mentor_type),
+        (
+            rejected.mentee_email,
+            rejected.mentor_type,
+        ),
+    )
+    assert dropped not in after
     assert {r: m for r, m in after.items() if r != target} == {
-        r: m for r, m in before.items() if r != target
+        r: m for r, m in before.items() if r not in (target, dropped)
     }
     assert after.get(target) != gone.mentor_email
     proof = rematch.summary["rematch"]
     assert (proof["open"], proof["requests"]) == (1, [list(target)])
-    assert proof["proposed_kept"] == len(before) - 1
+    assert proof["proposed_kept"] == len(before) - 2
     shown = admin_client.get(f"/programs/{program_id}/runs/{rematch.id}").text
     assert f"{gone.mentee_email}'s {gone.mentor_type} request only" in shown
 
