@@ -76,7 +76,8 @@ def open_requests(people: Iterable[Participant], kept: Iterable[Triple]) -> list
     """Every request of ``people`` without a kept pair, by mentee and type.
 
     >>> from matcher import Role
-    >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise", "sponsorship"))
+    >>> seeks = (MentorType.EXPERTISE, MentorType.SPONSORSHIP)
+    >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=seeks)
     >>> open_requests([ana], [("ana@x.org", "bo@x.org", "expertise")])
     [('ana@x.org', 'sponsorship')]
     """
