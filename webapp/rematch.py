@@ -91,17 +91,28 @@ def open_requests(people: Iterable[Participant], kept: Iterable[Triple]) -> list
     ]
 
 
-def open_types(program_id: int, email: str) -> list[str]:
-    """The types of the participant ``email``'s open requests (those a one-person rematch
-    may fill), in the core's order of types; none for someone not in the program."""
+def person_of(program_id: int, email: str) -> Participant | None:
+    """The participant ``email`` of the program as the core reads them, or None."""
     record = db.session.scalar(
         select(Record).where(Record.program_id == program_id, Record.email == email)
     )
     found = parse_participants([record_to_row(record)]) if record is not None else None
-    if found is None or not found.ok:
+    return found.participants[0] if found is not None and found.ok else None
+
+
+def open_types(program_id: int, person: Participant | None) -> list[str]:
+    """The types of ``person``'s open requests (those a one-person rematch may fill), in
+    the core's order of types; none for nobody."""
+    if person is None:
         return []
-    kept = [k for k in kept_pairs(program_id) if k[0] == email]
-    return [t for _, t in open_requests(found.participants, kept)]
+    kept = db.session.execute(
+        select(Pair.mentee_email, Pair.mentor_email, Pair.mentor_type).where(
+            Pair.program_id == program_id,
+            Pair.mentee_email == person.email,
+            Pair.status.in_(KEPT_BY_REMATCH),
+        )
+    )
+    return [t for _, t in open_requests([person], [(e, m, t) for e, m, t in kept])]
 
 
 def _latest_pairs(run: MatchRun) -> list[Triple]:

@@ -347,6 +347,6 @@ def mentee(program_id: int, run_id: int) -> str:
         mentor_options=mentor_options(run, encoded, email, decisions),
         decision_form=DecisionForm(),
         manual=manual,
-        rematch_types=open_types(program.id, email),
+        rematch_types=open_types(program.id, person),
         rematch_form=RematchForm(),
     )

@@ -17,7 +17,7 @@ from webapp.forms import EmptyForm
 from webapp.lookups import admin_only, get_program, get_run
 from webapp.models import Program
 from webapp.pair_forms import RematchForm
-from webapp.rematch import open_types
+from webapp.rematch import open_types, person_of
 from webapp.run_models import MatchRun, ProposedMatch, RunKind
 from webapp.runner import RUN, Request, start_run
 from webapp.security import is_local_path
@@ -76,7 +76,7 @@ def rematch_one(program_id: int) -> Response:
         flash("The rematch form was not understood; reload the page and try again.", "error")
         return redirect(back)
     email, kind = (form.mentee_email.data or "").strip().lower(), form.mentor_type.data or ""
-    if kind not in open_types(program.id, email):
+    if kind not in open_types(program.id, person_of(program.id, email)):
         flash(
             f"{email}'s {kind} request is not open (it has a published match, or the person "
             "does not seek it): nothing to rematch.",

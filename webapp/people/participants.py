@@ -20,7 +20,7 @@ from webapp.mail.invitations import InviteStatus, invitation_statuses, status_fi
 from webapp.models import Participant
 from webapp.pair_forms import RematchForm
 from webapp.query import paginate
-from webapp.rematch import open_types
+from webapp.rematch import open_types, person_of
 from webapp.rows import apply_row, record_to_row
 from webapp.runner import latest_run
 from webapp.store import check_row, email_taken
@@ -116,7 +116,11 @@ def show(program_id: int, participant_id: int) -> str:
         record=record,
         row=record_to_row(record),
         delete_form=EmptyForm(),
-        rematch_types=open_types(program.id, record.email) if latest_run(program.id) else [],
+        rematch_types=(
+            open_types(program.id, person_of(program.id, record.email))
+            if latest_run(program.id)
+            else []
+        ),
         rematch_form=RematchForm(),
     )
 
