@@ -463,7 +463,8 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--decisions", type=Path,
         help="review decisions CSV: mentee_email, mentor_email, mentor_type, decision "
-        "(lock keeps a pair, reject never proposes it again)",
+        "(lock keeps a pair, reject never proposes it again for that type, never never "
+        "pairs the two again for any type)",
     )  # fmt: skip
     parser.add_argument(
         "--skip-invalid", action="store_true",

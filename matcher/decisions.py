@@ -5,8 +5,11 @@ A decisions file has one row per reviewed pair::
     mentee_email, mentor_email, mentor_type, decision
     ana @ example.org, bo @ example.org, sponsorship, lock
     ana @ example.org, cy @ example.org, developmental, reject
+    ana @ example.org, di @ example.org, expertise, never
 
-``lock`` keeps the pair in every re-run; ``reject`` never proposes it again. Every bad
+``lock`` keeps the pair in every re-run; ``reject``
+never proposes that pair again for that type ("not for this type"); ``never`` never
+proposes the two people to each other again, for any type. Every bad
 row is reported with its row, column and a fix; whether the e-mails belong to
 participants is checked by :func:`matcher.engine.propose`, which knows the people.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import Literal, cast
 
 from matcher.csv_io import read_rows
 from matcher.errors import IntakeError, Issue
@@ -22,7 +26,8 @@ from matcher.proposal import Decision
 from matcher.schema import MentorType, normalize
 
 DECISION_COLUMNS: tuple[str, ...] = ("mentee_email", "mentor_email", "mentor_type", "decision")
-ACTIONS: tuple[str, ...] = ("lock", "reject")
+Action = Literal["lock", "reject", "never"]
+ACTIONS: tuple[str, ...] = ("lock", "reject", "never")
 _TYPE_WORDS = ", ".join(t.value for t in MentorType)
 
 
@@ -62,7 +67,8 @@ def _row_issues(number: int, cells: Mapping[str, str]) -> list[Issue]:
                 number,
                 "decision",
                 action,
-                "unknown decision: write lock (keep this pair) or reject (never propose it)",
+                "unknown decision: write lock (keep this pair), reject (not for this type) "
+                "or never (never pair these two, any type)",
             )
         )
     return issues
@@ -77,7 +83,8 @@ def parse_decisions(
     ----------
     rows
         Mappings canonical column -> cell text (``mentee_email, mentor_email,
-        mentor_type, decision``); the decision is ``lock`` or ``reject`` in any case.
+        mentor_type, decision``); the decision is ``lock``, ``reject`` or ``never``, in
+        any case.
     first_row
         Spreadsheet row number of the first row, used in every issue.
 
@@ -123,7 +130,7 @@ def parse_decisions(
             cells["mentee_email"].strip().lower(),
             cells["mentor_email"].strip().lower(),
             MentorType(normalize(cells["mentor_type"])),
-            "lock" if normalize(cells["decision"]) == "lock" else "reject",
+            cast(Action, normalize(cells["decision"])),
         )
         key = (decision.mentee_email, decision.mentor_email, decision.mentor_type)
         earlier = decisions.get(key)

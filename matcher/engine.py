@@ -17,16 +17,18 @@ order is returned.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import partial
 
 import numpy as np
+import pandas as pd
 
 from matcher.candidates import Candidates, Progress, build_candidates, score_triples, weights
 from matcher.cohort import MENTOR_TYPES, Cohort, encode
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.errors import SolveError
+from matcher.fill import Request, fillable, left_open, restricted
 from matcher.frames import match_frame, scores_frame, unmatched_frame
 from matcher.kernels import compile_kernels
 from matcher.locks import stale_locks
@@ -75,6 +77,7 @@ def propose(
     *,
     with_scores: bool = False,
     progress: Progress | None = None,
+    fill: Collection[Request] | None = None,
 ) -> Proposal:
     """Find the best matching under every hard rule and explain it.
 
@@ -92,6 +95,12 @@ def propose(
     progress
         Called as ``progress(step, done, total)`` while the long steps run (the first
         :data:`COMPILE_STEP` when a big cohort has to compile the kernels).
+    fill
+        A rematch: the only requests ``(mentee e-mail, type)`` the run may fill. Every
+        other request keeps its locked pair (if any) exactly, and is otherwise left open
+        with the reason :data:`matcher.fill.NOT_FILLED`; locked pairs use their mentors'
+        places and the requests of ``fill`` are filled optimally around them (the same
+        exact solver and objective). None (the default) fills every request.
 
     Returns
     -------
@@ -101,8 +110,8 @@ def propose(
     ------
     SolveError
         When a lock cannot hold (it names someone who is not a participant, breaks a hard
-        rule, or overfills a mentor: see :func:`matcher.locks.stale_locks`), or a decision
-        names someone who is not a participant.
+        rule, or overfills a mentor: see :func:`matcher.locks.stale_locks`), a decision
+        names someone who is not a participant, or ``fill`` names a request nobody makes.
 
     Examples
     --------
@@ -120,9 +129,15 @@ def propose(
     [['Ana', 'Bo', 'expertise', 72.5]]
     >>> p.matches.reasons[0]
     'covers 1 of 1 wanted skill: python'
+
+    A rematch of no request leaves Ana's open:
+
+    >>> propose(people, fill=[]).unmatched.reason[0]
+    'not part of this rematch: it fills only other requests'
     """
     config = config or ProgramConfig()
-    cohort = encode(participants)
+    everyone = encode(participants)
+    cohort = everyone
     if stale := stale_locks(participants, config, decisions, cohort):
         raise SolveError(stale[0].describe())
     locks = decision_triples(cohort, decisions, "lock")
@@ -133,6 +148,9 @@ def propose(
             f"{cohort.people[mentee].email} -> {cohort.people[mentor].email} is both locked "
             "and rejected; keep one decision"
         )
+    if fill is not None:
+        mask = fillable(everyone, fill, locks)
+        cohort = restricted(everyone, mask)
     rejected = rejected_matrices(cohort, rejects)
     compiled = sum(_cells(cohort)) > COMPILE_CELLS
     built = _build_kernels(progress) if compiled else {}
@@ -148,9 +166,20 @@ def propose(
     started = time.perf_counter()
     matches, breakdown = match_frame(cohort, found, chosen, config)
     unmatched = unmatched_frame(cohort, found, chosen, config, rejected, compiled, locks)
+    if fill is not None:
+        unmatched = _in_request_order(everyone, [unmatched, left_open(everyone, mask)])
     scores = scores_frame(cohort, found) if with_scores else None
     timings["explain"] = time.perf_counter() - started
     return Proposal(matches, unmatched, scores, breakdown, config, timings)
+
+
+def _in_request_order(cohort: Cohort, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Open requests of several tables in one, by mentee e-mail and type (the order of
+    :func:`~matcher.frames.unmatched_frame`)."""
+    rows = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    rank = rows.mentor_type.map({t.value: k for k, t in enumerate(MENTOR_TYPES)})
+    order = sorted(range(len(rows)), key=lambda r: (rows.mentee_email[r], rank[r]))
+    return rows.iloc[order].reset_index(drop=True)
 
 
 def _cells(cohort: Cohort) -> list[int]:

@@ -49,7 +49,8 @@ BREAKDOWN_COLUMNS = [
 
 @dataclass(frozen=True)
 class Decision:
-    """An admin's decision on a triple: ``lock`` keeps it, ``reject`` never proposes it.
+    """An admin's decision on a triple: ``lock`` keeps it, ``reject`` never proposes it,
+    ``never`` never proposes the two people to each other again, for any type.
 
     >>> Decision("ana@x.org", "bo@x.org", MentorType.SPONSORSHIP, "lock").action
     'lock'
@@ -58,7 +59,7 @@ class Decision:
     mentee_email: str
     mentor_email: str
     mentor_type: MentorType
-    action: Literal["lock", "reject"]
+    action: Literal["lock", "reject", "never"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,15 +95,20 @@ class Proposal:
 def decision_triples(
     cohort: Cohort, decisions: Iterable[Decision], action: str
 ) -> list[tuple[int, int, int]]:
-    """The (mentee, mentor, type) indices of the decisions with ``action``, sorted.
+    """The (mentee, mentor, type) indices of the decisions with ``action``, sorted; those
+    of ``reject`` include every type of each ``never`` decision.
 
     >>> from matcher.cohort import encode
-    >>> decision_triples(encode([]), [], "lock")
-    []
+    >>> from matcher.schema import Participant, Role
+    >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE)
+    >>> never = Decision("ana@x.org", "bo@x.org", MentorType.EXPERTISE, "never")
+    >>> cohort = encode([ana, Participant("bo@x.org", "Bo", Role.MENTOR)])
+    >>> decision_triples(cohort, [never], "reject")
+    [(0, 1, 0), (0, 1, 1), (0, 1, 2), (0, 1, 3)]
     """
     out = []
     for d in decisions:
-        if d.action != action:
+        if d.action != action and (action, d.action) != ("reject", "never"):
             continue
         missing = [e for e in (d.mentee_email, d.mentor_email) if e.lower() not in cohort.index]
         if missing:
@@ -110,10 +116,13 @@ def decision_triples(
                 f"the {action} decision on {d.mentee_email} -> {d.mentor_email} names "
                 f"{', '.join(missing)}, who is not a participant; remove that decision"
             )
-        kind = MENTOR_TYPES.index(MentorType(d.mentor_type))
-        out.append(
-            (cohort.index[d.mentee_email.lower()], cohort.index[d.mentor_email.lower()], kind)
+        kinds = (
+            range(len(MENTOR_TYPES))
+            if d.action == "never"
+            else [MENTOR_TYPES.index(MentorType(d.mentor_type))]
         )
+        mentee, mentor = cohort.index[d.mentee_email.lower()], cohort.index[d.mentor_email.lower()]
+        out += [(mentee, mentor, kind) for kind in kinds]
     return sorted(set(out))
 
 

@@ -4,6 +4,8 @@
 - :func:`configs`: program configurations over every objective, rule switch, threshold and
   (awkward) score weight;
 - :func:`reject_decisions`: reject decisions among a cohort's people;
+- :func:`rematches`: a cohort, a config, pairs of a first proposal kept as locks, and
+  the open requests a rematch fills;
   :func:`random_rejected`: the rejected pairs of a seed;
 - :func:`tiny_instances` and :func:`random_instance`: solver problems
   (:class:`tests.instances.Instance`), tiny enough for a brute-force oracle or larger;
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 from hypothesis import strategies as st
 
+from matcher import propose
 from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import DEFAULT_WEIGHTS, OBJECTIVES, ProgramConfig
 from matcher.constraints import Rejected
@@ -117,6 +120,26 @@ def reject_decisions(people: list[Participant]) -> st.SearchStrategy[list[Decisi
     email = st.sampled_from([p.email for p in people])
     rows = st.lists(st.tuples(email, email, st.sampled_from(MentorType)), max_size=4)
     return rows.map(lambda found: [Decision(e, m, t, "reject") for e, m, t in found])
+
+
+@st.composite
+def rematches(
+    draw: st.DrawFn,
+) -> tuple[list[Participant], ProgramConfig, list[Decision], list[tuple[str, MentorType]]]:
+    """A small cohort and config, some pairs of its first proposal as locks (the pairs a
+    rematch keeps), and some of the requests those leave open (the ones it fills)."""
+    people = draw(participants(min_size=3, max_size=8))
+    config = draw(configs())
+    first = propose(people, config).matches.to_dict("records")
+    kept = draw(st.lists(st.sampled_from(first), unique_by=id)) if first else []
+    locks = [
+        Decision(r["mentee_email"], r["mentor_email"], MentorType(r["mentor_type"]), "lock")
+        for r in kept
+    ]
+    fixed = {(d.mentee_email, d.mentor_type) for d in locks}
+    open_ = [(p.email, t) for p in people if p.is_mentee for t in p.seeks]
+    fill = draw(st.lists(st.sampled_from([r for r in open_ if r not in fixed] or [None])))
+    return people, config, locks, sorted({r for r in fill if r is not None})
 
 
 def random_rejected(cohort: Cohort, seed: int) -> Rejected:

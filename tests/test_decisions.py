@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from matcher import load_config, load_participants, propose
 from matcher.decisions import load_decisions, parse_decisions
 from matcher.errors import IntakeError
 from matcher.proposal import Decision
 from matcher.schema import MentorType
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 def _row(mentee: str, mentor: str, kind: str, decision: str) -> dict[str, str]:
@@ -82,3 +85,20 @@ def test_load_reports_missing_columns_and_bad_rows(tmp_path: Path) -> None:
     assert [(i.row, i.column, i.value) for i in bad.value.issues] == [(2, "mentor_type", "x")]
     with pytest.raises(IntakeError, match="no such file"):
         load_decisions(tmp_path / "missing.csv")
+
+
+def test_never_keeps_the_two_apart_for_every_type_and_reject_only_for_its_own() -> None:
+    people = load_participants(SAMPLE / "participants.csv").participants
+    config = load_config(SAMPLE / "program.toml")
+    mia, tamsin = "mia.hoffmann@loomworks.example", "tamsin.kapoor@loomworks.example"
+    (decision,) = parse_decisions([_row(mia, tamsin, "generational", "never")])[0]
+    assert decision.action == "never"
+
+    def between(action: str) -> list[str]:
+        decisions = [Decision(mia, tamsin, MentorType.GENERATIONAL, action)]
+        found = propose(people, config, decisions)
+        pairs = found.matches[found.matches.mentee_email == mia]
+        return pairs[pairs.mentor_email == tamsin].mentor_type.tolist()
+
+    assert between("reject") == ["developmental"]
+    assert between("never") == []

@@ -55,6 +55,7 @@ __all__ = [
     "answer",
     "answers_locked",
     "end_between",
+    "keep_apart",
     "move",
     "needs_rematch",
     "never_pairs",
@@ -174,24 +175,50 @@ def end_between(
     )
     for decision in decisions:
         decision.action, decision.note, decision.decided_by = Action.REJECT.value, why, who
-    first, second = sorted((mentee, mentor))
-    known = select(NeverPair.id).where(
-        NeverPair.program_id == pair.program_id,
-        NeverPair.first_email == first,
-        NeverPair.second_email == second,
-    )
-    if db.session.scalar(known) is None:
-        db.session.add(
-            NeverPair(
-                program_id=pair.program_id,
-                first_email=first,
-                second_email=second,
-                why=why,
-                note=note,
-                created_by=who,
-                created_at=now,
-            )
+    keep_apart(pair.program_id, (mentee, mentor), why, note, who, now)
+
+
+def keep_apart(
+    program_id: int,
+    two: tuple[str, str],
+    why: str,
+    note: str,
+    who: str,
+    now: datetime,
+    rejection_id: int | None = None,
+) -> NeverPair | None:
+    """Never pair the ``two`` e-mails again: add their never-pair row, or keep the one
+    they have; the caller commits.
+
+    ``rejection_id`` is the admin's "never pair these two" rejection asking for it: the
+    row it adds belongs to that rejection (undoing it deletes the row). A row the two
+    have already is nobody's once a decline asks (``rejection_id`` None): undoing an
+    earlier rejection then leaves it. Returns the row added, or None.
+    """
+    first, second = sorted(two)
+    known = db.session.scalar(
+        select(NeverPair).where(
+            NeverPair.program_id == program_id,
+            NeverPair.first_email == first,
+            NeverPair.second_email == second,
         )
+    )
+    if known is not None:
+        if rejection_id is None:
+            known.rejection_id = None
+        return None
+    added = NeverPair(
+        program_id=program_id,
+        first_email=first,
+        second_email=second,
+        why=why,
+        note=note,
+        created_by=who,
+        created_at=now,
+        rejection_id=rejection_id,
+    )
+    db.session.add(added)
+    return added
 
 
 def settle_overdue(program_id: int, now: datetime | None = None) -> int:

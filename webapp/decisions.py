@@ -3,6 +3,11 @@
 A decision is kept per program and triple (:class:`~webapp.run_models.PairDecision`), so
 it holds for every later run. Each change writes an audit event with who, when, and the
 status before and after.
+
+A rejection says what it means: "not for this type" keeps only that triple out of later
+runs; "never pair these two" (``never``) also writes a never-pair, like a decline, so the
+mentor cannot come back as another type (:func:`webapp.answers.keep_apart`). Undoing it,
+or changing it to another decision, deletes the never-pair it wrote, and only that one.
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
 from webapp import audit
+from webapp.answers import keep_apart
 from webapp.conflicts import check_decision_seen, claim_mentors
 from webapp.db import db
+from webapp.models import utcnow
+from webapp.pair_models import NeverPair
 from webapp.run_models import (
     PROPOSED,
     STATUS_OF,
@@ -89,6 +97,12 @@ def status(decision: PairDecision | None) -> str:
     return PROPOSED if decision is None else STATUS_OF[Action(decision.action)]
 
 
+def _release(decision: PairDecision) -> None:
+    """Delete the never-pair that ``decision`` (a "never" rejection) wrote, if any."""
+    if decision.never and decision.id is not None:
+        db.session.execute(delete(NeverPair).where(NeverPair.rejection_id == decision.id))
+
+
 def decisions_for(
     program_id: int, keys: Iterable[tuple[str, str, str]]
 ) -> dict[tuple[str, str, str], PairDecision]:
@@ -125,8 +139,11 @@ def decide(
     note: str = "",
     seen: str | None = None,
     check: HoldCheck | None = None,
+    never: bool = False,
 ) -> int:
     """Give ``pairs`` of ``run`` the decision ``action`` (None undoes); the caller commits.
+
+    ``never`` makes a rejection "never pair these two" (see the module docstring).
 
     ``seen`` is the decision version the admin's page showed (single-pair forms): a pair
     whose decision changed since is refused with a 409. Approving or locking a pair that
@@ -149,8 +166,13 @@ def decide(
         decision = existing.get(pair.key)
         before = status(decision)
         after = PROPOSED if action is None else STATUS_OF[action]
-        if before == after and (decision is None or decision.note == note):
+        apart = never and action is Action.REJECT
+        if before == after and (
+            decision is None or (decision.note, decision.never) == (note, apart)
+        ):
             continue
+        if decision is not None:
+            _release(decision)
         if action is None:
             if decision is not None:
                 db.session.delete(decision)
@@ -164,6 +186,13 @@ def decide(
             db.session.add(decision)
         if decision is not None and action is not None:
             decision.action, decision.note, decision.decided_by = action.value, note, who
+            decision.never = apart
+        if apart and decision is not None:
+            db.session.flush()
+            two = (pair.mentee_email, pair.mentor_email)
+            keep_apart(
+                run.program_id, two, "rejected by an admin", note, who, utcnow(), decision.id
+            )
         record_pair(
             f"match.{action.value if action else 'undo'}",
             run,
@@ -171,6 +200,7 @@ def decide(
             before=before,
             after=after,
             **({"note": note} if note else {}),
+            **({"never": True} if apart else {}),
         )
         changed += 1
     return changed

@@ -11,7 +11,7 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from matcher import MentorType
+from matcher import EMAIL_MAX_CHARS, MentorType
 from webapp.pair_models import (
     CHECKIN_DAYS_MAX,
     CHECKIN_DAYS_MIN,
@@ -27,7 +27,14 @@ from webapp.pair_models import (
     PairStatus,
 )
 
-__all__ = ["AnswerForm", "CheckinForm", "EndForm", "PolicyForm", "PublishForm"]
+__all__ = ["AnswerForm", "CheckinForm", "EndForm", "PolicyForm", "PublishForm", "RematchForm"]
+
+
+class RematchForm(FlaskForm):
+    """Start a rematch of one request (hidden fields: the mentee's e-mail and the type)."""
+
+    mentee_email = StringField("Mentee", validators=[InputRequired(), Length(max=EMAIL_MAX_CHARS)])
+    mentor_type = SelectField("Type", choices=[SelectChoice(t.value) for t in MentorType])
 
 
 class PublishForm(FlaskForm):

@@ -17,9 +17,9 @@ A :class:`Checkin` is one first-meeting check-in question to one side of an acce
 (round 1, and round 2 after "not sure yet"); it is unique per pair, side and round, so a
 check-in is never sent twice (see :mod:`webapp.checkins`).
 
-A decline writes a :class:`NeverPair` row: the two are never proposed to each other again,
-for any type (runs give each of them the other as a previous partner, see
-:func:`webapp.answers.with_never_pairs`).
+A decline, or an admin's "never pair these two" rejection, writes a :class:`NeverPair`
+row: the two are never proposed to each other again, for any type (runs give each of
+them the other as a previous partner, see :func:`webapp.answers.with_never_pairs`).
 """
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ BY_PROGRAM = "program"
 CHECKIN_DAYS_MIN, CHECKIN_DAYS_MAX = 1, 90
 #: Days after acceptance of the first-meeting check when a program has not set them.
 CHECKIN_DAYS_DEFAULT = 21
+
+
+#: Statuses of the pairs a rematch keeps exactly where they are (``active``: issue 17).
+KEPT_BY_REMATCH = ("published", "accepted", "active")
 
 
 class PairStatus(StrEnum):
@@ -293,6 +297,9 @@ class NeverPair(db.Model):
     note: Mapped[str] = mapped_column(String(REASON_MAX_CHARS), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS))
+    #: The admin's "never pair these two" rejection (a ``pair_decision`` id) that wrote
+    #: this row; undoing that rejection deletes it. None for a decline's row.
+    rejection_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AnswerPolicy(db.Model):

@@ -68,12 +68,22 @@ def next_number(context: Any) -> int:
 ACTIVE_RUN_WHERE = text(f"status IN ({', '.join(repr(status) for status in ACTIVE)})")
 
 
+class RunKind(StrEnum):
+    """What a run fills: every request (``full``), or only open ones (``rematch``)."""
+
+    FULL = "full"
+    REMATCH = "rematch"
+
+
 class MatchRun(JobState, db.Model):
     """One matching run of a program, with what it needs to be reproduced.
 
     Its status, progress, heartbeat and error are the columns of
     :class:`~webapp.models.JobState`: a run is carried out as a background job.
     ``number`` counts the program's runs (1, 2, ...): pages call a run by it, URLs by id.
+    A ``rematch`` run (:mod:`webapp.rematch`) fills only open requests and keeps every
+    published, accepted and active pair; with ``fill`` it fills only those requests
+    (``[mentee e-mail, type]``) and keeps every other pair of the latest run too.
     """
 
     __table_args__ = (
@@ -104,6 +114,9 @@ class MatchRun(JobState, db.Model):
     #: of its start (see :func:`matcher.stale_locks`): the pair, its status, the reasons,
     #: and what an admin did about it since (``outcome``: ``undone`` or ``kept``, ``by``).
     left_out: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    kind: Mapped[str] = mapped_column(String(10), default=RunKind.FULL, server_default="full")
+    #: The requests a one-person rematch fills, as ``[mentee e-mail, type]``; empty otherwise.
+    fill: Mapped[list[list[str]]] = mapped_column(JSON, default=list, server_default="[]")
 
     program: Mapped[Program] = relationship()
     previous: Mapped[MatchRun | None] = relationship(remote_side=[id])
@@ -214,6 +227,9 @@ class PairDecision(db.Model):
     mentor_email: Mapped[str] = mapped_column(String(320))
     mentor_type: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(10))
+    #: A rejection of every type ("never pair these two"): it wrote a never-pair, unless
+    #: the two had one already (see :mod:`webapp.decisions`).
+    never: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     note: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(320))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -32,7 +32,7 @@ from matcher import (
     propose,
     stale_locks,
 )
-from webapp import audit, jobs
+from webapp import audit, jobs, rematch
 from webapp.answers import never_pairs, settle_overdue, with_never_pairs
 from webapp.conflicts import is_lock
 from webapp.db import db
@@ -45,10 +45,14 @@ from webapp.run_models import (
     MatchRun,
     PairDecision,
     ProposedMatch,
+    RunKind,
     RunStatus,
     UnmatchedRequest,
 )
 from webapp.store import program_records
+
+#: A request as a rematch names it: the mentee's e-mail and the type.
+Request = tuple[str, str]
 
 #: Times a start reads and inserts again when runs started at the same moment were
 #: saved first (see :func:`start_run`).
@@ -114,11 +118,14 @@ def active_run(program_id: int) -> MatchRun | None:
     return db.session.scalar(query)
 
 
-def create_run(program: Program, who: str) -> MatchRun:
+def create_run(
+    program: Program, who: str, kind: RunKind = RunKind.FULL, fill: Sequence[Request] = ()
+) -> MatchRun:
     """Record a queued run of ``program`` started by ``who``; the caller commits.
 
-    The run's number is the program's next (:func:`webapp.run_models.next_number`, read in
-    the INSERT's own transaction).
+    ``kind`` and ``fill`` make it a rematch (of the requests ``fill``, or of every open
+    one: :mod:`webapp.rematch`). The run's number is the program's next
+    (:func:`webapp.run_models.next_number`, read in the INSERT's own transaction).
     """
     previous = latest_run(program.id)
     run = MatchRun(
@@ -127,14 +134,19 @@ def create_run(program: Program, who: str) -> MatchRun:
         created_by=who,
         status=RunStatus.QUEUED,
         previous_id=previous.id if previous else None,
+        kind=kind.value,
+        fill=[list(r) for r in fill],
     )
     db.session.add(run)
     db.session.flush()
     return run
 
 
-def start_run(program: Program, who: str) -> tuple[MatchRun, bool]:
-    """Commit a new queued run of ``program`` with its audit event, unless one is active.
+def start_run(
+    program: Program, who: str, kind: RunKind = RunKind.FULL, fill: Sequence[Request] = ()
+) -> tuple[MatchRun, bool]:
+    """Commit a new queued run of ``program`` with its audit event, unless one is active
+    (``kind`` and ``fill`` as :func:`create_run` takes them).
 
     Returns the new run and True, or the program's queued or working run and False. When
     admins start runs at the same moment, the database refuses all but one: a second
@@ -149,8 +161,9 @@ def start_run(program: Program, who: str) -> tuple[MatchRun, bool]:
         if busy := active_run(program.id):
             return busy, False
         try:
-            run = create_run(program, who)
-            audit.record("run.start", program.id, run=run.id)
+            run = create_run(program, who, kind, fill)
+            detail = {"kind": kind.value, "fill": run.fill} if kind is RunKind.REMATCH else {}
+            audit.record("run.start", program.id, run=run.id, **detail)
             db.session.commit()
             return run, True
         except (IntegrityError, OperationalError) as error:
@@ -328,7 +341,12 @@ def refigure(run: MatchRun, people: Sequence[Participant]) -> None:
         config=config_from_mapping(run.config),
         timings=dict(run.summary.get("timings", {})),
     )
-    run.summary = run_figures(people, proposal)
+    run.summary = {**run_figures(people, proposal), **_kept_figures(run)}
+
+
+def _kept_figures(run: MatchRun) -> dict[str, Any]:
+    """The part of a run's summary that its figures do not give: a rematch's proof."""
+    return {"rematch": run.summary["rematch"]} if "rematch" in (run.summary or {}) else {}
 
 
 def match(run: MatchRun, progress: jobs.Progress) -> None:
@@ -344,13 +362,33 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
     people = with_never_pairs(program_people(run.program_id), never_pairs(run.program_id))
     decisions = program_decisions(run.program_id)
     config = config_from_mapping(run.config)
+    plan = rematch.plan(run, people) if run.kind == RunKind.REMATCH else None
+    if plan is not None:
+        decisions = rematch.without_requests(decisions, plan.fill if plan.chosen else ())
+        decisions = list(dict.fromkeys([*decisions, *plan.locks()]))
     run.input_hash = input_hash(people, run.config, decisions)
     stale = stale_locks(people, config, decisions)
     left = {found.decision for found in stale}
+    if plan is not None:
+        _refuse_stale_published(stale, plan)
+        plan = plan.without(_triple(d) for d in left)
     kept = [d for d in decisions if d not in left]
-    proposal = propose(people, config, kept, progress=progress)
+    fill = None if plan is None else plan.fill
+    proposal = propose(people, config, kept, progress=progress, fill=fill)
+    if plan is not None:
+        rematch.check_kept(proposal.matches, plan.kept)
     store(run, people, proposal)
+    if plan is not None:
+        run.summary = {**run.summary, "rematch": rematch.rematch_summary(proposal.matches, plan)}
     run.left_out = left_out_rows(run.program_id, people, stale)
+
+
+def _refuse_stale_published(stale: Sequence[StaleLock], plan: rematch.RematchPlan) -> None:
+    """Fail a rematch whose published pair the data no longer allows: it cannot keep it."""
+    published = set(plan.published)
+    for found in stale:
+        if _triple(found.decision) in published:
+            raise MatcherError(f"the rematch cannot keep a pair: {found.describe()}")
 
 
 #: A match run as a background job.

@@ -2,7 +2,7 @@
 job that starts the next cohort
 
 Revision ID: 0010_cohorts
-Revises: 0008_lifecycle
+Revises: 0009_rematch
 Create Date: 2026-12-06 09:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0010_cohorts"
-down_revision = "0008_lifecycle"
+down_revision = "0009_rematch"
 branch_labels = None
 depends_on = None
 

@@ -61,15 +61,22 @@ def _version(decision: PairDecision | None) -> int:
 
 
 def plan(
-    program: Program, pairs: Sequence[ProposedMatch], action: Action | None, note: str
+    program: Program,
+    pairs: Sequence[ProposedMatch],
+    action: Action | None,
+    note: str,
+    never: bool = False,
 ) -> Plan:
-    """What ``action`` (None undoes) with ``note`` would do to ``pairs``, best scores first."""
+    """What ``action`` (None undoes) with ``note`` would do to ``pairs``, best scores first
+    (``never``: a rejection means "never pair these two")."""
     decided = decisions_for(program.id, (p.key for p in pairs))
     after = PROPOSED if action is None else STATUS_OF[action]
+    apart = never and action is Action.REJECT
     changes, refused = [], []
     for pair in sorted(pairs, key=lambda p: (-p.score, p.id)):
         decision = decided.get(pair.key)
-        if status(decision) == after and (decision is None or decision.note == note):
+        same = decision is None or (decision.note, decision.never) == (note, apart)
+        if status(decision) == after and same:
             refused.append((pair, f"already {after}"))
         else:
             changes.append(pair)
@@ -122,7 +129,8 @@ def preview(program_id: int, run_id: int) -> str | Response:
         flash("No pair was selected.")
         return redirect(back)
     note = (form.note.data or "").strip()
-    found = plan(program, pairs, chosen_action(form.action.data or ""), note)
+    never = form.reach.data == "never"
+    found = plan(program, pairs, chosen_action(form.action.data or ""), note, never)
     decided = decisions_for(program.id, (p.key for p, _ in found.refused))
     return render_template(
         "review/bulk_confirm.html",
@@ -130,7 +138,7 @@ def preview(program_id: int, run_id: int) -> str | Response:
         run=run,
         plan=found,
         refused=[(p, why, status(decided.get(p.key))) for p, why in found.refused],
-        verb=VERBS[form.action.data or ""],
+        verb=VERBS[form.action.data or ""] + (" (never pair these two)" if never else ""),
         form=form,
         note=note,
         back=back,
@@ -185,7 +193,13 @@ def confirm(program_id: int, run_id: int) -> Response:
     if not changed:
         try:
             count = decide(
-                run, pairs, action, current_user.email, note, check=partial(unable_to_hold, program)
+                run,
+                pairs,
+                action,
+                current_user.email,
+                note,
+                check=partial(unable_to_hold, program),
+                never=form.reach.data == "never",
             )
         except RefusedError as refused:
             changed = list(refused.lines)

@@ -12,9 +12,10 @@ from werkzeug.wrappers import Response
 from webapp import jobs
 from webapp.answers import needs_rematch, settle_on_look
 from webapp.db import db
+from webapp.forms import EmptyForm
 from webapp.lookups import admin_only, done_run, get_program
 from webapp.models import Participant
-from webapp.pair_forms import PublishForm
+from webapp.pair_forms import PublishForm, RematchForm
 from webapp.pair_models import PublishJob
 from webapp.publishing import PUBLISH, ready_pairs, start_publish
 from webapp.run_models import MatchRun
@@ -86,7 +87,8 @@ def show(program_id: int, run_id: int, job_id: int) -> str:
 
 @bp.get("/rematch")
 def rematch(program_id: int) -> str:
-    """Requests whose published pair was declined and that have no new pair yet."""
+    """Requests whose published pair was declined and that have no new pair yet, with the
+    buttons that start a rematch (of every open request, or of one)."""
     program = get_program(program_id)
     settle_on_look(program.id)
     pairs = needs_rematch(program.id)
@@ -101,4 +103,6 @@ def rematch(program_id: int) -> str:
         pairs=pairs,
         names=names,
         run=latest_run(program.id),
+        form=EmptyForm(),
+        one=RematchForm(),
     )

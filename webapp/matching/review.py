@@ -56,11 +56,12 @@ from webapp.matching.mentor_search import mentor_options
 from webapp.matching.places import over_capacity, places_used
 from webapp.matching.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.models import Participant, Program
-from webapp.pair_forms import EndForm, PublishForm
+from webapp.pair_forms import EndForm, PublishForm, RematchForm
 from webapp.pair_life import lives
 from webapp.people_cache import Encoded, program_cohort
 from webapp.publishing import pair_states
 from webapp.query import paginate
+from webapp.rematch import open_types
 from webapp.run_models import (
     PROPOSED,
     STATUS_OF,
@@ -253,7 +254,14 @@ def decide_one(program_id: int, run_id: int, match_id: int) -> str | Response | 
     seen = request.form.get("version")
     try:
         changed = decide(
-            run, [pair], action, current_user.email, note, seen, partial(unable_to_hold, program)
+            run,
+            [pair],
+            action,
+            current_user.email,
+            note,
+            seen,
+            partial(unable_to_hold, program),
+            never=form.reach.data == "never",
         )
     except RefusedError as refused:
         db.session.rollback()
@@ -348,4 +356,6 @@ def mentee(program_id: int, run_id: int) -> str:
         checkins=checkins_of(published),
         end_form=EndForm(),
         move_form=FlaskForm(),
+        rematch_types=open_types(program.id, person),
+        rematch_form=RematchForm(),
     )

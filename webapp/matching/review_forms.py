@@ -26,6 +26,18 @@ ACTIONS = [
 ]
 
 
+#: What a rejection means: only this triple, or these two people for every type.
+REACHES = [
+    SelectChoice("type", "not for this type"),
+    SelectChoice("never", "never pair these two (any type)"),
+]
+
+
+def reach_field() -> RadioField:
+    """The "what does this rejection mean" choice of the decision forms."""
+    return RadioField("A rejection means", choices=REACHES, default="type")
+
+
 def chosen_action(name: str) -> Action | None:
     """The decision a button's ``action`` names; None undoes.
 
@@ -36,9 +48,11 @@ def chosen_action(name: str) -> Action | None:
 
 
 class DecisionForm(FlaskForm):
-    """Approve, reject (with an optional reason), lock or undo one pair."""
+    """Approve, reject (not for this type, or never these two; an optional reason), lock
+    or undo one pair."""
 
     action = SelectField("Decision", choices=ACTIONS, validators=[InputRequired()])
+    reach = reach_field()
     note = StringField("Reason (optional)", validators=[Length(max=500)])
     submit = SubmitField("Save")
 
@@ -58,6 +72,7 @@ class BulkForm(FlaskForm):
     min_score = DecimalField(
         "Lowest score", places=None, validators=[Optional(), NumberRange(0, 100)]
     )
+    reach = reach_field()
     note = StringField("Reason (optional)", validators=[Length(max=500)])
     submit = SubmitField("Apply to pairs")
 

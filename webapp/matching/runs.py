@@ -1,8 +1,11 @@
-"""Match runs of a program: start one, follow its progress, list them, see what changed."""
+"""Match runs of a program: start one (or a rematch of open requests, all or one), follow
+its progress, list them, see what changed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from collections.abc import Sequence
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -12,8 +15,12 @@ from webapp.db import db
 from webapp.decisions import decisions_for
 from webapp.forms import EmptyForm
 from webapp.lookups import admin_only, get_program, get_run
-from webapp.run_models import MatchRun, ProposedMatch
-from webapp.runner import RUN, start_run
+from webapp.models import Program
+from webapp.pair_forms import RematchForm
+from webapp.rematch import open_types, person_of
+from webapp.run_models import MatchRun, ProposedMatch, RunKind
+from webapp.runner import RUN, Request, start_run
+from webapp.security import is_local_path
 
 bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
 admin_only(bp)
@@ -44,11 +51,48 @@ def start(program_id: int) -> Response:
     program = get_program(program_id)
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
-    run, new = start_run(program, current_user.email)
+    return _start(program, RunKind.FULL)
+
+
+@bp.post("/rematch")
+def rematch(program_id: int) -> Response:
+    """Queue a rematch of every open request; every published, accepted and active pair
+    stays exactly where it is."""
+    program = get_program(program_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    return _start(program, RunKind.REMATCH)
+
+
+@bp.post("/rematch/one")
+def rematch_one(program_id: int) -> Response:
+    """Queue a rematch of one open request ("find someone else for Nadia's sponsor"):
+    every other pair, published or of the latest run, stays as it is."""
+    program = get_program(program_id)
+    form = RematchForm()
+    target = request.form.get("next", "")
+    back = target if is_local_path(target) else url_for(".index", program_id=program.id)
+    if not form.validate_on_submit():
+        flash("The rematch form was not understood; reload the page and try again.", "error")
+        return redirect(back)
+    email, kind = (form.mentee_email.data or "").strip().lower(), form.mentor_type.data or ""
+    if kind not in open_types(program.id, person_of(program.id, email)):
+        flash(
+            f"{email}'s {kind} request is not open (it has a published match, or the person "
+            "does not seek it): nothing to rematch.",
+            "error",
+        )
+        return redirect(back)
+    return _start(program, RunKind.REMATCH, [(email, kind)])
+
+
+def _start(program: Program, kind: RunKind, fill: Sequence[Request] = ()) -> Response:
+    """Start a run of ``kind`` (filling ``fill``), or show the one still working."""
+    run, new = start_run(program, current_user.email, kind, fill)
     if not new:
         return _still_working(run)
     jobs.submit(RUN, run)
-    flash(f"Run {run.number} started.")
+    flash(f"{'Rematch' if kind is RunKind.REMATCH else 'Run'} {run.number} started.")
     return redirect(url_for(".show", program_id=program.id, run_id=run.id))
 
 

@@ -18,8 +18,11 @@ from webapp.forms import EmptyForm, ParticipantForm, time_zones
 from webapp.lookups import admin_only, get_participant, get_program, locks_broken_by
 from webapp.mail.invitations import InviteStatus, invitation_statuses, status_filter
 from webapp.models import Participant
+from webapp.pair_forms import RematchForm
 from webapp.query import paginate
+from webapp.rematch import open_types, person_of
 from webapp.rows import apply_row, record_to_row
+from webapp.runner import latest_run
 from webapp.store import check_row, email_taken
 
 bp = Blueprint("participants", __name__, url_prefix="/programs/<int:program_id>/participants")
@@ -103,7 +106,8 @@ def index(program_id: int) -> str:
 
 @bp.get("/<int:participant_id>")
 def show(program_id: int, participant_id: int) -> str:
-    """Every field of one participant."""
+    """Every field of one participant, and once matching ran, a "find someone else"
+    button per open request of theirs (a rematch of that request)."""
     program = get_program(program_id)
     record = get_participant(program.id, participant_id)
     return render_template(
@@ -112,6 +116,12 @@ def show(program_id: int, participant_id: int) -> str:
         record=record,
         row=record_to_row(record),
         delete_form=EmptyForm(),
+        rematch_types=(
+            open_types(program.id, person_of(program.id, record.email))
+            if latest_run(program.id)
+            else []
+        ),
+        rematch_form=RematchForm(),
     )
 
 
