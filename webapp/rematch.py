@@ -5,9 +5,10 @@ accepted and active pair (:data:`~webapp.pair_models.KEPT_BY_REMATCH`) is *kept*
 to the core as a lock, so it stays exactly where it is and its mentor's place stays used.
 The requests it fills are the *open* ones: every request (mentee, type) without a kept
 pair (declined, ended for no chemistry, never matched); a request whose pair ended for
-good (completed, the person left, another reason) is closed and not filled again. A rematch for one request (``run.fill``: "find
-someone else for Nadia's sponsor") fills only that request and also keeps every other pair
-of the latest run as it is. The core does the rest (:func:`matcher.propose`'s ``fill``).
+good (completed, the person left, another reason) is closed and not filled again. A
+rematch for one request (``run.fill``: "find someone else for Nadia's sponsor") fills
+only that request and also keeps every other pair of the latest run as it is. The core
+does the rest (:func:`matcher.propose`'s ``fill``).
 
 :func:`check_kept` proves it afterwards: every kept pair is in the new run, or the run
 fails and says which pair moved. The run's summary holds the proof and the count of the
