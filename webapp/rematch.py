@@ -39,20 +39,28 @@ Request = tuple[str, str]
 @dataclass(frozen=True)
 class RematchPlan:
     """What a rematch keeps and fills: the kept pairs (published ones and, for one
-    request, the latest run's others), the requests it may fill, and whether those were
-    chosen by an admin (``chosen``: a one-person rematch) or are every open one."""
+    request, the latest run's others), the requests it may fill, whether those were
+    chosen by an admin (``chosen``: a one-person rematch) or are every open one, and the
+    closed requests (their pair ended for good: neither kept nor filled)."""
 
     published: tuple[Triple, ...]
     proposed: tuple[Triple, ...]
     fill: tuple[Request, ...]
     chosen: bool = False
+    closed: frozenset[Request] = frozenset()
 
     def without(self, triples: Iterable[Triple]) -> RematchPlan:
         """The plan without the latest run's pairs among ``triples`` (pairs the data no
         longer allows: the run leaves them out and lists them, as any run does)."""
         gone = set(triples)
         proposed = tuple(p for p in self.proposed if p not in gone)
-        return RematchPlan(self.published, proposed, self.fill, self.chosen)
+        return RematchPlan(self.published, proposed, self.fill, self.chosen, self.closed)
+
+    @property
+    def unlocked(self) -> tuple[Request, ...]:
+        """The requests whose admin locks the rematch sets aside: the one it was asked to
+        fill (its mentor is chosen afresh) and the closed ones."""
+        return (*(self.fill if self.chosen else ()), *sorted(self.closed))
 
     @property
     def kept(self) -> tuple[Triple, ...]:
@@ -161,17 +169,20 @@ def plan(run: MatchRun, people: Sequence[Participant]) -> RematchPlan:
         When a request of a one-person rematch has a kept pair since it was started.
     """
     published = kept_pairs(run.program_id)
-    open_ = open_requests(people, published, closed_requests(run.program_id))
+    closed = frozenset(closed_requests(run.program_id))
+    open_ = open_requests(people, published, closed)
     if not run.fill:
-        return RematchPlan(tuple(published), (), tuple(open_))
+        return RematchPlan(tuple(published), (), tuple(open_), closed=closed)
     wanted = [(e, t) for e, t in run.fill]
     if taken := [r for r in wanted if r not in open_]:
         raise MatcherError(
             f"{taken[0][0]}'s {taken[0][1]} request is not open any more (it has a published "
             "match, or the person no longer seeks it): nothing to rematch"
         )
-    others = tuple(p for p in _latest_pairs(run) if (p[0], p[2]) not in wanted)
-    return RematchPlan(tuple(published), others, tuple(wanted), chosen=True)
+    others = tuple(
+        p for p in _latest_pairs(run) if (p[0], p[2]) not in wanted and (p[0], p[2]) not in closed
+    )
+    return RematchPlan(tuple(published), others, tuple(wanted), chosen=True, closed=closed)
 
 
 def without_requests(decisions: Iterable[Decision], requests: Iterable[Request]) -> list[Decision]:

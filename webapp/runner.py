@@ -364,7 +364,7 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
     config = config_from_mapping(run.config)
     plan = rematch.plan(run, people) if run.kind == RunKind.REMATCH else None
     if plan is not None:
-        decisions = rematch.without_requests(decisions, plan.fill if plan.chosen else ())
+        decisions = rematch.without_requests(decisions, plan.unlocked)
         decisions = list(dict.fromkeys([*decisions, *plan.locks()]))
     run.input_hash = input_hash(people, run.config, decisions)
     stale = stale_locks(people, config, decisions)

@@ -15,7 +15,8 @@ from webapp import runner
 from webapp.answers import end_between
 from webapp.db import db
 from webapp.models import Participant, utcnow
-from webapp.pair_models import Pair
+from webapp.pair_life import end_pair
+from webapp.pair_models import EndReason, Pair
 from webapp.run_models import MatchRun, ProposedMatch
 
 
@@ -145,3 +146,24 @@ def test_a_rematch_that_would_move_a_kept_pair_fails_and_saves_nothing(
     assert kept.mentee_email in rematch.error
     with app.app_context():
         assert db.session.scalars(select(ProposedMatch).filter_by(run_id=rematch.id)).all() == []
+
+
+def test_a_pair_ended_for_good_closes_its_request_and_one_ended_for_chemistry_reopens_it(
+    app: Flask, admin_client: FlaskClient, declined: tuple
+) -> None:
+    program_id, _, (gone, completed, no_fit) = declined
+    with app.app_context():
+        for shown, reason in ((completed, EndReason.COMPLETED), (no_fit, EndReason.NO_CHEMISTRY)):
+            pair = db.session.scalars(select(Pair).filter_by(program_id=program_id)).all()
+            [found] = [p for p in pair if p.key == shown.key]
+            end_pair(found, reason, "", "admin@example.org", utcnow())
+        db.session.commit()
+    rematch = wait_for(app, start(admin_client, f"/programs/{program_id}/runs/rematch"))
+    assert rematch.status == "done", rematch.error
+    proof = rematch.summary["rematch"]
+    every = run_requests(app, program_id)
+    assert (proof["published_kept"], proof["open"]) == (0, len(every) - 1)  # all but completed
+    now = by_request(app, rematch.id)
+    assert (completed.mentee_email, completed.mentor_type) not in now  # closed: not filled
+    assert now.get((no_fit.mentee_email, no_fit.mentor_type)) != no_fit.mentor_email
+    assert now.get((gone.mentee_email, gone.mentor_type)) != gone.mentor_email
