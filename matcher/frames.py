@@ -45,6 +45,7 @@ from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.explain import match_reasons, unmatched_reason
 from matcher.proposal import BREAKDOWN_COLUMNS, MATCH_COLUMNS, SCORE_COLUMNS, UNMATCHED_COLUMNS
+from matcher.scoring import points
 
 
 def match_frame(
@@ -70,19 +71,10 @@ def match_frame(
         rows.append(
             (e.email, e.name, m.email, m.name, mentor_type.value, found.score[idx[i]], reasons)
         )
-        weights = config.weights[mentor_type]
-        total = sum(weights.values())
         breakdown.extend(
-            (
-                e.email,
-                m.email,
-                mentor_type.value,
-                name,
-                v,
-                weights[name],
-                round(100 * weights[name] * v / total, 2),
-            )
+            (e.email, m.email, mentor_type.value, name, v, weight, round(earned, 2))
             for name, v in values.items()
+            for weight, earned in [points(name, v, mentor_type, config)]
         )
     return (
         pd.DataFrame(rows, columns=MATCH_COLUMNS),

@@ -1,8 +1,8 @@
 """Every hypothesis strategy of the tests, and the random instances they draw from seeds.
 
 - :func:`participants`: small random cohorts that exercise every hard rule;
-- :func:`configs`: program configurations over every objective, rule switch, threshold and
-  (awkward) score weight;
+- :func:`configs`: program configurations over every objective, rule switch, threshold,
+  (awkward) score weight and priority bonus;
 - :func:`reject_decisions`: reject decisions among a cohort's people;
   :func:`random_rejected`: the rejected pairs of a seed;
 - :func:`tiny_instances` and :func:`random_instance`: solver problems
@@ -52,7 +52,8 @@ def _subset(values: tuple, max_size: int | None = None) -> st.SearchStrategy[tup
 
 @st.composite
 def participants(draw: st.DrawFn, min_size: int = 2, max_size: int = 10) -> list[Participant]:
-    """A cohort with a manager tree (no cycles), exclusions and previous partners."""
+    """A cohort with a manager tree (no cycles), exclusions, previous partners and people
+    with priority."""
     n = draw(st.integers(min_size, max_size))
     emails = [f"p{i}@x.org" for i in range(n)]
     people = []
@@ -84,6 +85,7 @@ def participants(draw: st.DrawFn, min_size: int = 2, max_size: int = 10) -> list
                 meeting_mode=draw(st.sampled_from(tuple(MeetingMode))),
                 exclude=draw(_subset(tuple(others), 1)) if others else (),
                 previous_partners=draw(_subset(tuple(others), 1)) if others else (),
+                priority=draw(st.booleans()),
             )
         )
     return people
@@ -108,6 +110,7 @@ def configs(draw: st.DrawFn) -> ProgramConfig:
         max_timezone_gap_hours=draw(st.sampled_from((None, 2.0, 5.5, 6.0))),
         seniority_span=draw(st.integers(1, 7)),
         timezone_span_hours=draw(st.sampled_from((12.0, 7.0, 3.3))),
+        priority_bonus=draw(st.sampled_from((0.0, 1.0, 0.01, 1 / 3, 10.0))),
         weights=weights,
     )
 
