@@ -170,9 +170,7 @@ class NumpyPasses:
         self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
     ) -> tuple[np.ndarray, ...]:
         """As :meth:`ScanTables.scores`, every cell (``reach`` is not applied)."""
-        scores, values = score(
-            block(self.cohort, mentees, mentors), self.mentor_type, self.config
-        )
+        scores, values = score(block(self.cohort, mentees, mentors), self.mentor_type, self.config)
         base = combine(values, self.mentor_type, self.config)  # the minimum is before bonuses
         least = self.config.min_score
         kept = ok & (base >= least)
