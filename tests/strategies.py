@@ -1,6 +1,8 @@
 """Every hypothesis strategy of the tests, and the random instances they draw from seeds.
 
 - :func:`participants`: small random cohorts that exercise every hard rule;
+- :func:`tied_cohorts`: small cohorts whose pairs often score the same, some mentees with
+  priority;
 - :func:`configs`: program configurations over every objective, rule switch, threshold,
   (awkward) score weight and priority bonus;
 - :func:`reject_decisions`: reject decisions among a cohort's people;
@@ -88,6 +90,35 @@ def participants(draw: st.DrawFn, min_size: int = 2, max_size: int = 10) -> list
                 priority=draw(st.booleans()),
             )
         )
+    return people
+
+
+@st.composite
+def tied_cohorts(draw: st.DrawFn) -> list[Participant]:
+    """Up to 5 mentees and 3 mentors of few, alike attributes, so that many pairs score
+    the same and mentees compete for the mentors' places; some mentees have priority."""
+    people = [
+        Participant(
+            email=f"e{i}@x.org",
+            name=f"Mentee {i}",
+            role=Role.MENTEE,
+            seeks=draw(_subset(TYPES[:2]).filter(bool)),
+            goals=draw(_subset(TAGS[:2], 1)),
+            priority=draw(st.booleans()),
+        )
+        for i in range(draw(st.integers(1, 5)))
+    ]
+    people += [
+        Participant(
+            email=f"m{j}@x.org",
+            name=f"Mentor {j}",
+            role=Role.MENTOR,
+            offers=draw(_subset(TYPES[:2]).filter(bool)),
+            strengths=draw(_subset(TAGS[:2], 1)),
+            capacity=draw(st.integers(1, 2)),
+        )
+        for j in range(draw(st.integers(1, 3)))
+    ]
     return people
 
 
