@@ -94,7 +94,8 @@ def test_intake_revision_moves_notes_to_admin_notes_and_keeps_every_row(at_0004:
     now = "2026-01-01 00:00:00"
     insert("program", id=1, name="P", config="{}", created_at=now, updated_at=now)
     columns = [c.name for c in db.metadata.tables["participant"].columns]
-    blank = {c: "" for c in columns if c not in {"admin_notes", "self_registered"}}
+    added = {"admin_notes", "self_registered", "priority"}  # by revisions after 0004
+    blank = {c: "" for c in columns if c not in added}
     for number, notes in ((1, "On leave until May"), (2, "")):
         person = {
             **blank, "id": number, "program_id": 1, "email": f"p{number}@x.org", "name": "A",
