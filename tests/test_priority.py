@@ -15,7 +15,14 @@ from dataclasses import replace
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from matcher import Participant, ProgramConfig, load_participants, participant_reasons, propose
+from matcher import (
+    Participant,
+    ProgramConfig,
+    explain_mentee,
+    load_participants,
+    participant_reasons,
+    propose,
+)
 from tests.instances import objective_key
 from tests.strategies import configs, participants, tied_cohorts
 
@@ -117,3 +124,13 @@ def test_a_priority_cell_that_is_not_yes_or_no_is_an_error_naming_row_and_column
     (issue,) = result.errors
     assert (issue.row, issue.column) == (2, "priority")
     assert "yes or no" in issue.message
+
+
+def test_a_pair_below_the_minimum_stays_out_with_the_bonus_and_says_why() -> None:
+    people = load_participants(CSV.encode()).participants
+    config = ProgramConfig(min_score=58.0, priority_bonus=10.0)  # 57.5 + 10 would pass
+    found = propose(people, config)
+    assert found.matches.empty
+    alternatives = explain_mentee(people, "ana@x.org", config).alternatives
+    assert alternatives.why.tolist() == ["below the program's minimum score of 58"]
+    assert alternatives.score.tolist() == [67.5]
