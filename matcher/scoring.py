@@ -154,6 +154,9 @@ CRITERIA: dict[str, Criterion] = {
 BONUSES: dict[str, Callable[[ProgramConfig], float]] = {
     "priority": lambda cfg: cfg.priority_bonus,
 }
+BONUS_CRITERIA: tuple[str, ...] = tuple(BONUSES)
+"""The criteria a score adds as points on top of its weighted mean: in a breakdown their
+weight is their points at value 1, not a share of the type's weights."""
 
 
 def _bonuses(pairs: Pairs, config: ProgramConfig) -> dict[str, float]:

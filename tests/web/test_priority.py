@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.web.forms import form_values
 from tests.web.helpers import DATA, import_csv, upload
+from tests.web.matching import pairs_of, run_to_end
 from tests.web.test_intake import MENTEE, links
 from tests.web.test_participants import participant_id
 from tests.web.test_programs import _program, _settings
@@ -58,6 +59,28 @@ def test_the_import_reads_the_column_and_the_run_passes_it_to_the_core(
         people = {p.email: p.priority for p in program_people(program_id)}
     assert people["ben.okafor@example.org"] is True
     assert sum(people.values()) == 1
+
+
+def test_a_run_gives_their_pairs_the_bonus_the_reason_and_a_breakdown_row(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    first = {"ana.silva@example.org", "ben.okafor@example.org"}
+    import_csv(admin_client, program_id, "p.csv", _with_priority(*first))
+    run = run_to_end(app, admin_client, program_id)
+    assert run.status == "done", run.error
+    pairs = pairs_of(app, run.id)
+    assert {p.mentee_email for p in pairs} & first
+    for pair in pairs:
+        said = "priority: unmatched last cohort" in pair.reasons
+        assert said == (pair.mentee_email in first)
+        rows = {row[0]: row for row in pair.breakdown}
+        assert ("priority" in rows) == said
+        if said:  # one point earned of one point possible
+            assert rows["priority"][1:] == [1.0, 1.0, 1.0, 1.0]
+        weighed = [row[4] for name, row in rows.items() if name != "priority"]
+        assert abs(sum(weighed) - 100) < 0.1  # the weights' shares ignore the bonus
+    page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/review").get_data(as_text=True)
+    assert "priority: unmatched last cohort" in page
 
 
 def test_a_bad_priority_cell_is_refused_naming_row_and_column(
