@@ -19,9 +19,11 @@ from matcher import (
     Participant,
     ProgramConfig,
     explain_mentee,
+    generate_cohort,
     load_participants,
     participant_reasons,
     propose,
+    to_csv_bytes,
 )
 from tests.instances import objective_key
 from tests.strategies import configs, participants, tied_cohorts
@@ -134,3 +136,13 @@ def test_a_pair_below_the_minimum_stays_out_with_the_bonus_and_says_why() -> Non
     alternatives = explain_mentee(people, "ana@x.org", config).alternatives
     assert alternatives.why.tolist() == ["below the program's minimum score of 58"]
     assert alternatives.score.tolist() == [67.5]
+
+
+def test_the_certified_pruned_solve_reaches_the_exact_optimum_with_the_bonus() -> None:
+    people = load_participants(to_csv_bytes(generate_cohort(150, seed=5))).participants
+    people = [replace(p, priority=p.is_mentee and k % 4 == 0) for k, p in enumerate(people)]
+    pruned = propose(people)
+    every = propose(people, with_scores=True)  # every candidate kept: no pruning
+    assert "priority: unmatched last cohort" in " ".join(pruned.matches.reasons)
+    assert len(pruned.matches) == len(every.matches)
+    assert round(pruned.matches.score.sum(), 2) == round(every.matches.score.sum(), 2)
