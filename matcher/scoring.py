@@ -13,11 +13,12 @@ points to the rounded weighted mean, rounded again to 2 decimals. It is not part
 mean, so without priority people every score is what it was. The minimum score applies to
 the score before the bonus (:func:`combine`), and hard rules are decided before any score,
 so the bonus never lets a pair through that a rule or the minimum keeps out. Any bonus
-above 0 fills priority mentees *first among equals*: of the matchings that are best
-without the bonus, the solver takes one that fills the most priority requests (a
-bonus of ``b`` points adds ``b`` per priority request filled, which only breaks ties and
-near-ties of less than ``b`` points per request; the objective still ranks the number of
-requests filled first under coverage and fairness).
+above 0 fills priority mentees *first among equals* under the coverage and quality
+objectives: of the matchings that are best without the bonus, the solver takes one that
+fills the most priority requests (a bonus of ``b`` points adds ``b`` per priority request
+filled, which only breaks ties and near-ties of less than ``b`` points per request; the
+number of requests filled still ranks first under coverage and fairness). Under fairness
+the bonus also counts in the lowest score.
 
 The criteria are the rows of :data:`CRITERIA`, each with its slot. These functions are the
 definition, used by explanations and single pairs; candidate blocks are scored by their
