@@ -45,7 +45,15 @@ from matcher.kernels import (
     jit,
 )
 from matcher.schema import MeetingMode, MentorType
-from matcher.scoring import BONUSES, CRITERIA, GENERATION_SPAN, NEUTRAL, combine, score
+from matcher.scoring import (
+    BONUSES,
+    CRITERIA,
+    GENERATION_SPAN,
+    NEUTRAL,
+    bonuses,
+    combine,
+    score,
+)
 
 #: Each rule's bit, by name (:data:`matcher.constraints.RULES`): ``BIT.language`` is 7.
 BIT = namedtuple("RuleBits", [rule.name for rule in RULES])(*(rule.bit for rule in RULES))
@@ -278,8 +286,7 @@ def scan_tables(
     ints[:, GOALS_SIZE] = np.maximum(cohort.goals.size, 1)
     ints[:, WANTED_SIZE] = np.maximum(cohort.expertise_wanted.size, 1)
     ints[:, PRIORITY] = cohort.priority
-    if config.priority_bonus > 0 and cohort.priority.any():  # as matcher.scoring._bonuses
-        weights["priority"] = config.priority_bonus
+    weights.update(bonuses(cohort, config))  # points on top of the mean, as their weights
     floats = np.stack([cohort.level, cohort.generation, cohort.utc_offset], axis=1)
     # the person x person lists of pairs as the bits of their rules (rejected: when the
     # type has a matrix with entries)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.cohort import Pairs, TagSets
+from matcher.cohort import Cohort, Pairs, TagSets
 from matcher.config import ProgramConfig
 from matcher.schema import MentorType
 
@@ -160,11 +160,19 @@ BONUS_CRITERIA: tuple[str, ...] = tuple(BONUSES)
 weight is their points at value 1, not a share of the type's weights."""
 
 
-def _bonuses(pairs: Pairs, config: ProgramConfig) -> dict[str, float]:
-    """The bonus criteria that apply to ``pairs``: points above 0, and someone in the
-    cohort who has priority (else the criterion is left out, as a weight of 0 is)."""
+def bonuses(cohort: Cohort, config: ProgramConfig) -> dict[str, float]:
+    """The bonus criteria that apply to ``cohort``, with their points: those of more than 0
+    points that someone in the cohort earns (else a criterion is left out, as a weight of 0
+    is).
+
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> ann = Participant("a@x.org", "Ann", Role.MENTEE, priority=True)
+    >>> bonuses(encode([ann]), ProgramConfig()), bonuses(encode([]), ProgramConfig())
+    ({'priority': 1.0}, {})
+    """
     points = BONUSES["priority"](config)
-    return {"priority": points} if points > 0 and pairs.cohort.priority.any() else {}
+    return {"priority": points} if points > 0 and cohort.priority.any() else {}
 
 
 def points(
@@ -211,7 +219,7 @@ def criterion_values(
     named = [name for name, weight in weights.items() if weight > 0]
     return {
         name: np.asarray(CRITERIA[name].measures(pairs, config), dtype=np.float64)
-        for name in [*named, *_bonuses(pairs, config)]
+        for name in [*named, *bonuses(pairs.cohort, config)]
     }
 
 
