@@ -119,9 +119,10 @@ def test_the_participant_never_sees_nor_clears_their_priority(
         f"/programs/{program_id}/invites/person", data={"email": "gia.park@example.org"}
     )
     (link,) = links(admin_client, program_id)
-    client.post(link, data=MENTEE)
+    client.post(link, data={**MENTEE, "priority": "y"})  # a field the form does not show
     with app.app_context():
         record = db.session.scalars(db.select(Participant)).one()
+        assert record.priority is False
         record.priority = True
         db.session.commit()
     page = client.get(link).get_data(as_text=True)
