@@ -53,12 +53,14 @@ from matcher.schema import (
     Role,
     normalize,
 )
+from matcher.scoring import BONUS_CRITERIA
 from matcher.summary import Summary, summarize
 from matcher.supply import missing_offers, supply_gaps
 from matcher.synthetic import generate_cohort
 from matcher.words import agree, plural
 
 __all__ = [
+    "BONUS_CRITERIA",
     "COLUMNS",
     "COLUMN_LIMITS",
     "CONTROL_CHARACTERS",

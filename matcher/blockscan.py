@@ -45,7 +45,15 @@ from matcher.kernels import (
     jit,
 )
 from matcher.schema import MeetingMode, MentorType
-from matcher.scoring import CRITERIA, GENERATION_SPAN, NEUTRAL, score
+from matcher.scoring import (
+    BONUSES,
+    CRITERIA,
+    GENERATION_SPAN,
+    NEUTRAL,
+    bonuses,
+    combine,
+    score,
+)
 
 #: Each rule's bit, by name (:data:`matcher.constraints.RULES`): ``BIT.language`` is 7.
 BIT = namedtuple("RuleBits", [rule.name for rule in RULES])(*(rule.bit for rule in RULES))
@@ -53,7 +61,7 @@ BIT = namedtuple("RuleBits", [rule.name for rule in RULES])(*(rule.bit for rule 
 SLOT = namedtuple("CriterionSlots", list(CRITERIA))(*(c.slot for c in CRITERIA.values()))
 # columns of ScanTables.ints, one row per person
 DEPARTMENT, ORGANIZATION, TARGET, LOCATION, MANAGER, GRAND_MANAGER = range(6)
-CAPACITY, IN_PERSON, REMOTE, SPEAKS, GOALS_SIZE, WANTED_SIZE = range(6, 12)
+CAPACITY, IN_PERSON, REMOTE, SPEAKS, GOALS_SIZE, WANTED_SIZE, PRIORITY = range(6, 13)
 # columns of ScanTables.floats
 LEVEL, GENERATION, UTC_OFFSET = range(3)
 
@@ -81,7 +89,8 @@ class ScanTables:
     weights: np.ndarray
     numbers: np.ndarray
     """sponsor gap, time-zone limit in minutes (inf when none), seniority span, time-zone
-    span in hours, sum of the type's weights, minimum score."""
+    span in hours, sum of the type's weights, minimum score. The criteria and weights list
+    a bonus criterion (:data:`matcher.scoring.BONUSES`) with its points as its weight."""
 
     def rules(self, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
         """The rules pass over ``mentees`` x ``mentors`` (person indices).
@@ -169,11 +178,12 @@ class NumpyPasses:
         self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
     ) -> tuple[np.ndarray, ...]:
         """As :meth:`ScanTables.scores`, every cell (``reach`` is not applied)."""
-        scores, _ = score(block(self.cohort, mentees, mentors), self.mentor_type, self.config)
+        scores, values = score(block(self.cohort, mentees, mentors), self.mentor_type, self.config)
+        base = combine(values, self.mentor_type, self.config)  # the minimum is before bonuses
         least = self.config.min_score
-        kept = ok & (scores >= least)
+        kept = ok & (base >= least)
         row, column = np.nonzero(kept)
-        return row, column, scores[kept], (ok & (scores < least)).sum(axis=1)
+        return row, column, scores[kept], (ok & (base < least)).sum(axis=1)
 
 
 def block_passes(
@@ -255,14 +265,14 @@ def scan_tables(
     [57.5]
     """
     weights = {k: w for k, w in config.weights[mentor_type].items() if w > 0}
-    unknown = set(weights) - set(CRITERIA)
+    unknown = set(weights) - set(CRITERIA) | set(weights) & set(BONUSES)
     if unknown:
         raise ValueError(f"the scores pass has no criterion {sorted(unknown)}")
     active = np.zeros(len(RULES), dtype=np.bool_)
     for rule in RULES:
         active[rule.bit] = rule.applies(mentor_type, config, rejected or {})
     n, boss = len(cohort), cohort.manager
-    ints = np.zeros((n, 12), dtype=np.int64)
+    ints = np.zeros((n, 13), dtype=np.int64)
     ints[:, DEPARTMENT] = cohort.department
     ints[:, ORGANIZATION] = cohort.organization
     ints[:, TARGET] = cohort.target_department
@@ -275,6 +285,8 @@ def scan_tables(
     ints[:, SPEAKS] = cohort.languages.size > 0
     ints[:, GOALS_SIZE] = np.maximum(cohort.goals.size, 1)
     ints[:, WANTED_SIZE] = np.maximum(cohort.expertise_wanted.size, 1)
+    ints[:, PRIORITY] = cohort.priority
+    weights.update(bonuses(cohort, config))  # points on top of the mean, as their weights
     floats = np.stack([cohort.level, cohort.generation, cohort.utc_offset], axis=1)
     # the person x person lists of pairs as the bits of their rules (rejected: when the
     # type has a matrix with entries)
@@ -473,6 +485,7 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
     for i in range(rows):
         e = mentees[i]
         value[:] = 0.0
+        bonus = 0.0  # points on top of the rounded mean (matcher.scoring.with_bonuses)
         # criterion by criterion over the whole row (cells no rule lets through included,
         # which costs less than skipping them), each cell summed in the order of
         # matcher.scoring.combine
@@ -514,12 +527,16 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
                     close = 1.0 - abs(offset - mf[UTC_OFFSET, j]) / 60.0 / hours
                     part = NEUTRAL if np.isnan(close) else min(max(close, 0.0), 1.0)
                     value[j] += weight * part
+            elif c == slot.priority:
+                bonus = weight if ints[e, PRIORITY] else 0.0
         for j in range(cols):
             value[j] = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
         for j in range(cols):  # written always, kept by moving on: no unpredictable branch
             score = value[j]
-            keep = ok[i, j] & (score >= least)
+            keep = ok[i, j] & (score >= least)  # the minimum applies before the bonus
             below[i] += ok[i, j] & (score < least)
+            if bonus > 0:
+                score = np.rint((score + bonus) * 100.0) / 100.0
             if len(scale):
                 hundredths = np.int64(np.rint(score * 100.0))
                 near = False

@@ -22,7 +22,7 @@ from matcher.explain import match_reasons, shared
 from matcher.mentors import mentee_index, mentors_for
 from matcher.proposal import Decision, decision_triples, rejected_matrices
 from matcher.schema import MentorType, Participant, same_text
-from matcher.scoring import score
+from matcher.scoring import combine, score
 from matcher.words import plural
 
 SCORE_TOLERANCE = 0.005
@@ -60,7 +60,8 @@ def _rule_problems(
         mentor_type = MENTOR_TYPES[int(kind)]
         pairs = pairwise(cohort, group.mentee.to_numpy(), group.mentor.to_numpy())
         found = violations(pairs, mentor_type, config, rejected)
-        expected = score(pairs, mentor_type, config)[0]
+        expected, values = score(pairs, mentor_type, config)
+        base = np.broadcast_to(combine(values, mentor_type, config), expected.shape)
         for j, row in enumerate(group.itertuples(index=False)):
             label = (
                 f"match {row.row + 1} ({cohort.people[row.mentee].email} -> "
@@ -72,7 +73,7 @@ def _rule_problems(
             if abs(expected[j] - row.score) > SCORE_TOLERANCE:
                 problems.append(f"{label}: score {row.score:g} but the pair scores {expected[j]:g}")
             locked = (row.mentee, row.mentor, int(kind)) in locks
-            if expected[j] < config.min_score and not locked:
+            if base[j] < config.min_score and not locked:  # the minimum is before bonuses
                 problems.append(f"{label}: scores below the minimum of {config.min_score:g}")
     return problems
 
@@ -174,14 +175,14 @@ def _pair_warnings(
     mentee: Participant,
     mentor: Participant,
     mentor_type: MentorType,
-    pair_score: float,
+    base_score: float,
     config: ProgramConfig,
     matches: pd.DataFrame,
 ) -> list[str]:
     warnings = []
-    if pair_score < config.min_score:
+    if base_score < config.min_score:
         warnings.append(
-            f"scores {pair_score:g}, below the program's minimum of {config.min_score:g}"
+            f"scores {base_score:g}, below the program's minimum of {config.min_score:g}"
         )
     if mentee.department and same_text(mentee.department, mentor.department):
         warnings.append(
@@ -282,7 +283,8 @@ def assess_pair(
     reasons = match_reasons(
         mentee, mentor, mentor_type, {k: float(v[0]) for k, v in values.items()}, config
     )
-    warnings = _pair_warnings(mentee, mentor, mentor_type, pair_score, config, matches)
+    base_score = float(combine(values, mentor_type, config)[0])
+    warnings = _pair_warnings(mentee, mentor, mentor_type, base_score, config, matches)
     return PairAssessment(pair_score, reasons, tuple(blocked), tuple(warnings))
 
 

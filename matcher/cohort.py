@@ -149,6 +149,8 @@ class Cohort:
     languages: TagSets
     excluded: sparse.csr_matrix
     previous: sparse.csr_matrix
+    priority: np.ndarray
+    """True for the people the program gives priority (:attr:`Participant.priority`)."""
 
     def __len__(self) -> int:
         return len(self.people)
@@ -229,6 +231,7 @@ def encode(participants: Iterable[Participant]) -> Cohort:
         languages=languages,
         excluded=_pair_matrix(people, index, "exclude"),
         previous=_pair_matrix(people, index, "previous_partners"),
+        priority=np.array([p.priority for p in people], dtype=bool),
     )
 
 

@@ -69,6 +69,14 @@ SETTINGS: tuple[Setting, ...] = (
         0,
     ),
     Setting(
+        "priority_bonus",
+        1.0,
+        float,
+        "points added to the score of every pair of a mentee with priority (left unmatched "
+        "last cohort): any bonus above 0 fills them first among equals; 0 = off",
+        0,
+    ),
+    Setting(
         "seniority_span",
         4,
         int,
@@ -84,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 """Every top-level config key, in the order ``config --defaults`` writes them."""
+
+MAX_PRIORITY_BONUS = 10.0
+"""The largest ``priority_bonus``: a pair's score with the bonus stays at most 110 points."""
 
 CRITERIA_HELP: dict[str, str] = {
     "goals": "share of the mentee's goals the mentor lists as strengths",
@@ -150,6 +161,7 @@ class ProgramConfig:
     block_same_manager: bool = True
     block_boss_peers: bool = False
     max_timezone_gap_hours: float | None = None
+    priority_bonus: float = 1.0
     seniority_span: int = 4
     timezone_span_hours: float = 12.0
     weights: dict[MentorType, dict[str, float]] = field(default_factory=_default_weights)
@@ -177,6 +189,8 @@ def _check_value(setting: Setting, value: Any) -> Any:
         raise ConfigError(key, f"must be at least {setting.minimum:g}, got {value!r}")
     if key == "min_score" and value > 100:
         raise ConfigError(key, f"must be at most 100, got {value!r}")
+    if key == "priority_bonus" and value > MAX_PRIORITY_BONUS:
+        raise ConfigError(key, f"must be at most {MAX_PRIORITY_BONUS:g}, got {value!r}")
     return setting.kind(value)
 
 

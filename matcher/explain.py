@@ -20,6 +20,7 @@ from matcher.cohort import MENTOR_TYPES, Cohort, block
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
 from matcher.schema import MENTOR_NOUN, MentorType, Participant, normalize, same_text
+from matcher.scoring import points
 from matcher.words import plural
 
 Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
@@ -115,6 +116,10 @@ def _timezone(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
     return "same time zone" if hours == 0 else f"{hours:g} h apart in time zones"
 
 
+def _priority(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
+    return "priority: unmatched last cohort" if e.priority else None
+
+
 PHRASES: dict[str, Phrase] = {
     "goals": _goals,
     "seniority": _seniority,
@@ -125,6 +130,7 @@ PHRASES: dict[str, Phrase] = {
     "generation_gap": _generation,
     "expertise": _expertise,
     "timezone": _timezone,
+    "priority": _priority,
 }
 
 
@@ -146,7 +152,8 @@ def match_reasons(
     values
         Criterion name -> value in [0, 1] for this pair (from :mod:`matcher.scoring`).
     config
-        For the weights (a criterion's points are weight x value).
+        For the weights and the priority bonus (the points each value earns, see
+        :func:`matcher.scoring.points`).
 
     Examples
     --------
@@ -157,9 +164,12 @@ def match_reasons(
     ...     e, m, MentorType.GENERATIONAL, {"generation_gap": 1.0, "goals": 0.0}, ProgramConfig()
     ... )
     'gen_z mentor for a boomer mentee: reverse mentoring'
+    >>> ann = Participant("a@x.org", "Ann", Role.MENTEE, priority=True)
+    >>> match_reasons(ann, m, MentorType.GENERATIONAL, {"priority": 1.0}, ProgramConfig())
+    'priority: unmatched last cohort'
     """
-    weights = config.weights[mentor_type]
-    ranked = sorted(values.items(), key=lambda item: (-weights[item[0]] * item[1], item[0]))
+    earned = {name: points(name, v, mentor_type, config)[1] for name, v in values.items()}
+    ranked = sorted(values.items(), key=lambda item: (-earned[item[0]], item[0]))
     phrases = [PHRASES[name](mentee, mentor, config) for name, value in ranked if value > 0]
     said = [p for p in phrases if p]
     return "; ".join(said) if said else "meets every rule; no criterion stands out"

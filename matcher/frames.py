@@ -45,13 +45,15 @@ from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.explain import match_reasons, unmatched_reason
 from matcher.proposal import BREAKDOWN_COLUMNS, MATCH_COLUMNS, SCORE_COLUMNS, UNMATCHED_COLUMNS
+from matcher.scoring import BONUSES, points
 
 
 def match_frame(
     cohort: Cohort, found: Candidates, chosen: np.ndarray, config: ProgramConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The matches and their score breakdown: one row per ``chosen`` candidate, and one per
-    chosen candidate and criterion (value, weight and points earned).
+    chosen candidate and criterion (value, weight and points earned; a bonus criterion such
+    as ``priority`` only where the pair earned it).
 
     Rows are sorted by mentee, type and mentor; reasons come from
     :func:`matcher.explain.match_reasons` (see the module's example).
@@ -70,19 +72,11 @@ def match_frame(
         rows.append(
             (e.email, e.name, m.email, m.name, mentor_type.value, found.score[idx[i]], reasons)
         )
-        weights = config.weights[mentor_type]
-        total = sum(weights.values())
         breakdown.extend(
-            (
-                e.email,
-                m.email,
-                mentor_type.value,
-                name,
-                v,
-                weights[name],
-                round(100 * weights[name] * v / total, 2),
-            )
+            (e.email, m.email, mentor_type.value, name, v, weight, round(earned, 2))
             for name, v in values.items()
+            if v > 0 or name not in BONUSES  # a bonus the pair did not earn is no part
+            for weight, earned in [points(name, v, mentor_type, config)]
         )
     return (
         pd.DataFrame(rows, columns=MATCH_COLUMNS),

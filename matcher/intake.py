@@ -82,6 +82,7 @@ _WORDS_FIX = {
     "role": "write mentee, mentor or both",
     "generation": "write boomer, gen_x, millennial or gen_z, or leave it empty",
     "meeting_mode": "write remote, in_person or either, or leave it empty",
+    "priority": "write yes or no (true/false and 1/0 work too), or leave it empty for no",
 }
 _LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 _EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@(?:{_LABEL}\.)+[^\W\d_](?:[\w-]*[^\W_])?")
@@ -95,6 +96,15 @@ _GENERATIONS: dict[str, Generation] = {
     "geny": Generation.MILLENNIAL,
     "genz": Generation.GEN_Z,
     "zoomer": Generation.GEN_Z,
+}
+_YES_NO: dict[str, bool] = {
+    "": False,
+    "yes": True,
+    "true": True,
+    "1": True,
+    "no": False,
+    "false": False,
+    "0": False,
 }
 _MEETING_MODES: dict[str, MeetingMode] = {
     "remote": MeetingMode.REMOTE,
@@ -483,6 +493,17 @@ def _meeting_mode(text: str) -> MeetingMode:
     raise _CellError(_unknown("meeting mode", text, [m.value for m in MeetingMode], fix))
 
 
+def _yes_no(text: str) -> bool:
+    """A yes/no cell (``priority``): yes, true or 1; no, false, 0 or empty.
+
+    >>> _yes_no("Yes"), _yes_no(""), _yes_no(" 0 ")
+    (True, False, False)
+    """
+    if (answer := _YES_NO.get(text.strip().casefold())) is not None:
+        return answer
+    raise _CellError(f"{text!r} is not yes or no: {_WORDS_FIX['priority']}")
+
+
 @lru_cache(maxsize=1)
 def _zone_names() -> dict[str, str]:
     return {name.casefold(): name for name in available_timezones()}
@@ -535,6 +556,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "timezone": _timezone,
     "notes": str,
     "admin_notes": str,
+    "priority": _yes_no,
     **dict.fromkeys(_TEXT_COLUMNS, tidy),
     **dict.fromkeys(_TAG_COLUMNS, _tags),
     **dict.fromkeys(_EMAIL_LIST_COLUMNS, _email_list),

@@ -86,6 +86,11 @@ def _timezone(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
     return "you share a time zone" if hours == 0 else f"your time zones are {hours:g} hours apart"
 
 
+def _priority(e: Participant, m: Participant, cfg: ProgramConfig) -> None:
+    """Nothing: a participant is never told the program gave them priority."""
+    return None
+
+
 #: Scoring criterion (see :data:`matcher.scoring.CRITERIA`) -> its words for participants.
 PHRASES: dict[str, Phrase] = {
     "goals": _goals,
@@ -97,6 +102,7 @@ PHRASES: dict[str, Phrase] = {
     "generation_gap": _generation,
     "expertise": _expertise,
     "timezone": _timezone,
+    "priority": _priority,
 }
 
 

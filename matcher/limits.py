@@ -60,6 +60,7 @@ COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
         "previous_partners": LIST_MAX_CHARS,
         "notes": NOTES_MAX_CHARS,
         "admin_notes": NOTES_MAX_CHARS,
+        "priority": _WORD_MAX_CHARS,
     }
 )
 """The most characters a cell of each canonical participant column may hold."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from matcher.breaches import pair_breaches
@@ -23,6 +24,7 @@ from matcher.engine import propose
 from matcher.mentors import mentee_index, mentors_for
 from matcher.proposal import Decision, Proposal, decision_triples, rejected_matrices
 from matcher.schema import Participant
+from matcher.scoring import combine, criterion_values
 from matcher.words import plural
 
 ALTERNATIVE_COLUMNS = [
@@ -48,17 +50,19 @@ class MenteeExplanation:
 def _fate(
     mentor: Participant,
     score: float,
+    base: float,
     blocked: list[str],
     placed: pd.DataFrame,
     chosen: pd.Series | None,
     config: ProgramConfig,
 ) -> tuple[str, str]:
-    """Outcome and words for one alternative mentor of one request."""
+    """Outcome and words for one alternative mentor of one request (``base``: its score
+    before any bonus, which the minimum applies to)."""
     if chosen is not None and chosen.mentor_email == mentor.email:
         return "matched", chosen.reasons
     if blocked:
         return "blocked", "; ".join(blocked)
-    if score < config.min_score:
+    if base < config.min_score:
         return "lower score", f"below the program's minimum score of {config.min_score:g}"
     theirs = placed[placed.mentor_email == mentor.email]
     if len(theirs) >= mentor.capacity:
@@ -130,7 +134,9 @@ def explain_mentee(
     mine = proposal.matches[proposal.matches.mentee_email == email]
     placed = proposal.matches[proposal.matches.mentee_email != email]
     rows = []
-    for mentor_type, mentors, _, scores in mentors_for(cohort, mentee, config):
+    for mentor_type, mentors, pairs, scores in mentors_for(cohort, mentee, config):
+        values = criterion_values(pairs, mentor_type, config)
+        base = np.broadcast_to(combine(values, mentor_type, config), pairs.shape)[0]
         chosen_rows = mine[mine.mentor_type == mentor_type.value]
         chosen = chosen_rows.iloc[0] if len(chosen_rows) else None
         other_types = set(mine.mentor_email) - set(chosen_rows.mentor_email)
@@ -148,7 +154,9 @@ def explain_mentee(
                 blocked = pair_breaches(
                     cohort, mentee, int(mentors[j]), mentor_type, config, rejected
                 )
-                outcome, why = _fate(mentor, float(scores[j]), blocked, placed, chosen, config)
+                outcome, why = _fate(
+                    mentor, float(scores[j]), float(base[j]), blocked, placed, chosen, config
+                )
             rows.append(
                 (mentor_type.value, rank, mentor.email, mentor.name, float(scores[j]), outcome, why)
             )

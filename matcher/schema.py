@@ -190,6 +190,7 @@ class Participant:
     previous_partners: tuple[str, ...] = ()
     notes: str = ""
     admin_notes: str = ""
+    priority: bool = False
     row: int | None = field(default=None, compare=False)
 
     @property

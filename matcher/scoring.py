@@ -7,6 +7,19 @@ what was optimised. Unknown data (no level, no department) scores a neutral valu
 that is fair (0.5 for "outside the department", time zones) and 0 where the criterion
 measures something the pair must show (shared goals, seniority).
 
+One criterion is a bonus rather than a weight: ``priority`` (1 for a mentee the program
+gives priority, someone left unmatched last cohort) adds the config's ``priority_bonus``
+points to the rounded weighted mean, rounded again to 2 decimals. It is not part of the
+mean, so without priority people every score is what it was. The minimum score applies to
+the score before the bonus (:func:`combine`), and hard rules are decided before any score,
+so the bonus never lets a pair through that a rule or the minimum keeps out. Any bonus
+above 0 fills priority mentees *first among equals* under the coverage and quality
+objectives: of the matchings that are best without the bonus, the solver takes one that
+fills the most priority requests (a bonus of ``b`` points adds ``b`` per priority request
+filled, which only breaks ties and near-ties of less than ``b`` points per request; the
+number of requests filled still ranks first under coverage and fairness). Under fairness
+the bonus also counts in the lowest score.
+
 The criteria are the rows of :data:`CRITERIA`, each with its slot. These functions are the
 definition, used by explanations and single pairs; candidate blocks are scored by their
 compiled twin, the scores pass ``_scores`` in :mod:`matcher.blockscan`, with one branch per
@@ -23,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.cohort import Pairs, TagSets
+from matcher.cohort import Cohort, Pairs, TagSets
 from matcher.config import ProgramConfig
 from matcher.schema import MentorType
 
@@ -109,6 +122,12 @@ def timezone(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     return close
 
 
+def priority(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 when the mentee has priority (left unmatched last cohort), else 0: a bonus of
+    ``priority_bonus`` points on top of the weighted mean (see :data:`BONUSES`)."""
+    return p.e(p.cohort.priority).astype(np.float64)
+
+
 @dataclass(frozen=True)
 class Criterion:
     """A soft criterion: its ``slot`` in the compiled scores pass (its place in
@@ -129,7 +148,49 @@ CRITERIA: dict[str, Criterion] = {
     "generation_gap": Criterion(6, generation_gap),
     "expertise": Criterion(7, expertise),
     "timezone": Criterion(8, timezone),
+    "priority": Criterion(9, priority),
 }
+
+#: Bonus criterion name -> its points in a config: added to the weighted mean, not in it.
+BONUSES: dict[str, Callable[[ProgramConfig], float]] = {
+    "priority": lambda cfg: cfg.priority_bonus,
+}
+BONUS_CRITERIA: tuple[str, ...] = tuple(BONUSES)
+"""The criteria a score adds as points on top of its weighted mean: in a breakdown their
+weight is their points at value 1, not a share of the type's weights."""
+
+
+def bonuses(cohort: Cohort, config: ProgramConfig) -> dict[str, float]:
+    """The bonus criteria that apply to ``cohort``, with their points: those of more than 0
+    points that someone in the cohort earns (else a criterion is left out, as a weight of 0
+    is).
+
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> ann = Participant("a@x.org", "Ann", Role.MENTEE, priority=True)
+    >>> bonuses(encode([ann]), ProgramConfig()), bonuses(encode([]), ProgramConfig())
+    ({'priority': 1.0}, {})
+    """
+    points = BONUSES["priority"](config)
+    return {"priority": points} if points > 0 and cohort.priority.any() else {}
+
+
+def points(
+    name: str, value: float, mentor_type: MentorType, config: ProgramConfig
+) -> tuple[float, float]:
+    """A criterion's weight in ``mentor_type``'s score and the points ``value`` earns it
+    (out of 100 for a weighted criterion; a bonus criterion's weight is its points).
+
+    >>> points("goals", 0.5, MentorType.EXPERTISE, ProgramConfig())
+    (15.0, 7.5)
+    >>> points("priority", 1.0, MentorType.EXPERTISE, ProgramConfig(priority_bonus=2.5))
+    (2.5, 2.5)
+    """
+    if name in BONUSES:
+        bonus = BONUSES[name](config)
+        return bonus, bonus * value
+    weights = config.weights[mentor_type]
+    return weights[name], 100 * weights[name] * value / sum(weights.values())
 
 
 def criterion_values(
@@ -137,7 +198,8 @@ def criterion_values(
 ) -> dict[str, np.ndarray]:
     """Each weighted criterion of ``mentor_type`` evaluated on ``pairs``, in [0, 1].
 
-    Criteria whose weight is 0 are left out.
+    Criteria whose weight is 0 are left out, and so is a bonus criterion of 0 points or that
+    nobody in the cohort earns.
 
     Examples
     --------
@@ -154,17 +216,18 @@ def criterion_values(
     0.5
     """
     weights = config.weights[mentor_type]
+    named = [name for name, weight in weights.items() if weight > 0]
     return {
         name: np.asarray(CRITERIA[name].measures(pairs, config), dtype=np.float64)
-        for name, weight in weights.items()
-        if weight > 0
+        for name in [*named, *bonuses(pairs.cohort, config)]
     }
 
 
 def combine(
     values: dict[str, np.ndarray], mentor_type: MentorType, config: ProgramConfig
 ) -> np.ndarray:
-    """Weighted mean of criterion values, scaled to 0-100 and rounded to 2 decimals.
+    """Weighted mean of criterion values, scaled to 0-100 and rounded to 2 decimals: the
+    score before any bonus (bonus criteria in ``values`` are left out).
 
     >>> cfg = ProgramConfig()
     >>> ones = {name: np.ones(1) for name in cfg.weights[MentorType.EXPERTISE]}
@@ -174,16 +237,36 @@ def combine(
     weights = config.weights[mentor_type]
     score = np.zeros(np.broadcast_shapes(*(np.shape(value) for value in values.values())))
     for name, value in values.items():
-        score += weights[name] * value
+        if name not in BONUSES:
+            score += weights[name] * value
     score *= 100.0
     score /= sum(weights.values())
     return np.round(score, 2, out=score)
 
 
+def with_bonuses(
+    base: np.ndarray, values: dict[str, np.ndarray], config: ProgramConfig
+) -> np.ndarray:
+    """``base`` scores (:func:`combine`) with each bonus criterion's points where it holds,
+    rounded to 2 decimals; unchanged where none holds.
+
+    >>> with_bonuses(np.array([72.5, 40.0]), {"priority": np.array([1.0, 0.0])},
+    ...              ProgramConfig(priority_bonus=1.25)).tolist()  # fmt: skip
+    [73.75, 40.0]
+    """
+    score = base
+    for name, value in values.items():
+        if name in BONUSES:
+            earned = np.round(score + BONUSES[name](config) * value, 2)
+            score = np.where(value > 0, earned, score)
+    return score
+
+
 def score(
     pairs: Pairs, mentor_type: MentorType, config: ProgramConfig
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Scores of ``pairs`` for ``mentor_type`` and the criterion values behind them.
+    """Scores of ``pairs`` for ``mentor_type`` (bonuses included) and the criterion values
+    behind them.
 
     >>> from matcher.cohort import encode, block
     >>> from matcher.schema import Generation, Participant, Role
@@ -200,5 +283,5 @@ def score(
     ((1, 1), 1.0)
     """
     values = criterion_values(pairs, mentor_type, config)
-    scores = np.broadcast_to(combine(values, mentor_type, config), pairs.shape)
-    return scores, values
+    scores = with_bonuses(combine(values, mentor_type, config), values, config)
+    return np.broadcast_to(scores, pairs.shape), values

@@ -56,7 +56,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from matcher.config import OBJECTIVES, Objective
+from matcher.config import MAX_PRIORITY_BONUS, OBJECTIVES, Objective
 from matcher.errors import SolveError
 from matcher.flow import max_gain_flow
 from matcher.graph import Graph, fair_floor, free_graph, group, max_count
@@ -74,8 +74,9 @@ __all__ = [
 Method = Literal["auto", "flow", "assignment"]
 METHODS: tuple[str, ...] = ("auto", "flow", "assignment")
 
-#: Largest accepted edge weight: a score of 100.00 points in hundredths.
-MAX_WEIGHT = 10_000
+#: Largest accepted edge weight, in hundredths: a score of 100.00 points plus the largest
+#: priority bonus (:data:`matcher.config.MAX_PRIORITY_BONUS`).
+MAX_WEIGHT = round(100 * (100 + MAX_PRIORITY_BONUS))
 #: Edges per request above which ``"auto"`` tries the relaxed assignment before the flow.
 DENSE_DEGREE = 64
 

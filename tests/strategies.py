@@ -1,8 +1,10 @@
 """Every hypothesis strategy of the tests, and the random instances they draw from seeds.
 
 - :func:`participants`: small random cohorts that exercise every hard rule;
-- :func:`configs`: program configurations over every objective, rule switch, threshold and
-  (awkward) score weight;
+- :func:`tied_cohorts`: small cohorts whose pairs often score the same, some mentees with
+  priority;
+- :func:`configs`: program configurations over every objective, rule switch, threshold,
+  (awkward) score weight and priority bonus;
 - :func:`reject_decisions`: reject decisions among a cohort's people;
 - :func:`rematches`: a cohort, a config, pairs of a first proposal kept as locks, and
   the open requests a rematch fills;
@@ -55,7 +57,8 @@ def _subset(values: tuple, max_size: int | None = None) -> st.SearchStrategy[tup
 
 @st.composite
 def participants(draw: st.DrawFn, min_size: int = 2, max_size: int = 10) -> list[Participant]:
-    """A cohort with a manager tree (no cycles), exclusions and previous partners."""
+    """A cohort with a manager tree (no cycles), exclusions, previous partners and people
+    with priority."""
     n = draw(st.integers(min_size, max_size))
     emails = [f"p{i}@x.org" for i in range(n)]
     people = []
@@ -87,8 +90,38 @@ def participants(draw: st.DrawFn, min_size: int = 2, max_size: int = 10) -> list
                 meeting_mode=draw(st.sampled_from(tuple(MeetingMode))),
                 exclude=draw(_subset(tuple(others), 1)) if others else (),
                 previous_partners=draw(_subset(tuple(others), 1)) if others else (),
+                priority=draw(st.booleans()),
             )
         )
+    return people
+
+
+@st.composite
+def tied_cohorts(draw: st.DrawFn) -> list[Participant]:
+    """Up to 5 mentees and 3 mentors of few, alike attributes, so that many pairs score
+    the same and mentees compete for the mentors' places; some mentees have priority."""
+    people = [
+        Participant(
+            email=f"e{i}@x.org",
+            name=f"Mentee {i}",
+            role=Role.MENTEE,
+            seeks=draw(_subset(TYPES[:2]).filter(bool)),
+            goals=draw(_subset(TAGS[:2], 1)),
+            priority=draw(st.booleans()),
+        )
+        for i in range(draw(st.integers(1, 5)))
+    ]
+    people += [
+        Participant(
+            email=f"m{j}@x.org",
+            name=f"Mentor {j}",
+            role=Role.MENTOR,
+            offers=draw(_subset(TYPES[:2]).filter(bool)),
+            strengths=draw(_subset(TAGS[:2], 1)),
+            capacity=draw(st.integers(1, 2)),
+        )
+        for j in range(draw(st.integers(1, 3)))
+    ]
     return people
 
 
@@ -111,6 +144,7 @@ def configs(draw: st.DrawFn) -> ProgramConfig:
         max_timezone_gap_hours=draw(st.sampled_from((None, 2.0, 5.5, 6.0))),
         seniority_span=draw(st.integers(1, 7)),
         timezone_span_hours=draw(st.sampled_from((12.0, 7.0, 3.3))),
+        priority_bonus=draw(st.sampled_from((0.0, 1.0, 0.01, 1 / 3, 10.0))),
         weights=weights,
     )
 

@@ -22,7 +22,7 @@ from matcher.constraints import RULES, feasible, violations
 from matcher.csv_io import to_csv_bytes
 from matcher.kernels import ENTRIES
 from matcher.schema import MentorType, Participant, Role
-from matcher.scoring import CRITERIA, score
+from matcher.scoring import CRITERIA, combine, score
 from matcher.synthetic import generate_cohort
 from tests.strategies import SMALL_SEEDS, configs, participants, random_rejected
 
@@ -50,8 +50,9 @@ def assert_same_as_numpy(cohort, config, rejected) -> int:
             expected = np.broadcast_to(expected, len(mentees))
             assert np.array_equal(blocked[:, rule.bit], expected), rule.name
         row, column, scores, below = tables.scores(mentees, mentors, ok)
-        expected_scores = np.broadcast_to(score(pairs, mentor_type, config)[0], pairs.shape)
-        wanted = expected_ok & (expected_scores >= config.min_score)
+        expected_scores, values = score(pairs, mentor_type, config)
+        base = np.broadcast_to(combine(values, mentor_type, config), pairs.shape)
+        wanted = expected_ok & (base >= config.min_score)  # the minimum is before bonuses
         expected_row, expected_column = np.nonzero(wanted)
         assert np.array_equal(row, expected_row) and np.array_equal(column, expected_column)
         # bit for bit, not approximately

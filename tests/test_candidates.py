@@ -21,18 +21,21 @@ from matcher.candidates import (
 )
 from matcher.cohort import MENTOR_TYPES, encode, pairwise
 from matcher.constraints import feasible, violations
-from matcher.scoring import score
+from matcher.scoring import combine, score
 from tests.strategies import SMALL_SEEDS, configs, participants, random_rejected
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _per_triple(cohort, config, rejected, kind: int, mentee: int):
-    """Rule masks, feasibility and scores of one request against every mentor of its type."""
+    """Rule masks, feasibility, scores and scores before bonuses (which the minimum applies
+    to) of one request against every mentor of its type."""
     mentors = cohort.mentors_offering(MENTOR_TYPES[kind])
     pairs = pairwise(cohort, np.full(len(mentors), mentee), mentors)
     found = violations(pairs, MENTOR_TYPES[kind], config, rejected)
-    return mentors, found, feasible(found, pairs.shape), score(pairs, MENTOR_TYPES[kind], config)[0]
+    scores, values = score(pairs, MENTOR_TYPES[kind], config)
+    base = np.broadcast_to(combine(values, MENTOR_TYPES[kind], config), pairs.shape)
+    return mentors, found, feasible(found, pairs.shape), scores, base
 
 
 @SETTINGS
@@ -57,15 +60,15 @@ def test_block_statistics_and_kept_triples_equal_per_triple_evaluation(
         if not len(cohort.mentors_offering(MENTOR_TYPES[kind])):
             assert stats.offered[r] == stats.blocked[r].sum() == 0
             continue
-        mentors, masks, ok, scores = _per_triple(cohort, config, rejected, kind, mentee)
+        mentors, masks, ok, scores, base = _per_triple(cohort, config, rejected, kind, mentee)
         other = mentors != mentee
         assert stats.offered[r] == other.sum()
         assert stats.feasible[r] == ok.sum()
-        assert stats.below_min[r] == (ok & (scores < config.min_score)).sum()
+        assert stats.below_min[r] == (ok & (base < config.min_score)).sum()
         for k, name in enumerate(RULE_NAMES):
             expected = (masks[name] & other).sum() if name in masks else 0
             assert stats.blocked[r, k] == expected
-        candidate = ok & (scores >= config.min_score)
+        candidate = ok & (base >= config.min_score)
         weight = weights(scores)
         ranked = np.sort(weight[candidate])[::-1]
         cut = ranked[keep - 1] if keep is not None and len(ranked) > keep else -1

@@ -20,6 +20,7 @@ import matcher
 PACKAGE = Path(matcher.__file__).parent
 
 PUBLIC = [
+    "BONUS_CRITERIA",
     "COLUMNS",
     "COLUMN_LIMITS",
     "CONTROL_CHARACTERS",

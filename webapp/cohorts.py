@@ -11,9 +11,11 @@ one transaction:
 - its people (their intake answers), all at once (:attr:`Carry.ALL`), or an e-mail to each
   asking "Stay for the next cohort?" with a personal link whose "yes" adds them
   (:attr:`Carry.OPT_IN`, :func:`join_next`);
-- each person carried who was left unmatched (:func:`left_unmatched`) gets the
-  ``priority_reason`` :data:`UNMATCHED_LAST_COHORT`; :func:`unmatched_last_cohort` reads
-  them back for matching.
+- each person carried who was left unmatched (:func:`left_unmatched`) gets ``priority``
+  (the matching's priority bonus favours their requests when the program's setting is
+  on) with the ``priority_reason`` :data:`UNMATCHED_LAST_COHORT`, and everyone else
+  carried loses a priority of the earlier cohort; :func:`unmatched_last_cohort` reads
+  the flagged people back.
 """
 
 from __future__ import annotations
@@ -227,7 +229,9 @@ def _copy_person(record: Participant, into: Program, unmatched: set[str]) -> Par
     """A copy of ``record``'s intake answers (and admin notes) in the cohort ``into``."""
     person = Participant(program=into, self_registered=False)
     apply_row(person, record_to_row(record))
-    person.priority_reason = UNMATCHED_LAST_COHORT if record.email in unmatched else ""
+    left_out = record.email in unmatched
+    person.priority = left_out  # what the matching's priority bonus honours
+    person.priority_reason = UNMATCHED_LAST_COHORT if left_out else ""
     db.session.add(person)
     return person
 

@@ -237,6 +237,10 @@ class ParticipantForm(FlaskForm):
     admin_notes = TextAreaField(
         "Admin notes", description="Only admins see these; the participant never does."
     )
+    priority = BooleanField(
+        "Priority: left unmatched last cohort",
+        description="The program's priority bonus favours their requests. Only admins see it.",
+    )
     submit = SubmitField("Save")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -267,6 +271,8 @@ class ParticipantForm(FlaskForm):
                 self[f"{column}_other"].data = "; ".join(t for t in tags if t not in known)
             elif isinstance(field, SelectMultipleField):
                 field.data = split_cell(text)
+            elif isinstance(field, BooleanField):
+                field.data = bool(text)
             else:
                 field.data = text
 
@@ -283,7 +289,10 @@ class ParticipantForm(FlaskForm):
             data = list(field.data or []) if isinstance(field, SelectMultipleField) else field.data
             if column in VOCABULARY_COLUMNS:
                 data = [*data, *split_cell(self[f"{column}_other"].data or "")]
-            row[column] = ";".join(data) if isinstance(data, list) else (data or "").strip()
+            if isinstance(field, BooleanField):
+                row[column] = "yes" if data else ""
+            else:
+                row[column] = ";".join(data) if isinstance(data, list) else (data or "").strip()
         if by_role:
             hidden = {"mentee": MENTOR_ONLY, "mentor": MENTEE_ONLY}.get(row["role"], ())
             row.update(dict.fromkeys(hidden, ""))

@@ -175,6 +175,9 @@ class Participant(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: Only admins see these; never on a page or in a text for the participant.
     admin_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Left unmatched last cohort: the program's priority bonus favours their requests.
+    #: Only admins see it; the participant is never told.
+    priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: Created through a program link (anyone could have typed the e-mail) and not yet
     #: merged by an admin: the link that created it opens it only while this is true.
     self_registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -17,6 +17,7 @@ from webapp.models import Participant
 
 __all__ = [
     "ATTRIBUTE",
+    "BOOLEAN_COLUMNS",
     "COLUMNS",
     "Row",
     "apply_row",
@@ -31,13 +32,17 @@ __all__ = [
 
 Row = dict[str, str]
 INTEGER_COLUMNS: frozenset[str] = frozenset({"level", "capacity"})
+#: Yes/no columns: "yes" or "" in a canonical row, a boolean in the model.
+BOOLEAN_COLUMNS: frozenset[str] = frozenset({"priority"})
 #: Model attributes whose name differs from the canonical column.
 ATTRIBUTE = {"id": "external_id"}
 
 
 def _cell(value: object) -> str:
-    if value is None:
+    if value is None or value is False:
         return ""
+    if value is True:
+        return "yes"
     if isinstance(value, tuple):
         return ";".join(_cell(v) for v in value)
     if isinstance(value, Enum):
@@ -72,16 +77,21 @@ def record_to_row(record: Participant) -> Row:
 def row_values(row: Row) -> dict[str, object]:
     """The participant columns of a validated canonical ``row``, by model attribute.
 
-    >>> values = row_values({"email": "a@x.org", "id": "E1", "level": "3", "capacity": ""})
-    >>> values["external_id"], values["level"], values["capacity"], values["name"]
-    ('E1', 3, None, '')
+    >>> values = row_values(
+    ...     {"email": "a@x.org", "id": "E1", "level": "3", "capacity": "", "priority": "yes"}
+    ... )
+    >>> values["external_id"], values["level"], values["capacity"], values["priority"]
+    ('E1', 3, None, True)
     """
     values: dict[str, object] = {}
     for column in COLUMNS:
         text = row.get(column, "")
-        values[ATTRIBUTE.get(column, column)] = (
-            (int(text) if text else None) if column in INTEGER_COLUMNS else text
-        )
+        value: object = text
+        if column in INTEGER_COLUMNS:
+            value = int(text) if text else None
+        elif column in BOOLEAN_COLUMNS:
+            value = bool(text)
+        values[ATTRIBUTE.get(column, column)] = value
     return values
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from matcher import (
+    BONUS_CRITERIA,
     Decision,
     MatcherError,
     MentorType,
@@ -181,8 +182,10 @@ def _match_rows(
     department = {p.email: p.department for p in people}
     parts: dict[tuple[str, str, str], list[list[Any]]] = {}
     breakdown = proposal.breakdown
-    total = breakdown.groupby(["mentee_email", "mentor_email", "mentor_type"])["weight"]
-    most = 100 * breakdown["weight"] / total.transform("sum")
+    bonus = breakdown["criterion"].isin(BONUS_CRITERIA)  # points on top: most = its weight
+    weighed = breakdown["weight"].where(~bonus, 0.0)
+    total = weighed.groupby([breakdown[c] for c in ("mentee_email", "mentor_email", "mentor_type")])
+    most = (100 * breakdown["weight"] / total.transform("sum")).where(~bonus, breakdown["weight"])
     for row, top in zip(breakdown.itertuples(), most.tolist(), strict=True):
         key = (row.mentee_email, row.mentor_email, row.mentor_type)
         parts.setdefault(key, []).append(

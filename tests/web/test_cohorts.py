@@ -144,8 +144,12 @@ def test_start_next_cohort_carries_people_priority_and_never_pairs(
         assert (autumn.starts_on, autumn.ends_on) == (date(2027, 9, 1), date(2028, 2, 28))
         policy = db.session.get_one(AnswerPolicy, autumn_id)
         assert (policy.days, policy.checkin_days) == (10, 30)
-        people = db.session.scalars(select(Participant).where(Participant.program_id == autumn_id))
+        people = db.session.scalars(
+            select(Participant).where(Participant.program_id == autumn_id)
+        ).all()
         reasons = {p.email: p.priority_reason for p in people}
+        # the flagged people get the priority the matching honours, nobody else does
+        assert {p.email for p in people if p.priority} == {email("bo"), email("dee")}
         # bo's sponsorship request had no pair; dee's only pair was declined; cy waits
         assert reasons == {
             **{email(n): "" for n in PEOPLE},
@@ -169,8 +173,10 @@ def test_start_next_cohort_carries_people_priority_and_never_pairs(
     # a run of the next cohort proposes no earlier pair: only ana-max and dee-mia remain
     run = run_to_end(app, admin_client, autumn_id)
     assert run.status == "done", run.error
-    proposed = {(p.mentee_email, p.mentor_email) for p in pairs_of(app, run.id)}
-    assert proposed == {(email("ana"), email("max")), (email("dee"), email("mia"))}
+    found = {(p.mentee_email, p.mentor_email): p for p in pairs_of(app, run.id)}
+    assert set(found) == {(email("ana"), email("max")), (email("dee"), email("mia"))}
+    assert "priority: unmatched last cohort" in found[(email("dee"), email("mia"))].reasons
+    assert "priority" not in found[(email("ana"), email("max"))].reasons
 
 
 def test_opt_in_by_the_emailed_link_adds_only_those_who_say_yes(

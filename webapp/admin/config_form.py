@@ -84,14 +84,31 @@ def _number(text: str) -> int | float | str:
         return text
 
 
+#: The config key the priority switch (:attr:`SettingsForm.priority`) turns on and off.
+PRIORITY_KEY = "priority_bonus"
+
+
 class SettingsForm(FlaskForm):
     """Base of the generated settings form (see :func:`settings_form`)."""
 
+    priority = BooleanField(
+        "Priority to people unmatched last cohort",
+        description=(
+            "Their requests are filled first among equally good matchings, by the points of "
+            "the priority bonus below. Off: no bonus. Default: on."
+        ),
+    )
     submit = SubmitField("Save settings")
 
     def setting_fields(self) -> list[Field]:
-        """Fields of the top-level settings, in the order of ``SETTINGS``."""
-        return [self[field_name(s.key)] for s in SETTINGS]
+        """Fields of the top-level settings, in the order of ``SETTINGS``; the priority
+        switch just before the priority bonus."""
+        fields = []
+        for setting in SETTINGS:
+            if setting.key == PRIORITY_KEY:
+                fields.append(self.priority)
+            fields.append(self[field_name(setting.key)])
+        return fields
 
     def weight_fields(self) -> dict[str, list[Field]]:
         """Weight fields grouped by mentor type."""
@@ -118,6 +135,10 @@ class SettingsForm(FlaskForm):
                 if text.strip():
                     weights.setdefault(mentor_type.value, {})[criterion] = _number(text)
         data["weights"] = weights
+        if not self.priority.data:
+            data[PRIORITY_KEY] = 0
+        elif data.get(PRIORITY_KEY) == 0:  # switched on again without points: the default
+            del data[PRIORITY_KEY]
         return data
 
     def validated_config(self) -> ProgramConfig | None:
@@ -158,4 +179,6 @@ def settings_form(stored: dict[str, Any]) -> SettingsForm:
     for mentor_type, weights in current["weights"].items():
         for criterion, weight in weights.items():
             data[field_name(f"weights.{mentor_type}.{criterion}")] = _shown(weight)
+    data["priority"] = current[PRIORITY_KEY] > 0
+    data[field_name(PRIORITY_KEY)] = _shown(current[PRIORITY_KEY] or "")
     return form_class(data=data)

@@ -33,7 +33,7 @@ from webapp.store import check_row, email_taken
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
 #: Columns only admins edit or see; the intake form neither shows nor changes them.
-ADMIN_COLUMNS = ("id", "previous_partners", "admin_notes")
+ADMIN_COLUMNS = ("id", "previous_partners", "admin_notes", "priority")
 
 
 def _open(token_text: str) -> InviteToken | tuple[str, int]:
