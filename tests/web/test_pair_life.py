@@ -28,6 +28,7 @@ from tests.web.test_participant_page import (
 )
 from webapp.checkins import fit_rates, send_due
 from webapp.db import db
+from webapp.matching import pairs as pairs_page
 from webapp.models import AuditEvent, utcnow
 from webapp.pair_life import ALLOWED, LIFE_COLUMNS, MoveRefusedError, activate, end_pair
 from webapp.pair_models import Checkin, EndReason, NeverPair, Pair, PairStatus, PairStep
@@ -367,3 +368,16 @@ def test_every_move_the_life_does_not_allow_is_refused_before_anything_changes(
         assert pair.status == status.value
     assert ALLOWED[PairStatus.ACCEPTED] == {PairStatus.ACTIVE, PairStatus.ENDED}
     assert not ALLOWED[PairStatus.DECLINED] and not ALLOWED[PairStatus.ENDED]
+
+
+def test_published_matches_come_a_page_at_a_time(
+    mail_admin: FlaskClient, published: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program_id, _, pairs = published
+    monkeypatch.setattr(pairs_page, "PAIRS_PAGE_SIZE", 2)
+    first = mail_admin.get(f"/programs/{program_id}/pairs/").text
+    second = mail_admin.get(f"/programs/{program_id}/pairs/?page=2").text
+    assert "3 in all, 2 to a page" in first and "Page 1 of 2" in first
+    assert first.count('class="pair"') == 2 and second.count('class="pair"') == 1
+    shown = [p.mentee_name for p in pairs if p.mentee_name in first + second]
+    assert sorted(shown) == sorted(p.mentee_name for p in pairs)

@@ -8,7 +8,7 @@ import pandas as pd
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from matcher import to_csv_bytes
@@ -21,6 +21,7 @@ from webapp.models import Participant, utcnow
 from webapp.pair_forms import EndForm
 from webapp.pair_life import LIFE_COLUMNS, MoveRefusedError, activate, end_pair, life_row, lives
 from webapp.pair_models import EndReason, Pair
+from webapp.query import paginate
 from webapp.security import is_local_path
 
 bp = Blueprint("pairs", __name__, url_prefix="/programs/<int:program_id>/pairs")
@@ -37,32 +38,40 @@ CSV_COLUMNS = [
 ]
 
 
-def _program_pairs(program_id: int) -> list[Pair]:
+#: Published pairs on one page of "Published matches".
+PAIRS_PAGE_SIZE = 25
+
+
+def _newest_first(program_id: int) -> Select[tuple[Pair]]:
     """The program's published pairs, newest first, after due work is done."""
     settle_on_look(program_id)
     checkins_on_look(program_id)
-    return list(
-        db.session.scalars(
-            select(Pair)
-            .where(Pair.program_id == program_id)
-            .order_by(Pair.published_at.desc(), Pair.id.desc())
-        )
+    return (
+        select(Pair)
+        .where(Pair.program_id == program_id)
+        .order_by(Pair.published_at.desc(), Pair.id.desc())
     )
 
 
 @bp.get("/")
 def index(program_id: int) -> str:
-    """Every published pair with its life, check-in answers and the admin's moves."""
+    """The published pairs, a page at a time, with their life, check-in answers and the
+    admin's moves."""
     program = get_program(program_id)
-    pairs = _program_pairs(program.id)
+    page = paginate(_newest_first(program.id), PAIRS_PAGE_SIZE)
+    pairs = list(page.items)
     names = dict(
         db.session.execute(
-            select(Participant.email, Participant.name).where(Participant.program_id == program.id)
+            select(Participant.email, Participant.name).where(
+                Participant.program_id == program.id,
+                Participant.email.in_({e for p in pairs for e in (p.mentee_email, p.mentor_email)}),
+            )
         ).all()
     )
     return render_template(
         "pairs/index.html",
         program=program,
+        page=page,
         pairs=pairs,
         names=names,
         lives=lives(pairs),
@@ -76,7 +85,7 @@ def index(program_id: int) -> str:
 def download(program_id: int) -> Response:
     """Every published pair with its life and check-in answers, as CSV."""
     program = get_program(program_id)
-    pairs = _program_pairs(program.id)
+    pairs = list(db.session.scalars(_newest_first(program.id)))
     steps, asked = lives(pairs), checkins_of(pairs)
     rows = []
     for pair in pairs:
