@@ -91,6 +91,14 @@ def next_cohort(program: Program) -> Program | None:
     return _neighbour(program, 1)
 
 
+def has_joined(cohort: Program, email: str) -> bool:
+    """True when the person ``email`` is a participant of ``cohort``."""
+    found = select(Participant.id).where(
+        Participant.program_id == cohort.id, Participant.email == email
+    )
+    return db.session.scalar(found) is not None
+
+
 def requests_of(seeks: str) -> list[str]:
     """The mentor types a mentee's stored ``seeks`` cell asks for.
 

@@ -193,6 +193,8 @@ def test_opt_in_by_the_emailed_link_adds_only_those_who_say_yes(
         assert "level" not in text.lower() and "priority" not in text.lower()
     path = re.search(r"https?://[^/\s]+(/me/[\w-]+/stay)", mail.text)[1]
     visitor = mail_app.test_client()
+    own_page = path.removesuffix("/stay")
+    assert f'href="{path}">Stay for Autumn?</a>' in visitor.get(own_page).text
     assert "Yes, I stay" in visitor.get(path).text
     with mail_app.app_context():  # looking at the link adds nobody
         assert (
@@ -201,6 +203,7 @@ def test_opt_in_by_the_emailed_link_adds_only_those_who_say_yes(
     answered = visitor.post(path, follow_redirects=True).text
     assert "you are in Autumn" in answered
     visitor.post(path)  # a second yes changes nothing
+    assert "Stay for Autumn?" not in visitor.get(own_page).text  # in it now
     with mail_app.app_context():
         [dee] = db.session.scalars(select(Participant).where(Participant.program_id == autumn_id))
         assert (dee.email, dee.priority_reason) == (email("dee"), UNMATCHED_LAST_COHORT)

@@ -27,7 +27,7 @@ from webapp.answers import (
     settle_overdue,
 )
 from webapp.checkins import ASKED, answer_checkin, checkins_on_look, open_checkins
-from webapp.cohorts import join_next, next_cohort
+from webapp.cohorts import has_joined, join_next, next_cohort
 from webapp.db import db
 from webapp.forms import EmptyForm
 from webapp.introductions import introduction
@@ -147,8 +147,10 @@ def show(token_text: str) -> str:
     steps = lives(pairs)
     row = record_to_row(record)
     policy = policy_for(token.program_id)
+    cohort = next_cohort(token.program)
     return render_template(
         "participant/show.html",
+        next_cohort=cohort if cohort and not has_joined(cohort, record.email) else None,
         token=token,
         record=record,
         profile=[
@@ -260,16 +262,11 @@ def stay(token_text: str) -> str:
     cohort = next_cohort(token.program)
     if record is None or cohort is None:
         abort(404, description="There is no next cohort to join with this link.")
-    there = db.session.scalar(
-        select(Participant.id).where(
-            Participant.program_id == cohort.id, Participant.email == record.email
-        )
-    )
     return render_template(
         "participant/stay.html",
         token=token,
         cohort=cohort,
-        joined=there is not None,
+        joined=has_joined(cohort, record.email),
         form=EmptyForm(),
     )
 
