@@ -55,12 +55,16 @@ def test_a_type_rejection_lets_the_mentor_back_as_another_type_and_never_does_no
     decide(admin_client, program_id, run.id, pair.id, "reject", reach="type")
     assert never_pairs(app) == []
     assert "not for this type" in admin_client.get(review).text
+    mentee_page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/mentee?email={MIA}")
+    assert "rejected: not for this type" in mentee_page.text
     again = run_to_end(app, admin_client, program_id)
     assert between(app, again.id, MIA, TAMSIN) == ["developmental"]
 
     decide(admin_client, program_id, run.id, pair.id, "reject", reach="never")
     assert never_pairs(app) == [(MIA, TAMSIN, decision_id(app, pair))]
     assert "never pair these two" in admin_client.get(review).text
+    mentee_page = admin_client.get(f"/programs/{program_id}/runs/{run.id}/mentee?email={MIA}")
+    assert "rejected: never pair these two" in mentee_page.text
     third = run_to_end(app, admin_client, program_id)
     assert between(app, third.id, MIA, TAMSIN) == []
 

@@ -345,7 +345,7 @@ def mentee(program_id: int, run_id: int) -> str:
         program=program,
         run=run,
         person=person,
-        pairs={p.mentor_type: (p, status(decided.get(p.key))) for p in pairs},
+        pairs={p.mentor_type: (p, status(decided.get(p.key)), decided.get(p.key)) for p in pairs},
         open_requests={r.mentor_type: r.reason for r in explained.unmatched.itertuples()},
         alternatives=explained.alternatives.to_dict("records"),
         mentor_options=mentor_options(run, encoded, email, decisions),
