@@ -335,6 +335,7 @@ def test_outcomes_of_the_worked_example_per_cohort_and_across_cohorts(
         ("2", "5", "0")
     ]
     page = admin_client.get(f"/programs/{spring_id}/outcomes").text
+    assert "review.css" in page  # the charts' colours (without it every bar is black)
     assert page.count('role="img"') == 5 and page.count("<caption>") == 3
     assert "2 of 4 (50%)" in page  # expertise: 2 accepted of 4 requests
     assert re.search(r"<th scope=\"row\">Autumn</th>\s*<td>5</td>", page)
