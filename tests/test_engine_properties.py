@@ -111,7 +111,13 @@ def test_feasible_triples_are_exactly_the_rule_table(people, config):
 def test_every_proposal_passes_the_independent_check(people, config):
     proposal = propose(people, config)
     assert check_proposal(people, proposal.matches, config) == []
-    assert proposal.matches.score.between(0, 100).all()
+    # 0-100 points, plus the priority bonus for a mentee with priority (docs/matching.md)
+    priority = {p.email for p in people if p.priority}
+    most = proposal.matches.mentee_email.map(
+        lambda email: 100 + (config.priority_bonus if email in priority else 0)
+    )
+    assert (proposal.matches.score >= 0).all()
+    assert (proposal.matches.score <= most).all()
     assert (proposal.matches.score >= config.min_score).all()
     requests = {(p.email, t.value) for p in people if p.is_mentee for t in p.seeks}
     answered = set(zip(proposal.matches.mentee_email, proposal.matches.mentor_type, strict=True))
