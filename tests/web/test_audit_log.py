@@ -32,8 +32,9 @@ def rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def add_events(app: Flask, program_id: int | None, count: int, action: str) -> None:
-    """``count`` events of ``action``, one a minute, the last one newest."""
+def add_events(app: Flask, program_id: int | None, count: int, action: str, **detail: str) -> None:
+    """``count`` events of ``action`` with ``detail``, one a minute from 2026-03-01 09:00,
+    the last one newest."""
     start = datetime(2026, 3, 1, 9, 0)
     with app.app_context():
         for n in range(count):
@@ -42,7 +43,7 @@ def add_events(app: Flask, program_id: int | None, count: int, action: str) -> N
                     program_id=program_id,
                     actor=f"admin{n}@example.org",
                     action=action,
-                    detail={"n": n},
+                    detail={"n": n, **detail},
                     created_at=start + timedelta(minutes=n),
                 )
             )
@@ -147,22 +148,26 @@ def test_a_redacted_event_shows_as_erased(
 
 
 def test_sign_ins_list_log_ins_failures_and_log_outs_with_the_address(
-    client: FlaskClient, auth: AuthActions
+    app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
+    """A wrong password through the form, and the log-in, log-out and SSO events that the
+    session and SSO code record (with the address in their detail)."""
+    for action in ("auth.login", "auth.logout", "auth.sso"):
+        add_events(app, None, 1, action, address="10.0.0.7")
     auth.login(password="wrong password")
     auth.login()
-    auth.logout()
-    auth.login()
     page = client.get("/sign-ins/").text
-    assert "Failed sign-in" in page and "Signed out" in page and "4 events." in page
-    assert page.count("127.0.0.1") == 4 and page.count("Signed in <code") == 2
+    assert "4 events." in page and page.count("10.0.0.7") == 3 and "127.0.0.1" in page
+    for words in ("Failed sign-in", "Signed out", "Signed in <code", "identity provider"):
+        assert words in page
     failed = client.get("/sign-ins/?action=auth.failed").text
     assert "1 event." in failed and "Signed out" not in failed.split("<table>")[1]
     assert client.get("/sign-ins/?action=program.rename").status_code == 400
     header, *body = rows(client.get("/sign-ins.csv").data)
     assert header == HEADER
-    assert [r[2] for r in body] == ["auth.login", "auth.logout", "auth.login", "auth.failed"]
-    assert {r[5] for r in body} == {"127.0.0.1"}
+    assert [r[2] for r in body] == ["auth.failed", "auth.sso", "auth.logout", "auth.login"]
+    assert [r[5] for r in body] == ["127.0.0.1", *["10.0.0.7"] * 3]
+    assert body[0][1] == "anonymous" and '"account": "admin@example.org"' in body[0][4]
 
 
 def test_a_program_history_holds_no_sign_ins(admin_client: FlaskClient, program_id: int) -> None:
