@@ -50,13 +50,13 @@ def program_events(program_id: int, kind: str = "") -> Select[tuple[AuditEvent]]
 
 
 def sign_in_events(action: str = "") -> Select[tuple[AuditEvent]]:
-    """The site-wide sign-in events (``auth.*``), newest first, only ``action`` when
-    given (a key of :func:`~webapp.audit_words.sign_in_actions`)."""
+    """The site-wide sign-in events (``auth.*``, of no program: read through the index
+    of ``program_id``), newest first, only ``action`` when given (a key of
+    :func:`~webapp.audit_words.sign_in_actions`)."""
+    query = select(AuditEvent).where(AuditEvent.program_id.is_(None))
     if action:
-        query = select(AuditEvent).where(AuditEvent.action == action)
-    else:
-        query = select(AuditEvent).where(AuditEvent.action.startswith(SIGN_IN_PREFIX))
-    return _newest_first(query)
+        return _newest_first(query.where(AuditEvent.action == action))
+    return _newest_first(query.where(AuditEvent.action.startswith(SIGN_IN_PREFIX)))
 
 
 def _newest_first(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
