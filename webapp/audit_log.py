@@ -41,7 +41,11 @@ def may_read_audit(admin: AdminUser, program: Program | None) -> bool:
 
 def program_events(program_id: int, kind: str = "") -> Select[tuple[AuditEvent]]:
     """The events of a program, newest first, only those of ``kind`` (a key of
-    :data:`~webapp.audit_words.PROGRAM_KINDS`) when given."""
+    :data:`~webapp.audit_words.PROGRAM_KINDS`) when given.
+
+    >>> print(program_events(1, "review").whereclause)
+    audit_event.program_id = :program_id_1 AND (audit_event.action LIKE :action_1 || '%')
+    """
     query = select(AuditEvent).where(AuditEvent.program_id == program_id)
     if kind:
         prefixes = PROGRAM_KINDS[kind][1]
@@ -52,7 +56,11 @@ def program_events(program_id: int, kind: str = "") -> Select[tuple[AuditEvent]]
 def sign_in_events(action: str = "") -> Select[tuple[AuditEvent]]:
     """The site-wide sign-in events (``auth.*``, of no program: read through the index
     of ``program_id``), newest first, only ``action`` when given (a key of
-    :func:`~webapp.audit_words.sign_in_actions`)."""
+    :func:`~webapp.audit_words.sign_in_actions`).
+
+    >>> print(sign_in_events("auth.failed").whereclause)
+    audit_event.program_id IS NULL AND audit_event.action = :action_1
+    """
     query = select(AuditEvent).where(AuditEvent.program_id.is_(None))
     if action:
         return _newest_first(query.where(AuditEvent.action == action))
