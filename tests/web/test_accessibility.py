@@ -114,6 +114,10 @@ def test_every_admin_page_passes_axe(
     check("settings with errors")
     page.goto(f"{base}/history")
     check("history")
+    page.goto(f"{base}/history?kind=program")
+    check("history, filtered")
+    page.get_by_role("link", name="Sign-ins").first.click()
+    check("sign-ins")
 
     page.goto(f"{base}/participants/?q=mia")
     check("participants, searched")

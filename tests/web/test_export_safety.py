@@ -21,7 +21,7 @@ from matcher.csv_io import FORMULA_PREFIXES, to_csv_bytes
 from tests.strategies import hostile_cells
 from tests.web.helpers import ADMIN_EMAIL
 from webapp.db import db
-from webapp.models import Participant, Program
+from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
 
 #: Endpoints that answer a spreadsheet file, each tried below with hostile cells.
@@ -31,6 +31,8 @@ CSV_ENDPOINTS = {
     "mail.download_links",
     "matching.pairs.download",
     "matching.outcomes.export_csv",
+    "admin.audit.history_csv",
+    "admin.audit.sign_ins_csv",
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 HOSTILE = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]
@@ -158,3 +160,21 @@ def test_the_outcomes_csv_is_formula_safe(app: Flask, admin_client: FlaskClient)
     assert len(cells(data)) > len(HOSTILE) * 10
     assert_safe(data)
     assert "'=cmd|' /C calc'!A0" in cells(data)
+
+
+def test_the_audit_csvs_are_formula_safe(app: Flask, admin_client: FlaskClient) -> None:
+    """A hostile actor, detail and address in a program's events and in sign-ins."""
+    program_id, _ = hostile_run(app)
+    with app.app_context():
+        for text in HOSTILE:
+            detail = {"name": text, "address": text}
+            db.session.add(
+                AuditEvent(program_id=program_id, actor=text, action=text, detail=detail)
+            )
+            db.session.add(AuditEvent(actor=text, action="auth.failed", detail=detail))
+        db.session.commit()
+    for url in (f"/programs/{program_id}/history.csv", "/sign-ins.csv"):
+        data = admin_client.get(url).data
+        assert len(cells(data)) >= 6 * (len(HOSTILE) + 1), url
+        assert_safe(data)
+        assert "'=cmd|' /C calc'!A0" in cells(data), url

@@ -1,18 +1,19 @@
-"""The admin's own pages: signing in and out, programs, their settings and cohorts.
+"""The admin's own pages: signing in and out, programs, their settings and cohorts, and
+the audit pages (History, Sign-ins).
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
 (endpoints ``admin.auth.*``, ``admin.programs.*``, ``admin.answer_policy.*``,
-``admin.cohorts.*``) and its templates live in ``webapp/admin/templates/``.
+``admin.cohorts.*``, ``admin.audit.*``) and its templates live in ``webapp/admin/templates/``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from webapp.admin import answer_policy, auth, cohorts, programs
+from webapp.admin import answer_policy, audit_pages, auth, cohorts, programs
 
 __all__ = ["bp"]
 
 bp = Blueprint("admin", __name__, template_folder="templates")
-for part in (auth, programs, answer_policy, cohorts):
+for part in (auth, programs, answer_policy, cohorts, audit_pages):
     bp.register_blueprint(part.bp)

@@ -17,9 +17,8 @@ from webapp.cohorts import cohorts_of, series_rows
 from webapp.db import db
 from webapp.forms import ProgramForm
 from webapp.lookups import admin_only, get_program
-from webapp.models import AuditEvent, Participant, Program
+from webapp.models import Participant, Program
 from webapp.pair_forms import PolicyForm
-from webapp.run_models import MatchRun
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 admin_only(bp)
@@ -116,27 +115,4 @@ def settings(program_id: int) -> str | Response:
         program=program,
         answers=PolicyForm(formdata=None, obj=policy_for(program.id)),
         cohort=CohortSettingsForm(formdata=None, obj=program),
-    )
-
-
-#: How many recent events the history page shows.
-HISTORY_LENGTH = 200
-
-
-@bp.get("/<int:program_id>/history")
-def history(program_id: int) -> str:
-    """The program's audit trail, newest first; runs named by their number."""
-    program = get_program(program_id)
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.program_id == program.id)
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(HISTORY_LENGTH)
-    ).all()
-    runs = select(MatchRun.id, MatchRun.number).where(MatchRun.program_id == program.id)
-    return render_template(
-        "programs/history.html",
-        program=program,
-        events=events,
-        run_numbers=dict(db.session.execute(runs).all()),
     )

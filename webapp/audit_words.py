@@ -1,0 +1,108 @@
+"""What each audit action means, in words an admin reads: one place for every action the
+app records (a test collects the actions of every ``audit.record`` call and checks that
+each has words here), and the kinds the audit pages filter by.
+"""
+
+from __future__ import annotations
+
+#: Every action the app records, with what it means.
+ACTION_WORDS: dict[str, str] = {
+    "auth.login": "Signed in",
+    "auth.failed": "Failed sign-in (wrong e-mail or password)",
+    "auth.logout": "Signed out",
+    "auth.sso": "Signed in with the company's identity provider",
+    "auth.sso_refused": "Sign-in with the identity provider refused",
+    "program.create": "Created the program",
+    "program.rename": "Renamed the program",
+    "program.settings": "Changed the matching settings",
+    "program.cohort": "Changed the cohort dates",
+    "program.answers": "Changed who must accept a match and the deadlines",
+    "cohort.start": "Started the next cohort",
+    "cohort.started": "This cohort was started from an earlier one",
+    "cohort.join": "A participant joined from the earlier cohort",
+    "participants.import": "Imported participants from a CSV file",
+    "participant.edit": "Edited a participant",
+    "participant.delete": "Deleted a participant",
+    "participant.erase": "Erased a participant's personal data",
+    "participant.export": "Exported everything held about a participant",
+    "registration.merge": "Merged a registration into a participant",
+    "registration.drop": "Dropped a registration",
+    "intake.pending": "A registration waits for a merge",
+    "intake.save": "A participant saved their answers",
+    "invite.program": "Made the program link",
+    "invite.person": "Made a personal link",
+    "invite.everyone": "Made personal links for everyone",
+    "invite.revoke": "Revoked a link",
+    "invite.ask": "Someone asked for their link by e-mail",
+    "invite.links_csv": "Downloaded every personal link as CSV",
+    "invite.invitation": "Queued invitation e-mails",
+    "invite.reminder": "Queued reminder e-mails",
+    "mail.retry": "Retried the failed e-mails",
+    "mail.failed": "E-mails failed to send",
+    "mail.bounced": "E-mails bounced",
+    "run.start": "Started a match run",
+    "run.export": "Exported a run's pairs or open requests",
+    "pairs.export": "Exported the published matches as CSV",
+    "outcomes.export": "Exported the outcomes as CSV",
+    "match.approve": "Approved a proposed pair",
+    "match.reject": "Rejected a proposed pair",
+    "match.lock": "Locked a proposed pair",
+    "match.undo": "Undid a decision on a pair",
+    "match.keep": "Kept a decision the data no longer allows",
+    "match.give_way": "A pair gave way to a match made by hand",
+    "match.manual": "Made a match by hand",
+    "publish.start": "Started publishing matches",
+    "pair.publish": "Published matches to the participants",
+    "pair.accept": "A participant accepted a match",
+    "pair.decline": "A participant declined a match",
+    "pair.deadline": "Matches settled by the answer deadline",
+    "pair.active": "Marked a match active",
+    "pair.end": "Ended a match",
+    "pair.checkin": "A participant answered the first-meeting check",
+    "checkin.send": "Sent the first-meeting check e-mails",
+    "audit.export": "Exported the audit log as CSV",
+}
+
+#: The filter of a program's audit page: kind -> (label, action prefixes it covers).
+PROGRAM_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "program": ("Program, settings and cohorts", ("program.", "cohort.", "audit.")),
+    "people": ("Participants", ("participant.", "participants.", "registration.", "intake.")),
+    "invites": ("Links and invitations", ("invite.",)),
+    "mail": ("E-mail", ("mail.", "checkin.")),
+    "runs": ("Match runs and exports", ("run.", "pairs.", "outcomes.")),
+    "review": ("Review decisions", ("match.",)),
+    "pairs": ("Published matches", ("publish.", "pair.")),
+}
+
+#: The prefix of the site-wide sign-in events (no program).
+SIGN_IN_PREFIX = "auth."
+
+
+def words_for(action: str) -> str:
+    """What ``action`` means, or the action itself when it has no words (never fails).
+
+    >>> words_for("program.rename"), words_for("made.up")
+    ('Renamed the program', 'made.up')
+    """
+    return ACTION_WORDS.get(action, action)
+
+
+def kind_of(action: str) -> str | None:
+    """The kind of :data:`PROGRAM_KINDS` that covers ``action``, if any.
+
+    >>> kind_of("match.reject"), kind_of("auth.login")
+    ('review', None)
+    """
+    for kind, (_, prefixes) in PROGRAM_KINDS.items():
+        if action.startswith(prefixes):
+            return kind
+    return None
+
+
+def sign_in_actions() -> dict[str, str]:
+    """The sign-in actions with their words, the filter of the Sign-ins page.
+
+    >>> sign_in_actions()["auth.failed"]
+    'Failed sign-in (wrong e-mail or password)'
+    """
+    return {a: w for a, w in ACTION_WORDS.items() if a.startswith(SIGN_IN_PREFIX)}
