@@ -40,7 +40,7 @@ def callback() -> Response | tuple[str, int]:
         who = sso.identity(claims, current_app.config)
         admin = sso.admin_for(who)
         db.session.flush()
-    except sso.Refused as refusal:
+    except sso.RefusedError as refusal:
         db.session.rollback()
         audit.record(
             "auth.sso_refused",
