@@ -180,7 +180,7 @@ def token_problem(error: Exception) -> RefusedError:
     >>> from joserfc.errors import ExpiredTokenError, InvalidClaimError
     >>> token_problem(InvalidClaimError("aud")).reason
     'wrong_audience'
-    >>> token_problem(ExpiredTokenError()).reason
+    >>> token_problem(ExpiredTokenError("exp")).reason
     'expired_token'
     """
     if isinstance(error, ClaimError):
