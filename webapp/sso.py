@@ -49,12 +49,14 @@ class SsoSettingsError(RuntimeError):
 
 class RefusedError(Exception):
     """A sign-in the app refuses: ``reason`` is a short code for the audit log,
-    ``message`` the sentence shown, ``detail`` what else the audit keeps."""
+    ``message`` the sentence shown, ``status`` the page's HTTP status, ``detail`` what else
+    the audit keeps."""
 
-    def __init__(self, reason: str, message: str, **detail: str) -> None:
+    def __init__(self, reason: str, message: str, *, status: int = 403, **detail: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.status = status
         self.detail = detail
 
 
@@ -203,6 +205,7 @@ def token_problem(error: Exception) -> RefusedError:
         return RefusedError(
             "provider_unreachable",
             "The identity provider could not be reached. Try again in a minute.",
+            status=503,
             error=str(error),
         )
     if getattr(error, "error", "") == "mismatching_state":
@@ -216,6 +219,16 @@ def token_problem(error: Exception) -> RefusedError:
         "The identity provider did not sign you in. Start again from the log-in page.",
         error=str(error),
     )
+
+
+def start_sign_in(redirect_uri: str) -> Any:
+    """The redirect to the provider's authorization endpoint (``state``, ``nonce`` and the
+    PKCE verifier kept in the session); :class:`RefusedError` when the provider's discovery
+    document cannot be read."""
+    try:
+        return client().authorize_redirect(redirect_uri)
+    except (AuthlibBaseError, requests.RequestException, ValueError) as error:
+        raise token_problem(error) from error
 
 
 def sign_in_claims(leeway: int) -> dict[str, Any]:

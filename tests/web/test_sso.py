@@ -221,3 +221,19 @@ def test_settings_that_would_lock_everyone_out_or_are_incomplete_are_refused(
         make_app(
             db_url, OIDC_ISSUER="https://id.example", OIDC_CLIENT_ID="x", OIDC_CLIENT_SECRET="y"
         )
+
+
+def test_a_provider_that_does_not_answer_is_a_page(db_url: str) -> None:
+    app = make_app(
+        db_url,
+        OIDC_ISSUER="http://127.0.0.1:9",
+        OIDC_CLIENT_ID="x",
+        OIDC_CLIENT_SECRET="y",
+        OIDC_ALLOWED_DOMAINS="example.org",
+    )
+    answer = app.test_client().get("/auth/oidc/login")
+    assert answer.status_code == 503
+    assert "could not be reached" in answer.get_data(as_text=True)
+    assert [e.detail["reason"] for e in events(app, "auth.sso_refused")] == ["provider_unreachable"]
+    with app.app_context():
+        db.engine.dispose()

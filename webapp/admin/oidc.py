@@ -25,9 +25,13 @@ def _only_when_set_up() -> None:
 
 
 @bp.get("/login")
-def login() -> Response:
-    """Send the browser to the identity provider (with ``state``, ``nonce`` and PKCE)."""
-    return sso.client().authorize_redirect(url_for(".callback", _external=True))
+def login() -> Response | tuple[str, int]:
+    """Send the browser to the identity provider (with ``state``, ``nonce`` and PKCE), or
+    say that it cannot be reached."""
+    try:
+        return sso.start_sign_in(url_for(".callback", _external=True))
+    except sso.RefusedError as refusal:
+        return _refused(refusal)
 
 
 @bp.get("/callback")
@@ -42,23 +46,20 @@ def callback() -> Response | tuple[str, int]:
         db.session.flush()
     except sso.RefusedError as refusal:
         db.session.rollback()
-        audit.record(
-            "auth.sso_refused",
-            None,
-            reason=refusal.reason,
-            why=refusal.message,
-            address=address,
-            **refusal.detail,
-        )
-        db.session.commit()
-        page = render_template(
-            "auth/sso_refused.html", message=refusal.message, name=current_app.config["OIDC_NAME"]
-        )
-        return page, 403
+        return _refused(refusal)
     _sign_in(admin)
     audit.record("auth.sso", None, issuer=who.issuer, role=who.role or "", address=address)
     db.session.commit()
     return redirect(url_for("admin.programs.index"))
+
+
+def _refused(refusal: sso.RefusedError) -> tuple[str, int]:
+    """The page saying why the sign-in was refused, audited ``auth.sso_refused``."""
+    address = cut(request.remote_addr or "unknown", 64)
+    detail = {"reason": refusal.reason, "why": refusal.message, "address": address}
+    audit.record("auth.sso_refused", None, **detail, **refusal.detail)
+    db.session.commit()
+    return render_template("auth/sso_refused.html", message=refusal.message), refusal.status
 
 
 def _sign_in(admin: AdminUser) -> None:
