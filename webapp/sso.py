@@ -149,6 +149,12 @@ def check_settings(config: Mapping[str, Any]) -> None:
             f"MENTORLOOM_OIDC_ISSUER is longer than {SSO_ISSUER_MAX_CHARS} characters: "
             "set it to the issuer URL of the provider's discovery document"
         )
+    leeway = config.get("OIDC_LEEWAY", 60)
+    if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= 600:
+        raise SsoSettingsError(
+            "MENTORLOOM_OIDC_LEEWAY must be a whole number of seconds from 0 to 600 "
+            "(the clock difference allowed), e.g. 60"
+        )
     if bool(roles) != bool(config.get("OIDC_ROLE_CLAIM")):
         raise SsoSettingsError(
             "MENTORLOOM_OIDC_ROLE_CLAIM and MENTORLOOM_OIDC_ROLES go together: set both "

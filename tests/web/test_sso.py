@@ -217,10 +217,14 @@ def test_settings_that_would_lock_everyone_out_or_are_incomplete_are_refused(
 ) -> None:
     with pytest.raises(SsoSettingsError, match="MENTORLOOM_PASSWORD_LOGIN is false"):
         make_app(db_url, PASSWORD_LOGIN=False)
+    sso = {"OIDC_ISSUER": "https://id.example", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"}
     with pytest.raises(SsoSettingsError, match="MENTORLOOM_OIDC_ALLOWED_DOMAINS is empty"):
-        make_app(
-            db_url, OIDC_ISSUER="https://id.example", OIDC_CLIENT_ID="x", OIDC_CLIENT_SECRET="y"
-        )
+        make_app(db_url, **sso)
+    sso["OIDC_ALLOWED_DOMAINS"] = "example.org"
+    with pytest.raises(SsoSettingsError, match="MENTORLOOM_OIDC_ROLE_CLAIM and MENTORLOOM_OIDC"):
+        make_app(db_url, **sso, OIDC_ROLE_CLAIM="groups")
+    with pytest.raises(SsoSettingsError, match="MENTORLOOM_OIDC_ROLES must be a JSON object"):
+        make_app(db_url, **sso, OIDC_ROLE_CLAIM="groups", OIDC_ROLES=["owner"])
 
 
 def test_a_provider_that_does_not_answer_is_a_page(db_url: str) -> None:
