@@ -204,7 +204,7 @@ def token_problem(error: Exception) -> RefusedError:
     if isinstance(error, JoseError):
         return RefusedError(
             "bad_token",
-            "The identity provider's answer was refused: its signature does not check out.",
+            "The identity provider's answer was refused: its signature or form does not check out.",
             error=str(error),
         )
     if isinstance(error, requests.RequestException):
@@ -270,7 +270,7 @@ def sign_in_claims(leeway: int) -> dict[str, Any]:
             if extra.get("sub") != claims["sub"]:
                 raise RefusedError("userinfo_mismatch", "The identity provider's answers disagree.")
             claims = {**extra, **claims}
-    except (AuthlibBaseError, JoseError, requests.RequestException) as error:
+    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError) as error:
         raise token_problem(error) from error
     return claims
 
