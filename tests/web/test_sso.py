@@ -161,6 +161,29 @@ def test_an_expired_id_token_is_refused(sso_app, monkeypatch: pytest.MonkeyPatch
     assert_refused(app, client, answer, "expired_token", "it has expired")
 
 
+def test_an_id_token_with_a_changed_signature_is_refused(
+    sso_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provider's real ID token with its signature's first characters changed (a
+    token the provider's keys did not sign)."""
+    app = sso_app()
+    client = app.test_client()
+    query = authorize(client, "bea")
+    with app.app_context():
+        provider = app.extensions["authlib.integrations.flask_client"].create_client("oidc")
+    fetch = provider.fetch_access_token
+
+    def forged(**kwargs: object) -> dict[str, object]:
+        token = fetch(**kwargs)
+        head, body, signature = str(token["id_token"]).split(".")
+        other = "A" * 8 if not signature.startswith("A" * 8) else "B" * 8
+        return {**token, "id_token": f"{head}.{body}.{other}{signature[8:]}"}
+
+    monkeypatch.setattr(provider, "fetch_access_token", forged)
+    answer = callback(client, query)
+    assert_refused(app, client, answer, "bad_token", "signature or form does not check out")
+
+
 def test_a_changed_state_is_refused(sso_app) -> None:
     app = sso_app()
     client = app.test_client()
