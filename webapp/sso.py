@@ -169,8 +169,9 @@ def register(app: Flask) -> None:
     oauth = OAuth(app)
     oauth.register(
         CLIENT,
-        client_id=app.config["OIDC_CLIENT_ID"],
-        client_secret=app.config["OIDC_CLIENT_SECRET"],
+        # str: a client id of digits only reaches the config as a number (read as JSON)
+        client_id=str(app.config["OIDC_CLIENT_ID"]),
+        client_secret=str(app.config["OIDC_CLIENT_SECRET"]),
         server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/")
         + "/.well-known/openid-configuration",
         client_kwargs={"scope": app.config["OIDC_SCOPE"], "code_challenge_method": "S256"},
