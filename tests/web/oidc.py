@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -170,9 +172,6 @@ def sign_in(client: FlaskClient, account: str) -> TestResponse:
 def token_for(issuer: str, client: str, account: str, nonce: str) -> dict[str, object]:
     """A token response of the provider to ``client`` (a key of CLIENTS) for ``account``,
     its ID token carrying ``nonce``: what another application receives."""
-    from authlib.common.security import generate_token
-    from authlib.oauth2.rfc7636 import create_s256_code_challenge
-
     client_id = CLIENTS[client]
     redirect_uri = "http://other.test/callback"
     verifier = generate_token(48)
