@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on a fresh machine, then runs it all:
 # a virtualenv with the project and its test extras, Debian's chromium for browser tests,
-# axe-core (npm) for their accessibility checks,
+# axe-core (npm) for their accessibility checks, oidc-provider (npm, run by Node) for the
+# single sign-on tests,
 # a running PostgreSQL for the database tests, a running Redis for the job-queue tests,
 # openssl for the e-mail tests (aiosmtpd, their SMTP server, comes with the test extras).
 # Extra arguments go to pytest.
@@ -28,6 +29,17 @@ if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ] \
   fi
   echo "== installing axe-core $AXE_CORE from the npm registry into .cache/axe"
   npm install --prefix .cache/axe --no-save --no-audit --no-fund --silent "axe-core@$AXE_CORE"
+fi
+
+OIDC_PROVIDER=9.13.3  # keep in step with OIDC_PROVIDER_VERSION in tests/web/oidc.py
+if [ ! -f .cache/oidc/node_modules/oidc-provider/package.json ] \
+  || ! grep -q "\"version\": \"$OIDC_PROVIDER\"" .cache/oidc/node_modules/oidc-provider/package.json; then
+  if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+    echo "== installing Node and npm for oidc-provider (the single sign-on tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "== installing oidc-provider $OIDC_PROVIDER from the npm registry into .cache/oidc"
+  npm install --prefix .cache/oidc --no-save --no-audit --no-fund --silent "oidc-provider@$OIDC_PROVIDER"
 fi
 
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

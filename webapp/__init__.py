@@ -28,6 +28,7 @@ from webapp import (
     query,
     ratelimit,
     security,
+    sso,
     worker,
 )
 from webapp.cli import register_commands
@@ -65,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     check_production(app.config)
+    sso.check_settings(app.config)
     create_database_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     # inside ProxyFix, so that it sees the scheme the client used
@@ -77,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     csrf.init_app(app)
     login_manager.init_app(app)
+    sso.register(app)
 
     for blueprint in (admin.bp, people.bp, matching.bp, participant.bp, mail_pages.bp):
         app.register_blueprint(blueprint)

@@ -82,13 +82,33 @@ class JobState:
         return self.status in {JobStatus.DONE, JobStatus.FAILED}
 
 
+#: The ``password_hash`` of an admin without a usable password (made by single sign-on):
+#: no password matches it; ``flask create-admin`` can still give them one.
+NO_PASSWORD = "!no-password"
+#: Longest issuer URL, subject and role name single sign-on stores on an admin.
+SSO_ISSUER_MAX_CHARS = 255
+SSO_SUBJECT_MAX_CHARS = 255
+SSO_ROLE_MAX_CHARS = 64
+
+
 class AdminUser(UserMixin, db.Model):
-    """A person who runs programs; logs in with an e-mail and a hashed password."""
+    """A person who runs programs; logs in with an e-mail and a hashed password, or
+    through the company's identity provider (see :mod:`webapp.sso`).
+
+    ``sso_issuer`` and ``sso_subject`` name the provider's account linked at the first
+    single sign-on; ``sso_role`` is the role name the provider's role claim mapped to at
+    the latest sign-on (``MENTORLOOM_OIDC_ROLES``), a plain value for roles to read.
+    """
+
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_admin_user_sso"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sso_issuer: Mapped[str | None] = mapped_column(String(SSO_ISSUER_MAX_CHARS))
+    sso_subject: Mapped[str | None] = mapped_column(String(SSO_SUBJECT_MAX_CHARS))
+    sso_role: Mapped[str | None] = mapped_column(String(SSO_ROLE_MAX_CHARS))
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password``."""

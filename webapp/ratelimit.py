@@ -24,10 +24,12 @@ from webapp.models import utcnow
 if TYPE_CHECKING:
     from redis import Redis
 
-#: Scope of each limited endpoint: log-in counts only POSTs; the intake links and the
-#: participant's own page (the same personal links) count everything.
+#: Scope of each limited endpoint: log-in counts only POSTs, and the return from the
+#: identity provider counts with them; the intake links and the participant's own page
+#: (the same personal links) count everything.
 SCOPES = {
     ("admin.auth.login", "POST"): "login",
+    ("admin.oidc.callback", "GET"): "login",
     ("people.intake.form", None): "intake",
     ("participant.page.show", None): "intake",
     ("participant.page.answer_pair", None): "intake",

@@ -78,6 +78,22 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "BOUNCE_ADDRESS": "",
         "BOUNCE_MAILBOX": "",
         "BOUNCE_CHECK_SECONDS": 900,
+        # single sign-on with the company's identity provider (see webapp.sso): on when
+        # OIDC_ISSUER is set; OIDC_ALLOWED_DOMAINS is a comma list of e-mail domains;
+        # OIDC_ROLES maps values of the claim OIDC_ROLE_CLAIM to role names; OIDC_LEEWAY
+        # is the clock skew (seconds) allowed when checking the ID token's times
+        "OIDC_ISSUER": "",
+        "OIDC_CLIENT_ID": "",
+        "OIDC_CLIENT_SECRET": "",
+        "OIDC_NAME": "your company account",
+        "OIDC_ALLOWED_DOMAINS": "",
+        "OIDC_SCOPE": "openid email profile",
+        "OIDC_ROLE_CLAIM": "",
+        "OIDC_ROLES": {},
+        "OIDC_LEEWAY": 60,
+        # false (with single sign-on set up): the log-in page has no password form and
+        # refuses passwords; `flask create-admin` still makes or resets a password admin
+        "PASSWORD_LOGIN": True,
     }
 
 

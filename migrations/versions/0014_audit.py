@@ -1,7 +1,7 @@
 """audit event index: a program's events newest first
 
 Revision ID: 0014_audit
-Revises: 0011_priority
+Revises: 0013_oidc
 Create Date: 2026-12-06 10:05:00
 
 ``ix_audit_event_program_time`` (program, time, id) lets a program's History page and its
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_audit"
-down_revision = "0011_priority"
+down_revision = "0013_oidc"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
-"""The admin's own pages: signing in and out, programs, their settings and cohorts, and
-the audit pages (History, Sign-ins).
+"""The admin's own pages: signing in and out (with a password or the company's identity
+provider), programs, their settings and cohorts, and the audit pages (History, Sign-ins).
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
-(endpoints ``admin.auth.*``, ``admin.programs.*``, ``admin.answer_policy.*``,
+(endpoints ``admin.auth.*``, ``admin.oidc.*``, ``admin.programs.*``, ``admin.answer_policy.*``,
 ``admin.cohorts.*``, ``admin.audit.*``) and its templates live in ``webapp/admin/templates/``.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from webapp.admin import answer_policy, audit_pages, auth, cohorts, programs
+from webapp.admin import answer_policy, audit_pages, auth, cohorts, oidc, programs
 
 __all__ = ["bp"]
 
 bp = Blueprint("admin", __name__, template_folder="templates")
-for part in (auth, programs, answer_policy, cohorts, audit_pages):
+for part in (auth, oidc, programs, answer_policy, cohorts, audit_pages):
     bp.register_blueprint(part.bp)

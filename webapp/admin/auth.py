@@ -1,15 +1,17 @@
-"""Admin log-in and log-out (Flask-Login, hashed passwords)."""
+"""Admin log-in and log-out (Flask-Login, hashed passwords); the log-in page also offers
+single sign-on when it is set up (:mod:`webapp.sso`), and refuses passwords when
+``MENTORLOOM_PASSWORD_LOGIN`` is false."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp import audit, throttle
+from webapp import audit, sso, throttle
 from webapp.audit import cut
 from webapp.db import db, login_manager
 from webapp.digests import keyed_digest
@@ -56,6 +58,11 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
     if current_user.is_authenticated:
         return redirect(url_for("admin.programs.index"))
     form = LoginForm()
+    if not sso.password_login(current_app.config):
+        if request.method == "POST":
+            flash(f"Log-in with a password is turned off: sign in with {_sso_name()}.", "error")
+            return _login_page(form), 403
+        return _login_page(form)
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         address = request.remote_addr or "unknown"
@@ -64,8 +71,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             form.password.errors = [
                 f"Too many wrong passwords: wait {seconds} {unit} and try again."
             ]
-            page = render_template("auth/login.html", form=form)
-            return page, 429, {"Retry-After": str(seconds)}
+            return _login_page(form), 429, {"Retry-After": str(seconds)}
         admin = find_admin(email)
         if admin is None or not admin.check_password(form.password.data or ""):
             throttle.failed(email, address)
@@ -76,7 +82,23 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             throttle.succeeded(email, address)
             login_user(admin)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _sso_name() -> str:
+    return str(current_app.config["OIDC_NAME"])
+
+
+def _login_page(form: LoginForm) -> str:
+    """The log-in page: the password form when allowed, "Sign in with …" when single
+    sign-on is set up."""
+    config = current_app.config
+    return render_template(
+        "auth/login.html",
+        form=form,
+        password_login=sso.password_login(config),
+        sso_name=_sso_name() if sso.enabled(config) else None,
+    )
 
 
 def failure_detail(email: str, admin: AdminUser | None, address: str) -> dict[str, str]:

@@ -1,0 +1,67 @@
+"""Signing in through the company's identity provider (OpenID Connect, see
+:mod:`webapp.sso`): ``/auth/oidc/login`` sends the browser to the provider,
+``/auth/oidc/callback`` takes it back, checks everything and signs the admin in, or shows
+why not. Both answer 404 while single sign-on is not set up.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import login_user
+from werkzeug.wrappers import Response
+
+from webapp import audit, sso
+from webapp.audit import cut
+from webapp.db import db
+from webapp.models import AdminUser
+
+bp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
+
+
+@bp.before_request
+def _only_when_set_up() -> None:
+    if not sso.enabled(current_app.config):
+        abort(404)
+
+
+@bp.get("/login")
+def login() -> Response | tuple[str, int]:
+    """Send the browser to the identity provider (with ``state``, ``nonce`` and PKCE), or
+    say that it cannot be reached."""
+    try:
+        return sso.start_sign_in(url_for(".callback", _external=True))
+    except sso.RefusedError as refusal:
+        return _refused(refusal)
+
+
+@bp.get("/callback")
+def callback() -> Response | tuple[str, int]:
+    """Check the provider's answer; sign the admin in (audited ``auth.sso``), or show why
+    not (audited ``auth.sso_refused``)."""
+    address = cut(request.remote_addr or "unknown", 64)
+    try:
+        claims = sso.sign_in_claims(int(current_app.config["OIDC_LEEWAY"]))
+        who = sso.identity(claims, current_app.config)
+        admin = sso.admin_for(who)
+        db.session.flush()
+    except sso.RefusedError as refusal:
+        db.session.rollback()
+        return _refused(refusal)
+    _sign_in(admin)
+    audit.record("auth.sso", None, issuer=who.issuer, role=who.role or "", address=address)
+    db.session.commit()
+    return redirect(url_for("admin.programs.index"))
+
+
+def _refused(refusal: sso.RefusedError) -> tuple[str, int]:
+    """The page saying why the sign-in was refused, audited ``auth.sso_refused``."""
+    address = cut(request.remote_addr or "unknown", 64)
+    detail = {"reason": refusal.reason, "why": refusal.message, "address": address}
+    audit.record("auth.sso_refused", None, **detail, **refusal.detail)
+    db.session.commit()
+    return render_template("auth/sso_refused.html", message=refusal.message), refusal.status
+
+
+def _sign_in(admin: AdminUser) -> None:
+    """Start the admin's session (the one place single sign-on logs an admin in)."""
+    login_user(admin)
