@@ -61,6 +61,7 @@ __all__ = [
     "never_pairs",
     "pairs_of_person",
     "policy_for",
+    "record_published",
     "settle_on_look",
     "settle_overdue",
     "with_never_pairs",
@@ -115,6 +116,20 @@ def move(
     )
 
 
+def record_published(action: str, pair: Pair, actor: str, **detail: object) -> None:
+    """Add the audit event ``action`` about the published ``pair`` by ``actor`` (the caller
+    commits): the program, the two people and the type, then ``detail``."""
+    audit.record(
+        action,
+        pair.program_id,
+        actor=actor,
+        mentee=pair.mentee_email,
+        mentor=pair.mentor_email,
+        mentor_type=pair.mentor_type,
+        **detail,
+    )
+
+
 def answer(pair: Pair, email: str, given: Answer, reason: str, actor: str) -> PairStatus:
     """Record ``email``'s answer to the published ``pair`` and settle it if it can be.
 
@@ -126,15 +141,8 @@ def answer(pair: Pair, email: str, given: Answer, reason: str, actor: str) -> Pa
     setattr(pair, f"{side}_answer", given.value)
     setattr(pair, f"{side}_answered_at", now)
     setattr(pair, f"{side}_reason", reason)
-    audit.record(
-        f"pair.{given.value}",
-        pair.program_id,
-        actor=actor,
-        mentee=pair.mentee_email,
-        mentor=pair.mentor_email,
-        mentor_type=pair.mentor_type,
-        side=side,
-        **({"reason": reason} if reason else {}),
+    record_published(
+        f"pair.{given.value}", pair, actor, side=side, **({"reason": reason} if reason else {})
     )
     if given is Answer.DECLINE:
         end_between(pair, f"declined by the {side}", email, reason, now)
@@ -245,15 +253,7 @@ def settle_overdue(program_id: int, now: datetime | None = None) -> int:
             end_between(pair, "silent past the deadline", BY_DEADLINE, "", now)
         else:
             move(pair, PairStatus.ACCEPTED, BY_DEADLINE, now)
-        audit.record(
-            "pair.deadline",
-            program_id,
-            actor=BY_DEADLINE,
-            mentee=pair.mentee_email,
-            mentor=pair.mentor_email,
-            mentor_type=pair.mentor_type,
-            outcome=silence.value,
-        )
+        record_published("pair.deadline", pair, BY_DEADLINE, outcome=silence.value)
     return len(overdue)
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import audit
-from webapp.answers import policy_for, settle_on_look
+from webapp.answers import policy_for, record_published, settle_on_look
 from webapp.db import db, insert_once
 from webapp.introductions import introduction
 from webapp.links import link_for, site_link
@@ -271,13 +271,10 @@ def answer_checkin(
     now = now or utcnow()
     pair = checkin.pair
     checkin.answer, checkin.answered_at, checkin.comment = fit.value, now, comment
-    audit.record(
+    record_published(
         "pair.checkin",
-        pair.program_id,
-        actor=who,
-        mentee=pair.mentee_email,
-        mentor=pair.mentor_email,
-        mentor_type=pair.mentor_type,
+        pair,
+        who,
         side=checkin.side,
         round=checkin.round,
         answer=fit.value,

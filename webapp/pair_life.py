@@ -22,8 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from webapp import audit
-from webapp.answers import end_between, move
+from webapp.answers import end_between, move, record_published
 from webapp.db import db
 from webapp.decisions import HOLDING
 from webapp.pair_models import EndReason, Pair, PairStatus, PairStep
@@ -104,14 +103,7 @@ def activate(pair: Pair, who: str, now: datetime) -> None:
     """
     _check(pair, PairStatus.ACTIVE)
     move(pair, PairStatus.ACTIVE, who, now)
-    audit.record(
-        "pair.active",
-        pair.program_id,
-        actor=who,
-        mentee=pair.mentee_email,
-        mentor=pair.mentor_email,
-        mentor_type=pair.mentor_type,
-    )
+    record_published("pair.active", pair, who)
 
 
 def end_pair(pair: Pair, reason: EndReason, note: str, who: str, now: datetime) -> None:
@@ -132,16 +124,7 @@ def end_pair(pair: Pair, reason: EndReason, note: str, who: str, now: datetime) 
         end_between(pair, "no chemistry", who, note, now, ended=True)
     else:
         move(pair, PairStatus.ENDED, who, now, reason.value, note)
-    audit.record(
-        "pair.end",
-        pair.program_id,
-        actor=who,
-        mentee=pair.mentee_email,
-        mentor=pair.mentor_email,
-        mentor_type=pair.mentor_type,
-        reason=reason.value,
-        **({"note": note} if note else {}),
-    )
+    record_published("pair.end", pair, who, reason=reason.value, **({"note": note} if note else {}))
 
 
 def lives(pairs: Sequence[Pair]) -> dict[int, list[Step]]:
