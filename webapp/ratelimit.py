@@ -24,10 +24,13 @@ from webapp.models import utcnow
 if TYPE_CHECKING:
     from redis import Redis
 
-#: Scope of each limited endpoint: log-in counts only POSTs; the intake links and the
+#: Scope of each limited endpoint: log-in (and asking for or using a password-reset
+#: link) counts only POSTs; the intake links and the
 #: participant's own page (the same personal links) count everything.
 SCOPES = {
     ("admin.auth.login", "POST"): "login",
+    ("admin.auth.forgot", "POST"): "login",
+    ("admin.auth.reset", "POST"): "login",
     ("people.intake.form", None): "intake",
     ("participant.page.show", None): "intake",
     ("participant.page.answer_pair", None): "intake",

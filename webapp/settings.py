@@ -78,6 +78,12 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "BOUNCE_ADDRESS": "",
         "BOUNCE_MAILBOX": "",
         "BOUNCE_CHECK_SECONDS": 900,
+        # admin sessions (see webapp.sessions): logged out after this many idle minutes,
+        # and this many hours after log-in whatever they did
+        "SESSION_IDLE_MINUTES": 60,
+        "SESSION_MAX_HOURS": 12,
+        # an e-mailed password-reset link works once, this many minutes
+        "PASSWORD_RESET_MINUTES": 30,
     }
 
 

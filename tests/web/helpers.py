@@ -35,6 +35,8 @@ ADMIN_PASSWORD = "correct horse battery"
 PUBLIC_ENDPOINTS = {
     "static",
     "admin.auth.login",
+    "admin.auth.forgot",
+    "admin.auth.reset",
     "people.intake.form",
     "people.intake.saved",
     "participant.page.show",

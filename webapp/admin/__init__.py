@@ -1,7 +1,8 @@
-"""The admin's own pages: signing in and out, programs, their settings and cohorts.
+"""The admin's own pages: signing in and out, their account, programs, their settings
+and cohorts.
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
-(endpoints ``admin.auth.*``, ``admin.programs.*``, ``admin.answer_policy.*``,
+(endpoints ``admin.auth.*``, ``admin.account.*``, ``admin.programs.*``, ``admin.answer_policy.*``,
 ``admin.cohorts.*``) and its templates live in ``webapp/admin/templates/``.
 """
 
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from webapp.admin import answer_policy, auth, cohorts, programs
+from webapp.admin import account, answer_policy, auth, cohorts, programs
 
 __all__ = ["bp"]
 
 bp = Blueprint("admin", __name__, template_folder="templates")
-for part in (auth, programs, answer_policy, cohorts):
+for part in (auth, account, programs, answer_policy, cohorts):
     bp.register_blueprint(part.bp)
