@@ -68,7 +68,9 @@ def test_logout_is_post_only(client: FlaskClient, auth: AuthActions) -> None:
 
 
 def test_create_admin_command(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["create-admin", "New@Example.org", "--password", "violet kettle harbour"])
+    result = runner.invoke(
+        args=["create-admin", "New@Example.org", "--password", "violet kettle harbour"]
+    )
     assert result.exit_code == 0, result.output
     assert "new@example.org can log in" in result.output
     with app.app_context():

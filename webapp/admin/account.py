@@ -20,7 +20,7 @@ def _page(form: ChangePasswordForm) -> str:
     return render_template(
         "account/show.html",
         form=form,
-        button=EmptyForm(),
+        end_all=EmptyForm(),
         sessions=open_sessions(current_user),
     )
 
