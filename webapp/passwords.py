@@ -34,8 +34,8 @@ def password_problems(password: str, email: str) -> list[str]:
     """What is wrong with ``password`` for the admin ``email``, each naming the rule
     (empty: the password is good).
 
-    >>> password_problems("short", "ada@example.org")
-    ['Use at least 12 characters (this one has 5).']
+    >>> password_problems("kx7-pw", "ada@example.org")
+    ['Use at least 12 characters (this one has 6).']
     >>> password_problems("123456789qwe", "ada@example.org")
     ['This password is one of the 10,000 most common ones: choose another.']
     >>> password_problems("Ada@Example.org", "ada@example.org")
