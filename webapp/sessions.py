@@ -80,7 +80,7 @@ def start_session(admin: AdminUser, how: str = "password") -> None:
     db.session.commit()
 
 
-def _current() -> AdminSession | None:
+def current_session() -> AdminSession | None:
     """The row of the session id the request's cookie carries, if any."""
     token = session.get(SESSION_KEY)
     if not isinstance(token, str):
@@ -90,7 +90,7 @@ def _current() -> AdminSession | None:
 
 def end_session(why: str = "logged out") -> None:
     """End the current request's session (the caller logs out of Flask-Login and commits)."""
-    if (current := _current()) is not None and current.ended_at is None:
+    if (current := current_session()) is not None and current.ended_at is None:
         current.ended_at, current.ended_why = now(), why[:ENDED_WHY_MAX_CHARS]
 
 
@@ -100,7 +100,7 @@ def end_sessions(admin: AdminUser, why: str, *, keep_current: bool = False) -> i
     commits; returns how many ended. The next request of each ends up at the log-in page.
     """
     condition = [AdminSession.admin_id == admin.id, AdminSession.ended_at.is_(None)]
-    if keep_current and (current := _current()) is not None:
+    if keep_current and (current := current_session()) is not None:
         condition.append(AdminSession.id != current.id)
     ended = db.session.execute(
         update(AdminSession)
@@ -153,7 +153,7 @@ def load_admin(user_id: str) -> AdminUser | None:
     """The admin of the request's session while that session is open; else log the
     browser out (a fresh Flask session with a message saying why) and return None."""
     at = now()
-    row = _current()
+    row = current_session()
     why = closed_why(row, at)
     if row is not None and why is None and str(row.admin_id) == user_id:
         _seen(row, at)

@@ -108,8 +108,11 @@ def test_a_copied_cookie_stops_working_when_the_session_ends(
 
 def test_log_out_ends_only_that_session(app: Flask, program_id: int) -> None:
     first, second = logged_in(app), logged_in(app)
+    page = second.get("/account/").get_data(as_text=True)
+    assert page.count("<td>password</td>") == 2 and page.count("(this one)") == 1
     first.post("/auth/logout")
     assert opens_settings(second, program_id)
+    assert second.get("/account/").get_data(as_text=True).count("<td>password</td>") == 1
     with app.app_context():
         whys = db.session.scalars(select(AdminSession.ended_why)).all()
     assert sorted(whys) == ["", "logged out"]

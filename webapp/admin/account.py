@@ -11,7 +11,7 @@ from webapp import audit
 from webapp.db import db
 from webapp.forms import ChangePasswordForm, EmptyForm
 from webapp.passwords import password_problems
-from webapp.sessions import end_sessions, open_sessions
+from webapp.sessions import current_session, end_sessions, open_sessions
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -22,6 +22,7 @@ def _page(form: ChangePasswordForm) -> str:
         form=form,
         end_all=EmptyForm(),
         sessions=open_sessions(current_user),
+        current=current_session(),
     )
 
 
