@@ -157,7 +157,7 @@ def load_admin(user_id: str) -> AdminUser | None:
     why = closed_why(row, at)
     if row is not None and why is None and str(row.admin_id) == user_id:
         _seen(row, at)
-        return db.session.get(AdminUser, row.admin_id)
+        return row.admin
     if row is not None and row.ended_at is None and why is not None:
         end_session(why)
         db.session.commit()
