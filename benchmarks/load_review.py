@@ -30,7 +30,7 @@ from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
 from tests.web.gunicorn_server import SECRET, admin_session, gunicorn
 from webapp import create_app
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.models import Program
 from webapp.people.imports import preview

@@ -58,7 +58,7 @@ from matcher.config import config_from_mapping
 from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
 from webapp import create_app
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.models import Program, utcnow
 from webapp.people.imports import preview

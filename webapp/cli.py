@@ -12,13 +12,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from matcher import ConfigError, config_to_mapping, load_config, plural
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.checkins import send_due
 from webapp.db import db
-from webapp.forms import PASSWORD_LIMIT
 from webapp.models import Program
 from webapp.pair_models import Pair
+from webapp.passwords import password_problems
 from webapp.people.imports import preview
+from webapp.sessions import end_sessions
 from webapp.store import apply_plan
 
 
@@ -27,10 +28,13 @@ from webapp.store import apply_plan
 @click.password_option(help="Asked for when not given.")
 @with_appcontext
 def create_admin_command(email: str, password: str) -> None:
-    """Create an admin who logs in with EMAIL (or reset their password)."""
-    if len(password) > PASSWORD_LIMIT:
-        raise click.BadParameter(f"at most {PASSWORD_LIMIT:,} characters", param_hint="password")
-    create_admin(email, password)
+    """Create an admin who logs in with EMAIL (or reset their password, which ends all
+    their sessions)."""
+    if problems := password_problems(password, email):
+        raise click.BadParameter(" ".join(problems), param_hint="password")
+    admin = create_admin(email, password)
+    db.session.flush()
+    end_sessions(admin, "password reset")
     db.session.commit()
     click.echo(f"Admin {email.strip().lower()} can log in.")
 

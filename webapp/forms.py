@@ -315,3 +315,42 @@ class ParticipantForm(FlaskForm):
             else:
                 unplaced.append(issue.describe())
         return unplaced
+
+
+#: The rules of :mod:`webapp.passwords`, said where a new password is typed.
+NEW_PASSWORD_HELP = (
+    "At least 12 characters; not one of the 10,000 most common passwords, nor your e-mail "
+    "address. A few unrelated words make a good one."
+)
+
+
+class ChangePasswordForm(FlaskForm):
+    """An admin's new password, with the current one (see :mod:`webapp.passwords`)."""
+
+    current = PasswordField(
+        "Current password", validators=[DataRequired(), Bounded(PASSWORD_LIMIT)]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Bounded(PASSWORD_LIMIT)],
+        description=NEW_PASSWORD_HELP,
+    )
+    submit = SubmitField("Change password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address a password-reset link is sent to, if an admin has it."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Bounded(EMAIL_MAX_CHARS)])
+    submit = SubmitField("Send the link")
+
+
+class ResetPasswordForm(FlaskForm):
+    """The new password set through an e-mailed reset link."""
+
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Bounded(PASSWORD_LIMIT)],
+        description=NEW_PASSWORD_HELP,
+    )
+    submit = SubmitField("Set the password")

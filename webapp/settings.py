@@ -94,6 +94,12 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # false (with single sign-on set up): the log-in page has no password form and
         # refuses passwords; `flask create-admin` still makes or resets a password admin
         "PASSWORD_LOGIN": True,
+        # admin sessions (see webapp.sessions): logged out after this many idle minutes,
+        # and this many hours after log-in whatever they did
+        "SESSION_IDLE_MINUTES": 60,
+        "SESSION_MAX_HOURS": 12,
+        # an e-mailed password-reset link works once, this many minutes
+        "PASSWORD_RESET_MINUTES": 30,
     }
 
 

@@ -1,7 +1,7 @@
 """single sign-on: the identity provider's account and role on an admin
 
 Revision ID: 0013_oidc
-Revises: 0011_priority
+Revises: 0012_sessions
 Create Date: 2026-12-06 10:00:00
 
 ``admin_user.sso_issuer`` and ``sso_subject`` link an admin to an account of the company's
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013_oidc"
-down_revision = "0011_priority"
+down_revision = "0012_sessions"
 branch_labels = None
 depends_on = None
 

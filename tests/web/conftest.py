@@ -32,7 +32,7 @@ from tests.web.helpers import (
 )
 from tests.web.matching import decide, load_demo, pairs_of, run_to_end
 from tests.web.smtp import SmtpSink
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.models import Program
 from webapp.run_models import MatchRun, ProposedMatch

@@ -37,6 +37,8 @@ PUBLIC_ENDPOINTS = {
     "admin.auth.login",
     "admin.oidc.login",
     "admin.oidc.callback",
+    "admin.auth.forgot",
+    "admin.auth.reset",
     "people.intake.form",
     "people.intake.saved",
     "participant.page.show",

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_ENDPOINTS, AuthActions, make_app
-from webapp.admin.auth import create_admin, find_admin
+from webapp.admins import create_admin, find_admin
 from webapp.db import db
 from webapp.models import AuditEvent
 
@@ -68,22 +68,24 @@ def test_logout_is_post_only(client: FlaskClient, auth: AuthActions) -> None:
 
 
 def test_create_admin_command(app: Flask, runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["create-admin", "New@Example.org", "--password", "s3cret-pw"])
+    result = runner.invoke(
+        args=["create-admin", "New@Example.org", "--password", "violet kettle harbour"]
+    )
     assert result.exit_code == 0, result.output
     assert "new@example.org can log in" in result.output
     with app.app_context():
         admin = find_admin("new@example.org")
         assert admin is not None
-        assert admin.password_hash != "s3cret-pw"
-        assert admin.check_password("s3cret-pw")
+        assert admin.password_hash != "violet kettle harbour"
+        assert admin.check_password("violet kettle harbour")
 
 
 def test_create_admin_resets_password(app: Flask, runner: FlaskCliRunner) -> None:
-    runner.invoke(args=["create-admin", ADMIN_EMAIL, "--password", "another-one"])
+    runner.invoke(args=["create-admin", ADMIN_EMAIL, "--password", "another quiet harbour"])
     with app.app_context():
         admin = find_admin(ADMIN_EMAIL)
         assert admin is not None
-        assert admin.check_password("another-one")
+        assert admin.check_password("another quiet harbour")
 
 
 def test_create_admin_refuses_a_password_log_in_would_refuse(runner: FlaskCliRunner) -> None:

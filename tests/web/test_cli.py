@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from tests.web.helpers import DATA
-from webapp.admin.auth import find_admin
+from webapp.admins import find_admin
 from webapp.db import db
 from webapp.models import Participant, Program
 

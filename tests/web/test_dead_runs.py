@@ -25,7 +25,7 @@ from rq.registry import StartedJobRegistry
 from tests.web.gunicorn_server import ROOT, admin_session, app_environment, gunicorn
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from tests.web.matching import load_demo, start_run, wait_for
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.jobs import queue as job_queue
 from webapp.run_models import MatchRun

@@ -26,7 +26,7 @@ from numba.core.dispatcher import Dispatcher
 from matcher import blockscan, candidates, flow
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, make_app
 from tests.web.matching import load_demo, run_to_end
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 
 app = make_app(sys.argv[1])

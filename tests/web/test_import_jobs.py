@@ -25,7 +25,7 @@ from matcher.synthetic import generate_cohort
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, import_csv, make_app, upload
 from tests.web.test_intake import links
 from tests.web.test_registrations import HR, registered, stored
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.models import AuditEvent, ImportUpload, Participant, Program
 from webapp.people import imports

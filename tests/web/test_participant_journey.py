@@ -38,7 +38,7 @@ from tests.web.live import live_app, serve
 from tests.web.smtp import Received, SmtpSink
 from tests.web.test_browser import PHONE, SHOTS, log_in_and_create_program, shot, upload_file
 from tests.web.test_review_browser import RUN_TIMEOUT
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.run_models import PairDecision
 

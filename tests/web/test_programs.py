@@ -29,7 +29,9 @@ def test_create_list_and_rename(app: Flask, admin_client: FlaskClient) -> None:
         program = db.session.scalars(db.select(Program)).one()
         assert program.name == "Spring cohort"
         assert program.config == config_to_mapping(ProgramConfig())
-        assert db.session.scalars(db.select(AuditEvent.action)).all() == ["program.create"]
+        assert db.session.scalars(
+            db.select(AuditEvent.action).where(AuditEvent.program_id == program.id)
+        ).all() == ["program.create"]
     page = admin_client.get("/programs/").data
     assert b"Spring cohort" in page
     edit = admin_client.post(f"/programs/{program.id}/edit", data={"name": "Autumn cohort"})

@@ -17,7 +17,7 @@ from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
 from tests.web.matching import decide, load_demo, pairs_of, publish, run_to_end
 from tests.web.smtp import SmtpSink
 from webapp import jobs
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.jobs import queue as job_queue
 from webapp.mail import OutboxMessage

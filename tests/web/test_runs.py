@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.web.helpers import ADMIN_EMAIL, make_app
 from tests.web.matching import load_demo, run_to_end, start_run, wait_for
 from webapp import run_models
-from webapp.admin.auth import create_admin
+from webapp.admins import create_admin
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest

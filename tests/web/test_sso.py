@@ -26,7 +26,7 @@ from tests.web.oidc import (
     start,
     token_for,
 )
-from webapp.admin.auth import create_admin, find_admin
+from webapp.admins import create_admin, find_admin
 from webapp.db import db
 from webapp.models import AdminUser, AuditEvent
 from webapp.sso import SsoSettingsError

@@ -1,19 +1,21 @@
 """The admin's own pages: signing in and out (with a password or the company's identity
-provider), programs, their settings and cohorts, and the audit pages (History, Sign-ins).
+provider), their account, programs, their settings and cohorts, and the audit pages
+(History, Sign-ins).
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
-(endpoints ``admin.auth.*``, ``admin.oidc.*``, ``admin.programs.*``, ``admin.answer_policy.*``,
-``admin.cohorts.*``, ``admin.audit.*``) and its templates live in ``webapp/admin/templates/``.
+(endpoints ``admin.auth.*``, ``admin.oidc.*``, ``admin.account.*``, ``admin.programs.*``,
+``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``) and its templates live in
+``webapp/admin/templates/``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from webapp.admin import answer_policy, audit_pages, auth, cohorts, oidc, programs
+from webapp.admin import account, answer_policy, audit_pages, auth, cohorts, oidc, programs
 
 __all__ = ["bp"]
 
 bp = Blueprint("admin", __name__, template_folder="templates")
-for part in (auth, oidc, programs, answer_policy, cohorts, audit_pages):
+for part in (auth, oidc, account, programs, answer_policy, cohorts, audit_pages):
     bp.register_blueprint(part.bp)

@@ -1,47 +1,40 @@
-"""Admin log-in and log-out (Flask-Login, hashed passwords); the log-in page also offers
-single sign-on when it is set up (:mod:`webapp.sso`), and refuses passwords when
-``MENTORLOOM_PASSWORD_LOGIN`` is false."""
+"""Admin log-in and log-out (Flask-Login, hashed passwords, server-side sessions of
+:mod:`webapp.sessions`), and "Forgot your password?" with its reset link
+(:mod:`webapp.resets`); the log-in page also offers single sign-on when it is set up
+(:mod:`webapp.sso`), and refuses passwords when ``MENTORLOOM_PASSWORD_LOGIN`` is false."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from webapp import audit, sso, throttle
+from webapp import audit, resets, sso, throttle
+from webapp.admins import find_admin
 from webapp.audit import cut
-from webapp.db import db, login_manager
+from webapp.db import db
 from webapp.digests import keyed_digest
-from webapp.forms import EmptyForm, LoginForm
+from webapp.forms import EmptyForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from webapp.models import AdminUser
+from webapp.passwords import password_problems
 from webapp.security import is_local_path
+from webapp.sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 #: An e-mail worth showing (masked) in the audit of a failed log-in.
 _PLAUSIBLE_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> AdminUser | None:
-    """Return the admin whose id the session holds."""
-    return db.session.get(AdminUser, int(user_id))
-
-
-def find_admin(email: str) -> AdminUser | None:
-    """Return the admin with this e-mail (case-insensitive), if any."""
-    return db.session.scalar(select(AdminUser).where(AdminUser.email == email.strip().lower()))
-
-
-def create_admin(email: str, password: str) -> AdminUser:
-    """Create an admin, or reset the password of an existing one; the caller commits."""
-    admin = find_admin(email) or AdminUser(email=email.strip().lower())
-    admin.set_password(password)
-    db.session.add(admin)
-    return admin
 
 
 def _safe_next(target: str | None) -> str:
@@ -80,7 +73,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             form.password.errors = ["Wrong e-mail or password."]
         else:
             throttle.succeeded(email, address)
-            login_user(admin)
+            start_session(admin, how="password")
             return redirect(_safe_next(request.args.get("next")))
     return _login_page(form)
 
@@ -119,6 +112,52 @@ def failure_detail(email: str, admin: AdminUser | None, address: str) -> dict[st
 def logout() -> Response:
     """Log the admin out (a POST, so another site cannot do it)."""
     if EmptyForm().validate_on_submit():
+        end_session("logged out")
+        db.session.commit()
         logout_user()
+        session.clear()
         flash("You are logged out.")
     return redirect(url_for("admin.auth.login"))
+
+
+#: What "Forgot your password?" answers, whatever the address (no account enumeration).
+SENT = (
+    "If an admin account has this address, a link to set a new password is on its way. "
+    "It works once, for {minutes} minutes."
+)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot() -> str | Response:
+    """Ask for a password-reset link by e-mail; the same answer for any address."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        link = url_for("admin.auth.reset", token="TOKEN", _external=True)
+        resets.request_reset(form.email.data or "", link.replace("TOKEN", "{token}"))
+        flash(SENT.format(minutes=current_app.config["PASSWORD_RESET_MINUTES"]))
+        return redirect(url_for("admin.auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> str | Response | tuple[str, int]:
+    """Set a new password through an e-mailed link: once, before it expires; the admin's
+    sessions all end, and they log in with the new password."""
+    found = resets.valid_reset(token)
+    if found is None:
+        page = render_template("auth/reset_expired.html")
+        return page, 404
+    admin = resets.reset_admin(found)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        password = form.password.data or ""
+        if problems := password_problems(password, admin.email):
+            form.password.errors = problems
+        elif resets.use_reset(found, password):
+            logout_user()
+            session.clear()
+            flash("Your new password is set, and every session of your account has ended: log in.")
+            return redirect(url_for("admin.auth.login"))
+        else:
+            return render_template("auth/reset_expired.html"), 404
+    return render_template("auth/reset.html", form=form, email=admin.email)

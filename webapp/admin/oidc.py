@@ -7,13 +7,13 @@ why not. Both answer 404 while single sign-on is not set up.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from webapp import audit, sso
 from webapp.audit import cut
 from webapp.db import db
 from webapp.models import AdminUser
+from webapp.sessions import start_session
 
 bp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
 
@@ -63,5 +63,6 @@ def _refused(refusal: sso.RefusedError) -> tuple[str, int]:
 
 
 def _sign_in(admin: AdminUser) -> None:
-    """Start the admin's session (the one place single sign-on logs an admin in)."""
-    login_user(admin)
+    """Start the admin's session (the one place single sign-on logs an admin in): a
+    server-side session, with the Flask session and its CSRF token rotated."""
+    start_session(admin, how="oidc")

@@ -5,6 +5,8 @@ An e-mail named ``name`` is three Jinja templates in ``webapp/mail/templates/mai
 part, extending ``_layout.html``). Every template gets ``program_name``; the others are
 listed in its :class:`EmailTemplate`. A new e-mail adds its three templates and one
 entry to :data:`CATALOG`, whose example lets admins preview it (Outbox → E-mail templates).
+The site's own e-mail to an admin (``password_reset``, see :mod:`webapp.resets`) belongs to
+no program and is not listed: its footer names no program.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ subject, text and HTML bodies never change afterwards). Its ``status`` says wher
 ``claimed_until``), ``sent`` or ``failed`` (with the server's answer; tried again at
 ``next_attempt_at``, or given up when that is empty), and ``bounced`` when a bounce report
 came back for a sent message (see :mod:`webapp.mail.bounces`). A :class:`MailDelivery` is the
-background job that sends a program's due messages (see :mod:`webapp.mail.outbox`).
+background job that sends a program's due messages (see :mod:`webapp.mail.outbox`). Site
+e-mails to admins (a password-reset link) belong to no program: their ``program_id`` is
+empty, one delivery job with no program sends them, and no program's Outbox page shows them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class MailKind(StrEnum):
     INTRODUCTION = "introduction"
     CHECKIN = "checkin"
     COHORT = "cohort"
+    #: A site e-mail to an admin (no program): a password-reset link.
+    PASSWORD_RESET = "password_reset"
 
 
 class OutboxMessage(db.Model):
@@ -54,7 +58,8 @@ class OutboxMessage(db.Model):
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(
+    #: Empty for a site e-mail, which belongs to no program (a password reset).
+    program_id: Mapped[int | None] = mapped_column(
         ForeignKey("program.id", ondelete="CASCADE"), index=True
     )
     #: The person it is about; erasing them erases their messages.
@@ -86,7 +91,7 @@ class OutboxMessage(db.Model):
     #: When a bounce report for it was read.
     bounced_at: Mapped[datetime | None]
 
-    program: Mapped[Program] = relationship()
+    program: Mapped[Program | None] = relationship()
     participant: Mapped[Participant | None] = relationship()
 
     @property
@@ -104,7 +109,8 @@ class MailDelivery(JobState, db.Model):
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(
+    #: Empty for a site e-mail, which belongs to no program (a password reset).
+    program_id: Mapped[int | None] = mapped_column(
         ForeignKey("program.id", ondelete="CASCADE"), index=True
     )
     sent: Mapped[int] = mapped_column(Integer, default=0)
@@ -113,4 +119,4 @@ class MailDelivery(JobState, db.Model):
     bounce_note: Mapped[str] = mapped_column(Text, default="")
     requested_by: Mapped[str] = mapped_column(String(EMAIL_MAX_CHARS), default="")
 
-    program: Mapped[Program] = relationship()
+    program: Mapped[Program | None] = relationship()

@@ -54,6 +54,7 @@ __all__ = [
     "eml_name",
     "erase_messages",
     "messages_about",
+    "of_program",
     "queue_message",
     "recipient",
     "render_email",
@@ -69,6 +70,16 @@ _PART = r"[^\s@<>,;\"\x00-\x1f\x7f]+"
 _ADDRESS = re.compile(rf"{_PART}@{_PART}\.{_PART}")
 #: The instance folder's subfolder that keeps messages when no SMTP server is set.
 EML_FOLDER = "outbox"
+
+
+def of_program(column: Any, program_id: int | None) -> Any:
+    """The condition ``column`` names the program ``program_id``; for None, a site e-mail
+    (no program).
+
+    >>> str(of_program(OutboxMessage.program_id, None))
+    'outbox_message.program_id IS NULL'
+    """
+    return column.is_(None) if program_id is None else column == program_id
 
 
 def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -104,7 +115,7 @@ def recipient(to: str) -> str:
 
 
 def queue_message(
-    program: Program,
+    program: Program | None,
     *,
     to: str,
     kind: str,
@@ -114,7 +125,8 @@ def queue_message(
     queued_by: str = "",
     deliver: bool = True,
 ) -> OutboxMessage:
-    """Render the e-mail ``template`` for ``to`` and queue it in ``program``'s outbox.
+    """Render the e-mail ``template`` for ``to`` and queue it in ``program``'s outbox
+    (``program`` None: a site e-mail to an admin, in no program's outbox).
 
     ``kind`` is a :class:`~webapp.mail.models.MailKind` value; ``participant`` the person
     it is about (their invitation status follows it). With ``deliver`` (the default) the
@@ -165,17 +177,17 @@ def queue_message(
     db.session.add(message)
     if deliver:
         db.session.commit()
-        start_delivery(program.id, requested_by=queued_by)
+        start_delivery(program.id if program else None, requested_by=queued_by)
     return message
 
 
-def start_delivery(program_id: int, *, requested_by: str = "") -> MailDelivery:
+def start_delivery(program_id: int | None, *, requested_by: str = "") -> MailDelivery:
     """Start a background job sending the program's due messages (or return the one
     already waiting to start: it will send them too)."""
-    jobs.reap(DELIVERY, MailDelivery.program_id == program_id)  # a lost one waits no more
+    jobs.reap(DELIVERY, of_program(MailDelivery.program_id, program_id))  # a lost one waits no more
     waiting = db.session.scalar(
         select(MailDelivery).where(
-            MailDelivery.program_id == program_id, MailDelivery.status == JobStatus.QUEUED
+            of_program(MailDelivery.program_id, program_id), MailDelivery.status == JobStatus.QUEUED
         )
     )
     if waiting is not None:
@@ -192,7 +204,10 @@ def retry_failed(program_id: int, *, requested_by: str) -> int:
     delivery job, and return how many will be tried."""
     retried = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.program_id == program_id, OutboxMessage.status == MailStatus.FAILED)
+        .where(
+            of_program(OutboxMessage.program_id, program_id),
+            OutboxMessage.status == MailStatus.FAILED,
+        )
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -204,10 +219,10 @@ def retry_failed(program_id: int, *, requested_by: str) -> int:
     return retried
 
 
-def _due(program_id: int, now: datetime) -> Any:
+def _due(program_id: int | None, now: datetime) -> Any:
     """The condition of a message of the program that a delivery job may claim at ``now``."""
     return and_(
-        OutboxMessage.program_id == program_id,
+        of_program(OutboxMessage.program_id, program_id),
         or_(
             and_(
                 OutboxMessage.status.in_([MailStatus.QUEUED, MailStatus.FAILED]),
@@ -219,7 +234,7 @@ def _due(program_id: int, now: datetime) -> Any:
 
 
 def _claim_next(
-    connection: Connection, program_id: int, due_by: datetime
+    connection: Connection, program_id: int | None, due_by: datetime
 ) -> tuple[int, str] | None:
     """Claim the program's next message due by ``due_by``: (its id, the claim), or None."""
     claim = uuid.uuid4().hex
@@ -360,7 +375,7 @@ def _send_one(connection: Connection, message_id: int, claim: str) -> bool:
     return sent
 
 
-def deliver_due(program_id: int, progress: jobs.Progress | None = None) -> tuple[int, int]:
+def deliver_due(program_id: int | None, progress: jobs.Progress | None = None) -> tuple[int, int]:
     """Send the program's messages due now, here, one by one: (sent, failed).
 
     Each message is claimed and marked on its own committed transaction (see the module's
@@ -380,24 +395,24 @@ def deliver_due(program_id: int, progress: jobs.Progress | None = None) -> tuple
     return sent, failed
 
 
-def due_count(program_id: int) -> int:
+def due_count(program_id: int | None) -> int:
     """How many of the program's messages a delivery job would send now."""
     query = select(func.count()).select_from(OutboxMessage).where(_due(program_id, utcnow()))
     return db.session.scalar(query) or 0
 
 
-def next_retry(program_id: int) -> datetime | None:
+def next_retry(program_id: int | None) -> datetime | None:
     """When the program's next failed message is due again (None: nothing waits)."""
     return db.session.scalar(
         select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.program_id == program_id,
+            of_program(OutboxMessage.program_id, program_id),
             OutboxMessage.status == MailStatus.FAILED,
             OutboxMessage.next_attempt_at.is_not(None),
         )
     )
 
 
-def record_failures(program_id: int, sent: int, failed: int) -> None:
+def record_failures(program_id: int | None, sent: int, failed: int) -> None:
     """Add an audit event ``mail.failed`` when e-mails of a delivery failed (the caller
     commits); the dashboard and the history count them."""
     if failed:
@@ -422,7 +437,7 @@ def _work(delivery: MailDelivery, progress: jobs.Progress) -> None:
         _schedule(delivery.program_id, when)
 
 
-def _schedule(program_id: int, when: datetime) -> None:
+def _schedule(program_id: int | None, when: datetime) -> None:
     """Start a delivery job of the program at ``when`` (UTC): RQ's scheduler with
     ``REDIS_URL``, else a timer thread; nothing when jobs run inline (tests, scripts)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -440,7 +455,7 @@ def _schedule(program_id: int, when: datetime) -> None:
     timer.start()
 
 
-def _retry_in_thread(app: Flask, program_id: int) -> None:
+def _retry_in_thread(app: Flask, program_id: int | None) -> None:
     with app.app_context():
         try:
             retry_delivery(program_id)
@@ -448,13 +463,13 @@ def _retry_in_thread(app: Flask, program_id: int) -> None:
             db.session.remove()
 
 
-def retry_delivery(program_id: int) -> None:
+def retry_delivery(program_id: int | None) -> None:
     """Start a delivery job of the program unless one is active (the scheduled retry)."""
     try:
         active = db.session.scalar(
             select(func.count())
             .select_from(MailDelivery)
-            .where(MailDelivery.program_id == program_id, MailDelivery.status.in_(ACTIVE))
+            .where(of_program(MailDelivery.program_id, program_id), MailDelivery.status.in_(ACTIVE))
         )
         if not active:
             start_delivery(program_id)

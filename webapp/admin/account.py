@@ -1,0 +1,68 @@
+"""The admin's own account page: their open sessions, "Log out everywhere" and
+"Change password" (see :mod:`webapp.sessions` and :mod:`webapp.passwords`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, logout_user
+from werkzeug.wrappers import Response
+
+from webapp import audit
+from webapp.db import db
+from webapp.forms import ChangePasswordForm, EmptyForm
+from webapp.passwords import password_problems
+from webapp.sessions import current_session, end_sessions, open_sessions
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(form: ChangePasswordForm) -> str:
+    return render_template(
+        "account/show.html",
+        form=form,
+        end_all=EmptyForm(),
+        sessions=open_sessions(current_user),
+        current=current_session(),
+    )
+
+
+@bp.get("/")
+@login_required
+def show() -> str:
+    """The admin's e-mail, open sessions, and the forms to change the password or log
+    out everywhere."""
+    return _page(ChangePasswordForm())
+
+
+@bp.post("/password")
+@login_required
+def change_password() -> str | Response:
+    """Change the password (the current one is asked); every other session ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data or ""):
+            form.current.errors = ["This is not your current password."]
+        elif problems := password_problems(form.password.data or "", current_user.email):
+            form.password.errors = problems
+        else:
+            current_user.set_password(form.password.data or "")
+            ended = end_sessions(current_user, "password changed", keep_current=True)
+            audit.record("auth.password_changed", None, sessions_ended=ended)
+            db.session.commit()
+            flash("Your password is changed; your other sessions have ended.")
+            return redirect(url_for("admin.account.show"))
+    return _page(form)
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """End every session of the admin, this one too."""
+    if EmptyForm().validate_on_submit():
+        ended = end_sessions(current_user, "logged out everywhere")
+        audit.record("auth.logout_everywhere", None, sessions_ended=ended)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("You are logged out everywhere.")
+    return redirect(url_for("admin.auth.login"))
