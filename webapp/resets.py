@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import func, select, update
 
 from webapp import audit
@@ -53,7 +53,7 @@ def request_reset(email: str, link_for: str) -> None:
             expires_at=now() + timedelta(minutes=minutes),
         )
     )
-    audit.record("auth.reset_sent", None, actor=admin.email)
+    audit.record("auth.reset_sent", None, actor=admin.email, address=request.remote_addr)
     queue_message(
         None,
         to=admin.email,
@@ -96,6 +96,6 @@ def use_reset(reset: PasswordReset, password: str) -> bool:
     admin = reset_admin(reset)
     admin.set_password(password)
     end_sessions(admin, "password reset")
-    audit.record("auth.password_reset", None, actor=admin.email)
+    audit.record("auth.password_reset", None, actor=admin.email, address=request.remote_addr)
     db.session.commit()
     return True

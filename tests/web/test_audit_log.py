@@ -150,14 +150,14 @@ def test_a_redacted_event_shows_as_erased(
 def test_sign_ins_list_log_ins_failures_and_log_outs_with_the_address(
     app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
-    """A wrong password through the form, and the log-in, log-out and SSO events that the
-    session and SSO code record (with the address in their detail)."""
+    """A wrong password and a log-in through the form, and the log-in, log-out and SSO
+    events that the session and SSO code record (with the address in their detail)."""
     for action in ("auth.login", "auth.logout", "auth.sso"):
         add_events(app, None, 1, action, address="10.0.0.7")
     auth.login(password="wrong password")
     auth.login()
     page = client.get("/sign-ins/").text
-    assert "4 events." in page and page.count("10.0.0.7") == 3 and "127.0.0.1" in page
+    assert "5 events." in page and page.count("10.0.0.7") == 3 and "127.0.0.1" in page
     for words in ("Failed sign-in", "Signed out", "Signed in <code", "identity provider"):
         assert words in page
     failed = client.get("/sign-ins/?action=auth.failed").text
@@ -165,9 +165,16 @@ def test_sign_ins_list_log_ins_failures_and_log_outs_with_the_address(
     assert client.get("/sign-ins/?action=program.rename").status_code == 400
     header, *body = rows(client.get("/sign-ins.csv").data)
     assert header == HEADER
-    assert [r[2] for r in body] == ["auth.failed", "auth.sso", "auth.logout", "auth.login"]
-    assert [r[5] for r in body] == ["127.0.0.1", *["10.0.0.7"] * 3]
-    assert body[0][1] == "anonymous" and '"account": "admin@example.org"' in body[0][4]
+    assert [r[2] for r in body] == [
+        "auth.login",
+        "auth.failed",
+        "auth.sso",
+        "auth.logout",
+        "auth.login",
+    ]
+    assert [r[5] for r in body] == ["127.0.0.1", "127.0.0.1", *["10.0.0.7"] * 3]
+    assert body[0][1] == "admin@example.org" and '"how": "password"' in body[0][4]
+    assert body[1][1] == "anonymous" and '"account": "admin@example.org"' in body[1][4]
 
 
 def test_a_program_history_holds_no_sign_ins(admin_client: FlaskClient, program_id: int) -> None:

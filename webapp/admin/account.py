@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
@@ -47,7 +47,9 @@ def change_password() -> str | Response:
         else:
             current_user.set_password(form.password.data or "")
             ended = end_sessions(current_user, "password changed", keep_current=True)
-            audit.record("auth.password_changed", None, sessions_ended=ended)
+            audit.record(
+                "auth.password_changed", None, sessions_ended=ended, address=request.remote_addr
+            )
             db.session.commit()
             flash("Your password is changed; your other sessions have ended.")
             return redirect(url_for("admin.account.show"))
@@ -60,7 +62,9 @@ def logout_everywhere() -> Response:
     """End every session of the admin, this one too."""
     if EmptyForm().validate_on_submit():
         ended = end_sessions(current_user, "logged out everywhere")
-        audit.record("auth.logout_everywhere", None, sessions_ended=ended)
+        audit.record(
+            "auth.logout_everywhere", None, sessions_ended=ended, address=request.remote_addr
+        )
         db.session.commit()
         logout_user()
         session.clear()
