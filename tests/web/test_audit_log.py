@@ -175,6 +175,13 @@ def test_sign_ins_list_log_ins_failures_and_log_outs_with_the_address(
     assert [r[5] for r in body] == ["127.0.0.1", "127.0.0.1", *["10.0.0.7"] * 3]
     assert body[0][1] == "admin@example.org" and '"how": "password"' in body[0][4]
     assert body[1][1] == "anonymous" and '"account": "admin@example.org"' in body[1][4]
+    auth.logout()  # the log-out through the button is recorded too
+    auth.login()
+    header, *body = rows(client.get("/sign-ins.csv").data)
+    assert [(r[1], r[2], r[5]) for r in body[:2]] == [
+        ("admin@example.org", "auth.login", "127.0.0.1"),
+        ("admin@example.org", "auth.logout", "127.0.0.1"),
+    ]
 
 
 def test_a_program_history_holds_no_sign_ins(admin_client: FlaskClient, program_id: int) -> None:

@@ -113,6 +113,7 @@ def logout() -> Response:
     """Log the admin out (a POST, so another site cannot do it)."""
     if EmptyForm().validate_on_submit():
         end_session("logged out")
+        audit.record("auth.logout", None, address=request.remote_addr)
         db.session.commit()
         logout_user()
         session.clear()
