@@ -264,18 +264,13 @@ def _copy_policy(source: Program, into: Program) -> None:
     """Give ``into`` the answer and first-meeting check settings of ``source`` (if it has
     its own)."""
     policy = db.session.get(AnswerPolicy, source.id)
-    if policy is not None:
-        db.session.add(
-            AnswerPolicy(
-                program_id=into.id,
-                must_accept=policy.must_accept,
-                days=policy.days,
-                silence=policy.silence,
-                contact=policy.contact,
-                checkin_days=policy.checkin_days,
-                checkin_ends=policy.checkin_ends,
-            )
-        )
+    if policy is not None:  # every setting column, so a new one is copied too
+        settings = {
+            column.key: getattr(policy, column.key)
+            for column in AnswerPolicy.__table__.columns
+            if column.key != "program_id"
+        }
+        db.session.add(AnswerPolicy(program_id=into.id, **settings))
 
 
 def carry_over(job: CohortStart, progress: jobs.Progress) -> None:
