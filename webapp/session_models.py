@@ -5,6 +5,8 @@ id, the table keeps only its SHA-256 hash (see :mod:`webapp.sessions`). A sessio
 log-out, "log out everywhere", a password change or reset, or when it has been idle or open
 too long; an ended row stays (with why) until the admin is removed. A
 :class:`PasswordReset` is one e-mailed reset link, kept as the hash of its token, used once.
+A :class:`RecoveryCode` is one of an admin's two-factor recovery codes (see
+:mod:`webapp.two_factor`), kept as its hash, used once.
 """
 
 from __future__ import annotations
@@ -59,4 +61,17 @@ class PasswordReset(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryCode(db.Model):
+    """One two-factor recovery code of an admin: the hash of the code, and when it was
+    used (a code works once)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]

@@ -1,7 +1,9 @@
 """Admin log-in and log-out (Flask-Login, hashed passwords, server-side sessions of
 :mod:`webapp.sessions`), and "Forgot your password?" with its reset link
 (:mod:`webapp.resets`); the log-in page also offers single sign-on when it is set up
-(:mod:`webapp.sso`), and refuses passwords when ``MENTORLOOM_PASSWORD_LOGIN`` is false."""
+(:mod:`webapp.sso`), and refuses passwords when ``MENTORLOOM_PASSWORD_LOGIN`` is false.
+With two-factor on (or required of an owner), a right password leads to the second step
+of :mod:`webapp.admin.two_factor_login`, not to a session."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from webapp import audit, resets, sso, throttle
+from webapp import audit, pending_login, resets, sso, throttle, two_factor
 from webapp.admins import find_admin
 from webapp.audit import cut
 from webapp.db import db
@@ -37,7 +39,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 _PLAUSIBLE_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site."""
     if target and is_local_path(target):
         return target
@@ -71,11 +73,25 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             audit.record("auth.failed", None, **failure_detail(email, admin, address))
             db.session.commit()
             form.password.errors = ["Wrong e-mail or password."]
+        elif two_factor.is_on(admin) or two_factor.required(admin, current_app.config):
+            return redirect(_second_step(admin))
         else:
             throttle.succeeded(email, address)
             start_session(admin, how="password")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return _login_page(form)
+
+
+def _second_step(admin: AdminUser) -> str:
+    """Hold the log-in until the second factor comes (no session yet, and the throttle
+    keeps counting until then); where to ask for it: the code, or enrolment for an owner
+    who must have two-factor and has not."""
+    enrol = not two_factor.is_on(admin)
+    if enrol:
+        two_factor.start_enrolment(admin)
+        db.session.commit()
+    pending_login.begin(admin, request.args.get("next"), enrol=enrol)
+    return url_for("admin.two_factor_login.setup" if enrol else "admin.two_factor_login.code")
 
 
 def _sso_name() -> str:
