@@ -109,6 +109,9 @@ class AdminUser(UserMixin, db.Model):
     sso_issuer: Mapped[str | None] = mapped_column(String(SSO_ISSUER_MAX_CHARS))
     sso_subject: Mapped[str | None] = mapped_column(String(SSO_SUBJECT_MAX_CHARS))
     sso_role: Mapped[str | None] = mapped_column(String(SSO_ROLE_MAX_CHARS))
+    #: An owner may do everything in every program and manage the admins; anyone else
+    #: has a role per program (see :mod:`webapp.roles`).
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password``."""

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp import audit
 from webapp.db import db
 from webapp.forms import ChangePasswordForm, EmptyForm
 from webapp.passwords import password_problems
+from webapp.roles import Need, needs
 from webapp.sessions import current_session, end_sessions, open_sessions
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -27,7 +28,7 @@ def _page(form: ChangePasswordForm) -> str:
 
 
 @bp.get("/")
-@login_required
+@needs(Need.SIGNED_IN)
 def show() -> str:
     """The admin's e-mail, open sessions, and the forms to change the password or log
     out everywhere."""
@@ -35,7 +36,7 @@ def show() -> str:
 
 
 @bp.post("/password")
-@login_required
+@needs(Need.SIGNED_IN)
 def change_password() -> str | Response:
     """Change the password (the current one is asked); every other session ends."""
     form = ChangePasswordForm()
@@ -57,7 +58,7 @@ def change_password() -> str | Response:
 
 
 @bp.post("/logout-everywhere")
-@login_required
+@needs(Need.SIGNED_IN)
 def logout_everywhere() -> Response:
     """End every session of the admin, this one too."""
     if EmptyForm().validate_on_submit():
