@@ -27,6 +27,7 @@ from webapp import (
     people,
     query,
     ratelimit,
+    roles,
     security,
     sso,
     worker,
@@ -35,6 +36,7 @@ from webapp.cli import register_commands
 from webapp.db import csrf, db, login_manager, migrate
 from webapp.mail import commands as mail_commands
 from webapp.mail import pages as mail_pages
+from webapp.roles import Need, needs
 from webapp.settings import (
     INSTANCE_PATH_ENV,
     check_production,
@@ -79,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     csrf.init_app(app)
     login_manager.init_app(app)
+    roles.register(app)
     sso.register(app)
 
     for blueprint in (admin.bp, people.bp, matching.bp, participant.bp, mail_pages.bp):
@@ -99,6 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(backup.restore_command)
 
     @app.get("/")
+    @needs(Need.PUBLIC)
     def index() -> Response:
         return redirect(url_for("admin.programs.index"))
 

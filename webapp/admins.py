@@ -14,12 +14,14 @@ def find_admin(email: str) -> AdminUser | None:
 
 
 def create_admin(email: str, password: str) -> AdminUser:
-    """Create an admin, or reset the password of an existing one; the caller commits.
+    """Create an owner, or reset the password of an existing admin (whose role stays);
+    the caller commits.
 
-    The password is stored as given: callers that take it from a person check it first
+    This is how the first admin comes to be (``flask create-admin``): owners then invite
+    the others from the web app. The password is stored as given: callers that take it from a person check it first
     with :func:`webapp.passwords.password_problems`.
     """
-    admin = find_admin(email) or AdminUser(email=email.strip().lower())
+    admin = find_admin(email) or AdminUser(email=email.strip().lower(), is_owner=True)
     admin.set_password(password)
     db.session.add(admin)
     return admin

@@ -28,8 +28,8 @@ from webapp.store import apply_plan
 @click.password_option(help="Asked for when not given.")
 @with_appcontext
 def create_admin_command(email: str, password: str) -> None:
-    """Create an admin who logs in with EMAIL (or reset their password, which ends all
-    their sessions)."""
+    """Create an owner who logs in with EMAIL (or reset an admin's password, which ends all
+    their sessions and keeps their role)."""
     if problems := password_problems(password, email):
         raise click.BadParameter(" ".join(problems), param_hint="password")
     admin = create_admin(email, password)

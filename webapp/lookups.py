@@ -1,13 +1,10 @@
-"""What the blueprints share, below all of them: the admin gate, the lookups that answer
-404, invite links, pending registrations, a stored run as the core's ``Proposal``, and
-the lock check of an edit.
+"""What the blueprints share, below all of them: the lookups that answer 404, invite links,
+pending registrations, a stored run as the core's ``Proposal``, and the lock check of an
+edit. (Who may open a route is :mod:`webapp.roles`.)
 
 A blueprint module imports these from here, never from another blueprint module::
 
-    from webapp.lookups import admin_only, get_program
-
-    bp = Blueprint("things", __name__, url_prefix="/programs/<int:program_id>/things")
-    admin_only(bp)
+    from webapp.lookups import get_program
 """
 
 from __future__ import annotations
@@ -16,10 +13,8 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, abort
-from flask_login import current_user
+from flask import abort
 from sqlalchemy import select, union_all
-from werkzeug.wrappers import Response
 
 from matcher import (
     MATCH_COLUMNS,
@@ -29,7 +24,7 @@ from matcher import (
     config_from_mapping,
     stale_locks,
 )
-from webapp.db import db, login_manager
+from webapp.db import db
 from webapp.links import new_token
 from webapp.models import InviteToken, LinkKind, Participant, Program
 from webapp.people_cache import program_cohort
@@ -37,7 +32,6 @@ from webapp.run_models import MatchRun, ProposedMatch, RunStatus, UnmatchedReque
 from webapp.runner import left_out_rows, program_decisions, program_people
 
 __all__ = [
-    "admin_only",
     "done_run",
     "get_participant",
     "get_program",
@@ -47,16 +41,6 @@ __all__ = [
     "stored_proposal",
     "waiting_registrations",
 ]
-
-
-def admin_only(blueprint: Blueprint) -> None:
-    """Require a logged-in admin for every route of ``blueprint``."""
-
-    @blueprint.before_request
-    def _require_login() -> Response | None:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return None
 
 
 def get_program(program_id: int) -> Program:

@@ -116,6 +116,9 @@ class AdminUser(UserMixin, db.Model):
     sso_issuer: Mapped[str | None] = mapped_column(String(SSO_ISSUER_MAX_CHARS))
     sso_subject: Mapped[str | None] = mapped_column(String(SSO_SUBJECT_MAX_CHARS))
     sso_role: Mapped[str | None] = mapped_column(String(SSO_ROLE_MAX_CHARS))
+    #: An owner may do everything in every program and manage the admins; anyone else
+    #: has a role per program (see :mod:`webapp.roles`).
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(TOTP_SEALED_MAX_CHARS))
     totp_enrolled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

@@ -14,13 +14,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp import audit, two_factor
 from webapp.db import db
 from webapp.forms import ChangePasswordForm, EmptyForm
 from webapp.passwords import password_problems
+from webapp.roles import Need, needs
 from webapp.sessions import current_session, end_sessions, open_sessions
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -39,7 +40,7 @@ def _page(form: ChangePasswordForm) -> str:
 
 
 @bp.get("/")
-@login_required
+@needs(Need.SIGNED_IN)
 def show() -> str:
     """The admin's e-mail, open sessions, and the forms to change the password or log
     out everywhere."""
@@ -47,7 +48,7 @@ def show() -> str:
 
 
 @bp.post("/password")
-@login_required
+@needs(Need.SIGNED_IN)
 def change_password() -> str | Response:
     """Change the password (the current one is asked); every other session ends."""
     form = ChangePasswordForm()
@@ -69,7 +70,7 @@ def change_password() -> str | Response:
 
 
 @bp.post("/logout-everywhere")
-@login_required
+@needs(Need.SIGNED_IN)
 def logout_everywhere() -> Response:
     """End every session of the admin, this one too."""
     if EmptyForm().validate_on_submit():

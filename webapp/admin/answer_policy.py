@@ -10,14 +10,15 @@ from werkzeug.wrappers import Response
 from webapp import audit
 from webapp.answers import policy_for
 from webapp.db import db
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.pair_forms import PolicyForm
+from webapp.roles import Need, needs
 
 bp = Blueprint("answer_policy", __name__, url_prefix="/programs/<int:program_id>/settings")
-admin_only(bp)
 
 
 @bp.post("/answers")
+@needs(Need.MANAGE)
 def save(program_id: int) -> Response:
     """Save the answer settings; a bad value is said and nothing is saved."""
     program = get_program(program_id)

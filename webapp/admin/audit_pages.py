@@ -25,13 +25,13 @@ from webapp.audit_log import (
 )
 from webapp.audit_words import PROGRAM_KINDS, sign_in_actions
 from webapp.db import db
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.models import AuditEvent, Program, utcnow
 from webapp.query import paginate
+from webapp.roles import Need, needs
 from webapp.run_models import MatchRun
 
 bp = Blueprint("audit", __name__)
-admin_only(bp)
 
 #: Events on one page of the History and Sign-ins pages.
 PER_PAGE = 50
@@ -62,6 +62,7 @@ def _download(query: Select[tuple[AuditEvent]], name: str) -> Response:
 
 
 @bp.get("/programs/<int:program_id>/history")
+@needs(Need.AUDIT)
 def history(program_id: int) -> str:
     """The program's audit trail, newest first, paged, filtered by kind; runs named by
     their number."""
@@ -82,6 +83,7 @@ def history(program_id: int) -> str:
 
 
 @bp.get("/programs/<int:program_id>/history.csv")
+@needs(Need.AUDIT)
 def history_csv(program_id: int) -> Response:
     """The program's audit trail (of the kind chosen) as CSV, newest first."""
     program = get_program(program_id)
@@ -93,6 +95,7 @@ def history_csv(program_id: int) -> Response:
 
 
 @bp.get("/sign-ins/")
+@needs(Need.SITE)
 def sign_ins() -> str:
     """Every sign-in event of the site (log-in, failure, log-out, SSO), newest first."""
     _readable(None)
@@ -109,6 +112,7 @@ def sign_ins() -> str:
 
 
 @bp.get("/sign-ins.csv")
+@needs(Need.SITE)
 def sign_ins_csv() -> Response:
     """The sign-in events (of the action chosen) as CSV, newest first."""
     _readable(None)

@@ -19,7 +19,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp import audit, pending_login, resets, sso, throttle, two_factor
@@ -30,6 +30,7 @@ from webapp.digests import keyed_digest
 from webapp.forms import EmptyForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from webapp.models import AdminUser
 from webapp.passwords import password_problems
+from webapp.roles import Need, needs
 from webapp.security import is_local_path
 from webapp.sessions import end_session, start_session
 
@@ -47,6 +48,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@needs(Need.PUBLIC)
 def login() -> str | Response | tuple[str, int, dict[str, str]]:
     """Show the log-in form; log the admin in, or say how long to wait (see
     :mod:`webapp.throttle`)."""
@@ -124,7 +126,7 @@ def failure_detail(email: str, admin: AdminUser | None, address: str) -> dict[st
 
 
 @bp.post("/logout")
-@login_required
+@needs(Need.SIGNED_IN)
 def logout() -> Response:
     """Log the admin out (a POST, so another site cannot do it)."""
     if EmptyForm().validate_on_submit():
@@ -145,6 +147,7 @@ SENT = (
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@needs(Need.PUBLIC)
 def forgot() -> str | Response:
     """Ask for a password-reset link by e-mail; the same answer for any address."""
     form = ForgotPasswordForm()
@@ -157,6 +160,7 @@ def forgot() -> str | Response:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@needs(Need.PUBLIC)
 def reset(token: str) -> str | Response | tuple[str, int]:
     """Set a new password through an e-mailed link: once, before it expires; the admin's
     sessions all end, and they log in with the new password."""

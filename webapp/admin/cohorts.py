@@ -13,14 +13,15 @@ from webapp.admin.cohort_forms import CohortSettingsForm, NextCohortForm
 from webapp.cohort_models import CohortStart
 from webapp.cohorts import NEXT_COHORT, active_start, next_cohort, start_next
 from webapp.db import db
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.models import Program
+from webapp.roles import Need, needs
 
 bp = Blueprint("cohorts", __name__, url_prefix="/programs/<int:program_id>")
-admin_only(bp)
 
 
 @bp.route("/next-cohort", methods=["GET", "POST"])
+@needs(Need.MANAGE)
 def start(program_id: int) -> str | Response:
     """Confirm the next cohort's name, dates and who carries over, then start the job."""
     program = get_program(program_id)
@@ -51,6 +52,7 @@ def start(program_id: int) -> str | Response:
 
 
 @bp.get("/next-cohort/<int:job_id>")
+@needs(Need.MANAGE)
 def job(program_id: int, job_id: int) -> str:
     """The start's progress, then what it did."""
     program = get_program(program_id)
@@ -63,6 +65,7 @@ def job(program_id: int, job_id: int) -> str:
 
 
 @bp.post("/settings/cohort")
+@needs(Need.MANAGE)
 def settings(program_id: int) -> Response:
     """Save the cohort's dates; a bad value is said and nothing is saved."""
     program = get_program(program_id)

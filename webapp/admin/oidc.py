@@ -13,6 +13,7 @@ from webapp import audit, sso
 from webapp.audit import cut
 from webapp.db import db
 from webapp.models import AdminUser
+from webapp.roles import Need, needs
 from webapp.sessions import start_session
 
 bp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
@@ -25,6 +26,7 @@ def _only_when_set_up() -> None:
 
 
 @bp.get("/login")
+@needs(Need.PUBLIC)
 def login() -> Response | tuple[str, int]:
     """Send the browser to the identity provider (with ``state``, ``nonce`` and PKCE), or
     say that it cannot be reached."""
@@ -35,6 +37,7 @@ def login() -> Response | tuple[str, int]:
 
 
 @bp.get("/callback")
+@needs(Need.PUBLIC)
 def callback() -> Response | tuple[str, int]:
     """Check the provider's answer; sign the admin in (audited ``auth.sso``), or show why
     not (audited ``auth.sso_refused``)."""

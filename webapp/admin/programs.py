@@ -16,15 +16,16 @@ from webapp.answers import policy_for
 from webapp.cohorts import cohorts_of, series_rows
 from webapp.db import db
 from webapp.forms import ProgramForm
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.models import Participant, Program
 from webapp.pair_forms import PolicyForm
+from webapp.roles import Need, needs
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
-admin_only(bp)
 
 
 @bp.get("/")
+@needs(Need.SIGNED_IN)
 def index() -> str:
     """List every program with its number of participants: the cohorts of a series in
     one row, its current (latest) cohort first, the earlier ones linked beside it."""
@@ -51,6 +52,7 @@ def _save_name(form: ProgramForm, program: Program) -> bool:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@needs(Need.SITE)
 def create() -> str | Response:
     """Create a program with the default matching config."""
     form = ProgramForm()
@@ -65,6 +67,7 @@ def create() -> str | Response:
 
 
 @bp.get("/<int:program_id>/")
+@needs(Need.FIGURES)
 def show(program_id: int) -> str:
     """A program's overview: how many people in each role, and what to do next."""
     program = get_program(program_id)
@@ -81,6 +84,7 @@ def show(program_id: int) -> str:
 
 
 @bp.route("/<int:program_id>/edit", methods=["GET", "POST"])
+@needs(Need.MANAGE)
 def edit(program_id: int) -> str | Response:
     """Rename a program."""
     program = get_program(program_id)
@@ -94,6 +98,7 @@ def edit(program_id: int) -> str | Response:
 
 
 @bp.route("/<int:program_id>/settings", methods=["GET", "POST"])
+@needs(Need.MANAGE)
 def settings(program_id: int) -> str | Response:
     """Edit every matching setting, validated exactly like a TOML config file."""
     program = get_program(program_id)

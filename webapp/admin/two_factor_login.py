@@ -21,6 +21,7 @@ from webapp.admin.auth import failure_detail, safe_next
 from webapp.db import db
 from webapp.forms import RecoveryCodeForm, TwoFactorCodeForm
 from webapp.pending_login import Pending
+from webapp.roles import Need, needs
 from webapp.sessions import start_session
 
 bp = Blueprint("two_factor_login", __name__, url_prefix="/auth/two-factor")
@@ -65,6 +66,7 @@ def _second_factor(
 
 
 @bp.route("/", methods=["GET", "POST"])
+@needs(Need.PUBLIC)
 def code() -> Page:
     """Ask the code from the admin's app; right, it starts the session."""
     waiting = pending_login.pending()
@@ -86,6 +88,7 @@ def code() -> Page:
 
 
 @bp.route("/recovery", methods=["GET", "POST"])
+@needs(Need.PUBLIC)
 def recovery() -> Page:
     """Ask one of the admin's recovery codes; right, it is used up and the session starts."""
     waiting = pending_login.pending()
@@ -112,6 +115,7 @@ def recovery() -> Page:
 
 
 @bp.route("/setup", methods=["GET", "POST"])
+@needs(Need.PUBLIC)
 def setup() -> Page:
     """An owner who must have two-factor sets it up: the QR code, a first code, then the
     session starts and the recovery codes are shown once."""

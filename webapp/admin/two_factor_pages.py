@@ -9,13 +9,14 @@ passwords, so a borrowed session cannot try codes fast either.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp import throttle, two_factor
 from webapp.db import db
 from webapp.forms import EmptyForm, TurnOffTwoFactorForm, TwoFactorCodeForm
 from webapp.models import AdminUser
+from webapp.roles import Need, needs
 
 bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
 
@@ -57,14 +58,14 @@ def _code_right(form: TwoFactorCodeForm | TurnOffTwoFactorForm) -> bool:
 
 
 @bp.get("/")
-@login_required
+@needs(Need.SIGNED_IN)
 def show() -> str:
     """Whether two-factor is on, and the forms to turn it on or off or renew the codes."""
     return _page()
 
 
 @bp.post("/start")
-@login_required
+@needs(Need.SIGNED_IN)
 def start() -> Response:
     """Make a new secret and go to the page that shows it."""
     if EmptyForm().validate_on_submit() and not two_factor.is_on(_admin()):
@@ -75,7 +76,7 @@ def start() -> Response:
 
 
 @bp.route("/setup", methods=["GET", "POST"])
-@login_required
+@needs(Need.SIGNED_IN)
 def setup() -> str | Response:
     """The QR code and the key of the new secret, and the first code that turns it on;
     then the recovery codes, this once."""
@@ -98,7 +99,7 @@ def setup() -> str | Response:
 
 
 @bp.post("/recovery-codes")
-@login_required
+@needs(Need.SIGNED_IN)
 def renew() -> Page:
     """New recovery codes (a code from the app asked); the old ones stop working."""
     form = TwoFactorCodeForm(prefix="renew")
@@ -113,7 +114,7 @@ def renew() -> Page:
 
 
 @bp.post("/off")
-@login_required
+@needs(Need.SIGNED_IN)
 def off() -> Page:
     """Turn two-factor off (password and a code asked); the other sessions end."""
     form = TurnOffTwoFactorForm(prefix="off")

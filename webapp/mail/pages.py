@@ -17,13 +17,14 @@ from matcher import plural
 from webapp import audit, jobs
 from webapp.db import db
 from webapp.forms import EmptyForm
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.mail.catalog import CATALOG, EmailTemplate
 from webapp.mail.invitations import Audience, audience, links_csv, send_invitations
 from webapp.mail.models import MailDelivery, MailStatus, OutboxMessage
 from webapp.mail.outbox import DELIVERY, due_count, render_email, retry_failed, start_delivery
 from webapp.models import ACTIVE, Program
 from webapp.query import paginate
+from webapp.roles import Need, needs
 from webapp.security import is_local_path
 
 bp = Blueprint(
@@ -32,7 +33,6 @@ bp = Blueprint(
     url_prefix="/programs/<int:program_id>",
     template_folder="templates",
 )
-admin_only(bp)
 
 #: Messages on one page of the Outbox.
 OUTBOX_PAGE_SIZE = 50
@@ -66,6 +66,7 @@ def _framed(html: str) -> Response:
 
 
 @bp.get("/outbox/")
+@needs(Need.MANAGE)
 def index(program_id: int) -> str:
     """The program's e-mails, newest first, filtered by ``?status=``."""
     program = get_program(program_id)
@@ -112,6 +113,7 @@ def index(program_id: int) -> str:
 
 
 @bp.get("/outbox/<int:message_id>")
+@needs(Need.MANAGE)
 def show(program_id: int, message_id: int) -> str:
     """One e-mail: its headers, how sending went, its text and its HTML."""
     program = get_program(program_id)
@@ -121,12 +123,14 @@ def show(program_id: int, message_id: int) -> str:
 
 
 @bp.get("/outbox/<int:message_id>/body.html")
+@needs(Need.MANAGE)
 def html(program_id: int, message_id: int) -> Response:
     """The HTML part of an e-mail, for the frame of :func:`show`."""
     return _framed(_message(get_program(program_id), message_id).html_body)
 
 
 @bp.post("/outbox/retry")
+@needs(Need.MANAGE)
 def retry(program_id: int) -> Response:
     """Try every failed e-mail of the program again now."""
     program = get_program(program_id)
@@ -141,6 +145,7 @@ def retry(program_id: int) -> Response:
 
 
 @bp.post("/outbox/bounces")
+@needs(Need.MANAGE)
 def read_bounces(program_id: int) -> Response:
     """Read the bounce mailbox now, in a delivery job (which also sends what is due)."""
     program = get_program(program_id)
@@ -154,6 +159,7 @@ def read_bounces(program_id: int) -> Response:
 
 
 @bp.get("/outbox/templates/")
+@needs(Need.MANAGE)
 def templates(program_id: int) -> str:
     """Every e-mail the site sends, each with a link to its preview."""
     program = get_program(program_id)
@@ -161,6 +167,7 @@ def templates(program_id: int) -> str:
 
 
 @bp.get("/outbox/templates/<name>")
+@needs(Need.MANAGE)
 def preview(program_id: int, name: str) -> str:
     """An e-mail template rendered with its example, as a participant would get it."""
     program = get_program(program_id)
@@ -178,6 +185,7 @@ def preview(program_id: int, name: str) -> str:
 
 
 @bp.get("/outbox/templates/<name>/body.html")
+@needs(Need.MANAGE)
 def preview_html(program_id: int, name: str) -> Response:
     """The HTML part of a template's preview, for the frame of :func:`preview`."""
     program = get_program(program_id)
@@ -195,6 +203,7 @@ _NOBODY = {
 
 
 @bp.post("/invitations/send")
+@needs(Need.MANAGE)
 def invite(program_id: int) -> Response:
     """E-mail personal links: to everyone, those who have not answered, the selected
     participants (``person`` ids), or a reminder to those invited who have not answered."""
@@ -218,6 +227,7 @@ def invite(program_id: int) -> Response:
 
 
 @bp.post("/invitations/links.csv")
+@needs(Need.MANAGE)
 def download_links(program_id: int) -> Response:
     """Every participant's personal link as CSV (missing ones are made), for a mail merge."""
     program = get_program(program_id)

@@ -25,15 +25,15 @@ from matcher import plural
 from webapp.conflicts import EditConflict, decision_state
 from webapp.db import db
 from webapp.decisions import DECISION, RefusedError, decide, decision_join, decisions_for, status
-from webapp.lookups import admin_only, done_run, get_program
+from webapp.lookups import done_run, get_program
 from webapp.matching.holding import unable_to_hold
 from webapp.matching.review_forms import BulkForm, chosen_action
 from webapp.models import Program
+from webapp.roles import Need, needs
 from webapp.run_models import PROPOSED, STATUS_OF, Action, MatchRun, PairDecision, ProposedMatch
 from webapp.security import is_local_path
 
 bp = Blueprint("bulk", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
-admin_only(bp)
 
 #: The verb of each decision on the confirmation page.
 VERBS = {"approve": "Approve", "reject": "Reject", "lock": "Lock", "undo": "Undo the decision on"}
@@ -112,6 +112,7 @@ def _chosen(run: MatchRun, form: BulkForm) -> list[ProposedMatch]:
 
 
 @bp.post("/bulk")
+@needs(Need.DECIDE)
 def preview(program_id: int, run_id: int) -> str | Response:
     """The confirmation page of a bulk decision: how many pairs change, and which cannot."""
     program = get_program(program_id)
@@ -160,6 +161,7 @@ def _seen(token: str) -> dict[int, int]:
 
 
 @bp.post("/bulk/confirm")
+@needs(Need.DECIDE)
 def confirm(program_id: int, run_id: int) -> Response:
     """Apply a confirmed bulk decision to exactly the pairs shown, or 409 naming what
     changed since."""

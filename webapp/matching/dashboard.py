@@ -14,16 +14,16 @@ from webapp.answers import settle_on_look
 from webapp.checkins import checkins_on_look, fit_rates
 from webapp.db import db
 from webapp.figures import SCORE_BIN
-from webapp.lookups import admin_only, done_run, get_program
+from webapp.lookups import done_run, get_program
 from webapp.mail.invitations import InviteStatus, invitation_statuses
 from webapp.matching import charts
 from webapp.models import Participant
 from webapp.pair_figures import pair_figures
 from webapp.query import paginate
+from webapp.roles import Need, needs
 from webapp.run_models import UnmatchedRequest
 
 bp = Blueprint("dashboard", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
-admin_only(bp)
 
 
 def _share(counts: dict[str, int]) -> str:
@@ -76,6 +76,7 @@ def dashboard_charts(figures: dict[str, Any]) -> dict[str, Markup]:
 
 
 @bp.get("/dashboard")
+@needs(Need.FIGURES)
 def show(program_id: int, run_id: int) -> str:
     """The figures of one run, drawn as charts."""
     program = get_program(program_id)
@@ -105,6 +106,7 @@ def invitation_counts(program_id: int) -> dict[str, int]:
 
 
 @bp.get("/unmatched")
+@needs(Need.READ)
 def unmatched(program_id: int, run_id: int) -> str:
     """Every open request with its reason, and the supply gaps behind them: the mentors
     with room by name (linked to their page), and the skills and languages nobody offers."""

@@ -38,10 +38,11 @@ from matcher import (
 from webapp import audit
 from webapp.db import db
 from webapp.decisions import DECISION, decision_join
-from webapp.lookups import admin_only, done_run, get_program
+from webapp.lookups import done_run, get_program
 from webapp.pair_life import LIFE_COLUMNS, life_rows
 from webapp.pair_models import Pair
 from webapp.people_cache import program_cohort
+from webapp.roles import Need, needs
 from webapp.run_models import (
     STATUS_OF,
     Action,
@@ -52,7 +53,6 @@ from webapp.run_models import (
 )
 
 bp = Blueprint("exports", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
-admin_only(bp)
 
 #: Columns of the pairs' CSV after the command line's.
 DECISION_COLUMNS = [
@@ -225,6 +225,7 @@ def _download(content: bytes, filename: str, mimetype: str) -> Response:
 
 
 @bp.get("/export.csv")
+@needs(Need.MANAGE)
 def export_csv(program_id: int, run_id: int) -> Response:
     """The approved pairs as CSV."""
     program = get_program(program_id)
@@ -243,6 +244,7 @@ def export_csv(program_id: int, run_id: int) -> Response:
 
 
 @bp.get("/unmatched.csv")
+@needs(Need.MANAGE)
 def export_unmatched(program_id: int, run_id: int) -> Response:
     """The run's open requests (of one type with ``?type=``) as CSV."""
     program = get_program(program_id)
@@ -262,6 +264,7 @@ def export_unmatched(program_id: int, run_id: int) -> Response:
 
 
 @bp.get("/introductions.zip")
+@needs(Need.MANAGE)
 def export_introductions(program_id: int, run_id: int) -> Response:
     """One introduction note per approved or locked pair, a text file each, in a zip."""
     program = get_program(program_id)

@@ -20,11 +20,11 @@ from werkzeug.wrappers import Response
 from webapp.db import db
 from webapp.decisions import decide, record_pair
 from webapp.forms import EmptyForm
-from webapp.lookups import admin_only, get_program, get_run
+from webapp.lookups import get_program, get_run
 from webapp.matching.places import crowded, holders
+from webapp.roles import Need, needs
 
 bp = Blueprint("left_out", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
-admin_only(bp)
 
 #: What an admin did about a pair a run left out.
 UNDONE, KEPT = "undone", "kept"
@@ -46,6 +46,7 @@ class LeftOut:
 
 
 @bp.post("/left-out/<int:index>")
+@needs(Need.DECIDE)
 def resolve(program_id: int, run_id: int, index: int) -> Response:
     """Undo the decision on a pair the run left out, or keep it (it stays out)."""
     program = get_program(program_id)

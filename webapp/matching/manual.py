@@ -25,18 +25,18 @@ from matcher import MatcherError, Participant, assess_pair, config_from_mapping
 from webapp import audit
 from webapp.db import db
 from webapp.decisions import RefusedError, decide, decisions_for, record_pair
-from webapp.lookups import admin_only, done_run, get_program, stored_proposal
+from webapp.lookups import done_run, get_program, stored_proposal
 from webapp.matching.holding import unable_to_hold
 from webapp.matching.mentor_search import find_mentor
 from webapp.matching.places import holders
 from webapp.matching.review_forms import ManualForm
 from webapp.models import Program
 from webapp.people_cache import program_cohort
+from webapp.roles import Need, needs
 from webapp.run_models import Action, MatchRun, ProposedMatch, UnmatchedRequest
 from webapp.runner import program_decisions
 
 bp = Blueprint("manual", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
-admin_only(bp)
 
 
 def _live_matches(run: MatchRun) -> pd.DataFrame:
@@ -53,6 +53,7 @@ def _live_matches(run: MatchRun) -> pd.DataFrame:
 
 
 @bp.post("/manual")
+@needs(Need.DECIDE)
 def make(program_id: int, run_id: int) -> str | Response:
     """Make a pair by hand: a hard rule refuses it; soft concerns, and who gives way when
     the mentor is full, are asked first."""

@@ -12,12 +12,12 @@ from webapp import audit
 from webapp.answers import settle_on_look
 from webapp.cohort_figures import CohortOutcomes, Tally, figure_columns, series_outcomes
 from webapp.db import db
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.matching import charts
 from webapp.pair_models import PairStatus
+from webapp.roles import Need, needs
 
 bp = Blueprint("outcomes", __name__, url_prefix="/programs/<int:program_id>")
-admin_only(bp)
 
 #: The columns of the outcomes CSV before the figures.
 ROW_COLUMNS = ["cohort", "cohort_number", "starts_on", "ends_on", "breakdown", "group"]
@@ -67,6 +67,7 @@ def _series(program_id: int) -> tuple[CohortOutcomes, list[CohortOutcomes]]:
 
 
 @bp.get("/outcomes")
+@needs(Need.FIGURES)
 def show(program_id: int) -> str:
     """The cohort's outcomes, and a row per cohort of its series."""
     outcome, series = _series(program_id)
@@ -100,6 +101,7 @@ def outcomes_csv(series: list[CohortOutcomes]) -> bytes:
 
 
 @bp.get("/outcomes.csv")
+@needs(Need.FIGURES)
 def export_csv(program_id: int) -> Response:
     """The outcomes of every cohort of the series as CSV."""
     outcome, series = _series(program_id)

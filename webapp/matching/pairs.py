@@ -16,16 +16,16 @@ from webapp import audit
 from webapp.answers import settle_on_look
 from webapp.checkins import checkins_of, checkins_on_look
 from webapp.db import db
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.models import Participant, utcnow
 from webapp.pair_forms import EndForm
 from webapp.pair_life import LIFE_COLUMNS, MoveRefusedError, activate, end_pair, life_row, lives
 from webapp.pair_models import EndReason, Pair
 from webapp.query import paginate
+from webapp.roles import Need, needs
 from webapp.security import is_local_path
 
 bp = Blueprint("pairs", __name__, url_prefix="/programs/<int:program_id>/pairs")
-admin_only(bp)
 
 #: The pairs' CSV: who, which type, its life, then each side's newest check-in answer.
 CSV_COLUMNS = [
@@ -54,6 +54,7 @@ def _newest_first(program_id: int) -> Select[tuple[Pair]]:
 
 
 @bp.get("/")
+@needs(Need.READ)
 def index(program_id: int) -> str:
     """The published pairs, a page at a time, with their life, check-in answers and the
     admin's moves."""
@@ -82,6 +83,7 @@ def index(program_id: int) -> str:
 
 
 @bp.get("/pairs.csv")
+@needs(Need.MANAGE)
 def download(program_id: int) -> Response:
     """Every published pair with its life and check-in answers, as CSV."""
     program = get_program(program_id)
@@ -124,6 +126,7 @@ def _back(program_id: int) -> WerkzeugResponse:
 
 
 @bp.post("/<int:pair_id>/active")
+@needs(Need.MANAGE)
 def mark_active(program_id: int, pair_id: int) -> WerkzeugResponse:
     """Mark an accepted pair active (the admin heard it went well)."""
     program = get_program(program_id)
@@ -142,6 +145,7 @@ def mark_active(program_id: int, pair_id: int) -> WerkzeugResponse:
 
 
 @bp.post("/<int:pair_id>/end")
+@needs(Need.MANAGE)
 def end(program_id: int, pair_id: int) -> WerkzeugResponse:
     """End a published, accepted or active pair with a reason ("other" needs a text)."""
     program = get_program(program_id)

@@ -13,16 +13,16 @@ from webapp import jobs
 from webapp.answers import needs_rematch, settle_on_look
 from webapp.db import db
 from webapp.forms import EmptyForm
-from webapp.lookups import admin_only, done_run, get_program
+from webapp.lookups import done_run, get_program
 from webapp.models import Participant
 from webapp.pair_forms import PublishForm, RematchForm
 from webapp.pair_models import PublishJob
 from webapp.publishing import PUBLISH, ready_pairs, start_publish
+from webapp.roles import Need, needs
 from webapp.run_models import MatchRun
 from webapp.runner import latest_run
 
 bp = Blueprint("publish", __name__, url_prefix="/programs/<int:program_id>")
-admin_only(bp)
 
 
 def _ids() -> list[int]:
@@ -31,6 +31,7 @@ def _ids() -> list[int]:
 
 
 @bp.post("/runs/<int:run_id>/publish")
+@needs(Need.MANAGE)
 def start(program_id: int, run_id: int) -> Response:
     """Publish the run's ready pairs, all or of one type, as a background job."""
     program = get_program(program_id)
@@ -43,6 +44,7 @@ def start(program_id: int, run_id: int) -> Response:
 
 
 @bp.post("/runs/<int:run_id>/publish/selected")
+@needs(Need.MANAGE)
 def start_selected(program_id: int, run_id: int) -> Response:
     """Publish the ready pairs among the rows selected on the review page."""
     program = get_program(program_id)
@@ -73,6 +75,7 @@ def _publish(run: MatchRun, scope: str, kind: str, ids: list[int]) -> Response:
 
 
 @bp.get("/runs/<int:run_id>/publish/<int:job_id>")
+@needs(Need.MANAGE)
 def show(program_id: int, run_id: int, job_id: int) -> str:
     """A publish's progress, then what it did."""
     program = get_program(program_id)
@@ -86,6 +89,7 @@ def show(program_id: int, run_id: int, job_id: int) -> str:
 
 
 @bp.get("/rematch")
+@needs(Need.MANAGE)
 def rematch(program_id: int) -> str:
     """Requests whose published pair was declined and that have no new pair yet, with the
     buttons that start a rematch (of every open request, or of one)."""

@@ -49,7 +49,7 @@ from webapp.decisions import (
     status,
 )
 from webapp.errors import error_page, wants_fragment
-from webapp.lookups import admin_only, done_run, get_program, stored_proposal
+from webapp.lookups import done_run, get_program, stored_proposal
 from webapp.matching.charts import criterion_bar
 from webapp.matching.holding import unable_to_hold
 from webapp.matching.mentor_search import mentor_options
@@ -62,6 +62,7 @@ from webapp.people_cache import Encoded, program_cohort
 from webapp.publishing import pair_states
 from webapp.query import paginate
 from webapp.rematch import open_types
+from webapp.roles import Need, needs
 from webapp.run_models import (
     PROPOSED,
     STATUS_OF,
@@ -73,7 +74,6 @@ from webapp.runner import program_decisions
 from webapp.security import is_local_path
 
 bp = Blueprint("review", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
-admin_only(bp)
 bp.add_app_template_global(criterion_bar, "criterion_bar")
 
 FILTERS = ("type", "department", "min", "max", "status", "change", "q", "group", "sort", "mentor")
@@ -195,6 +195,7 @@ def _mentor_shown(run: MatchRun, email: str) -> MentorShown | None:
 
 
 @bp.get("/review")
+@needs(Need.READ)
 def index(program_id: int, run_id: int) -> str:
     """The review table of a run."""
     program = get_program(program_id)
@@ -233,6 +234,7 @@ def _back(program_id: int, run_id: int) -> Response:
 
 
 @bp.post("/matches/<int:match_id>")
+@needs(Need.DECIDE)
 def decide_one(program_id: int, run_id: int, match_id: int) -> str | Response | tuple[str, int]:
     """Approve, reject, lock or undo one pair; a page script gets the pair's new row.
 
@@ -320,6 +322,7 @@ def explain(
 
 
 @bp.get("/mentee")
+@needs(Need.READ)
 def mentee(program_id: int, run_id: int) -> str:
     """One mentee: a mentor per type sought, and per type the best alternatives."""
     program = get_program(program_id)

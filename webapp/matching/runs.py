@@ -14,22 +14,23 @@ from webapp import jobs
 from webapp.db import db
 from webapp.decisions import decisions_for
 from webapp.forms import EmptyForm
-from webapp.lookups import admin_only, get_program, get_run
+from webapp.lookups import get_program, get_run
 from webapp.models import Program
 from webapp.pair_forms import RematchForm
 from webapp.rematch import open_types, person_of
+from webapp.roles import Need, needs
 from webapp.run_models import MatchRun, ProposedMatch, RunKind
 from webapp.runner import RUN, Request, start_run
 from webapp.security import is_local_path
 
 bp = Blueprint("runs", __name__, url_prefix="/programs/<int:program_id>/runs")
-admin_only(bp)
 
 #: How many runs the list shows.
 RUN_LIST_LENGTH = 50
 
 
 @bp.get("/")
+@needs(Need.FIGURES)
 def index(program_id: int) -> str:
     """The program's runs, newest first, with a button to start one."""
     program = get_program(program_id)
@@ -46,6 +47,7 @@ def index(program_id: int) -> str:
 
 
 @bp.post("/")
+@needs(Need.MANAGE)
 def start(program_id: int) -> Response:
     """Queue a run with the program's participants, settings and decisions."""
     program = get_program(program_id)
@@ -55,6 +57,7 @@ def start(program_id: int) -> Response:
 
 
 @bp.post("/rematch")
+@needs(Need.MANAGE)
 def rematch(program_id: int) -> Response:
     """Queue a rematch of every open request; every published, accepted and active pair
     stays exactly where it is."""
@@ -65,6 +68,7 @@ def rematch(program_id: int) -> Response:
 
 
 @bp.post("/rematch/one")
+@needs(Need.MANAGE)
 def rematch_one(program_id: int) -> Response:
     """Queue a rematch of one open request ("find someone else for Nadia's sponsor"):
     every other pair, published or of the latest run, stays as it is."""
@@ -102,6 +106,7 @@ def _still_working(run: MatchRun) -> Response:
 
 
 @bp.get("/<int:run_id>")
+@needs(Need.READ)
 def show(program_id: int, run_id: int) -> str:
     """A run: its progress while it works, then its figures and what changed."""
     program = get_program(program_id)

@@ -36,6 +36,7 @@ from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.pair_forms import AnswerForm, CheckinForm
 from webapp.pair_life import Step, lives
 from webapp.pair_models import Answer, Checkin, EndReason, Fit, MustAccept, Pair, PairStatus
+from webapp.roles import Need, needs
 from webapp.rows import record_to_row
 
 bp = Blueprint("page", __name__, url_prefix="/me")
@@ -119,6 +120,7 @@ def _open(token_text: str) -> tuple[InviteToken, Participant | None]:
 
 
 @bp.get("/<token_text>")
+@needs(Need.PUBLIC)
 def show(token_text: str) -> str:
     """The person's answers, then their published matches."""
     token, record = _open(token_text)
@@ -175,6 +177,7 @@ def show(token_text: str) -> str:
 
 
 @bp.post("/<token_text>/pairs/<int:pair_id>")
+@needs(Need.PUBLIC)
 def answer_pair(token_text: str, pair_id: int) -> Response:
     """Accept or decline one of the person's own published pairs."""
     token, record = _open(token_text)
@@ -206,6 +209,7 @@ def answer_pair(token_text: str, pair_id: int) -> Response:
 
 
 @bp.post("/<token_text>/checkins/<int:checkin_id>")
+@needs(Need.PUBLIC)
 def answer_check(token_text: str, checkin_id: int) -> Response:
     """Answer one of the person's own first-meeting check-ins."""
     token, record = _open(token_text)
@@ -255,6 +259,7 @@ def _fit_thanks(fit: Fit, after: PairStatus) -> str:
 
 
 @bp.get("/<token_text>/stay")
+@needs(Need.PUBLIC)
 def stay(token_text: str) -> str:
     """Ask the person whether they stay for the program's next cohort (the link of the
     e-mail "Stay for the next cohort?"); the answer is a POST, never this look."""
@@ -272,6 +277,7 @@ def stay(token_text: str) -> str:
 
 
 @bp.post("/<token_text>/stay")
+@needs(Need.PUBLIC)
 def stay_yes(token_text: str) -> Response:
     """The person's yes: they join the next cohort with their answers."""
     token, record = _open(token_text)

@@ -38,8 +38,9 @@ from matcher import (
 from webapp import audit, jobs
 from webapp.db import db
 from webapp.forms import ImportForm, UploadForm
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.models import ACTIVE, ImportUpload, Program, utcnow
+from webapp.roles import Need, needs
 from webapp.rows import (
     COLUMNS,
     Row,
@@ -59,7 +60,6 @@ from webapp.store import (
 )
 
 bp = Blueprint("imports", __name__, url_prefix="/programs/<int:program_id>/import")
-admin_only(bp)
 
 #: Uploads that were previewed but never confirmed are dropped after this long.
 UNCONFIRMED_TTL = timedelta(days=1)
@@ -304,6 +304,7 @@ def get_upload(program: Program, upload_id: int) -> ImportUpload:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@needs(Need.MANAGE)
 def upload(program_id: int) -> str | Response:
     """Upload a CSV; the next page follows its preview."""
     program = get_program(program_id)
@@ -338,6 +339,7 @@ def upload(program_id: int) -> str | Response:
 
 
 @bp.get("/<int:upload_id>")
+@needs(Need.MANAGE)
 def show(program_id: int, upload_id: int) -> str | Response:
     """The job's progress; then the preview: counts, merges, the file as read, and the
     errors and warnings with their fix (or why the job failed)."""
@@ -358,6 +360,7 @@ def show(program_id: int, upload_id: int) -> str | Response:
 
 
 @bp.post("/<int:upload_id>")
+@needs(Need.MANAGE)
 def confirm(program_id: int, upload_id: int) -> Response:
     """Queue the import of every row, or refuse when the file has an error or the admin
     did not tick the merges."""
@@ -380,6 +383,7 @@ def confirm(program_id: int, upload_id: int) -> Response:
 
 
 @bp.get("/<int:upload_id>/result")
+@needs(Need.MANAGE)
 def result(program_id: int, upload_id: int) -> str | Response:
     """How many rows were new, updated and unchanged."""
     program = get_program(program_id)

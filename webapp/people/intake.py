@@ -27,6 +27,7 @@ from webapp.links import closed_reason, opened_record
 from webapp.mail.outbox import recipient
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.people.link_requests import send_link
+from webapp.roles import Need, needs
 from webapp.rows import COLUMNS, Row, apply_row, record_to_row
 from webapp.store import check_row, email_taken
 
@@ -46,6 +47,7 @@ def _open(token_text: str) -> InviteToken | tuple[str, int]:
 
 
 @bp.route("/<token_text>", methods=["GET", "POST"])
+@needs(Need.PUBLIC)
 def form(token_text: str) -> str | tuple[str, int] | Response:
     """The program link's e-mail page, or a person's own intake form."""
     token = _open(token_text)
@@ -57,6 +59,7 @@ def form(token_text: str) -> str | tuple[str, int] | Response:
 
 
 @bp.get("/<token_text>/saved")
+@needs(Need.PUBLIC)
 def saved(token_text: str) -> str | tuple[str, int]:
     """Thanks, and the link to come back through."""
     token = _open(token_text)

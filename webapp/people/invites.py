@@ -19,7 +19,6 @@ from webapp import audit
 from webapp.db import db
 from webapp.forms import EmptyForm, PersonInviteForm
 from webapp.lookups import (
-    admin_only,
     get_participant,
     get_program,
     new_token,
@@ -28,9 +27,9 @@ from webapp.lookups import (
 from webapp.mail.invitations import invitation_statuses
 from webapp.models import InviteToken, LinkKind, Participant, Program, utcnow
 from webapp.query import paginate
+from webapp.roles import Need, needs
 
 bp = Blueprint("invites", __name__, url_prefix="/programs/<int:program_id>/invites")
-admin_only(bp)
 
 
 def usable_person_token(program_id: int, email: str) -> InviteToken | None:
@@ -53,6 +52,7 @@ def _back(program: Program) -> Response:
 
 
 @bp.get("/")
+@needs(Need.MANAGE)
 def index(program_id: int) -> str:
     """Every link of the program, newest first, with its state."""
     program = get_program(program_id)
@@ -76,6 +76,7 @@ def index(program_id: int) -> str:
 
 
 @bp.post("/program")
+@needs(Need.MANAGE)
 def create_program_link(program_id: int) -> Response:
     """A link anyone in the cohort can open to register."""
     program = get_program(program_id)
@@ -88,6 +89,7 @@ def create_program_link(program_id: int) -> Response:
 
 
 @bp.post("/person")
+@needs(Need.MANAGE)
 def create_person_link(program_id: int) -> Response:
     """A personal link for an e-mail (the participant record is made on submit)."""
     program = get_program(program_id)
@@ -112,6 +114,7 @@ def create_person_link(program_id: int) -> Response:
 
 
 @bp.post("/participant/<int:participant_id>")
+@needs(Need.MANAGE)
 def create_for_participant(program_id: int, participant_id: int) -> Response:
     """A personal link for one participant already in the program."""
     program = get_program(program_id)
@@ -126,6 +129,7 @@ def create_for_participant(program_id: int, participant_id: int) -> Response:
 
 
 @bp.post("/everyone")
+@needs(Need.MANAGE)
 def create_for_everyone(program_id: int) -> Response:
     """A personal link for every participant who has no usable one."""
     program = get_program(program_id)
@@ -152,6 +156,7 @@ def create_for_everyone(program_id: int) -> Response:
 
 
 @bp.post("/<int:token_id>/revoke")
+@needs(Need.MANAGE)
 def revoke(program_id: int, token_id: int) -> Response:
     """Revoke a link: it then opens only a page saying so."""
     program = get_program(program_id)

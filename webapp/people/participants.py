@@ -15,18 +15,18 @@ from webapp import audit
 from webapp.conflicts import check_seen
 from webapp.db import db
 from webapp.forms import EmptyForm, ParticipantForm, time_zones
-from webapp.lookups import admin_only, get_participant, get_program, locks_broken_by
+from webapp.lookups import get_participant, get_program, locks_broken_by
 from webapp.mail.invitations import InviteStatus, invitation_statuses, status_filter
 from webapp.models import Participant
 from webapp.pair_forms import RematchForm
 from webapp.query import paginate
 from webapp.rematch import open_types, person_of
+from webapp.roles import Need, needs
 from webapp.rows import apply_row, record_to_row
 from webapp.runner import latest_run
 from webapp.store import check_row, email_taken
 
 bp = Blueprint("participants", __name__, url_prefix="/programs/<int:program_id>/participants")
-admin_only(bp)
 
 FILTERS = ("q", "role", "seeks", "offers", "department", "level", "invitation")
 
@@ -83,6 +83,7 @@ def _choices(program_id: int, column: InstrumentedAttribute[Any]) -> list[Any]:
 
 
 @bp.get("/")
+@needs(Need.READ)
 def index(program_id: int) -> str:
     """The participant table."""
     program = get_program(program_id)
@@ -105,6 +106,7 @@ def index(program_id: int) -> str:
 
 
 @bp.get("/<int:participant_id>")
+@needs(Need.READ)
 def show(program_id: int, participant_id: int) -> str:
     """Every field of one participant, and once matching ran, a "find someone else"
     button per open request of theirs (a rematch of that request)."""
@@ -126,6 +128,7 @@ def show(program_id: int, participant_id: int) -> str:
 
 
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
+@needs(Need.MANAGE)
 def edit(program_id: int, participant_id: int) -> str | Response:
     """Edit a participant; the row is validated like a CSV row."""
     program = get_program(program_id)
@@ -161,6 +164,7 @@ def edit(program_id: int, participant_id: int) -> str | Response:
 
 
 @bp.post("/<int:participant_id>/delete")
+@needs(Need.MANAGE)
 def delete(program_id: int, participant_id: int) -> Response:
     """Delete a participant (and their invite links)."""
     program = get_program(program_id)

@@ -42,11 +42,12 @@ from webapp.audit import ERASED
 from webapp.db import db
 from webapp.digests import keyed_digest
 from webapp.forms import EmptyForm
-from webapp.lookups import admin_only, get_participant, get_program
+from webapp.lookups import get_participant, get_program
 from webapp.mail.models import OutboxMessage
 from webapp.mail.outbox import erase_messages, messages_about
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant, Program, utcnow
 from webapp.pair_models import Checkin, NeverPair, Pair, PairStep
+from webapp.roles import Need, needs
 from webapp.rows import record_to_row
 from webapp.run_models import (
     MatchRun,
@@ -60,7 +61,6 @@ from webapp.runner import program_people, refigure
 bp = Blueprint(
     "privacy", __name__, url_prefix="/programs/<int:program_id>/participants/<int:participant_id>"
 )
-admin_only(bp)
 
 
 def _columns(record: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -367,6 +367,7 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
 
 
 @bp.get("/export.json")
+@needs(Need.MANAGE)
 def export(program_id: int, participant_id: int) -> Response:
     """Download everything held about one participant as JSON."""
     program = get_program(program_id)
@@ -382,6 +383,7 @@ def export(program_id: int, participant_id: int) -> Response:
 
 
 @bp.post("/erase")
+@needs(Need.MANAGE)
 def erase_person(program_id: int, participant_id: int) -> Response:
     """Erase one participant and everything that names them."""
     program = get_program(program_id)

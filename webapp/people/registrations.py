@@ -17,13 +17,13 @@ from werkzeug.wrappers import Response
 from webapp import audit
 from webapp.db import db
 from webapp.forms import EmptyForm
-from webapp.lookups import admin_only, get_program
+from webapp.lookups import get_program
 from webapp.models import InviteToken, Participant, Program, utcnow
+from webapp.roles import Need, needs
 from webapp.rows import COLUMNS, Row, apply_row, merge_rows, record_to_row
 from webapp.store import check_row
 
 bp = Blueprint("registrations", __name__, url_prefix="/programs/<int:program_id>/registrations")
-admin_only(bp)
 
 
 def _pending(program: Program, token_id: int) -> InviteToken:
@@ -54,6 +54,7 @@ def _merged(token: InviteToken, record: Participant | None) -> Row:
 
 
 @bp.get("/<int:token_id>")
+@needs(Need.MANAGE)
 def show(program_id: int, token_id: int) -> str:
     """The registration beside the record it would be merged into."""
     program = get_program(program_id)
@@ -76,6 +77,7 @@ def show(program_id: int, token_id: int) -> str:
 
 
 @bp.post("/<int:token_id>/merge")
+@needs(Need.MANAGE)
 def merge(program_id: int, token_id: int) -> Response:
     """Merge the registration into the record of its e-mail (or make it the record when
     nobody has that e-mail any more)."""
@@ -108,6 +110,7 @@ def merge(program_id: int, token_id: int) -> Response:
 
 
 @bp.post("/<int:token_id>/drop")
+@needs(Need.MANAGE)
 def drop(program_id: int, token_id: int) -> Response:
     """Delete the registration's answers and revoke its link."""
     program = get_program(program_id)
