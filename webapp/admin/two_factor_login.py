@@ -48,13 +48,15 @@ def _second_factor(
     page: Callable[[], str],
 ) -> tuple[str, int, dict[str, str]] | str | None:
     """Check the code of ``form`` with ``check`` unless the throttle says to wait: the page
-    with the wait (429) or the error; None when the code is right (nothing committed yet)."""
+    with the wait (429) or the error; None when the code is right (and spent)."""
     admin, address = waiting.admin, request.remote_addr or "unknown"
     if seconds := throttle.wait(admin.email, address):
         unit = "second" if seconds == 1 else "seconds"
         form.code.errors = [f"Too many wrong codes: wait {seconds} {unit} and try again."]
         return page(), 429, {"Retry-After": str(seconds)}
-    if check(form.code.data or ""):
+    right = check(form.code.data or "")
+    db.session.commit()  # the code is spent before the throttle writes on its own connection
+    if right:
         throttle.succeeded(admin.email, address)
         return None
     throttle.failed(admin.email, address)

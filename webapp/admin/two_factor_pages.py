@@ -48,7 +48,9 @@ def _code_right(form: TwoFactorCodeForm | TurnOffTwoFactorForm) -> bool:
     if seconds := throttle.wait(admin.email, address):
         form.code.errors = [f"Too many wrong codes: wait {seconds} seconds and try again."]
         return False
-    if two_factor.check_code(admin, form.code.data or ""):
+    right = two_factor.check_code(admin, form.code.data or "")
+    db.session.commit()  # the code is spent before the throttle writes on its own connection
+    if right:
         return True
     throttle.failed(admin.email, address)
     form.code.errors = [
