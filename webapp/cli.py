@@ -55,8 +55,7 @@ def reset_two_factor_command(email: str) -> None:
     db.session.commit()
     state = "is now off" if was_on else "was not on"
     click.echo(
-        f"Two-factor authentication of {admin.email} {state}; "
-        f"{plural(ended, 'session')} ended."
+        f"Two-factor authentication of {admin.email} {state}; {plural(ended, 'session')} ended."
     )
 
 

@@ -217,9 +217,7 @@ def test_a_wrong_code_is_refused_audited_and_throttled_like_a_password(
     assert sessions_of(app) == ["password"]
 
 
-def test_a_code_is_accepted_once(
-    app: Flask, enrolled: tuple[str, list[str]], clock: Clock
-) -> None:
+def test_a_code_is_accepted_once(app: Flask, enrolled: tuple[str, list[str]], clock: Clock) -> None:
     secret, _ = enrolled
     first = app.test_client()
     AuthActions(first).login()
