@@ -12,7 +12,7 @@ ACTION_WORDS: dict[str, str] = {
     "auth.two_factor_on": "Turned on two-factor authentication",
     "auth.two_factor_off": "Two-factor authentication turned off (sessions ended)",
     "auth.recovery_codes_renewed": "Made new two-factor recovery codes (the old ones stop working)",
-    "auth.recovery_code_used": "Signed in with a two-factor recovery code (it works no more)",
+    "auth.recovery_code_used": "Used a two-factor recovery code (it works no more)",
     "auth.logout": "Signed out",
     "auth.sso": "Signed in with the company's identity provider",
     "auth.sso_refused": "Sign-in with the identity provider refused",

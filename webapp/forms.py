@@ -386,12 +386,13 @@ class RecoveryCodeForm(FlaskForm):
 
 
 class TurnOffTwoFactorForm(FlaskForm):
-    """Turning two-factor off: the password and a current code from the app."""
+    """Turning two-factor off: the password, and a current code from the app or (a lost
+    phone) a recovery code."""
 
     password = PasswordField("Your password", validators=[DataRequired(), Bounded(PASSWORD_LIMIT)])
     code = StringField(
-        "Code from your app",
+        "Code from your app, or a recovery code",
         validators=[DataRequired(), Bounded(CODE_MAX_CHARS)],
-        description=APP_CODE_HELP,
+        description="Lost your phone? One of your recovery codes works here too.",
     )
     submit = SubmitField("Turn off two-factor")

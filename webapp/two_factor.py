@@ -9,9 +9,10 @@ last accepted code is kept and only a later step passes, claimed by one conditio
 ``UPDATE`` so two requests cannot both spend it. Recovery codes are kept as SHA-256
 hashes (80 random bits each), each works once; new ones replace them all.
 
-:func:`turn_off` is the one way off: the account page (password and code asked), the
-command ``flask reset-two-factor`` (a lost phone) and an owner's admin page call it.
-Every change is audited. Whether an admin *must* have it is :func:`required`.
+:func:`turn_off` is the one way off: the account page (the password and a code or a
+recovery code asked), the command ``flask reset-two-factor`` (a lost phone, no recovery
+code) and an owner's admin page call it. Every change is audited. Whether an admin
+*must* have it is :func:`required`.
 """
 
 from __future__ import annotations

@@ -122,6 +122,7 @@ def test_turning_on_shows_the_qr_code_and_key_and_asks_a_first_code(
         assert secret not in admin.totp_secret  # sealed at rest
 
     shown_codes = client.post("/account/two-factor/setup", data={"code": clock.code(secret)})
+    assert shown_codes.mimetype == "text/html"
     assert shown_codes.headers["Cache-Control"] == "no-store"
     codes = RECOVERY.findall(shown_codes.text)
     assert len(set(codes)) == 10
@@ -304,6 +305,25 @@ def test_turning_off_needs_the_password_and_a_code(
 
     password_only = app.test_client()
     assert AuthActions(password_only).login().location.endswith("/programs/")
+
+
+def test_a_lost_phone_is_replaced_with_recovery_codes(
+    app: Flask, enrolled: tuple[str, list[str]], clock: Clock
+) -> None:
+    """Log in with one recovery code, turn two-factor off with another, on again."""
+    _, codes = enrolled
+    client = app.test_client()
+    AuthActions(client).login()
+    client.post("/auth/two-factor/recovery", data={"code": codes[0]})
+    assert "turn two-factor off with another recovery code" in client.get("/programs/").text
+    off = client.post(
+        "/account/two-factor/off", data={"off-password": ADMIN_PASSWORD, "off-code": codes[1]}
+    )
+    assert off.status_code == 302
+    assert "<strong>off</strong>" in client.get("/account/two-factor/").text
+    assert len(events(app, "auth.recovery_code_used")) == 2
+    _, new_codes = enrol(client, clock)
+    assert not set(new_codes) & set(codes)
 
 
 @pytest.fixture

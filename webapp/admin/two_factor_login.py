@@ -109,8 +109,8 @@ def recovery() -> Page:
     left = two_factor.recovery_codes_left(waiting.admin)
     start_session(waiting.admin, how="password+recovery")
     flash(
-        f"You logged in with a recovery code; {left} left. Lost your phone? Turn two-factor "
-        "off and on again on your account page to use a new one.",
+        f"You logged in with a recovery code; {left} left. Lost your phone? On your account "
+        "page, turn two-factor off with another recovery code, then on with the new phone.",
         "error" if left < 3 else "message",
     )
     return redirect(safe_next(waiting.next))

@@ -1,6 +1,7 @@
 """The admin's two-factor page (:mod:`webapp.two_factor`), linked from their account page:
 turn it on (QR code, a first code, the recovery codes shown once), make new recovery
-codes, turn it off (password and a code asked; refused when it is required of them).
+codes, turn it off (the password and a code from the app or a recovery code asked, so a lost
+phone can be replaced; refused when it is required of them).
 
 Codes typed here count under the log-in throttle (:mod:`webapp.throttle`) like wrong
 passwords, so a borrowed session cannot try codes fast either.
@@ -8,7 +9,16 @@ passwords, so a borrowed session cannot try codes fast either.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -41,14 +51,19 @@ def _page(renew: TwoFactorCodeForm | None = None, off: TurnOffTwoFactorForm | No
     )
 
 
-def _code_right(form: TwoFactorCodeForm | TurnOffTwoFactorForm) -> bool:
-    """Check the form's code from the app under the log-in throttle; a wrong or early one
-    gets its error on the field."""
+def _code_right(
+    form: TwoFactorCodeForm | TurnOffTwoFactorForm, *, recovery_too: bool = False
+) -> bool:
+    """Check the form's code from the app (or, ``recovery_too``, a recovery code) under
+    the log-in throttle; a wrong or early one gets its error on the field."""
     admin, address = _admin(), request.remote_addr or "unknown"
     if seconds := throttle.wait(admin.email, address):
         form.code.errors = [f"Too many wrong codes: wait {seconds} seconds and try again."]
         return False
-    right = two_factor.check_code(admin, form.code.data or "")
+    typed = form.code.data or ""
+    right = two_factor.check_code(admin, typed) or (
+        recovery_too and two_factor.use_recovery_code(admin, typed)
+    )
     db.session.commit()  # the code is spent before the throttle writes on its own connection
     if right:
         return True
@@ -118,7 +133,8 @@ def renew() -> Page:
 @bp.post("/off")
 @needs(Need.SIGNED_IN)
 def off() -> Page:
-    """Turn two-factor off (password and a code asked); the other sessions end."""
+    """Turn two-factor off (the password and a code from the app or a recovery code asked:
+    a lost phone); the other sessions end."""
     form = TurnOffTwoFactorForm(prefix="off")
     admin = _admin()
     if not two_factor.is_on(admin):
@@ -129,7 +145,7 @@ def off() -> Page:
     if form.validate_on_submit():
         if not admin.check_password(form.password.data or ""):
             form.password.errors = ["This is not your password."]
-        elif _code_right(form):
+        elif _code_right(form, recovery_too=True):
             two_factor.turn_off(admin, "two-factor turned off", keep_current=True)
             db.session.commit()
             flash("Two-factor authentication is off; your other sessions have ended.")
@@ -146,4 +162,6 @@ def _codes(codes: list[str], heading: str) -> Response:
         codes=codes,
         onward=url_for("admin.two_factor.show"),
     )
-    return Response(page, headers={"Cache-Control": "no-store"})
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
