@@ -31,20 +31,13 @@ from webapp.forms import EmptyForm, ForgotPasswordForm, LoginForm, ResetPassword
 from webapp.models import AdminUser
 from webapp.passwords import password_problems
 from webapp.roles import Need, needs
-from webapp.security import is_local_path
+from webapp.security import safe_next
 from webapp.sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 #: An e-mail worth showing (masked) in the audit of a failed log-in.
 _PLAUSIBLE_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
-
-
-def safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site."""
-    if target and is_local_path(target):
-        return target
-    return url_for("admin.programs.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -17,11 +17,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from webapp import audit, pending_login, throttle, two_factor
-from webapp.admin.auth import failure_detail, safe_next
+from webapp.audit import cut
 from webapp.db import db
 from webapp.forms import RecoveryCodeForm, TwoFactorCodeForm
 from webapp.pending_login import Pending
 from webapp.roles import Need, needs
+from webapp.security import safe_next
 from webapp.sessions import start_session
 
 bp = Blueprint("two_factor_login", __name__, url_prefix="/auth/two-factor")
@@ -61,7 +62,7 @@ def _second_factor(
         return None
     throttle.failed(admin.email, address)
     reason = "wrong recovery code" if isinstance(form, RecoveryCodeForm) else "wrong code"
-    audit.record("auth.failed", None, reason=reason, **failure_detail(admin.email, admin, address))
+    audit.record("auth.failed", None, reason=reason, account=admin.email, address=cut(address, 64))
     db.session.commit()
     form.code.errors = [WRONG[type(form)]]
     return page()
