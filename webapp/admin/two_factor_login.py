@@ -73,7 +73,7 @@ def _second_factor(
 def code() -> Page:
     """Ask the code from the admin's app; right, it starts the session."""
     waiting = pending_login.pending()
-    if waiting is None or waiting.enrol:
+    if waiting is None or waiting.enrol or not two_factor.is_on(waiting.admin):
         return _start_again()
     form = TwoFactorCodeForm()
 
@@ -95,7 +95,7 @@ def code() -> Page:
 def recovery() -> Page:
     """Ask one of the admin's recovery codes; right, it is used up and the session starts."""
     waiting = pending_login.pending()
-    if waiting is None or waiting.enrol:
+    if waiting is None or waiting.enrol or not two_factor.is_on(waiting.admin):
         return _start_again()
     form = RecoveryCodeForm()
 
