@@ -123,6 +123,20 @@ def test_an_admin_made_by_the_command_is_linked_by_email(sso_app) -> None:
     assert admins(app) == 2
 
 
+def test_signing_in_opens_the_page_asked_for_and_only_on_this_site(sso_app) -> None:
+    app = sso_app()
+    client = app.test_client()
+    page = client.get("/auth/login?next=/programs/new").get_data(as_text=True)
+    assert 'href="/auth/oidc/login?next=/programs/new"' in page
+    at = client.get("/auth/oidc/login?next=/programs/new").location
+    answer = callback(client, authorize(client, "bea", at=at))
+    assert answer.location.endswith("/programs/new")
+    client.post("/auth/logout")
+    at = client.get("/auth/oidc/login?next=//evil.example/").location
+    answer = callback(client, authorize(client, "bea", at=at))
+    assert answer.location.endswith("/programs/")
+
+
 def test_a_token_made_for_another_application_is_refused(
     sso_app, oidc_provider: Provider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
