@@ -207,6 +207,20 @@ def test_a_changed_state_is_refused(sso_app) -> None:
     assert admins(app) == 1
 
 
+def test_an_id_token_for_another_sign_in_is_refused_by_its_nonce(sso_app) -> None:
+    """The provider signs a token carrying another sign-in's nonce (a replayed or injected
+    code): state and PKCE pass, the nonce does not."""
+    app = sso_app()
+    client = app.test_client()
+    at = start(client)
+    query = query_of(at)
+    assert len(query["nonce"]) >= 20
+    other = at.replace(f"nonce={query['nonce']}", "nonce=another-sign-in-s-nonce-0123456789")
+    answer = callback(client, authorize(client, "bea", at=other))
+    assert_refused(app, client, answer, "wrong_nonce", "it belongs to another sign-in")
+    assert admins(app) == 1
+
+
 @pytest.mark.parametrize(
     ("account", "reason", "words"),
     [
