@@ -37,7 +37,8 @@ class AdminSession(db.Model):
     admin_id: Mapped[int] = mapped_column(
         ForeignKey("admin_user.id", ondelete="CASCADE"), index=True
     )
-    #: How the admin proved who they are: ``password`` or ``oidc``.
+    #: How the admin proved who they are: ``password``, ``password+totp``,
+    #: ``password+recovery`` (a second factor, :mod:`webapp.two_factor`) or ``oidc``.
     how: Mapped[str] = mapped_column(String(20), default="password")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Written at most once a minute (see :data:`webapp.sessions.SEEN_EVERY`).
