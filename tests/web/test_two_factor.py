@@ -109,6 +109,7 @@ def test_turning_on_shows_the_qr_code_and_key_and_asks_a_first_code(
     client.post("/account/two-factor/start")
     setup = client.get("/account/two-factor/setup")
     page = setup.get_data(as_text=True)
+    assert setup.headers["Cache-Control"] == "no-store"
     assert '<img class="qr" src="data:image/svg+xml' in page
     shown = KEY.search(page).group(1)
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{4}", shown)

@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -68,9 +67,7 @@ def _code_right(
     if right:
         return True
     throttle.failed(admin.email, address)
-    form.code.errors = [
-        "This code is not right, or was used already: type the one your app shows now."
-    ]
+    form.code.errors = [two_factor.WRONG_CODE]
     return False
 
 
@@ -94,7 +91,7 @@ def start() -> Response:
 
 @bp.route("/setup", methods=["GET", "POST"])
 @needs(Need.SIGNED_IN)
-def setup() -> str | Response:
+def setup() -> Page:
     """The QR code and the key of the new secret, and the first code that turns it on;
     then the recovery codes, this once."""
     admin = _admin()
@@ -126,7 +123,6 @@ def renew() -> Page:
         codes = two_factor.renew_recovery_codes(_admin())
         db.session.commit()
         return _codes(codes, "New recovery codes")
-    db.session.commit()
     return _page(renew=form)
 
 
@@ -150,18 +146,21 @@ def off() -> Page:
             db.session.commit()
             flash("Two-factor authentication is off; your other sessions have ended.")
             return redirect(url_for("admin.two_factor.show"))
-    db.session.commit()
     return _page(off=form)
 
 
-def _codes(codes: list[str], heading: str) -> Response:
-    """The recovery codes, shown this once (no cache keeps the page)."""
-    page = render_template(
+def _codes(codes: list[str], heading: str) -> str:
+    """The recovery codes, shown this once."""
+    return render_template(
         "two_factor/codes.html",
         heading=heading,
         codes=codes,
         onward=url_for("admin.two_factor.show"),
     )
-    response = make_response(page)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """No cache keeps these pages (the secret, recovery codes)."""
     response.headers["Cache-Control"] = "no-store"
     return response
