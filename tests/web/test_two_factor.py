@@ -309,6 +309,24 @@ def test_turning_off_needs_the_password_and_a_code(
     assert AuthActions(password_only).login().location.endswith("/programs/")
 
 
+def test_a_borrowed_session_cannot_guess_its_way_to_turning_it_off(
+    app: Flask, enrolled: tuple[str, list[str]], clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wrong passwords and codes on the account page count under the log-in throttle."""
+    secret, _ = enrolled
+    monkeypatch.setattr("webapp.throttle.now", lambda: clock.at)
+    client = app.test_client()
+    AuthActions(client).login()
+    code_step(client, clock.code(secret))
+    clock.tick()
+    for guess in range(6):
+        data = {"off-password": f"guess number {guess}", "off-code": clock.code(secret)}
+        assert "This is not your password" in client.post("/account/two-factor/off", data=data).text
+    right = {"off-password": ADMIN_PASSWORD, "off-code": clock.code(secret)}
+    assert "Too many wrong tries" in client.post("/account/two-factor/off", data=right).text
+    assert "<strong>on</strong>" in client.get("/account/two-factor/").text
+
+
 def test_a_lost_phone_is_replaced_with_recovery_codes(
     app: Flask, enrolled: tuple[str, list[str]], clock: Clock
 ) -> None:

@@ -3,8 +3,8 @@ turn it on (QR code, a first code, the recovery codes shown once), make new reco
 codes, turn it off (the password and a code from the app or a recovery code asked, so a lost
 phone can be replaced; refused when it is required of them).
 
-Codes typed here count under the log-in throttle (:mod:`webapp.throttle`) like wrong
-passwords, so a borrowed session cannot try codes fast either.
+Passwords and codes typed here count under the log-in throttle (:mod:`webapp.throttle`),
+so a borrowed session cannot try them fast either.
 """
 
 from __future__ import annotations
@@ -50,25 +50,28 @@ def _page(renew: TwoFactorCodeForm | None = None, off: TurnOffTwoFactorForm | No
     )
 
 
-def _code_right(
-    form: TwoFactorCodeForm | TurnOffTwoFactorForm, *, recovery_too: bool = False
-) -> bool:
-    """Check the form's code from the app (or, ``recovery_too``, a recovery code) under
-    the log-in throttle; a wrong or early one gets its error on the field."""
+def _proved(form: TwoFactorCodeForm | TurnOffTwoFactorForm) -> bool:
+    """Check the form under the log-in throttle: its password (when it asks one), then its
+    code from the app (or, turning off, a recovery code); a wrong or early answer gets its
+    error on the field."""
     admin, address = _admin(), request.remote_addr or "unknown"
     if seconds := throttle.wait(admin.email, address):
-        form.code.errors = [f"Too many wrong codes: wait {seconds} seconds and try again."]
+        form.code.errors = [f"Too many wrong tries: wait {seconds} seconds and try again."]
         return False
-    typed = form.code.data or ""
-    right = two_factor.check_code(admin, typed) or (
-        recovery_too and two_factor.use_recovery_code(admin, typed)
-    )
+    typed, off = form.code.data or "", isinstance(form, TurnOffTwoFactorForm)
+    if off and not admin.check_password(form.password.data or ""):
+        form.password.errors = ["This is not your password."]
+        right = False
+    else:
+        right = two_factor.check_code(admin, typed) or (
+            off and two_factor.use_recovery_code(admin, typed)
+        )
+        if not right:
+            form.code.errors = [two_factor.WRONG_CODE]
     db.session.commit()  # the code is spent before the throttle writes on its own connection
-    if right:
-        return True
-    throttle.failed(admin.email, address)
-    form.code.errors = [two_factor.WRONG_CODE]
-    return False
+    if not right:
+        throttle.failed(admin.email, address)
+    return right
 
 
 @bp.get("/")
@@ -119,7 +122,7 @@ def renew() -> Page:
     form = TwoFactorCodeForm(prefix="renew")
     if not two_factor.is_on(_admin()):
         return redirect(url_for("admin.two_factor.show"))
-    if form.validate_on_submit() and _code_right(form):
+    if form.validate_on_submit() and _proved(form):
         codes = two_factor.renew_recovery_codes(_admin())
         db.session.commit()
         return _codes(codes, "New recovery codes")
@@ -138,14 +141,11 @@ def off() -> Page:
     if two_factor.required(admin, current_app.config):
         flash("Owners must keep two-factor authentication on.", "error")
         return redirect(url_for("admin.two_factor.show"))
-    if form.validate_on_submit():
-        if not admin.check_password(form.password.data or ""):
-            form.password.errors = ["This is not your password."]
-        elif _code_right(form, recovery_too=True):
-            two_factor.turn_off(admin, "two-factor turned off", keep_current=True)
-            db.session.commit()
-            flash("Two-factor authentication is off; your other sessions have ended.")
-            return redirect(url_for("admin.two_factor.show"))
+    if form.validate_on_submit() and _proved(form):
+        two_factor.turn_off(admin, "two-factor turned off", keep_current=True)
+        db.session.commit()
+        flash("Two-factor authentication is off; your other sessions have ended.")
+        return redirect(url_for("admin.two_factor.show"))
     return _page(off=form)
 
 
