@@ -46,7 +46,7 @@ def test_turn_on_two_factor_then_log_in_with_a_code(page: Page, server: str) -> 
     page.get_by_role("link", name="I have saved them: continue").click()
     expect(page.get_by_text("Two-factor authentication is on")).to_be_visible()
     expect(page.get_by_text("10 left")).to_be_visible()
-    assert_accessible(page)
+    shot(page, "two-factor-on")
 
     page.get_by_role("button", name="Log out").click()
     page.get_by_label("E-mail").fill(ADMIN_EMAIL)
