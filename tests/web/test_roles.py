@@ -34,6 +34,7 @@ from werkzeug.test import TestResponse
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app, postgres_schema
 from tests.web.helpers import upload as upload_csv
 from tests.web.matching import decide, load_demo, pairs_of, publish, run_to_end
+from webapp.access_models import ProgramAccess
 from webapp.admins import create_admin
 from webapp.cohort_models import CohortStart
 from webapp.db import db
@@ -449,3 +450,123 @@ def test_route_x_role(site: Site, endpoint: str) -> None:
     """Each row: every visitor gets what the table says."""
     for name in VISITORS:
         check(site, endpoint, name)
+
+
+def page(site: Site, name: str, path: str) -> str:
+    """The page at ``path`` (its {names} filled) as the visitor ``name`` sees it."""
+    response = site.visitor(name).send("GET", path.format(**site.ids))
+    assert response.status_code == 200, (name, path, response.status_code)
+    return response.text
+
+
+def personal_data(text: str) -> list[str]:
+    """The sample participants' names and e-mails found in ``text``."""
+    return [value for person in sample_people() for value in person if value in text]
+
+
+FIGURE_PAGES = (P + "/", P + "/runs/", RUN + "/dashboard", P + "/outcomes")
+
+
+def test_a_viewer_sees_figures_and_no_personal_data(site: Site) -> None:
+    for path in FIGURE_PAGES:
+        text = page(site, "viewer", path)
+        assert personal_data(text) == [], path
+        for denied in ("/participants/", "/review\"", "/import/", "/outbox/", "/history", "/pairs/"):
+            assert denied not in text, (path, denied)
+        assert "Run matching" not in text and "Re-run matching" not in text
+    assert "Your role here: viewer." in page(site, "viewer", P + "/")
+    runs = page(site, "viewer", P + "/runs/")
+    assert f"/runs/{site.ids['run']}/dashboard" in runs
+    assert "admin@example.org" not in runs  # who started a run is for reviewers and up
+    # the same pages name people for those who may read them, so the check above can fail
+    assert personal_data(page(site, "manager", P + "/participants/"))
+    assert personal_data(page(site, "reviewer", RUN + "/review"))
+    assert "admin@example.org" in page(site, "reviewer", P + "/runs/")
+
+
+def test_a_reviewer_decides_but_gets_no_publish_export_or_run_buttons(site: Site) -> None:
+    review = page(site, "reviewer", RUN + "/review")
+    assert "/matches/" in review and "/bulk" in review  # deciding
+    for denied in ("/publish", "export.csv", "introductions.zip", "/import/", "/outbox/"):
+        assert denied not in review, denied
+    run = page(site, "reviewer", RUN)
+    assert "Re-run matching" not in run and "/export.csv" not in run
+    person = page(site, "reviewer", P + "/participants/{participant}")
+    for denied in ("/edit", "/delete", "/erase", "/export.json", "/invites/"):
+        assert denied not in person, denied
+    # a manager gets every one of them
+    assert "/publish" in page(site, "manager", RUN + "/review")
+    managed = page(site, "manager", P + "/participants/{participant}")
+    assert all(action in managed for action in ("/edit", "/erase", "/export.json"))
+
+
+def test_the_navigation_fits_the_role(site: Site) -> None:
+    def tabs(name: str) -> list[str]:
+        nav = page(site, name, P + "/").split('aria-label="Program"', 1)[1].split("</nav>")[0]
+        return re.findall(r">([^<]+)</a>", nav)[1:]  # the program's own name first
+
+    assert tabs("viewer") == ["Matching", "Outcomes"]
+    assert tabs("reviewer") == ["Participants", "Matching", "Published matches", "Outcomes"]
+    assert tabs("manager") == tabs("owner")
+    assert "History" in tabs("manager") and "Settings" in tabs("manager")
+    assert "Sign-ins" in page(site, "owner", "/programs/")
+    assert "Sign-ins" not in page(site, "manager", "/programs/")
+
+
+def test_the_programs_list_shows_each_admin_their_programs(site: Site) -> None:
+    owner = page(site, "owner", "/programs/")
+    assert "ERG circle" in owner and "HR autumn" in owner and "New program" in owner
+    lead = page(site, "other", "/programs/")
+    assert "ERG circle" in lead and "program manager" in lead
+    assert "HR" not in lead and "New program" not in lead
+    viewer = page(site, "viewer", "/programs/")
+    assert "HR autumn" in viewer and "ERG circle" not in viewer and "viewer" in viewer
+    with site.app.app_context():
+        add_admin("new.admin@example.org")
+        db.session.commit()
+    newcomer = Visitor(site.app, "new.admin@example.org").login()
+    assert newcomer.client is not None
+    text = newcomer.client.get("/programs/").text
+    assert "Ask an owner to give you one." in text
+    assert "New program" not in text and "HR autumn" not in text
+
+
+def test_the_next_cohort_keeps_the_roles(site: Site) -> None:
+    with site.app.app_context():
+        autumn = db.session.scalars(sa.select(Program).where(Program.name == "HR autumn")).one()
+        roles = {
+            access.admin.email: access.role
+            for access in db.session.scalars(
+                sa.select(ProgramAccess).where(ProgramAccess.program_id == autumn.id)
+            )
+        }
+        autumn_id = autumn.id
+        db.session.remove()
+    assert roles == {
+        EMAILS["manager"]: "manager",
+        EMAILS["reviewer"]: "reviewer",
+        EMAILS["viewer"]: "viewer",
+    }
+    assert site.visitor("viewer").send("GET", f"/programs/{autumn_id}/").status_code == 200
+    assert site.visitor("other").send("GET", f"/programs/{autumn_id}/").status_code == 404
+
+
+def test_an_erg_lead_cannot_reach_hr_data_through_their_own_program(site: Site) -> None:
+    """The ERG lead's own program in the path, HR's run, participant or pair ids after it:
+    every lookup checks the program, so nothing of HR's answers."""
+    with site.app.app_context():
+        erg = db.session.scalars(sa.select(Program.id).where(Program.name == "ERG circle")).one()
+        db.session.remove()
+    lead = site.visitor("other")
+    ids = {**site.ids, "program": erg}
+    for path in (
+        RUN + "/review",
+        RUN + "/dashboard",
+        RUN + "/export.csv",
+        P + "/participants/{participant}",
+        P + "/participants/{participant}/export.json",
+        P + "/outbox/{message}",
+        P + "/import/{upload}",
+        P + "/registrations/{registration}",
+    ):
+        assert lead.send("GET", path.format(**ids)).status_code == 404, path
