@@ -50,7 +50,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.pair_models import Pair, PublishJob
-from webapp.roles import Role, grant
+from webapp.roles import ALLOWED, Need, Role, grant
 
 #: The visitors of the table's columns, in order.
 VISITORS = ("anonymous", "owner", "manager", "reviewer", "viewer", "other")
@@ -471,7 +471,7 @@ def test_a_viewer_sees_figures_and_no_personal_data(site: Site) -> None:
     for path in FIGURE_PAGES:
         text = page(site, "viewer", path)
         assert personal_data(text) == [], path
-        for denied in ("/participants/", "/review\"", "/import/", "/outbox/", "/history", "/pairs/"):
+        for denied in ("/participants/", '/review"', "/import/", "/outbox/", "/history", "/pairs/"):
             assert denied not in text, (path, denied)
         assert "Run matching" not in text and "Re-run matching" not in text
     assert "Your role here: viewer." in page(site, "viewer", P + "/")
@@ -570,3 +570,29 @@ def test_an_erg_lead_cannot_reach_hr_data_through_their_own_program(site: Site) 
         P + "/registrations/{registration}",
     ):
         assert lead.send("GET", path.format(**ids)).status_code == 404, path
+
+
+def test_the_docs_roles_table_agrees_with_the_code() -> None:
+    """The table of docs/security.md#roles says what webapp.roles.ALLOWED does."""
+    text = (SAMPLE.parents[1] / "docs" / "security.md").read_text(encoding="utf-8")
+    section = text.split("\n## Roles\n", 1)[1].split("\n## ", 1)[0]
+    header, *rows = [line for line in section.splitlines() if line.startswith("| ")]
+    assert [cell.strip() for cell in header.strip("|").split("|")][1:] == [
+        "owner",
+        "program manager",
+        "reviewer",
+        "viewer",
+    ]
+    documented: dict[Role, set[Need]] = {role: set() for role in Role}
+    for row in rows:
+        what, *answers = [cell.strip() for cell in row.strip("|").split("|")]
+        need = Need(re.findall(r"\(`(\w+)`\)$", what)[0])
+        for role, answer in zip(Role, answers, strict=True):
+            assert answer in {"yes", "no"}, row
+            if answer == "yes":
+                documented[role].add(need)
+    assert documented == {role: set(ALLOWED[role]) for role in Role}
+    assert {need for row in documented.values() for need in row} == set(Need) - {
+        Need.PUBLIC,
+        Need.SIGNED_IN,
+    }
