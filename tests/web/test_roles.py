@@ -596,3 +596,40 @@ def test_the_docs_roles_table_agrees_with_the_code() -> None:
         Need.PUBLIC,
         Need.SIGNED_IN,
     }
+
+
+def targets(html: str) -> set[tuple[str, str]]:
+    """(method, path) of every link and form of a page that stays on the site."""
+    found = set()
+    for form in re.finditer(r"<form\b[^>]*>", html):
+        tag = form[0]
+        action = re.search(r'action="([^"]*)"', tag)
+        method = "POST" if 'method="post"' in tag else "GET"
+        if action and action[1]:
+            found.add((method, action[1]))
+    found |= {("POST", m) for m in re.findall(r'formaction="([^"]+)"', html)}
+    found |= {("GET", h) for h in re.findall(r'href="([^"#]+)"', html)}
+    local = {(m, re.sub(r"^https?://mentorloom\.test", "", p)) for m, p in found}
+    return {(m, p.split("?")[0].replace("&amp;", "&")) for m, p in local if p.startswith("/")}
+
+
+@pytest.mark.parametrize("name", ["reviewer", "viewer"])
+def test_every_link_and_button_a_role_sees_opens_for_it(site: Site, name: str) -> None:
+    """Every page the role may open links and posts only where the role may go."""
+    adapter = site.app.url_map.bind("mentorloom.test")
+    column = VISITORS.index(name)
+    seen = 0
+    for endpoint, (method, path, outcomes) in ROUTE_TABLE.items():
+        if method != "GET" or outcomes.split()[column] != "ok" or ".csv" in path:
+            continue
+        response = site.visitor(name).send("GET", path.format(**site.ids))
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        seen += 1
+        for target_method, target in targets(response.text):
+            if target.startswith("/static/"):
+                continue
+            found, _ = adapter.match(target, method=target_method)
+            expected = ROUTE_TABLE[found][2].split()[column]
+            assert expected == "ok", f"{endpoint} shows {name} {target_method} {target}"
+    assert seen >= 8
