@@ -474,7 +474,9 @@ def test_a_viewer_sees_figures_and_no_personal_data(site: Site) -> None:
         for denied in ("/participants/", '/review"', "/import/", "/outbox/", "/history", "/pairs/"):
             assert denied not in text, (path, denied)
         assert "Run matching" not in text and "Re-run matching" not in text
-    assert "Your role here: viewer." in page(site, "viewer", P + "/")
+    overview = page(site, "viewer", P + "/")
+    assert "Your role here: viewer." in overview
+    assert re.search(r"/runs/\d+/dashboard", overview) and "/outcomes" in overview
     runs = page(site, "viewer", P + "/runs/")
     assert f"/runs/{site.ids['run']}/dashboard" in runs
     assert "admin@example.org" not in runs  # who started a run is for reviewers and up

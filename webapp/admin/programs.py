@@ -21,6 +21,7 @@ from webapp.lookups import get_program
 from webapp.models import Participant, Program
 from webapp.pair_forms import PolicyForm
 from webapp.roles import Need, Role, needs, role_in, roles_of
+from webapp.runner import latest_run
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 
@@ -76,7 +77,8 @@ def create() -> str | Response:
 @bp.get("/<int:program_id>/")
 @needs(Need.FIGURES)
 def show(program_id: int) -> str:
-    """A program's overview: how many people in each role, and what to do next."""
+    """A program's overview: how many people in each role, and what to do next (a viewer:
+    where the figures are)."""
     program = get_program(program_id)
     by_role = dict(
         db.session.execute(
@@ -93,6 +95,7 @@ def show(program_id: int) -> str:
         cohorts=[c for c in cohorts if role_in(current_user, c.id) is not None],
         latest=cohorts[-1].id == program.id,
         role=None if current_user.is_owner else role_in(current_user, program.id),
+        last_run=latest_run(program.id),
     )
 
 
