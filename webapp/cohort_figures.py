@@ -1,4 +1,4 @@
-"""Outcomes of a cohort, by mentor type and by department, and of every cohort of a series.
+"""Outcomes of a cohort, by mentor type and by department.
 
 Every figure counts the cohort's stored rows as they are now:
 
@@ -33,7 +33,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from matcher import MentorType
-from webapp.cohorts import cohorts_of, requests_of
+from webapp.cohorts import requests_of
 from webapp.db import db
 from webapp.models import Participant, Program
 from webapp.pair_models import Checkin, Pair, PairStatus
@@ -47,7 +47,6 @@ __all__ = [
     "cohort_outcomes",
     "end_column",
     "figure_columns",
-    "series_outcomes",
     "status_column",
 ]
 
@@ -240,8 +239,3 @@ def cohort_outcomes(program: Program) -> CohortOutcomes:
     return CohortOutcomes(
         program, total, by_type, dict(sorted(by_department.items(), key=lambda i: i[0].casefold()))
     )
-
-
-def series_outcomes(program: Program) -> list[CohortOutcomes]:
-    """The outcomes of every cohort of ``program``'s series, first to last."""
-    return [cohort_outcomes(cohort) for cohort in cohorts_of(program)]
