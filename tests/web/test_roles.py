@@ -18,12 +18,14 @@ The full table runs on SQLite and on PostgreSQL (about 520 requests each, under 
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from flask import Flask, request
@@ -36,6 +38,7 @@ from tests.web.helpers import upload as upload_csv
 from tests.web.matching import decide, load_demo, pairs_of, publish, run_to_end
 from webapp.access_models import ProgramAccess
 from webapp.admins import create_admin
+from webapp.cohort_figures import SMALL_GROUP, SMALL_GROUPS
 from webapp.cohort_models import CohortStart
 from webapp.db import db
 from webapp.mail import OutboxMessage
@@ -484,6 +487,28 @@ def test_a_viewer_sees_figures_and_no_personal_data(site: Site) -> None:
     assert personal_data(page(site, "manager", P + "/participants/"))
     assert personal_data(page(site, "reviewer", RUN + "/review"))
     assert "admin@example.org" in page(site, "reviewer", P + "/runs/")
+
+
+def department_rows(site: Site, name: str) -> dict[str, int]:
+    """Requests per department of the outcomes CSV as the visitor ``name`` downloads it."""
+    response = site.visitor(name).send("GET", (P + "/outcomes.csv").format(**site.ids))
+    assert response.status_code == 200
+    rows = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig", keep_default_na=False)
+    return dict(rows[rows.breakdown == "department"][["group", "requests"]].values.tolist())
+
+
+def test_a_viewer_sees_no_department_small_enough_to_name_someone(site: Site) -> None:
+    manager, viewer = department_rows(site, "manager"), department_rows(site, "viewer")
+    assert min(manager.values()) < SMALL_GROUP  # the sample has small departments
+    assert min(viewer.values()) >= SMALL_GROUP and SMALL_GROUPS in viewer
+    assert sum(viewer.values()) == sum(manager.values())
+    # the groups shown are exactly the manager's, except those pooled (small, or next to
+    # smallest when the small ones alone would make a pool small enough to subtract)
+    assert all(viewer[g] == manager[g] for g in viewer if g != SMALL_GROUPS)
+    assert sum(manager[g] for g in manager if g not in viewer) == viewer[SMALL_GROUPS]
+    text = page(site, "viewer", P + "/outcomes")
+    assert SMALL_GROUPS in text
+    assert all(group not in text for group, n in manager.items() if n < SMALL_GROUP)
 
 
 def test_a_reviewer_decides_but_gets_no_publish_export_or_run_buttons(site: Site) -> None:

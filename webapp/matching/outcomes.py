@@ -60,12 +60,14 @@ def outcome_charts(outcome: CohortOutcomes, series: list[CohortOutcomes]) -> dic
 
 def _series(program_id: int) -> tuple[CohortOutcomes, list[CohortOutcomes]]:
     """The program's outcomes and those of the cohorts of its series the admin has a role
-    in, overdue answers settled first."""
+    in, overdue answers settled first; small departments pooled for a viewer."""
     program = get_program(program_id)
     cohorts = [c for c in cohorts_of(program) if may(current_user, Need.FIGURES, c.id)]
     for cohort in cohorts:
         settle_on_look(cohort.id)
     series = [cohort_outcomes(cohort) for cohort in cohorts]
+    if not may(current_user, Need.READ, program_id):  # a viewer: no group small enough to name
+        series = [outcome.pooled() for outcome in series]
     return next(o for o in series if o.program.id == program.id), series
 
 
