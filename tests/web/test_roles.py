@@ -174,6 +174,13 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
 #: Routes that end the visitor's session (every session of theirs, for the last one): they
 #: are requested by a browser of their own, and everyone logs in again after.
 SESSION_ENDERS = {"admin.auth.logout", "admin.account.logout_everywhere"}
+#: The log-in's second step: with no password typed just before, it sends anyone back to
+#: the log-in page (the gate let them through).
+BACK_TO_LOG_IN = {
+    "admin.two_factor_login.code",
+    "admin.two_factor_login.recovery",
+    "admin.two_factor_login.setup",
+}
 
 EMAILS = {
     "manager": "hr.manager@example.org",
@@ -445,7 +452,7 @@ def check(site: Site, endpoint: str, name: str) -> None:
     if expected == "ok":
         assert site.passed == [endpoint], f"{where}: the gate refused"
         assert status < 500, where
-        if not ends_session:  # logging out ends on the log-in page
+        if not ends_session and endpoint not in BACK_TO_LOG_IN:  # those end on the log-in page
             assert "/auth/login" not in response.headers.get("Location", ""), f"{where}: log in"
         return
     assert site.passed == [], f"{where}: the view ran, expected {expected}"
