@@ -20,6 +20,7 @@ from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
 from webapp import pending_login
 from webapp.admins import create_admin, find_admin
 from webapp.db import db
+from webapp.mail import OutboxMessage
 from webapp.models import AdminUser, AuditEvent, utcnow
 from webapp.session_models import AdminSession
 
@@ -325,6 +326,25 @@ def test_a_borrowed_session_cannot_guess_its_way_to_turning_it_off(
     right = {"off-password": ADMIN_PASSWORD, "off-code": clock.code(secret)}
     assert "Too many wrong tries" in client.post("/account/two-factor/off", data=right).text
     assert "<strong>on</strong>" in client.get("/account/two-factor/").text
+
+
+def test_a_password_reset_by_e_mail_still_asks_the_code(
+    app: Flask, enrolled: tuple[str, list[str]], clock: Clock
+) -> None:
+    """Someone reading the admin's mailbox sets a new password: the log-in still asks the
+    code from the app."""
+    secret, _ = enrolled
+    client = app.test_client()
+    client.post("/auth/forgot", data={"email": ADMIN_EMAIL})
+    with app.app_context():
+        (text,) = db.session.scalars(select(OutboxMessage.text_body)).all()
+    link = re.search(r"/auth/reset/[\w-]+", text).group(0)
+    new_password = "violet kettle harbour"
+    assert client.post(link, data={"password": new_password}).status_code == 302
+    answer = AuthActions(client).login(password=new_password)
+    assert answer.location.endswith("/auth/two-factor/")
+    assert not opens_admin_pages(client)
+    assert code_step(client, clock.code(secret)).status_code == 302
 
 
 def test_a_lost_phone_is_replaced_with_recovery_codes(
