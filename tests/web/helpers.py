@@ -39,6 +39,7 @@ PUBLIC_ENDPOINTS = {
     "admin.oidc.callback",
     "admin.auth.forgot",
     "admin.auth.reset",
+    "admin.welcome.welcome",
     "people.intake.form",
     "people.intake.saved",
     "participant.page.show",
