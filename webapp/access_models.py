@@ -8,7 +8,6 @@ invitation of a new admin, with the roles they get when they accept it (see
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint

@@ -74,7 +74,7 @@ def sign_in_ways(admin: AdminUser) -> str:
 def program_names() -> dict[int, str]:
     """Every program's name by id, in the order of their names."""
     rows = db.session.execute(select(Program.id, Program.name).order_by(Program.name))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def program_roles(admin: AdminUser) -> dict[int, Role]:
@@ -84,7 +84,7 @@ def program_roles(admin: AdminUser) -> dict[int, Role]:
             ProgramAccess.admin_id == admin.id
         )
     )
-    return {program_id: Role(role) for program_id, role in rows.tuples()}
+    return {program_id: Role(role) for program_id, role in rows}
 
 
 def admin_rows() -> list[AdminRow]:
@@ -104,14 +104,14 @@ def admin_rows() -> list[AdminRow]:
             func.sum(case((is_open, 1), else_=0)),
         ).group_by(AdminSession.admin_id)
     )
-    seen = {admin_id: (last, int(count or 0)) for admin_id, last, count in sessions.tuples()}
+    seen = {admin_id: (last, int(count or 0)) for admin_id, last, count in sessions}
     access = db.session.execute(
         select(ProgramAccess.admin_id, Program.name, ProgramAccess.role)
         .join(Program, Program.id == ProgramAccess.program_id)
         .order_by(Program.name)
     )
     roles: dict[int, list[tuple[str, Role]]] = {}
-    for admin_id, name, role in access.tuples():
+    for admin_id, name, role in access:
         roles.setdefault(admin_id, []).append((name, Role(role)))
     admins = db.session.scalars(select(AdminUser).order_by(AdminUser.email))
     return [
@@ -414,4 +414,3 @@ def follow_sso_owner(admin: AdminUser, role: str | None) -> bool:
         sessions_ended=ended,
     )
     return True
-

@@ -18,8 +18,8 @@ def create_admin(email: str, password: str) -> AdminUser:
     the caller commits.
 
     This is how the first admin comes to be (``flask create-admin``): owners then invite
-    the others from the web app. The password is stored as given: callers that take it from a person check it first
-    with :func:`webapp.passwords.password_problems`.
+    the others from the web app. The password is stored as given: callers that take it
+    from a person check it first with :func:`webapp.passwords.password_problems`.
     """
     admin = find_admin(email) or AdminUser(email=email.strip().lower(), is_owner=True)
     admin.set_password(password)

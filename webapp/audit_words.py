@@ -22,7 +22,7 @@ ACTION_WORDS: dict[str, str] = {
     "admins.joined": "Accepted an invitation and became an admin",
     "admins.roles": "Changed an admin's roles (their sessions ended)",
     "admins.remove": "Removed an admin (their sessions ended)",
-    "admins.sso_owner": "The identity provider's role claim made an admin an owner, or no longer one",
+    "admins.sso_owner": "The identity provider made an admin an owner, or no longer one",
     "program.create": "Created the program",
     "program.rename": "Renamed the program",
     "program.settings": "Changed the matching settings",

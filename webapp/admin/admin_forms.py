@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from matcher import EMAIL_MAX_CHARS
@@ -20,7 +21,10 @@ from webapp.roles import PROGRAM_ROLES, Role
 from webapp.store import email_problem
 
 #: The choices of a program's select: no role, or one of the program roles.
-ROLE_CHOICES = [("", "no role"), *((role.value, role.label) for role in PROGRAM_ROLES)]
+ROLE_CHOICES = [
+    SelectChoice("", "no role"),
+    *(SelectChoice(role.value, role.label) for role in PROGRAM_ROLES),
+]
 PREFIX = "program-"
 
 
@@ -38,11 +42,13 @@ class AccessForm(FlaskForm):
         return [field for field in self if field.name.startswith(PREFIX)]
 
     def roles(self) -> dict[int, Role]:
-        """The role chosen in each program that has one, by program id."""
+        """The role chosen in each program that has one, by program id (a value that is
+        no program role is left out: its select shows the error)."""
+        known = {role.value for role in PROGRAM_ROLES}
         return {
             int(field.name.removeprefix(PREFIX)): Role(field.data)
             for field in self.program_fields()
-            if field.data
+            if field.data in known
         }
 
 

@@ -53,7 +53,7 @@ def index() -> str:
             for i in admin_access.pending_invites()
         ],
         now=now(),
-        button=EmptyForm(),
+        invite_form=EmptyForm(),
     )
 
 
@@ -82,7 +82,7 @@ def resend(invite_id: int) -> Response:
     invitation = _pending(invite_id)
     if EmptyForm().validate_on_submit():
         admin_access.resend(invitation, _welcome_link())
-        flash(f"The invitation is sent again to {invitation.email}; the earlier link no longer works.")
+        flash(f"The invitation is sent again to {invitation.email}; the earlier link is void.")
     return redirect(url_for(".index"))
 
 
