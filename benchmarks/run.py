@@ -34,11 +34,14 @@ import pandas as pd
 import scipy
 
 from benchmarks.instances import Instance, network, ortools_solve
+from benchmarks.script import mentorloom_command
 from matcher.solver import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ("read", "rules", "scores", "solve", "explain", "write")
 MARKER = "<!-- analysis: kept by benchmarks/run.py -->"
+#: ``mentorloom`` of this interpreter's install, whether or not its virtualenv is active.
+MENTORLOOM = mentorloom_command()
 
 
 def ensure_bench_extra() -> None:
@@ -74,7 +77,7 @@ def sample(people: int, folder: Path) -> Path:
     """A synthetic cohort CSV from ``mentorloom sample``."""
     path = folder / f"cohort_{people}.csv"
     subprocess.run(
-        ["mentorloom", "sample", "--people", str(people), "--seed", "1", "-q", "-o", str(path)],
+        [*MENTORLOOM, "sample", "--people", str(people), "--seed", "1", "-q", "-o", str(path)],
         check=True,
     )
     return path
@@ -82,7 +85,7 @@ def sample(people: int, folder: Path) -> Path:
 
 def match(path: Path, out: Path, timeout: float) -> dict[str, float] | None:
     """Run ``mentorloom match`` under ``/usr/bin/time -v``: step times, RSS, results."""
-    command = ["/usr/bin/time", "-v", "mentorloom", "match", str(path), "-o", str(out)]
+    command = ["/usr/bin/time", "-v", *MENTORLOOM, "match", str(path), "-o", str(out)]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
@@ -109,7 +112,7 @@ def end_to_end(sizes: list[int], folder: Path, timeout: float) -> dict[int, dict
     """``mentorloom match`` of each size, on a machine that compiled the engine already
     (``mentorloom compile`` first; a first run's compiling is timed by
     ``benchmarks/first_run.py``)."""
-    subprocess.run(["mentorloom", "compile", "--quiet"], check=True)
+    subprocess.run([*MENTORLOOM, "compile", "--quiet"], check=True)
     results = {}
     for people in sizes:
         path = sample(people, folder)

@@ -132,7 +132,9 @@ class _ProgressBars:
     counter for a step that reports nothing until it ends (reading, solving, writing).
 
     Used as the engine's ``progress(step, done, total)`` callback. Nothing shows for a
-    step that ends within :data:`PROGRESS_DELAY_SECONDS`.
+    step that ends within :data:`PROGRESS_DELAY_SECONDS`. When stderr is not a terminal
+    (a log file, a pipe), bars would leave carriage-return frames there: each finished step
+    prints one line with its time instead (see :class:`_StepLines`).
     """
 
     def __init__(self, enabled: bool) -> None:
@@ -212,10 +214,63 @@ class _ProgressBars:
             bar.close()
 
 
+class _StepLines(_ProgressBars):
+    """Progress for a stderr that is not a terminal: one line per finished step, with the
+    time it took (``mentorloom: solve 1.42 s``); nothing is redrawn."""
+
+    def __init__(self, enabled: bool) -> None:
+        super().__init__(enabled)
+        #: The step under way and when it started.
+        self.step: tuple[str, float] | None = None
+        #: The step compiling interrupted, and how long it had run.
+        self.paused: tuple[str, float] | None = None
+
+    def _finish(self) -> None:
+        if self.step is not None:
+            name, started = self.step
+            self.step = None
+            if self.enabled:
+                seconds = time.perf_counter() - started
+                print(f"mentorloom: {name} {seconds:.2f} s", file=sys.stderr, flush=True)
+
+    def wait(self, step: str) -> None:
+        """Finish the step under way and start ``step``."""
+        self._finish()
+        self.step = (step, time.perf_counter())
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        from matcher.engine import COMPILE_STEP
+
+        if step == COMPILE_STEP:  # its own two lines say when it starts and how long it took
+            if self.step is not None:
+                name, started = self.step
+                self.paused, self.step = (name, time.perf_counter() - started), None
+            if self.enabled:
+                self._note_compiling(step, done, total)
+            return
+        if self.paused is not None:  # go on with the step compiling interrupted
+            name, ran = self.paused
+            self.paused = None
+            if name == step:
+                self.step = (step, time.perf_counter() - ran)
+        if self.step is None or self.step[0] != step:
+            self.wait(step)
+        if done >= total:
+            self._finish()
+            if step in ENGINE_STEPS[:-1]:
+                self.wait(ENGINE_STEPS[ENGINE_STEPS.index(step) + 1])
+
+    def close(self) -> None:
+        """Print the line of the step under way."""
+        self._finish()
+
+
 @contextmanager
 def _progress(args: argparse.Namespace, first_step: str) -> Iterator[_ProgressBars]:
-    """Progress display for one command, starting with a counter for ``first_step``."""
-    bars = _ProgressBars(enabled=not args.quiet)
+    """Progress display for one command, starting with a counter for ``first_step``: bars
+    on a terminal, a line per finished step elsewhere."""
+    kind = _ProgressBars if sys.stderr.isatty() else _StepLines
+    bars = kind(enabled=not args.quiet)
     bars.wait(first_step)
     try:
         yield bars
@@ -316,6 +371,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
             config = load_config(args.config)
             decisions = _decisions(args.decisions)
             participants = _load(args).participants
+        progress.wait(ENGINE_STEPS[0])
         proposal = propose(
             participants, config, decisions, with_scores=args.scores, progress=progress
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -14,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from benchmarks.script import mentorloom_command
 from matcher import cli
 from matcher.csv_io import FORMULA_PREFIXES
 
@@ -31,18 +31,10 @@ SCORE_COLUMNS = ["mentee_email", "mentor_email", "mentor_type", "score"]
 STEPS = ["read", "rules", "scores", "solve", "explain", "write"]
 
 
-def _command() -> list[str]:
-    """The installed console script of the running interpreter (e.g. ``.venv/bin``), else
-    the one on PATH, else ``python -m matcher.cli``."""
-    beside = Path(sys.executable).with_name("mentorloom")
-    installed = str(beside) if beside.exists() else shutil.which("mentorloom")
-    return [installed] if installed else [sys.executable, "-m", "matcher.cli"]
-
-
 def run(*args: object, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run the console script; output is decoded as UTF-8 text."""
     return subprocess.run(
-        [*_command(), *map(str, args)],
+        [*mentorloom_command(), *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -339,7 +331,9 @@ def test_sample_is_deterministic_and_valid(tmp_path: Path) -> None:
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() != other.read_bytes()
     to_stdout = subprocess.run(
-        [*_command(), "sample", "--people", "300", "--seed", "9"], capture_output=True, check=False
+        [*mentorloom_command(), "sample", "--people", "300", "--seed", "9"],
+        capture_output=True,
+        check=False,
     )
     assert to_stdout.stdout == first.read_bytes()
     assert run("validate", first).returncode == 0
@@ -402,3 +396,32 @@ def test_explain_top_n_heads_exactly_the_rows_it_shows() -> None:
     )
     rows = [line for line in alternatives.splitlines() if line[:1].isdigit()]
     assert len(rows) == 4 and sum("  matched  " in row for row in rows) == 1
+
+
+def test_progress_in_a_log_file_is_one_line_per_step_with_its_time(tmp_path: Path) -> None:
+    """stderr here is a pipe, not a terminal: no carriage-return frames, a line per step."""
+    result = run("match", PEOPLE, "--config", PROGRAM, "-o", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "\r" not in result.stderr
+    lines = re.findall(r"^mentorloom: (.+) (\d+\.\d\d) s$", result.stderr, re.MULTILINE)
+    assert [step for step, _ in lines] == ["read", "rules and scores", "solve", "explain", "write"]
+    assert result.stderr.count("\n") == len(lines)
+
+
+def test_compiling_pauses_the_step_it_interrupts(capsys: pytest.CaptureFixture[str]) -> None:
+    from matcher.engine import COMPILE_STEP
+
+    lines = cli._StepLines(enabled=True)
+    lines.wait("rules and scores")
+    lines(COMPILE_STEP, 0, 1)
+    lines(COMPILE_STEP, 1, 1)
+    lines("rules and scores", 5, 10)
+    lines("rules and scores", 10, 10)
+    lines.close()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("mentorloom: compiling the matching engine")
+    assert err[1].startswith("mentorloom: compiled the matching engine in")
+    assert [line.rsplit(" ", 2)[0] for line in err[2:]] == [
+        "mentorloom: rules and scores",
+        "mentorloom: solve",
+    ]

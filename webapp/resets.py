@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from webapp import audit
 from webapp.admins import find_admin
@@ -24,6 +24,9 @@ from webapp.mail.outbox import queue_message
 from webapp.models import AdminUser
 from webapp.session_models import PasswordReset
 from webapp.sessions import end_sessions, now, token_hash
+
+#: A used or expired link is deleted when the admin asks for a new one this long after.
+KEEP_DEAD = timedelta(days=1)
 
 
 def _recent(admin: AdminUser, seconds: float) -> int:
@@ -43,6 +46,13 @@ def request_reset(email: str, link_for: str) -> None:
     most, seconds = current_app.config["LINK_MAILS"]
     if admin is None or _recent(admin, seconds) >= most:
         return
+    # links dead for longer than the count above looks back: nothing to keep them for
+    dead_since = now() - timedelta(seconds=max(seconds, KEEP_DEAD.total_seconds()))
+    db.session.execute(
+        delete(PasswordReset)
+        .where(PasswordReset.admin_id == admin.id, PasswordReset.expires_at < dead_since)
+        .execution_options(synchronize_session=False)
+    )
     token = secrets.token_urlsafe(32)
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
     db.session.add(

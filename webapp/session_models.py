@@ -3,7 +3,8 @@
 An :class:`AdminSession` is one log-in of one admin: the browser's cookie carries a random
 id, the table keeps only its SHA-256 hash (see :mod:`webapp.sessions`). A session ends at
 log-out, "log out everywhere", a password change or reset, or when it has been idle or open
-too long; an ended row stays (with why) until the admin is removed. A
+too long; an ended row stays (with why) for 90 days, then the admin's next log-in deletes it
+(:data:`webapp.sessions.KEEP_ENDED`). A
 :class:`PasswordReset` is one e-mailed reset link, kept as the hash of its token, used once.
 """
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, flash, request, session
 from flask_login import login_user
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 
 from webapp import audit
 from webapp.db import db, login_manager
@@ -38,6 +38,9 @@ from webapp.session_models import (
 SESSION_KEY = "admin_session"
 #: ``last_seen_at`` is written when it is at least this old.
 SEEN_EVERY = timedelta(minutes=1)
+#: Ended sessions are kept this long, then deleted at the admin's next log-in (the audit log
+#: keeps every log-in and log-out for good).
+KEEP_ENDED = timedelta(days=90)
 
 
 def now() -> datetime:
@@ -62,6 +65,7 @@ def start_session(admin: AdminUser, how: str = "password") -> None:
     ``how`` says how they proved who they are (``password`` or ``oidc``).
     """
     session.clear()
+    _tidy(admin)
     token = secrets.token_urlsafe(32)
     db.session.add(
         AdminSession(
@@ -78,6 +82,30 @@ def start_session(admin: AdminUser, how: str = "password") -> None:
     login_user(admin, remember=False)
     audit.record("auth.login", None, actor=admin.email, how=how, address=request.remote_addr)
     db.session.commit()
+
+
+def _tidy(admin: AdminUser) -> None:
+    """End the admin's sessions that timed out without another request (so no page lists
+    them as open) and delete those that ended more than :data:`KEEP_ENDED` ago."""
+    at, config = now(), current_app.config
+    db.session.execute(
+        update(AdminSession)
+        .where(
+            AdminSession.admin_id == admin.id,
+            AdminSession.ended_at.is_(None),
+            or_(
+                AdminSession.last_seen_at < at - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                AdminSession.created_at < at - timedelta(hours=config["SESSION_MAX_HOURS"]),
+            ),
+        )
+        .values(ended_at=at, ended_why="timed out")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(AdminSession)
+        .where(AdminSession.admin_id == admin.id, AdminSession.ended_at < at - KEEP_ENDED)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def current_session() -> AdminSession | None:

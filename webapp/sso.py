@@ -191,15 +191,21 @@ def token_problem(error: Exception) -> RefusedError:
     'wrong_audience'
     >>> token_problem(ExpiredTokenError("exp")).reason
     'expired_token'
+    >>> token_problem(InvalidClaimError("nonce")).reason
+    'wrong_nonce'
     """
     if isinstance(error, ClaimError):
-        reason = {"aud": "wrong_audience", "iss": "wrong_issuer", "exp": "expired_token"}.get(
-            error.claim, f"bad_claim_{error.claim}"
-        )
+        reason = {
+            "aud": "wrong_audience",
+            "iss": "wrong_issuer",
+            "exp": "expired_token",
+            "nonce": "wrong_nonce",
+        }.get(error.claim, f"bad_claim_{error.claim}")
         words = {
             "wrong_audience": "it was made for another application",
             "wrong_issuer": "it comes from another identity provider",
             "expired_token": "it has expired",
+            "wrong_nonce": "it belongs to another sign-in; start again from the log-in page",
         }.get(reason, f"its claim '{error.claim}' is wrong")
         return RefusedError(reason, f"The identity provider's answer was refused: {words}.")
     if isinstance(error, JoseError):

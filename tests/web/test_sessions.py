@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
 from tests.web.smtp import SmtpSink
@@ -210,6 +210,31 @@ def test_idle_and_old_sessions_log_out_saying_why(
     assert logged_in(app)
 
 
+def test_a_log_in_ends_timed_out_sessions_and_deletes_long_ended_ones(app: Flask) -> None:
+    """Sessions nobody used again stop being listed as open at the next log-in; rows that
+    ended more than 90 days ago are deleted then (the audit log keeps the log-ins)."""
+    away = logged_in(app)
+    _age(app, last_seen_at=timedelta(minutes=61))
+    page = logged_in(app).get("/account/").get_data(as_text=True)
+    assert page.count("</tr>") == 2 and "(this one)" in page  # the heading and one session
+    with app.app_context():
+        rows = db.session.scalars(select(AdminSession).order_by(AdminSession.id)).all()
+        assert [(r.ended_at is None, r.ended_why) for r in rows] == [
+            (False, "timed out"),
+            (True, ""),
+        ]
+        db.session.execute(
+            update(AdminSession)
+            .where(AdminSession.id == rows[0].id)
+            .values(ended_at=utcnow() - timedelta(days=91))
+        )
+        db.session.commit()
+    logged_in(app)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AdminSession)) == 2
+    assert away.get("/account/").status_code == 302
+
+
 def test_last_seen_is_written_at_most_once_a_minute(app: Flask, program_id: int) -> None:
     admin = logged_in(app)
 
@@ -297,3 +322,11 @@ def test_a_reset_link_expires_and_few_are_sent(mail_app: Flask, smtp_server: Smt
         assert len(db.session.scalars(select(PasswordReset)).all()) == 3
         found = find_admin(ADMIN_EMAIL)
         assert found is not None and found.check_password(ADMIN_PASSWORD)
+        # a day after the links died, the next request deletes them and sends a new one
+        db.session.execute(update(PasswordReset).values(expires_at=utcnow() - timedelta(days=2)))
+        db.session.execute(update(PasswordReset).values(created_at=utcnow() - timedelta(days=2)))
+        db.session.commit()
+    forgot(client, ADMIN_EMAIL)
+    reset_link(smtp_server, 4)
+    with mail_app.app_context():
+        assert len(db.session.scalars(select(PasswordReset)).all()) == 1

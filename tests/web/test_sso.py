@@ -123,6 +123,20 @@ def test_an_admin_made_by_the_command_is_linked_by_email(sso_app) -> None:
     assert admins(app) == 2
 
 
+def test_signing_in_opens_the_page_asked_for_and_only_on_this_site(sso_app) -> None:
+    app = sso_app()
+    client = app.test_client()
+    page = client.get("/auth/login?next=/programs/new").get_data(as_text=True)
+    assert 'href="/auth/oidc/login?next=/programs/new"' in page
+    at = client.get("/auth/oidc/login?next=/programs/new").location
+    answer = callback(client, authorize(client, "bea", at=at))
+    assert answer.location.endswith("/programs/new")
+    client.post("/auth/logout")
+    at = client.get("/auth/oidc/login?next=//evil.example/").location
+    answer = callback(client, authorize(client, "bea", at=at))
+    assert answer.location.endswith("/programs/")
+
+
 def test_a_token_made_for_another_application_is_refused(
     sso_app, oidc_provider: Provider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,6 +204,20 @@ def test_a_changed_state_is_refused(sso_app) -> None:
     query = authorize(client, "bea")
     answer = callback(client, {**query, "state": query["state"][:-2] + "xx"})
     assert_refused(app, client, answer, "bad_state", "changed on the way")
+    assert admins(app) == 1
+
+
+def test_an_id_token_for_another_sign_in_is_refused_by_its_nonce(sso_app) -> None:
+    """The provider signs a token carrying another sign-in's nonce (a replayed or injected
+    code): state and PKCE pass, the nonce does not."""
+    app = sso_app()
+    client = app.test_client()
+    at = start(client)
+    query = query_of(at)
+    assert len(query["nonce"]) >= 20
+    other = at.replace(f"nonce={query['nonce']}", "nonce=another-sign-in-s-nonce-0123456789")
+    answer = callback(client, authorize(client, "bea", at=other))
+    assert_refused(app, client, answer, "wrong_nonce", "it belongs to another sign-in")
     assert admins(app) == 1
 
 

@@ -6,7 +6,16 @@ why not. Both answer 404 while single sign-on is not set up.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from webapp import admin_access, audit, sso
@@ -14,9 +23,13 @@ from webapp.audit import cut
 from webapp.db import db
 from webapp.models import AdminUser
 from webapp.roles import Need, needs
+from webapp.security import is_local_path
 from webapp.sessions import start_session
 
 bp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
+
+#: The Flask session key that keeps the page to open after signing in (``next``).
+NEXT_KEY = "sso_next"
 
 
 @bp.before_request
@@ -29,7 +42,9 @@ def _only_when_set_up() -> None:
 @needs(Need.PUBLIC)
 def login() -> Response | tuple[str, int]:
     """Send the browser to the identity provider (with ``state``, ``nonce`` and PKCE), or
-    say that it cannot be reached."""
+    say that it cannot be reached; ``next``, a path on this site, is opened afterwards."""
+    target = request.args.get("next", "")
+    session[NEXT_KEY] = target if is_local_path(target) else ""
     try:
         return sso.start_sign_in(url_for(".callback", _external=True))
     except sso.RefusedError as refusal:
@@ -53,10 +68,11 @@ def callback() -> Response | tuple[str, int]:
     except sso.RefusedError as refusal:
         db.session.rollback()
         return _refused(refusal)
+    target = session.pop(NEXT_KEY, "")  # read before the session is renewed
     _sign_in(admin)
     audit.record("auth.sso", None, issuer=who.issuer, role=who.role or "", address=address)
     db.session.commit()
-    return redirect(url_for("admin.programs.index"))
+    return redirect(target or url_for("admin.programs.index"))
 
 
 def _refused(refusal: sso.RefusedError) -> tuple[str, int]:
