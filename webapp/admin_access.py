@@ -88,8 +88,9 @@ def program_roles(admin: AdminUser) -> dict[int, Role]:
 
 
 def admin_rows() -> list[AdminRow]:
-    """Every admin, by e-mail, with their roles, how they sign in, their last sign-in and
-    their open sessions (three queries, whatever the number of admins)."""
+    """Every admin, by e-mail, with their roles, how they sign in, their last sign-in (of
+    the sessions kept: :data:`webapp.sessions.KEEP_ENDED`) and their open sessions (three
+    queries, whatever the number of admins)."""
     config = current_app.config
     at = now()
     is_open = (

@@ -412,3 +412,32 @@ def test_a_new_sso_admin_without_an_invitation_sees_no_program(sso_mail_app: Fla
     with sso_mail_app.app_context():
         found = find_admin("erin@example.org")
         assert found is not None and not found.is_owner
+
+
+def row_of(page: str, email: str) -> list[str]:
+    """The cells' text of the Admins page's row of ``email``."""
+    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+    (row,) = [r for r in rows if f">{email}</a>" in r]
+    cells = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
+
+
+def test_the_admins_page_says_who_may_do_what_and_where_they_are_signed_in(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    spring, autumn = programs(app, "Spring", "Autumn")
+    admin_with(app, INVITEE, spring, Role.REVIEWER)
+    second = app.test_client()
+    assert AuthActions(second).login(INVITEE, PASSWORD).status_code == 302
+    with app.app_context():
+        rita = find_admin(INVITEE)
+        grant(rita, autumn, Role.VIEWER)
+        db.session.add(AdminUser(email="sam@example.org", password_hash="!no-password"))
+        db.session.commit()
+    page = admin_client.get("/admins/").get_data(as_text=True)
+    owner = row_of(page, ADMIN_EMAIL)
+    assert owner[0].endswith("(you)") and owner[1:3] == ["owner", "password"] and owner[4] == "1"
+    assert row_of(page, INVITEE)[1:3] == ["viewer of Autumn; reviewer of Spring", "password"]
+    assert row_of(page, INVITEE)[4] == "2"
+    sam = row_of(page, "sam@example.org")
+    assert sam[1:] == ["no role in any program", "none yet", "none in 90 days", "0"]
