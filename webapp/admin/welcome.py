@@ -43,4 +43,5 @@ def welcome(token: str) -> str | Response | tuple[str, int]:
             start_session(admin, how="password")
             flash("Welcome to mentorloom: your password is set and you are signed in.")
             return redirect(url_for("admin.programs.index"))
-    return render_template("auth/welcome.html", invitation=invitation, form=form, sso_name=None)
+    sso_name = config["OIDC_NAME"] if sso.enabled(config) else None
+    return render_template("auth/welcome.html", invitation=invitation, form=form, sso_name=sso_name)
