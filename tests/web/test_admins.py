@@ -265,6 +265,8 @@ def test_removal_ends_every_session_and_the_account(app: Flask, admin_client: Fl
         assert db.session.scalars(select(ProgramAccess)).all() == []
     (event,) = events(app, "admins.remove")
     assert event.detail["admin"] == INVITEE and event.detail["roles"] == {"Spring": "manager"}
+    logins = {e.actor: e.admin_id for e in events(app, "auth.login")}
+    assert logins == {ADMIN_EMAIL: admin_id(app, ADMIN_EMAIL), INVITEE: None}
 
 
 def test_nobody_demotes_or_removes_themselves(app: Flask, admin_client: FlaskClient) -> None:
