@@ -1,7 +1,8 @@
 """The admin invitation in a real browser (Chromium, Playwright), on the app as in
 production (CSRF on) with a real SMTP server: an owner invites a reviewer of one program,
-the invitee opens the link from the e-mail, chooses a password and sees their program; each
-page passes axe-core and is saved as a screenshot (``admins*.png``, see test_browser.py).
+the invitee opens the link from the e-mail, chooses a password and sees their program; the
+owner changes their role and the invitee's open page logs them out. Each page passes
+axe-core and is saved as a screenshot (``admins*.png``, see test_browser.py).
 """
 
 from __future__ import annotations
@@ -78,3 +79,12 @@ def test_an_owner_invites_a_reviewer_who_sets_a_password_and_sees_their_program(
     shot(rita, "admins-invitee-program")
     owner.reload()
     expect(owner.get_by_text("No invitation is pending.")).to_be_visible()
+    owner.get_by_role("link", name=RITA).click()
+    expect(owner.get_by_label("Spring")).to_have_value("reviewer")
+    shot(owner, "admins-roles")
+    owner.get_by_label("Spring").select_option("viewer")
+    owner.get_by_role("button", name="Save roles").click()
+    expect(owner.get_by_text(f"The roles of {RITA} are changed")).to_be_visible()
+    rita.reload()
+    ended = "You are logged out: your session ended (role changed)."
+    expect(rita.get_by_text(ended)).to_be_visible()
