@@ -443,3 +443,17 @@ def test_the_admins_page_says_who_may_do_what_and_where_they_are_signed_in(
     assert row_of(page, INVITEE)[4] == "2"
     sam = row_of(page, "sam@example.org")
     assert sam[1:] == ["no role in any program", "none yet", "none in 90 days", "0"]
+
+
+def test_guessing_invitation_links_is_rate_limited_like_the_log_in(db_url: str, app: Flask) -> None:
+    """Links are 256 random bits; still, their POSTs count with the log-in's per address."""
+    limited = make_app(db_url, RATE_LIMITS={"login": [3, 60], "intake": [60, 60]})
+    client = limited.test_client()
+    answers = [
+        client.post(f"/auth/welcome/guess-{n}", data={"password": PASSWORD}) for n in range(4)
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert client.get("/auth/welcome/guess-5").status_code == 404  # only attempts count
+    with limited.app_context():
+        db.session.remove()
+        db.engine.dispose()
