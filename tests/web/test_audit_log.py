@@ -201,7 +201,8 @@ def test_the_audit_asks_a_logged_out_visitor_to_log_in(
 def test_one_function_decides_who_reads_the_audit(
     admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hook roles will fill: when it says no, every audit page and export is a 403."""
+    """Beside the gate, every audit page and export asks ``may_read_audit``: when it says
+    no, even to an owner, the answer is a 403. (Who it says yes to: tests/web/test_roles.py.)"""
     monkeypatch.setattr("webapp.admin.audit_pages.may_read_audit", lambda admin, program: False)
     for url in (f"/programs/{program_id}/history", f"/programs/{program_id}/history.csv"):
         assert admin_client.get(url).status_code == 403, url
