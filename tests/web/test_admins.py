@@ -117,6 +117,8 @@ def test_an_invited_reviewer_sets_a_password_and_sees_only_their_program(
     assert find_admin_in(mail_app, INVITEE) is None
     done = invitee.post(link, data={"password": PASSWORD})
     assert done.status_code == 302 and done.location.endswith("/programs/")
+    index = invitee.get("/programs/").get_data(as_text=True)
+    assert ">Spring</a>" in index and "Autumn" not in index
     assert opens(invitee, f"/programs/{spring}/") == 200
     assert opens(invitee, f"/programs/{spring}/participants/") == 200
     assert opens(invitee, f"/programs/{spring}/settings") == 403

@@ -74,6 +74,7 @@ def test_an_owner_invites_a_reviewer_who_sets_a_password_and_sees_their_program(
     rita.get_by_role("button", name="Set the password and sign in").click()
     expect(rita.get_by_text("Welcome to mentorloom: your password is set")).to_be_visible()
     expect(rita.get_by_role("link", name="Admins")).to_have_count(0)
+    expect(rita.get_by_role("link", name="Autumn")).to_have_count(0)
     rita.get_by_role("link", name="Spring").click()
     expect(rita.get_by_role("heading", name="Spring")).to_be_visible()
     shot(rita, "admins-invitee-program")
