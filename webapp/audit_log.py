@@ -58,8 +58,9 @@ def program_events(program_id: int, kind: str = "") -> Select[tuple[AuditEvent]]
 
 
 def sign_in_events(action: str = "") -> Select[tuple[AuditEvent]]:
-    """The site-wide sign-in events (``auth.*``, of no program: read through the index
-    of ``program_id``), newest first, only ``action`` when given (a key of
+    """The site-wide events (``auth.*`` sign-ins and ``admins.*`` changes of the admins,
+    of no program: read through the index of ``program_id``), newest first, only
+    ``action`` when given (a key of
     :func:`~webapp.audit_words.sign_in_actions`).
 
     >>> print(sign_in_events("auth.failed").whereclause)
@@ -68,7 +69,8 @@ def sign_in_events(action: str = "") -> Select[tuple[AuditEvent]]:
     query = select(AuditEvent).where(AuditEvent.program_id.is_(None))
     if action:
         return _newest_first(query.where(AuditEvent.action == action))
-    return _newest_first(query.where(AuditEvent.action.startswith(SIGN_IN_PREFIX)))
+    site = or_(*(AuditEvent.action.startswith(prefix) for prefix in SIGN_IN_PREFIX))
+    return _newest_first(query.where(site))
 
 
 def _newest_first(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:

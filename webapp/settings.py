@@ -103,6 +103,8 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # true (recommended in production): an owner must have two-factor authentication;
         # one without it enrols at their next password log-in (see webapp.two_factor)
         "OWNERS_NEED_TWO_FACTOR": False,
+        # an owner's e-mailed invitation of a new admin works once, this many days
+        "ADMIN_INVITE_DAYS": 7,
     }
 
 

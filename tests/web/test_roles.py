@@ -7,13 +7,14 @@ reviewer and viewer, and the manager of another program only (an ERG lead next t
 program). The table fails when the app has a route without a row, or a row without a route.
 Every cell is requested against a realistic program (the sample data imported, a finished
 run, published pairs with their e-mails, an import upload, a pending registration, the
-next cohort started), POSTs with a valid CSRF token:
+next cohort started, another admin and a pending invitation of one), POSTs with a valid
+CSRF token:
 
 * ``ok``: the request passed the gate (the view ran) and answered no server error;
 * ``login``: the log-in redirect;
 * ``403``/``404``: exactly that, the view never ran and no audit row was written.
 
-The full table runs on SQLite and on PostgreSQL (about 520 requests each, under a minute).
+The full table runs on SQLite and on PostgreSQL (about 560 requests each, under a minute).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from werkzeug.test import TestResponse
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app, postgres_schema
 from tests.web.helpers import upload as upload_csv
 from tests.web.matching import decide, load_demo, pairs_of, publish, run_to_end
-from webapp.access_models import ProgramAccess
+from webapp.access_models import AdminInvite, ProgramAccess
 from webapp.admins import create_admin
 from webapp.cohort_figures import SMALL_GROUP, SMALL_GROUPS
 from webapp.cohort_models import CohortStart
@@ -100,6 +101,13 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "admin.programs.create": ("POST", "/programs/new", OWNERS),
     "admin.audit.sign_ins": ("GET", "/sign-ins/", OWNERS),
     "admin.audit.sign_ins_csv": ("GET", "/sign-ins.csv", OWNERS),
+    "admin.welcome.welcome": ("POST", "/auth/welcome/not-a-token", ANYONE),
+    "admin.admins.index": ("GET", "/admins/", OWNERS),
+    "admin.admins.invite": ("POST", "/admins/invite", OWNERS),
+    "admin.admins.resend": ("POST", "/admins/invites/{invite}/resend", OWNERS),
+    "admin.admins.revoke": ("POST", "/admins/invites/{invite}/revoke", OWNERS),
+    "admin.admins.show": ("GET", "/admins/{admin}", OWNERS),
+    "admin.admins.remove": ("GET", "/admins/{admin}/remove", OWNERS),
     "admin.programs.show": ("GET", P + "/", EVERY_ROLE),
     "matching.runs.index": ("GET", P + "/runs/", EVERY_ROLE),
     "matching.dashboard.show": ("GET", RUN + "/dashboard", EVERY_ROLE),
@@ -340,7 +348,15 @@ def build(db_url: str, instance: Path) -> Site:
             .where(Participant.program_id == program_id, Participant.email.not_in(busy))
             .limit(2)
         )
+        bystander = AdminUser(email="bystander@example.org", password_hash="!no-password")
+        invitation = AdminInvite(
+            token_hash="0" * 64, email="invited@example.org", roles={}, expires_at=later
+        )
+        db.session.add_all([bystander, invitation])
+        db.session.commit()
         ids: dict[str, int | str] = {
+            "admin": bystander.id,
+            "invite": invitation.id,
             "program": program_id,
             "run": run.id,
             "match": matches[5].id,

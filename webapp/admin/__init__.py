@@ -1,12 +1,12 @@
 """The admin's own pages: signing in and out (with a password or the company's identity
-provider), their account, programs, their settings and cohorts, and the audit pages
-(History, Sign-ins).
+provider), the welcome page of an invited admin, their account, programs, their settings
+and cohorts, the audit pages (History, Sign-ins) and, for owners, the Admins pages.
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
 (endpoints ``admin.auth.*``, ``admin.two_factor_login.*``, ``admin.oidc.*``,
-``admin.account.*``, ``admin.two_factor.*``, ``admin.programs.*``,
-``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``) and its templates live in
-``webapp/admin/templates/``.
+``admin.welcome.*``, ``admin.account.*``, ``admin.two_factor.*``, ``admin.programs.*``,
+``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``, ``admin.admins.*``)
+and its templates live in ``webapp/admin/templates/``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flask import Blueprint
 
 from webapp.admin import (
     account,
+    admins,
     answer_policy,
     audit_pages,
     auth,
@@ -23,6 +24,7 @@ from webapp.admin import (
     programs,
     two_factor_login,
     two_factor_pages,
+    welcome,
 )
 
 __all__ = ["bp"]
@@ -32,11 +34,13 @@ for part in (
     auth,
     two_factor_login,
     oidc,
+    welcome,
     account,
     two_factor_pages,
     programs,
     answer_policy,
     cohorts,
     audit_pages,
+    admins,
 ):
     bp.register_blueprint(part.bp)
