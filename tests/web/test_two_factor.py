@@ -17,6 +17,8 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
+from tests.web.smtp import SmtpSink
+from tests.web.test_admins import invite, invite_link
 from webapp import pending_login
 from webapp.admins import create_admin, find_admin
 from webapp.db import db
@@ -426,6 +428,29 @@ def test_the_account_page_says_two_factor_is_required(owners_must: Flask) -> Non
     assert AuthActions(client).login().location.endswith("/programs/")
     app.config["OWNERS_NEED_TWO_FACTOR"] = True
     assert "It is required for you" in client.get("/account/").text
+
+
+def test_an_invited_owner_sets_up_two_factor_before_getting_a_session(
+    mail_app: Flask, mail_admin: FlaskClient, smtp_server: SmtpSink, clock: Clock
+) -> None:
+    """The welcome page of an invitation takes the same path as the log-in page."""
+    mail_app.config["OWNERS_NEED_TWO_FACTOR"] = True
+    invite(mail_admin, "new.owner@example.org", owner="y")
+    link = invite_link(smtp_server, "new.owner@example.org")
+    invitee = mail_app.test_client()
+    answer = invitee.post(link, data={"password": "violet kettle harbour"})
+    assert answer.location.endswith("/auth/two-factor/setup")
+    assert not opens_admin_pages(invitee)
+    with mail_app.app_context():
+        assert db.session.scalars(select(AdminSession.how)).all() == ["password"]  # the inviter's
+    page = invitee.get("/auth/two-factor/setup").text
+    assert "your password is set" in page and '<img class="qr"' in page
+    secret = KEY.search(page).group(1).replace(" ", "")
+    done = invitee.post("/auth/two-factor/setup", data={"code": clock.code(secret)})
+    assert len(RECOVERY.findall(done.text)) == 10
+    assert opens_admin_pages(invitee)
+    with mail_app.app_context():
+        assert sorted(db.session.scalars(select(AdminSession.how))) == ["password", "password+totp"]
 
 
 def test_reset_two_factor_turns_it_off_and_ends_the_sessions(

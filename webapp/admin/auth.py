@@ -3,7 +3,8 @@
 (:mod:`webapp.resets`); the log-in page also offers single sign-on when it is set up
 (:mod:`webapp.sso`), and refuses passwords when ``MENTORLOOM_PASSWORD_LOGIN`` is false.
 With two-factor on (or required of an owner), a right password leads to the second step
-of :mod:`webapp.admin.two_factor_login`, not to a session."""
+of :mod:`webapp.admin.two_factor_login` (see :func:`webapp.pending_login.after_password`),
+not to a session."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from webapp import audit, pending_login, resets, sso, throttle, two_factor
+from webapp import audit, pending_login, resets, sso, throttle
 from webapp.admins import find_admin
 from webapp.audit import cut
 from webapp.db import db
@@ -68,25 +69,13 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             audit.record("auth.failed", None, **failure_detail(email, admin, address))
             db.session.commit()
             form.password.errors = ["Wrong e-mail or password."]
-        elif two_factor.is_on(admin) or two_factor.required(admin, current_app.config):
-            return redirect(_second_step(admin))
+        elif step := pending_login.after_password(admin, request.args.get("next")):
+            return redirect(step)  # the throttle keeps counting until the second factor
         else:
             throttle.succeeded(email, address)
             start_session(admin, how="password")
             return redirect(safe_next(request.args.get("next")))
     return _login_page(form)
-
-
-def _second_step(admin: AdminUser) -> str:
-    """Hold the log-in until the second factor comes (no session yet, and the throttle
-    keeps counting until then); where to ask for it: the code, or enrolment for an owner
-    who must have two-factor and has not."""
-    enrol = not two_factor.is_on(admin)
-    if enrol:
-        two_factor.start_enrolment(admin)
-        db.session.commit()
-    pending_login.begin(admin, request.args.get("next"), enrol=enrol)
-    return url_for("admin.two_factor_login.setup" if enrol else "admin.two_factor_login.code")
 
 
 def _sso_name() -> str:
