@@ -108,6 +108,7 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "admin.admins.revoke": ("POST", "/admins/invites/{invite}/revoke", OWNERS),
     "admin.admins.show": ("GET", "/admins/{admin}", OWNERS),
     "admin.admins.remove": ("GET", "/admins/{admin}/remove", OWNERS),
+    "admin.admins.turn_off_two_factor": ("POST", "/admins/{admin}/two-factor/off", OWNERS),
     "admin.programs.show": ("GET", P + "/", EVERY_ROLE),
     "matching.runs.index": ("GET", P + "/runs/", EVERY_ROLE),
     "matching.dashboard.show": ("GET", RUN + "/dashboard", EVERY_ROLE),

@@ -89,6 +89,11 @@ def events(app: Flask, action: str) -> list[AuditEvent]:
         return list(db.session.scalars(query))
 
 
+def admin_id_of(app: Flask, email: str) -> int:
+    with app.app_context():
+        return find_admin(email).id
+
+
 def code_step(client: FlaskClient, code: str) -> TestResponse:
     return client.post("/auth/two-factor/", data={"code": code})
 
@@ -472,6 +477,37 @@ def test_reset_two_factor_turns_it_off_and_ends_the_sessions(
 
     unknown = app.test_cli_runner().invoke(args=["reset-two-factor", "nobody@example.org"])
     assert unknown.exit_code == 1 and "No admin has the e-mail" in unknown.output
+
+
+def test_an_owner_turns_off_another_admins_two_factor(app: Flask, clock: Clock) -> None:
+    """A lost phone without recovery codes, from the Admins pages; never one's own there."""
+    with app.app_context():
+        pat = AdminUser(email="pat@example.org", is_owner=False)
+        pat.set_password(ADMIN_PASSWORD)
+        db.session.add(pat)
+        db.session.commit()
+        pat_id = pat.id
+    pat_client = app.test_client()
+    AuthActions(pat_client).login("pat@example.org")
+    enrol(pat_client, clock)
+    owner = logged_in(app)
+    assert re.search(r"pat@example.org</a>.*?<td>on</td>", owner.get("/admins/").text, re.S)
+    clock.tick()
+    enrol(owner, clock)
+    mine = admin_id_of(app, ADMIN_EMAIL)
+    assert "Turn yours off on" in owner.get(f"/admins/{mine}").text
+    refused = owner.post(f"/admins/{mine}/two-factor/off", follow_redirects=True)
+    assert "on your account page" in refused.text
+    assert "<strong>on</strong>" in owner.get("/account/two-factor/").text
+
+    assert "Turn off their two-factor" in owner.get(f"/admins/{pat_id}").text
+    done = owner.post(f"/admins/{pat_id}/two-factor/off", follow_redirects=True)
+    assert "Two-factor authentication of pat@example.org is off" in done.text
+    assert not opens_admin_pages(pat_client)
+    (event,) = events(app, "auth.two_factor_off")
+    assert event.actor == ADMIN_EMAIL and event.detail["account"] == "pat@example.org"
+    assert re.search(r"pat@example.org</a>.*?<td>off</td>", owner.get("/admins/").text, re.S)
+    assert AuthActions(pat_client).login("pat@example.org").location.endswith("/programs/")
 
 
 def test_a_new_secret_key_makes_the_key_unreadable_and_says_so(
