@@ -27,7 +27,7 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy import case, delete, func, select, update
 
-from webapp import audit, sso
+from webapp import audit, sso, two_factor
 from webapp.access_models import AdminInvite, ProgramAccess
 from webapp.admins import find_admin
 from webapp.db import db
@@ -53,6 +53,8 @@ class AdminRow:
     sign_in: str
     last_sign_in: datetime | None
     open_sessions: int
+    #: Whether their password log-in asks a second factor (:mod:`webapp.two_factor`).
+    two_factor_on: bool
 
 
 def sign_in_ways(admin: AdminUser) -> str:
@@ -121,6 +123,7 @@ def admin_rows() -> list[AdminRow]:
             roles.get(admin.id, []),
             sign_in_ways(admin),
             *seen.get(admin.id, (None, 0)),
+            two_factor.is_on(admin),
         )
         for admin in admins
     ]

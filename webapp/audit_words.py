@@ -8,7 +8,11 @@ from __future__ import annotations
 #: Every action the app records, with what it means.
 ACTION_WORDS: dict[str, str] = {
     "auth.login": "Signed in",
-    "auth.failed": "Failed sign-in (wrong e-mail or password)",
+    "auth.failed": "Failed sign-in (wrong e-mail, password or code)",
+    "auth.two_factor_on": "Turned on two-factor authentication",
+    "auth.two_factor_off": "Two-factor authentication turned off (sessions ended)",
+    "auth.recovery_codes_renewed": "Made new two-factor recovery codes (the old ones stop working)",
+    "auth.recovery_code_used": "Used a two-factor recovery code (it works no more)",
     "auth.logout": "Signed out",
     "auth.sso": "Signed in with the company's identity provider",
     "auth.sso_refused": "Sign-in with the identity provider refused",
@@ -115,6 +119,6 @@ def sign_in_actions() -> dict[str, str]:
     """The sign-in actions with their words, the filter of the Sign-ins page.
 
     >>> sign_in_actions()["auth.failed"]
-    'Failed sign-in (wrong e-mail or password)'
+    'Failed sign-in (wrong e-mail, password or code)'
     """
     return {a: w for a, w in ACTION_WORDS.items() if a.startswith(SIGN_IN_PREFIX)}

@@ -1,7 +1,7 @@
 """admin invitations: an owner's e-mailed invitation of a new admin
 
 Revision ID: 0017_admin_invites
-Revises: 0015_roles
+Revises: 0016_two_factor
 Create Date: 2026-12-06 12:20:00
 
 ``admin_invite`` keeps each invitation: the hash of its token, the address, the roles the
@@ -20,7 +20,7 @@ from webapp.audit import install_triggers
 
 # revision identifiers, used by Alembic.
 revision = "0017_admin_invites"
-down_revision = "0015_roles"
+down_revision = "0016_two_factor"
 branch_labels = None
 depends_on = None
 

@@ -307,7 +307,7 @@ def test_only_owners_open_the_admins_pages(app: Flask, admin_client: FlaskClient
     invite(admin_client, "someone@example.org", owner="y")
     manager = admin_with(app, INVITEE, spring, Role.MANAGER)
     pages = [(e, m, u) for e, m, u in routes(app) if e.startswith("admin.admins.")]
-    assert len(pages) == 9
+    assert len(pages) == 10
     for endpoint, method, url in pages:
         assert manager.open(url, method=method).status_code == 403, (endpoint, method)
     assert "Admins</a>" not in manager.get(f"/programs/{spring}/").get_data(as_text=True)
@@ -444,7 +444,7 @@ def test_the_admins_page_says_who_may_do_what_and_where_they_are_signed_in(
     assert row_of(page, INVITEE)[1:3] == ["viewer of Autumn; reviewer of Spring", "password"]
     assert row_of(page, INVITEE)[4] == "2"
     sam = row_of(page, "sam@example.org")
-    assert sam[1:] == ["no role in any program", "none yet", "none in 90 days", "0"]
+    assert sam[1:] == ["no role in any program", "none yet", "none in 90 days", "0", "off"]
 
 
 def test_guessing_invitation_links_is_rate_limited_like_the_log_in(db_url: str, app: Flask) -> None:

@@ -78,6 +78,9 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "admin.auth.reset": ("GET", "/auth/reset/not-a-token", ANYONE),
     "admin.oidc.login": ("GET", "/auth/oidc/login", ANYONE),
     "admin.oidc.callback": ("GET", "/auth/oidc/callback", ANYONE),
+    "admin.two_factor_login.code": ("POST", "/auth/two-factor/", ANYONE),
+    "admin.two_factor_login.recovery": ("POST", "/auth/two-factor/recovery", ANYONE),
+    "admin.two_factor_login.setup": ("POST", "/auth/two-factor/setup", ANYONE),
     "people.intake.form": ("GET", "/intake/{intake}", ANYONE),
     "people.intake.saved": ("GET", "/intake/{intake}/saved", ANYONE),
     "participant.page.show": ("GET", "/me/{me}", ANYONE),
@@ -89,6 +92,11 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "admin.account.show": ("GET", "/account/", ANY_ADMIN),
     "admin.account.change_password": ("POST", "/account/password", ANY_ADMIN),
     "admin.account.logout_everywhere": ("POST", "/account/logout-everywhere", ANY_ADMIN),
+    "admin.two_factor.show": ("GET", "/account/two-factor/", ANY_ADMIN),
+    "admin.two_factor.start": ("POST", "/account/two-factor/start", ANY_ADMIN),
+    "admin.two_factor.setup": ("GET", "/account/two-factor/setup", ANY_ADMIN),
+    "admin.two_factor.renew": ("POST", "/account/two-factor/recovery-codes", ANY_ADMIN),
+    "admin.two_factor.off": ("POST", "/account/two-factor/off", ANY_ADMIN),
     "admin.programs.index": ("GET", "/programs/", ANY_ADMIN),
     "admin.programs.create": ("POST", "/programs/new", OWNERS),
     "admin.audit.sign_ins": ("GET", "/sign-ins/", OWNERS),
@@ -100,6 +108,7 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "admin.admins.revoke": ("POST", "/admins/invites/{invite}/revoke", OWNERS),
     "admin.admins.show": ("GET", "/admins/{admin}", OWNERS),
     "admin.admins.remove": ("GET", "/admins/{admin}/remove", OWNERS),
+    "admin.admins.turn_off_two_factor": ("POST", "/admins/{admin}/two-factor/off", OWNERS),
     "admin.programs.show": ("GET", P + "/", EVERY_ROLE),
     "matching.runs.index": ("GET", P + "/runs/", EVERY_ROLE),
     "matching.dashboard.show": ("GET", RUN + "/dashboard", EVERY_ROLE),
@@ -174,6 +183,13 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
 #: Routes that end the visitor's session (every session of theirs, for the last one): they
 #: are requested by a browser of their own, and everyone logs in again after.
 SESSION_ENDERS = {"admin.auth.logout", "admin.account.logout_everywhere"}
+#: The log-in's second step: with no password typed just before, it sends anyone back to
+#: the log-in page (the gate let them through).
+BACK_TO_LOG_IN = {
+    "admin.two_factor_login.code",
+    "admin.two_factor_login.recovery",
+    "admin.two_factor_login.setup",
+}
 
 EMAILS = {
     "manager": "hr.manager@example.org",
@@ -453,7 +469,7 @@ def check(site: Site, endpoint: str, name: str) -> None:
     if expected == "ok":
         assert site.passed == [endpoint], f"{where}: the gate refused"
         assert status < 500, where
-        if not ends_session:  # logging out ends on the log-in page
+        if not ends_session and endpoint not in BACK_TO_LOG_IN:  # those end on the log-in page
             assert "/auth/login" not in response.headers.get("Location", ""), f"{where}: log in"
         return
     assert site.passed == [], f"{where}: the view ran, expected {expected}"

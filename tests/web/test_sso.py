@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,6 +27,7 @@ from tests.web.oidc import (
     start,
     token_for,
 )
+from webapp import two_factor
 from webapp.admins import create_admin, find_admin
 from webapp.db import db
 from webapp.models import AdminUser, AuditEvent
@@ -292,3 +294,23 @@ def test_a_provider_that_does_not_answer_is_a_page(db_url: str) -> None:
     assert [e.detail["reason"] for e in events(app, "auth.sso_refused")] == ["provider_unreachable"]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_single_sign_on_asks_no_second_factor(sso_app) -> None:
+    """The company's provider asks its own second factor: an owner with two-factor on, on
+    a site where owners must have it, signs in without a code from the app."""
+    app = sso_app(OWNERS_NEED_TWO_FACTOR=True)
+    client = app.test_client()
+    assert sign_in(client, "bea").status_code == 302
+    client.post("/auth/logout")
+    with app.app_context():
+        bea = find_admin("bea@example.org")
+        bea.is_owner = True
+        secret = two_factor.start_enrolment(bea)
+        assert two_factor.turn_on(bea, pyotp.TOTP(secret).now()) is not None
+        db.session.commit()
+    answer = sign_in(client, "bea")
+    assert answer.status_code == 302 and answer.location.endswith("/programs/")
+    assert signed_in(client)
+    with app.app_context():
+        assert two_factor.is_on(find_admin("bea@example.org"))

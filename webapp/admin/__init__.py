@@ -3,9 +3,10 @@ provider), the welcome page of an invited admin, their account, programs, their 
 and cohorts, the audit pages (History, Sign-ins) and, for owners, the Admins pages.
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
-(endpoints ``admin.auth.*``, ``admin.oidc.*``, ``admin.welcome.*``, ``admin.account.*``,
-``admin.programs.*``, ``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``,
-``admin.admins.*``) and its templates live in ``webapp/admin/templates/``.
+(endpoints ``admin.auth.*``, ``admin.two_factor_login.*``, ``admin.oidc.*``,
+``admin.welcome.*``, ``admin.account.*``, ``admin.two_factor.*``, ``admin.programs.*``,
+``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``, ``admin.admins.*``)
+and its templates live in ``webapp/admin/templates/``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,25 @@ from webapp.admin import (
     cohorts,
     oidc,
     programs,
+    two_factor_login,
+    two_factor_pages,
     welcome,
 )
 
 __all__ = ["bp"]
 
 bp = Blueprint("admin", __name__, template_folder="templates")
-for part in (auth, oidc, welcome, account, programs, answer_policy, cohorts, audit_pages, admins):
+for part in (
+    auth,
+    two_factor_login,
+    oidc,
+    welcome,
+    account,
+    two_factor_pages,
+    programs,
+    answer_policy,
+    cohorts,
+    audit_pages,
+    admins,
+):
     bp.register_blueprint(part.bp)

@@ -1,6 +1,7 @@
 """The Admins pages (owners only): every admin and what they may do, pending invitations
-(send again, revoke), inviting an admin by e-mail, changing an admin's roles and removing
-them. The work is done by :mod:`webapp.admin_access`.
+(send again, revoke), inviting an admin by e-mail, changing an admin's roles, turning off
+their two-factor authentication (a lost phone: :func:`webapp.two_factor.turn_off`) and
+removing them. The work is done by :mod:`webapp.admin_access`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp import admin_access, sso
+from webapp import admin_access, sso, two_factor
 from webapp.access_models import AdminInvite
 from webapp.admin.admin_forms import AccessForm, InviteForm, access_form
 from webapp.db import db
@@ -123,7 +124,28 @@ def show(admin_id: int) -> str | Response:
         form=form,
         target=target,
         myself=target.id == current_user.id,
+        two_factor_on=two_factor.is_on(target),
+        turn_off=EmptyForm(),
     )
+
+
+@bp.post("/<int:admin_id>/two-factor/off")
+@needs(Need.SITE)
+def turn_off_two_factor(admin_id: int) -> Response:
+    """Turn off another admin's two-factor authentication (a lost phone): their secret and
+    recovery codes are forgotten and every session of theirs ends. Your own: on your account
+    page, with your password and a code."""
+    target = _admin(admin_id)
+    if target.id == current_user.id:
+        flash("Turn off your own two-factor on your account page.", "error")
+    elif EmptyForm().validate_on_submit() and two_factor.is_on(target):
+        two_factor.turn_off(target, "two-factor turned off by an owner")
+        db.session.commit()
+        flash(
+            f"Two-factor authentication of {target.email} is off, and every session of "
+            "theirs has ended: they log in with their password alone, and set it up again."
+        )
+    return redirect(url_for(".show", admin_id=target.id))
 
 
 @bp.route("/<int:admin_id>/remove", methods=["GET", "POST"])
