@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from webapp import audit, two_factor
+from webapp import audit, throttle, two_factor
 from webapp.db import db
 from webapp.forms import ChangePasswordForm, EmptyForm
 from webapp.passwords import password_problems
@@ -53,7 +53,11 @@ def change_password() -> str | Response:
     """Change the password (the current one is asked); every other session ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data or ""):
+        address = request.remote_addr or "unknown"
+        if seconds := throttle.wait(current_user.email, address):
+            form.current.errors = [f"Too many wrong tries: wait {seconds} seconds and try again."]
+        elif not current_user.check_password(form.current.data or ""):
+            throttle.failed(current_user.email, address)
             form.current.errors = ["This is not your current password."]
         elif problems := password_problems(form.password.data or "", current_user.email):
             form.password.errors = problems
