@@ -62,7 +62,6 @@ def callback() -> Response | tuple[str, int]:
         claims = sso.sign_in_claims(int(current_app.config["OIDC_LEEWAY"]))
         who = sso.identity(claims, current_app.config)
         admin = sso.admin_for(who)
-        db.session.flush()
         admin_access.accept_on_sso(admin)
         admin_access.follow_sso_owner(admin, who.role)
     except sso.RefusedError as refusal:
