@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 
 from webapp import audit, sso, two_factor
 from webapp.access_models import AdminInvite, ProgramAccess
@@ -40,6 +40,8 @@ from webapp.sessions import end_sessions, now, token_hash
 
 #: Why the sessions of an admin whose roles changed ended (``admin_session.ended_why``).
 ROLE_CHANGED = "role changed"
+#: Closed invitations (used, revoked, expired) are deleted this long after, at the next one.
+KEEP_CLOSED = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -153,10 +155,15 @@ def invite_roles(invitation: AdminInvite) -> dict[int, Role]:
 
 def pending_invites() -> list[AdminInvite]:
     """The invitations neither used nor revoked, newest first (expired ones too: an owner
-    may send them again)."""
+    may send them again), but for addresses that have become an admin's meanwhile (by
+    single sign-on or ``flask create-admin``)."""
     query = (
         select(AdminInvite)
-        .where(AdminInvite.used_at.is_(None), AdminInvite.revoked_at.is_(None))
+        .where(
+            AdminInvite.used_at.is_(None),
+            AdminInvite.revoked_at.is_(None),
+            AdminInvite.email.not_in(select(AdminUser.email)),
+        )
         .order_by(AdminInvite.created_at.desc(), AdminInvite.id.desc())
     )
     return list(db.session.scalars(query))
@@ -219,12 +226,30 @@ def _roles_json(roles: Mapping[int, Role]) -> dict[str, str]:
     return {str(pid): role.value for pid, role in sorted(roles.items())}
 
 
+def _forget_closed_invites() -> None:
+    """Delete the invitations used, revoked or expired more than :data:`KEEP_CLOSED` ago:
+    only hashes and roles, but nothing to keep them for (the audit log keeps each)."""
+    before = now() - KEEP_CLOSED
+    db.session.execute(
+        delete(AdminInvite)
+        .where(
+            or_(
+                AdminInvite.used_at < before,
+                AdminInvite.revoked_at < before,
+                AdminInvite.expires_at < before,
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def invite(email: str, is_owner: bool, roles: Mapping[int, Role], link_for: str) -> AdminInvite:
     """Invite ``email`` as an owner or with ``roles`` (a role per program id), e-mail the
     link (``link_for``: the welcome page's URL with ``{token}`` in it), audit; commits.
 
     The caller has checked :func:`invite_problem`.
     """
+    _forget_closed_invites()
     given = {} if is_owner else dict(roles)
     invitation = AdminInvite(
         email=email.strip().lower(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,30 @@ def test_expired_resent_and_revoked_links_are_refused(
     assert actions == ["admins.invite_revoked"] and events(mail_app, "admins.invite_resent")
     sign_ins = mail_admin.get("/sign-ins/").get_data(as_text=True)
     assert "Revoked an admin&#39;s invitation" in sign_ins
+
+
+def test_closed_invitations_are_forgotten_and_made_admins_leave_the_list(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    """An invitation used, revoked or expired more than 30 days ago is deleted at the next
+    invitation; one whose address became an admin another way is no longer pending."""
+    invite(admin_client, "old@example.org", owner="y")
+    invite(admin_client, "became@example.org", owner="y")
+    with app.app_context():
+        long_ago = utcnow() - timedelta(days=31)
+        db.session.execute(
+            update(AdminInvite)
+            .where(AdminInvite.email == "old@example.org")
+            .values(revoked_at=long_ago)
+        )
+        create_admin("became@example.org", "a long break-glass password")
+        db.session.commit()
+    page = admin_client.get("/admins/").get_data(as_text=True)
+    assert page.count("became@example.org") == 1  # in the list of admins, not pending
+    invite(admin_client, "new@example.org", owner="y")
+    with app.app_context():
+        kept = db.session.scalars(select(AdminInvite.email).order_by(AdminInvite.id)).all()
+    assert kept == ["became@example.org", "new@example.org"]
 
 
 @pytest.mark.parametrize(
