@@ -146,7 +146,8 @@ def wait(email: str, address: str) -> int:
             continue  # no failure for this account from here: others' failures do not count
         failures, last = counts.get(name, (0, at))
         longest = max(longest, last + delay(failures, FREE[kind]) - at)
-    return math.ceil(longest)
+    # the database keeps microseconds: a float's last digits must not make a whole second
+    return math.ceil(round(longest, 3))
 
 
 def failed(email: str, address: str) -> None:
