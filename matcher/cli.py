@@ -28,6 +28,7 @@ from matcher.config import default_config_toml, load_config
 from matcher.csv_io import write_csv
 from matcher.errors import IntakeError, Issue, MatcherError
 from matcher.intake import IntakeResult, load_participants
+from matcher.questions import Question
 from matcher.schema import MentorType, Participant, Role
 from matcher.words import agree, plural
 
@@ -278,14 +279,14 @@ def _progress(args: argparse.Namespace, first_step: str) -> Iterator[_ProgressBa
         bars.close()
 
 
-def _load(args: argparse.Namespace) -> IntakeResult:
+def _load(args: argparse.Namespace, questions: tuple[Question, ...] = ()) -> IntakeResult:
     """Read the participants; with ``--skip-invalid`` report the rows left out.
 
     A problem with the file as a whole (e.g. a missing column) stops the command even
     with ``--skip-invalid``: there are no good rows to keep.
     """
     with _reading(args.file):
-        result = load_participants(args.file, skip_invalid=args.skip_invalid)
+        result = load_participants(args.file, skip_invalid=args.skip_invalid, questions=questions)
     if _file_level(result):
         raise FileError(args.file, result.errors)
     if result.errors:
@@ -370,7 +371,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
         with _timed(timings, "read"):
             config = load_config(args.config)
             decisions = _decisions(args.decisions)
-            participants = _load(args).participants
+            participants = _load(args, config.questions).participants
         progress.wait(ENGINE_STEPS[0])
         proposal = propose(
             participants, config, decisions, with_scores=args.scores, progress=progress

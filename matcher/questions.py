@@ -445,17 +445,6 @@ def parse_answer(question: Question, text: str) -> str | int | tuple[str, ...]:
     return tuple(chosen)
 
 
-def shown_answer(answer: Any) -> str:
-    """An answer as people read it.
-
-    >>> shown_answer(("a", "b")), shown_answer(4), shown_answer("")
-    ('a; b', '4', '')
-    """
-    if isinstance(answer, tuple):
-        return "; ".join(answer)
-    return str(answer)
-
-
 # ---------------------------------------------------------------- the rule kinds
 def _sets(pairs: Pairs, key: str) -> TagSets:
     found = pairs.cohort.answer_sets.get(key)

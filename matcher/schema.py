@@ -164,6 +164,17 @@ def answer_words(answer: object) -> tuple[str, ...]:
     return ()
 
 
+def shown_answer(answer: object) -> str:
+    """An answer as people read it.
+
+    >>> shown_answer(("a", "b")), shown_answer(4), shown_answer("")
+    ('a; b', '4', '')
+    """
+    if isinstance(answer, tuple):
+        return "; ".join(answer)
+    return str(answer)
+
+
 class Answers(Mapping[str, AnswerValue]):
     """A person's answers to the program's questions: question key -> answer, immutable and
     hashable (so a :class:`Participant` stays hashable). Empty answers are left out.
