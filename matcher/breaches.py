@@ -230,6 +230,7 @@ def question_words(
 ) -> str:
     """What a question's hard rule finds wrong in a pair, with both answers.
 
+    >>> from matcher.questions import Question
     >>> from matcher.schema import Answers, Role
     >>> q = Question("team", "single", "Which team?", choices=("red", "blue"))
     >>> e = Participant("e@x.org", "E", Role.MENTEE, answers=Answers({"team": "red"}))

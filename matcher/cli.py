@@ -383,7 +383,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
             progress.wait("write")
             _write_all(outputs, args.out_dir)
     out = args.out_dir
-    summary = summarize(participants, proposal).with_timings(**timings)
+    summary = summarize(participants, proposal, config).with_timings(**timings)
     _say(args, summary.to_text())
     if gaps := supply_text(participants, proposal.matches, proposal.unmatched):
         _say(args, f"\n{gaps}")
