@@ -315,3 +315,20 @@ def test_blocking_pairs_of_a_stable_matching_is_zero_and_of_others_as_counted(rn
             rank = hospital_prefs[h].index
             expected += len(has) < capacities[h] or any(rank(r) < rank(x) for x in has)
     assert blocking_pairs(resident_prefs, capacities, shuffled, hospital_prefs) == expected
+
+
+def test_a_mentee_who_did_not_get_a_pick_is_told_why() -> None:
+    from matcher import explain_mentee
+
+    ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",),
+                      expertise_wanted=("sql",), preferred_mentors=("m@x.org",))  # fmt: skip
+    bo = Participant("bo@x.org", "Bo", Role.MENTEE, seeks=("expertise",),
+                     expertise_wanted=("sql",), preferred_mentors=("m@x.org",))  # fmt: skip
+    mentors = [person("m@x.org", Role.MENTOR), person("n@x.org", Role.MENTOR)]
+    people = [ana, bo, *mentors]
+    proposal = propose(people)
+    got = dict(zip(proposal.matches.mentee_email, proposal.matches.mentor_email, strict=True))
+    loser = next(e for e, m in got.items() if m == "n@x.org")
+    rows = explain_mentee(people, loser, proposal=proposal).alternatives.set_index("mentor_email")
+    assert rows.outcome["m@x.org"] == "went to another mentee"
+    assert rows.why["m@x.org"].startswith("your 1st pick: full (1 place): mentors ")
