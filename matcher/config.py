@@ -334,7 +334,8 @@ def _read(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[ConfigError]]:
             errors.append(
                 ConfigError(
                     f"weights.{mentor_type.value}",
-                    "at least one weight other than picks must be above 0",
+                    "at least one weight must be above 0 (besides picks, which counts only "
+                    "when someone picked)",
                 )
             )
     return values, errors
