@@ -121,6 +121,25 @@ ANSWERS = st.fixed_dictionaries(
     },
 ).map(Answers)
 """Answers to :data:`QUESTIONS`, any of them left out."""
+
+
+def question_rule_oracle(rule: QuestionRule, e: Participant, m: Participant) -> tuple[float, bool]:
+    """A question rule's value on a pair and whether its hard rule blocks, in plain Python
+    (the oracle of :mod:`matcher.questions`)."""
+    mine, theirs = e.answers.get(rule.question), m.answers.get(rule.mentor_key)
+    if rule.rule == "scale":
+        if mine is None or theirs is None:
+            return 0.0, True
+        return 1 - abs(mine - theirs) / 4, abs(mine - theirs) > rule.max_gap
+    a = {w.casefold() for w in ((mine,) if isinstance(mine, str) else mine or ())}
+    b = {w.casefold() for w in ((theirs,) if isinstance(theirs, str) else theirs or ())}
+    if rule.rule == "different":
+        value = float(bool(a) and bool(b) and not a & b)
+    else:
+        value = len(a & b) / max(len(a), 1)
+    return value, value == 0
+
+
 QUESTION_RULES = st.lists(
     st.builds(
         lambda rule, types, weight, gap: replace(

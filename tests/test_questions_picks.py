@@ -33,6 +33,7 @@ from matcher import (
 )
 from matcher.cohort import block, encode
 from matcher.questions import rule_blocks, rule_value
+from tests.strategies import question_rule_oracle
 
 CHOICES = ("red", "blue", "green")
 QUESTIONS = (
@@ -56,22 +57,6 @@ def person(email: str, role: Role, **answers) -> Participant:
     skills = {"expertise_wanted": ("sql",)} if role is Role.MENTEE else {"expertise": ("sql",)}
     return Participant(email, email.split("@")[0].title(), role, **side, **skills,
                        answers=Answers(answers))  # fmt: skip
-
-
-def oracle(rule: QuestionRule, e: Participant, m: Participant) -> tuple[float, bool]:
-    """The rule's value and whether its hard rule blocks, in plain Python."""
-    mine, theirs = e.answers.get(rule.question), m.answers.get(rule.mentor_key)
-    if rule.rule == "scale":
-        if mine is None or theirs is None:
-            return 0.0, True
-        return 1 - abs(mine - theirs) / 4, abs(mine - theirs) > rule.max_gap
-    a = {w.casefold() for w in ((mine,) if isinstance(mine, str) else mine or ())}
-    b = {w.casefold() for w in ((theirs,) if isinstance(theirs, str) else theirs or ())}
-    if rule.rule == "different":
-        value = float(bool(a) and bool(b) and not a & b)
-    else:
-        value = len(a & b) / max(len(a), 1)
-    return value, value == 0
 
 
 @pytest.mark.parametrize(
@@ -119,7 +104,7 @@ def test_each_rule_kind_equals_a_plain_python_oracle(mentees, mentors, gap) -> N
         values, blocked = rule_value(pairs, rule), rule_blocks(pairs, rule)
         for i, e in enumerate(rows):
             for j, m in enumerate(cols):
-                value, blocks = oracle(rule, cohort.people[e], cohort.people[m])
+                value, blocks = question_rule_oracle(rule, cohort.people[e], cohort.people[m])
                 assert values[i, j] == pytest.approx(value) and blocked[i, j] == blocks
 
 
