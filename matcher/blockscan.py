@@ -31,7 +31,7 @@ from numba import typeof
 from scipy import sparse
 
 from matcher.cohort import MEETING_CODES, Cohort, block
-from matcher.config import PICKS, ProgramConfig
+from matcher.config import AVOIDED, PICKS, ProgramConfig
 from matcher.constraints import RULES, Rejected, Rule, feasible, violations
 from matcher.kernels import (
     BITS,
@@ -55,6 +55,7 @@ from matcher.scoring import (
     combine,
     counted_criteria,
     measure,
+    penalty_weight,
     score,
     weight_total,
 )
@@ -126,6 +127,7 @@ class ScanTables:
             return np.zeros((0, 0, 0), dtype=np.float64)
         pairs = block(self.cohort, mentees, mentors)
         weights = self.config.type_weights(self.mentor_type)
+        weights[AVOIDED] = penalty_weight(self.numbers[4], self.config)
         return np.ascontiguousarray(
             [
                 weights[name]
@@ -309,7 +311,7 @@ def scan_tables(
     [57.5]
     """
     counted = counted_criteria(cohort, mentor_type, config)
-    terms = tuple(k for k in counted if k == PICKS or k in _question_criteria(config))
+    terms = tuple(k for k in counted if k in (PICKS, AVOIDED) or k in _question_criteria(config))
     weights = {k: config.type_weights(mentor_type)[k] for k in counted if k not in terms}
     unknown = set(weights) - set(CRITERIA) | set(weights) & set(BONUSES)
     if unknown:
@@ -602,7 +604,8 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
             for j in range(cols):
                 value[j] += terms[t, i, j]
         for j in range(cols):
-            value[j] = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
+            mean = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
+            value[j] = mean if mean > 0.0 else 0.0  # as matcher.scoring.combine
         for j in range(cols):  # written always, kept by moving on: no unpredictable branch
             score = value[j]
             keep = ok[i, j] & (score >= least)  # the minimum applies before the bonus

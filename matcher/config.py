@@ -84,6 +84,14 @@ SETTINGS: tuple[Setting, ...] = (
         0,
     ),
     Setting(
+        "avoid_penalty",
+        None,
+        float,
+        "false: a mentor is never matched with a mentee on their avoid list (a hard rule); "
+        "a number: such a pair loses that many points instead",
+        0,
+    ),
+    Setting(
         "only_picks",
         False,
         bool,
@@ -173,6 +181,8 @@ then makes the total 125, so a 1st pick is worth 25/125 = 20 points of the 0-100
 
 PICKS = "picks"
 """The criterion of a mentee's picks (``preferred_mentors``)."""
+AVOIDED = "avoided"
+"""The penalty criterion of a mentor's avoid list, when ``avoid_penalty`` is set."""
 
 
 def _default_weights() -> dict[MentorType, dict[str, float]]:
@@ -196,6 +206,7 @@ class ProgramConfig:
     block_boss_peers: bool = False
     max_timezone_gap_hours: float | None = None
     priority_bonus: float = 1.0
+    avoid_penalty: float | None = None
     only_picks: bool = False
     suggestions: int = 5
     seniority_span: int = 4
@@ -233,7 +244,7 @@ class ProgramConfig:
 
 def _check_value(setting: Setting, value: Any) -> Any:
     key = setting.key
-    if setting.key == "max_timezone_gap_hours" and value is False:
+    if setting.key in ("max_timezone_gap_hours", "avoid_penalty") and value is False:
         return None
     if setting.kind is bool:
         if not isinstance(value, bool):
@@ -252,6 +263,8 @@ def _check_value(setting: Setting, value: Any) -> Any:
     if setting.minimum is not None and value < setting.minimum:
         raise ConfigError(key, f"must be at least {setting.minimum:g}, got {value!r}")
     if key == "min_score" and value > 100:
+        raise ConfigError(key, f"must be at most 100, got {value!r}")
+    if key == "avoid_penalty" and value > 100:
         raise ConfigError(key, f"must be at most 100, got {value!r}")
     if key == "suggestions" and value > MAX_SUGGESTIONS:
         raise ConfigError(key, f"must be at most {MAX_SUGGESTIONS}, got {value!r}")

@@ -1,15 +1,15 @@
 """Reasons in words for the criteria a program makes of its own data: its questions'
-criteria (named after the question's key) and ``picks``.
+criteria (named after the question's key), ``picks`` and the ``avoided`` penalty.
 
 Admins read the question's prompt and the shared answer; participants read the same
-words, never a rule's name or weight.
+words, never a rule's name or weight, and never that a mentor would rather not take them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from matcher.config import PICKS, ProgramConfig
+from matcher.config import AVOIDED, PICKS, ProgramConfig
 from matcher.questions import QuestionRule, rules_for
 from matcher.schema import MentorType, Participant, answer_words, normalize, shown_answer
 
@@ -79,6 +79,17 @@ def _picks(e: Participant, m: Participant, config: ProgramConfig) -> str | None:
     return None if rank is None else f"the mentee's {ordinal(rank)} pick"
 
 
+def _avoided(e: Participant, m: Participant, config: ProgramConfig) -> str | None:
+    if e.email not in m.avoid:
+        return None
+    return f"the mentor would rather not take the mentee: {config.avoid_penalty:g} points off"
+
+
+def _nothing(e: Participant, m: Participant, config: ProgramConfig) -> None:
+    """Nothing: a mentee is never told a mentor would rather not take them."""
+    return None
+
+
 def program_phrase(name: str, mentor_type: MentorType, config: ProgramConfig) -> Phrase:
     """The admin's words for the criterion ``name`` made of the program's data.
 
@@ -90,6 +101,8 @@ def program_phrase(name: str, mentor_type: MentorType, config: ProgramConfig) ->
     """
     if name == PICKS:
         return _picks
+    if name == AVOIDED:
+        return _avoided
     (rule,) = (r for r in rules_for(config.question_rules, mentor_type, hard=False)
                if r.question == name)  # fmt: skip
     return lambda e, m, cfg: question_reason(rule, e, m, cfg)
@@ -105,4 +118,6 @@ def participant_phrase(name: str, mentor_type: MentorType, config: ProgramConfig
             return None if rank is None else f"{e.name}'s {ordinal(rank)} pick"
 
         return said
+    if name == AVOIDED:
+        return _nothing
     return program_phrase(name, mentor_type, config)

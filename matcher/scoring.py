@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.cohort import Cohort, Pairs, TagSets
-from matcher.config import PICKS, ProgramConfig
+from matcher.config import AVOIDED, PICKS, ProgramConfig
 from matcher.questions import rule_value, rules_for
 from matcher.schema import MentorType
 
@@ -140,6 +140,22 @@ def picks(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
         return np.where(rank > 0, 1.0 / rank, 0.0)
 
 
+def avoided(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 where the mentor would rather not take the mentee (``avoid``), else 0: a penalty of
+    ``avoid_penalty`` points when the program sets one (else avoiding is a hard rule)."""
+    return p.valued(p.cohort.avoided)
+
+
+def penalty_weight(total: float, config: ProgramConfig) -> float:
+    """The weight of :data:`~matcher.config.AVOIDED` in a mean over weights adding up to
+    ``total``: it takes ``avoid_penalty`` points off the score.
+
+    >>> penalty_weight(125.0, ProgramConfig(avoid_penalty=10.0))
+    -12.5
+    """
+    return -(config.avoid_penalty or 0.0) * total / 100.0
+
+
 @dataclass(frozen=True)
 class Criterion:
     """A soft criterion: its ``slot`` in the compiled scores pass (its place in
@@ -195,7 +211,7 @@ def weight_total(counted: Iterable[str], mentor_type: MentorType, config: Progra
     100.0
     """
     weights = config.type_weights(mentor_type)
-    return float(sum(weights[name] for name in counted if name not in BONUSES))
+    return float(sum(weights[name] for name in counted if name not in (*BONUSES, AVOIDED)))
 
 
 def points(
@@ -222,6 +238,9 @@ def points(
     if name in BONUSES:
         bonus = BONUSES[name](config)
         return bonus, bonus * value
+    if name == AVOIDED:
+        penalty = -(config.avoid_penalty or 0.0)
+        return penalty, penalty * value
     weights = config.type_weights(mentor_type)
     if counted is None:
         counted = [k for k in weights if k != PICKS]
@@ -237,17 +256,21 @@ def counted_criteria(cohort: Cohort, mentor_type: MentorType, config: ProgramCon
     ['expertise', 'goals', 'outside_department', 'timezone']
     """
     weights = config.type_weights(mentor_type)
-    return [
+    named = [
         name
         for name, weight in weights.items()
         if weight > 0 and (name != PICKS or cohort.picks.nnz > 0)
     ]
+    penalised = config.avoid_penalty and cohort.avoided.nnz > 0
+    return [*named, AVOIDED] if penalised else named
 
 
 def measure(pairs: Pairs, name: str, mentor_type: MentorType, config: ProgramConfig) -> np.ndarray:
     """The criterion ``name`` (built-in, a question's or ``picks``) on ``pairs``, in [0, 1]."""
     if name == PICKS:
         return picks(pairs, config)
+    if name == AVOIDED:
+        return avoided(pairs, config)
     if name in CRITERIA:
         return CRITERIA[name].measures(pairs, config)
     (rule,) = (r for r in rules_for(config.question_rules, mentor_type, hard=False)
@@ -297,13 +320,16 @@ def combine(
     [100.0]
     """
     weights = config.type_weights(mentor_type)
+    total = weight_total(values, mentor_type, config)
+    weights[AVOIDED] = penalty_weight(total, config)
     score = np.zeros(np.broadcast_shapes(*(np.shape(value) for value in values.values())))
     for name, value in values.items():
         if name not in BONUSES:
             score += weights[name] * value
     score *= 100.0
-    score /= weight_total(values, mentor_type, config)
-    return np.round(score, 2, out=score)
+    score /= total
+    np.round(score, 2, out=score)
+    return np.where(score > 0.0, score, 0.0)  # a penalty never takes a score below 0
 
 
 def with_bonuses(

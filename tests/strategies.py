@@ -219,6 +219,7 @@ def configs(draw: st.DrawFn) -> ProgramConfig:
         priority_bonus=draw(st.sampled_from((0.0, 1.0, 0.01, 1 / 3, 10.0))),
         weights=weights,
         only_picks=draw(st.booleans()),
+        avoid_penalty=draw(st.sampled_from((None, None, 5.0, 33.3))),
         outside_organization_types=draw(_subset(TYPES, 2)),
         questions=QUESTIONS,
         question_rules=tuple(draw(QUESTION_RULES)),

@@ -89,7 +89,7 @@ def oracle_allows(
         and (e.organization.casefold() == m.organization.casefold())
     ):
         return False
-    if e.email in m.avoid:
+    if cfg.avoid_penalty is None and e.email in m.avoid:
         return False
     picked = [email for email in e.preferred_mentors if email in people]
     if cfg.only_picks and picked and m.email not in picked:

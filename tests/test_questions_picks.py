@@ -6,6 +6,7 @@ blocking-pair count against the `matching` library's stable hospital-resident so
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ from matcher import (
     config_from_mapping,
     load_participants,
     mentor_fits,
+    participant_reasons,
     picks_report,
     propose,
     suggestions,
@@ -317,3 +319,18 @@ def test_a_mentee_who_did_not_get_a_pick_is_told_why() -> None:
     rows = explain_mentee(people, loser, proposal=proposal).alternatives.set_index("mentor_email")
     assert rows.outcome["m@x.org"] == "went to another mentee"
     assert rows.why["m@x.org"].startswith("your 1st pick: full (1 place): mentors ")
+
+
+def test_avoid_as_a_penalty_takes_its_points_off_and_is_counted() -> None:
+    ana = person("ana@x.org", Role.MENTEE)
+    m = Participant("m@x.org", "M", Role.MENTOR, offers=("expertise",), expertise=("sql",),
+                    avoid=("ana@x.org",))  # fmt: skip
+    plain = propose([ana, replace(m, avoid=())]).matches.score[0]
+    config = ProgramConfig(avoid_penalty=10.0)
+    proposal = propose([ana, m], config)
+    assert proposal.matches.score[0] == round(plain - 10, 2)
+    assert "would rather not take the mentee: 10 points off" in proposal.matches.reasons[0]
+    assert picks_report([ana, m], proposal.matches, config).avoided == 1
+    assert participant_reasons(ana, m, "expertise", config) == participant_reasons(
+        ana, replace(m, avoid=()), "expertise", config
+    )
