@@ -332,8 +332,9 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    questions = load_config(args.config).questions
     with _progress(args, "read"), _reading(args.file):
-        result = load_participants(args.file, skip_invalid=True)
+        result = load_participants(args.file, skip_invalid=True, questions=questions)
     people = len(result.participants)
     if result.issues:
         errors, warnings = len(result.errors), len(result.warnings)
@@ -424,7 +425,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     with _progress(args, "read") as progress:
         config = load_config(args.config)
         decisions = _decisions(args.decisions)
-        participants = _load(args).participants
+        participants = _load(args, config.questions).participants
         person = next((p for p in participants if p.email == args.mentee.strip().lower()), None)
         if person is None:
             raise UsageError(
@@ -551,6 +552,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", parents=common, help="check a participants CSV and list every problem"
     )
     validate.add_argument("file", type=Path, help="participants CSV file")
+    validate.add_argument(
+        "--config", type=Path, help="program config TOML: its questions' columns are checked too"
+    )
     validate.set_defaults(handler=_cmd_validate)
 
     match = sub.add_parser(
