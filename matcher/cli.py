@@ -128,14 +128,14 @@ def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
     timings[step] = time.perf_counter() - started
 
 
-class _ProgressBars:
+class ProgressBars:
     """Progress on stderr: a tqdm bar per step the engine reports, and an elapsed-time
     counter for a step that reports nothing until it ends (reading, solving, writing).
 
     Used as the engine's ``progress(step, done, total)`` callback. Nothing shows for a
     step that ends within :data:`PROGRESS_DELAY_SECONDS`. When stderr is not a terminal
     (a log file, a pipe), bars would leave carriage-return frames there: each finished step
-    prints one line with its time instead (see :class:`_StepLines`).
+    prints one line with its time instead (see :class:`StepLines`).
     """
 
     def __init__(self, enabled: bool) -> None:
@@ -215,7 +215,7 @@ class _ProgressBars:
             bar.close()
 
 
-class _StepLines(_ProgressBars):
+class StepLines(ProgressBars):
     """Progress for a stderr that is not a terminal: one line per finished step, with the
     time it took (``mentorloom: solve 1.42 s``); nothing is redrawn."""
 
@@ -267,10 +267,10 @@ class _StepLines(_ProgressBars):
 
 
 @contextmanager
-def _progress(args: argparse.Namespace, first_step: str) -> Iterator[_ProgressBars]:
+def _progress(args: argparse.Namespace, first_step: str) -> Iterator[ProgressBars]:
     """Progress display for one command, starting with a counter for ``first_step``: bars
     on a terminal, a line per finished step elsewhere."""
-    kind = _ProgressBars if sys.stderr.isatty() else _StepLines
+    kind = ProgressBars if sys.stderr.isatty() else StepLines
     bars = kind(enabled=not args.quiet)
     bars.wait(first_step)
     try:

@@ -411,7 +411,7 @@ def test_progress_in_a_log_file_is_one_line_per_step_with_its_time(tmp_path: Pat
 def test_compiling_pauses_the_step_it_interrupts(capsys: pytest.CaptureFixture[str]) -> None:
     from matcher.engine import COMPILE_STEP
 
-    lines = cli._StepLines(enabled=True)
+    lines = cli.StepLines(enabled=True)
     lines.wait("rules and scores")
     lines(COMPILE_STEP, 0, 1)
     lines(COMPILE_STEP, 1, 1)

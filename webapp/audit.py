@@ -2,10 +2,12 @@
 
 Events are only ever added: the session refuses to flush a changed or deleted event, and
 the database refuses it too (a trigger on SQLite and PostgreSQL, installed with the table
-and by migrations 0003 and 0005). The one change the trigger lets through is a redaction
-(:func:`redact`, used when a person is erased): it must set a new ``redacted_at`` and may
+and by migrations 0003, 0005 and 0017). The trigger lets two changes through. A redaction
+(:func:`redact`, used when a person is erased) must set a new ``redacted_at`` and may
 change only ``actor`` and ``detail``, so the event (what, when, in which program, by which
-admin) stays and says that it was redacted.
+admin) stays and says that it was redacted. When an admin is removed, the database sets
+``admin_id`` of their events to NULL (the foreign key's ``ON DELETE SET NULL``) and changes
+nothing else: the event keeps the admin's e-mail in ``actor``.
 
 What an event stores is bounded (:func:`bounded`): no caller can write more than
 :data:`DETAIL_LIMIT` bytes of detail or an actor longer than its column.
@@ -48,18 +50,38 @@ _SANCTIONED = {
         "AND NEW.created_at = OLD.created_at"
     ),
 }
+#: The other UPDATE they allow: a removed admin's events unlinked from the admin
+#: (``admin_id`` set to NULL by the foreign key), everything else unchanged.
+_UNLINKED = {
+    "sqlite": (
+        "NEW.admin_id IS NULL AND OLD.admin_id IS NOT NULL AND NEW.id = OLD.id "
+        "AND NEW.program_id IS OLD.program_id AND NEW.action = OLD.action "
+        "AND NEW.created_at = OLD.created_at AND NEW.actor = OLD.actor "
+        "AND NEW.detail IS OLD.detail AND NEW.redacted_at IS OLD.redacted_at"
+    ),
+    "postgresql": (
+        "NEW.admin_id IS NULL AND OLD.admin_id IS NOT NULL AND NEW.id = OLD.id "
+        "AND NEW.program_id IS NOT DISTINCT FROM OLD.program_id AND NEW.action = OLD.action "
+        "AND NEW.created_at = OLD.created_at AND NEW.actor = OLD.actor "
+        "AND NEW.detail::text IS NOT DISTINCT FROM OLD.detail::text "
+        "AND NEW.redacted_at IS NOT DISTINCT FROM OLD.redacted_at"
+    ),
+}
 
 
-def triggers(dialect: str, *, redaction: bool = True) -> list[str]:
+def triggers(dialect: str, *, redaction: bool = True, unlink: bool = True) -> list[str]:
     """The statements that make ``audit_event`` append-only on ``dialect``.
 
     Without ``redaction`` (migration 0003, before ``redacted_at`` existed) every UPDATE
-    is refused.
+    is refused; without ``unlink`` (before migration 0017) a removed admin's events are
+    not unlinked either (so removing an admin who has events fails).
 
     >>> [s.split(" ON ")[0][15:] for s in triggers("sqlite")][1::2]
     ['audit_event_no_update BEFORE UPDATE', 'audit_event_no_delete BEFORE DELETE']
     """
     allowed = _SANCTIONED[dialect] if redaction and dialect in _SANCTIONED else "FALSE"
+    if redaction and unlink and dialect in _UNLINKED:
+        allowed = f"({allowed}) OR ({_UNLINKED[dialect]})"
     if dialect == "sqlite":
         statements = []
         for verb, when in (("update", f" WHEN NOT ({allowed})"), ("delete", "")):
@@ -185,10 +207,10 @@ def _append_only(session: Session, flush_context: object, instances: object) -> 
         raise AppendOnlyError(_REFUSAL)
 
 
-def install_triggers(connection: Any, *, redaction: bool = True) -> None:
+def install_triggers(connection: Any, *, redaction: bool = True, unlink: bool = True) -> None:
     """Create the database triggers that keep ``audit_event`` append-only (see
     :func:`triggers`)."""
-    for statement in triggers(connection.dialect.name, redaction=redaction):
+    for statement in triggers(connection.dialect.name, redaction=redaction, unlink=unlink):
         connection.exec_driver_sql(statement)
 
 

@@ -16,6 +16,7 @@ from matcher import to_csv_bytes
 from webapp.audit_words import PROGRAM_KINDS, SIGN_IN_PREFIX, words_for
 from webapp.db import db
 from webapp.models import AdminUser, AuditEvent, Program
+from webapp.roles import Need, may
 
 #: The columns of the audit CSV export.
 CSV_COLUMNS = ["time_utc", "actor", "action", "what", "detail", "address"]
@@ -27,16 +28,19 @@ _HIDDEN = frozenset({"config"})
 
 def may_read_audit(admin: AdminUser, program: Program | None) -> bool:
     """Whether ``admin`` may read the audit of ``program`` (``None``: the site-wide
-    sign-ins).
+    sign-ins): a program's history, its owners and program managers; the sign-ins, owners.
 
-    The one access check of the audit pages and exports: today every admin may read every
-    audit; per-program roles (owner, program manager, reviewer, viewer) fill in this
-    function, and every audit page and export follows it.
+    The one access check of the audit pages and exports, beside the gate of
+    :mod:`webapp.roles` (which already refuses everyone else).
 
-    >>> may_read_audit(AdminUser(email="a@example.org"), None)
+    >>> may_read_audit(AdminUser(email="a@example.org", is_owner=False), None)
+    False
+    >>> may_read_audit(AdminUser(email="o@example.org", is_owner=True), None)
     True
     """
-    return admin is not None
+    if program is None:
+        return may(admin, Need.SITE)
+    return may(admin, Need.AUDIT, program.id)
 
 
 def program_events(program_id: int, kind: str = "") -> Select[tuple[AuditEvent]]:
@@ -54,8 +58,9 @@ def program_events(program_id: int, kind: str = "") -> Select[tuple[AuditEvent]]
 
 
 def sign_in_events(action: str = "") -> Select[tuple[AuditEvent]]:
-    """The site-wide sign-in events (``auth.*``, of no program: read through the index
-    of ``program_id``), newest first, only ``action`` when given (a key of
+    """The site-wide events (``auth.*`` sign-ins and ``admins.*`` changes of the admins,
+    of no program: read through the index of ``program_id``), newest first, only
+    ``action`` when given (a key of
     :func:`~webapp.audit_words.sign_in_actions`).
 
     >>> print(sign_in_events("auth.failed").whereclause)
@@ -64,7 +69,8 @@ def sign_in_events(action: str = "") -> Select[tuple[AuditEvent]]:
     query = select(AuditEvent).where(AuditEvent.program_id.is_(None))
     if action:
         return _newest_first(query.where(AuditEvent.action == action))
-    return _newest_first(query.where(AuditEvent.action.startswith(SIGN_IN_PREFIX)))
+    site = or_(*(AuditEvent.action.startswith(prefix) for prefix in SIGN_IN_PREFIX))
+    return _newest_first(query.where(site))
 
 
 def _newest_first(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:

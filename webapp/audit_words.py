@@ -8,7 +8,11 @@ from __future__ import annotations
 #: Every action the app records, with what it means.
 ACTION_WORDS: dict[str, str] = {
     "auth.login": "Signed in",
-    "auth.failed": "Failed sign-in (wrong e-mail or password)",
+    "auth.failed": "Failed sign-in (wrong e-mail, password or code)",
+    "auth.two_factor_on": "Turned on two-factor authentication",
+    "auth.two_factor_off": "Two-factor authentication turned off (sessions ended)",
+    "auth.recovery_codes_renewed": "Made new two-factor recovery codes (the old ones stop working)",
+    "auth.recovery_code_used": "Used a two-factor recovery code (it works no more)",
     "auth.logout": "Signed out",
     "auth.sso": "Signed in with the company's identity provider",
     "auth.sso_refused": "Sign-in with the identity provider refused",
@@ -16,6 +20,13 @@ ACTION_WORDS: dict[str, str] = {
     "auth.password_changed": "Changed their password (their other sessions ended)",
     "auth.reset_sent": "Asked for a password-reset link (sent by e-mail)",
     "auth.password_reset": "Set a new password with a reset link (every session ended)",
+    "admins.invite": "Invited an admin by e-mail",
+    "admins.invite_resent": "Sent an admin's invitation again (new link)",
+    "admins.invite_revoked": "Revoked an admin's invitation",
+    "admins.joined": "Accepted an invitation and became an admin",
+    "admins.roles": "Changed an admin's roles (their sessions ended)",
+    "admins.remove": "Removed an admin (their sessions ended)",
+    "admins.sso_owner": "The identity provider made an admin an owner, or no longer one",
     "program.create": "Created the program",
     "program.rename": "Renamed the program",
     "program.settings": "Changed the matching settings",
@@ -78,8 +89,9 @@ PROGRAM_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pairs": ("Published matches", ("publish.", "pair.")),
 }
 
-#: The prefix of the site-wide sign-in events (no program).
-SIGN_IN_PREFIX = "auth."
+#: The prefixes of the site-wide events of the Sign-ins page (no program): signing in,
+#: and managing the admins.
+SIGN_IN_PREFIX = ("auth.", "admins.")
 
 
 def words_for(action: str) -> str:
@@ -107,6 +119,6 @@ def sign_in_actions() -> dict[str, str]:
     """The sign-in actions with their words, the filter of the Sign-ins page.
 
     >>> sign_in_actions()["auth.failed"]
-    'Failed sign-in (wrong e-mail or password)'
+    'Failed sign-in (wrong e-mail, password or code)'
     """
     return {a: w for a, w in ACTION_WORDS.items() if a.startswith(SIGN_IN_PREFIX)}

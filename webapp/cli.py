@@ -1,5 +1,5 @@
-"""``flask --app webapp`` commands: create an admin, load a demo program, send the due
-first-meeting check-ins."""
+"""``flask --app webapp`` commands: create an admin, turn off an admin's two-factor
+authentication (a lost phone), load a demo program, send the due first-meeting check-ins."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from matcher import ConfigError, config_to_mapping, load_config, plural
-from webapp.admins import create_admin
+from webapp import two_factor
+from webapp.admins import create_admin, find_admin
 from webapp.checkins import send_due
 from webapp.db import db
 from webapp.models import Program
@@ -37,6 +38,25 @@ def create_admin_command(email: str, password: str) -> None:
     end_sessions(admin, "password reset")
     db.session.commit()
     click.echo(f"Admin {email.strip().lower()} can log in.")
+
+
+@click.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor_command(email: str) -> None:
+    """Turn off two-factor authentication for the admin EMAIL (a lost phone and no
+    recovery code left): their secret and recovery codes are forgotten and every session
+    of theirs ends. They log in with the password alone, or enrol again if they must."""
+    admin = find_admin(email)
+    if admin is None:
+        raise click.ClickException(f"No admin has the e-mail {email.strip().lower()}.")
+    was_on = two_factor.is_on(admin)
+    ended = two_factor.turn_off(admin, "two-factor reset", by="flask reset-two-factor")
+    db.session.commit()
+    state = "is now off" if was_on else "was not on"
+    click.echo(
+        f"Two-factor authentication of {admin.email} {state}; {plural(ended, 'session')} ended."
+    )
 
 
 @click.command("load-demo")
@@ -96,5 +116,6 @@ def send_checkins_command(base_url: str) -> None:
 def register_commands(app: Flask) -> None:
     """Add the commands to ``app.cli``."""
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(reset_two_factor_command)
     app.cli.add_command(load_demo_command)
     app.cli.add_command(send_checkins_command)

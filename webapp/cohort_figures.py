@@ -1,4 +1,4 @@
-"""Outcomes of a cohort, by mentor type and by department, and of every cohort of a series.
+"""Outcomes of a cohort, by mentor type and by department.
 
 Every figure counts the cohort's stored rows as they are now:
 
@@ -33,7 +33,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from matcher import MentorType
-from webapp.cohorts import cohorts_of, requests_of
+from webapp.cohorts import requests_of
 from webapp.db import db
 from webapp.models import Participant, Program
 from webapp.pair_models import Checkin, Pair, PairStatus
@@ -47,7 +47,6 @@ __all__ = [
     "cohort_outcomes",
     "end_column",
     "figure_columns",
-    "series_outcomes",
     "status_column",
 ]
 
@@ -86,6 +85,10 @@ PAIR_COLUMNS: tuple[Callable[[Pair], str | None], ...] = (
 BREAKDOWNS = ("all", "mentor type", "department")
 #: The group of a mentee's empty department, and of a pair whose mentee is gone.
 NO_DEPARTMENT, GONE = "(none)", "(left the program)"
+#: Fewer requests than this make a small group, pooled for viewers (see
+#: :func:`pool_small_groups`), and the name of the pool.
+SMALL_GROUP = 5
+SMALL_GROUPS = "(smaller groups, pooled)"
 
 
 @dataclass
@@ -107,6 +110,21 @@ class Tally:
         (2.0, None)
         """
         return round(statistics.median(self.days), 1) if self.days else None
+
+    def __add__(self, other: Tally) -> Tally:
+        """Two rows' counts together (a pool of small groups).
+
+        >>> (Tally(requests=2, days=[1.0]) + Tally(requests=1, days=[3.0])).requests
+        3
+        """
+        return Tally(
+            requests=self.requests + other.requests,
+            matched=self.matched + other.matched,
+            published=self.published + other.published,
+            pairs=self.pairs + other.pairs,
+            rematched=self.rematched + other.rematched,
+            days=self.days + other.days,
+        )
 
     def row(self, pair_columns: Sequence[str]) -> dict[str, int | float | None]:
         """The row's figures by column name (see :func:`figure_columns`).
@@ -133,11 +151,44 @@ class CohortOutcomes:
     by_type: dict[str, Tally]
     by_department: dict[str, Tally]
 
+    def pooled(self) -> CohortOutcomes:
+        """The outcomes as a viewer sees them: small departments pooled
+        (:func:`pool_small_groups`)."""
+        return CohortOutcomes(
+            self.program, self.total, self.by_type, pool_small_groups(self.by_department)
+        )
+
     def groups(self) -> Iterable[tuple[str, str, Tally]]:
         """Every row as (breakdown, group, tally), in the order of :data:`BREAKDOWNS`."""
         yield "all", "all", self.total
         yield from (("mentor type", k, t) for k, t in self.by_type.items())
         yield from (("department", k, t) for k, t in self.by_department.items())
+
+
+def pool_small_groups(groups: dict[str, Tally], least: int = SMALL_GROUP) -> dict[str, Tally]:
+    """``groups`` with every group of fewer than ``least`` requests pooled into one row,
+    :data:`SMALL_GROUPS`, for admins who may not read the people (viewers): a department of
+    two could name a person. When the pool itself is smaller than ``least``, the next
+    smallest groups join it, so the cohort's total minus the rows shown never gives one small
+    group's figures either.
+
+    >>> pooled = pool_small_groups(
+    ...     {"HR": Tally(requests=2), "Sales": Tally(requests=9), "IT": Tally(requests=6)}
+    ... )
+    >>> {group: tally.requests for group, tally in pooled.items()}
+    {'Sales': 9, '(smaller groups, pooled)': 8}
+    """
+    by_size = sorted(groups.items(), key=lambda item: item[1].requests)
+    pool, shown = (
+        [t for _, t in by_size if t.requests < least],
+        [(g, t) for g, t in by_size if t.requests >= least],
+    )
+    while pool and sum(t.requests for t in pool) < least and shown:
+        pool.append(shown.pop(0)[1])
+    kept = {g: groups[g] for g in groups if g in dict(shown)}
+    if pool:
+        kept[SMALL_GROUPS] = sum(pool[1:], pool[0])
+    return kept
 
 
 def figure_columns(outcomes: Iterable[CohortOutcomes]) -> list[str]:
@@ -240,8 +291,3 @@ def cohort_outcomes(program: Program) -> CohortOutcomes:
     return CohortOutcomes(
         program, total, by_type, dict(sorted(by_department.items(), key=lambda i: i[0].casefold()))
     )
-
-
-def series_outcomes(program: Program) -> list[CohortOutcomes]:
-    """The outcomes of every cohort of ``program``'s series, first to last."""
-    return [cohort_outcomes(cohort) for cohort in cohorts_of(program)]

@@ -5,7 +5,7 @@ dates). :func:`start_next` records a :class:`~webapp.cohort_models.CohortStart` 
 to a worker (:data:`NEXT_COHORT`); its work (:func:`carry_over`) makes the next cohort in
 one transaction:
 
-- the earlier cohort's matching config and answer settings;
+- the earlier cohort's matching config and answer settings, and its admins' roles;
 - its never-pairs, and every pair it ever published (whatever became of it) as a
   never-pair: the next cohort never proposes the two to each other again;
 - its people (their intake answers), all at once (:attr:`Carry.ALL`), or an e-mail to each
@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from matcher import MatcherError
 from webapp import audit, jobs
+from webapp.access_models import ProgramAccess
 from webapp.cohort_models import Carry, CohortStart
 from webapp.db import db
 from webapp.links import link_for, site_link
@@ -273,9 +274,18 @@ def _copy_policy(source: Program, into: Program) -> None:
         db.session.add(AnswerPolicy(program_id=into.id, **settings))
 
 
+def _copy_access(source: Program, into: Program) -> None:
+    """Give every admin the same role in ``into`` as in ``source``."""
+    for access in db.session.scalars(
+        select(ProgramAccess).where(ProgramAccess.program_id == source.id)
+    ):
+        copy = ProgramAccess(program_id=into.id, admin_id=access.admin_id, role=access.role)
+        db.session.add(copy)
+
+
 def carry_over(job: CohortStart, progress: jobs.Progress) -> None:
-    """The work of a start: the next cohort, its settings and never-pairs, and its people
-    (carried, or each asked by e-mail)."""
+    """The work of a start: the next cohort, its settings, its admins' roles and
+    never-pairs, and its people (carried, or each asked by e-mail)."""
     source = job.program
     if (started := next_cohort(source)) is not None:
         raise MatcherError(f"the next cohort, {started.name}, was started meanwhile.")
@@ -296,6 +306,7 @@ def carry_over(job: CohortStart, progress: jobs.Progress) -> None:
             f"{cohort.cohort_number} meanwhile; nothing was changed."
         ) from exc
     _copy_policy(source, cohort)
+    _copy_access(source, cohort)
     never = _never_pairs(source)
     for (first, second), (why, note) in never.items():
         db.session.add(

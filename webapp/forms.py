@@ -354,3 +354,45 @@ class ResetPasswordForm(FlaskForm):
         description=NEW_PASSWORD_HELP,
     )
     submit = SubmitField("Set the password")
+
+
+#: Longest code typed: a 6-digit code or a recovery code, with spaces and dashes to spare.
+CODE_MAX_CHARS = 40
+#: What the code field asks for.
+APP_CODE_HELP = "The 6 digits your authenticator app shows for mentorloom now."
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """A code from the admin's authenticator app (log-in, enrolment, new recovery codes;
+    see :mod:`webapp.two_factor`)."""
+
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired(), Bounded(CODE_MAX_CHARS)],
+        description=APP_CODE_HELP,
+    )
+    submit = SubmitField("Continue")
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the admin's two-factor recovery codes, instead of a code from the app."""
+
+    code = StringField(
+        "Recovery code",
+        validators=[DataRequired(), Bounded(CODE_MAX_CHARS)],
+        description="One of the codes you saved when you turned on two-factor; each works once.",
+    )
+    submit = SubmitField("Log in")
+
+
+class TurnOffTwoFactorForm(FlaskForm):
+    """Turning two-factor off: the password, and a current code from the app or (a lost
+    phone) a recovery code."""
+
+    password = PasswordField("Your password", validators=[DataRequired(), Bounded(PASSWORD_LIMIT)])
+    code = StringField(
+        "Code from your app, or a recovery code",
+        validators=[DataRequired(), Bounded(CODE_MAX_CHARS)],
+        description="Lost your phone? One of your recovery codes works here too.",
+    )
+    submit = SubmitField("Turn off two-factor")

@@ -89,6 +89,8 @@ NO_PASSWORD = "!no-password"
 SSO_ISSUER_MAX_CHARS = 255
 SSO_SUBJECT_MAX_CHARS = 255
 SSO_ROLE_MAX_CHARS = 64
+#: Longest sealed two-factor secret (a Fernet token of a 32-character base32 secret is 140).
+TOTP_SEALED_MAX_CHARS = 200
 
 
 class AdminUser(UserMixin, db.Model):
@@ -98,6 +100,11 @@ class AdminUser(UserMixin, db.Model):
     ``sso_issuer`` and ``sso_subject`` name the provider's account linked at the first
     single sign-on; ``sso_role`` is the role name the provider's role claim mapped to at
     the latest sign-on (``MENTORLOOM_OIDC_ROLES``), a plain value for roles to read.
+
+    Two-factor authentication (see :mod:`webapp.two_factor`): ``totp_secret`` is the
+    authenticator app's secret, sealed (:mod:`webapp.secret_box`); it is set when enrolment
+    starts, and the second factor is on once ``totp_enrolled_at`` is set too.
+    ``totp_last_step`` is the time step of the last code accepted: a code is accepted once.
     """
 
     __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_admin_user_sso"),)
@@ -112,6 +119,9 @@ class AdminUser(UserMixin, db.Model):
     #: An owner may do everything in every program and manage the admins; anyone else
     #: has a role per program (see :mod:`webapp.roles`).
     is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(TOTP_SEALED_MAX_CHARS))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password``."""

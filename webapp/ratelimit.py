@@ -24,15 +24,19 @@ from webapp.models import utcnow
 if TYPE_CHECKING:
     from redis import Redis
 
-#: Scope of each limited endpoint: log-in (and asking for or using a password-reset
-#: link) counts only POSTs, and the return from the identity provider counts with them;
-#: the intake links and the participant's own page (the same personal links) count
-#: everything.
+#: Scope of each limited endpoint: log-in (its second step, asking for or using a
+#: password-reset link, and setting a password through an admin's invitation) counts
+#: only POSTs, and the return from the identity provider counts with them; the intake
+#: links and the participant's own page (the same personal links) count everything.
 SCOPES = {
     ("admin.auth.login", "POST"): "login",
     ("admin.oidc.callback", "GET"): "login",
     ("admin.auth.forgot", "POST"): "login",
     ("admin.auth.reset", "POST"): "login",
+    ("admin.two_factor_login.code", "POST"): "login",
+    ("admin.two_factor_login.recovery", "POST"): "login",
+    ("admin.two_factor_login.setup", "POST"): "login",
+    ("admin.welcome.welcome", "POST"): "login",
     ("people.intake.form", None): "intake",
     ("participant.page.show", None): "intake",
     ("participant.page.answer_pair", None): "intake",

@@ -34,11 +34,13 @@ __all__ = [
     "PROGRAM_ROLES",
     "Need",
     "Role",
+    "can",
     "grant",
     "may",
     "needs",
     "register",
     "role_in",
+    "roles_of",
 ]
 
 
@@ -154,6 +156,31 @@ def may(admin: Any, need: Need, program_id: int | None = None) -> bool:
     return role is not None and need in ALLOWED[role]
 
 
+def roles_of(admin: AdminUser) -> dict[int, Role]:
+    """The programs the admin has a role in, with the role (owners: none, they have all)."""
+    rows = db.session.execute(
+        select(ProgramAccess.program_id, ProgramAccess.role).where(
+            ProgramAccess.admin_id == admin.id
+        )
+    )
+    return {program_id: Role(role) for program_id, role in rows}
+
+
+def can(need: str, program_id: int | None = None) -> bool:
+    """Whether the current admin may do what ``need`` names (a :class:`Need` value), in
+    the program of the current page (or ``program_id``): templates show only the links and
+    buttons it allows (``{% if can("manage") %}``).
+
+    >>> from flask import Flask
+    >>> with Flask(__name__).test_request_context("/"):
+    ...     can("public")
+    True
+    """
+    if program_id is None:
+        program_id = (request.view_args or {}).get("program_id")
+    return may(current_user, Need(need), program_id)
+
+
 def grant(admin: AdminUser, program_id: int, role: Role, by: str = "") -> ProgramAccess:
     """Give ``admin`` the ``role`` in the program (replacing the role they had); the caller
     commits. Owners need no grant."""
@@ -177,6 +204,8 @@ def register(app: Flask) -> None:
     No rule: 403. Not logged in: the log-in page. A program the admin has no role in: 404,
     as if it did not exist. A role that does not allow it: 403, saying the role.
     """
+
+    app.add_template_global(can, "can")
 
     @app.before_request
     def _gate() -> Response | None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, url_for
 
 HEADERS = {
     # invite links are secrets in the URL: never send them to another site
@@ -79,3 +79,11 @@ def is_local_path(target: str) -> bool:
         and "\\" not in target
         and not any(ord(c) < 32 or ord(c) == 127 for c in target)
     )
+
+
+def safe_next(target: str | None) -> str:
+    """Where a log-in goes next: ``target`` (the ``next`` of the log-in page) when it is
+    a path on this site (:func:`is_local_path`), else the programs page."""
+    if target and is_local_path(target):
+        return target
+    return url_for("admin.programs.index")

@@ -6,6 +6,8 @@ log-out, "log out everywhere", a password change or reset, or when it has been i
 too long; an ended row stays (with why) for 90 days, then the admin's next log-in deletes it
 (:data:`webapp.sessions.KEEP_ENDED`). A
 :class:`PasswordReset` is one e-mailed reset link, kept as the hash of its token, used once.
+A :class:`RecoveryCode` is one of an admin's two-factor recovery codes (see
+:mod:`webapp.two_factor`), kept as its hash, used once.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ class AdminSession(db.Model):
     admin_id: Mapped[int] = mapped_column(
         ForeignKey("admin_user.id", ondelete="CASCADE"), index=True
     )
-    #: How the admin proved who they are: ``password`` or ``oidc``.
+    #: How the admin proved who they are: ``password``, ``password+totp``,
+    #: ``password+recovery`` (a second factor, :mod:`webapp.two_factor`) or ``oidc``.
     how: Mapped[str] = mapped_column(String(20), default="password")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Written at most once a minute (see :data:`webapp.sessions.SEEN_EVERY`).
@@ -60,4 +63,17 @@ class PasswordReset(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryCode(db.Model):
+    """One two-factor recovery code of an admin: the hash of the code, and when it was
+    used (a code works once)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]

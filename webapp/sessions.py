@@ -62,7 +62,8 @@ def start_session(admin: AdminUser, how: str = "password") -> None:
     attacker planted carries over), a new session row, Flask-Login's log-in, and an
     audit event ``auth.login``; commits.
 
-    ``how`` says how they proved who they are (``password`` or ``oidc``).
+    ``how`` says how they proved who they are: ``password``, ``password+totp`` or
+    ``password+recovery`` (with a second factor, see :mod:`webapp.two_factor`), ``oidc``.
     """
     session.clear()
     _tidy(admin)

@@ -100,6 +100,11 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "SESSION_MAX_HOURS": 12,
         # an e-mailed password-reset link works once, this many minutes
         "PASSWORD_RESET_MINUTES": 30,
+        # true (recommended in production): an owner must have two-factor authentication;
+        # one without it enrols at their next password log-in (see webapp.two_factor)
+        "OWNERS_NEED_TWO_FACTOR": False,
+        # an owner's e-mailed invitation of a new admin works once, this many days
+        "ADMIN_INVITE_DAYS": 7,
     }
 
 

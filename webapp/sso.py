@@ -27,6 +27,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from joserfc.errors import ClaimError, JoseError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matcher import EMAIL_MAX_CHARS
 from webapp.db import db
@@ -346,7 +347,24 @@ def identity(claims: Mapping[str, Any], config: Mapping[str, Any]) -> Identity:
 
 def admin_for(who: Identity) -> AdminUser:
     """The admin ``who`` is (by issuer and subject, else by e-mail, then linked), or a new
-    admin without a usable password; its role set to ``who.role``. The caller commits."""
+    admin without a usable password; its role set to ``who.role``; flushed, the caller
+    commits.
+
+    Two first sign-ins of one person at once (two tabs) both find nobody; the second's new
+    admin then breaks a unique constraint, and it looks again and finds the first's.
+    """
+    try:
+        with db.session.begin_nested():
+            admin = _linked_admin(who)
+            db.session.flush()
+    except IntegrityError:
+        admin = _linked_admin(who)
+        db.session.flush()
+    return admin
+
+
+def _linked_admin(who: Identity) -> AdminUser:
+    """Find or make the admin of ``who`` (see :func:`admin_for`), not flushed."""
     admin = db.session.scalar(
         select(AdminUser).where(
             AdminUser.sso_issuer == who.issuer, AdminUser.sso_subject == who.subject

@@ -31,23 +31,6 @@ REDIS = "redis://127.0.0.1:6379/0"
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "correct horse battery"
 
-#: The endpoints anyone may open without logging in; every other one is for admins.
-PUBLIC_ENDPOINTS = {
-    "static",
-    "admin.auth.login",
-    "admin.oidc.login",
-    "admin.oidc.callback",
-    "admin.auth.forgot",
-    "admin.auth.reset",
-    "people.intake.form",
-    "people.intake.saved",
-    "participant.page.show",
-    "participant.page.answer_pair",
-    "participant.page.answer_check",
-    "participant.page.stay",
-    "participant.page.stay_yes",
-    "index",
-}
 #: An intake link in an e-mail's text (its path is the group).
 INTAKE_LINK = re.compile(r"https?://[^/\s]+(/intake/[\w-]+)")
 CHROMIUM = "/usr/bin/chromium"

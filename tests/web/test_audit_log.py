@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 import webapp
 from tests.web.helpers import ADMIN_EMAIL, AuthActions
 from webapp import audit, audit_log
-from webapp.audit_words import ACTION_WORDS, kind_of
+from webapp.audit_words import ACTION_WORDS, SIGN_IN_PREFIX, kind_of
 from webapp.db import db
 from webapp.mail.models import MailKind
 from webapp.models import AuditEvent
@@ -201,7 +201,8 @@ def test_the_audit_asks_a_logged_out_visitor_to_log_in(
 def test_one_function_decides_who_reads_the_audit(
     admin_client: FlaskClient, program_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hook roles will fill: when it says no, every audit page and export is a 403."""
+    """Beside the gate, every audit page and export asks ``may_read_audit``: when it says
+    no, even to an owner, the answer is a 403. (Who it says yes to: tests/web/test_roles.py.)"""
     monkeypatch.setattr("webapp.admin.audit_pages.may_read_audit", lambda admin, program: False)
     for url in (f"/programs/{program_id}/history", f"/programs/{program_id}/history.csv"):
         assert admin_client.get(url).status_code == 403, url
@@ -245,5 +246,5 @@ def test_every_recorded_action_has_words_and_a_kind() -> None:
     actions = recorded_actions()
     assert {"program.rename", "match.undo", "pair.decline", "invite.reminder"} <= actions
     assert actions - set(ACTION_WORDS) == set()
-    program_actions = [a for a in ACTION_WORDS if not a.startswith("auth.")]
+    program_actions = [a for a in ACTION_WORDS if not a.startswith(SIGN_IN_PREFIX)]
     assert [a for a in program_actions if kind_of(a) is None] == []

@@ -290,3 +290,42 @@ def test_0008_gives_pairs_published_before_their_steps_and_programs_the_check_in
         downgrade(revision="0007_pairs")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0017_lets_removing_an_admin_unlink_their_events_and_nothing_else(
+    empty_db_url: str,
+) -> None:
+    """Removing an admin sets ``admin_id`` of their events to NULL (the foreign key): the
+    triggers of 0017 let that through, and still refuse every other change with it; the
+    downgrade refuses the removal again."""
+    import_every_model()
+    with make_app(empty_db_url).app_context():
+        upgrade(revision="0017_admin_invites")
+
+        def admin_with_event(number: int) -> None:
+            now = "2026-01-01 00:00:00"
+            email = f"a{number}@example.org"
+            insert("admin_user", id=number, email=email, password_hash="x", created_at=now)
+            event = {"actor": email, "action": "auth.login", "detail": "{}", "created_at": now}
+            insert("audit_event", admin_id=number, **event)
+
+        admin_with_event(1)
+        with (
+            pytest.raises(sa.exc.DatabaseError, match="append-only"),
+            db.engine.begin() as conn,
+        ):
+            conn.execute(sa.text("UPDATE audit_event SET admin_id = NULL, actor = 'x'"))
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM admin_user WHERE id = 1"))
+            rows = conn.execute(sa.text("SELECT admin_id, actor FROM audit_event")).all()
+        assert [tuple(r) for r in rows] == [(None, "a1@example.org")]
+        downgrade(revision="0015_roles")
+        admin_with_event(2)
+        with (
+            pytest.raises(sa.exc.DatabaseError, match="append-only"),
+            db.engine.begin() as conn,
+        ):
+            conn.execute(sa.text("DELETE FROM admin_user WHERE id = 2"))
+        downgrade(revision="base")
+        db.session.remove()
+        db.engine.dispose()

@@ -9,6 +9,7 @@ and "Forgot your password?" says the same for any address.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -134,6 +135,24 @@ WEAK = {
     "1qaz2wsx3edc": "This password is one of the 10,000 most common ones: choose another.",
     ADMIN_EMAIL.upper(): "Do not use your e-mail address as the password.",
 }
+
+
+def test_a_copied_cookie_cannot_guess_the_current_password_quickly(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wrong current passwords on the account page count under the log-in throttle: after
+    a few, even the right one must wait, and the password stays."""
+    at = time.time()
+    monkeypatch.setattr("webapp.throttle.now", lambda: at)  # stopped: no wait passes
+    thief = copy_of(logged_in(app))
+    for guess in range(6):
+        assert "This is not your current password." in change_password(
+            thief, f"guess number {guess}", NEW_PASSWORD
+        )
+    assert "Too many wrong tries: wait" in change_password(thief, ADMIN_PASSWORD, NEW_PASSWORD)
+    with app.app_context():
+        assert find_admin(ADMIN_EMAIL).check_password(ADMIN_PASSWORD)
+    assert AuthActions(app.test_client()).login().status_code == 429  # the same count
 
 
 def test_a_weak_new_password_is_refused_naming_the_rule(app: Flask) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
+import pyotp
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -26,9 +28,10 @@ from tests.web.oidc import (
     start,
     token_for,
 )
+from webapp import sso, two_factor
 from webapp.admins import create_admin, find_admin
 from webapp.db import db
-from webapp.models import AdminUser, AuditEvent
+from webapp.models import NO_PASSWORD, AdminUser, AuditEvent
 from webapp.sso import SsoSettingsError
 
 __all__ = ["oidc_provider"]  # the fixture, used by name
@@ -108,6 +111,45 @@ def test_first_sign_in_creates_the_admin_and_the_next_finds_it(sso_app) -> None:
         assert find_admin("bea@example.org").id == first_id
     assert admins(app) == 2
     assert len(events(app, "auth.sso")) == 2
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_first_sign_ins_at_once_make_one_admin(
+    sso_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tabs sign a new person in at once: both find nobody; the one that writes second
+    finds the first's admin instead of failing on the unique e-mail. (PostgreSQL only: on
+    SQLite the other tab's write waits for this one's transaction, so the two cannot
+    interleave like this; they queue, and the second finds the first's admin.)"""
+    app = sso_app()
+    client = app.test_client()
+    query = authorize(client, "bea")
+    found_nobody = sso._linked_admin
+    calls: list[str] = []
+
+    def other_tab_first(who: sso.Identity) -> AdminUser:
+        admin = found_nobody(who)
+        if not calls:  # the other tab's sign-in commits the same person now
+            with db.engine.begin() as other:
+                other.execute(
+                    sa.insert(AdminUser.__table__).values(
+                        email=who.email,
+                        password_hash=NO_PASSWORD,
+                        sso_issuer=who.issuer,
+                        sso_subject=who.subject,
+                    )
+                )
+        calls.append(who.email)
+        return admin
+
+    monkeypatch.setattr(sso, "_linked_admin", other_tab_first)
+    answer = callback(client, query)
+    assert answer.status_code == 302 and answer.location.endswith("/programs/")
+    assert calls == ["bea@example.org"] * 2
+    assert admins(app) == 2 and signed_in(client)
+    (event,) = events(app, "auth.sso")
+    with app.app_context():
+        assert event.admin_id == find_admin("bea@example.org").id
 
 
 def test_an_admin_made_by_the_command_is_linked_by_email(sso_app) -> None:
@@ -292,3 +334,23 @@ def test_a_provider_that_does_not_answer_is_a_page(db_url: str) -> None:
     assert [e.detail["reason"] for e in events(app, "auth.sso_refused")] == ["provider_unreachable"]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_single_sign_on_asks_no_second_factor(sso_app) -> None:
+    """The company's provider asks its own second factor: an owner with two-factor on, on
+    a site where owners must have it, signs in without a code from the app."""
+    app = sso_app(OWNERS_NEED_TWO_FACTOR=True)
+    client = app.test_client()
+    assert sign_in(client, "bea").status_code == 302
+    client.post("/auth/logout")
+    with app.app_context():
+        bea = find_admin("bea@example.org")
+        bea.is_owner = True
+        secret = two_factor.start_enrolment(bea)
+        assert two_factor.turn_on(bea, pyotp.TOTP(secret).now()) is not None
+        db.session.commit()
+    answer = sign_in(client, "bea")
+    assert answer.status_code == 302 and answer.location.endswith("/programs/")
+    assert signed_in(client)
+    with app.app_context():
+        assert two_factor.is_on(find_admin("bea@example.org"))

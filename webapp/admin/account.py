@@ -1,13 +1,23 @@
-"""The admin's own account page: their open sessions, "Log out everywhere" and
-"Change password" (see :mod:`webapp.sessions` and :mod:`webapp.passwords`)."""
+"""The admin's own account page: their open sessions, "Log out everywhere", "Change
+password" (see :mod:`webapp.sessions` and :mod:`webapp.passwords`), and whether
+two-factor authentication is on (its page: :mod:`webapp.admin.two_factor_pages`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from webapp import audit
+from webapp import audit, throttle, two_factor
 from webapp.db import db
 from webapp.forms import ChangePasswordForm, EmptyForm
 from webapp.passwords import password_problems
@@ -24,6 +34,8 @@ def _page(form: ChangePasswordForm) -> str:
         end_all=EmptyForm(),
         sessions=open_sessions(current_user),
         current=current_session(),
+        two_factor_on=two_factor.is_on(current_user),
+        two_factor_required=two_factor.required(current_user, current_app.config),
     )
 
 
@@ -41,7 +53,11 @@ def change_password() -> str | Response:
     """Change the password (the current one is asked); every other session ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data or ""):
+        address = request.remote_addr or "unknown"
+        if seconds := throttle.wait(current_user.email, address):
+            form.current.errors = [f"Too many wrong tries: wait {seconds} seconds and try again."]
+        elif not current_user.check_password(form.current.data or ""):
+            throttle.failed(current_user.email, address)
             form.current.errors = ["This is not your current password."]
         elif problems := password_problems(form.password.data or "", current_user.email):
             form.password.errors = problems

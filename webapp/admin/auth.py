@@ -1,7 +1,10 @@
 """Admin log-in and log-out (Flask-Login, hashed passwords, server-side sessions of
 :mod:`webapp.sessions`), and "Forgot your password?" with its reset link
 (:mod:`webapp.resets`); the log-in page also offers single sign-on when it is set up
-(:mod:`webapp.sso`), and refuses passwords when ``MENTORLOOM_PASSWORD_LOGIN`` is false."""
+(:mod:`webapp.sso`), and refuses passwords when ``MENTORLOOM_PASSWORD_LOGIN`` is false.
+With two-factor on (or required of an owner), a right password leads to the second step
+of :mod:`webapp.admin.two_factor_login` (see :func:`webapp.pending_login.after_password`),
+not to a session."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from webapp import audit, resets, sso, throttle
+from webapp import audit, pending_login, resets, sso, throttle
 from webapp.admins import find_admin
 from webapp.audit import cut
 from webapp.db import db
@@ -29,20 +32,13 @@ from webapp.forms import EmptyForm, ForgotPasswordForm, LoginForm, ResetPassword
 from webapp.models import AdminUser
 from webapp.passwords import password_problems
 from webapp.roles import Need, needs
-from webapp.security import is_local_path
+from webapp.security import safe_next
 from webapp.sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 #: An e-mail worth showing (masked) in the audit of a failed log-in.
 _PLAUSIBLE_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site."""
-    if target and is_local_path(target):
-        return target
-    return url_for("admin.programs.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -73,10 +69,12 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             audit.record("auth.failed", None, **failure_detail(email, admin, address))
             db.session.commit()
             form.password.errors = ["Wrong e-mail or password."]
+        elif step := pending_login.after_password(admin, request.args.get("next")):
+            return redirect(step)  # the throttle keeps counting until the second factor
         else:
             throttle.succeeded(email, address)
             start_session(admin, how="password")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return _login_page(form)
 
 

@@ -18,7 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from webapp import audit, sso
+from webapp import admin_access, audit, sso
 from webapp.audit import cut
 from webapp.db import db
 from webapp.models import AdminUser
@@ -54,14 +54,16 @@ def login() -> Response | tuple[str, int]:
 @bp.get("/callback")
 @needs(Need.PUBLIC)
 def callback() -> Response | tuple[str, int]:
-    """Check the provider's answer; sign the admin in (audited ``auth.sso``), or show why
-    not (audited ``auth.sso_refused``)."""
+    """Check the provider's answer; sign the admin in (audited ``auth.sso``) with the
+    roles of their invitation, if any, and as an owner or not as the role claim says; or
+    show why not (audited ``auth.sso_refused``)."""
     address = cut(request.remote_addr or "unknown", 64)
     try:
         claims = sso.sign_in_claims(int(current_app.config["OIDC_LEEWAY"]))
         who = sso.identity(claims, current_app.config)
         admin = sso.admin_for(who)
-        db.session.flush()
+        admin_access.accept_on_sso(admin)
+        admin_access.follow_sso_owner(admin, who.role)
     except sso.RefusedError as refusal:
         db.session.rollback()
         return _refused(refusal)

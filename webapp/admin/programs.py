@@ -4,6 +4,7 @@ of their matching config."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -19,7 +20,8 @@ from webapp.forms import ProgramForm
 from webapp.lookups import get_program
 from webapp.models import Participant, Program
 from webapp.pair_forms import PolicyForm
-from webapp.roles import Need, needs
+from webapp.roles import Need, Role, needs, role_in, roles_of
+from webapp.runner import latest_run
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 
@@ -27,15 +29,21 @@ bp = Blueprint("programs", __name__, url_prefix="/programs")
 @bp.get("/")
 @needs(Need.SIGNED_IN)
 def index() -> str:
-    """List every program with its number of participants: the cohorts of a series in
-    one row, its current (latest) cohort first, the earlier ones linked beside it."""
+    """List the programs the admin may open (an owner: every one) with their number of
+    participants and the admin's role there: the cohorts of a series in one row, its
+    current (latest) cohort first, the earlier ones linked beside it."""
     counts = (
         select(Program, func.count(Participant.id))
         .outerjoin(Participant, Participant.program_id == Program.id)
         .group_by(Program.id)
     )
+    roles: dict[int, Role] = {} if current_user.is_owner else roles_of(current_user)
+    if not current_user.is_owner:
+        counts = counts.where(Program.id.in_(roles))
     found: dict[Program, int] = dict(db.session.execute(counts).all())
-    return render_template("programs/index.html", series=series_rows(found), counts=found)
+    return render_template(
+        "programs/index.html", series=series_rows(found), counts=found, roles=roles
+    )
 
 
 def _save_name(form: ProgramForm, program: Program) -> bool:
@@ -69,7 +77,8 @@ def create() -> str | Response:
 @bp.get("/<int:program_id>/")
 @needs(Need.FIGURES)
 def show(program_id: int) -> str:
-    """A program's overview: how many people in each role, and what to do next."""
+    """A program's overview: how many people in each role, and what to do next (a viewer:
+    where the figures are)."""
     program = get_program(program_id)
     by_role = dict(
         db.session.execute(
@@ -78,8 +87,15 @@ def show(program_id: int) -> str:
             .group_by(Participant.role)
         ).all()
     )
+    cohorts = cohorts_of(program)
     return render_template(
-        "programs/show.html", program=program, by_role=by_role, cohorts=cohorts_of(program)
+        "programs/show.html",
+        program=program,
+        by_role=by_role,
+        cohorts=[c for c in cohorts if role_in(current_user, c.id) is not None],
+        latest=cohorts[-1].id == program.id,
+        role=None if current_user.is_owner else role_in(current_user, program.id),
+        last_run=latest_run(program.id),
     )
 
 

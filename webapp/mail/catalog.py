@@ -5,8 +5,9 @@ An e-mail named ``name`` is three Jinja templates in ``webapp/mail/templates/mai
 part, extending ``_layout.html``). Every template gets ``program_name``; the others are
 listed in its :class:`EmailTemplate`. A new e-mail adds its three templates and one
 entry to :data:`CATALOG`, whose example lets admins preview it (Outbox → E-mail templates).
-The site's own e-mail to an admin (``password_reset``, see :mod:`webapp.resets`) belongs to
-no program and is not listed: its footer names no program.
+The site's own e-mails to admins (``password_reset``, see :mod:`webapp.resets`, and
+``admin_invite``, see :mod:`webapp.admin_access`) belong to no program and are not listed:
+their footer names no program.
 """
 
 from __future__ import annotations

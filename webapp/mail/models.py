@@ -50,6 +50,8 @@ class MailKind(StrEnum):
     COHORT = "cohort"
     #: A site e-mail to an admin (no program): a password-reset link.
     PASSWORD_RESET = "password_reset"
+    #: A site e-mail inviting a new admin (see :mod:`webapp.admin_access`).
+    ADMIN_INVITE = "admin_invite"
 
 
 class OutboxMessage(db.Model):

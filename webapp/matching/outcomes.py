@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import pandas as pd
 from flask import Blueprint, Response, render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 from matcher import to_csv_bytes
 from webapp import audit
 from webapp.answers import settle_on_look
-from webapp.cohort_figures import CohortOutcomes, Tally, figure_columns, series_outcomes
+from webapp.cohort_figures import CohortOutcomes, Tally, cohort_outcomes, figure_columns
+from webapp.cohorts import cohorts_of
 from webapp.db import db
 from webapp.lookups import get_program
 from webapp.matching import charts
 from webapp.pair_models import PairStatus
-from webapp.roles import Need, needs
+from webapp.roles import Need, may, needs
 
 bp = Blueprint("outcomes", __name__, url_prefix="/programs/<int:program_id>")
 
@@ -57,12 +59,15 @@ def outcome_charts(outcome: CohortOutcomes, series: list[CohortOutcomes]) -> dic
 
 
 def _series(program_id: int) -> tuple[CohortOutcomes, list[CohortOutcomes]]:
-    """The program's outcomes and its series', overdue answers settled first."""
+    """The program's outcomes and those of the cohorts of its series the admin has a role
+    in, overdue answers settled first; small departments pooled for a viewer."""
     program = get_program(program_id)
-    series = series_outcomes(program)
-    for outcome in series:
-        settle_on_look(outcome.program.id)
-    series = series_outcomes(program)
+    cohorts = [c for c in cohorts_of(program) if may(current_user, Need.FIGURES, c.id)]
+    for cohort in cohorts:
+        settle_on_look(cohort.id)
+    series = [cohort_outcomes(cohort) for cohort in cohorts]
+    if not may(current_user, Need.READ, program_id):  # a viewer: no group small enough to name
+        series = [outcome.pooled() for outcome in series]
     return next(o for o in series if o.program.id == program.id), series
 
 
