@@ -206,6 +206,9 @@ class Participant(db.Model):
     previous_partners: Mapped[str] = mapped_column(Text, default="")
     #: The person's own words: they see and edit them through their link.
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: Answers to the program's questions: question key -> the answer's canonical cell
+    #: (choices joined by ";", a scale point as digits); empty answers are left out.
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     #: Only admins see these; never on a page or in a text for the participant.
     admin_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Left unmatched last cohort: the program's priority bonus favours their requests.

@@ -2,7 +2,9 @@
 
 The CSV import, the intake form and the admin's edit form all produce such a row and send
 it through the same ``parse_participants``; the database keeps the validated row, so
-reading it back gives the same :class:`matcher.schema.Participant`.
+reading it back gives the same :class:`matcher.schema.Participant`. Answers to the
+program's questions are cells of the row too, named by the question's key (stored in the
+model's ``answers``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "BOOLEAN_COLUMNS",
     "COLUMNS",
     "Row",
+    "answer_cells",
     "apply_row",
     "changed_columns",
     "merge_rows",
@@ -66,12 +69,26 @@ def person_to_row(person: Person) -> Row:
     >>> row["role"], row["offers"], row["capacity"], row["level"]
     ('mentor', 'expertise', '2', '')
     """
-    return {column: _cell(getattr(person, column)) for column in COLUMNS}
+    row = {column: _cell(getattr(person, column)) for column in COLUMNS}
+    row.update((key, _cell(answer)) for key, answer in person.answers.items())
+    return row
 
 
 def record_to_row(record: Participant) -> Row:
-    """Return the stored participant as a canonical row."""
-    return {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in COLUMNS}
+    """Return the stored participant as a canonical row (its answers as cells)."""
+    row = {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in COLUMNS}
+    row.update(record.answers or {})
+    return row
+
+
+def answer_cells(row: Row) -> dict[str, str]:
+    """The non-empty answer cells of a canonical ``row``: every cell that is not a
+    participant column.
+
+    >>> answer_cells({"email": "a@x.org", "energy": "4", "team": ""})
+    {'energy': '4'}
+    """
+    return {key: text for key, text in row.items() if key not in COLUMNS and text}
 
 
 def row_values(row: Row) -> dict[str, object]:
@@ -82,6 +99,8 @@ def row_values(row: Row) -> dict[str, object]:
     ... )
     >>> values["external_id"], values["level"], values["capacity"], values["priority"]
     ('E1', 3, None, True)
+    >>> row_values({"email": "a@x.org", "energy": "4"})["answers"]
+    {'energy': '4'}
     """
     values: dict[str, object] = {}
     for column in COLUMNS:
@@ -92,6 +111,7 @@ def row_values(row: Row) -> dict[str, object]:
         elif column in BOOLEAN_COLUMNS:
             value = bool(text)
         values[ATTRIBUTE.get(column, column)] = value
+    values["answers"] = answer_cells(row)
     return values
 
 
@@ -142,8 +162,8 @@ def record_cells(record: Any, columns: Iterable[str]) -> Row:
 
 
 def changed_columns(old: Row, new: Row) -> list[tuple[str, str, str]]:
-    """The columns whose value ``new`` changes, in column order, each with its old and
-    new value.
+    """The columns whose value ``new`` changes, in column order (then the answers, by
+    question key), each with its old and new value.
 
     >>> changed_columns(
     ...     {"email": "a@x.org", "department": "HR", "level": "3"},
@@ -151,8 +171,9 @@ def changed_columns(old: Row, new: Row) -> list[tuple[str, str, str]]:
     ... )
     [('department', 'HR', 'Sales')]
     """
+    answers = sorted({*answer_cells(old), *answer_cells(new)})
     return [
         (column, before, after)
-        for column in COLUMNS
+        for column in (*COLUMNS, *answers)
         if (before := old.get(column, "")) != (after := new.get(column, ""))
     ]

@@ -8,6 +8,7 @@ refuse the same values; every bad field is marked at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -141,9 +142,12 @@ class SettingsForm(FlaskForm):
             del data[PRIORITY_KEY]
         return data
 
-    def validated_config(self) -> ProgramConfig | None:
-        """The config of the fields, or None after marking every field that is wrong."""
-        mapping = self.to_mapping()
+    def validated_config(self, stored: Mapping[str, Any]) -> ProgramConfig | None:
+        """The config of the fields with the questions and question rules of the
+        ``stored`` config (their own page edits them), or None after marking every field
+        that is wrong."""
+        kept = {key: stored[key] for key in ("questions", "question_rules") if key in stored}
+        mapping = {**self.to_mapping(), **kept}
         errors = config_errors(mapping)
         for error in errors:
             self._mark(error)

@@ -22,11 +22,13 @@ from werkzeug.wrappers import Response
 from webapp import audit
 from webapp.answers import answers_locked
 from webapp.db import db
-from webapp.forms import EmailForm, ParticipantForm, time_zones
+from webapp.forms import EmailForm, time_zones
 from webapp.links import closed_reason, opened_record
 from webapp.mail.outbox import recipient
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.people.link_requests import send_link
+from webapp.people.question_fields import intake_form_class
+from webapp.program_questions import program_questions
 from webapp.roles import Need, needs
 from webapp.rows import COLUMNS, Row, apply_row, record_to_row
 from webapp.store import check_row, email_taken
@@ -92,13 +94,14 @@ def _stored_row(token: InviteToken, record: Participant | None) -> Row:
 
 
 def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
-    """Show and save the person's own answers, validated like a CSV row."""
+    """Show and save the person's own answers (the program's questions too), validated
+    like a CSV row."""
     record = opened_record(token)
     if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
         return render_template("intake/closed.html", reason="merged"), 410
     if record is not None and answers_locked(token.program_id):
         return redirect(url_for("participant.page.show", token_text=token.token))
-    form = ParticipantForm()
+    form = intake_form_class(program_questions(token.program_id))()
     stored = _stored_row(token, record)
     unplaced: list[str] = []
     if not form.is_submitted():

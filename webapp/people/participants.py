@@ -22,7 +22,7 @@ from webapp.pair_forms import RematchForm
 from webapp.query import paginate
 from webapp.rematch import open_types, person_of
 from webapp.roles import Need, needs
-from webapp.rows import apply_row, record_to_row
+from webapp.rows import answer_cells, apply_row, record_to_row
 from webapp.runner import latest_run
 from webapp.store import check_row, email_taken
 
@@ -130,7 +130,8 @@ def show(program_id: int, participant_id: int) -> str:
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
 @needs(Need.MANAGE)
 def edit(program_id: int, participant_id: int) -> str | Response:
-    """Edit a participant; the row is validated like a CSV row."""
+    """Edit a participant; the row is validated like a CSV row (their answers to the
+    program's questions kept as they are)."""
     program = get_program(program_id)
     record = get_participant(program.id, participant_id)
     form = ParticipantForm()
@@ -139,7 +140,8 @@ def edit(program_id: int, participant_id: int) -> str | Response:
         form.fill_from_row(record_to_row(record))
     elif form.validate():
         check_seen(record.version, request.form.get("version"), f"{record.name}'s record")
-        checked = check_row(program.id, form.to_row(by_role=False), replacing=record.email)
+        row = {**answer_cells(record_to_row(record)), **form.to_row(by_role=False)}
+        checked = check_row(program.id, row, replacing=record.email, required=False)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
             if email_taken(program.id, checked.row["email"], other_than=record.id):

@@ -87,7 +87,7 @@ def merge(program_id: int, token_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return back
     record = _record(token)
-    checked = check_row(program.id, _merged(token, record))
+    checked = check_row(program.id, _merged(token, record), required=False)
     if checked.row is None:
         for issue in checked.issues:
             if issue.severity == "error":

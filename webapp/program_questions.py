@@ -1,0 +1,37 @@
+"""A program's questions as the core reads them from its stored config.
+
+The questions and their rules live in ``Program.config`` (``config_to_mapping`` JSON);
+every way a participant's row is validated reads the questions from here, so the CSV
+import, the intake form, the admin's edit and a match run read the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from dataclasses import replace
+
+from matcher import Question
+from matcher.questions import questions_from_mapping
+from webapp.db import db
+from webapp.models import Program
+
+
+def program_questions(program_id: int) -> tuple[Question, ...]:
+    """The questions of a program's intake form, in the order it asks them (none when
+    the program is unknown)."""
+    program = db.session.get(Program, program_id)
+    return questions_from_mapping(program.config or {})[0] if program else ()
+
+
+def optional_unless(questions: Sequence[Question], keys: Container[str]) -> tuple[Question, ...]:
+    """``questions``, each required only when its key is in ``keys``.
+
+    A match run reads stored answers with no question required (a question made required
+    after people answered must not stop the matching), and an import requires only the
+    questions whose column the file has.
+
+    >>> q = Question("energy", "scale", "How much time?", required=True)
+    >>> [x.required for x in optional_unless([q], ()) + optional_unless([q], {"energy"})]
+    [False, True]
+    """
+    return tuple(q if q.key in keys else replace(q, required=False) for q in questions)
