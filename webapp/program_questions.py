@@ -7,8 +7,9 @@ import, the intake form, the admin's edit and a match run read the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from matcher import Question
 from matcher.questions import questions_from_mapping
@@ -35,3 +36,13 @@ def optional_unless(questions: Sequence[Question], keys: Container[str]) -> tupl
     [False, True]
     """
     return tuple(q if q.key in keys else replace(q, required=False) for q in questions)
+
+
+def criterion_names(config: Mapping[str, Any]) -> dict[str, str]:
+    """The prompt of each question of a stored config, by key: the name a question's
+    criterion shows in a score's breakdown.
+
+    >>> criterion_names({"questions": [{"key": "team", "prompt": "Which team?"}]})
+    {'team': 'Which team?'}
+    """
+    return {q["key"]: q["prompt"] for q in config.get("questions", [])}

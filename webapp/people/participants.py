@@ -19,10 +19,11 @@ from webapp.lookups import get_participant, get_program, locks_broken_by
 from webapp.mail.invitations import InviteStatus, invitation_statuses, status_filter
 from webapp.models import Participant
 from webapp.pair_forms import RematchForm
+from webapp.program_questions import program_questions
 from webapp.query import paginate
 from webapp.rematch import open_types, person_of
 from webapp.roles import Need, needs
-from webapp.rows import answer_cells, apply_row, record_to_row
+from webapp.rows import COLUMNS, answer_cells, apply_row, record_to_row
 from webapp.runner import latest_run
 from webapp.store import check_row, email_taken
 
@@ -108,7 +109,8 @@ def index(program_id: int) -> str:
 @bp.get("/<int:participant_id>")
 @needs(Need.READ)
 def show(program_id: int, participant_id: int) -> str:
-    """Every field of one participant, and once matching ran, a "find someone else"
+    """Every field of one participant with their answers to the program's questions, and
+    once matching ran, a "find someone else"
     button per open request of theirs (a rematch of that request)."""
     program = get_program(program_id)
     record = get_participant(program.id, participant_id)
@@ -116,7 +118,8 @@ def show(program_id: int, participant_id: int) -> str:
         "participants/show.html",
         program=program,
         record=record,
-        row=record_to_row(record),
+        row={c: text for c, text in record_to_row(record).items() if c in COLUMNS},
+        answers=[(q, (record.answers or {}).get(q.key, "")) for q in program_questions(program.id)],
         delete_form=EmptyForm(),
         rematch_types=(
             open_types(program.id, person_of(program.id, record.email))
