@@ -7,8 +7,10 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from matcher import MentorType
+from tests.web.forms import form_values
 from tests.web.helpers import DATA, import_csv, upload
 from tests.web.matching import pairs_of, run_to_end
 from webapp.db import db
@@ -281,3 +283,53 @@ def test_run_keeps_a_hard_question_rule_and_the_review_names_the_question(
     assert "Which team are you on?" in reasons[("dina.roy@example.org", "generational")]
     unmatched = admin_client.get(f"/programs/{program_id}/runs/{run.id}/unmatched")
     assert "Which team are you on?" in unmatched.get_data(as_text=True)
+
+
+def participant_url(admin_client: FlaskClient, program_id: int, name: str) -> str:
+    listing = admin_client.get(f"/programs/{program_id}/participants/").get_data(as_text=True)
+    return re.search(rf'href="(/programs/\d+/participants/\d+)">{name}', listing).group(1)
+
+
+def test_changing_a_question_keeps_the_answers_that_still_fit(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    add(admin_client, program_id, TEAM)
+    add(admin_client, program_id, TOPICS)
+    import_csv(admin_client, program_id, "answers.csv", with_answers(ANSWERS))
+    fewer = {**TOPICS, "choices": "parenting while working\ncaring for a parent"}
+    page = admin_client.post(
+        questions_url(program_id, "topics/edit"), data=fewer, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "2 answers no longer fit the question and were dropped." in page
+    stored = answers(app, program_id)
+    assert "topics" not in stored["ben.okafor@example.org"]
+    assert stored["erin.lu@example.org"]["topics"] == "parenting while working;caring for a parent"
+
+    page = admin_client.post(questions_url(program_id, "team/remove"), follow_redirects=True)
+    assert "Question team removed, with 6 answers to it." in page.get_data(as_text=True)
+    assert all("team" not in person for person in answers(app, program_id).values())
+
+
+def test_admin_edits_answers_and_the_person_sees_theirs(
+    app: Flask, admin_client: FlaskClient, client: FlaskClient, program_id: int
+) -> None:
+    add(admin_client, program_id, {**TEAM, "required": "y"})
+    set_rules(admin_client, program_id, "team", rule="same", hard="y")
+    import_csv(admin_client, program_id, "participants.csv")  # nobody answered yet
+    url = participant_url(admin_client, program_id, "Erin Lu") + "/edit"
+    values = form_values(admin_client.get(url).get_data(as_text=True))
+    assert admin_client.post(url, data=MultiDict(values)).status_code == 302  # not required
+    assert answers(app, program_id)["erin.lu@example.org"] == {}
+    assert admin_client.post(url, data=MultiDict([*values, ("q_team", "Blue")])).status_code == 302
+    assert answers(app, program_id)["erin.lu@example.org"] == {"team": "Blue"}
+    assert re.search(
+        r'<input checked [^>]*value="Blue"', admin_client.get(url).get_data(as_text=True)
+    )
+
+    erin = participant_url(admin_client, program_id, "Erin Lu").rsplit("/", 1)[-1]
+    admin_client.post(f"/programs/{program_id}/invites/participant/{erin}")
+    invites = admin_client.get(f"/programs/{program_id}/invites/").get_data(as_text=True)
+    link = re.findall(r'value="http://mentorloom.test(/intake/[\w-]+)"', invites)[0]
+    own = client.get(link.replace("/intake/", "/me/")).get_data(as_text=True)
+    assert "<dt>Which team are you on?</dt><dd>Blue</dd>" in own
+    assert "same" not in own and "must share" not in own

@@ -14,16 +14,17 @@ from matcher import MAX_WHOLE_NUMBER, MentorType, Role
 from webapp import audit
 from webapp.conflicts import check_seen
 from webapp.db import db
-from webapp.forms import EmptyForm, ParticipantForm, time_zones
+from webapp.forms import EmptyForm, time_zones
 from webapp.lookups import get_participant, get_program, locks_broken_by
 from webapp.mail.invitations import InviteStatus, invitation_statuses, status_filter
 from webapp.models import Participant
 from webapp.pair_forms import RematchForm
+from webapp.people.question_fields import intake_form_class
 from webapp.program_questions import program_questions
 from webapp.query import paginate
 from webapp.rematch import open_types, person_of
 from webapp.roles import Need, needs
-from webapp.rows import COLUMNS, answer_cells, apply_row, record_to_row
+from webapp.rows import COLUMNS, apply_row, record_to_row
 from webapp.runner import latest_run
 from webapp.store import check_row, email_taken
 
@@ -133,17 +134,17 @@ def show(program_id: int, participant_id: int) -> str:
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
 @needs(Need.MANAGE)
 def edit(program_id: int, participant_id: int) -> str | Response:
-    """Edit a participant; the row is validated like a CSV row (their answers to the
-    program's questions kept as they are)."""
+    """Edit a participant and their answers to the program's questions (none required);
+    the row is validated like a CSV row."""
     program = get_program(program_id)
     record = get_participant(program.id, participant_id)
-    form = ParticipantForm()
+    form = intake_form_class(program_questions(program.id))()
     unplaced: list[str] = []
     if not form.is_submitted():
         form.fill_from_row(record_to_row(record))
     elif form.validate():
         check_seen(record.version, request.form.get("version"), f"{record.name}'s record")
-        row = {**answer_cells(record_to_row(record)), **form.to_row(by_role=False)}
+        row = form.to_row(by_role=False)
         checked = check_row(program.id, row, replacing=record.email, required=False)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
