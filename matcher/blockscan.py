@@ -337,15 +337,16 @@ def scan_tables(
     weights.update(bonuses(cohort, config))  # points on top of the mean, as their weights
     floats = np.stack([cohort.level, cohort.generation, cohort.utc_offset], axis=1)
     # the person x person lists of pairs as the bits of their rules (rejected: when the
-    # type has a matrix with entries)
+    # type has a matrix with entries; avoided: unless the program makes it a penalty)
     lists = {
         1 << BIT.management_chain: cohort.chain,
         1 << BIT.excluded: cohort.excluded,
         1 << BIT.previous_partner: cohort.previous,
-        1 << BIT.avoided: cohort.avoided,
     }
     if active[BIT.rejected]:
         lists[1 << BIT.rejected] = rejected[mentor_type]
+    if active[BIT.avoided]:
+        lists[1 << BIT.avoided] = cohort.avoided
     listed = _listed_flags(lists, n)
     limit = config.max_timezone_gap_hours
     return ScanTables(

@@ -95,7 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
         "only_picks",
         False,
         bool,
-        "a mentee who picked mentors (preferred_mentors) is matched only with one of their picks",
+        "a mentee who picked mentors of a type (preferred_mentors) gets one of those picks",
     ),
     Setting(
         "suggestions",

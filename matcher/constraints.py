@@ -151,8 +151,11 @@ def _avoided(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.n
 
 
 def _only_picks(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
-    picker = np.diff(p.cohort.picks.indptr) > 0
-    return p.e(picker) & ~p.listed(p.cohort.picks)
+    offering = p.cohort.offers[:, MENTOR_TYPES.index(t)]
+    picks = sparse.csr_matrix(p.cohort.picks.multiply(offering[None, :]))
+    picks.eliminate_zeros()
+    picker = np.diff(picks.indptr) > 0  # picked a mentor offering the type
+    return p.e(picker) & ~p.listed(picks)
 
 
 def _question(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
@@ -200,7 +203,8 @@ RULES: tuple[Rule, ...] = (
          lambda t, cfg, rej: t in cfg.outside_organization_types),
     Rule("avoided", 15, "not a mentee the mentor would rather not take", _avoided,
          lambda t, cfg, rej: cfg.avoid_penalty is None),
-    Rule("only_picks", 16, "one of the mentee's picks, for a mentee who picked", _only_picks,
+    Rule("only_picks", 16, "one of the mentee's picks, for a mentee who picked one of the type",
+         _only_picks,
          lambda t, cfg, rej: cfg.only_picks, compiled=False),
     Rule("question", 17, "the program's must-hold questions", _question,
          lambda t, cfg, rej: bool(rules_for(cfg.question_rules, t, hard=True)), compiled=False),

@@ -91,7 +91,8 @@ def oracle_allows(
         return False
     if cfg.avoid_penalty is None and e.email in m.avoid:
         return False
-    picked = [email for email in e.preferred_mentors if email in people]
+    picked = [email for email in e.preferred_mentors if email in people and people[email].is_mentor
+              and t in people[email].offers]  # fmt: skip
     if cfg.only_picks and picked and m.email not in picked:
         return False
     return not any(
