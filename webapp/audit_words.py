@@ -85,7 +85,10 @@ ACTION_WORDS: dict[str, str] = {
 
 #: The filter of a program's audit page: kind -> (label, action prefixes it covers).
 PROGRAM_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "program": ("Program, settings and cohorts", ("program.", "cohort.", "audit.")),
+    "program": (
+        "Program, settings, questions and cohorts",
+        ("program.", "question.", "cohort.", "audit."),
+    ),
     "people": ("Participants", ("participant.", "participants.", "registration.", "intake.")),
     "invites": ("Links and invitations", ("invite.",)),
     "mail": ("E-mail", ("mail.", "checkin.")),

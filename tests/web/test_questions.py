@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from matcher import MentorType
+from matcher import MentorType, config_to_mapping, load_config
 from tests.web.forms import form_values
 from tests.web.helpers import DATA, import_csv, upload
-from tests.web.matching import pairs_of, run_to_end
+from tests.web.matching import CONFIG, pairs_of, run_to_end
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import UnmatchedRequest
@@ -161,17 +161,27 @@ def test_editor_errors_name_the_field_and_the_fix(
     assert admin_client.get(questions_url(program_id, "nothing/edit")).status_code == 404
 
 
-def test_settings_page_keeps_the_questions(
+def test_saving_the_settings_keeps_every_key_of_the_config(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    add(admin_client, program_id, TEAM)
-    set_rules(admin_client, program_id, "team", rule="same", hard="y")
-    page = admin_client.get(f"/programs/{program_id}/settings")
-    fields = dict(re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', page.get_data(as_text=True)))
-    admin_client.post(f"/programs/{program_id}/settings", data=fields)
-    saved = config(app, program_id)
-    assert [q["key"] for q in saved["questions"]] == ["team"]
-    assert len(saved["question_rules"]) == len(TYPES)
+    """The settings form has no field for the questions, their rules or the
+    outside-organization types; saving it unchanged keeps those and every other key."""
+    stored = config_to_mapping(load_config(CONFIG))
+    stored["weights"]["developmental"].update(picks=30.0, outside_organization=5.0)
+    stored.update(
+        outside_organization_types=["sponsorship"],
+        avoid_penalty=5.0,
+        only_picks=True,
+        suggestions=3,
+    )
+    assert stored["questions"] and stored["question_rules"]
+    with app.app_context():
+        db.session.get(Program, program_id).config = stored
+        db.session.commit()
+    url = f"/programs/{program_id}/settings"
+    values = form_values(admin_client.get(url).get_data(as_text=True))
+    assert admin_client.post(url, data=MultiDict(values)).status_code == 302
+    assert config(app, program_id) == stored
 
 
 # ---------------------------------------------------------------- imports

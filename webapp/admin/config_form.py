@@ -85,6 +85,10 @@ def _number(text: str) -> int | float | str:
         return text
 
 
+#: Config keys the settings form has no field for (the Questions page edits the
+#: questions; the outside-organization types come from a TOML file): saving keeps them.
+KEPT_KEYS = ("questions", "question_rules", "outside_organization_types")
+
 #: The config key the priority switch (:attr:`SettingsForm.priority`) turns on and off.
 PRIORITY_KEY = "priority_bonus"
 
@@ -143,10 +147,9 @@ class SettingsForm(FlaskForm):
         return data
 
     def validated_config(self, stored: Mapping[str, Any]) -> ProgramConfig | None:
-        """The config of the fields with the questions and question rules of the
-        ``stored`` config (their own page edits them), or None after marking every field
-        that is wrong."""
-        kept = {key: stored[key] for key in ("questions", "question_rules") if key in stored}
+        """The config of the fields with the :data:`KEPT_KEYS` of the ``stored`` config,
+        or None after marking every field that is wrong."""
+        kept = {key: stored[key] for key in KEPT_KEYS if key in stored}
         mapping = {**self.to_mapping(), **kept}
         errors = config_errors(mapping)
         for error in errors:
