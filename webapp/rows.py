@@ -4,7 +4,7 @@ The CSV import, the intake form and the admin's edit form all produce such a row
 it through the same ``parse_participants``; the database keeps the validated row, so
 reading it back gives the same :class:`matcher.schema.Participant`. Answers to the
 program's questions are cells of the row too, named by the question's key (stored in the
-model's ``answers``).
+model's ``answers``), and so are picks (:data:`matcher.PICK_COLUMNS`: stored as they are).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
-from matcher import COLUMNS
+from matcher import COLUMNS, PICK_COLUMNS
 from matcher import Participant as Person
 from webapp.models import Participant
 
@@ -21,6 +21,7 @@ __all__ = [
     "ATTRIBUTE",
     "BOOLEAN_COLUMNS",
     "COLUMNS",
+    "STORED_COLUMNS",
     "Row",
     "answer_cells",
     "apply_row",
@@ -37,6 +38,8 @@ Row = dict[str, str]
 INTEGER_COLUMNS: frozenset[str] = frozenset({"level", "capacity"})
 #: Yes/no columns: "yes" or "" in a canonical row, a boolean in the model.
 BOOLEAN_COLUMNS: frozenset[str] = frozenset({"priority"})
+#: The columns of a stored participant: the canonical ones and the picks.
+STORED_COLUMNS: tuple[str, ...] = (*COLUMNS, *PICK_COLUMNS)
 #: Model attributes whose name differs from the canonical column.
 ATTRIBUTE = {"id": "external_id"}
 
@@ -69,26 +72,26 @@ def person_to_row(person: Person) -> Row:
     >>> row["role"], row["offers"], row["capacity"], row["level"]
     ('mentor', 'expertise', '2', '')
     """
-    row = {column: _cell(getattr(person, column)) for column in COLUMNS}
+    row = {column: _cell(getattr(person, column)) for column in STORED_COLUMNS}
     row.update((key, _cell(answer)) for key, answer in person.answers.items())
     return row
 
 
 def record_to_row(record: Participant) -> Row:
     """Return the stored participant as a canonical row (its answers as cells)."""
-    row = {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in COLUMNS}
+    row = {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in STORED_COLUMNS}
     row.update(record.answers or {})
     return row
 
 
 def answer_cells(row: Row) -> dict[str, str]:
     """The non-empty answer cells of a canonical ``row``: every cell that is not a
-    participant column.
+    participant column nor a pick.
 
-    >>> answer_cells({"email": "a@x.org", "energy": "4", "team": ""})
+    >>> answer_cells({"email": "a@x.org", "energy": "4", "team": "", "avoid": "b@x.org"})
     {'energy': '4'}
     """
-    return {key: text for key, text in row.items() if key not in COLUMNS and text}
+    return {key: text for key, text in row.items() if key not in STORED_COLUMNS and text}
 
 
 def row_values(row: Row) -> dict[str, object]:
@@ -103,7 +106,7 @@ def row_values(row: Row) -> dict[str, object]:
     {'energy': '4'}
     """
     values: dict[str, object] = {}
-    for column in COLUMNS:
+    for column in STORED_COLUMNS:
         text = row.get(column, "")
         value: object = text
         if column in INTEGER_COLUMNS:
@@ -174,6 +177,6 @@ def changed_columns(old: Row, new: Row) -> list[tuple[str, str, str]]:
     answers = sorted({*answer_cells(old), *answer_cells(new)})
     return [
         (column, before, after)
-        for column in (*COLUMNS, *answers)
+        for column in (*STORED_COLUMNS, *answers)
         if (before := old.get(column, "")) != (after := new.get(column, ""))
     ]

@@ -1,11 +1,12 @@
-"""program questions: each participant's answers
+"""program questions and picks: each participant's answers and picks
 
 Revision ID: 0018_questions
 Revises: 0017_admin_invites
 Create Date: 2026-12-06 13:10:00
 
 ``participant.answers`` keeps a person's answers to the program's questions (JSON: the
-question's key -> the answer's canonical cell). The questions and their rules live in
+question's key -> the answer's canonical cell); ``preferred_mentors`` and ``avoid`` their
+picks (canonical ";" lists of e-mails). The questions and their rules live in
 ``program.config``, which needs no new column.
 """
 
@@ -22,8 +23,14 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("participant") as batch:
         batch.add_column(sa.Column("answers", sa.JSON(), server_default="{}", nullable=False))
+        batch.add_column(
+            sa.Column("preferred_mentors", sa.Text(), server_default="", nullable=False)
+        )
+        batch.add_column(sa.Column("avoid", sa.Text(), server_default="", nullable=False))
 
 
 def downgrade():
     with op.batch_alter_table("participant") as batch:
+        batch.drop_column("avoid")
+        batch.drop_column("preferred_mentors")
         batch.drop_column("answers")

@@ -3,16 +3,19 @@ columns, the intake form's questions, and a run that matches on them."""
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from matcher import MentorType, config_to_mapping, load_config
+from matcher.cli import main as cli_main
 from tests.web.forms import form_values
 from tests.web.helpers import DATA, import_csv, upload
-from tests.web.matching import CONFIG, pairs_of, run_to_end
+from tests.web.matching import CONFIG, SAMPLE, load_demo, pairs_of, run_to_end
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import UnmatchedRequest
@@ -343,3 +346,26 @@ def test_admin_edits_answers_and_the_person_sees_theirs(
     own = client.get(link.replace("/intake/", "/me/")).get_data(as_text=True)
     assert "<dt>Which team are you on?</dt><dd>Blue</dd>" in own
     assert "same" not in own and "must share" not in own
+
+
+def test_the_demo_program_matches_like_the_command_line(
+    app: Flask, admin_client: FlaskClient, tmp_path: Path
+) -> None:
+    """The web run of the sample (its question read from the ``life_stage`` column) gives
+    the pairs and scores of ``mentorloom match`` on the same files."""
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    assert run.status == "done", run.error
+    args = ["match", str(SAMPLE), "--config", str(CONFIG), "--out-dir", str(tmp_path), "-q"]
+    assert cli_main(args) == 0
+    with (tmp_path / "matches.csv").open(newline="", encoding="utf-8-sig") as file:
+        from_cli = {
+            (r["mentee_email"], r["mentor_email"], r["mentor_type"]): float(r["score"])
+            for r in csv.DictReader(file)
+        }
+    pairs = pairs_of(app, run.id)
+    from_web = {(p.mentee_email, p.mentor_email, p.mentor_type): p.score for p in pairs}
+    assert from_web.keys() == from_cli.keys()
+    assert all(abs(from_web[k] - from_cli[k]) < 0.01 for k in from_cli)
+    prompt = "Besides work, what would you like to talk about with your mentor?"
+    assert any(prompt in p.reasons for p in pairs)

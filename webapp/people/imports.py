@@ -44,7 +44,7 @@ from webapp.models import ACTIVE, ImportUpload, Program, utcnow
 from webapp.program_questions import optional_unless, program_questions
 from webapp.roles import Need, needs
 from webapp.rows import (
-    COLUMNS,
+    STORED_COLUMNS,
     Row,
     changed_columns,
     merge_rows,
@@ -225,7 +225,7 @@ def preview(program: Program, content: bytes, progress: jobs.Progress | None = N
         return Preview(0, tuple(sorted(exc.issues)), None)
     step(f"checking {len(table.rows):,} rows")
     registered = self_registrations(program.id)
-    absent = [column for column in COLUMNS if column not in table.columns]
+    absent = [column for column in STORED_COLUMNS if column not in table.columns]
     questions = program_questions(program.id)
     unasked = [q.key for q in questions if q.key not in table.columns]
     stored = stored_cells(program.id, absent, unasked)

@@ -19,6 +19,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from matcher import PICK_COLUMNS
 from webapp import audit
 from webapp.answers import answers_locked
 from webapp.db import db
@@ -35,7 +36,8 @@ from webapp.store import check_row, email_taken
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
-#: Columns only admins edit or see; the intake form neither shows nor changes them.
+#: Columns only admins edit or see; the intake form neither shows nor changes them (nor
+#: the picks, :data:`matcher.PICK_COLUMNS`, which it does not ask).
 ADMIN_COLUMNS = ("id", "previous_partners", "admin_notes", "priority")
 
 
@@ -113,7 +115,7 @@ def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
     elif form.validate():
         form.email.data = token.email
         row = form.to_row(by_role=True)
-        row.update({c: stored[c] for c in ADMIN_COLUMNS})
+        row.update({c: stored.get(c, "") for c in (*ADMIN_COLUMNS, *PICK_COLUMNS)})
         checked = check_row(token.program_id, row)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:

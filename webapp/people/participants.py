@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
-from matcher import MAX_WHOLE_NUMBER, MentorType, Role
+from matcher import MAX_WHOLE_NUMBER, PICK_COLUMNS, MentorType, Role
 from webapp import audit
 from webapp.conflicts import check_seen
 from webapp.db import db
@@ -134,8 +134,8 @@ def show(program_id: int, participant_id: int) -> str:
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
 @needs(Need.MANAGE)
 def edit(program_id: int, participant_id: int) -> str | Response:
-    """Edit a participant and their answers to the program's questions (none required);
-    the row is validated like a CSV row."""
+    """Edit a participant and their answers to the program's questions (none required;
+    their picks kept); the row is validated like a CSV row."""
     program = get_program(program_id)
     record = get_participant(program.id, participant_id)
     form = intake_form_class(program_questions(program.id))()
@@ -144,7 +144,8 @@ def edit(program_id: int, participant_id: int) -> str | Response:
         form.fill_from_row(record_to_row(record))
     elif form.validate():
         check_seen(record.version, request.form.get("version"), f"{record.name}'s record")
-        row = form.to_row(by_role=False)
+        stored = record_to_row(record)
+        row = {**{c: stored[c] for c in PICK_COLUMNS}, **form.to_row(by_role=False)}
         checked = check_row(program.id, row, replacing=record.email, required=False)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
