@@ -11,8 +11,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from matcher import Question
-from matcher.questions import questions_from_mapping
+from matcher import Question, config_from_mapping
 from webapp.db import db
 from webapp.models import Program
 
@@ -21,7 +20,7 @@ def program_questions(program_id: int) -> tuple[Question, ...]:
     """The questions of a program's intake form, in the order it asks them (none when
     the program is unknown)."""
     program = db.session.get(Program, program_id)
-    return questions_from_mapping(program.config or {})[0] if program else ()
+    return config_from_mapping(program.config or {}).questions if program else ()
 
 
 def optional_unless(questions: Sequence[Question], keys: Container[str]) -> tuple[Question, ...]:

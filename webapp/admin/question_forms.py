@@ -1,7 +1,7 @@
 """The forms of the Questions page: one question, and the matching rules of one question.
 
 Both build the ``questions`` / ``question_rules`` entries of the program config and let
-the core check them (:func:`matcher.questions.questions_from_mapping`), so the page and a
+the core check them (:func:`matcher.config_errors`), so the page and a
 TOML config accept the same questions; each problem is shown at its field with the fix.
 """
 
@@ -36,8 +36,8 @@ from matcher import (
     ConfigError,
     MentorType,
     Question,
+    config_errors,
 )
-from matcher.questions import questions_from_mapping
 from webapp.forms import Bounded
 
 #: Longest choices box: every choice at its limit, one a line.
@@ -139,7 +139,7 @@ def question_errors(
     """What the core finds wrong with ``questions`` and ``rules`` about question ``key``
     (and the list as a whole, like too many questions)."""
     data = {"questions": list(questions), "question_rules": list(rules)}
-    errors = questions_from_mapping(data)[2]
+    errors = config_errors(data)
     ours = (f"questions.{key}", f"question_rules.{key}", "questions[")
     return [e for e in errors if e.key == "questions" or e.key.startswith(ours)]
 

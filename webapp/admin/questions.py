@@ -24,7 +24,6 @@ from matcher import (
     parse_answer,
     plural,
 )
-from matcher.questions import questions_from_mapping
 from webapp import audit
 from webapp.admin.question_forms import QuestionForm, question_errors, rules_form
 from webapp.db import db
@@ -44,7 +43,7 @@ def _lists(program: Program) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
 
 def _question(program: Program, key: str) -> Question:
     """The program's question ``key``, or 404."""
-    found = questions_from_mapping(program.config or {})[0]
+    found = config_from_mapping(program.config or {}).questions
     question = next((q for q in found if q.key == key), None)
     if question is None:
         abort(404, description="This program asks no such question.")
@@ -98,7 +97,8 @@ def _answer_counts(program: Program) -> dict[str, int]:
 def index(program_id: int) -> str:
     """The program's questions, in the order the intake form asks them, with their rules."""
     program = get_program(program_id)
-    questions, rules, _ = questions_from_mapping(program.config or {})
+    config = config_from_mapping(program.config or {})
+    questions, rules = config.questions, config.question_rules
     return render_template(
         "questions/index.html",
         program=program,
@@ -207,7 +207,7 @@ def rules(program_id: int, key: str) -> str | Response:
     program = get_program(program_id)
     question = _question(program, key)
     questions, stored = _lists(program)
-    others = [q for q in questions_from_mapping(program.config or {})[0] if q.key != key]
+    others = [q for q in config_from_mapping(program.config or {}).questions if q.key != key]
     form = rules_form(question, others)()
     if not form.is_submitted():
         form.fill([r for r in stored if r.get("question") == key])
