@@ -160,6 +160,14 @@ def test_editor_errors_name_the_field_and_the_fix(
     assert "overlap needs a multiple or tags question; team is single" in page
     page = set_rules(admin_client, program_id, "team", rule="wants", weight="5")
     assert "a wants rule pairs two questions" in page
+    scale = {"key": "energy", "kind": "scale", "prompt": "Time each month?", "asked_of": "both"}
+    add(admin_client, program_id, scale)
+    page = set_rules(admin_client, program_id, "energy", rule="scale", hard="y", max_gap="x")
+    assert "must be a whole number from 0 to 3" in page
+    page = set_rules(admin_client, program_id, "energy", rule="nonsense", weight="5")
+    assert "must be one of same, different, overlap, wants, scale" in page
+    page = add(admin_client, program_id, {**TEAM, "key": "odd", "kind": "poll", "asked_of": "x"})
+    assert "must be one of single, multiple, tags, scale, text" in page
     assert config(app, program_id).get("question_rules", []) == []
     assert admin_client.get(questions_url(program_id, "nothing/edit")).status_code == 404
 

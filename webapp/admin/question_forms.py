@@ -208,7 +208,8 @@ class RulesForm(FlaskForm):
             if kind == "wants":
                 rule["mentor_question"] = self[f"{t.value}_mentor_question"].data or ""
             if kind == "scale" and "hard" in rule:
-                rule["max_gap"] = int(self[f"{t.value}_max_gap"].data or 1)
+                gap = (self[f"{t.value}_max_gap"].data or "1").strip()
+                rule["max_gap"] = int(gap) if gap.isdigit() else gap  # the core refuses text
             rules.append(rule)
         return rules if ok else None
 
