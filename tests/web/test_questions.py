@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -17,7 +18,7 @@ from tests.web.forms import form_values
 from tests.web.helpers import DATA, import_csv, upload
 from tests.web.matching import CONFIG, SAMPLE, load_demo, pairs_of, run_to_end
 from webapp.db import db
-from webapp.models import AuditEvent, Participant, Program
+from webapp.models import AuditEvent, InviteToken, LinkKind, Participant, Program, utcnow
 from webapp.run_models import UnmatchedRequest
 
 TYPES = [t.value for t in MentorType]
@@ -377,3 +378,29 @@ def test_the_demo_program_matches_like_the_command_line(
     assert all(abs(from_web[k] - from_cli[k]) < 0.01 for k in from_cli)
     prompt = "Besides work, what would you like to talk about with your mentor?"
     assert any(prompt in p.reasons for p in pairs)
+
+
+def test_a_waiting_registration_shows_its_answers_and_merges_them(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    add(admin_client, program_id, TEAM)
+    import_csv(admin_client, program_id, "participants.csv")
+    with app.app_context():
+        token = InviteToken(
+            token="a-registration",
+            kind=LinkKind.SELF,
+            program_id=program_id,
+            email="erin.lu@example.org",
+            pending_row={"email": "erin.lu@example.org", "name": "E", "role": "mentor"}
+            | {"offers": "sponsorship", "team": "Blue"},
+            expires_at=utcnow() + timedelta(days=1),
+        )
+        db.session.add(token)
+        db.session.commit()
+        url = f"/programs/{program_id}/registrations/{token.id}"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert re.search(
+        r'<th scope="row">Which team are you on\?</th>\s*<td>—</td>\s*<td>Blue</td>', page
+    )
+    assert admin_client.post(url + "/merge").status_code == 302
+    assert answers(app, program_id)["erin.lu@example.org"] == {"team": "Blue"}
