@@ -31,12 +31,13 @@ from numba import typeof
 from scipy import sparse
 
 from matcher.cohort import MEETING_CODES, Cohort, block
-from matcher.config import ProgramConfig
-from matcher.constraints import RULES, Rejected, feasible, violations
+from matcher.config import AVOIDED, PICKS, ProgramConfig
+from matcher.constraints import RULES, Rejected, Rule, feasible, violations
 from matcher.kernels import (
     BITS,
     FLAG_TABLE,
     FLAGS,
+    FLOAT_CUBE,
     FLOAT_TABLE,
     FLOATS,
     INT_TABLE,
@@ -52,7 +53,11 @@ from matcher.scoring import (
     NEUTRAL,
     bonuses,
     combine,
+    counted_criteria,
+    measure,
+    penalty_weight,
     score,
+    weight_total,
 )
 
 #: Each rule's bit, by name (:data:`matcher.constraints.RULES`): ``BIT.language`` is 7.
@@ -89,8 +94,48 @@ class ScanTables:
     weights: np.ndarray
     numbers: np.ndarray
     """sponsor gap, time-zone limit in minutes (inf when none), seniority span, time-zone
-    span in hours, sum of the type's weights, minimum score. The criteria and weights list
-    a bonus criterion (:data:`matcher.scoring.BONUSES`) with its points as its weight."""
+    span in hours, sum of the weights the type's scores count, minimum score. The criteria
+    and weights list a bonus criterion (:data:`matcher.scoring.BONUSES`) with its points as
+    its weight."""
+    cohort: Cohort
+    mentor_type: MentorType
+    config: ProgramConfig
+    rejected: Rejected
+    defined: tuple[Rule, ...]
+    """The rules that apply and have no line in the pass (``Rule.compiled`` false): their
+    checks give the pass the cells they block."""
+    terms: tuple[str, ...]
+    """The counted criteria made of the program's data (its questions' criteria and
+    ``picks``): their definitions give the pass each cell's weighted value, added after
+    the built-in criteria, in the order of :func:`matcher.scoring.combine`."""
+
+    def _defined_hits(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+        """The bits of the :attr:`defined` rules that block each cell (0 x 0 when none)."""
+        if not self.defined:
+            return np.zeros((0, 0), dtype=np.int64)
+        pairs = block(self.cohort, mentees, mentors)
+        hits = np.zeros(pairs.shape, dtype=np.int64)
+        for rule in self.defined:
+            blocked = rule.check(pairs, self.mentor_type, self.config, self.rejected)
+            hits |= np.broadcast_to(blocked, pairs.shape).astype(np.int64) << rule.bit
+        return hits
+
+    def _term_values(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+        """Each :attr:`terms` criterion's weight times its value per cell (0 x 0 x 0 when
+        none)."""
+        if not self.terms:
+            return np.zeros((0, 0, 0), dtype=np.float64)
+        pairs = block(self.cohort, mentees, mentors)
+        weights = self.config.type_weights(self.mentor_type)
+        weights[AVOIDED] = penalty_weight(self.numbers[4], self.config)
+        return np.ascontiguousarray(
+            [
+                weights[name]
+                * np.broadcast_to(measure(pairs, name, self.mentor_type, self.config), pairs.shape)
+                for name in self.terms
+            ],
+            dtype=np.float64,
+        )
 
     def rules(self, mentees: np.ndarray, mentors: np.ndarray) -> tuple[np.ndarray, ...]:
         """The rules pass over ``mentees`` x ``mentors`` (person indices).
@@ -103,7 +148,7 @@ class ScanTables:
         return _rules(
             mentees, mentors, self.ints, self.floats, self.languages, self.wanted,
             self.expertise, self.indptr, self.indices, self.flags, self.active, self.numbers,
-            BIT,
+            self._defined_hits(mentees, mentors), BIT,
         )  # fmt: skip
 
     def scores(
@@ -117,7 +162,8 @@ class ScanTables:
             reach = Reach(none, none, np.zeros((0, len(mentees)), dtype=np.int64), none[None, :])
         return _scores(
             mentees, mentors, ok, self.ints, self.floats, self.goals, self.strengths,
-            self.wanted, self.expertise, self.criteria, self.weights, self.numbers, *reach, SLOT,
+            self.wanted, self.expertise, self.criteria, self.weights, self.numbers, *reach,
+            self._term_values(mentees, mentors), SLOT,
         )  # fmt: skip
 
 
@@ -264,7 +310,9 @@ def scan_tables(
     >>> scores.tolist()
     [57.5]
     """
-    weights = {k: w for k, w in config.weights[mentor_type].items() if w > 0}
+    counted = counted_criteria(cohort, mentor_type, config)
+    terms = tuple(k for k in counted if k in (PICKS, AVOIDED) or k in _question_criteria(config))
+    weights = {k: config.type_weights(mentor_type)[k] for k in counted if k not in terms}
     unknown = set(weights) - set(CRITERIA) | set(weights) & set(BONUSES)
     if unknown:
         raise ValueError(f"the scores pass has no criterion {sorted(unknown)}")
@@ -289,7 +337,7 @@ def scan_tables(
     weights.update(bonuses(cohort, config))  # points on top of the mean, as their weights
     floats = np.stack([cohort.level, cohort.generation, cohort.utc_offset], axis=1)
     # the person x person lists of pairs as the bits of their rules (rejected: when the
-    # type has a matrix with entries)
+    # type has a matrix with entries; avoided: unless the program makes it a penalty)
     lists = {
         1 << BIT.management_chain: cohort.chain,
         1 << BIT.excluded: cohort.excluded,
@@ -297,6 +345,8 @@ def scan_tables(
     }
     if active[BIT.rejected]:
         lists[1 << BIT.rejected] = rejected[mentor_type]
+    if active[BIT.avoided]:
+        lists[1 << BIT.avoided] = cohort.avoided
     listed = _listed_flags(lists, n)
     limit = config.max_timezone_gap_hours
     return ScanTables(
@@ -319,12 +369,25 @@ def scan_tables(
                 np.inf if limit is None else limit * 60,
                 config.seniority_span,
                 config.timezone_span_hours,
-                sum(config.weights[mentor_type].values()),
+                weight_total(counted, mentor_type, config),
                 config.min_score,
             ],
             dtype=np.float64,
         ),
+        cohort=cohort,
+        mentor_type=mentor_type,
+        config=config,
+        rejected=rejected or {},
+        defined=tuple(
+            r for r in RULES if not r.compiled and r.applies(mentor_type, config, rejected or {})
+        ),
+        terms=terms,
     )
+
+
+def _question_criteria(config: ProgramConfig) -> set[str]:
+    """The criteria named after the program's questions."""
+    return {rule.question for rule in config.question_rules}
 
 
 M1 = np.uint64(0x5555555555555555)
@@ -371,11 +434,11 @@ def _shared(mine: np.ndarray, e: int, theirs: np.ndarray, out: np.ndarray) -> No
 
 @entry(
     INTS, INTS, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, INTS, INTS, INTS, FLAGS, FLOATS,
-    typeof(BIT),
+    INT_TABLE, typeof(BIT),
 )  # fmt: skip
 @jit(nogil=True)
 def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr, indices,
-           flags, active, numbers, bit):  # fmt: skip
+           flags, active, numbers, defined, bit):  # fmt: skip
     rows, cols = len(mentees), len(mentors)
     ok = np.zeros((rows, cols), dtype=np.bool_)
     blocked = np.zeros((rows, len(bit)), dtype=np.int64)
@@ -391,6 +454,7 @@ def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr,
     same_manager, boss_peer = active[bit.same_manager], active[bit.boss_peer]
     sponsor, generation = active[bit.sponsor_gap], active[bit.generation]
     expertise_rule, timezone = active[bit.expertise], active[bit.timezone]
+    outsider = active[bit.outside_organization]
     for i in range(rows):
         e = mentees[i]
         for k in range(indptr[e], indptr[e + 1]):
@@ -404,13 +468,14 @@ def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr,
         place, in_person, remote = ints[e, LOCATION], ints[e, IN_PERSON], ints[e, REMOTE]
         talks, gone = ints[e, SPEAKS] != 0, place >= 0
         level, born, offset = floats[e, LEVEL], floats[e, GENERATION], floats[e, UTC_OFFSET]
+        organization = ints[e, ORGANIZATION]
         for j in range(cols):  # branch-free, so that it vectorizes
             where, their_boss = mi[LOCATION, j], mi[MANAGER, j]
             meets = (in_person | mi[IN_PERSON, j]) != 0
             apart = (remote | mi[REMOTE, j]) != 0
             apart |= gone & (where >= 0) & (place != where)
             theirs = mf[GENERATION, j]
-            hit = listed[j]  # management_chain, excluded, previous_partner, rejected
+            hit = listed[j]  # management_chain, excluded, previous_partner, rejected, avoided
             hit |= np.int64(mentors[j] == e) << bit.self
             hit |= np.int64(mi[CAPACITY, j] < 1) << bit.capacity
             hit |= np.int64(same_manager & (boss >= 0) & (boss == their_boss)) << bit.same_manager
@@ -427,7 +492,14 @@ def _rules(mentees, mentors, ints, floats, languages, wanted, expertise, indptr,
             )
             hit |= np.int64(expertise_rule & (matching[j] == 0)) << bit.expertise
             hit |= np.int64(timezone & (abs(offset - mf[UTC_OFFSET, j]) > limit)) << bit.timezone
+            hit |= (
+                np.int64(outsider & (organization >= 0) & (organization == mi[ORGANIZATION, j]))
+                << bit.outside_organization
+            )
             hits[j] = hit
+        if len(defined):  # the rules without a line here (Rule.compiled false)
+            for j in range(cols):
+                hits[j] |= defined[i, j]
         for k in range(indptr[e], indptr[e + 1]):
             if column[indices[k]] >= 0:
                 listed[column[indices[k]]] = 0
@@ -457,11 +529,11 @@ def _unit(value: float) -> float:
 
 @entry(
     INTS, INTS, FLAG_TABLE, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, BITS, INTS, FLOATS, FLOATS,
-    INTS, INTS, INT_TABLE, INT_TABLE, typeof(SLOT),
+    INTS, INTS, INT_TABLE, INT_TABLE, FLOAT_CUBE, typeof(SLOT),
 )  # fmt: skip
 @jit(nogil=True)
 def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expertise, criteria,
-            weights, numbers, scale, floor, need_row, need_column, slot):  # fmt: skip
+            weights, numbers, scale, floor, need_row, need_column, terms, slot):  # fmt: skip
     rows, cols = ok.shape
     size = 0
     for i in range(rows):
@@ -529,8 +601,12 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
                     value[j] += weight * part
             elif c == slot.priority:
                 bonus = weight if ints[e, PRIORITY] else 0.0
+        for t in range(len(terms)):  # the program's own criteria (ScanTables.terms), last
+            for j in range(cols):
+                value[j] += terms[t, i, j]
         for j in range(cols):
-            value[j] = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
+            mean = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
+            value[j] = mean if mean > 0.0 else 0.0  # as matcher.scoring.combine
         for j in range(cols):  # written always, kept by moving on: no unpredictable branch
             score = value[j]
             keep = ok[i, j] & (score >= least)  # the minimum applies before the bonus

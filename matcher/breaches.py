@@ -26,7 +26,8 @@ from scipy import sparse
 from matcher.cohort import MENTOR_TYPES, Cohort, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
-from matcher.schema import MENTOR_NOUN, MeetingMode, MentorType, Participant
+from matcher.questions import RULE_KINDS, QuestionRule, rule_blocks, rules_for
+from matcher.schema import MENTOR_NOUN, MeetingMode, MentorType, Participant, shown_answer
 from matcher.words import plural
 
 #: People named in a phrase before "and N more".
@@ -206,6 +207,62 @@ def _rejected(p: _Pair) -> str:
     return "rejected by an admin"
 
 
+def _organization(p: _Pair) -> str:
+    return f"same organization as the mentee ({p.m.organization})"
+
+
+def _avoided(p: _Pair) -> str:
+    return "would rather not take the mentee (their avoid list)"
+
+
+def _only_picks(p: _Pair) -> str:
+    return (
+        "not one of the mentee's picks (the program matches a mentee who picked only with a pick)"
+    )
+
+
+def _answers(person: Participant, key: str) -> str:
+    return shown_answer(person.answers.get(key, "")) or "no answer"
+
+
+def question_words(
+    rule: QuestionRule, e: Participant, m: Participant, config: ProgramConfig
+) -> str:
+    """What a question's hard rule finds wrong in a pair, with both answers.
+
+    >>> from matcher.questions import Question
+    >>> from matcher.schema import Answers, Role
+    >>> q = Question("team", "single", "Which team?", choices=("red", "blue"))
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, answers=Answers({"team": "red"}))
+    >>> m = Participant("m@x.org", "M", Role.MENTOR, answers=Answers({"team": "blue"}))
+    >>> question_words(QuestionRule("team", "same", hard=True), e, m, ProgramConfig(questions=(q,)))
+    "no shared answer to 'Which team?' (mentee: red; mentor: blue)"
+    """
+    prompt = config.question(rule.question).prompt
+    answers = f"(mentee: {_answers(e, rule.question)}; mentor: {_answers(m, rule.mentor_key)})"
+    if rule.rule == "different":
+        return f"not a different answer to {prompt!r} {answers}"
+    if rule.rule == "scale":
+        return f"answers to {prompt!r} more than {rule.max_gap} apart or missing {answers}"
+    if rule.rule == "wants":
+        wanted = config.question(rule.mentor_key).prompt
+        return f"has none of what the mentee wants in {prompt!r} (by {wanted!r}) {answers}"
+    return f"no shared answer to {prompt!r} {answers}"
+
+
+def _blocking_questions(p: _Pair) -> list[QuestionRule]:
+    pairs = pairwise(p.cohort, [p.mentee], [p.mentor])
+    return [
+        rule
+        for rule in rules_for(p.config.question_rules, p.kind, hard=True)
+        if rule_blocks(pairs, rule)[0]
+    ]
+
+
+def _question(p: _Pair) -> str:
+    return "; ".join(question_words(rule, p.e, p.m, p.config) for rule in _blocking_questions(p))
+
+
 @dataclass(frozen=True)
 class _Request:
     """An open request (mentee, type) and how many of the ``offered`` mentors a rule
@@ -338,6 +395,36 @@ def _rejected_all(r: _Request) -> str:
     )
 
 
+def _organization_all(r: _Request) -> str:
+    inside = f"in the mentee's organization ({r.e.organization})"
+    return r.said(f"every {r.noun} is {inside}", ("is", "are"), inside)
+
+
+def _avoided_all(r: _Request) -> str:
+    rather = "would rather not take the mentee"
+    return r.said(f"every {r.noun} {rather}", ("would", "would"), rather.removeprefix("would "))
+
+
+def _only_picks_all(r: _Request) -> str:
+    outside = "not among the mentee's picks"
+    return r.said(f"no {r.noun} is among the mentee's picks", ("is", "are"), outside)
+
+
+def _question_all(r: _Request) -> str:
+    mentor_type = MENTOR_TYPES[r.kind]
+    mentors = np.array([j for j in r.cohort.mentors_offering(mentor_type) if j != r.mentee])
+    pairs = pairwise(r.cohort, np.full(len(mentors), r.mentee), mentors)
+    counted = [
+        (int(rule_blocks(pairs, rule).sum()), rule)
+        for rule in rules_for(r.config.question_rules, mentor_type, hard=True)
+    ]
+    _, rule = max(counted, key=lambda found: found[0])
+    prompt = r.config.question(rule.question).prompt
+    needed = RULE_KINDS[rule.rule].ensures.format(prompt=repr(prompt), max_gap=rule.max_gap)
+    needed += f" (the mentee: {_answers(r.e, rule.question)})"
+    return r.said(f"no {r.noun} gives {needed}", ("does not give", "do not give"), needed)
+
+
 @dataclass(frozen=True)
 class Breach:
     """The words of one rule: what is wrong in a pair, and for an open request."""
@@ -362,6 +449,10 @@ BREACHES: dict[str, Breach] = {
     "expertise": Breach(_expertise, _expertise_all),
     "timezone": Breach(_timezone, _timezone_all),
     "rejected": Breach(_rejected, _rejected_all),
+    "outside_organization": Breach(_organization, _organization_all),
+    "avoided": Breach(_avoided, _avoided_all),
+    "only_picks": Breach(_only_picks, _only_picks_all),
+    "question": Breach(_question, _question_all),
 }
 
 

@@ -28,6 +28,7 @@ from matcher.config import default_config_toml, load_config
 from matcher.csv_io import write_csv
 from matcher.errors import IntakeError, Issue, MatcherError
 from matcher.intake import IntakeResult, load_participants
+from matcher.questions import Question
 from matcher.schema import MentorType, Participant, Role
 from matcher.words import agree, plural
 
@@ -278,14 +279,14 @@ def _progress(args: argparse.Namespace, first_step: str) -> Iterator[ProgressBar
         bars.close()
 
 
-def _load(args: argparse.Namespace) -> IntakeResult:
+def _load(args: argparse.Namespace, questions: tuple[Question, ...] = ()) -> IntakeResult:
     """Read the participants; with ``--skip-invalid`` report the rows left out.
 
     A problem with the file as a whole (e.g. a missing column) stops the command even
     with ``--skip-invalid``: there are no good rows to keep.
     """
     with _reading(args.file):
-        result = load_participants(args.file, skip_invalid=args.skip_invalid)
+        result = load_participants(args.file, skip_invalid=args.skip_invalid, questions=questions)
     if _file_level(result):
         raise FileError(args.file, result.errors)
     if result.errors:
@@ -331,8 +332,9 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    questions = load_config(args.config).questions
     with _progress(args, "read"), _reading(args.file):
-        result = load_participants(args.file, skip_invalid=True)
+        result = load_participants(args.file, skip_invalid=True, questions=questions)
     people = len(result.participants)
     if result.issues:
         errors, warnings = len(result.errors), len(result.warnings)
@@ -370,7 +372,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
         with _timed(timings, "read"):
             config = load_config(args.config)
             decisions = _decisions(args.decisions)
-            participants = _load(args).participants
+            participants = _load(args, config.questions).participants
         progress.wait(ENGINE_STEPS[0])
         proposal = propose(
             participants, config, decisions, with_scores=args.scores, progress=progress
@@ -382,7 +384,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
             progress.wait("write")
             _write_all(outputs, args.out_dir)
     out = args.out_dir
-    summary = summarize(participants, proposal).with_timings(**timings)
+    summary = summarize(participants, proposal, config).with_timings(**timings)
     _say(args, summary.to_text())
     if gaps := supply_text(participants, proposal.matches, proposal.unmatched):
         _say(args, f"\n{gaps}")
@@ -423,7 +425,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     with _progress(args, "read") as progress:
         config = load_config(args.config)
         decisions = _decisions(args.decisions)
-        participants = _load(args).participants
+        participants = _load(args, config.questions).participants
         person = next((p for p in participants if p.email == args.mentee.strip().lower()), None)
         if person is None:
             raise UsageError(
@@ -550,6 +552,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", parents=common, help="check a participants CSV and list every problem"
     )
     validate.add_argument("file", type=Path, help="participants CSV file")
+    validate.add_argument(
+        "--config", type=Path, help="program config TOML: its questions' columns are checked too"
+    )
     validate.set_defaults(handler=_cmd_validate)
 
     match = sub.add_parser(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from matcher.schema import MeetingMode, MentorType, Participant, normalize
+from matcher.schema import MeetingMode, MentorType, Participant, answer_words, normalize
 
 MENTOR_TYPES: tuple[MentorType, ...] = tuple(MentorType)
 MEETING_CODES: dict[MeetingMode, int] = {mode: code for code, mode in enumerate(MeetingMode)}
@@ -73,6 +73,72 @@ def tag_sets(*columns: Sequence[Iterable[str]]) -> tuple[TagSets, ...]:
         np.bitwise_or.at(bits, (rows, codes // 64), np.uint64(1) << codes % 64)
         out.append(TagSets(bits, np.array([len(words) for words in sets], dtype=np.int64)))
     return tuple(out)
+
+
+def answer_tables(
+    people: Sequence[Participant],
+) -> tuple[dict[str, TagSets], dict[str, np.ndarray]]:
+    """Every question's answers as arrays: tag sets of words (over one vocabulary for all
+    questions, so that a wants rule compares two questions) and scale points (nan when not
+    answered).
+
+    >>> from matcher.schema import Answers, Role
+    >>> ann = Participant("a@x.org", "A", Role.MENTEE, answers=Answers({"q": ("x", "y"), "s": 2}))
+    >>> sets, scales = answer_tables([ann])
+    >>> sets["q"].size.tolist(), scales["s"].tolist()
+    ([2], [2.0])
+    """
+    keys = sorted({key for p in people for key in p.answers})
+    scales = {
+        key: np.array(
+            [float(a) if isinstance(a := p.answers.get(key), int) else np.nan for p in people]
+        )
+        for key in keys
+        if any(isinstance(p.answers.get(key), int) for p in people)
+    }
+    words = [key for key in keys if key not in scales]
+    vocabulary = sorted(
+        {normalize(w) for p in people for key in words for w in answer_words(p.answers.get(key))}
+    )
+    code = {w: k for k, w in enumerate(vocabulary)}
+    width = max(1, -(-len(code) // 64))
+    sets: dict[str, TagSets] = {}
+    for key in words:
+        lists = [{code[normalize(w)] for w in answer_words(p.answers.get(key))} for p in people]
+        bits = np.zeros((len(people), width), dtype=np.uint64)
+        for row, codes in enumerate(lists):
+            for c in codes:
+                bits[row, c // 64] |= np.uint64(1) << np.uint64(c % 64)
+        sets[key] = TagSets(bits, np.array([len(c) for c in lists], dtype=np.int64))
+    return sets, scales
+
+
+def _picks(people: Sequence[Participant], index: dict[str, int]) -> sparse.csr_matrix:
+    """Mentee x mentor matrix of each mentee's picks: the pick's rank (1 = first) where the
+    mentee picked the mentor, people outside the cohort skipped (ranks keep their order)."""
+    rows, cols, ranks = [], [], []
+    for i, person in enumerate(people):
+        for rank, j in enumerate(
+            (j for email in person.preferred_mentors if (j := index.get(email)) is not None), 1
+        ):
+            rows.append(i)
+            cols.append(j)
+            ranks.append(float(rank))
+    n = len(people)
+    return sparse.csr_matrix((ranks, (rows, cols)), shape=(n, n))
+
+
+def _avoided(people: Sequence[Participant], index: dict[str, int]) -> sparse.csr_matrix:
+    """Mentee x mentor 0/1 matrix: the mentor lists the mentee in ``avoid``."""
+    pairs = [
+        (j, i)
+        for i, person in enumerate(people)
+        for j in (index.get(email) for email in person.avoid)
+        if j is not None and j != i
+    ]
+    n = len(people)
+    data = np.ones(len(pairs))
+    return sparse.csr_matrix((data, ([i for i, _ in pairs], [j for _, j in pairs])), shape=(n, n))
 
 
 def _ancestors(manager: np.ndarray) -> np.ndarray:
@@ -151,6 +217,14 @@ class Cohort:
     previous: sparse.csr_matrix
     priority: np.ndarray
     """True for the people the program gives priority (:attr:`Participant.priority`)."""
+    picks: sparse.csr_matrix
+    """Mentee x mentor: the rank of each mentee's pick (1 = first), 0 elsewhere."""
+    avoided: sparse.csr_matrix
+    """Mentee x mentor: 1 where the mentor would rather not take the mentee (``avoid``)."""
+    answer_sets: dict[str, TagSets]
+    """Per question key, the answers of choice and tag questions (:func:`answer_tables`)."""
+    answer_scales: dict[str, np.ndarray]
+    """Per question key, the answers of scale questions, nan when not answered."""
 
     def __len__(self) -> int:
         return len(self.people)
@@ -204,6 +278,7 @@ def encode(participants: Iterable[Participant]) -> Cohort:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
     manager = np.array([index.get(p.manager_email, -1) for p in people], dtype=np.int64)
+    answer_sets, answer_scales = answer_tables(people)
     return Cohort(
         people=people,
         index=index,
@@ -232,6 +307,10 @@ def encode(participants: Iterable[Participant]) -> Cohort:
         excluded=_pair_matrix(people, index, "exclude"),
         previous=_pair_matrix(people, index, "previous_partners"),
         priority=np.array([p.priority for p in people], dtype=bool),
+        picks=_picks(people, index),
+        avoided=_avoided(people, index),
+        answer_sets=answer_sets,
+        answer_scales=answer_scales,
     )
 
 
@@ -274,6 +353,13 @@ class Pairs:
         for word in range(1, mine.shape[-1]):
             shared = shared + np.bitwise_count(mine[..., word] & theirs[..., word]).astype(int)
         return shared
+
+    def valued(self, matrix: sparse.csr_matrix) -> np.ndarray:
+        """The person x person ``matrix``'s values for (mentee, mentor), 0 where it has none."""
+        if self.is_block:
+            found = matrix[self.mentee.ravel()][:, self.mentor.ravel()]
+            return np.asarray(found.toarray(), dtype=np.float64)
+        return np.asarray(matrix[self.mentee, self.mentor], dtype=np.float64).ravel()
 
     def listed(self, matrix: sparse.csr_matrix) -> np.ndarray:
         """True where the person x person ``matrix`` has an entry for (mentee, mentor)."""

@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from matcher.errors import ConfigError
+from matcher.limits import MAX_SUGGESTIONS
+from matcher.questions import (
+    Question,
+    QuestionRule,
+    question_to_mapping,
+    questions_from_mapping,
+)
 from matcher.schema import MentorType
 
 Objective = Literal["coverage", "quality", "fairness"]
@@ -77,6 +84,27 @@ SETTINGS: tuple[Setting, ...] = (
         0,
     ),
     Setting(
+        "avoid_penalty",
+        None,
+        float,
+        "false: a mentor is never matched with a mentee on their avoid list (a hard rule); "
+        "a number: such a pair loses that many points instead",
+        0,
+    ),
+    Setting(
+        "only_picks",
+        False,
+        bool,
+        "a mentee who picked mentors of a type (preferred_mentors) gets one of those picks",
+    ),
+    Setting(
+        "suggestions",
+        5,
+        int,
+        "how many feasible mentors per type a mentee is suggested to pick from",
+        1,
+    ),
+    Setting(
         "seniority_span",
         4,
         int,
@@ -106,6 +134,8 @@ CRITERIA_HELP: dict[str, str] = {
     "generation_gap": "how many generations apart the two are",
     "expertise": "share of the wanted expertise the mentor has",
     "timezone": "closeness of the two time zones",
+    "picks": "the mentee picked the mentor: full for the 1st pick, 1/k for the k-th "
+    "(counted when someone in the cohort picked)",
 }
 """What each scoring criterion rewards, in one line."""
 
@@ -117,28 +147,42 @@ DEFAULT_WEIGHTS: dict[MentorType, dict[str, float]] = {
         "outside_organization": 0.0,
         "target_department": 10.0,
         "timezone": 15.0,
+        "picks": 25.0,
     },
     MentorType.SPONSORSHIP: {
         "level_gap": 40.0,
         "target_department": 35.0,
         "goals": 10.0,
         "outside_department": 0.0,
+        "outside_organization": 0.0,
         "timezone": 15.0,
+        "picks": 25.0,
     },
     MentorType.GENERATIONAL: {
         "generation_gap": 40.0,
         "goals": 30.0,
         "outside_department": 15.0,
+        "outside_organization": 0.0,
         "timezone": 15.0,
+        "picks": 25.0,
     },
     MentorType.EXPERTISE: {
         "expertise": 60.0,
         "goals": 15.0,
         "outside_department": 10.0,
+        "outside_organization": 0.0,
         "timezone": 15.0,
+        "picks": 25.0,
     },
 }
-"""Per mentor type, the points each scoring criterion is worth out of 100 by default."""
+"""Per mentor type, the weight of each scoring criterion by default: the weights other than
+``picks`` add up to 100; ``picks`` (25) counts only in a cohort where someone picked, and
+then makes the total 125, so a 1st pick is worth 25/125 = 20 points of the 0-100 score."""
+
+PICKS = "picks"
+"""The criterion of a mentee's picks (``preferred_mentors``)."""
+AVOIDED = "avoided"
+"""The penalty criterion of a mentor's avoid list, when ``avoid_penalty`` is set."""
 
 
 def _default_weights() -> dict[MentorType, dict[str, float]]:
@@ -162,14 +206,45 @@ class ProgramConfig:
     block_boss_peers: bool = False
     max_timezone_gap_hours: float | None = None
     priority_bonus: float = 1.0
+    avoid_penalty: float | None = None
+    only_picks: bool = False
+    suggestions: int = 5
     seniority_span: int = 4
     timezone_span_hours: float = 12.0
     weights: dict[MentorType, dict[str, float]] = field(default_factory=_default_weights)
+    outside_organization_types: tuple[MentorType, ...] = ()
+    """The types for which the mentor must belong to another organization (a hard rule)."""
+    questions: tuple[Question, ...] = ()
+    question_rules: tuple[QuestionRule, ...] = ()
+
+    def question(self, key: str) -> Question:
+        """The program question with this key.
+
+        >>> ProgramConfig(questions=(Question("q", "text", "Why?"),)).question("q").prompt
+        'Why?'
+        """
+        return next(q for q in self.questions if q.key == key)
+
+    def type_weights(self, mentor_type: MentorType) -> dict[str, float]:
+        """Every criterion's weight for ``mentor_type``: the built-in criteria, then the
+        question criteria (named by question key), then ``picks``.
+
+        >>> rule = QuestionRule("q", "overlap", (MentorType.EXPERTISE,), 10.0)
+        >>> list(ProgramConfig(question_rules=(rule,)).type_weights(MentorType.EXPERTISE))[-2:]
+        ['q', 'picks']
+        """
+        weights = dict(self.weights[mentor_type])
+        picks = weights.pop(PICKS, 0.0)
+        for rule in self.question_rules:
+            if mentor_type in rule.types and not rule.hard:
+                weights[rule.question] = rule.weight
+        weights[PICKS] = picks
+        return weights
 
 
 def _check_value(setting: Setting, value: Any) -> Any:
     key = setting.key
-    if setting.key == "max_timezone_gap_hours" and value is False:
+    if setting.key in ("max_timezone_gap_hours", "avoid_penalty") and value is False:
         return None
     if setting.kind is bool:
         if not isinstance(value, bool):
@@ -189,6 +264,10 @@ def _check_value(setting: Setting, value: Any) -> Any:
         raise ConfigError(key, f"must be at least {setting.minimum:g}, got {value!r}")
     if key == "min_score" and value > 100:
         raise ConfigError(key, f"must be at most 100, got {value!r}")
+    if key == "avoid_penalty" and value > 100:
+        raise ConfigError(key, f"must be at most 100, got {value!r}")
+    if key == "suggestions" and value > MAX_SUGGESTIONS:
+        raise ConfigError(key, f"must be at most {MAX_SUGGESTIONS}, got {value!r}")
     if key == "priority_bonus" and value > MAX_PRIORITY_BONUS:
         raise ConfigError(key, f"must be at most {MAX_PRIORITY_BONUS:g}, got {value!r}")
     return setting.kind(value)
@@ -222,11 +301,21 @@ def _check_weights(data: Any, errors: list[ConfigError]) -> dict[MentorType, dic
                 errors.append(ConfigError(key, f"must be a number >= 0, got {value!r}"))
                 continue
             weights[mentor_type][criterion] = float(value)
-        if sum(weights[mentor_type].values()) <= 0:
-            errors.append(
-                ConfigError(f"weights.{type_name}", "at least one weight must be above 0")
-            )
     return weights
+
+
+def _check_types(key: str, value: Any) -> tuple[MentorType, ...]:
+    valid = ", ".join(t.value for t in MentorType)
+    if not isinstance(value, list | tuple):
+        raise ConfigError(key, f"must be a list of mentor types ({valid})")
+    try:
+        found = {MentorType(v) for v in value}
+    except ValueError:
+        raise ConfigError(key, f"unknown mentor type in {list(value)!r}; use {valid}") from None
+    return tuple(t for t in MentorType if t in found)
+
+
+_LISTS = ("weights", "outside_organization_types", "questions", "question_rules")
 
 
 def _read(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[ConfigError]]:
@@ -238,13 +327,30 @@ def _read(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[ConfigError]]:
         try:
             if key == "weights":
                 values["weights"] = _check_weights(value, errors)
+            elif key == "outside_organization_types":
+                values[key] = _check_types(key, value)
             elif key in by_key:
                 values[key] = _check_value(by_key[key], value)
-            else:
-                valid = ", ".join([*by_key, "weights"])
+            elif key not in ("questions", "question_rules"):
+                valid = ", ".join([*by_key, *_LISTS])
                 raise ConfigError(key, f"unknown key; valid keys are {valid}")
         except ConfigError as exc:
             errors.append(exc)
+    questions, rules, found = questions_from_mapping(data)
+    errors += found
+    values.update(questions=questions, question_rules=rules)
+    weights = values.get("weights", DEFAULT_WEIGHTS)
+    for mentor_type in MentorType:
+        scored = {k: w for k, w in weights[mentor_type].items() if k != PICKS}
+        scored.update({r.question: r.weight for r in rules if mentor_type in r.types})
+        if sum(scored.values()) <= 0:
+            errors.append(
+                ConfigError(
+                    f"weights.{mentor_type.value}",
+                    "at least one weight must be above 0 (besides picks, which counts only "
+                    "when someone picked)",
+                )
+            )
     return values, errors
 
 
@@ -337,6 +443,12 @@ def config_to_mapping(config: ProgramConfig) -> dict[str, Any]:
         value = getattr(config, f.name)
         if f.name == "weights":
             value = {t.value: dict(w) for t, w in value.items()}
+        elif f.name == "outside_organization_types":
+            value = [t.value for t in value]
+        elif f.name == "questions":
+            value = [question_to_mapping(q) for q in value]
+        elif f.name == "question_rules":
+            value = [rule.to_mapping() for rule in value]
         elif value is None:
             value = False
         out[f.name] = value
@@ -365,6 +477,9 @@ def default_config_toml() -> str:
         lines.append(f"# {s.help}")
         lines.append(f"{s.key} = {_toml_value(s.default)}")
         lines.append("")
+    lines.append("# Mentor types for which the mentor must belong to another organization.")
+    lines.append("outside_organization_types = []")
+    lines.append("")
     lines.append("# Score weights per mentor type: each criterion is scored 0-1, the score is the")
     lines.append("# weighted mean scaled to 0-100. A weight of 0 switches a criterion off.")
     for mentor_type, weights in DEFAULT_WEIGHTS.items():
@@ -372,4 +487,28 @@ def default_config_toml() -> str:
         lines.append(f"[weights.{mentor_type.value}]")
         for criterion, weight in weights.items():
             lines.append(f"{criterion} = {weight!r}  # {CRITERIA_HELP[criterion]}")
+    lines += ["", *QUESTIONS_EXAMPLE]
     return "\n".join(lines) + "\n"
+
+
+QUESTIONS_EXAMPLE: tuple[str, ...] = (
+    "# Program questions (none by default): each asked on the intake form and read from the",
+    "# CSV column named by its key. kind: single, multiple, tags, scale (1-5) or text (never",
+    "# matched on); asked_of: mentees, mentors or both. Each question rule matches answers for",
+    "# some mentor types: rule = same, different, overlap, wants (mentee's question vs",
+    "# mentor_question) or scale; a criterion with a weight, or hard = true (must hold).",
+    "# [[questions]]",
+    '# key = "life_stage"',
+    '# kind = "multiple"',
+    '# prompt = "What would you like to talk about?"',
+    '# asked_of = "both"',
+    "# required = false",
+    '# help = "Pick any that apply."',
+    '# choices = ["parenting while working", "caring for a parent"]',
+    "#",
+    "# [[question_rules]]",
+    '# question = "life_stage"',
+    '# rule = "overlap"',
+    '# types = ["developmental", "generational"]',
+    "# weight = 10.0",
+)

@@ -24,6 +24,7 @@ from scipy import sparse
 
 from matcher.cohort import MEETING_CODES, MENTOR_TYPES, Cohort, Pairs
 from matcher.config import ProgramConfig
+from matcher.questions import rule_blocks, rules_for
 from matcher.schema import MeetingMode, MentorType
 
 Rejected = Mapping[MentorType, sparse.csr_matrix]
@@ -39,13 +40,17 @@ def _always(t: MentorType, cfg: ProgramConfig, rej: Rejected) -> bool:
 class Rule:
     """A hard rule: a short ``name``; its ``bit`` in the compiled rules pass (its place in
     :data:`RULES`, so also its column in per-rule counts); what it ensures; the ``check``
-    that finds breaches; the ``condition`` under which it applies (always, unless given)."""
+    that finds breaches; the ``condition`` under which it applies (always, unless given);
+    whether the compiled pass has a line for it (``compiled``), else the pass takes the
+    cells its check blocks from this definition (rules made of the program's data, such as
+    its questions, which no fixed line can hold)."""
 
     name: str
     bit: int
     ensures: str
     check: Check
     condition: Condition = _always
+    compiled: bool = True
 
     def applies(self, mentor_type: MentorType, config: ProgramConfig, rejected: Rejected) -> bool:
         """Whether the rule is checked for ``mentor_type`` under ``config`` and ``rejected``.
@@ -136,6 +141,30 @@ def _timezone(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.
         return gap > cfg.max_timezone_gap_hours * 60
 
 
+def _organization(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    mine, theirs = p.e(p.cohort.organization), p.m(p.cohort.organization)
+    return (mine >= 0) & (mine == theirs)
+
+
+def _avoided(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    return p.listed(p.cohort.avoided)
+
+
+def _only_picks(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    offering = p.cohort.offers[:, MENTOR_TYPES.index(t)]
+    picks = sparse.csr_matrix(p.cohort.picks.multiply(offering[None, :]))
+    picks.eliminate_zeros()
+    picker = np.diff(picks.indptr) > 0  # picked a mentor offering the type
+    return p.e(picker) & ~p.listed(picks)
+
+
+def _question(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
+    blocked = np.zeros(p.shape, dtype=bool)
+    for rule in rules_for(cfg.question_rules, t, hard=True):
+        blocked |= rule_blocks(p, rule)
+    return blocked
+
+
 def _rejected(p: Pairs, t: MentorType, cfg: ProgramConfig, rej: Rejected) -> np.ndarray:
     return p.listed(rej[t])
 
@@ -170,6 +199,15 @@ RULES: tuple[Rule, ...] = (
     Rule("timezone", 12, "at most {hours:g} hours apart in time zones", _timezone,
          lambda t, cfg, rej: cfg.max_timezone_gap_hours is not None),
     Rule("rejected", 13, "not rejected by an admin", _rejected, _any_rejected),
+    Rule("outside_organization", 14, "a mentor from another organization", _organization,
+         lambda t, cfg, rej: t in cfg.outside_organization_types),
+    Rule("avoided", 15, "not a mentee the mentor would rather not take", _avoided,
+         lambda t, cfg, rej: cfg.avoid_penalty is None),
+    Rule("only_picks", 16, "one of the mentee's picks, for a mentee who picked one of the type",
+         _only_picks,
+         lambda t, cfg, rej: cfg.only_picks, compiled=False),
+    Rule("question", 17, "the program's must-hold questions", _question,
+         lambda t, cfg, rej: bool(rules_for(cfg.question_rules, t, hard=True)), compiled=False),
 )  # fmt: skip
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 

@@ -19,6 +19,7 @@ from matcher.candidates import RULE_NAMES, RequestStats
 from matcher.cohort import MENTOR_TYPES, Cohort, block
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected, violations
+from matcher.program_words import program_phrase
 from matcher.schema import MENTOR_NOUN, MentorType, Participant, normalize, same_text
 from matcher.scoring import points
 from matcher.words import plural
@@ -168,9 +169,14 @@ def match_reasons(
     >>> match_reasons(ann, m, MentorType.GENERATIONAL, {"priority": 1.0}, ProgramConfig())
     'priority: unmatched last cohort'
     """
-    earned = {name: points(name, v, mentor_type, config)[1] for name, v in values.items()}
+    earned = {name: points(name, v, mentor_type, config, values)[1] for name, v in values.items()}
     ranked = sorted(values.items(), key=lambda item: (-earned[item[0]], item[0]))
-    phrases = [PHRASES[name](mentee, mentor, config) for name, value in ranked if value > 0]
+    phrases = [
+        PHRASES.get(name) or program_phrase(name, mentor_type, config)
+        for name, value in ranked
+        if value > 0
+    ]
+    phrases = [phrase(mentee, mentor, config) for phrase in phrases]
     said = [p for p in phrases if p]
     return "; ".join(said) if said else "meets every rule; no criterion stands out"
 

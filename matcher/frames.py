@@ -76,7 +76,7 @@ def match_frame(
             (e.email, m.email, mentor_type.value, name, v, weight, round(earned, 2))
             for name, v in values.items()
             if v > 0 or name not in BONUSES  # a bonus the pair did not earn is no part
-            for weight, earned in [points(name, v, mentor_type, config)]
+            for weight, earned in [points(name, v, mentor_type, config, values)]
         )
     return (
         pd.DataFrame(rows, columns=MATCH_COLUMNS),

@@ -46,13 +46,30 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from matcher.csv_io import CONTROL_CHARACTERS, RowTable, read_rows
 from matcher.errors import IntakeError, Issue, Severity
-from matcher.limits import COLUMN_LIMITS
-from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role, normalize, tidy
-
-COLUMNS: tuple[str, ...] = tuple(
-    f.name for f in fields(Participant) if f.name not in {"utc_offset_minutes", "row"}
+from matcher.limits import ANSWER_LIMITS, COLUMN_LIMITS, MAX_PICKS
+from matcher.questions import Question, parse_answer
+from matcher.schema import (
+    Answers,
+    Generation,
+    MeetingMode,
+    MentorType,
+    Participant,
+    Role,
+    normalize,
+    tidy,
 )
-"""The canonical participant CSV columns: the :class:`Participant` fields a file can give."""
+
+PICK_COLUMNS: tuple[str, ...] = ("preferred_mentors", "avoid")
+"""The columns of picks: a mentee's preferred mentors (e-mails, best first) and the mentees
+a mentor would rather not take (e-mails)."""
+COLUMNS: tuple[str, ...] = tuple(
+    f.name
+    for f in fields(Participant)
+    if f.name not in {"utc_offset_minutes", "row", "answers", *PICK_COLUMNS}
+)
+"""The canonical participant CSV columns: the :class:`Participant` fields a file can give
+besides picks (:data:`PICK_COLUMNS`) and the answers to a program's questions (a column
+per question key)."""
 REQUIRED_COLUMNS: tuple[str, ...] = ("email", "name", "role")
 NAME_PARTS: tuple[str, ...] = ("first_name", "last_name")
 """Columns a file without a ``name`` column may give each name in, joined with a space."""
@@ -64,8 +81,8 @@ MAX_LOOP_SHOWN = 6  # people named in a reporting-loop message before "..."
 
 _TAG_COLUMNS = ("goals", "strengths", "expertise_wanted", "expertise", "languages")
 _TEXT_COLUMNS = ("organization", "department", "function", "target_department", "location")
-_EMAIL_LIST_COLUMNS = ("exclude", "previous_partners")
-_REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS)
+_EMAIL_LIST_COLUMNS = ("exclude", "previous_partners", "avoid")
+_REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS, "preferred_mentors")
 #: Columns stored or compared case-folded: their limit counts the case-folded text ("ß"
 #: becomes "ss").
 _FOLDED = frozenset((*_TAG_COLUMNS, *_REFERENCE_COLUMNS, "email"))
@@ -175,6 +192,7 @@ def parse_participants(
     columns: Sequence[str] | None = None,
     headers: Sequence[str] | None = None,
     others: Iterable[Mapping[str, str]] = (),
+    questions: Sequence[Question] = (),
 ) -> IntakeResult:
     """Validate rows of text (from a CSV file or an intake form) into participants.
 
@@ -193,6 +211,11 @@ def parse_participants(
         The same header as written in the file, column by column (see
         :attr:`matcher.csv_io.RowTable.raw_columns`): the warnings about columns of the
         file name them as written ("Favourite colour"). ``columns`` when not given.
+    questions
+        The program's questions (:attr:`matcher.ProgramConfig.questions`): each is read
+        from the column named by its key into :attr:`Participant.answers`; an unknown
+        choice is an error naming the row, the column and the choices, and so is a
+        required question left empty by someone it asks.
     others
         Rows of people already known (for example the rest of a program): the checks
         across rows (duplicate e-mails and ids, who is known, reporting loops) see them,
@@ -223,7 +246,7 @@ def parse_participants(
     if columns is not None:
         missing = frozenset(REQUIRED_COLUMNS) - set(columns) - ({"name"} if name_parts else set())
         written = dict(zip(columns, headers or columns, strict=True))
-        issues += _column_issues(columns, missing, written)
+        issues += _column_issues(columns, missing, written, questions)
     parsed: list[_Row] = []
     end = first_row
     for end, cells in enumerate(rows, first_row + 1):
@@ -231,7 +254,7 @@ def parse_participants(
         if name_parts:
             texts["name"] = " ".join(t for p in NAME_PARTS if (t := texts.get(p, "").strip()))
         if any(text.strip() for text in texts.values()):
-            row, row_issues = _parse_row(end - 1, texts, missing)
+            row, row_issues = _parse_row(end - 1, texts, missing, questions)
             parsed.append(row)
             issues += row_issues
     if columns is not None and not parsed:
@@ -249,7 +272,7 @@ _NO_PEOPLE = (
 )
 
 
-def ignored_columns(columns: Sequence[str]) -> tuple[str, ...]:
+def ignored_columns(columns: Sequence[str], questions: Sequence[Question] = ()) -> tuple[str, ...]:
     """The columns of a file's canonical header that are not read, in file order.
 
     ``first_name`` and ``last_name`` are read when the file has no ``name`` column.
@@ -261,7 +284,8 @@ def ignored_columns(columns: Sequence[str]) -> tuple[str, ...]:
     >>> ignored_columns(["email", "name", "first_name", "role"])
     ('first_name',)
     """
-    read = set(COLUMNS) | (set(NAME_PARTS) if _name_from_parts(columns) else set())
+    read = {*COLUMNS, *PICK_COLUMNS, *(q.key for q in questions)}
+    read |= set(NAME_PARTS) if _name_from_parts(columns) else set()
     return tuple(name for name in columns if name not in read)
 
 
@@ -287,6 +311,7 @@ def load_participants(
     source: str | os.PathLike[str] | bytes | RowTable | Iterable[Mapping[str, str]],
     *,
     skip_invalid: bool = False,
+    questions: Sequence[Question] = (),
 ) -> IntakeResult:
     """Read and validate participants from a CSV file, its bytes, a table or row mappings.
 
@@ -298,6 +323,9 @@ def load_participants(
     skip_invalid
         When true, rows with errors are left out and reported in ``issues`` instead of
         failing the whole import.
+    questions
+        The program's questions, read from the columns named by their keys (see
+        :func:`parse_participants`).
 
     Raises
     ------
@@ -324,9 +352,10 @@ def load_participants(
             first_row=source.first_row,
             columns=source.columns,
             headers=source.raw_columns,
+            questions=questions,
         )
     else:
-        result = parse_participants(source)
+        result = parse_participants(source, questions=questions)
     if result.errors and not skip_invalid:
         raise IntakeError(result.issues)
     return result
@@ -355,7 +384,10 @@ def _unknown(what: str, text: str, choices: Iterable[str], fix: str) -> str:
 
 
 def _column_issues(
-    columns: Sequence[str], missing: frozenset[str], written: Mapping[str, str]
+    columns: Sequence[str],
+    missing: frozenset[str],
+    written: Mapping[str, str],
+    questions: Sequence[Question],
 ) -> list[Issue]:
     """Issues of a file's header: missing required columns, and each column that is not
     read, named as ``written`` (canonical column -> header as written in the file)."""
@@ -367,7 +399,7 @@ def _column_issues(
         parts = " and ".join(repr(written[part]) for part in NAME_PARTS if part in columns)
         message = f"no 'name' column: each person's name is made of {parts}, joined with a space"
         issues.append(_issue(0, "name", "", message, "warning"))
-    for name in ignored_columns(columns):
+    for name in ignored_columns(columns, questions):
         if name in NAME_PARTS:
             message = "ignored: the file has a 'name' column, which is used instead"
         elif close := _closest(name, COLUMNS, _SIMILAR_COLUMN):
@@ -426,6 +458,19 @@ def _email_list(text: str) -> tuple[str, ...]:
             f"not an e-mail address: {listed}; write e-mails like name@example.org separated by ;"
         )
     return tuple(sorted(set(entries)))
+
+
+def _picks(text: str) -> tuple[str, ...]:
+    """A mentee's picks: e-mails in their order (best first), each once.
+
+    >>> _picks("Zoe@x.org; al@x.org; zoe@x.org")
+    ('zoe@x.org', 'al@x.org')
+    """
+    picked = tuple(dict.fromkeys(entry.lower() for entry in _split_list(text)))
+    _email_list(text)  # the same checks as any list of e-mails
+    if len(picked) > MAX_PICKS:
+        raise _CellError(f"{len(picked)} picks; at most {MAX_PICKS}: keep your first {MAX_PICKS}")
+    return picked
 
 
 def _name(text: str) -> str:
@@ -557,6 +602,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "notes": str,
     "admin_notes": str,
     "priority": _yes_no,
+    "preferred_mentors": _picks,
     **dict.fromkeys(_TEXT_COLUMNS, tidy),
     **dict.fromkeys(_TAG_COLUMNS, _tags),
     **dict.fromkeys(_EMAIL_LIST_COLUMNS, _email_list),
@@ -586,7 +632,10 @@ def _cell_problem(column: str, text: str) -> str | None:
 
 
 def _parse_row(
-    number: int, texts: Mapping[str, str], missing: frozenset[str]
+    number: int,
+    texts: Mapping[str, str],
+    missing: frozenset[str],
+    questions: Sequence[Question] = (),
 ) -> tuple[_Row, list[Issue]]:
     issues: list[Issue] = []
     values: dict[str, object] = {}
@@ -602,12 +651,43 @@ def _parse_row(
             values[column] = _parsed(column, text)
         except _CellError as exc:
             issues.append(_issue(number, column, text, str(exc)))
+    issues += _answer_issues(number, texts, values, questions)
     issues += _role_issues(number, values)
     issues += _self_reference_issues(number, values)
     explicit_id = bool(values.get("id"))
     if not explicit_id and "email" in values:
         values["id"] = values["email"]
     return _Row(number, values, explicit_id), issues
+
+
+def _answer_issues(
+    number: int, texts: Mapping[str, str], values: dict[str, object], questions: Sequence[Question]
+) -> list[Issue]:
+    """Read the answers to ``questions`` into ``values["answers"]``; an issue per bad cell
+    and per required question left empty by someone it asks."""
+    issues, answers = [], {}
+    role = values.get("role")
+    for question in questions:
+        text = texts.get(question.key, "").strip()
+        limit = ANSWER_LIMITS[question.kind]
+        if len(text) > limit:
+            message = f"is {len(text)} characters long; the limit is {limit}: shorten it"
+            issues.append(_issue(number, question.key, text, message))
+            continue
+        try:
+            answer = parse_answer(question, text)
+        except ValueError as exc:
+            issues.append(_issue(number, question.key, text, str(exc)))
+            continue
+        asked = (role in (Role.MENTEE, Role.BOTH) and question.asks_mentees) or (
+            role in (Role.MENTOR, Role.BOTH) and question.asks_mentors
+        )
+        if question.required and asked and answer in ("", ()):
+            issues.append(_issue(number, question.key, "", f"required: answer {question.prompt!r}"))
+        answers[question.key] = answer
+    if answers:
+        values["answers"] = Answers(answers)
+    return issues
 
 
 def _role_issues(number: int, values: dict[str, object]) -> list[Issue]:
@@ -690,7 +770,7 @@ def _self_reference_issues(number: int, values: dict[str, object]) -> list[Issue
                 "write their manager's e-mail or leave it empty",
             )
         )
-    for column in _EMAIL_LIST_COLUMNS:
+    for column in (*_EMAIL_LIST_COLUMNS, "preferred_mentors"):
         if email in values.get(column, ()):
             issues.append(
                 _issue(number, column, str(email), "lists the person's own e-mail: remove it")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from matcher.cohort import encode, pairwise
 from matcher.config import ProgramConfig
 from matcher.explain import hours_apart, shared
+from matcher.program_words import participant_phrase
 from matcher.schema import MentorType, Participant, same_text
 from matcher.scoring import criterion_values
 
@@ -168,10 +169,13 @@ def participant_reasons(
         pair = pairwise(cohort, [cohort.index[mentee.email]], [cohort.index[mentor.email]])
         found = criterion_values(pair, mentor_type, config)
         values = {name: float(value[0]) for name, value in found.items()}
-    weights = config.weights[mentor_type]
+    weights = config.type_weights(mentor_type)
     points = {name: weights.get(name, 0.0) * value for name, value in values.items()}
     ranked = sorted((name for name in points if points[name] > 0), key=lambda n: (-points[n], n))
-    said = (PHRASES[name](mentee, mentor, config) for name in ranked)
+    said = (
+        (PHRASES.get(name) or participant_phrase(name, mentor_type, config))(mentee, mentor, config)
+        for name in ranked
+    )
     return tuple(text for text in said if text)
 
 

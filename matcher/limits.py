@@ -30,6 +30,23 @@ PROGRAM_NAME_MAX_CHARS = 200
 FILE_NAME_MAX_CHARS = 255
 """The name an uploaded file is kept under (longer names are shortened)."""
 
+QUESTION_KEY_MAX_CHARS = 40
+"""A program question's key: the CSV column its answers are read from."""
+QUESTION_PROMPT_MAX_CHARS = 300
+"""A program question's prompt, as the intake form shows it."""
+QUESTION_HELP_MAX_CHARS = 1000
+"""A program question's help text."""
+CHOICE_MAX_CHARS = 100
+"""One choice of a single or multiple choice question."""
+MAX_QUESTIONS = 30
+"""The most questions a program may ask."""
+MAX_CHOICES = 40
+"""The most choices a single or multiple choice question may offer."""
+MAX_PICKS = 10
+"""The most mentors a mentee may pick (``preferred_mentors``)."""
+MAX_SUGGESTIONS = 50
+"""The most suggested mentors per type a program may show a mentee."""
+
 _WORD_MAX_CHARS = 20  # one word of a fixed vocabulary, e.g. a generation or a meeting mode
 
 COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
@@ -61,6 +78,20 @@ COLUMN_LIMITS: Mapping[str, int] = MappingProxyType(
         "notes": NOTES_MAX_CHARS,
         "admin_notes": NOTES_MAX_CHARS,
         "priority": _WORD_MAX_CHARS,
+        "preferred_mentors": LIST_MAX_CHARS,
+        "avoid": LIST_MAX_CHARS,
     }
 )
-"""The most characters a cell of each canonical participant column may hold."""
+"""The most characters a cell of each canonical participant column may hold (a question's
+column holds at most :data:`ANSWER_LIMITS` of its kind)."""
+
+ANSWER_LIMITS: Mapping[str, int] = MappingProxyType(
+    {
+        "single": CHOICE_MAX_CHARS,
+        "multiple": LIST_MAX_CHARS,
+        "tags": LIST_MAX_CHARS,
+        "scale": _WORD_MAX_CHARS,
+        "text": NOTES_MAX_CHARS,
+    }
+)
+"""The most characters an answer may hold, per question kind."""

@@ -22,6 +22,7 @@ from matcher.cohort import Cohort, encode
 from matcher.config import ProgramConfig
 from matcher.engine import propose
 from matcher.mentors import mentee_index, mentors_for
+from matcher.program_words import ordinal, pick_rank
 from matcher.proposal import Decision, Proposal, decision_triples, rejected_matrices
 from matcher.schema import Participant
 from matcher.scoring import combine, criterion_values
@@ -104,7 +105,9 @@ def explain_mentee(
     MenteeExplanation
         ``alternatives`` has one row per (type, mentor) with ``outcome`` one of
         ``matched``, ``went to another mentee``, ``lower score``, ``blocked``, ``already
-        your mentor`` and ``why`` in words.
+        your mentor`` and ``why`` in words. The mentee's picks of the type are always
+        among them, whatever their rank, and a pick not matched says so
+        (``your 1st pick: full (1 place): mentors Bo``).
 
     Raises
     ------
@@ -144,8 +147,10 @@ def explain_mentee(
             range(len(mentors)), key=lambda j: (-scores[j], cohort.people[mentors[j]].email)
         )
         chosen_email = None if chosen is None else chosen.mentor_email
+        picks = cohort.people[mentee].preferred_mentors
         shown = [j for j in order if cohort.people[mentors[j]].email == chosen_email]
         shown += [j for j in order if j not in shown][:top]
+        shown += [j for j in order if cohort.people[mentors[j]].email in picks and j not in shown]
         for rank, j in enumerate(sorted(shown, key=order.index), start=1):
             mentor = cohort.people[mentors[j]]
             if mentor.email in other_types:
@@ -157,6 +162,8 @@ def explain_mentee(
                 outcome, why = _fate(
                     mentor, float(scores[j]), float(base[j]), blocked, placed, chosen, config
                 )
+            if (rank_picked := pick_rank(cohort.people[mentee], mentor)) and outcome != "matched":
+                why = f"your {ordinal(rank_picked)} pick: {why}"
             rows.append(
                 (mentor_type.value, rank, mentor.email, mentor.name, float(scores[j]), outcome, why)
             )

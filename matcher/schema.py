@@ -9,8 +9,13 @@ that ``" Data  Science"`` and ``"data science"`` agree.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+AnswerValue = str | int | tuple[str, ...]
+"""One answer to a program question: a choice or free text (``str``), a point of a scale
+(``int``), or several choices or tags (``tuple`` of ``str``)."""
 
 
 class MentorType(StrEnum):
@@ -146,6 +151,69 @@ def same_text(left: str, right: str) -> bool:
     return normalize(left) == normalize(right)
 
 
+def answer_words(answer: object) -> tuple[str, ...]:
+    """An answer as the words a rule compares (a scale or empty answer has none).
+
+    >>> answer_words("Red team"), answer_words(("a", "b")), answer_words(3)
+    (('Red team',), ('a', 'b'), ())
+    """
+    if isinstance(answer, str):
+        return (answer,) if answer else ()
+    if isinstance(answer, tuple):
+        return answer
+    return ()
+
+
+def shown_answer(answer: object) -> str:
+    """An answer as people read it.
+
+    >>> shown_answer(("a", "b")), shown_answer(4), shown_answer("")
+    ('a; b', '4', '')
+    """
+    if isinstance(answer, tuple):
+        return "; ".join(answer)
+    return str(answer)
+
+
+class Answers(Mapping[str, AnswerValue]):
+    """A person's answers to the program's questions: question key -> answer, immutable and
+    hashable (so a :class:`Participant` stays hashable). Empty answers are left out.
+
+    >>> answers = Answers({"life_stage": ("parenting while working",), "energy": 4, "x": ""})
+    >>> dict(answers), answers == Answers({"energy": 4, "life_stage": ("parenting while working",)})
+    ({'energy': 4, 'life_stage': ('parenting while working',)}, True)
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, values: Mapping[str, AnswerValue] | None = None) -> None:
+        kept = {k: v for k, v in (values or {}).items() if v not in ("", (), None)}
+        self._items: tuple[tuple[str, AnswerValue], ...] = tuple(sorted(kept.items()))
+
+    def __getitem__(self, key: str) -> AnswerValue:
+        for name, value in self._items:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Answers):
+            return self._items == other._items
+        return isinstance(other, Mapping) and dict(self._items) == dict(other)
+
+    def __repr__(self) -> str:
+        return f"Answers({dict(self._items)!r})"
+
+
 @dataclass(frozen=True)
 class Participant:
     """One validated person in a program.
@@ -155,6 +223,10 @@ class Participant:
     departments, organizations, functions and locations keep their spelling; compare them
     normalised (:func:`same_text`, :func:`normalize`). ``notes`` are the person's own
     words; ``admin_notes`` are for the program team only and never shown to the person.
+    ``preferred_mentors`` are the e-mails of the mentors a mentee picked, best first (the
+    one list kept in its own order); ``avoid`` the e-mails of mentees a mentor would
+    rather not take; ``answers`` the person's answers to the program's questions
+    (:mod:`matcher.questions`).
 
     >>> p = Participant(
     ...     email="ana@example.org", name="Ana", role=Role.MENTEE, seeks=(MentorType.SPONSORSHIP,)
@@ -191,6 +263,9 @@ class Participant:
     notes: str = ""
     admin_notes: str = ""
     priority: bool = False
+    preferred_mentors: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    answers: Answers = field(default_factory=Answers)
     row: int | None = field(default=None, compare=False)
 
     @property

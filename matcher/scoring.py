@@ -31,13 +31,14 @@ criterion is a row here and a branch there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from matcher.cohort import Cohort, Pairs, TagSets
-from matcher.config import ProgramConfig
+from matcher.config import AVOIDED, PICKS, ProgramConfig
+from matcher.questions import rule_value, rules_for
 from matcher.schema import MentorType
 
 NEUTRAL = 0.5
@@ -128,6 +129,33 @@ def priority(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
     return p.e(p.cohort.priority).astype(np.float64)
 
 
+def picks(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 for the mentee's 1st pick, 1/k for the k-th, 0 for a mentor they did not pick.
+
+    With the default weights a 1st pick is worth 20 of the 100 points (see
+    :data:`matcher.config.DEFAULT_WEIGHTS`), a 2nd 10, a 3rd 6.67.
+    """
+    rank = p.valued(p.cohort.picks)
+    with np.errstate(divide="ignore"):
+        return np.where(rank > 0, 1.0 / rank, 0.0)
+
+
+def avoided(p: Pairs, cfg: ProgramConfig) -> np.ndarray:
+    """1 where the mentor would rather not take the mentee (``avoid``), else 0: a penalty of
+    ``avoid_penalty`` points when the program sets one (else avoiding is a hard rule)."""
+    return p.valued(p.cohort.avoided)
+
+
+def penalty_weight(total: float, config: ProgramConfig) -> float:
+    """The weight of :data:`~matcher.config.AVOIDED` in a mean over weights adding up to
+    ``total``: it takes ``avoid_penalty`` points off the score.
+
+    >>> penalty_weight(125.0, ProgramConfig(avoid_penalty=10.0))
+    -12.5
+    """
+    return -(config.avoid_penalty or 0.0) * total / 100.0
+
+
 @dataclass(frozen=True)
 class Criterion:
     """A soft criterion: its ``slot`` in the compiled scores pass (its place in
@@ -175,22 +203,79 @@ def bonuses(cohort: Cohort, config: ProgramConfig) -> dict[str, float]:
     return {"priority": points} if points > 0 and cohort.priority.any() else {}
 
 
+def weight_total(counted: Iterable[str], mentor_type: MentorType, config: ProgramConfig) -> float:
+    """The sum of the weights of the ``counted`` criteria (bonus criteria left out): what a
+    score's weighted mean divides by.
+
+    >>> weight_total(["goals", "expertise", "picks"], MentorType.EXPERTISE, ProgramConfig())
+    100.0
+    """
+    weights = config.type_weights(mentor_type)
+    return float(sum(weights[name] for name in counted if name not in (*BONUSES, AVOIDED)))
+
+
 def points(
-    name: str, value: float, mentor_type: MentorType, config: ProgramConfig
+    name: str,
+    value: float,
+    mentor_type: MentorType,
+    config: ProgramConfig,
+    counted: Iterable[str] | None = None,
 ) -> tuple[float, float]:
     """A criterion's weight in ``mentor_type``'s score and the points ``value`` earns it
     (out of 100 for a weighted criterion; a bonus criterion's weight is its points).
 
+    ``counted`` are the criteria the score's mean counts (the keys of
+    :func:`criterion_values`); by default every criterion but ``picks``.
+
     >>> points("goals", 0.5, MentorType.EXPERTISE, ProgramConfig())
     (15.0, 7.5)
+    >>> points("picks", 1.0, MentorType.EXPERTISE, ProgramConfig(), ["expertise", "goals",
+    ...        "outside_department", "timezone", "picks"])  # fmt: skip
+    (25.0, 20.0)
     >>> points("priority", 1.0, MentorType.EXPERTISE, ProgramConfig(priority_bonus=2.5))
     (2.5, 2.5)
     """
     if name in BONUSES:
         bonus = BONUSES[name](config)
         return bonus, bonus * value
-    weights = config.weights[mentor_type]
-    return weights[name], 100 * weights[name] * value / sum(weights.values())
+    if name == AVOIDED:
+        penalty = -(config.avoid_penalty or 0.0)
+        return penalty, penalty * value
+    weights = config.type_weights(mentor_type)
+    if counted is None:
+        counted = [k for k in weights if k != PICKS]
+    return weights[name], 100 * weights[name] * value / weight_total(counted, mentor_type, config)
+
+
+def counted_criteria(cohort: Cohort, mentor_type: MentorType, config: ProgramConfig) -> list[str]:
+    """The criteria a score of ``mentor_type`` counts in its mean, in order: each of weight
+    above 0 (``picks`` only when someone in the cohort picked a mentor in it).
+
+    >>> from matcher.cohort import encode
+    >>> counted_criteria(encode([]), MentorType.EXPERTISE, ProgramConfig())
+    ['expertise', 'goals', 'outside_department', 'timezone']
+    """
+    weights = config.type_weights(mentor_type)
+    named = [
+        name
+        for name, weight in weights.items()
+        if weight > 0 and (name != PICKS or cohort.picks.nnz > 0)
+    ]
+    penalised = config.avoid_penalty and cohort.avoided.nnz > 0
+    return [*named, AVOIDED] if penalised else named
+
+
+def measure(pairs: Pairs, name: str, mentor_type: MentorType, config: ProgramConfig) -> np.ndarray:
+    """The criterion ``name`` (built-in, a question's or ``picks``) on ``pairs``, in [0, 1]."""
+    if name == PICKS:
+        return picks(pairs, config)
+    if name == AVOIDED:
+        return avoided(pairs, config)
+    if name in CRITERIA:
+        return CRITERIA[name].measures(pairs, config)
+    (rule,) = (r for r in rules_for(config.question_rules, mentor_type, hard=False)
+               if r.question == name)  # fmt: skip
+    return rule_value(pairs, rule)
 
 
 def criterion_values(
@@ -215,10 +300,9 @@ def criterion_values(
     >>> float(values["expertise"][0])
     0.5
     """
-    weights = config.weights[mentor_type]
-    named = [name for name, weight in weights.items() if weight > 0]
+    named = counted_criteria(pairs.cohort, mentor_type, config)
     return {
-        name: np.asarray(CRITERIA[name].measures(pairs, config), dtype=np.float64)
+        name: np.asarray(measure(pairs, name, mentor_type, config), dtype=np.float64)
         for name in [*named, *bonuses(pairs.cohort, config)]
     }
 
@@ -227,21 +311,25 @@ def combine(
     values: dict[str, np.ndarray], mentor_type: MentorType, config: ProgramConfig
 ) -> np.ndarray:
     """Weighted mean of criterion values, scaled to 0-100 and rounded to 2 decimals: the
-    score before any bonus (bonus criteria in ``values`` are left out).
+    score before any bonus (bonus criteria in ``values`` are left out). The mean counts
+    the criteria in ``values`` (:func:`counted_criteria`), in their order.
 
     >>> cfg = ProgramConfig()
     >>> ones = {name: np.ones(1) for name in cfg.weights[MentorType.EXPERTISE]}
     >>> combine(ones, MentorType.EXPERTISE, cfg).tolist()
     [100.0]
     """
-    weights = config.weights[mentor_type]
+    weights = config.type_weights(mentor_type)
+    total = weight_total(values, mentor_type, config)
+    weights[AVOIDED] = penalty_weight(total, config)
     score = np.zeros(np.broadcast_shapes(*(np.shape(value) for value in values.values())))
     for name, value in values.items():
         if name not in BONUSES:
             score += weights[name] * value
     score *= 100.0
-    score /= sum(weights.values())
-    return np.round(score, 2, out=score)
+    score /= total
+    np.round(score, 2, out=score)
+    return np.where(score > 0.0, score, 0.0)  # a penalty never takes a score below 0
 
 
 def with_bonuses(

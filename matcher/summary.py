@@ -14,6 +14,8 @@ from typing import Protocol
 
 import pandas as pd
 
+from matcher.config import ProgramConfig
+from matcher.picks import PicksReport, picks_report
 from matcher.schema import MentorType, Participant, Role
 
 STEPS: tuple[str, ...] = ("read", "compile", "rules", "scores", "solve", "explain", "write")
@@ -44,6 +46,8 @@ class Summary:
     lowest_score: float | None
     median_score: float | None
     timings: Mapping[str, float] = field(default_factory=dict)
+    picks: PicksReport | None = None
+    """How the picks were honoured (:func:`matcher.picks.picks_report`), when anyone picked."""
 
     @property
     def utilisation(self) -> float:
@@ -72,6 +76,7 @@ class Summary:
             self.lowest_score,
             self.median_score,
             {**self.timings, **seconds},
+            self.picks,
         )
 
     def to_text(self) -> str:
@@ -122,6 +127,8 @@ class Summary:
         else:
             scores = f"lowest {self.lowest_score:.2f}, median {self.median_score:.2f}"
             lines.append(f"{'scores':<{width}}{scores}")
+        if self.picks is not None:
+            lines += ["", self.picks.to_text()]
         if self.timings:
             lines += ["", f"{'wall time':<{width}}{'seconds':>9}"]
             steps = {s: self.timings[s] for s in STEPS if s in self.timings}
@@ -136,7 +143,11 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
-def summarize(participants: Sequence[Participant], proposal: ProposalLike) -> Summary:
+def summarize(
+    participants: Sequence[Participant],
+    proposal: ProposalLike,
+    config: ProgramConfig | None = None,
+) -> Summary:
     """Count people, requests, filled requests, used places and scores of a proposal.
 
     Parameters
@@ -145,6 +156,8 @@ def summarize(participants: Sequence[Participant], proposal: ProposalLike) -> Su
         The participants that were matched.
     proposal
         A :class:`matcher.proposal.Proposal` (anything with ``matches`` and ``timings``).
+    config
+        The run's config: with it, and when a mentee picked, :attr:`Summary.picks` is set.
 
     Returns
     -------
@@ -180,4 +193,9 @@ def summarize(participants: Sequence[Participant], proposal: ProposalLike) -> Su
         lowest_score=float(scores.min()) if len(scores) else None,
         median_score=float(scores.median()) if len(scores) else None,
         timings=dict(proposal.timings),
+        picks=(
+            picks_report(participants, matches, config)
+            if config is not None and any(p.preferred_mentors for p in participants)
+            else None
+        ),
     )

@@ -4,7 +4,8 @@
 - :func:`tied_cohorts`: small cohorts whose pairs often score the same, some mentees with
   priority;
 - :func:`configs`: program configurations over every objective, rule switch, threshold,
-  (awkward) score weight and priority bonus;
+  (awkward) score weight, priority bonus, question rule (:data:`QUESTION_RULES` over
+  :data:`QUESTIONS`, answered by :data:`ANSWERS`), only-picks and outside-organization rule;
 - :func:`reject_decisions`: reject decisions among a cohort's people;
 - :func:`rematches`: a cohort, a config, pairs of a first proposal kept as locks, and
   the open requests a rematch fills;
@@ -24,6 +25,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from hypothesis import strategies as st
@@ -34,7 +36,8 @@ from matcher.config import DEFAULT_WEIGHTS, OBJECTIVES, ProgramConfig
 from matcher.constraints import Rejected
 from matcher.intake import COLUMNS
 from matcher.proposal import Decision, rejected_matrices
-from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
+from matcher.questions import Question, QuestionRule
+from matcher.schema import Answers, Generation, MeetingMode, MentorType, Participant, Role
 from matcher.solver import MAX_WEIGHT
 from tests.instances import Instance, consistent_locks
 
@@ -91,9 +94,78 @@ def participants(draw: st.DrawFn, min_size: int = 2, max_size: int = 10) -> list
                 exclude=draw(_subset(tuple(others), 1)) if others else (),
                 previous_partners=draw(_subset(tuple(others), 1)) if others else (),
                 priority=draw(st.booleans()),
+                preferred_mentors=tuple(draw(st.permutations(others)))[: draw(st.integers(0, 2))],
+                avoid=draw(_subset(tuple(others), 1)) if others else (),
+                answers=draw(ANSWERS),
             )
         )
     return people
+
+
+QUESTIONS = (
+    Question("team", "single", "Which team?", choices=("red", "blue", "green")),
+    Question("hobbies", "multiple", "Hobbies?", choices=("red", "blue", "green")),
+    Question("wants", "tags", "What do you want?"),
+    Question("has", "tags", "What do you have?"),
+    Question("energy", "scale", "Energy?"),
+)
+"""The questions of :data:`ANSWERS`, one of each kind a rule can match on."""
+ANSWERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "team": st.sampled_from(("red", "blue", "green")),
+        "hobbies": _subset(("red", "blue", "green")).filter(bool),
+        "wants": _subset(("go", "SQL", "c")).filter(bool),
+        "has": _subset(("Go", "sql", "rust")).filter(bool),
+        "energy": st.integers(1, 5),
+    },
+).map(Answers)
+"""Answers to :data:`QUESTIONS`, any of them left out."""
+
+
+def question_rule_oracle(rule: QuestionRule, e: Participant, m: Participant) -> tuple[float, bool]:
+    """A question rule's value on a pair and whether its hard rule blocks, in plain Python
+    (the oracle of :mod:`matcher.questions`)."""
+    mine, theirs = e.answers.get(rule.question), m.answers.get(rule.mentor_key)
+    if rule.rule == "scale":
+        if mine is None or theirs is None:
+            return 0.0, True
+        return 1 - abs(mine - theirs) / 4, abs(mine - theirs) > rule.max_gap
+    a = {w.casefold() for w in ((mine,) if isinstance(mine, str) else mine or ())}
+    b = {w.casefold() for w in ((theirs,) if isinstance(theirs, str) else theirs or ())}
+    if rule.rule == "different":
+        value = float(bool(a) and bool(b) and not a & b)
+    else:
+        value = len(a & b) / max(len(a), 1)
+    return value, value == 0
+
+
+QUESTION_RULES = st.lists(
+    st.builds(
+        lambda rule, types, weight, gap: replace(
+            rule,
+            types=types,
+            weight=0.0 if weight is None else weight,
+            hard=weight is None,
+            max_gap=gap,
+        ),
+        st.sampled_from(
+            (
+                QuestionRule("team", "same"),
+                QuestionRule("team", "different"),
+                QuestionRule("hobbies", "overlap"),
+                QuestionRule("energy", "scale"),
+                QuestionRule("wants", "wants", mentor_question="has"),
+            )
+        ),
+        _subset(TYPES).filter(bool),
+        st.none() | WEIGHT.filter(bool),
+        st.integers(0, 3),
+    ),
+    max_size=3,
+    unique_by=lambda rule: rule.question,
+)
+"""Up to 3 question rules over :data:`QUESTIONS`: criteria with awkward weights or hard."""
 
 
 @st.composite
@@ -133,7 +205,7 @@ def configs(draw: st.DrawFn) -> ProgramConfig:
     if draw(st.booleans()):
         weights = {t: {k: draw(WEIGHT) for k in w} for t, w in DEFAULT_WEIGHTS.items()}
         for t in weights:
-            if sum(weights[t].values()) <= 0:
+            if sum(w for k, w in weights[t].items() if k != "picks") <= 0:
                 weights[t]["timezone"] = 1.0
     return ProgramConfig(
         objective=draw(st.sampled_from(OBJECTIVES)),
@@ -146,6 +218,11 @@ def configs(draw: st.DrawFn) -> ProgramConfig:
         timezone_span_hours=draw(st.sampled_from((12.0, 7.0, 3.3))),
         priority_bonus=draw(st.sampled_from((0.0, 1.0, 0.01, 1 / 3, 10.0))),
         weights=weights,
+        only_picks=draw(st.booleans()),
+        avoid_penalty=draw(st.sampled_from((None, None, 5.0, 33.3))),
+        outside_organization_types=draw(_subset(TYPES, 2)),
+        questions=QUESTIONS,
+        question_rules=tuple(draw(QUESTION_RULES)),
     )
 
 

@@ -116,7 +116,7 @@ def rule_lines() -> Counter:
 
 
 def test_each_rule_has_one_line_in_the_rules_pass_and_the_pass_no_other() -> None:
-    assert rule_lines() == Counter(rule.name for rule in RULES)
+    assert rule_lines() == Counter(rule.name for rule in RULES if rule.compiled)
     assert [rule.bit for rule in RULES] == list(range(len(RULES))) and len(RULES) < 63
 
 

@@ -19,7 +19,7 @@ from matcher.cohort import MENTOR_TYPES, encode
 from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.schema import MeetingMode, MentorType, Participant
-from tests.strategies import SMALL_SEEDS, configs, participants
+from tests.strategies import SMALL_SEEDS, configs, participants, question_rule_oracle
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -81,8 +81,24 @@ def oracle_allows(
         return False
     gap = cfg.max_timezone_gap_hours
     e_tz, m_tz = e.utc_offset_minutes, m.utc_offset_minutes
-    return not (
-        gap is not None and e_tz is not None and m_tz is not None and abs(e_tz - m_tz) > gap * 60
+    if gap is not None and e_tz is not None and m_tz is not None and abs(e_tz - m_tz) > gap * 60:
+        return False
+    if (
+        t in cfg.outside_organization_types
+        and e.organization
+        and (e.organization.casefold() == m.organization.casefold())
+    ):
+        return False
+    if cfg.avoid_penalty is None and e.email in m.avoid:
+        return False
+    picked = [email for email in e.preferred_mentors if email in people and people[email].is_mentor
+              and t in people[email].offers]  # fmt: skip
+    if cfg.only_picks and picked and m.email not in picked:
+        return False
+    return not any(
+        question_rule_oracle(rule, e, m)[1]
+        for rule in cfg.question_rules
+        if rule.hard and t in rule.types
     )
 
 

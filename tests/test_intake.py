@@ -15,6 +15,7 @@ from matcher.csv_io import neutralize_cell, read_rows, to_csv_bytes
 from matcher.errors import IntakeError
 from matcher.intake import (
     COLUMNS,
+    PICK_COLUMNS,
     IntakeResult,
     ignored_columns,
     load_participants,
@@ -658,7 +659,7 @@ def test_cells_over_the_length_limit_are_errors(column, limit):
 
 
 def test_every_column_has_one_length_limit():
-    assert set(COLUMN_LIMITS) == set(COLUMNS)
+    assert set(COLUMN_LIMITS) == {*COLUMNS, *PICK_COLUMNS}
 
 
 def test_a_limit_counts_the_text_as_it_is_stored():

@@ -157,7 +157,7 @@ def test_ceo_is_in_every_chain_so_priya_nair_has_no_sponsor(result) -> None:
 def test_the_spelling_of_tags_and_languages_changes_no_match(result) -> None:
     """Tags and languages keep their spelling; matching compares them case-insensitively:
     the mentees' goals, wanted skills and languages in capitals match as before."""
-    people = load_participants(PEOPLE).participants
+    people = load_participants(PEOPLE, questions=load_config(PROGRAM).questions).participants
 
     def shout(p: Participant) -> Participant:
         columns = ("goals", "expertise_wanted", "languages") if p.role == "mentee" else ()
@@ -182,7 +182,7 @@ def test_on_leave_dmitri_volkov_mentors_nobody(result) -> None:
 
 
 def test_every_match_obeys_every_hard_rule_and_capacity(result) -> None:
-    people = load_participants(PEOPLE).participants
+    people = load_participants(PEOPLE, questions=load_config(PROGRAM).questions).participants
     assert check_proposal(people, result[0], load_config(PROGRAM)) == []
 
 
@@ -207,3 +207,18 @@ def test_the_file_is_clean_and_mixes_roles_as_the_readme_says() -> None:
     people = pd.read_csv(PEOPLE, dtype=str, keep_default_na=False)
     assert set(people["location"]) == {"London", "Berlin", "Austin", "Bangalore", "Tokyo"}
     assert (people["manager_email"] == "").sum() == 1
+
+
+def test_the_program_question_carmen_reyes_and_eamon_gallagher_share_returning_from_leave(
+    result,
+) -> None:
+    """The CLI reads the life_stage answers through the config's question."""
+    matches = result[0]
+    row = matches[
+        (matches.mentee_name == "Carmen Reyes") & (matches.mentor_type == "developmental")
+    ]
+    assert row.mentor_name.tolist() == ["Eamon Gallagher"]
+    assert (
+        "what would you like to talk about with your mentor? both chose: returning from leave"
+        in (row.reasons.iloc[0])
+    )

@@ -30,6 +30,11 @@ ACTION_WORDS: dict[str, str] = {
     "program.create": "Created the program",
     "program.rename": "Renamed the program",
     "program.settings": "Changed the matching settings",
+    "question.add": "Added a question to the intake form",
+    "question.edit": "Changed a question of the intake form",
+    "question.remove": "Removed a question of the intake form, with its answers",
+    "question.move": "Moved a question of the intake form",
+    "question.rules": "Changed the matching rules of a question",
     "program.cohort": "Changed the cohort dates",
     "program.answers": "Changed who must accept a match and the deadlines",
     "cohort.start": "Started the next cohort",
@@ -80,7 +85,10 @@ ACTION_WORDS: dict[str, str] = {
 
 #: The filter of a program's audit page: kind -> (label, action prefixes it covers).
 PROGRAM_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "program": ("Program, settings and cohorts", ("program.", "cohort.", "audit.")),
+    "program": (
+        "Program, settings, questions and cohorts",
+        ("program.", "question.", "cohort.", "audit."),
+    ),
     "people": ("Participants", ("participant.", "participants.", "registration.", "intake.")),
     "invites": ("Links and invitations", ("invite.",)),
     "mail": ("E-mail", ("mail.", "checkin.")),

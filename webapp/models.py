@@ -206,6 +206,13 @@ class Participant(db.Model):
     previous_partners: Mapped[str] = mapped_column(Text, default="")
     #: The person's own words: they see and edit them through their link.
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: A mentee's picked mentors (e-mails, best first) and the mentees a mentor would
+    #: rather not take (e-mails), as canonical ";" lists (``matcher.PICK_COLUMNS``).
+    preferred_mentors: Mapped[str] = mapped_column(Text, default="", server_default="")
+    avoid: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Answers to the program's questions: question key -> the answer's canonical cell
+    #: (choices joined by ";", a scale point as digits); empty answers are left out.
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     #: Only admins see these; never on a page or in a text for the participant.
     admin_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Left unmatched last cohort: the program's priority bonus favours their requests.

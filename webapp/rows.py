@@ -2,7 +2,9 @@
 
 The CSV import, the intake form and the admin's edit form all produce such a row and send
 it through the same ``parse_participants``; the database keeps the validated row, so
-reading it back gives the same :class:`matcher.schema.Participant`.
+reading it back gives the same :class:`matcher.schema.Participant`. Answers to the
+program's questions are cells of the row too, named by the question's key (stored in the
+model's ``answers``), and so are picks (:data:`matcher.PICK_COLUMNS`: stored as they are).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
-from matcher import COLUMNS
+from matcher import COLUMNS, PICK_COLUMNS
 from matcher import Participant as Person
 from webapp.models import Participant
 
@@ -19,7 +21,9 @@ __all__ = [
     "ATTRIBUTE",
     "BOOLEAN_COLUMNS",
     "COLUMNS",
+    "STORED_COLUMNS",
     "Row",
+    "answer_cells",
     "apply_row",
     "changed_columns",
     "merge_rows",
@@ -34,6 +38,8 @@ Row = dict[str, str]
 INTEGER_COLUMNS: frozenset[str] = frozenset({"level", "capacity"})
 #: Yes/no columns: "yes" or "" in a canonical row, a boolean in the model.
 BOOLEAN_COLUMNS: frozenset[str] = frozenset({"priority"})
+#: The columns of a stored participant: the canonical ones and the picks.
+STORED_COLUMNS: tuple[str, ...] = (*COLUMNS, *PICK_COLUMNS)
 #: Model attributes whose name differs from the canonical column.
 ATTRIBUTE = {"id": "external_id"}
 
@@ -66,12 +72,26 @@ def person_to_row(person: Person) -> Row:
     >>> row["role"], row["offers"], row["capacity"], row["level"]
     ('mentor', 'expertise', '2', '')
     """
-    return {column: _cell(getattr(person, column)) for column in COLUMNS}
+    row = {column: _cell(getattr(person, column)) for column in STORED_COLUMNS}
+    row.update((key, _cell(answer)) for key, answer in person.answers.items())
+    return row
 
 
 def record_to_row(record: Participant) -> Row:
-    """Return the stored participant as a canonical row."""
-    return {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in COLUMNS}
+    """Return the stored participant as a canonical row (its answers as cells)."""
+    row = {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in STORED_COLUMNS}
+    row.update(record.answers or {})
+    return row
+
+
+def answer_cells(row: Row) -> dict[str, str]:
+    """The non-empty answer cells of a canonical ``row``: every cell that is not a
+    participant column nor a pick.
+
+    >>> answer_cells({"email": "a@x.org", "energy": "4", "team": "", "avoid": "b@x.org"})
+    {'energy': '4'}
+    """
+    return {key: text for key, text in row.items() if key not in STORED_COLUMNS and text}
 
 
 def row_values(row: Row) -> dict[str, object]:
@@ -82,9 +102,11 @@ def row_values(row: Row) -> dict[str, object]:
     ... )
     >>> values["external_id"], values["level"], values["capacity"], values["priority"]
     ('E1', 3, None, True)
+    >>> row_values({"email": "a@x.org", "energy": "4"})["answers"]
+    {'energy': '4'}
     """
     values: dict[str, object] = {}
-    for column in COLUMNS:
+    for column in STORED_COLUMNS:
         text = row.get(column, "")
         value: object = text
         if column in INTEGER_COLUMNS:
@@ -92,6 +114,7 @@ def row_values(row: Row) -> dict[str, object]:
         elif column in BOOLEAN_COLUMNS:
             value = bool(text)
         values[ATTRIBUTE.get(column, column)] = value
+    values["answers"] = answer_cells(row)
     return values
 
 
@@ -142,8 +165,8 @@ def record_cells(record: Any, columns: Iterable[str]) -> Row:
 
 
 def changed_columns(old: Row, new: Row) -> list[tuple[str, str, str]]:
-    """The columns whose value ``new`` changes, in column order, each with its old and
-    new value.
+    """The columns whose value ``new`` changes, in column order (then the answers, by
+    question key), each with its old and new value.
 
     >>> changed_columns(
     ...     {"email": "a@x.org", "department": "HR", "level": "3"},
@@ -151,8 +174,9 @@ def changed_columns(old: Row, new: Row) -> list[tuple[str, str, str]]:
     ... )
     [('department', 'HR', 'Sales')]
     """
+    answers = sorted({*answer_cells(old), *answer_cells(new)})
     return [
         (column, before, after)
-        for column in COLUMNS
+        for column in (*STORED_COLUMNS, *answers)
         if (before := old.get(column, "")) != (after := new.get(column, ""))
     ]

@@ -40,6 +40,7 @@ from webapp.db import db
 from webapp.decisions import decisions_for, status
 from webapp.figures import run_figures
 from webapp.models import ACTIVE, Program
+from webapp.program_questions import optional_unless, program_questions
 from webapp.rows import person_to_row, record_to_row
 from webapp.run_models import (
     Action,
@@ -61,9 +62,10 @@ START_TRIES = 3
 
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
-    """The program's participants as the core reads them (stored rows, validated)."""
+    """The program's participants as the core reads them (stored rows, validated; their
+    answers to the program's questions, none required)."""
     rows = [record_to_row(record) for record in program_records(program_id)]
-    result = parse_participants(rows)
+    result = parse_participants(rows, questions=optional_unless(program_questions(program_id), ()))
     if not result.ok:
         first = result.errors[0].describe()
         raise MatcherError(

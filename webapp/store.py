@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from matcher import IntakeResult, Issue, MatcherError, parse_participants
+from matcher import IntakeResult, Issue, MatcherError, Question, parse_participants
 from webapp.db import db
 from webapp.models import Participant, Program
+from webapp.program_questions import optional_unless, program_questions
 from webapp.rows import ATTRIBUTE, Row, person_to_row, record_cells, record_to_row, row_values
 
 #: Rows written by one bulk INSERT or UPDATE of an import.
@@ -33,8 +34,12 @@ def validate(
     columns: Sequence[str] | None = None,
     headers: Sequence[str] | None = None,
     replacing: str = "",
+    questions: Sequence[Question] | None = None,
 ) -> IntakeResult:
     """Validate rows as the core validates a file, with the program's other participants.
+
+    The rows' answers are read by ``questions``, by default the program's (see
+    :mod:`webapp.program_questions`).
 
     The program's participants that the rows do not replace (by e-mail; ``replacing``
     names one more e-mail, when an edit changes it) are the known people the checks across
@@ -47,8 +52,15 @@ def validate(
     stored = db.session.execute(select(*attributes).where(Participant.program_id == program_id))
     others = [dict(zip(CONTEXT_COLUMNS, values, strict=True)) for values in stored]
     known = [row for row in others if row["email"] not in replaced]
+    if questions is None:
+        questions = program_questions(program_id)
     return parse_participants(
-        rows, first_row=first_row, columns=columns, headers=headers, others=known
+        rows,
+        first_row=first_row,
+        columns=columns,
+        headers=headers,
+        others=known,
+        questions=questions,
     )
 
 
@@ -60,9 +72,13 @@ class Checked:
     issues: tuple[Issue, ...]
 
 
-def check_row(program_id: int, row: Row, *, replacing: str = "") -> Checked:
-    """Validate one form row exactly as a CSV row of the program is validated."""
-    result = validate(program_id, [row], replacing=replacing)
+def check_row(program_id: int, row: Row, *, replacing: str = "", required: bool = True) -> Checked:
+    """Validate one form row exactly as a CSV row of the program is validated; without
+    ``required``, no question of the program is required (an admin's edit)."""
+    questions = program_questions(program_id)
+    if not required:
+        questions = optional_unless(questions, ())
+    result = validate(program_id, [row], replacing=replacing, questions=questions)
     if not result.ok:
         return Checked(None, result.issues)
     return Checked(person_to_row(result.participants[0]), result.issues)
@@ -125,16 +141,25 @@ def self_registrations(program_id: int) -> dict[str, Participant]:
     return {record.email: record for record in db.session.scalars(query)}
 
 
-def stored_cells(program_id: int, columns: Sequence[str]) -> dict[str, Row]:
-    """The non-empty cells of ``columns`` (canonical names) of the program's participants
-    who did not register themselves, by e-mail (none when no column is asked for)."""
-    if not columns:
+def stored_cells(
+    program_id: int, columns: Sequence[str], keys: Sequence[str] = ()
+) -> dict[str, Row]:
+    """The non-empty cells of ``columns`` (canonical names) and of the answers to the
+    questions ``keys`` of the program's participants who did not register themselves, by
+    e-mail (none when nothing is asked for)."""
+    if not columns and not keys:
         return {}
     attributes = [getattr(Participant, ATTRIBUTE.get(c, c)) for c in columns]
-    query = select(Participant.email, *attributes).where(
+    query = select(Participant.email, Participant.answers, *attributes).where(
         Participant.program_id == program_id, Participant.self_registered.is_(False)
     )
-    return {record.email: record_cells(record, columns) for record in db.session.execute(query)}
+    return {
+        record.email: {
+            **record_cells(record, columns),
+            **{k: text for k, text in (record.answers or {}).items() if k in keys},
+        }
+        for record in db.session.execute(query)
+    }
 
 
 def plan_import(program: Program, rows: Iterable[Row]) -> ImportPlan:

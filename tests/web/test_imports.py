@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -10,12 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
+from matcher import config_to_mapping, load_config
 from matcher.intake import load_participants, parse_participants
 from tests.web.forms import form_values
 from tests.web.helpers import DATA, confirm, import_csv, upload
+from tests.web.matching import CONFIG, SAMPLE
 from webapp import store
 from webapp.db import db
-from webapp.models import ImportUpload, Participant
+from webapp.models import ImportUpload, Participant, Program
 from webapp.people import imports
 from webapp.rows import record_to_row
 
@@ -275,16 +278,49 @@ def test_file_is_checked_together_with_the_program(
     assert snapshot(app) == before
 
 
+def sample_with_picks(folder: Path) -> Path:
+    """sample_data/participants.csv with picks: a mentee's preferred mentors and a
+    mentor's avoided mentee (its ``life_stage`` column is the program's question)."""
+    with SAMPLE.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    for row in rows:
+        row["preferred_mentors"] = row["avoid"] = ""
+    by_email = {row["email"]: row for row in rows}
+    by_email["aaron.barros@loomworks.example"]["preferred_mentors"] = (
+        "ahmed.wolf@loomworks.example;adriana.jansen@loomworks.example"
+    )
+    by_email["aiko.khan@loomworks.example"]["avoid"] = "aaron.barros@loomworks.example"
+    path = folder / "participants.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
 def test_stored_rows_give_back_the_same_participants(
-    app: Flask, admin_client: FlaskClient, program_id: int
+    app: Flask, admin_client: FlaskClient, program_id: int, tmp_path: Path
 ) -> None:
-    sample = Path(__file__).resolve().parents[2] / "sample_data" / "participants.csv"
+    """Every column comes back as the file had it: answers to the program's questions and
+    picks too."""
+    config = load_config(CONFIG)
+    with app.app_context():
+        db.session.get(Program, program_id).config = config_to_mapping(config)
+        db.session.commit()
+    sample = sample_with_picks(tmp_path)
     response = upload(admin_client, program_id, "participants.csv", sample.read_bytes())
     confirm(admin_client, response)
-    from_file = load_participants(sample).participants
-    from_database = parse_participants(snapshot(app)).participants
+    from_file = load_participants(sample, questions=config.questions).participants
+    from_database = parse_participants(snapshot(app), questions=config.questions).participants
     assert len(from_database) == 150
     assert from_database == from_file
+    by_email = {p.email: p for p in from_database}
+    assert by_email["aaron.barros@loomworks.example"].preferred_mentors == (
+        "ahmed.wolf@loomworks.example",
+        "adriana.jansen@loomworks.example",
+    )
+    assert by_email["aiko.khan@loomworks.example"].avoid == ("aaron.barros@loomworks.example",)
+    assert sum(bool(p.answers) for p in from_database) == 8
 
 
 def test_the_preview_shows_the_file_as_read_and_every_ignored_column(

@@ -133,6 +133,12 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "admin.cohorts.start": ("POST", P + "/next-cohort", MANAGERS),
     "admin.cohorts.job": ("GET", P + "/next-cohort/{cohort_job}", MANAGERS),
     "admin.audit.history": ("GET", P + "/history", MANAGERS),
+    "admin.questions.index": ("GET", P + "/questions/", MANAGERS),
+    "admin.questions.create": ("POST", P + "/questions/new", MANAGERS),
+    "admin.questions.edit": ("POST", P + "/questions/life_stage/edit", MANAGERS),
+    "admin.questions.rules": ("POST", P + "/questions/life_stage/rules", MANAGERS),
+    "admin.questions.move": ("POST", P + "/questions/life_stage/move", MANAGERS),
+    "admin.questions.remove": ("POST", P + "/questions/{question}/remove", MANAGERS),
     "admin.audit.history_csv": ("GET", P + "/history.csv", MANAGERS),
     "people.participants.edit": ("POST", P + "/participants/{participant}/edit", MANAGERS),
     "people.participants.delete": ("POST", P + "/participants/{deleted}/delete", MANAGERS),
@@ -300,6 +306,8 @@ def build(db_url: str, instance: Path) -> Site:
     for match in matches[:4]:
         assert decide(owner, program_id, run.id, match.id, "approve").status_code == 302
     publish(owner, program_id, run.id)
+    spare = {"key": "spare", "kind": "text", "prompt": "Anything to add?", "asked_of": "both"}
+    assert owner.post(f"/programs/{program_id}/questions/new", data=spare).status_code == 302
     preview = upload_csv(owner, program_id, "participants.csv")
     assert preview.status_code == 200
     with setup.app_context():
@@ -359,6 +367,7 @@ def build(db_url: str, instance: Path) -> Site:
             "admin": bystander.id,
             "invite": invitation.id,
             "program": program_id,
+            "question": "spare",
             "run": run.id,
             "match": matches[5].id,
             "mentee": matches[5].mentee_email,

@@ -1,11 +1,12 @@
 """The admin's own pages: signing in and out (with a password or the company's identity
-provider), the welcome page of an invited admin, their account, programs, their settings
-and cohorts, the audit pages (History, Sign-ins) and, for owners, the Admins pages.
+provider), the welcome page of an invited admin, their account, programs, their settings,
+questions and cohorts, the audit pages (History, Sign-ins) and, for owners, the Admins pages.
 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
 (endpoints ``admin.auth.*``, ``admin.two_factor_login.*``, ``admin.oidc.*``,
 ``admin.welcome.*``, ``admin.account.*``, ``admin.two_factor.*``, ``admin.programs.*``,
-``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``, ``admin.admins.*``)
+``admin.questions.*``, ``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``,
+``admin.admins.*``)
 and its templates live in ``webapp/admin/templates/``.
 """
 
@@ -22,6 +23,7 @@ from webapp.admin import (
     cohorts,
     oidc,
     programs,
+    questions,
     two_factor_login,
     two_factor_pages,
     welcome,
@@ -38,6 +40,7 @@ for part in (
     account,
     two_factor_pages,
     programs,
+    questions,
     answer_policy,
     cohorts,
     audit_pages,

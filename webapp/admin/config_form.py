@@ -8,6 +8,7 @@ refuse the same values; every bad field is marked at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -84,6 +85,10 @@ def _number(text: str) -> int | float | str:
         return text
 
 
+#: Config keys the settings form has no field for (the Questions page edits the
+#: questions; the outside-organization types come from a TOML file): saving keeps them.
+KEPT_KEYS = ("questions", "question_rules", "outside_organization_types")
+
 #: The config key the priority switch (:attr:`SettingsForm.priority`) turns on and off.
 PRIORITY_KEY = "priority_bonus"
 
@@ -141,9 +146,11 @@ class SettingsForm(FlaskForm):
             del data[PRIORITY_KEY]
         return data
 
-    def validated_config(self) -> ProgramConfig | None:
-        """The config of the fields, or None after marking every field that is wrong."""
-        mapping = self.to_mapping()
+    def validated_config(self, stored: Mapping[str, Any]) -> ProgramConfig | None:
+        """The config of the fields with the :data:`KEPT_KEYS` of the ``stored`` config,
+        or None after marking every field that is wrong."""
+        kept = {key: stored[key] for key in KEPT_KEYS if key in stored}
+        mapping = {**self.to_mapping(), **kept}
         errors = config_errors(mapping)
         for error in errors:
             self._mark(error)

@@ -121,7 +121,7 @@ def settings(program_id: int) -> str | Response:
     form = settings_form(program.config)
     if form.is_submitted():
         valid = form.validate()  # then every setting is checked too: all errors at once
-        config = form.validated_config()
+        config = form.validated_config(program.config)
         if valid and config is not None:
             program.config = config_to_mapping(config)
             audit.record("program.settings", program.id, config=program.config)

@@ -59,6 +59,7 @@ from webapp.models import Participant, Program
 from webapp.pair_forms import EndForm, PublishForm, RematchForm
 from webapp.pair_life import lives
 from webapp.people_cache import Encoded, program_cohort
+from webapp.program_questions import criterion_names
 from webapp.publishing import pair_states
 from webapp.query import paginate
 from webapp.rematch import open_types
@@ -75,6 +76,7 @@ from webapp.security import is_local_path
 
 bp = Blueprint("review", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
 bp.add_app_template_global(criterion_bar, "criterion_bar")
+bp.add_app_template_global(criterion_names, "criterion_names")
 
 FILTERS = ("type", "department", "min", "max", "status", "change", "q", "group", "sort", "mentor")
 #: Sort orders of the table: label and the columns they order by.

@@ -36,6 +36,7 @@ from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.pair_forms import AnswerForm, CheckinForm
 from webapp.pair_life import Step, lives
 from webapp.pair_models import Answer, Checkin, EndReason, Fit, MustAccept, Pair, PairStatus
+from webapp.program_questions import program_questions
 from webapp.roles import Need, needs
 from webapp.rows import record_to_row
 
@@ -159,6 +160,11 @@ def show(token_text: str) -> str:
             (label, row[field].replace(";", ", "))
             for field, label in PROFILE
             if row.get(field) and (field != "capacity" or record.offers)
+        ]
+        + [
+            (q.prompt, row[q.key].replace(";", ", "))
+            for q in program_questions(token.program_id)
+            if row.get(q.key)
         ],
         locked=answers_locked(token.program_id),
         contact=policy.contact,

@@ -30,6 +30,7 @@ from matcher import (
     IntakeError,
     Issue,
     MatcherError,
+    Question,
     RowTable,
     ignored_columns,
     plural,
@@ -40,9 +41,10 @@ from webapp.db import db
 from webapp.forms import ImportForm, UploadForm
 from webapp.lookups import get_program
 from webapp.models import ACTIVE, ImportUpload, Program, utcnow
+from webapp.program_questions import optional_unless, program_questions
 from webapp.roles import Need, needs
 from webapp.rows import (
-    COLUMNS,
+    STORED_COLUMNS,
     Row,
     changed_columns,
     merge_rows,
@@ -84,11 +86,15 @@ class Preview:
     issues: tuple[Issue, ...]
     plan: ImportPlan | None
     table: RowTable | None = None
+    questions: tuple[Question, ...] = ()
 
     @property
     def ignored(self) -> frozenset[str]:
-        """Columns of the file that are not imported."""
-        return frozenset(ignored_columns(self.table.columns)) if self.table else frozenset()
+        """Columns of the file that are not imported (neither a participant column nor a
+        question of the program)."""
+        if self.table is None:
+            return frozenset()
+        return frozenset(ignored_columns(self.table.columns, self.questions))
 
     @property
     def errors(self) -> int:
@@ -219,8 +225,10 @@ def preview(program: Program, content: bytes, progress: jobs.Progress | None = N
         return Preview(0, tuple(sorted(exc.issues)), None)
     step(f"checking {len(table.rows):,} rows")
     registered = self_registrations(program.id)
-    absent = [column for column in COLUMNS if column not in table.columns]
-    stored = stored_cells(program.id, absent)
+    absent = [column for column in STORED_COLUMNS if column not in table.columns]
+    questions = program_questions(program.id)
+    unasked = [q.key for q in questions if q.key not in table.columns]
+    stored = stored_cells(program.id, absent, unasked)
     rows = [as_imported(row, registered, stored) for row in table.rows]
     del stored  # the checks need the memory more
     result = validate(
@@ -229,13 +237,14 @@ def preview(program: Program, content: bytes, progress: jobs.Progress | None = N
         first_row=table.first_row,
         columns=table.columns,
         headers=table.raw_columns,
+        questions=optional_unless(questions, table.columns),
     )
     issues = tuple(sorted(result.issues))
     if not result.ok:
-        return Preview(len(table.rows), issues, None, table)
+        return Preview(len(table.rows), issues, None, table, questions)
     step("comparing with the program")
     plan = plan_import(program, (person_to_row(p) for p in result.participants))
-    return Preview(len(table.rows), issues, plan, table)
+    return Preview(len(table.rows), issues, plan, table, questions)
 
 
 def check(upload: ImportUpload, progress: jobs.Progress) -> None:

@@ -19,21 +19,25 @@ from flask import Blueprint, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from matcher import PICK_COLUMNS
 from webapp import audit
 from webapp.answers import answers_locked
 from webapp.db import db
-from webapp.forms import EmailForm, ParticipantForm, time_zones
+from webapp.forms import EmailForm, time_zones
 from webapp.links import closed_reason, opened_record
 from webapp.mail.outbox import recipient
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.people.link_requests import send_link
+from webapp.people.question_fields import intake_form_class
+from webapp.program_questions import program_questions
 from webapp.roles import Need, needs
 from webapp.rows import COLUMNS, Row, apply_row, record_to_row
 from webapp.store import check_row, email_taken
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
-#: Columns only admins edit or see; the intake form neither shows nor changes them.
+#: Columns only admins edit or see; the intake form neither shows nor changes them (nor
+#: the picks, :data:`matcher.PICK_COLUMNS`, which it does not ask).
 ADMIN_COLUMNS = ("id", "previous_partners", "admin_notes", "priority")
 
 
@@ -92,13 +96,14 @@ def _stored_row(token: InviteToken, record: Participant | None) -> Row:
 
 
 def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
-    """Show and save the person's own answers, validated like a CSV row."""
+    """Show and save the person's own answers (the program's questions too), validated
+    like a CSV row."""
     record = opened_record(token)
     if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
         return render_template("intake/closed.html", reason="merged"), 410
     if record is not None and answers_locked(token.program_id):
         return redirect(url_for("participant.page.show", token_text=token.token))
-    form = ParticipantForm()
+    form = intake_form_class(program_questions(token.program_id))()
     stored = _stored_row(token, record)
     unplaced: list[str] = []
     if not form.is_submitted():
@@ -110,7 +115,7 @@ def _intake(token: InviteToken) -> str | tuple[str, int] | Response:
     elif form.validate():
         form.email.data = token.email
         row = form.to_row(by_role=True)
-        row.update({c: stored[c] for c in ADMIN_COLUMNS})
+        row.update({c: stored.get(c, "") for c in (*ADMIN_COLUMNS, *PICK_COLUMNS)})
         checked = check_row(token.program_id, row)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:

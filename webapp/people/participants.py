@@ -10,19 +10,21 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.wrappers import Response
 
-from matcher import MAX_WHOLE_NUMBER, MentorType, Role
+from matcher import MAX_WHOLE_NUMBER, PICK_COLUMNS, MentorType, Role
 from webapp import audit
 from webapp.conflicts import check_seen
 from webapp.db import db
-from webapp.forms import EmptyForm, ParticipantForm, time_zones
+from webapp.forms import EmptyForm, time_zones
 from webapp.lookups import get_participant, get_program, locks_broken_by
 from webapp.mail.invitations import InviteStatus, invitation_statuses, status_filter
 from webapp.models import Participant
 from webapp.pair_forms import RematchForm
+from webapp.people.question_fields import intake_form_class
+from webapp.program_questions import program_questions
 from webapp.query import paginate
 from webapp.rematch import open_types, person_of
 from webapp.roles import Need, needs
-from webapp.rows import apply_row, record_to_row
+from webapp.rows import COLUMNS, apply_row, record_to_row
 from webapp.runner import latest_run
 from webapp.store import check_row, email_taken
 
@@ -108,7 +110,8 @@ def index(program_id: int) -> str:
 @bp.get("/<int:participant_id>")
 @needs(Need.READ)
 def show(program_id: int, participant_id: int) -> str:
-    """Every field of one participant, and once matching ran, a "find someone else"
+    """Every field of one participant with their answers to the program's questions, and
+    once matching ran, a "find someone else"
     button per open request of theirs (a rematch of that request)."""
     program = get_program(program_id)
     record = get_participant(program.id, participant_id)
@@ -116,7 +119,8 @@ def show(program_id: int, participant_id: int) -> str:
         "participants/show.html",
         program=program,
         record=record,
-        row=record_to_row(record),
+        row={c: text for c, text in record_to_row(record).items() if c in COLUMNS},
+        answers=[(q, (record.answers or {}).get(q.key, "")) for q in program_questions(program.id)],
         delete_form=EmptyForm(),
         rematch_types=(
             open_types(program.id, person_of(program.id, record.email))
@@ -130,16 +134,19 @@ def show(program_id: int, participant_id: int) -> str:
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
 @needs(Need.MANAGE)
 def edit(program_id: int, participant_id: int) -> str | Response:
-    """Edit a participant; the row is validated like a CSV row."""
+    """Edit a participant and their answers to the program's questions (none required;
+    their picks kept); the row is validated like a CSV row."""
     program = get_program(program_id)
     record = get_participant(program.id, participant_id)
-    form = ParticipantForm()
+    form = intake_form_class(program_questions(program.id))()
     unplaced: list[str] = []
     if not form.is_submitted():
         form.fill_from_row(record_to_row(record))
     elif form.validate():
         check_seen(record.version, request.form.get("version"), f"{record.name}'s record")
-        checked = check_row(program.id, form.to_row(by_role=False), replacing=record.email)
+        stored = record_to_row(record)
+        row = {**{c: stored[c] for c in PICK_COLUMNS}, **form.to_row(by_role=False)}
+        checked = check_row(program.id, row, replacing=record.email, required=False)
         unplaced = form.show_issues(checked.issues)
         if checked.row is not None:
             if email_taken(program.id, checked.row["email"], other_than=record.id):

@@ -19,6 +19,7 @@ from webapp.db import db
 from webapp.forms import EmptyForm
 from webapp.lookups import get_program
 from webapp.models import InviteToken, Participant, Program, utcnow
+from webapp.program_questions import program_questions
 from webapp.roles import Need, needs
 from webapp.rows import COLUMNS, Row, apply_row, merge_rows, record_to_row
 from webapp.store import check_row
@@ -68,9 +69,12 @@ def show(program_id: int, token_id: int) -> str:
         token=token,
         record=record,
         rows=[
-            (column, stored[column], answers[column], merged[column])
-            for column in COLUMNS
-            if stored[column] or answers[column]
+            (label, stored.get(key, ""), answers.get(key, ""), merged.get(key, ""))
+            for key, label in [
+                *((c, c.replace("_", " ")) for c in COLUMNS),
+                *((q.key, q.prompt) for q in program_questions(program.id)),
+            ]
+            if stored.get(key) or answers.get(key)
         ],
         form=EmptyForm(),
     )
@@ -87,7 +91,7 @@ def merge(program_id: int, token_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return back
     record = _record(token)
-    checked = check_row(program.id, _merged(token, record))
+    checked = check_row(program.id, _merged(token, record), required=False)
     if checked.row is None:
         for issue in checked.issues:
             if issue.severity == "error":
