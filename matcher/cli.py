@@ -11,6 +11,7 @@ Run ``mentorloom --help`` or ``python -m matcher.cli --help``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from matcher.proposal import Decision
 
 EXIT_OK, EXIT_INTERNAL_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_BROKEN_PIPE = 141
+"""The exit code when the output's reader stopped reading (128 + SIGPIPE, as shells say)."""
 PROGRESS_DELAY_SECONDS = 0.5
 """A step's progress bar appears only once the step has run this long."""
 CLOCK_SECONDS = 0.2
@@ -629,6 +632,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mentorloom: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped early (``| head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         if args.debug:
             traceback.print_exc()

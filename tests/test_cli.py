@@ -425,3 +425,19 @@ def test_compiling_pauses_the_step_it_interrupts(capsys: pytest.CaptureFixture[s
         "mentorloom: rules and scores",
         "mentorloom: solve",
     ]
+
+
+def test_a_reader_that_stops_early_gets_no_internal_error(tmp_path: Path) -> None:
+    """``mentorloom match ... | head -3``: the files are written, the command stops quietly."""
+    with subprocess.Popen(
+        [*mentorloom_command(), "match", PEOPLE, "--config", PROGRAM, "-o", tmp_path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the summary is printed
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=300) == cli.EXIT_BROKEN_PIPE
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    assert (tmp_path / "matches.csv").stat().st_size > 0
