@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,6 +226,20 @@ def _text(where: str, value: Any, limit: int, *, required: bool) -> str:
     return value
 
 
+def _only_known(where: str, data: Mapping[str, Any], known: set[str]) -> None:
+    """Refuse a key of ``data`` that is not in ``known``, naming the ones there are."""
+    for name in data:
+        if name not in known:
+            raise ConfigError(f"{where}.{name}", f"unknown; use {', '.join(sorted(known))}")
+
+
+def _one_of(where: str, value: Any, allowed: Collection[str]) -> str:
+    """``value`` when it is one of ``allowed``, else an error listing them."""
+    if value not in allowed:
+        raise ConfigError(where, f"must be one of {', '.join(allowed)}")
+    return str(value)
+
+
 def _question(position: int, data: Any, seen: set[str]) -> Question:
     where = f"questions[{position}]"
     if not isinstance(data, Mapping):
@@ -242,20 +256,13 @@ def _question(position: int, data: Any, seen: set[str]) -> Question:
         raise ConfigError(where, "is a participant column or a criterion: choose another key")
     if key in seen:
         raise ConfigError(where, "is asked twice: give each question its own key")
-    known = {"key", "kind", "prompt", "asked_of", "required", "help", "choices"}
-    for name in data:
-        if name not in known:
-            raise ConfigError(f"{where}.{name}", f"unknown; use {', '.join(sorted(known))}")
-    kind = data.get("kind")
-    if kind not in QUESTION_KINDS:
-        raise ConfigError(f"{where}.kind", f"must be one of {', '.join(QUESTION_KINDS)}")
+    _only_known(where, data, {"key", "kind", "prompt", "asked_of", "required", "help", "choices"})
+    kind = _one_of(f"{where}.kind", data.get("kind"), QUESTION_KINDS)
     prompt = _text(f"{where}.prompt", data.get("prompt"), QUESTION_PROMPT_MAX_CHARS, required=True)
     help_text = _text(
         f"{where}.help", data.get("help", ""), QUESTION_HELP_MAX_CHARS, required=False
     )
-    asked_of = data.get("asked_of", "both")
-    if asked_of not in ASKED_OF:
-        raise ConfigError(f"{where}.asked_of", f"must be one of {', '.join(ASKED_OF)}")
+    asked_of = _one_of(f"{where}.asked_of", data.get("asked_of", "both"), ASKED_OF)
     required = data.get("required", False)
     if not isinstance(required, bool):
         raise ConfigError(f"{where}.required", f"must be true or false, got {required!r}")
@@ -295,12 +302,8 @@ def _rule(position: int, data: Any, questions: Mapping[str, Question]) -> Questi
         raise ConfigError(f"{where}.question", f"names no question of the program: {key!r}")
     where = f"question_rules.{key}"
     known = {"question", "rule", "types", "weight", "hard", "mentor_question", "max_gap"}
-    for name in data:
-        if name not in known:
-            raise ConfigError(f"{where}.{name}", f"unknown; use {', '.join(sorted(known))}")
-    rule = data.get("rule")
-    if rule not in RULE_KINDS:
-        raise ConfigError(f"{where}.rule", f"must be one of {', '.join(RULE_KINDS)}")
+    _only_known(where, data, known)
+    rule = _one_of(f"{where}.rule", data.get("rule"), RULE_KINDS)
     question = questions[key]
     mentor_key = data.get("mentor_question", "")
     if rule == "wants":
