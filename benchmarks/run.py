@@ -83,12 +83,22 @@ def sample(people: int, folder: Path) -> Path:
     return path
 
 
-def match(path: Path, out: Path, timeout: float) -> dict[str, float] | None:
-    """Run ``mentorloom match`` under ``/usr/bin/time -v``: step times, RSS, results."""
-    command = ["/usr/bin/time", "-v", *MENTORLOOM, "match", str(path), "-o", str(out)]
+def match(
+    path: Path, out: Path, timeout: float, tree: Path | None = None
+) -> dict[str, float] | None:
+    """Run ``mentorloom match`` under ``/usr/bin/time -v``: step times, RSS, results.
+
+    ``tree``: run the source tree of another build (a baseline) with this interpreter,
+    ``python -m matcher.cli`` from that folder; None runs :data:`MENTORLOOM`.
+    """
+    cli = MENTORLOOM if tree is None else [sys.executable, "-m", "matcher.cli"]
+    command = ["/usr/bin/time", "-v", *cli, "match", str(path), "-o", str(out)]
+    env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree)}
     started = time.perf_counter()
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=tree, env=env
+        )
     except subprocess.TimeoutExpired:
         return None
     wall = time.perf_counter() - started
