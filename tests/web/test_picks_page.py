@@ -177,6 +177,9 @@ def test_a_mentor_is_shown_with_a_bio_and_would_rather_not_keeps_imported_avoids
     ben = record(app, program_id, BEN).id
     admin_client.post(f"{mo}/picks/rather-not", data={"rather_not": str(ben)})
     assert record(app, program_id, MO).avoid == f"kim.vo@example.org;{BEN}"
+    shown = admin_client.get(f"/programs/{program_id}/participants/{saved.id}").text
+    assert "Shown to mentees who pick</dt><dd>yes, with strengths, expertise" in shown
+    assert f"kim.vo@example.org; {BEN}" in shown and "Hello." in shown
     admin_client.post(f"{mo}/picks/rather-not", data={})
     assert record(app, program_id, MO).avoid == "kim.vo@example.org"  # the import's entry kept
     refused = admin_client.post(
