@@ -35,14 +35,18 @@ def setup_program(app: Flask, client: FlaskClient, program_id: int, on: bool = T
 PICKS_ON = {"on": "y", "how_many": "2"}
 
 
+def _stored(program_id: int, email: str) -> Participant:
+    """The participant's record (inside an app context)."""
+    query = select(Participant).where(
+        Participant.program_id == program_id, Participant.email == email
+    )
+    return db.session.scalars(query).one()
+
+
 def link(app: Flask, program_id: int, email: str) -> str:
     """The path of a personal link to the participant's page."""
     with app.app_context():
-        record = db.session.scalars(
-            select(Participant).where(
-                Participant.program_id == program_id, Participant.email == email
-            )
-        ).one()
+        record = _stored(program_id, email)
         token = InviteToken(
             token=f"me-{email.split('@')[0]}",
             kind=LinkKind.PERSON,
@@ -59,11 +63,7 @@ def link(app: Flask, program_id: int, email: str) -> str:
 def record(app: Flask, program_id: int, email: str) -> Participant:
     """The participant as stored now (detached)."""
     with app.app_context():
-        found = db.session.scalars(
-            select(Participant).where(
-                Participant.program_id == program_id, Participant.email == email
-            )
-        ).one()
+        found = _stored(program_id, email)
         db.session.expunge(found)
         return found
 
@@ -72,6 +72,17 @@ def show_me(client: FlaskClient, page: str, shows: tuple[str, ...] = (), bio: st
     """A mentor's "show me to mentees who pick" saved; the page it leads to."""
     data = {"shown_to_pickers": "y", "shows": list(shows), "bio": bio}
     return client.post(f"{page}/picks/showing", data=data, follow_redirects=True).text
+
+
+def both_mentors_shown(
+    app: Flask, client: FlaskClient, program_id: int
+) -> tuple[str, dict[str, int]]:
+    """The program set up, Mo and Nia shown to mentees who pick; Ana's page and the
+    mentors' record ids."""
+    setup_program(app, client, program_id)
+    for mentor in (MO, NIA):
+        show_me(client, link(app, program_id, mentor))
+    return link(app, program_id, ANA), {e: record(app, program_id, e).id for e in (MO, NIA, PAT)}
 
 
 def test_picking_is_off_by_default_and_the_managers_turn_it_on(
@@ -126,11 +137,7 @@ def test_a_mentee_sees_only_shown_mentors_and_only_what_they_chose_to_show(
 def test_picks_are_saved_in_order_and_bad_picks_refused_with_nothing_saved(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    setup_program(app, admin_client, program_id)
-    ana, mo, nia = (link(app, program_id, e) for e in (ANA, MO, NIA))
-    show_me(admin_client, mo)
-    show_me(admin_client, nia)
-    ids = {e: record(app, program_id, e).id for e in (MO, NIA, PAT)}
+    ana, ids = both_mentors_shown(app, admin_client, program_id)
     page = admin_client.get(f"{ana}/picks").text
     assert "Mo Diaz" in page and "Nia Ode" in page
 
@@ -192,11 +199,7 @@ def test_a_mentor_is_shown_with_a_bio_and_would_rather_not_keeps_imported_avoids
 def test_a_run_after_the_picks_gives_the_first_pick_and_says_why_a_pick_went_elsewhere(
     app: Flask, admin_client: FlaskClient, program_id: int
 ) -> None:
-    setup_program(app, admin_client, program_id)
-    ana, mo, nia = (link(app, program_id, e) for e in (ANA, MO, NIA))
-    show_me(admin_client, mo)
-    show_me(admin_client, nia)
-    ids = {e: record(app, program_id, e).id for e in (MO, NIA)}
+    ana, ids = both_mentors_shown(app, admin_client, program_id)
     admin_client.post(f"{ana}/picks", data={f"rank-{ids[MO]}": "1", f"rank-{ids[NIA]}": "2"})
 
     run = run_to_end(app, admin_client, program_id)

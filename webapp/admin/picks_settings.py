@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from webapp import audit
 from webapp.db import db
+from webapp.forms import flash_errors
 from webapp.lookups import get_program
 from webapp.pick_forms import PickSettingsForm
 from webapp.picks import pick_settings
@@ -24,9 +25,7 @@ def save(program_id: int) -> Response:
     form = PickSettingsForm()
     back = redirect(url_for("admin.programs.settings", program_id=program.id) + "#picks")
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            label = getattr(form, field).label.text if hasattr(form, field) else field
-            flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
+        flash_errors(form)
         return back
     settings = pick_settings(program.id)
     settings.on = bool(form.on.data)

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from matcher import MENTOR_NOUN, MatcherError, MentorType, ordinal
 from webapp import audit
 from webapp.db import db
-from webapp.forms import EmptyForm
+from webapp.forms import EmptyForm, flash_errors
 from webapp.models import InviteToken, Participant, utcnow
 from webapp.participant.opening import open_link
 from webapp.pick_forms import ShowingForm
@@ -44,6 +44,14 @@ def _opened(token_text: str) -> tuple[InviteToken, Participant]:
     token, record = open_link(token_text)
     if record is None or not pick_settings(token.program_id).on:
         abort(404, description="Choosing a mentor is not open in this program.")
+    return token, record
+
+
+def _posted(token_text: str) -> tuple[InviteToken, Participant]:
+    """As :func:`_opened`, for a form without fields of its own (its CSRF token checked)."""
+    token, record = _opened(token_text)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was not understood; reload the page and try again.")
     return token, record
 
 
@@ -105,9 +113,7 @@ def show(token_text: str) -> str:
 @needs(Need.PUBLIC)
 def save(token_text: str) -> Response:
     """Save the mentee's picks in the order of their ranks; refuse them all otherwise."""
-    token, record = _opened(token_text)
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form was not understood; reload the page and try again.")
+    token, record = _posted(token_text)
     found = _suggested(token, record) if record.seeks else []
     if found is None:
         flash("Suggestions cannot be read right now; try again later. Nothing was saved.", "error")
@@ -140,9 +146,7 @@ def showing(token_text: str) -> Response:
     if not record.offers:
         abort(404, description="Only mentors choose what mentees who pick see.")
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            label = getattr(form, field).label.text if hasattr(form, field) else field
-            flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
+        flash_errors(form)
         return _back(token)
     record.shown_to_pickers = bool(form.shown_to_pickers.data)
     record.shows = ";".join(form.shows.data or [])
@@ -166,9 +170,7 @@ def showing(token_text: str) -> Response:
 @needs(Need.PUBLIC)
 def rather_not_save(token_text: str) -> Response:
     """Save whom of the mentees who picked the mentor they would rather not mentor."""
-    token, record = _opened(token_text)
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form was not understood; reload the page and try again.")
+    token, record = _posted(token_text)
     pickers = pickers_of(record)
     ids = {p.id for p in pickers}
     given = request.form.getlist("rather_not")
