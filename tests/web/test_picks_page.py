@@ -169,6 +169,8 @@ def test_a_mentor_is_shown_with_a_bio_and_would_rather_not_keeps_imported_avoids
     too_long = show_me(admin_client, mo, bio="x" * 501)
     assert "At most 500 characters, please (this was 501)." in too_long
     assert not record(app, program_id, MO).shown_to_pickers
+    show_me(admin_client, mo, bio="é" * 500)  # the limit fits the column on both databases
+    assert record(app, program_id, MO).bio == "é" * 500
 
     page = show_me(admin_client, mo, shows=("strengths", "expertise"), bio="Hello.")
     assert "mentees who are choosing a mentor may see you" in page
