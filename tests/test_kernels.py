@@ -283,3 +283,15 @@ def test_numbas_debug_switch_still_runs_everything_as_plain_python(tmp_path: Pat
         CLI_DRIVER, json.dumps(commands), cache=tmp_path / "numba", NUMBA_DISABLE_JIT="1"
     )
     assert found == {"codes": [0, 0], "built": []}
+
+
+def test_every_entry_kernel_lets_other_threads_run_while_it_works() -> None:
+    """A web run's heartbeat is a thread beside the solve: a kernel holding the GIL for
+    the tens of seconds of a big solve would stop it, and the run would be taken for dead
+    (seen: a 50,000-person run on a busy machine, failed while its solve went on)."""
+    held = [
+        e.kernel.py_func.__name__
+        for e in kernels.ENTRIES
+        if not e.kernel.targetoptions.get("nogil")
+    ]
+    assert held == []
