@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -80,6 +81,24 @@ class Candidates:
         False
         """
         return self.unkept is not None and bool((self.unkept >= 0).any())
+
+
+class BuildCandidates(Protocol):
+    """What builds the candidates of a run: :func:`build_candidates` or one returning the
+    same (see :mod:`matcher.warm`)."""
+
+    def __call__(
+        self,
+        cohort: Cohort,
+        config: ProgramConfig,
+        rejected: Rejected | None,
+        progress: Progress | None,
+        keep: int | None,
+        *,
+        compiled: bool,
+    ) -> Candidates:
+        """The candidates :func:`build_candidates` returns for these arguments."""
+        ...
 
 
 def chunks(items: np.ndarray, width: int) -> Iterable[np.ndarray]:
@@ -242,6 +261,7 @@ def build_candidates(
     keep: int | None = None,
     *,
     compiled: bool = True,
+    mentees: Sequence[np.ndarray] | None = None,
 ) -> Candidates:
     """Evaluate every hard rule and score for every request, keeping the feasible triples.
 
@@ -262,6 +282,10 @@ def build_candidates(
     compiled
         Evaluate blocks with the compiled passes of :mod:`matcher.blockscan`, else with
         the numpy definitions (nothing to compile; the same candidates).
+    mentees
+        Per type (in the order of ``MENTOR_TYPES``), the only mentees whose requests to
+        evaluate, ascending; None (the default): every mentee seeking it. A request's
+        candidates and statistics never depend on the other requests.
 
     Returns
     -------
@@ -286,7 +310,10 @@ def build_candidates(
         (kind, chunk, mentors)
         for kind, mentor_type in enumerate(MENTOR_TYPES)
         for mentors in [cohort.mentors_offering(mentor_type)]
-        for chunk in chunks(cohort.mentees_seeking(mentor_type), len(mentors))
+        for chunk in chunks(
+            cohort.mentees_seeking(mentor_type) if mentees is None else mentees[kind],
+            len(mentors),
+        )
     ]
     total, done = sum(len(chunk) for _, chunk, _ in jobs), 0
     started = time.perf_counter()
