@@ -17,16 +17,20 @@ cohorts). The solve itself is not warm-started from the earlier run's prices: th
 continues only from a problem whose edges were appended to (:mod:`matcher.flow`), and a
 flow started elsewhere may reach another of several equally good matchings.
 
-A state is reused only for the same participants (equal records, in the same order) and an
-equal config; anything else runs from scratch and returns a new state. Losing a state
+A state is reused only by the same engine (:func:`engine_digest`: the same source code),
+for the same participants (equal records, in the same order) and an equal config; anything
+else runs from scratch and returns a new state. Losing a state
 costs one run from scratch, never a different answer. Its size grows with the candidates:
 :attr:`WarmState.nbytes`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -38,7 +42,21 @@ from matcher.engine import propose_encoded, run_shape
 from matcher.proposal import Decision, Proposal
 from matcher.schema import Participant
 
-__all__ = ["WarmState", "rerun", "with_rejections"]
+__all__ = ["WarmState", "engine_digest", "rerun", "with_rejections"]
+
+
+@cache
+def engine_digest() -> str:
+    """A digest of the matching core's source code (every module of :mod:`matcher`): a
+    state another version of the engine left is never reused.
+
+    >>> len(engine_digest())
+    32
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +71,7 @@ class WarmState:
     config: ProgramConfig
     cohort: Cohort
     candidates: Candidates
+    engine: str = field(default_factory=engine_digest)
 
     def fits(self, participants: Sequence[Participant], config: ProgramConfig) -> bool:
         """True when a run of ``participants`` under ``config`` may reuse this state.
@@ -61,7 +80,11 @@ class WarmState:
         >>> state.fits([], ProgramConfig()), state.fits([], ProgramConfig(min_score=1))
         (True, False)
         """
-        return self.config == config and self.participants == tuple(participants)
+        return (
+            self.engine == engine_digest()
+            and self.config == config
+            and self.participants == tuple(participants)
+        )
 
     @property
     def nbytes(self) -> int:
