@@ -51,7 +51,7 @@ def load(program_id: int) -> WarmState | None:
             state = pickle.load(file)
     except FileNotFoundError:
         return None
-    except Exception:  # noqa: BLE001 - any broken file just means a run from scratch
+    except Exception:  # any broken file just means a run from scratch
         log.warning("the warm state %s could not be read; the run starts from scratch", path)
         return None
     return state if isinstance(state, WarmState) else None
