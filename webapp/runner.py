@@ -2,11 +2,11 @@
 
 :func:`start_run` records a queued run (number, config snapshot, who, when);
 :data:`RUN` is its background job (:mod:`webapp.jobs`), whose work :func:`match`
-does wherever the job runs (a thread or an RQ worker); a run whose participants and config
-are those of the program's last run starts warm from it (:mod:`webapp.warm_runs`). Approved and locked pairs the
-data no longer allows are left out, named on the run (:mod:`webapp.matching.left_out`), never a
-reason to fail. A run that fails stores its error and changes nothing else: earlier
-runs and every decision stay as they were.
+does wherever the job runs (a thread or an RQ worker); a run whose participants and
+config are those of the program's last run starts warm from it (:mod:`webapp.warm_runs`).
+Approved and locked pairs the data no longer allows are left out, named on the run
+(:mod:`webapp.matching.left_out`), never a reason to fail. A run that fails stores its
+error and changes nothing else: earlier runs and every decision stay as they were.
 """
 
 from __future__ import annotations
