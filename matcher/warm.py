@@ -18,17 +18,18 @@ continues only from a problem whose edges were appended to (:mod:`matcher.flow`)
 flow started elsewhere may reach another of several equally good matchings.
 
 A state is reused only by the same engine (:func:`engine_digest`: the same source code),
-for the same participants (equal records, in the same order) and an equal config; anything
-else runs from scratch and returns a new state. Losing a state
-costs one run from scratch, never a different answer. Its size grows with the candidates:
-:attr:`WarmState.nbytes`.
+for the same participants (the same records, in the same order) and the same config, as
+their :func:`fingerprint` tells; anything else runs from scratch and returns a new state.
+Losing a state costs one run from scratch, never a different answer. Its size grows with
+the candidates: :attr:`WarmState.nbytes`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from matcher.engine import propose_encoded, run_shape
 from matcher.proposal import Decision, Proposal
 from matcher.schema import Participant
 
-__all__ = ["WarmState", "engine_digest", "rerun", "with_rejections"]
+__all__ = ["WarmState", "engine_digest", "fingerprint", "rerun", "with_rejections"]
 
 
 @cache
@@ -59,19 +60,32 @@ def engine_digest() -> str:
     return digest.hexdigest()
 
 
+def fingerprint(participants: Sequence[Participant], config: ProgramConfig) -> str:
+    """A digest of the engine (:func:`engine_digest`), ``config`` and ``participants`` (in
+    their order): the key of a :class:`WarmState`. Equal inputs pickled alike give equal
+    digests; any other difference gives another one (then a run starts from scratch).
+
+    >>> fingerprint([], ProgramConfig()) == fingerprint((), ProgramConfig())
+    True
+    >>> fingerprint([], ProgramConfig()) == fingerprint([], ProgramConfig(min_score=1))
+    False
+    """
+    data = pickle.dumps((engine_digest(), config, tuple(participants)), protocol=5)
+    return hashlib.blake2b(data, digest_size=32).hexdigest()
+
+
 @dataclass(frozen=True, eq=False)
 class WarmState:
     """What a run leaves for a re-run with other decisions (see the module's docstring).
 
-    ``candidates`` are those of every request, built with no rejection, in the shape the
-    run used (``keep``, ``compiled``: :func:`matcher.engine.run_shape`).
+    ``key`` is the :func:`fingerprint` of the run's participants and config; ``candidates``
+    are those of every request, built with no rejection, in the shape the run used
+    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`).
     """
 
-    participants: tuple[Participant, ...]
-    config: ProgramConfig
+    key: str
     cohort: Cohort
     candidates: Candidates
-    engine: str = field(default_factory=engine_digest)
 
     def fits(self, participants: Sequence[Participant], config: ProgramConfig) -> bool:
         """True when a run of ``participants`` under ``config`` may reuse this state.
@@ -80,11 +94,7 @@ class WarmState:
         >>> state.fits([], ProgramConfig()), state.fits([], ProgramConfig(min_score=1))
         (True, False)
         """
-        return (
-            self.engine == engine_digest()
-            and self.config == config
-            and self.participants == tuple(participants)
-        )
+        return self.key == fingerprint(participants, config)
 
     @property
     def nbytes(self) -> int:
@@ -152,7 +162,8 @@ def rerun(
     """
     config = config or ProgramConfig()
     people = tuple(participants)
-    if warm is not None and warm.fits(people, config):
+    key = fingerprint(people, config)
+    if warm is not None and warm.key == key:
         base: Candidates | None = warm.candidates
         cohort = warm.cohort
     else:
@@ -162,7 +173,7 @@ def rerun(
     if warm is None:
         keep, compiled = run_shape(cohort)
         base = build.base or build_candidates(cohort, config, None, None, keep, compiled=compiled)
-        warm = WarmState(people, config, cohort, base)
+        warm = WarmState(key, cohort, base)
     return proposal, warm
 
 
