@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
@@ -83,22 +82,9 @@ class Candidates:
         return self.unkept is not None and bool((self.unkept >= 0).any())
 
 
-class BuildCandidates(Protocol):
-    """What builds the candidates of a run: :func:`build_candidates` or one returning the
-    same (see :mod:`matcher.warm`)."""
-
-    def __call__(
-        self,
-        cohort: Cohort,
-        config: ProgramConfig,
-        rejected: Rejected | None,
-        progress: Progress | None,
-        keep: int | None,
-        *,
-        compiled: bool,
-    ) -> Candidates:
-        """The candidates :func:`build_candidates` returns for these arguments."""
-        ...
+#: What builds the candidates of a run: :func:`build_candidates`, or a callable taking the
+#: same arguments and returning the same (see :mod:`matcher.warm`).
+BuildCandidates = Callable[..., Candidates]
 
 
 def chunks(items: np.ndarray, width: int) -> Iterable[np.ndarray]:

@@ -180,7 +180,7 @@ def rerun(
 @dataclass
 class _Build:
     """The candidates of a run from the rejection-free ``base`` (built on the first call
-    when None), as :class:`matcher.candidates.BuildCandidates`."""
+    when None), as :data:`matcher.candidates.BuildCandidates`."""
 
     base: Candidates | None
 
