@@ -39,7 +39,7 @@ from matcher.candidates import Candidates, Progress, RequestStats, build_candida
 from matcher.cohort import MENTOR_TYPES, Cohort, encode
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
-from matcher.engine import propose_encoded, run_shape
+from matcher.engine import propose_encoded
 from matcher.proposal import Decision, Proposal
 from matcher.schema import Participant
 
@@ -171,9 +171,8 @@ def rerun(
     build = _Build(base)
     proposal = propose_encoded(people, cohort, config, decisions, progress=progress, build=build)
     if warm is None:
-        keep, compiled = run_shape(cohort)
-        base = build.base or build_candidates(cohort, config, None, None, keep, compiled=compiled)
-        warm = WarmState(key, cohort, base)
+        assert build.base is not None  # propose_encoded builds the candidates of every run
+        warm = WarmState(key, cohort, build.base)
     return proposal, warm
 
 
