@@ -80,10 +80,10 @@ class Peaks:
 
 
 def until_settled(session: object, url: str) -> str:
-    """GET ``url`` every half second until its page stops reloading itself; the page."""
+    """GET ``url`` every half second until its page shows no job's progress; the page."""
     while True:
         page = session.get(url, timeout=120).text  # type: ignore[attr-defined]
-        if 'http-equiv="refresh"' not in page:
+        if "data-job-progress" not in page:
             return page
         time.sleep(0.5)
 

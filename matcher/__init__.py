@@ -36,6 +36,7 @@ from matcher.intake import (
 from matcher.introductions import first_agenda, participant_reasons
 from matcher.limits import (
     ANSWER_LIMITS,
+    BIO_MAX_CHARS,
     CHOICE_MAX_CHARS,
     COLUMN_LIMITS,
     EMAIL_MAX_CHARS,
@@ -86,6 +87,7 @@ from matcher.words import agree, plural
 __all__ = [
     "ANSWER_LIMITS",
     "ASKED_OF",
+    "BIO_MAX_CHARS",
     "BONUS_CRITERIA",
     "CHOICE_MAX_CHARS",
     "COLUMNS",

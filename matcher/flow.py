@@ -353,7 +353,7 @@ def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
 
 
 @entry(*[INTS] * 11, FLAGS, INTS, FLAGS, FLAGS)
-@jit()
+@jit(nogil=True)
 def _successive_shortest_paths(  # pragma: no cover - compiled
     start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank,
     pi, flow, deficit, dummy, seen,

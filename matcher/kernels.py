@@ -79,7 +79,9 @@ def entry(*argtypes: types.Type) -> Callable[[Dispatcher], Dispatcher]:
 
     :func:`compile_kernels` builds it for exactly these types, so they must be the types
     its callers pass (``tests/test_kernels.py`` checks that a big run compiles nothing
-    more).
+    more). An entry kernel is declared with ``nogil=True``: while it runs (a solve of tens
+    of seconds), the process's other threads go on, such as the web app's job heartbeat,
+    without which the run would be taken for dead (``tests/test_kernels.py`` checks it).
     """
 
     def record(kernel: Dispatcher) -> Dispatcher:

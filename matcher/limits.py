@@ -46,6 +46,8 @@ MAX_PICKS = 10
 """The most mentors a mentee may pick (``preferred_mentors``)."""
 MAX_SUGGESTIONS = 50
 """The most suggested mentors per type a program may show a mentee."""
+BIO_MAX_CHARS = 500
+"""A mentor's short bio, shown to the mentees who are choosing a mentor."""
 
 _WORD_MAX_CHARS = 20  # one word of a fixed vocabulary, e.g. a generation or a meeting mode
 

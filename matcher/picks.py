@@ -10,7 +10,7 @@ and how many *blocking pairs* remain with respect to the stated picks
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,6 +31,7 @@ def suggestions(
     mentee_email: str,
     config: ProgramConfig | None = None,
     decisions: Sequence[Decision] = (),
+    among: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """The best ``config.suggestions`` feasible mentors per type the mentee seeks: the
     mentors the mentee may pick from.
@@ -38,6 +39,17 @@ def suggestions(
     Scores are computed as if the mentee had picked nobody (their own picks neither raise
     a mentor nor, under ``only_picks``, block the others); mentors a rule blocks or who
     score below ``min_score`` are left out.
+
+    Parameters
+    ----------
+    participants, config, decisions
+        As given to :func:`matcher.propose`.
+    mentee_email
+        The mentee (case-insensitive).
+    among
+        The e-mails of the mentors who may be suggested (e.g. those who chose to be
+        shown; case-insensitive); None: every mentor. The best ``config.suggestions`` are
+        taken among them, so fewer mentors are never the price of leaving others out.
 
     Returns
     -------
@@ -55,12 +67,17 @@ def suggestions(
     ...            (("Cy", ("go",)), ("Bo", ("sql", "go")), ("Di", ("c",)))]
     >>> suggestions([ana, *mentors], "ana@x.org", ProgramConfig(suggestions=2)).values.tolist()
     [['expertise', 'bo@x.org', 'Bo', 72.5], ['expertise', 'cy@x.org', 'Cy', 42.5]]
+    >>> suggestions([ana, *mentors], "ana@x.org", ProgramConfig(suggestions=2),
+    ...             among={"CY@x.org", "di@x.org"}).mentor_name.tolist()  # Di: too low
+    ['Cy']
     """  # fmt: skip
     config = config or ProgramConfig()
     email = mentee_email.strip().lower()
     people = [replace(p, preferred_mentors=()) if p.email == email else p for p in participants]
     fits = mentor_fits(people, email, config, decisions)
     fits = fits[(fits["blocked"] == "") & (fits["score"] >= config.min_score)]
+    if among is not None:
+        fits = fits[fits["mentor_email"].isin({e.strip().lower() for e in among})]
     order = {t.value: k for k, t in enumerate(MentorType)}
     fits = fits.assign(order=fits["mentor_type"].astype(str).map(order))
     fits = fits.sort_values(["order", "score", "mentor_name"], ascending=[True, False, True])

@@ -22,6 +22,7 @@ PACKAGE = Path(matcher.__file__).parent
 PUBLIC = [
     "ANSWER_LIMITS",
     "ASKED_OF",
+    "BIO_MAX_CHARS",
     "BONUS_CRITERIA",
     "CHOICE_MAX_CHARS",
     "COLUMNS",

@@ -3,14 +3,16 @@
 :func:`run_figures` reads the participants and the proposal once, when the run finishes,
 and returns plain JSON: the core's :class:`matcher.Summary` counts, people per type
 offered and sought, how full mentors are, the score histogram, the share of
-cross-department and cross-generation pairs, and the core's supply gaps behind open
-requests (:func:`matcher.supply_gaps`, :func:`matcher.missing_offers`).
+cross-department and cross-generation pairs, the core's supply gaps behind open
+requests (:func:`matcher.supply_gaps`, :func:`matcher.missing_offers`), and, when a mentee
+picked mentors, how the run honoured the picks (:func:`matcher.picks_report`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from matcher import (
@@ -47,7 +49,7 @@ def _cross_share(pairs: list[tuple[str, str]]) -> dict[str, int]:
 
 def run_figures(people: Sequence[Participant], proposal: Proposal) -> dict[str, Any]:
     """Every figure the dashboard and the unmatched page show, as JSON-ready data."""
-    summary = summarize(people, proposal)
+    summary = summarize(people, proposal, config=proposal.config)
     matches = proposal.matches
     by_email = {p.email: p for p in people}
     load = Counter(matches["mentor_email"])
@@ -87,4 +89,5 @@ def run_figures(people: Sequence[Participant], proposal: Proposal) -> dict[str, 
         "timings": {k: round(v, 3) for k, v in summary.timings.items()},
         "gaps": supply_gaps(people, matches, proposal.unmatched),
         "missing": missing_offers(people, proposal.unmatched),
+        "picks": asdict(summary.picks) if summary.picks else None,
     }

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from zoneinfo import available_timezones
 
+from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from markupsafe import Markup
@@ -67,6 +68,13 @@ class Bounded(Length):
         if length > self.max:
             field.data, field.raw_data = "", []
             raise StopValidation(f"At most {self.max:,} characters, please (this was {length:,}).")
+
+
+def flash_errors(form: FlaskForm) -> None:
+    """Flash each field's errors, named by the field's label, saying nothing was saved."""
+    for field, errors in form.errors.items():
+        label = getattr(form, field).label.text if hasattr(form, field) else field
+        flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
 
 
 class EmptyForm(FlaskForm):

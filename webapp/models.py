@@ -31,7 +31,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from matcher import COLUMN_LIMITS, EMAIL_MAX_CHARS, FILE_NAME_MAX_CHARS, PROGRAM_NAME_MAX_CHARS
+from matcher import (
+    BIO_MAX_CHARS,
+    COLUMN_LIMITS,
+    EMAIL_MAX_CHARS,
+    FILE_NAME_MAX_CHARS,
+    PROGRAM_NAME_MAX_CHARS,
+)
 from webapp.db import db
 
 
@@ -173,6 +179,22 @@ class Program(db.Model):
         return self.series_id or self.id
 
 
+#: The longest list of fields a mentor shows (``department;strengths;expertise``).
+SHOWS_MAX_CHARS = 40
+
+
+class PickSettings(db.Model):
+    """Whether a program's mentees may pick mentors on their page, and how many; a program
+    without a row has picking off."""
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), primary_key=True
+    )
+    on: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: How many mentors a mentee may pick (1 to ``matcher.MAX_PICKS``).
+    how_many: Mapped[int] = mapped_column(Integer, default=3)
+
+
 class Participant(db.Model):
     """One person in a program; ``email`` (lower-case) is unique within the program."""
 
@@ -210,6 +232,12 @@ class Participant(db.Model):
     #: rather not take (e-mails), as canonical ";" lists (``matcher.PICK_COLUMNS``).
     preferred_mentors: Mapped[str] = mapped_column(Text, default="", server_default="")
     avoid: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: A mentor's choice to be suggested to mentees who pick (:mod:`webapp.picks`), what
+    #: those mentees see of them besides the name (";" list of :data:`webapp.picks.SHOWABLE`)
+    #: and their short bio. Web only: the core never reads them.
+    shown_to_pickers: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    shows: Mapped[str] = mapped_column(String(SHOWS_MAX_CHARS), default="", server_default="")
+    bio: Mapped[str] = mapped_column(String(BIO_MAX_CHARS), default="", server_default="")
     #: Answers to the program's questions: question key -> the answer's canonical cell
     #: (choices joined by ";", a scale point as digits); empty answers are left out.
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,7 @@ from tests.web.matching import load_demo, lock_directly
 from tests.web.test_browser import PHONE, SHOTS, page, server, shot  # noqa: F401
 from webapp.db import db
 from webapp.matching.exports import DECISION_COLUMNS
+from webapp.models import utcnow
 from webapp.pair_life import LIFE_COLUMNS
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
 from webapp.runner import program_people
@@ -293,3 +295,32 @@ def test_the_mentee_page_fits_a_phone(
     page.get_by_role("heading", name="Alternatives per type").scroll_into_view_if_needed()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "review-mentee-phone.png"))  # the screen, not the page
+
+
+def test_a_running_run_counts_its_time_and_shows_the_result_when_done(
+    demo: tuple[int, MatchRun],
+    app: Flask,
+    page: Page,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    program_id, earlier = demo
+    with app.app_context():  # the earlier run took a minute; this one started 3 s ago
+        done = db.session.get_one(MatchRun, earlier.id)
+        done.finished_at = done.started_at + timedelta(seconds=60)
+        run = MatchRun(program_id=program_id, created_by=ADMIN_EMAIL, status="running")
+        run.started_at, run.step = utcnow() - timedelta(seconds=3), "solve"
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    log_in(page, server, f"/programs/{program_id}/runs/{run_id}")
+    estimate = page.locator("[data-job-estimate]")
+    expect(estimate).to_contain_text("left, going by this program's earlier runs")
+    first = estimate.inner_text()
+    # job.js reads the page again every two seconds and puts the new time in place
+    expect(estimate).not_to_have_text(first, timeout=6_000)
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^\s*Working: solve\s*…"))
+    assert_accessible(page)
+    with app.app_context():
+        db.session.get_one(MatchRun, run_id).status = "failed"
+        db.session.commit()
+    expect(page.get_by_role("alert")).to_contain_text("The run failed", timeout=6_000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import timedelta
 
@@ -16,7 +18,7 @@ from tests.web.matching import load_demo, run_to_end, start_run, wait_for
 from webapp import run_models
 from webapp.admins import create_admin
 from webapp.db import db
-from webapp.models import AuditEvent, Participant, Program
+from webapp.models import AuditEvent, Participant, Program, utcnow
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
 
 
@@ -100,6 +102,50 @@ def test_a_running_run_shows_its_progress(app: Flask, admin_client: FlaskClient)
     dead = admin_client.get(f"/programs/{program_id}/runs/{run_id}")
     assert "The run failed: the worker running it stopped (killed or restarted) at" in dead.text
     assert "start the run again" in dead.text
+
+
+def estimate_line(page: str) -> str:
+    """The run page's estimate, as read."""
+    return html.unescape(page.split("data-job-estimate>", 1)[1].split("</p>", 1)[0])
+
+
+def test_a_running_run_says_how_long_it_has_left_going_by_earlier_runs(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+
+    def running(seconds_ago: int, program: int = program_id) -> str:
+        with app.app_context():
+            run = MatchRun(program_id=program, created_by=ADMIN_EMAIL, status="running")
+            run.started_at = utcnow() - timedelta(seconds=seconds_ago)
+            db.session.add(run)
+            db.session.commit()
+            run_id = run.id
+        page = admin_client.get(f"/programs/{program}/runs/{run_id}").text
+        with app.app_context():
+            db.session.delete(db.session.get_one(MatchRun, run_id))
+            db.session.commit()
+        return estimate_line(page)
+
+    assert running(3) == "Running for 3 s. The first finished run will give later runs an estimate."
+    earlier = run_to_end(app, admin_client, program_id)
+    with app.app_context():  # it took 40 s, 25 of them compiling the engine, on the same cohort
+        done = db.session.get_one(MatchRun, earlier.id)
+        done.finished_at = done.started_at + timedelta(seconds=40)
+        done.summary = {**done.summary, "timings": {**done.summary["timings"], "compile": 25.0}}
+        db.session.commit()
+        other = Program(name="Another", config={})
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    assert re.fullmatch(
+        r"Running for 5 s: about 1[01] s left, going by this program's earlier runs\.", running(5)
+    )
+    assert running(20) == (
+        "Running for 20 s: longer than this program's earlier runs suggested (about 15 s)."
+    )
+    # a program without runs of its own goes by the site's
+    assert "earlier runs on this site" in running(0, other_id)
 
 
 def test_a_failed_run_shows_its_error_and_changes_nothing(

@@ -5,8 +5,8 @@ questions and cohorts, the audit pages (History, Sign-ins) and, for owners, the 
 One blueprint, :data:`bp`, registered by the factory; its parts are nested blueprints
 (endpoints ``admin.auth.*``, ``admin.two_factor_login.*``, ``admin.oidc.*``,
 ``admin.welcome.*``, ``admin.account.*``, ``admin.two_factor.*``, ``admin.programs.*``,
-``admin.questions.*``, ``admin.answer_policy.*``, ``admin.cohorts.*``, ``admin.audit.*``,
-``admin.admins.*``)
+``admin.questions.*``, ``admin.answer_policy.*``, ``admin.picks_settings.*``,
+``admin.cohorts.*``, ``admin.audit.*``, ``admin.admins.*``)
 and its templates live in ``webapp/admin/templates/``.
 """
 
@@ -22,6 +22,7 @@ from webapp.admin import (
     auth,
     cohorts,
     oidc,
+    picks_settings,
     programs,
     questions,
     two_factor_login,
@@ -42,6 +43,7 @@ for part in (
     programs,
     questions,
     answer_policy,
+    picks_settings,
     cohorts,
     audit_pages,
     admins,

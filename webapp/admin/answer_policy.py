@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from webapp import audit
 from webapp.answers import policy_for
 from webapp.db import db
+from webapp.forms import flash_errors
 from webapp.lookups import get_program
 from webapp.pair_forms import PolicyForm
 from webapp.roles import Need, needs
@@ -25,9 +26,7 @@ def save(program_id: int) -> Response:
     form = PolicyForm()
     back = redirect(url_for("admin.programs.settings", program_id=program.id) + "#answers")
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            label = getattr(form, field).label.text if hasattr(form, field) else field
-            flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
+        flash_errors(form)
         return back
     policy = policy_for(program.id)
     policy.must_accept = form.must_accept.data or policy.must_accept

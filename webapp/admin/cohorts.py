@@ -13,6 +13,7 @@ from webapp.admin.cohort_forms import CohortSettingsForm, NextCohortForm
 from webapp.cohort_models import CohortStart
 from webapp.cohorts import NEXT_COHORT, active_start, next_cohort, start_next
 from webapp.db import db
+from webapp.forms import flash_errors
 from webapp.lookups import get_program
 from webapp.models import Program
 from webapp.roles import Need, needs
@@ -72,9 +73,7 @@ def settings(program_id: int) -> Response:
     form = CohortSettingsForm()
     back = redirect(url_for("admin.programs.settings", program_id=program.id) + "#cohort")
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            label = getattr(form, field).label.text if hasattr(form, field) else field
-            flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
+        flash_errors(form)
         return back
     program.starts_on, program.ends_on = form.starts_on.data, form.ends_on.data
     audit.record(

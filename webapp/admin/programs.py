@@ -20,6 +20,8 @@ from webapp.forms import ProgramForm
 from webapp.lookups import get_program
 from webapp.models import Participant, Program
 from webapp.pair_forms import PolicyForm
+from webapp.pick_forms import PickSettingsForm
+from webapp.picks import pick_settings
 from webapp.roles import Need, Role, needs, role_in, roles_of
 from webapp.runner import latest_run
 
@@ -136,4 +138,5 @@ def settings(program_id: int) -> str | Response:
         program=program,
         answers=PolicyForm(formdata=None, obj=policy_for(program.id)),
         cohort=CohortSettingsForm(formdata=None, obj=program),
+        picks=PickSettingsForm(formdata=None, obj=pick_settings(program.id)),
     )

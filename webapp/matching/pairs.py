@@ -16,6 +16,7 @@ from webapp import audit
 from webapp.answers import settle_on_look
 from webapp.checkins import checkins_of, checkins_on_look
 from webapp.db import db
+from webapp.forms import flash_errors
 from webapp.lookups import get_program
 from webapp.models import Participant, utcnow
 from webapp.pair_forms import EndForm
@@ -152,9 +153,7 @@ def end(program_id: int, pair_id: int) -> WerkzeugResponse:
     pair = _pair(program.id, pair_id)
     form = EndForm()
     if not form.validate_on_submit():
-        for field, errors in form.errors.items():
-            label = getattr(form, field).label.text if hasattr(form, field) else field
-            flash(f"{label}: {' '.join(errors)} Nothing was saved.", "error")
+        flash_errors(form)
         return _back(program.id)
     reason = EndReason(form.reason.data)
     try:

@@ -19,6 +19,7 @@ from webapp.models import Program
 from webapp.pair_forms import RematchForm
 from webapp.rematch import open_types, person_of
 from webapp.roles import Need, needs
+from webapp.run_estimate import run_estimate
 from webapp.run_models import MatchRun, ProposedMatch, RunKind
 from webapp.runner import RUN, Request, start_run
 from webapp.security import is_local_path
@@ -133,5 +134,6 @@ def show(program_id: int, run_id: int) -> str:
         run=run,
         changes=changes,
         left_out=left_out,
+        estimate=run_estimate(run),
         form=EmptyForm(),
     )

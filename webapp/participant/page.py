@@ -12,9 +12,7 @@ admin's note.
 
 from __future__ import annotations
 
-from typing import NoReturn
-
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -31,11 +29,12 @@ from webapp.cohorts import has_joined, join_next, next_cohort
 from webapp.db import db
 from webapp.forms import EmptyForm
 from webapp.introductions import introduction
-from webapp.links import closed_reason, opened_record
-from webapp.models import InviteToken, LinkKind, Participant, utcnow
+from webapp.models import Participant, utcnow
 from webapp.pair_forms import AnswerForm, CheckinForm
 from webapp.pair_life import Step, lives
 from webapp.pair_models import Answer, Checkin, EndReason, Fit, MustAccept, Pair, PairStatus
+from webapp.participant.opening import open_link
+from webapp.picks import pick_settings
 from webapp.program_questions import program_questions
 from webapp.roles import Need, needs
 from webapp.rows import record_to_row
@@ -101,30 +100,11 @@ def seen_steps(steps: list[Step]) -> list[tuple[str, str]]:
     ]
 
 
-def _closed(reason: str, status: int) -> NoReturn:
-    """Answer with the page that says why the link opens nothing, and nothing else."""
-    abort(make_response(render_template("participant/closed.html", reason=reason), status))
-
-
-def _open(token_text: str) -> tuple[InviteToken, Participant | None]:
-    """The usable personal link and its person's record (None before they sent the form);
-    any other link ends the request with a page that says why."""
-    token = db.session.scalar(select(InviteToken).where(InviteToken.token == token_text))
-    if token is None or not token.is_personal:
-        _closed("unknown", 404)
-    if (reason := closed_reason(token, utcnow())) is not None:
-        _closed(reason, 410)
-    record = opened_record(token)
-    if token.kind == LinkKind.SELF and record is not None and not record.self_registered:
-        _closed("merged", 410)
-    return token, record
-
-
 @bp.get("/<token_text>")
 @needs(Need.PUBLIC)
 def show(token_text: str) -> str:
     """The person's answers, then their published matches."""
-    token, record = _open(token_text)
+    token, record = open_link(token_text)
     if record is None:
         return render_template("participant/show.html", token=token, record=None)
     settle_on_look(token.program_id)
@@ -179,6 +159,7 @@ def show(token_text: str) -> str:
         steps={pair.id: seen_steps(steps[pair.id]) for pair in pairs},
         checkins=open_checkins(token.program_id, record.email),
         checkin_form=CheckinForm(),
+        picks_open=pick_settings(token.program_id).on,
     )
 
 
@@ -186,7 +167,7 @@ def show(token_text: str) -> str:
 @needs(Need.PUBLIC)
 def answer_pair(token_text: str, pair_id: int) -> Response:
     """Accept or decline one of the person's own published pairs."""
-    token, record = _open(token_text)
+    token, record = open_link(token_text)
     pair = db.session.get(Pair, pair_id)
     if (
         record is None
@@ -218,7 +199,7 @@ def answer_pair(token_text: str, pair_id: int) -> Response:
 @needs(Need.PUBLIC)
 def answer_check(token_text: str, checkin_id: int) -> Response:
     """Answer one of the person's own first-meeting check-ins."""
-    token, record = _open(token_text)
+    token, record = open_link(token_text)
     checkin = db.session.get(Checkin, checkin_id)
     if (
         record is None
@@ -269,7 +250,7 @@ def _fit_thanks(fit: Fit, after: PairStatus) -> str:
 def stay(token_text: str) -> str:
     """Ask the person whether they stay for the program's next cohort (the link of the
     e-mail "Stay for the next cohort?"); the answer is a POST, never this look."""
-    token, record = _open(token_text)
+    token, record = open_link(token_text)
     cohort = next_cohort(token.program)
     if record is None or cohort is None:
         abort(404, description="There is no next cohort to join with this link.")
@@ -286,7 +267,7 @@ def stay(token_text: str) -> str:
 @needs(Need.PUBLIC)
 def stay_yes(token_text: str) -> Response:
     """The person's yes: they join the next cohort with their answers."""
-    token, record = _open(token_text)
+    token, record = open_link(token_text)
     if record is None:
         abort(404, description="There is no next cohort to join with this link.")
     if not EmptyForm().validate_on_submit():

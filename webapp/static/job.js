@@ -15,6 +15,13 @@
     if (status.textContent !== statusNow.textContent) {
       status.textContent = statusNow.textContent;
     }
+    const estimate = shown.querySelector("[data-job-estimate]");
+    const estimateNow = next.querySelector("[data-job-estimate]");
+    if (estimate && estimateNow) {
+      estimate.textContent = estimateNow.textContent;
+    } else if (estimateNow) {
+      shown.appendChild(document.importNode(estimateNow, true));
+    }
     const bar = shown.querySelector("progress");
     const barNow = next.querySelector("progress");
     if (bar.outerHTML !== barNow.outerHTML) {
