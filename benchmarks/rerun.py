@@ -19,6 +19,7 @@ The machine's other load moves absolute seconds: quote the ratios.
 from __future__ import annotations
 
 import argparse
+import gc
 import pickle
 import statistics
 import tempfile
@@ -64,7 +65,9 @@ def measure(people: int, folder: Path, repeats: int) -> list[str]:
     participants = load_participants(sample(people, folder).read_bytes()).participants
     first_seconds, (first, state) = timed(lambda: rerun(participants))
     pickle_seconds, data = timed(lambda: pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    gc.disable()  # as webapp.warm_runs reads it
     load_seconds, _ = timed(lambda: pickle.loads(data))
+    gc.enable()
     print(
         f"{people:,}: first run {first_seconds:.2f} s, state {state.nbytes / 2**20:.0f} MiB "
         f"in memory, {len(data) / 2**20:.0f} MiB pickled ({pickle_seconds:.2f} s to write, "
