@@ -5,7 +5,7 @@
 # single sign-on tests,
 # a running PostgreSQL for the database tests, a running Redis for the job-queue tests,
 # openssl for the e-mail tests (aiosmtpd, their SMTP server, comes with the test extras).
-# Extra arguments go to pytest.
+# Extra arguments go to pytest, which runs the tests in one process per core (pytest-xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,4 +74,7 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 
 echo "== pytest"
-exec .venv/bin/python -m pytest --durations=25 "$@"
+# One process per core (at most 4; MENTORLOOM_TEST_PROCESSES=0 runs in this one), each
+# test module whole in one process, so its module fixtures are built once.
+exec .venv/bin/python -m pytest -n "${MENTORLOOM_TEST_PROCESSES:-auto}" --maxprocesses=4 \
+  --dist=loadscope --durations=25 "$@"

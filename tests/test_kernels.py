@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numba
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +21,6 @@ from numba.core import event
 
 from matcher import Decision, ProgramConfig, cli, engine, kernels, load_config, propose
 from matcher.csv_io import to_csv_bytes
-from matcher.flow import max_gain_flow
 from matcher.intake import load_participants
 from matcher.schema import MentorType, Participant
 from matcher.synthetic import generate_cohort
@@ -269,33 +265,11 @@ def test_numbas_debug_switch_still_runs_everything_as_plain_python(tmp_path: Pat
 
 def test_every_entry_kernel_lets_other_threads_run_while_it_works() -> None:
     """A web run's heartbeat is a thread beside the solve: a kernel holding the GIL for
-    the tens of seconds of a big solve would stop it, and the run would be taken for dead."""
+    the tens of seconds of a big solve would stop it, and the run would be taken for dead
+    (seen: a 50,000-person run on a busy machine, failed while its solve went on)."""
     held = [
         e.kernel.py_func.__name__
         for e in kernels.ENTRIES
         if not e.kernel.targetoptions.get("nogil")
     ]
     assert held == []
-    rng = np.random.default_rng(1)
-    requests, edges, mentors = 20_000, 400_000, 4_000
-    request = np.sort(rng.integers(0, requests, edges))
-    pair = request.copy()
-    mentor = rng.integers(0, mentors, edges)
-    gain = rng.integers(1, 1_000_000, edges)
-    capacity = np.full(mentors, 2, dtype=np.int64)
-    max_gain_flow(request[:100], pair[:100], mentor[:100], gain[:100], capacity)  # loaded
-    ticks, done = [0], threading.Event()
-
-    def tick() -> None:
-        while not done.wait(0.005):
-            ticks[0] += 1
-
-    ticker = threading.Thread(target=tick)
-    ticker.start()
-    started = time.perf_counter()
-    max_gain_flow(request, pair, mentor, gain, capacity)
-    seconds = time.perf_counter() - started
-    done.set()
-    ticker.join()
-    # a thread that ran throughout ticks about every 5 ms; one held off ticks about once
-    assert seconds < 0.1 or ticks[0] >= seconds / 0.005 / 4, (ticks[0], seconds)

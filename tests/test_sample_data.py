@@ -222,3 +222,24 @@ def test_the_program_question_carmen_reyes_and_eamon_gallagher_share_returning_f
         "what would you like to talk about with your mentor? both chose: returning from leave"
         in (row.reasons.iloc[0])
     )
+
+
+def test_picks_aditi_joshi_gets_her_first_pick_femi_khan(result) -> None:
+    matches = result[0]
+    row = matches[(matches.mentee_name == "Aditi Joshi") & (matches.mentor_type == "developmental")]
+    assert row.mentor_name.tolist() == ["Femi Khan"]
+    assert "the mentee's 1st pick" in row.reasons.iloc[0]
+
+
+def test_picks_yosef_young_goes_to_dario_mahmoud_and_carmen_reyes_is_told_why(result) -> None:
+    assert mentors_of(result, "Dario Mahmoud")["developmental"] == "Yosef Young"
+    assert mentors_of(result, "Carmen Reyes")["developmental"] == "Eamon Gallagher"
+    assert alternatives("Carmen Reyes")["Yosef Young"] == (
+        "went to another mentee  your 1st pick: full (1 place): mentors Dario Mahmoud"
+    )
+
+
+def test_avoid_ahmed_wolf_is_never_proposed_clara_sharma(result) -> None:
+    assert mentors_of(result, "Clara Sharma")["developmental"] != "Ahmed Wolf"
+    assert alternatives("Clara Sharma")["Ahmed Wolf"].startswith("blocked  ")
+    assert "would rather not take the mentee" in alternatives("Clara Sharma")["Ahmed Wolf"]

@@ -523,3 +523,26 @@ def test_an_erasure_keeps_a_run_s_figures_it_cannot_count_again(
         summary = db.session.get_one(MatchRun, program["run"]).summary
     erased = {"email": "erased participant", "name": "erased participant"}
     assert summary == {"gaps": [{"mentors": [erased]}]}
+
+
+def test_erasing_a_mentor_takes_them_out_of_picks_and_keeps_would_rather_not(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    people = (
+        b"email,name,role,seeks,offers,capacity,preferred_mentors,avoid\r\n"
+        b"ana@example.org,Ana,mentee,developmental,,,bo@example.org;di@example.org,\r\n"
+        b"bo@example.org,Bo,mentor,,developmental,1,,\r\n"
+        b"di@example.org,Di,mentor,,developmental,1,,ana@example.org\r\n"
+    )
+    upload(admin_client, program_id, "people.csv", people)
+    assert admin_client.post(f"/programs/{program_id}/import/1").status_code == 302
+    with app.app_context():
+        ids = dict(db.session.execute(select(Participant.name, Participant.id)).all())
+    for name in ("Bo", "Ana"):
+        erased = admin_client.post(f"/programs/{program_id}/participants/{ids[name]}/erase")
+        assert erased.status_code == 302
+        with app.app_context():
+            left = {p.name: p for p in db.session.scalars(select(Participant))}
+            if name == "Bo":  # Ana's 2nd pick is her 1st now
+                assert left["Ana"].preferred_mentors == "di@example.org"
+    assert left["Di"].avoid == "ana@example.org"  # "would rather not" holds if she comes back

@@ -14,8 +14,9 @@ runs, in the reasons and decision notes of other people's pairs and in the names
 uploaded files; by ``erased participant`` in the pairs a run removed or left out (their
 number stays). The figures of the runs they were in are counted again without them
 (:func:`webapp.runner.refigure`). Kept, and said so on
-the page: other participants' ``exclude`` and ``previous_partners`` lists, so "never pair
-again" still holds if the person is imported again, and others' ``manager_email`` naming
+the page: other participants' ``exclude``, ``previous_partners`` and ``avoid`` lists, so
+"never pair again" and "would rather not" still hold if the person is imported again (their
+e-mail leaves the mentees' picks, ``preferred_mentors``), and others' ``manager_email`` naming
 them, which is part of those people's reporting line: clearing it would let the matching
 pair two of their reports with each other, so an admin changes it by editing or
 re-importing those people. The erasure itself is logged with a keyed digest of the e-mail
@@ -280,6 +281,20 @@ def _scrub_texts(program_id: int, record: Participant, scrub: Callable[[Any], An
                 )
 
 
+def _drop_picks(program_id: int, email: str) -> None:
+    """Take ``email`` out of the program's mentees' picks (``preferred_mentors``): a wish
+    for a mentor who is gone; the later picks move up."""
+    found = db.session.scalars(
+        select(Participant).where(
+            Participant.program_id == program_id,
+            Participant.preferred_mentors.icontains(email, autoescape=True),
+        )
+    )
+    for person in found:
+        picks = [e for e in person.preferred_mentors.split(";") if e and e != email]
+        person.preferred_mentors = ";".join(picks)
+
+
 def _refigure_runs(program_id: int, since: datetime) -> None:
     """Count again the figures of the program's finished runs started ``since`` (when the
     erased person joined), each from the participants who were in the program when it
@@ -358,6 +373,7 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
             if (redacted := redact_run(getattr(run, column))) != getattr(run, column):
                 setattr(run, column, redacted)
     _scrub_texts(program.id, record, scrub)
+    _drop_picks(program.id, email)
     counts["audit_events"] = _redact_events(program.id, email, scrub)
     db.session.delete(record)
     db.session.flush()
