@@ -64,7 +64,7 @@ def assert_warm_equals_cold(people, config, before, after) -> None:
     assert tables(warm) == tables(propose(people, config, after))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(people=participants(min_size=3, max_size=10), config=configs(), data=st.data())
 def test_warm_rerun_equals_a_run_from_scratch(people, config, data) -> None:
     """Random cohorts and configs: rejections of any pairs, then of proposed pairs, and
@@ -96,7 +96,7 @@ def pruned_people() -> list:
     return load_participants(to_csv_bytes(generate_cohort(300, seed=5))).participants
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(seed=SMALL_SEEDS, objective=st.sampled_from(["coverage", "quality", "fairness"]))
 def test_warm_rerun_on_the_pruned_path_equals_a_run_from_scratch(
     pruned_people, seed, objective
