@@ -14,7 +14,8 @@ cohort would be. A few hundred pairs get a decision
 select something.
 
 Then a logged-in admin opens each variant of the review page (first, middle and last
-page, every sort order, every filter, grouping, a mentee's page) ``--requests`` times with
+page, every sort order, every filter, grouping, a mentee's page, the run's dashboard)
+``--requests`` times with
 the Flask test client; the time of each request is the server's time (no network, no
 browser). Every SQL statement sent is counted with a SQLAlchemy ``before_cursor_execute``
 event. Prints one markdown table row per variant: requests, median, p95 and max in
@@ -238,6 +239,7 @@ def variants(built: Built, page_size: int) -> dict[str, Callable[[int], str]]:
         "group by mentee": page("group=mentee"),
         "group by mentor, middle page": page(f"group=mentor&page={last // 2}"),
         "mentee page": lambda n: f"{base}/mentee?email={mentees[n % len(mentees)]}",
+        "dashboard": lambda n: f"{base}/dashboard",
     }
 
 

@@ -81,6 +81,7 @@ from matcher.scoring import BONUS_CRITERIA
 from matcher.summary import Summary, summarize
 from matcher.supply import missing_offers, supply_gaps
 from matcher.synthetic import generate_cohort
+from matcher.warm import WarmState, rerun
 from matcher.words import agree, plural
 
 __all__ = [
@@ -141,6 +142,7 @@ __all__ = [
     "SolveError",
     "StaleLock",
     "Summary",
+    "WarmState",
     "agree",
     "assess_pair",
     "blocking_pairs",
@@ -173,6 +175,7 @@ __all__ = [
     "propose",
     "question_to_mapping",
     "read_rows",
+    "rerun",
     "stale_locks",
     "suggestions",
     "summarize",

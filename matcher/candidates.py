@@ -82,6 +82,11 @@ class Candidates:
         return self.unkept is not None and bool((self.unkept >= 0).any())
 
 
+#: What builds the candidates of a run: :func:`build_candidates`, or a callable taking the
+#: same arguments and returning the same (see :mod:`matcher.warm`).
+BuildCandidates = Callable[..., Candidates]
+
+
 def chunks(items: np.ndarray, width: int) -> Iterable[np.ndarray]:
     size = max(1, BLOCK_CELLS // max(width, 1))
     for start in range(0, len(items), size):
@@ -242,6 +247,7 @@ def build_candidates(
     keep: int | None = None,
     *,
     compiled: bool = True,
+    mentees: Sequence[np.ndarray] | None = None,
 ) -> Candidates:
     """Evaluate every hard rule and score for every request, keeping the feasible triples.
 
@@ -262,6 +268,10 @@ def build_candidates(
     compiled
         Evaluate blocks with the compiled passes of :mod:`matcher.blockscan`, else with
         the numpy definitions (nothing to compile; the same candidates).
+    mentees
+        Per type (in the order of ``MENTOR_TYPES``), the only mentees whose requests to
+        evaluate, ascending; None (the default): every mentee seeking it. A request's
+        candidates and statistics never depend on the other requests.
 
     Returns
     -------
@@ -286,7 +296,10 @@ def build_candidates(
         (kind, chunk, mentors)
         for kind, mentor_type in enumerate(MENTOR_TYPES)
         for mentors in [cohort.mentors_offering(mentor_type)]
-        for chunk in chunks(cohort.mentees_seeking(mentor_type), len(mentors))
+        for chunk in chunks(
+            cohort.mentees_seeking(mentor_type) if mentees is None else mentees[kind],
+            len(mentors),
+        )
     ]
     total, done = sum(len(chunk) for _, chunk, _ in jobs), 0
     started = time.perf_counter()

@@ -114,16 +114,17 @@ def answer_tables(
 
 
 def _picks(people: Sequence[Participant], index: dict[str, int]) -> sparse.csr_matrix:
-    """Mentee x mentor matrix of each mentee's picks: the pick's rank (1 = first) where the
-    mentee picked the mentor, people outside the cohort skipped (ranks keep their order)."""
+    """Mentee x mentor matrix of each mentee's picks: the pick's rank as the mentee gave it
+    (1 = first) where the mentee picked the mentor. A pick outside the cohort keeps its
+    place: the next pick stays the 2nd, as the reasons say (:func:`matcher.pick_rank`), and
+    a pair's score is the same whoever else is in the cohort."""
     rows, cols, ranks = [], [], []
     for i, person in enumerate(people):
-        for rank, j in enumerate(
-            (j for email in person.preferred_mentors if (j := index.get(email)) is not None), 1
-        ):
-            rows.append(i)
-            cols.append(j)
-            ranks.append(float(rank))
+        for rank, email in enumerate(person.preferred_mentors, 1):
+            if (j := index.get(email)) is not None:
+                rows.append(i)
+                cols.append(j)
+                ranks.append(float(rank))
     n = len(people)
     return sparse.csr_matrix((ranks, (rows, cols)), shape=(n, n))
 

@@ -23,7 +23,14 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from matcher.candidates import Candidates, Progress, build_candidates, score_triples, weights
+from matcher.candidates import (
+    BuildCandidates,
+    Candidates,
+    Progress,
+    build_candidates,
+    score_triples,
+    weights,
+)
 from matcher.cohort import MENTOR_TYPES, Cohort, encode
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
@@ -136,7 +143,40 @@ def propose(
     'not part of this rematch: it fills only other requests'
     """
     config = config or ProgramConfig()
-    everyone = encode(participants)
+    return propose_encoded(
+        participants,
+        encode(participants),
+        config,
+        decisions,
+        with_scores=with_scores,
+        progress=progress,
+        fill=fill,
+    )
+
+
+def propose_encoded(
+    participants: Sequence[Participant],
+    everyone: Cohort,
+    config: ProgramConfig,
+    decisions: Sequence[Decision] = (),
+    *,
+    with_scores: bool = False,
+    progress: Progress | None = None,
+    fill: Collection[Request] | None = None,
+    build: BuildCandidates = build_candidates,
+) -> Proposal:
+    """:func:`propose` on participants encoded already (``everyone``, their
+    :func:`~matcher.cohort.encode`), with ``build`` in the place of
+    :func:`~matcher.candidates.build_candidates` (called the same way; it must return what
+    that would). :mod:`matcher.warm` passes its reuse of an earlier run's candidates.
+
+    >>> from matcher.schema import Role
+    >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",))
+    >>> bo = Participant("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",))
+    >>> people = [ana, bo]
+    >>> propose_encoded(people, encode(people), ProgramConfig()).matches.mentor_name.tolist()
+    ['Bo']
+    """
     cohort = everyone
     if stale := stale_locks(participants, config, decisions, cohort):
         raise SolveError(stale[0].describe())
@@ -152,10 +192,9 @@ def propose(
         mask = fillable(everyone, fill, locks)
         cohort = restricted(everyone, mask)
     rejected = rejected_matrices(cohort, rejects)
-    compiled = sum(_cells(cohort)) > COMPILE_CELLS
+    keep, compiled = run_shape(cohort, with_scores)
     built = _build_kernels(progress) if compiled else {}
-    keep = None if with_scores or _solved_directly(cohort) else RESERVE
-    found = build_candidates(cohort, config, rejected, progress, keep, compiled=compiled)
+    found = build(cohort, config, rejected, progress, keep, compiled=compiled)
 
     started = time.perf_counter()
     found, chosen = _solve(cohort, config, rejected, found, locks, progress, compiled)
@@ -171,6 +210,19 @@ def propose(
     scores = scores_frame(cohort, found) if with_scores else None
     timings["explain"] = time.perf_counter() - started
     return Proposal(matches, unmatched, scores, breakdown, config, timings)
+
+
+def run_shape(cohort: Cohort, with_scores: bool = False) -> tuple[int | None, bool]:
+    """How :func:`propose` builds the candidates of ``cohort``: the ``keep`` of
+    :func:`~matcher.candidates.build_candidates` (None: every candidate, for ``with_scores``
+    or a cohort solved directly, else :data:`RESERVE`) and whether it runs compiled
+    (more than :data:`COMPILE_CELLS` cells).
+
+    >>> run_shape(encode([]))
+    (None, False)
+    """
+    keep = None if with_scores or _solved_directly(cohort) else RESERVE
+    return keep, sum(_cells(cohort)) > COMPILE_CELLS
 
 
 def _in_request_order(cohort: Cohort, frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -110,12 +110,12 @@ def program_phrase(name: str, mentor_type: MentorType, config: ProgramConfig) ->
 
 def participant_phrase(name: str, mentor_type: MentorType, config: ProgramConfig) -> Phrase:
     """The participants' words for the criterion ``name``: the same as the admin's, with
-    the pick said as the mentee's own ("Ana's 1st pick")."""
+    the pick said without its rank ("Ana picked Bo"): both read the note, and a mentor
+    need not learn they were someone's 2nd choice."""
     if name == PICKS:
 
         def said(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-            rank = pick_rank(e, m)
-            return None if rank is None else f"{e.name}'s {ordinal(rank)} pick"
+            return None if pick_rank(e, m) is None else f"{e.name} picked {m.name}"
 
         return said
     if name == AVOIDED:

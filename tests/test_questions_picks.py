@@ -185,6 +185,21 @@ def test_a_first_pick_is_worth_20_points_with_the_default_weights() -> None:
     assert after["n@x.org"] == pytest.approx(round(before["n@x.org"] * 0.8, 2) + 10, abs=0.011)
 
 
+def test_a_pick_keeps_its_rank_when_an_earlier_pick_is_not_in_the_cohort() -> None:
+    """Ana's 1st pick left the program: Bo stays her 2nd pick, worth 10 points, and the
+    two of them read that Ana picked Bo, without the rank."""
+    picks = ("gone@x.org", "bo@x.org")
+    ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",),
+                      expertise_wanted=("sql",), preferred_mentors=picks)  # fmt: skip
+    bo = person("bo@x.org", Role.MENTOR)
+    plain = person("ana@x.org", Role.MENTEE)
+    before = mentor_fits([plain, bo], "ana@x.org").set_index("mentor_email").score
+    after = mentor_fits([ana, bo], "ana@x.org").set_index("mentor_email").score
+    assert after["bo@x.org"] == pytest.approx(round(before["bo@x.org"] * 0.8, 2) + 10, abs=0.011)
+    assert "the mentee's 2nd pick" in propose([ana, bo]).matches.reasons.iloc[0]
+    assert "Ana picked Bo" in participant_reasons(ana, bo, "expertise")
+
+
 def brute_force_total(people, config) -> float:
     """The best total score over every matching that fills the most requests (one type,
     capacity 1), from the scores mentor_fits gives."""

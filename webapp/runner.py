@@ -2,10 +2,11 @@
 
 :func:`start_run` records a queued run (number, config snapshot, who, when);
 :data:`RUN` is its background job (:mod:`webapp.jobs`), whose work :func:`match`
-does wherever the job runs (a thread or an RQ worker). Approved and locked pairs the
-data no longer allows are left out, named on the run (:mod:`webapp.matching.left_out`), never a
-reason to fail. A run that fails stores its error and changes nothing else: earlier
-runs and every decision stay as they were.
+does wherever the job runs (a thread or an RQ worker); a run whose participants and
+config are those of the program's last run starts warm from it (:mod:`webapp.warm_runs`).
+Approved and locked pairs the data no longer allows are left out, named on the run
+(:mod:`webapp.matching.left_out`), never a reason to fail. A run that fails stores its
+error and changes nothing else: earlier runs and every decision stay as they were.
 """
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from matcher import (
     MatcherError,
     MentorType,
     Participant,
+    ProgramConfig,
     Proposal,
     StaleLock,
     config_from_mapping,
     parse_participants,
     plural,
     propose,
+    rerun,
     stale_locks,
 )
-from webapp import audit, jobs, rematch
+from webapp import audit, jobs, rematch, warm_runs
 from webapp.answers import never_pairs, settle_overdue, with_never_pairs
 from webapp.conflicts import is_lock
 from webapp.db import db
@@ -378,14 +381,32 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
         _refuse_stale_published(stale, plan)
         plan = plan.without(_triple(d) for d in left)
     kept = [d for d in decisions if d not in left]
-    fill = None if plan is None else plan.fill
-    proposal = propose(people, config, kept, progress=progress, fill=fill)
+    if plan is None:
+        proposal = _rerun(run.program_id, people, config, kept, progress)
+    else:
+        proposal = propose(people, config, kept, progress=progress, fill=plan.fill)
     if plan is not None:
         rematch.check_kept(proposal.matches, plan.kept)
     store(run, people, proposal)
     if plan is not None:
         run.summary = {**run.summary, "rematch": rematch.rematch_summary(proposal.matches, plan)}
     run.left_out = left_out_rows(run.program_id, people, stale)
+
+
+def _rerun(
+    program_id: int,
+    people: Sequence[Participant],
+    config: ProgramConfig,
+    decisions: Sequence[Decision],
+    progress: jobs.Progress,
+) -> Proposal:
+    """The proposal of a run (not a rematch), warm from the program's last run when only
+    decisions changed since (:mod:`webapp.warm_runs`); its state kept for the next."""
+    before = warm_runs.load(program_id)
+    proposal, state = rerun(people, config, decisions, warm=before, progress=progress)
+    if state is not before:
+        warm_runs.save(program_id, state)
+    return proposal
 
 
 def _refuse_stale_published(stale: Sequence[StaleLock], plan: rematch.RematchPlan) -> None:

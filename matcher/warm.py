@@ -1,0 +1,283 @@
+"""Warm re-runs: a run that differs from an earlier one only in its decisions reuses its work.
+
+After an admin rejects, locks or approves a few pairs, the participants and the config are
+those of the last run; only the decisions changed. :func:`rerun` keeps, in a
+:class:`WarmState`, what does not depend on decisions: the encoded cohort and every
+request's candidates (rules and scores, the reserve pruning keeps, the statistics unmatched
+reasons count), built as if nobody had been rejected. A re-run with that state evaluates
+again only the requests a rejection touches (:func:`with_rejections`; a request's
+candidates never depend on another's), and runs the rest of :func:`matcher.engine.propose`
+as it is: locks, the certified solve, the tables.
+
+Exactness: the candidates handed to the solver are those a run from scratch builds, array
+for array, and every later step is the deterministic one of a run from scratch, so the
+proposal is byte-identical to ``propose(participants, config, decisions)`` and certified
+optimal the same way (``tests/test_warm.py`` checks both on random, correlated and sample
+cohorts). The solve itself is not warm-started from the earlier run's prices: the flow
+continues only from a problem whose edges were appended to (:mod:`matcher.flow`), and a
+flow started elsewhere may reach another of several equally good matchings.
+
+A state is reused only by the same engine (:func:`engine_digest`: the same source code),
+for the same participants (the same records, in the same order) and the same config, as
+their :func:`fingerprint` tells; anything else runs from scratch and returns a new state.
+Losing a state costs one run from scratch, never a different answer. Its size grows with
+the candidates: :attr:`WarmState.nbytes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from matcher.candidates import Candidates, Progress, RequestStats, build_candidates
+from matcher.cohort import MENTOR_TYPES, Cohort, encode
+from matcher.config import ProgramConfig
+from matcher.constraints import Rejected
+from matcher.engine import propose_encoded
+from matcher.proposal import Decision, Proposal
+from matcher.schema import Participant
+
+__all__ = ["WarmState", "engine_digest", "fingerprint", "rerun", "with_rejections"]
+
+
+@cache
+def engine_digest() -> str:
+    """A digest of the matching core's source code (every module of :mod:`matcher`): a
+    state another version of the engine left is never reused.
+
+    >>> len(engine_digest())
+    32
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(participants: Sequence[Participant], config: ProgramConfig) -> str:
+    """A digest of the engine (:func:`engine_digest`), ``config`` and ``participants`` (in
+    their order): the key of a :class:`WarmState`. Equal inputs pickled alike give equal
+    digests; any other difference gives another one (then a run starts from scratch).
+
+    >>> fingerprint([], ProgramConfig()) == fingerprint((), ProgramConfig())
+    True
+    >>> fingerprint([], ProgramConfig()) == fingerprint([], ProgramConfig(min_score=1))
+    False
+    """
+    data = pickle.dumps((engine_digest(), config, tuple(participants)), protocol=5)
+    return hashlib.blake2b(data, digest_size=32).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class WarmState:
+    """What a run leaves for a re-run with other decisions (see the module's docstring).
+
+    ``key`` is the :func:`fingerprint` of the run's participants and config; ``candidates``
+    are those of every request, built with no rejection, in the shape the run used
+    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`).
+    """
+
+    key: str
+    cohort: Cohort
+    candidates: Candidates
+
+    def fits(self, participants: Sequence[Participant], config: ProgramConfig) -> bool:
+        """True when a run of ``participants`` under ``config`` may reuse this state.
+
+        >>> _, state = rerun([])
+        >>> state.fits([], ProgramConfig()), state.fits([], ProgramConfig(min_score=1))
+        (True, False)
+        """
+        return self.key == fingerprint(participants, config)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in the candidates' and the cohort's arrays (the bulk of the state).
+
+        >>> rerun([])[1].nbytes < 1000
+        True
+        """
+        found = self.candidates
+        arrays = [found.mentee, found.mentor, found.kind, found.score]
+        arrays += [getattr(found.stats, f.name) for f in fields(RequestStats)]
+        arrays += [found.unkept] if found.unkept is not None else []
+        arrays += [
+            a for f in fields(Cohort) if isinstance(a := getattr(self.cohort, f.name), np.ndarray)
+        ]
+        return sum(a.nbytes for a in arrays)
+
+
+def rerun(
+    participants: Sequence[Participant],
+    config: ProgramConfig | None = None,
+    decisions: Sequence[Decision] = (),
+    *,
+    warm: WarmState | None = None,
+    progress: Progress | None = None,
+) -> tuple[Proposal, WarmState]:
+    """:func:`matcher.engine.propose`, reusing an earlier run's work when only decisions
+    changed.
+
+    Parameters
+    ----------
+    participants, config, decisions, progress
+        As for :func:`matcher.engine.propose`.
+    warm
+        The state an earlier :func:`rerun` returned; used only when it
+        :meth:`~WarmState.fits` these participants and config, else (and when None) the run
+        starts from scratch.
+
+    Returns
+    -------
+    tuple
+        The proposal, byte for byte that of ``propose(participants, config, decisions)``,
+        and the state to pass to the next re-run.
+
+    Raises
+    ------
+    SolveError
+        As :func:`matcher.engine.propose`.
+
+    Examples
+    --------
+    >>> from matcher.schema import MentorType, Role
+    >>> people = [
+    ...     Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",)),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",)),
+    ...     Participant("cy@x.org", "Cy", Role.MENTOR, offers=("developmental",)),
+    ... ]
+    >>> first, state = rerun(people)
+    >>> first.matches.mentor_name.tolist()
+    ['Bo']
+    >>> no_bo = [Decision("ana@x.org", "bo@x.org", MentorType.DEVELOPMENTAL, "reject")]
+    >>> again, same = rerun(people, decisions=no_bo, warm=state)
+    >>> again.matches.mentor_name.tolist(), same is state
+    (['Cy'], True)
+    """
+    config = config or ProgramConfig()
+    people = tuple(participants)
+    key = fingerprint(people, config)
+    if warm is not None and warm.key == key:
+        base: Candidates | None = warm.candidates
+        cohort = warm.cohort
+    else:
+        warm, base, cohort = None, None, encode(people)
+    build = _Build(base)
+    proposal = propose_encoded(people, cohort, config, decisions, progress=progress, build=build)
+    if warm is None:
+        assert build.base is not None  # propose_encoded builds the candidates of every run
+        warm = WarmState(key, cohort, build.base)
+    return proposal, warm
+
+
+@dataclass
+class _Build:
+    """The candidates of a run from the rejection-free ``base`` (built on the first call
+    when None), as :data:`matcher.candidates.BuildCandidates`."""
+
+    base: Candidates | None
+
+    def __call__(
+        self,
+        cohort: Cohort,
+        config: ProgramConfig,
+        rejected: Rejected | None,
+        progress: Progress | None,
+        keep: int | None,
+        *,
+        compiled: bool,
+    ) -> Candidates:
+        if self.base is None:
+            self.base = build_candidates(cohort, config, None, progress, keep, compiled=compiled)
+        return with_rejections(self.base, cohort, config, rejected, keep, compiled=compiled)
+
+
+def with_rejections(
+    base: Candidates,
+    cohort: Cohort,
+    config: ProgramConfig,
+    rejected: Rejected | None,
+    keep: int | None,
+    *,
+    compiled: bool,
+) -> Candidates:
+    """The candidates :func:`~matcher.candidates.build_candidates` returns with
+    ``rejected``, from ``base``, those it returned with no rejection (same ``keep`` and
+    ``compiled``): only the requests with a rejected triple are evaluated again.
+
+    Examples
+    --------
+    >>> from matcher.proposal import rejected_matrices
+    >>> from matcher.schema import Role
+    >>> cohort = encode(
+    ...     [
+    ...         Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",)),
+    ...         Participant("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",)),
+    ...     ]
+    ... )
+    >>> base = build_candidates(cohort, ProgramConfig())
+    >>> rejected = rejected_matrices(cohort, [(0, 1, 0)])
+    >>> (
+    ...     len(base),
+    ...     len(with_rejections(base, cohort, ProgramConfig(), rejected, None, compiled=False)),
+    ... )
+    (1, 0)
+    """
+    if rejected is None:
+        return base
+    mentees = [
+        np.intersect1d(
+            np.flatnonzero(np.diff(rejected[t].indptr)),
+            cohort.mentees_seeking(t),
+            assume_unique=True,
+        )
+        for t in MENTOR_TYPES
+    ]
+    if not sum(len(m) for m in mentees):
+        return base
+    fresh = build_candidates(
+        cohort, config, rejected, None, keep, compiled=compiled, mentees=mentees
+    )
+    return _spliced(base, fresh, len(cohort))
+
+
+def _spliced(base: Candidates, fresh: Candidates, n: int) -> Candidates:
+    """``base`` with the requests of ``fresh`` (a few of the same requests, evaluated
+    again) replaced by their rows and edges there; both in the order (type, mentee)."""
+    requests = _key(base.stats.kind, base.stats.mentee, n)
+    redone = _key(fresh.stats.kind, fresh.stats.mentee, n)
+    rows = np.searchsorted(requests, redone)
+    stats = [getattr(base.stats, f.name).copy() for f in fields(RequestStats)]
+    for column, f in zip(stats, fields(RequestStats), strict=True):
+        column[rows] = getattr(fresh.stats, f.name)
+    unkept = None
+    if base.unkept is not None and fresh.unkept is not None:
+        unkept = base.unkept.copy()
+        unkept[rows] = fresh.unkept
+    # edges: base's up to each redone request, then fresh's edges of that request, ...
+    old = _key(base.kind, base.mentee, n)
+    new = _key(fresh.kind, fresh.mentee, n)
+    old_from, old_to = np.searchsorted(old, redone, "left"), np.searchsorted(old, redone, "right")
+    new_from, new_to = np.searchsorted(new, redone, "left"), np.searchsorted(new, redone, "right")
+    starts, ends = np.r_[0, old_to], np.r_[old_from, len(old)]
+    pieces = [np.arange(starts[0], ends[0])]
+    for k in range(len(redone)):
+        pieces += [len(old) + np.arange(new_from[k], new_to[k])]
+        pieces += [np.arange(starts[k + 1], ends[k + 1])]
+    take = np.concatenate(pieces)
+    columns = [
+        np.concatenate([getattr(base, name), getattr(fresh, name)])[take]
+        for name in ("mentee", "mentor", "kind", "score")
+    ]
+    return Candidates(*columns, RequestStats(*stats), fresh.timings, unkept)
+
+
+def _key(kind: np.ndarray, mentee: np.ndarray, n: int) -> np.ndarray:
+    """Requests (type, mentee) as one ascending number, for a cohort of ``n`` people."""
+    return np.asarray(kind, dtype=np.int64) * n + np.asarray(mentee, dtype=np.int64)
