@@ -5,7 +5,9 @@ comparison only), then measures, side by side in one run on this machine:
 
 1. end to end, ``mentorloom sample`` cohorts of each size through ``mentorloom match``:
    wall time per step, peak RSS, requests filled, total score (one run per size; sizes
-   that do not finish within ``--timeout`` seconds are reported as such);
+   that do not finish within ``--timeout`` seconds are reported as such), each size then
+   run by the baseline build (``--baseline``, :mod:`benchmarks.baseline`) right after, with
+   the ratio ours / baseline and whether both chose the same pairs;
 2. solver ratios vs OR-Tools ``SimpleMinCostFlow`` on the same instances (medians of 3,
    the optimal count and weight must agree to the unit);
 3. ``mentorloom match`` vs ``mentor-match`` on a 1,200 + 1,200 one-type cohort;
@@ -33,6 +35,7 @@ import numpy as np
 import pandas as pd
 import scipy
 
+from benchmarks.baseline import BASELINE, export, same_outcome
 from benchmarks.instances import Instance, network, ortools_solve
 from benchmarks.script import mentorloom_command
 from matcher.solver import solve
@@ -83,12 +86,22 @@ def sample(people: int, folder: Path) -> Path:
     return path
 
 
-def match(path: Path, out: Path, timeout: float) -> dict[str, float] | None:
-    """Run ``mentorloom match`` under ``/usr/bin/time -v``: step times, RSS, results."""
-    command = ["/usr/bin/time", "-v", *MENTORLOOM, "match", str(path), "-o", str(out)]
+def match(
+    path: Path, out: Path, timeout: float, tree: Path | None = None
+) -> dict[str, float] | None:
+    """Run ``mentorloom match`` under ``/usr/bin/time -v``: step times, RSS, results.
+
+    ``tree``: run the source tree of another build (a baseline) with this interpreter,
+    ``python -m matcher.cli`` from that folder; None runs :data:`MENTORLOOM`.
+    """
+    cli = MENTORLOOM if tree is None else [sys.executable, "-m", "matcher.cli"]
+    command = ["/usr/bin/time", "-v", *cli, "match", str(path), "-o", str(out)]
+    env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree)}
     started = time.perf_counter()
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=tree, env=env
+        )
     except subprocess.TimeoutExpired:
         return None
     wall = time.perf_counter() - started
@@ -108,16 +121,33 @@ def match(path: Path, out: Path, timeout: float) -> dict[str, float] | None:
     return row
 
 
-def end_to_end(sizes: list[int], folder: Path, timeout: float) -> dict[int, dict | None]:
+def end_to_end(
+    sizes: list[int], folder: Path, timeout: float, baseline: Path | None = None
+) -> dict[int, dict | None]:
     """``mentorloom match`` of each size, on a machine that compiled the engine already
     (``mentorloom compile`` first; a first run's compiling is timed by
-    ``benchmarks/first_run.py``)."""
+    ``benchmarks/first_run.py``).
+
+    With a ``baseline`` source tree (:func:`benchmarks.baseline.export`), each size is
+    then matched by the baseline too, right after (its kernels built by an uncounted
+    first run): its wall time under ``"baseline"``, ``"ratio"`` ours / baseline, and
+    ``"same"`` whether both chose the same pairs and scores.
+    """
     subprocess.run([*MENTORLOOM, "compile", "--quiet"], check=True)
+    if baseline is not None:
+        match(sample(min(sizes), folder), folder / "warm_up", timeout, baseline)
     results = {}
     for people in sizes:
         path = sample(people, folder)
-        results[people] = match(path, folder / f"out_{people}", timeout)
-        print(f"end to end {people}: {results[people]}", flush=True)
+        row = results[people] = match(path, folder / f"out_{people}", timeout)
+        if row is not None and baseline is not None:
+            theirs = match(path, folder / f"baseline_{people}", timeout, baseline)
+            row["baseline"] = theirs["wall"] if theirs else None
+            row["ratio"] = row["wall"] / theirs["wall"] if theirs else None
+            row["same"] = bool(theirs) and same_outcome(
+                folder / f"out_{people}", folder / f"baseline_{people}"
+            )
+        print(f"end to end {people}: {row}", flush=True)
     return results
 
 
@@ -243,22 +273,39 @@ def exponent(results: dict[int, dict | None]) -> str:
     return f"{slope:.2f} (total wall time, {low:,} -> {high:,} people)"
 
 
-def report(machine_lines, e2e, timeout, solver_rows, versus, profile_size, profile_text) -> str:
+def report(
+    machine_lines, e2e, timeout, solver_rows, versus, profile_size, profile_text, baseline_name=""
+) -> str:
     lines = ["# Performance", "", "Measured by `python -m benchmarks.run` in one run.", ""]
     lines += ["## Machine", "", *machine_lines, ""]
     lines += ["## End to end: `mentorloom match` on `mentorloom sample` cohorts", ""]
     head = "| people | requests | filled | total score | " + " | ".join(STEPS)
-    head += " | (pricing) | total s | peak RSS GB |"
+    head += " | (pricing) | total s | peak RSS GB | baseline s | ratio | same pairs |"
     lines += [head, "|" + "---|" * (head.count("|") - 1)]
     for people, row in e2e.items():
         if row is None:
             lines.append(f"| {people:,} | did not finish within {timeout:.0f} s |")
             continue
         steps = " | ".join(f"{row.get(s, 0):.2f}" for s in STEPS)
+        versus_base = "| – | – | – |"
+        if "baseline" in row:
+            versus_base = (
+                f"| {row['baseline']:.2f} | **{row['ratio']:.3f}** | "
+                f"{'yes' if row['same'] else 'NO'} |"
+                if row["baseline"]
+                else f"| did not finish within {timeout:.0f} s | – | – |"
+            )
         lines.append(
             f"| {people:,} | {row['requests']:,} | {row['filled']:,} | {row['score']:,.2f} | "
-            f"{steps} | {row.get('pricing', 0):.2f} | {row['wall']:.2f} | {row['rss_gb']:.2f} |"
+            f"{steps} | {row.get('pricing', 0):.2f} | {row['wall']:.2f} | {row['rss_gb']:.2f} "
+            f"{versus_base}"
         )
+    if any(row and "baseline" in row for row in e2e.values()):
+        lines += [
+            "",
+            f"Baseline: commit `{baseline_name}`, each size run right after ours in this run; "
+            "ratio = ours / baseline (below 1: faster).",
+        ]
     lines += ["", f"Growth exponent of the total time: {exponent(e2e)}.", ""]
     lines += ["## Solver vs OR-Tools `SimpleMinCostFlow` (medians of 3, side by side)", ""]
     lines += [
@@ -295,6 +342,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=int, default=10_000, help="people (0: none)")
     parser.add_argument("--pairs", type=int, default=1_200, help="mentor-match size (0: none)")
     parser.add_argument("--no-solver", action="store_true", help="skip the OR-Tools ratios")
+    parser.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help="commit the end-to-end runs are compared with ('': none)",
+    )
     parser.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args(argv)
     ensure_bench_extra()
@@ -303,9 +355,10 @@ def main(argv: list[str] | None = None) -> None:
         lines = machine()
         solver_rows = [] if args.no_solver else solver_ratios()
         versus = versus_mentor_match(folder, args.pairs) if args.pairs else None
-        e2e = end_to_end(args.sizes, folder, args.timeout)
+        baseline = export(args.baseline) if args.baseline else None
+        e2e = end_to_end(args.sizes, folder, args.timeout, baseline)
         text = profile(args.profile, folder) if args.profile else ""
-    body = report(lines, e2e, args.timeout, solver_rows, versus, args.profile, text)
+    body = report(lines, e2e, args.timeout, solver_rows, versus, args.profile, text, args.baseline)
     print(body)
     previous = args.output.read_text() if args.output.exists() else ""
     if MARKER in previous:  # keep the hand-written analysis below the marker

@@ -60,10 +60,16 @@ from matcher.scoring import (
     weight_total,
 )
 
+#: The types of :data:`BIT` and :data:`SLOT`, named here so that numba's disk cache, which
+#: pickles the kernels' argument types, finds the same class again in a new process (a class
+#: it cannot find by name is pickled by value, never equals the live one on loading, and the
+#: kernels taking it were compiled again on every run).
+RuleBits = namedtuple("RuleBits", [rule.name for rule in RULES])
+CriterionSlots = namedtuple("CriterionSlots", list(CRITERIA))
 #: Each rule's bit, by name (:data:`matcher.constraints.RULES`): ``BIT.language`` is 7.
-BIT = namedtuple("RuleBits", [rule.name for rule in RULES])(*(rule.bit for rule in RULES))
+BIT = RuleBits(*(rule.bit for rule in RULES))
 #: Each criterion's slot, by name (:data:`matcher.scoring.CRITERIA`): ``SLOT.goals`` is 0.
-SLOT = namedtuple("CriterionSlots", list(CRITERIA))(*(c.slot for c in CRITERIA.values()))
+SLOT = CriterionSlots(*(c.slot for c in CRITERIA.values()))
 # columns of ScanTables.ints, one row per person
 DEPARTMENT, ORGANIZATION, TARGET, LOCATION, MANAGER, GRAND_MANAGER = range(6)
 CAPACITY, IN_PERSON, REMOTE, SPEAKS, GOALS_SIZE, WANTED_SIZE, PRIORITY = range(6, 13)

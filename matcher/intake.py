@@ -86,6 +86,9 @@ _REFERENCE_COLUMNS = ("manager_email", *_EMAIL_LIST_COLUMNS, "preferred_mentors"
 #: Columns stored or compared case-folded: their limit counts the case-folded text ("ß"
 #: becomes "ss").
 _FOLDED = frozenset((*_TAG_COLUMNS, *_REFERENCE_COLUMNS, "email"))
+#: ``str.casefold`` turns one character into at most 3 ("ΐ"): a cell of at most a third of
+#: its column's limit is within it, case-folded or not.
+_MOST_FOLDED = 3
 _SIMILAR_COLUMN = 0.7  # difflib ratio from which an unknown column is named as a typo
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
 _MENTOR_TYPES: dict[str, MentorType] = {t.value: t for t in MentorType}
@@ -639,8 +642,14 @@ def _parse_row(
 ) -> tuple[_Row, list[Issue]]:
     issues: list[Issue] = []
     values: dict[str, object] = {}
+    # One search of the whole row (a line break is allowed), and a cell's limit checked
+    # only when even its case-folded text could exceed it: most rows check no cell.
+    control = CONTROL_CHARACTERS.search("\n".join(texts.values()))
     for column, raw in texts.items():
-        if problem := _cell_problem(column, raw):
+        limit = COLUMN_LIMITS.get(column)
+        if (control or (limit is not None and _MOST_FOLDED * len(raw) > limit)) and (
+            problem := _cell_problem(column, raw)
+        ):
             issues.append(_issue(number, column, raw, problem))
     failed = {i.column for i in issues}
     for column in _PARSERS:
