@@ -4,6 +4,9 @@ finds mentors by name with their room and fit."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -245,3 +248,44 @@ def test_a_manual_match_refuses_a_place_held_by_a_lock_the_run_does_not_have(
     assert escape(f"{held.mentor_name} is full: capacity 1, taken by {third.name}") in made.text
     with app.app_context():
         assert db.session.get(ProposedMatch, held.id) is not None  # nothing saved
+
+
+def datalist(page: str, kind: str) -> str:
+    """The options of the mentor search's list of ``kind``."""
+    return page.split(f'<datalist id="mentors-{kind}">')[1].split("</datalist>")[0]
+
+
+def test_a_big_programs_mentor_search_lists_the_best_fits_and_finds_the_others_by_name(
+    app: Flask,
+    admin_client: FlaskClient,
+    demo: tuple[int, MatchRun],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    program_id, run = demo
+    held, newcomer = _full_mentor_and_newcomer(app, program_id, run)
+    kind = held.mentor_type
+    url = f"/programs/{program_id}/runs/{run.id}/mentee"
+    everyone = datalist(admin_client.get(url, query_string={"email": newcomer.email}).text, kind)
+    monkeypatch.setattr("webapp.matching.mentor_search.MOST_OPTIONS", 1)
+    page = admin_client.get(url, query_string={"email": newcomer.email}).text
+    listed = datalist(page, kind)
+    offering = everyone.count("<option ")
+    assert listed.count("<option ") == 1 < offering
+    assert f"the list shows the 1 of {offering} mentors who offer {kind} mentoring" in page
+
+    def scores(options: str) -> list[float]:
+        return sorted(float(s) for s in re.findall(r"· score ([\d.]+)</option>", options))
+
+    assert scores(listed) == scores(everyone)[-1:]  # the one who fits best
+    # a mentor the rules allow for this mentee, left off the list
+    names = re.findall(r'<option value="[^"]+">([^·<]+) · [^<]* · score ', everyone)
+    unlisted = next(name for name in names if f">{name} · " not in listed)
+    by_name = _post(
+        admin_client,
+        program_id,
+        run.id,
+        mentee_email=newcomer.email,
+        mentor_email=unlisted,
+        mentor_type=kind,
+    )
+    assert f"Make {escape(newcomer.name)} – {escape(unlisted)}" in by_name.text

@@ -3,15 +3,19 @@
 Each type the mentee seeks has its own form and ``<datalist>``, whose options are the
 mentors offering that type with places this cohort (capacity above 0): the browser
 filters them while the admin types part of a name, no script needed. A mentor who does
-not offer the type, or offers no places, is not offered. Each option says how many of
-the mentor's places the run uses and the pair's score or what is wrong in it
-(:func:`matcher.mentor_fits`). A name typed without picking an option is looked up among
-the same mentors (:func:`find_mentor`).
+not offer the type, or offers no places, is not offered. In a big program the list holds
+the :data:`MOST_OPTIONS` mentors who fit the mentee best (the rules allow the pair, then
+by score), so the page stays small (50,000 people: 15,000 options a type, 0.5 s and
+megabytes a page). Each option says how many of the mentor's places the run uses and
+the pair's score or what is wrong in it (:func:`matcher.mentor_fits`). A name typed
+without picking an option is looked up among all mentors with places of the type
+(:func:`find_mentor`), listed or not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
@@ -23,29 +27,46 @@ from webapp.run_models import MatchRun
 
 #: How many mentors a refusal of an ambiguous name lists.
 SHOWN_MATCHES = 5
+#: The most mentors a type's list offers: those who fit the mentee best.
+MOST_OPTIONS = 300
+
+
+@dataclass(frozen=True)
+class MentorOptions:
+    """A type's list of mentors for the search: the ``<option>`` elements by name, and how
+    many mentors offer the type with places in all (more than listed in a big program)."""
+
+    html: Markup
+    listed: int
+    offering: int
 
 
 def mentor_options(
     run: MatchRun, encoded: Encoded, mentee_email: str, decisions: Sequence[Decision]
-) -> dict[str, Markup]:
+) -> dict[str, MentorOptions]:
     """Per type the mentee seeks, the ``<option>`` of each mentor offering it with places
-    (capacity above 0), by name: the e-mail as value, then the name, the places the run
-    uses and the pair's score or what is wrong in it."""
+    (capacity above 0), at most :data:`MOST_OPTIONS` of the best fits, by name: the
+    e-mail as value, then the name, the places the run uses and the pair's score or what
+    is wrong in it."""
     fits = mentor_fits(
         encoded.people, mentee_email, config_from_mapping(run.config), decisions, encoded.cohort
     )
-    used = places_used(run)
     capacity = encoded.cohort.capacity
     index = encoded.cohort.index
     person = encoded.cohort.people[index[mentee_email]]
+    fits = fits[[capacity[index[email]] > 0 for email in fits["mentor_email"]]]
+    offering = fits["mentor_type"].astype(str).value_counts().to_dict()
+    best = fits.assign(allowed=fits["blocked"] == "").sort_values(
+        ["allowed", "score", "mentor_email"], ascending=[False, False, True], kind="stable"
+    )
+    fits = best.groupby(best["mentor_type"].astype(str), sort=False).head(MOST_OPTIONS)
+    used = places_used(run, set(fits["mentor_email"]))
     options: dict[str, list[tuple[str, str, str]]] = {t.value: [] for t in person.seeks}
     columns = (fits[c].tolist() for c in ("mentor_type", "mentor_email", "mentor_name"))
     for kind, email, name, points, blocked in zip(
         *columns, fits["score"].tolist(), fits["blocked"].tolist(), strict=True
     ):
         places = int(capacity[index[email]])
-        if places < 1:
-            continue
         shown = f"blocked: {blocked}" if blocked else f"score {points:.1f}"
         # html.escape and one join: Markup.format per option is much slower (docs/performance.md)
         options[kind].append(
@@ -56,7 +77,12 @@ def mentor_options(
                 f"{plural(places, 'place')} used · {escape(shown)}</option>",
             )
         )
-    return {kind: Markup("".join(o for *_, o in sorted(found))) for kind, found in options.items()}
+    return {
+        kind: MentorOptions(
+            Markup("".join(o for *_, o in sorted(found))), len(found), offering.get(kind, 0)
+        )
+        for kind, found in options.items()
+    }
 
 
 def find_mentor(
