@@ -23,7 +23,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.load_review import EMAIL, PASSWORD, new_program
@@ -113,6 +114,36 @@ def import_file(admin: object, url: str, content: bytes) -> dict[str, float]:
     }
 
 
+@contextmanager
+def served(
+    database: str, instance: Path, workers: int, threads: int, redis: str | None
+) -> Iterator[tuple[str, tuple[Peaks, Peaks]]]:
+    """gunicorn serving the app on ``database`` and, with ``redis``, an RQ worker carrying
+    out its jobs (else jobs run in a thread of a gunicorn worker): the base URL, and the
+    peak memory samplers of the gunicorn processes and of the worker's, stopped on leaving."""
+    settings = {"REDIS_URL": redis, "MENTORLOOM_RQ_QUEUE": f"big-{uuid.uuid4().hex[:8]}"}
+    settings = settings if redis else {}
+    worker = None
+    if redis:
+        command = [sys.executable, "-m", "flask", "--app", "webapp", "worker"]
+        env = app_environment(database, instance, **settings)
+        worker = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        with gunicorn(database, instance, workers=workers, threads=threads, **settings) as base:
+            bind = base.removeprefix("http://")
+            web = Peaks(lambda: processes(lambda command: f"--bind={bind}" in command))
+            horses = Peaks(lambda: processes(lambda command: "webapp worker" in command))
+            try:
+                yield base, (web, horses)
+            finally:
+                web.stop()
+                horses.stop()
+    finally:
+        if worker:
+            worker.terminate()
+            worker.wait(timeout=60)
+
+
 def main() -> None:
     """Write the file, serve, upload, preview, import, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -135,31 +166,14 @@ def main() -> None:
     content = to_csv_bytes(chosen)
     print(f"{args.people:,} rows, {len(content) / MEGABYTE:.1f} MB ({len(content):,} bytes)")
     _, program_id = new_program(database, instance, "Big import")
-    queue = f"import-big-{uuid.uuid4().hex[:8]}"
-    settings = {"REDIS_URL": args.redis, "MENTORLOOM_RQ_QUEUE": queue} if args.redis else {}
-    worker = None
-    if args.redis:
-        env = app_environment(database, instance, **settings)
-        command = [sys.executable, "-m", "flask", "--app", "webapp", "worker"]
-        worker = subprocess.Popen(command, env=env, cwd=ROOT)
-    try:
-        with gunicorn(
-            database, instance, workers=args.workers, threads=args.threads, **settings
-        ) as base:
-            bind = base.removeprefix("http://")
-            web = Peaks(lambda: processes(lambda command: f"--bind={bind}" in command))
-            horses = Peaks(lambda: processes(lambda command: "webapp worker" in command))
-            admin = admin_session(base, EMAIL, PASSWORD)
-            url = f"{base}/programs/{program_id}/import/"
-            steps = {"new": import_file(admin, url, content)}
-            if args.again:
-                renamed = to_csv_bytes(chosen.assign(name=chosen["name"] + " Jr"))
-                steps["updated"] = import_file(admin, url, renamed)
-            web_peaks, horse_peaks = web.stop(), horses.stop()
-    finally:
-        if worker:
-            worker.terminate()
-            worker.wait(timeout=60)
+    with served(database, instance, args.workers, args.threads, args.redis) as (base, peaks):
+        admin = admin_session(base, EMAIL, PASSWORD)
+        url = f"{base}/programs/{program_id}/import/"
+        steps = {"new": import_file(admin, url, content)}
+        if args.again:
+            renamed = to_csv_bytes(chosen.assign(name=chosen["name"] + " Jr"))
+            steps["updated"] = import_file(admin, url, renamed)
+    web_peaks, horse_peaks = (p.peaks for p in peaks)
     for rows, timings in steps.items():
         for step, seconds in timings.items():
             print(f"{rows:8} {step:16} {seconds:6.1f} s")

@@ -23,8 +23,6 @@ import html
 import random
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -36,11 +34,11 @@ from urllib.parse import unquote
 import requests
 import sqlalchemy as sa
 
-from benchmarks.import_big import MEGABYTE, Peaks, import_file, processes
+from benchmarks.import_big import MEGABYTE, import_file, served
 from benchmarks.load_review import EMAIL, PASSWORD, new_program
 from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
-from tests.web.gunicorn_server import ROOT, admin_session, app_environment, gunicorn
+from tests.web.gunicorn_server import admin_session
 
 #: The pages timed by many requests, and the target of their p95 (issue 20, item 4).
 TARGETS_MS = {"review page": 300, "mentee page": 300, "dashboard": 500}
@@ -149,25 +147,9 @@ def main() -> None:
         else _sqlite(instance / "web.sqlite3") as database
     ):
         _, program_id = new_program(database, instance, f"Web {args.people}")
-        settings = {
-            "REDIS_URL": args.redis,
-            "MENTORLOOM_RQ_QUEUE": f"web-big-{uuid.uuid4().hex[:8]}",
-        }
-        command = [sys.executable, "-m", "flask", "--app", "webapp", "worker"]
-        env = app_environment(database, instance, **settings)
-        worker = subprocess.Popen(command, env=env, cwd=ROOT)
-        try:
-            with gunicorn(
-                database, instance, workers=args.workers, threads=args.threads, **settings
-            ) as base:
-                bind = base.removeprefix("http://")
-                web = Peaks(lambda: processes(lambda c: f"--bind={bind}" in c))
-                horses = Peaks(lambda: processes(lambda c: "webapp worker" in c))
-                found = walk(base, program_id, content, args.requests)
-                web_peaks, horse_peaks = web.stop(), horses.stop()
-        finally:
-            worker.terminate()
-            worker.wait(timeout=60)
+        with served(database, instance, args.workers, args.threads, args.redis) as (base, peaks):
+            found = walk(base, program_id, content, args.requests)
+    web_peaks, horse_peaks = (p.peaks for p in peaks)
     print(
         f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; "
         f"{found['pages']} pages of 50 pairs; the run page said: {found['estimate']!r}"
