@@ -10,7 +10,8 @@ SQLite database beside it), written whole under a temporary name and renamed.
 Bounded: the states of the :data:`KEEP_PROGRAMS` programs run last, each at most
 :data:`MAX_BYTES` (a bigger one is not kept). Safe to lose: a missing, unreadable or
 outdated file (another engine version, other participants or config) means the run starts
-from scratch, which only takes longer.
+from scratch, which only takes longer. The file holds the participants as the run read
+them: erasing a person deletes it (:func:`forget`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def forget(program_id: int) -> None:
+    """Delete the program's state file: it holds the participants as the last run read
+    them, and an erased person must not stay in it."""
+    _path(program_id).unlink(missing_ok=True)
 
 
 def save(program_id: int, state: WarmState) -> None:

@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 
 from tests.web.matching import decide, load_demo, pairs_of, run_to_end
 from webapp import warm_runs
+from webapp.db import db
+from webapp.models import Participant
 
 
 def proposed(app: Flask, run_id: int) -> list[tuple[str, str, str, float, str]]:
@@ -56,3 +58,17 @@ def test_only_the_programs_run_last_keep_a_state(app: Flask, monkeypatch) -> Non
         monkeypatch.setattr(warm_runs, "MAX_BYTES", 10)
         warm_runs.save(2, state)
         assert warm_runs.load(2) is None
+
+
+def test_erasing_a_participant_deletes_the_programs_warm_state(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    run_to_end(app, admin_client, program_id)
+    state = Path(app.instance_path) / warm_runs.FOLDER / f"program-{program_id}.pickle"
+    assert b"aditi.joshi@loomworks.example" in state.read_bytes()
+    with app.app_context():
+        aditi = db.session.scalars(db.select(Participant).filter_by(name="Aditi Joshi")).one()
+    erased = admin_client.post(f"/programs/{program_id}/participants/{aditi.id}/erase")
+    assert erased.status_code == 302
+    assert not state.exists()

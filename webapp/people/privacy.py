@@ -6,22 +6,23 @@ an admin to merge), every pair of every run that names them, the decisions on th
 pairs, the audit events about them and the people who name them as their manager.
 
 Erasure deletes the participant, their invite links (with any such answers), every pair,
-open request and decision that names them, and every unconfirmed upload that holds their
-e-mail in any encoding (:func:`matcher.mentions`). Their e-mail and name are replaced by
-``[erased]`` in the program's audit events (each event stays, marked redacted; the
-free-text reason of a decision about them goes whole), in the error and figures of its
-runs, in the reasons and decision notes of other people's pairs and in the names of
-uploaded files; by ``erased participant`` in the pairs a run removed or left out (their
-number stays). The figures of the runs they were in are counted again without them
-(:func:`webapp.runner.refigure`). Kept, and said so on
-the page: other participants' ``exclude``, ``previous_partners`` and ``avoid`` lists, so
-"never pair again" and "would rather not" still hold if the person is imported again (their
-e-mail leaves the mentees' picks, ``preferred_mentors``), and others' ``manager_email`` naming
+open request and decision that names them, the program's warm state of its last run
+(:mod:`webapp.warm_runs`, which holds the participants as that run read them), and every
+unconfirmed upload that holds their e-mail in any encoding (:func:`matcher.mentions`).
+Their e-mail and name are replaced by ``[erased]`` in the program's audit events (each
+event stays, marked redacted; the free-text reason of a decision about them goes whole),
+in the error and figures of its runs, in the reasons and decision notes of other people's
+pairs and in the names of uploaded files; by ``erased participant`` in the pairs a run
+removed or left out (their number stays). The figures of the runs they were in are counted
+again without them (:func:`webapp.runner.refigure`). Kept, and said so on the page: other
+participants' ``exclude``, ``previous_partners`` and ``avoid`` lists, so "never pair
+again" and "would rather not" still hold if the person is imported again (their e-mail
+leaves the mentees' picks, ``preferred_mentors``), and others' ``manager_email`` naming
 them, which is part of those people's reporting line: clearing it would let the matching
 pair two of their reports with each other, so an admin changes it by editing or
 re-importing those people. The erasure itself is logged with a keyed digest of the e-mail
-only (:func:`erasure_digest`).
-Backups taken before the erasure still hold the person (docs/web.md).
+only (:func:`erasure_digest`). Backups taken before the erasure still hold the person
+(docs/web.md).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from matcher import MatcherError, agree, mentions, plural
-from webapp import audit
+from webapp import audit, warm_runs
 from webapp.audit import ERASED
 from webapp.db import db
 from webapp.digests import keyed_digest
@@ -374,6 +375,7 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
                 setattr(run, column, redacted)
     _scrub_texts(program.id, record, scrub)
     _drop_picks(program.id, email)
+    warm_runs.forget(program.id)
     counts["audit_events"] = _redact_events(program.id, email, scrub)
     db.session.delete(record)
     db.session.flush()
