@@ -11,6 +11,7 @@ mentors open to them come from :mod:`matcher.mentors`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -143,15 +144,16 @@ def explain_mentee(
         chosen_rows = mine[mine.mentor_type == mentor_type.value]
         chosen = chosen_rows.iloc[0] if len(chosen_rows) else None
         other_types = set(mine.mentor_email) - set(chosen_rows.mentor_email)
-        order = sorted(
-            range(len(mentors)), key=lambda j: (-scores[j], cohort.people[mentors[j]].email)
-        )
+        emails = np.array([cohort.people[m].email for m in mentors], dtype=str)
+        order = np.lexsort((emails, -scores))  # best score first, ties by e-mail
+        place = np.empty(len(order), dtype=np.int64)
+        place[order] = np.arange(len(order))
         chosen_email = None if chosen is None else chosen.mentor_email
-        picks = cohort.people[mentee].preferred_mentors
-        shown = [j for j in order if cohort.people[mentors[j]].email == chosen_email]
-        shown += [j for j in order if j not in shown][:top]
-        shown += [j for j in order if cohort.people[mentors[j]].email in picks and j not in shown]
-        for rank, j in enumerate(sorted(shown, key=order.index), start=1):
+        picks = list(cohort.people[mentee].preferred_mentors)
+        shown = set(np.flatnonzero(emails == chosen_email).tolist())
+        shown |= set(itertools.islice((j for j in order.tolist() if j not in shown), top))
+        shown |= set(np.flatnonzero(np.isin(emails, picks)).tolist())
+        for rank, j in enumerate(sorted(shown, key=place.__getitem__), start=1):
             mentor = cohort.people[mentors[j]]
             if mentor.email in other_types:
                 outcome, why = "already your mentor", "mentors this person in another type already"

@@ -35,7 +35,6 @@ def personal_link(admin: Page, email: str) -> str:
     return admin.get_by_role("textbox", name=f"Link for {email}").input_value()
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # both: test_picks_page.py
 def test_a_mentee_picks_two_mentors_and_the_run_gives_her_first_pick(
     page: Page,  # noqa: F811
     server: str,  # noqa: F811
