@@ -212,3 +212,19 @@ def test_a_run_after_the_picks_gives_the_first_pick_and_says_why_a_pick_went_els
     assert got[BEN, "expertise"].mentor_email == PAT  # Mo was Ben's 1st pick
     ben = admin_client.get(f"/programs/{program_id}/runs/{run.id}/mentee?email={BEN}").text
     assert "1st pick: full (1 place): mentors Ana Park" in ben
+
+
+def test_the_thanks_after_the_intake_form_leads_to_choosing_a_mentor_while_picking_is_open(
+    app: Flask, admin_client: FlaskClient, program_id: int
+) -> None:
+    setup_program(app, admin_client, program_id, on=False)
+    ana = link(app, program_id, "ana.park@example.org").removeprefix("/me/")
+    mo = link(app, program_id, "mo.diaz@example.org").removeprefix("/me/")
+    thanks = admin_client.get(f"/intake/{ana}/saved").text
+    assert "Choosing a mentor" not in thanks
+    opened = admin_client.post(f"/programs/{program_id}/settings/picks", data=PICKS_ON)
+    assert opened.status_code == 302
+    thanks = admin_client.get(f"/intake/{ana}/saved").text
+    assert f'<a href="/me/{ana}/picks">Pick your mentors</a>' in thanks
+    thanks = admin_client.get(f"/intake/{mo}/saved").text
+    assert f'<a href="/me/{mo}/picks">Choose what mentees see</a>' in thanks

@@ -29,6 +29,7 @@ from webapp.mail.outbox import recipient
 from webapp.models import InviteToken, LinkKind, Participant, utcnow
 from webapp.people.link_requests import send_link
 from webapp.people.question_fields import intake_form_class
+from webapp.picks import pick_settings
 from webapp.program_questions import program_questions
 from webapp.roles import Need, needs
 from webapp.rows import COLUMNS, Row, apply_row, record_to_row
@@ -69,7 +70,15 @@ def saved(token_text: str) -> str | tuple[str, int]:
     token = _open(token_text)
     if not isinstance(token, InviteToken):
         return token
-    return render_template("intake/done.html", program=token.program, token=token)
+    person = opened_record(token)
+    choosing = person is not None and bool(person.seeks or person.offers)
+    return render_template(
+        "intake/done.html",
+        program=token.program,
+        token=token,
+        choosing=choosing and pick_settings(token.program_id).on,
+        is_mentee=person is not None and bool(person.seeks),
+    )
 
 
 def _register(token: InviteToken) -> str:
