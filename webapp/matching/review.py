@@ -53,7 +53,7 @@ from webapp.lookups import done_run, get_program, stored_proposal
 from webapp.matching.charts import criterion_bar
 from webapp.matching.holding import unable_to_hold
 from webapp.matching.mentor_search import mentor_options
-from webapp.matching.places import over_capacity, places_used
+from webapp.matching.places import over_capacity, over_capacity_as_of, places_used
 from webapp.matching.review_forms import BulkForm, DecisionForm, ManualForm, chosen_action
 from webapp.models import Participant, Program
 from webapp.pair_forms import EndForm, PublishForm, RematchForm
@@ -64,6 +64,7 @@ from webapp.publishing import pair_states
 from webapp.query import paginate
 from webapp.rematch import open_types
 from webapp.roles import Need, needs
+from webapp.run_cache import RunStamp, remembered, run_stamp
 from webapp.run_models import (
     PROPOSED,
     STATUS_OF,
@@ -147,18 +148,23 @@ def filtered(run: MatchRun, args: Mapping[str, str]) -> Select[tuple[int]]:
     return query.order_by(*group, *order, ProposedMatch.id)
 
 
-def _departments(run: MatchRun) -> list[str]:
+def _departments(run: MatchRun, stamp: RunStamp) -> list[str]:
+    """The departments of the run's pairs, read again only after its pairs changed."""
+    return remembered("departments", (run.id, stamp.pairs), partial(_read_departments, run))
+
+
+def _read_departments(run: MatchRun) -> list[str]:
     mentee = select(ProposedMatch.mentee_department).where(ProposedMatch.run_id == run.id)
     mentor = select(ProposedMatch.mentor_department).where(ProposedMatch.run_id == run.id)
     found = db.session.scalars(mentee.union(mentor)).all()
     return sorted(d for d in found if d)
 
 
-def _choices(run: MatchRun) -> dict[str, list[tuple[str, str]]]:
+def _choices(run: MatchRun, stamp: RunStamp) -> dict[str, list[tuple[str, str]]]:
     """The options of each filter of the table, as (value, text)."""
     return {
         "type": [(t.value, t.value) for t in MentorType],
-        "department": [(d, d) for d in _departments(run)],
+        "department": [(d, d) for d in _departments(run, stamp)],
         "status": [(s, s) for s in STATUSES],
         "change": [("added", "added"), ("changed", "changed mentor")],
         "group": [("mentee", "mentee"), ("mentor", "mentor")],
@@ -209,6 +215,7 @@ def index(program_id: int, run_id: int) -> str:
     decided = decisions_for(program.id, (pair.key for pair in pairs))
     statuses = {pair.key: status(decided.get(pair.key)) for pair in pairs}
     email = args["mentor"].strip().lower()
+    stamp = run_stamp(run)
     return render_template(
         "review/index.html",
         program=program,
@@ -219,10 +226,10 @@ def index(program_id: int, run_id: int) -> str:
         publish=PublishForm(),
         args=args,
         active={k: v for k, v in args.items() if v},
-        choices=_choices(run),
+        choices=_choices(run, stamp),
         bulk=BulkForm(),
         decision_form=DecisionForm(),
-        crowded=over_capacity(run),
+        crowded=over_capacity_as_of(run, stamp),
         mentor=_mentor_shown(run, email) if email else None,
     )
 
