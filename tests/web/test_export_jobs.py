@@ -8,9 +8,11 @@ from __future__ import annotations
 import io
 import sqlite3
 import threading
+import uuid
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -33,6 +35,7 @@ from tests.web.matching import (
 )
 from webapp.admins import create_admin
 from webapp.db import db
+from webapp.jobs import queue as job_queue
 from webapp.matching import bulk as bulk_module
 from webapp.matching import exports
 from webapp.models import AdminUser, AuditEvent, Participant, utcnow
@@ -272,6 +275,24 @@ def test_a_bulk_decision_runs_in_the_background_with_progress_then_says_what_it_
         assert set(actors) == {ADMIN_EMAIL} and len(actors) == len(chosen)
 
 
+def test_a_bulk_decision_finished_a_day_ago_is_deleted_at_the_next_confirmation(
+    app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
+) -> None:
+    program_id, run = demo
+    first, second = pairs_of(app, run.id)[:2]
+    _, old = bulk(
+        admin_client, program_id, run.id, action="lock", scope="selected", ids=[str(first.id)]
+    )
+    with app.app_context():
+        job = db.session.scalars(select(BulkDecision)).one()
+        job.finished_at = utcnow() - timedelta(days=1, minutes=1)
+        db.session.commit()
+    assert old is not None and admin_client.get(old.headers["Location"]).status_code == 200
+    bulk(admin_client, program_id, run.id, action="lock", scope="selected", ids=[str(second.id)])
+    with app.app_context():  # only the new one is kept
+        assert db.session.scalars(select(BulkDecision.pairs)).all() == [[[second.id, 0]]]
+
+
 def test_a_bad_confirmation_is_refused_at_once_and_queues_nothing(
     app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
 ) -> None:
@@ -284,3 +305,40 @@ def test_a_bad_confirmation_is_refused_at_once_and_queues_nothing(
     assert "The confirmation was not understood" in answer.text
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(BulkDecision)) == 0
+
+
+def test_exports_and_a_bulk_decision_go_through_the_rq_queue_with_redis(
+    db_url: str, redis_service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``REDIS_URL`` each job waits on the queue until ``flask worker`` does it."""
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(db_url, RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}")
+    with app.app_context():
+        create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+        db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login()
+    program_id = load_demo(app)
+    run = run_to_end(app, client, program_id)
+    chosen = [str(p.id) for p in pairs_of(app, run.id)[:3]]
+    app.config["REDIS_URL"] = redis_service
+    _, confirmed = bulk(client, program_id, run.id, action="approve", scope="selected", ids=chosen)
+    assert confirmed is not None
+    base = f"/programs/{program_id}/runs/{run.id}"
+    made = client.post(f"{base}/export.csv")
+    for page in (confirmed.headers["Location"], made.headers["Location"]):
+        assert "Waiting for a worker" in client.get(page).text
+    queue = job_queue(app)
+    try:
+        assert queue.count == 2
+        result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert result.exit_code == 0, result.output
+    finally:
+        queue.delete(delete_jobs=True)
+    assert "3 pairs now approved." in client.get(confirmed.headers["Location"]).text
+    assert "The file is ready: 3 pairs." in client.get(made.headers["Location"]).text
+    download = client.get(made.headers["Location"] + "/download")
+    assert download.data == _as_made_in_a_request(app, program_id, run.id)[0]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
 from matcher import MatcherError, plural
@@ -34,7 +35,7 @@ from webapp.decisions import DECISION, RefusedError, decide, decision_join, deci
 from webapp.lookups import done_run, get_program
 from webapp.matching.holding import unable_to_hold
 from webapp.matching.review_forms import BulkForm, chosen_action
-from webapp.models import Program
+from webapp.models import ACTIVE, Program, utcnow
 from webapp.roles import Need, needs
 from webapp.run_models import (
     PROPOSED,
@@ -49,6 +50,9 @@ from webapp.security import is_local_path
 
 bp = Blueprint("bulk", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
 
+#: A finished bulk decision's row (its pairs and note) is deleted at the program's next
+#: confirmation after this long: its page is read just after it ends.
+KEPT = timedelta(days=1)
 #: The verb of each decision on the confirmation page.
 VERBS = {"approve": "Approve", "reject": "Reject", "lock": "Lock", "undo": "Undo the decision on"}
 
@@ -243,6 +247,13 @@ def confirm(program_id: int, run_id: int) -> Response:
     seen = _seen(request.form.get("pairs", ""))
     if not form.validate_on_submit() or not seen:
         abort(400, description="The confirmation was not understood; go back and try again.")
+    db.session.execute(
+        delete(BulkDecision).where(
+            BulkDecision.program_id == program.id,
+            BulkDecision.status.not_in(ACTIVE),
+            BulkDecision.finished_at < utcnow() - KEPT,
+        )
+    )
     job = BulkDecision(
         program_id=program.id,
         run_id=run.id,
