@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from matcher import config_from_mapping
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app
@@ -291,6 +292,35 @@ def test_a_bulk_decision_finished_a_day_ago_is_deleted_at_the_next_confirmation(
     bulk(admin_client, program_id, run.id, action="lock", scope="selected", ids=[str(second.id)])
     with app.app_context():  # only the new one is kept
         assert db.session.scalars(select(BulkDecision.pairs)).all() == [[[second.id, 0]]]
+
+
+def test_a_bulk_decision_that_loses_a_race_saves_nothing_and_says_so(
+    app: Flask,
+    admin_client: FlaskClient,
+    demo: tuple[int, MatchRun],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another admin's decision on one of the pairs saved between the job's check and its
+    save: the database refuses (a stale version, as SQLAlchemy reports it)."""
+    program_id, run = demo
+    chosen = pairs_of(app, run.id)[:3]
+    decide_now = bulk_module.decide
+
+    def raced(*args: object, **kwargs: object) -> int:
+        decide_now(*args, **kwargs)  # type: ignore[arg-type]
+        raise StaleDataError(
+            "UPDATE statement on table 'pair_decision' expected to update 1 row(s); 0 were matched."
+        )
+
+    monkeypatch.setattr(bulk_module, "decide", raced)
+    ids = [str(p.id) for p in chosen]
+    _, queued = bulk(admin_client, program_id, run.id, action="approve", scope="selected", ids=ids)
+    assert queued is not None
+    page = follow_job(admin_client, queued.headers["Location"]).text
+    assert "changed after you confirmed the list, so nothing was saved" in page
+    assert f"<li>{bulk_module.RACED}</li>" in page and "Traceback" not in page
+    with app.app_context():
+        assert db.session.scalars(select(PairDecision.action)).all() == []
 
 
 def test_a_bad_confirmation_is_refused_at_once_and_queues_nothing(

@@ -25,6 +25,8 @@ from functools import partial
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from matcher import MatcherError, plural
@@ -53,6 +55,13 @@ bp = Blueprint("bulk", __name__, url_prefix="/programs/<int:program_id>/runs/<in
 #: A finished bulk decision's row (its pairs and note) is deleted at the program's next
 #: confirmation after this long: its page is read just after it ends.
 KEPT = timedelta(days=1)
+#: What the job's page says first when pairs changed after the confirmation.
+CHANGED = (
+    "Some of these pairs changed after you confirmed the list, so nothing was saved. "
+    "Go back to the review page to see them as they are now, and decide again."
+)
+#: The line under it when another admin's decision on one of them was saved first.
+RACED = "another admin decided one of these pairs while yours were being saved"
 #: The verb of each decision on the confirmation page.
 VERBS = {"approve": "Approve", "reject": "Reject", "lock": "Lock", "undo": "Undo the decision on"}
 
@@ -178,13 +187,6 @@ def _seen(token: str) -> dict[int, int]:
     return found
 
 
-#: What the job's page says first when pairs changed after the confirmation.
-CHANGED = (
-    "Some of these pairs changed after you confirmed the list, so nothing was saved. "
-    "Go back to the review page to see them as they are now, and decide again."
-)
-
-
 def _changed(lines: Sequence[str]) -> MatcherError:
     """The failure of a bulk decision whose pairs changed: :data:`CHANGED`, then one line
     per change (the job's page lists them)."""
@@ -217,7 +219,7 @@ def apply(job: BulkDecision, progress: jobs.Progress) -> None:
         raise _changed(changed)
     action = chosen_action(job.action)
     try:
-        job.changed = decide(
+        count = decide(
             run,
             pairs,
             action,
@@ -227,10 +229,15 @@ def apply(job: BulkDecision, progress: jobs.Progress) -> None:
             never=job.never,
             progress=progress,
         )
+        progress("saving", len(pairs), len(pairs))
+        db.session.flush()  # the decisions: a race with another admin is found here
     except RefusedError as refused:
         raise _changed(refused.lines) from refused
     except EditConflict as conflict:
         raise _changed([conflict.description or "", *conflict.details]) from conflict
+    except (StaleDataError, IntegrityError) as race:
+        raise _changed([RACED]) from race
+    job.changed = count
 
 
 #: Applying a confirmed bulk decision as a background job.
