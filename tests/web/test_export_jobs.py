@@ -72,6 +72,11 @@ def _as_made_in_a_request(app: Flask, program_id: int, run_id: int) -> tuple[byt
         )
 
 
+def _bulk_decisions(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(db.func.count()).select_from(BulkDecision)) or 0
+
+
 def _exports(app: Flask) -> list[tuple[int, str]]:
     with app.app_context():
         return [tuple(r) for r in db.session.execute(select(ExportJob.id, ExportJob.kind))]
@@ -165,15 +170,13 @@ def test_erasing_a_participant_deletes_the_programs_exports_and_bulk_decisions(
     pair = pairs_of(app, run.id)[10]
     bulk(admin_client, program_id, run.id, action="reject", scope="selected", ids=[str(pair.id)])
     made = export(admin_client, program_id, run.id, "export.csv").request.path
+    assert _bulk_decisions(app) == 1
     with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(BulkDecision)) == 1
         someone = db.session.scalars(
             select(Participant.id).filter_by(program_id=program_id, email=pair.mentee_email)
         ).one()
     admin_client.post(f"/programs/{program_id}/participants/{someone}/erase")
-    assert _exports(app) == []
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(BulkDecision)) == 0
+    assert _exports(app) == [] and _bulk_decisions(app) == 0
     assert admin_client.get(made).status_code == 404
 
 
@@ -224,10 +227,10 @@ def test_a_failed_export_says_why_in_words_and_offers_to_make_it_again(
     assert download.status_code == 302  # no file: back to the job's page
 
 
-@pytest.fixture
-def threaded(db_url: str) -> Iterator[tuple[Flask, FlaskClient]]:
-    """The app running jobs in a thread, as without Redis, and its admin logged in."""
-    app = make_app(db_url, JOBS_ASYNC=True, JOB_BEAT_SECONDS=0.1)
+def _served(db_url: str, **settings: object) -> Iterator[tuple[Flask, FlaskClient]]:
+    """The app on ``db_url`` with ``settings`` and its admin logged in; its connections
+    closed after."""
+    app = make_app(db_url, **settings)
     with app.app_context():
         create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
         db.session.commit()
@@ -237,6 +240,21 @@ def threaded(db_url: str) -> Iterator[tuple[Flask, FlaskClient]]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def threaded(db_url: str) -> Iterator[tuple[Flask, FlaskClient]]:
+    """The app running jobs in a thread, as without Redis, and its admin logged in."""
+    yield from _served(db_url, JOBS_ASYNC=True, JOB_BEAT_SECONDS=0.1)
+
+
+@pytest.fixture
+def queued(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Flask, FlaskClient]]:
+    """The app on a queue of its own (``REDIS_URL`` set by the test), its admin logged in."""
+    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
+    yield from _served(db_url, RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}")
 
 
 def test_a_bulk_decision_runs_in_the_background_with_progress_then_says_what_it_did(
@@ -333,21 +351,14 @@ def test_a_bad_confirmation_is_refused_at_once_and_queues_nothing(
     )
     assert answer.status_code == 400
     assert "The confirmation was not understood" in answer.text
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(BulkDecision)) == 0
+    assert _bulk_decisions(app) == 0
 
 
 def test_exports_and_a_bulk_decision_go_through_the_rq_queue_with_redis(
-    db_url: str, redis_service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    queued: tuple[Flask, FlaskClient], redis_service: str
 ) -> None:
     """With ``REDIS_URL`` each job waits on the queue until ``flask worker`` does it."""
-    monkeypatch.setenv("MENTORLOOM_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = make_app(db_url, RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}")
-    with app.app_context():
-        create_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
-        db.session.commit()
-    client = app.test_client()
-    AuthActions(client).login()
+    app, client = queued
     program_id = load_demo(app)
     run = run_to_end(app, client, program_id)
     chosen = [str(p.id) for p in pairs_of(app, run.id)[:3]]
@@ -369,6 +380,3 @@ def test_exports_and_a_bulk_decision_go_through_the_rq_queue_with_redis(
     assert "The file is ready: 3 pairs." in client.get(made.headers["Location"]).text
     download = client.get(made.headers["Location"] + "/download")
     assert download.data == _as_made_in_a_request(app, program_id, run.id)[0]
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
