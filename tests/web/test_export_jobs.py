@@ -278,7 +278,7 @@ def test_a_bulk_decision_runs_in_the_background_with_progress_then_says_what_it_
     assert started.wait(30)
     working = client.get(queued.headers["Location"]).text
     assert "data-job-progress" in working and "job.js" in working
-    assert f"Deciding {len(chosen)} pairs" in working
+    assert f"<h1>Approve {len(chosen)} pairs of run {run.number}</h1>" in working
     gate.set()
     done = follow_job(client, queued.headers["Location"]).text
     assert f"{len(chosen)} pairs now approved." in done

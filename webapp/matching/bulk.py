@@ -115,6 +115,15 @@ def plan(
     return Plan(action, tuple(changes), seen, tuple(refused))
 
 
+def _verb(action: str, never: bool) -> str:
+    """A bulk decision's verb as its pages say it.
+
+    >>> _verb("approve", False), _verb("reject", True)
+    ('Approve', 'Reject (never pair these two)')
+    """
+    return VERBS[action] + (" (never pair these two)" if never and action == "reject" else "")
+
+
 def _back(program_id: int, run_id: int) -> str:
     """The review page the form was sent from (with its filters), else the table."""
     target = request.form.get("next", "")
@@ -166,7 +175,7 @@ def preview(program_id: int, run_id: int) -> str | Response:
         run=run,
         plan=found,
         refused=[(p, why, status(decided.get(p.key))) for p, why in found.refused],
-        verb=VERBS[form.action.data or ""] + (" (never pair these two)" if never else ""),
+        verb=_verb(form.action.data or "", never),
         form=form,
         note=note,
         back=back,
@@ -295,5 +304,6 @@ def show(program_id: int, run_id: int, job_id: int) -> str:
         program=program,
         run=run,
         job=job,
+        verb=_verb(job.action, job.never),
         now=PROPOSED if action is None else STATUS_OF[action],
     )
