@@ -4,10 +4,11 @@ Serves the app with gunicorn on 127.0.0.1 and its jobs on the RQ queue, carried 
 ``flask --app webapp worker`` (as in production), on a new SQLite file or a new
 PostgreSQL database, then goes through the pages as an admin would: upload a file of
 ``--people`` rows of ``mentorloom sample`` (every column), its preview and import jobs,
-a match run (noting the run page's estimate while it works), the first review page, then
-``--requests`` requests each of random review pages (sorts, filters), random mentees'
-pages and the dashboard, approving every pair scoring 60 or more with the bulk form
-(its confirmation queues a job, followed on its page), and every export (the approved
+a match run (noting the run page's estimate while it works), the first review page, the
+approval of every pair scoring 60 or more with the bulk form (its confirmation queues a
+job, followed on its page), then ``--requests`` requests each of random review pages
+(sorts, filters), random mentees' pages and the dashboard, re-runs after 1 and after 20
+rejections (from the click to the new run's review page), and every export (the approved
 pairs and the notes are made by a job: queued, followed on its page, then downloaded).
 Prints the time of each step, the p50/p95 of each page, and the peak memory of every
 gunicorn process and of the worker.
@@ -136,6 +137,23 @@ def export_file(admin: requests.Session, run: str, name: str) -> dict[str, float
     }
 
 
+def rerun_after_rejections(
+    admin: requests.Session, base: str, program_id: int, run: str, count: int
+) -> float:
+    """Reject ``count`` proposed pairs of ``run`` one by one, as an admin would, then time
+    the click on "Run matching" to the new run's review page (issue 20, item 1)."""
+    page = admin.get(f"{run}/review", params={"status": "proposed"}, timeout=120).text
+    ids = list(dict.fromkeys(re.findall(r'/matches/(\d+)"', page)))[:count]
+    assert len(ids) == count, f"{len(ids)} proposed pairs on the page, {count} wanted"
+    for match_id in ids:
+        form = {"action": "reject", "reach": "type", "version": "0", "note": ""}
+        sent = admin.post(f"{run}/matches/{match_id}", data=form, allow_redirects=False)
+        assert sent.status_code == 302, sent.text[-1000:]
+    seconds, run_id, _ = run_matching(admin, base, program_id)
+    review, _ = timed(admin, f"{base}/programs/{program_id}/runs/{run_id}/review")
+    return seconds + review
+
+
 def quantiles(seconds: list[float]) -> str:
     """p50 and p95 in milliseconds."""
     cuts = statistics.quantiles(seconds, n=20)
@@ -153,6 +171,8 @@ def walk(base: str, program_id: int, content: bytes, requests_each: int) -> dict
     steps["first review page"], first = timed(admin, f"{run}/review")
     pairs = int(re.search(r"<strong>(\d+)</strong> pairs proposed", admin.get(run).text)[1])
     pages = -(-pairs // 50)
+    # the pages are timed after the bulk approval, as an admin meets them: with decisions
+    steps.update(approve_from(admin, run, 60))
     rng = random.Random(1)
     mentees = sorted(set(re.findall(r"/mentee\?email=([^\"&]+)", first)))
     samples: dict[str, list[float]] = {name: [] for name in TARGETS_MS}
@@ -169,7 +189,9 @@ def walk(base: str, program_id: int, content: bytes, requests_each: int) -> dict
         email = unquote(html.unescape(rng.choice(mentees)))
         samples["mentee page"].append(timed(admin, f"{run}/mentee", email=email)[0])
         samples["dashboard"].append(timed(admin, f"{run}/dashboard")[0])
-    steps.update(approve_from(admin, run, 60))
+    for count in (1, 20):
+        label = f"re-run after {count} rejection{'s' * (count > 1)}: click to review page"
+        steps[label] = rerun_after_rejections(admin, base, program_id, run, count)
     steps.update(export_file(admin, run, "export.csv"))
     steps["export unmatched.csv"] = timed(admin, f"{run}/unmatched.csv")[0]
     steps.update(export_file(admin, run, "introductions.zip"))

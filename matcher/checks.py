@@ -297,6 +297,9 @@ def mentor_fits(
     config: ProgramConfig | None = None,
     decisions: Sequence[Decision] = (),
     cohort: Cohort | None = None,
+    *,
+    with_places: bool = False,
+    most: int | None = None,
 ) -> pd.DataFrame:
     """How every mentor would fit one mentee, per type the mentee seeks: the score, or what
     is wrong in the pair (as :func:`assess_pair` says it), for a search of mentors.
@@ -310,6 +313,12 @@ def mentor_fits(
         The mentee (case-insensitive).
     cohort
         ``encode(participants)`` already made (encoded when omitted).
+    with_places
+        Only mentors with places (capacity above 0).
+    most
+        Per type, only the ``most`` mentors who fit best: those no rule blocks first,
+        then by score, then by e-mail (all when None). Only those are put in words, so
+        that a search of 15,000 mentors a type costs what a list of ``most`` does.
 
     Returns
     -------
@@ -333,6 +342,8 @@ def mentor_fits(
     >>> mentor_fits([ana, *mentors], "ana@x.org")[["mentor_name", "score", "blocked"]].values
     array([['Bo', 72.5, ''],
            ['Cy', 12.5, 'lacks the wanted skill: sql']], dtype=object)
+    >>> mentor_fits([ana, *mentors], "ana@x.org", most=1)["mentor_name"].tolist()
+    ['Bo']
     """  # fmt: skip
     config = config or ProgramConfig()
     cohort = encode(participants) if cohort is None else cohort
@@ -341,19 +352,21 @@ def mentor_fits(
     rejected = rejected_matrices(cohort, decision_triples(cohort, known, "reject"))
     rows = []
     for mentor_type, mentors, pairs, scores in mentors_for(cohort, mentee, config):
-        blocked: list[list[str]] = [[] for _ in mentors]
-        for name, mask in violations(pairs, mentor_type, config, rejected).items():
-            for j in np.flatnonzero(mask[0]):
-                blocked[j].append(name)
-        words = [
-            "; ".join(breach_phrases(cohort, mentee, int(m), mentor_type, config, rules))
-            if rules
-            else ""
-            for m, rules in zip(mentors, blocked, strict=True)
-        ]
-        people = [cohort.people[m] for m in mentors]
-        rows += [
-            (mentor_type.value, p.email, p.name, float(scores[j]), words[j])
-            for j, p in sorted(enumerate(people), key=lambda jp: (jp[1].name, jp[1].email))
-        ]
+        masks = violations(pairs, mentor_type, config, rejected)
+        blocked = np.zeros(len(mentors), dtype=bool)
+        for mask in masks.values():
+            blocked |= np.asarray(mask[0], dtype=bool)
+        kept = np.arange(len(mentors))
+        if with_places:
+            kept = kept[cohort.capacity[mentors] > 0]
+        if most is not None:
+            # ties by e-mail: a cohort is in the order of its e-mails
+            kept = kept[np.lexsort((mentors[kept], -scores[kept], blocked[kept]))[:most]]
+        people = {j: cohort.people[mentors[j]] for j in kept.tolist()}
+        for j, person in sorted(people.items(), key=lambda jp: (jp[1].name, jp[1].email)):
+            rules = [name for name, mask in masks.items() if mask[0, j]] if blocked[j] else []
+            words = breach_phrases(cohort, mentee, int(mentors[j]), mentor_type, config, rules)
+            rows.append(
+                (mentor_type.value, person.email, person.name, float(scores[j]), "; ".join(words))
+            )
     return pd.DataFrame(rows, columns=FIT_COLUMNS)

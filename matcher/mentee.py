@@ -144,15 +144,15 @@ def explain_mentee(
         chosen_rows = mine[mine.mentor_type == mentor_type.value]
         chosen = chosen_rows.iloc[0] if len(chosen_rows) else None
         other_types = set(mine.mentor_email) - set(chosen_rows.mentor_email)
-        emails = np.array([cohort.people[m].email for m in mentors], dtype=str)
-        order = np.lexsort((emails, -scores))  # best score first, ties by e-mail
+        # best score first, ties by e-mail: a cohort is in the order of its e-mails
+        order = np.lexsort((mentors, -scores))
         place = np.empty(len(order), dtype=np.int64)
         place[order] = np.arange(len(order))
-        chosen_email = None if chosen is None else chosen.mentor_email
-        picks = list(cohort.people[mentee].preferred_mentors)
-        shown = set(np.flatnonzero(emails == chosen_email).tolist())
+        named = {cohort.index.get(e) for e in cohort.people[mentee].preferred_mentors}
+        chosen_index = None if chosen is None else cohort.index.get(chosen.mentor_email)
+        shown = set(np.flatnonzero(mentors == chosen_index).tolist())
         shown |= set(itertools.islice((j for j in order.tolist() if j not in shown), top))
-        shown |= set(np.flatnonzero(np.isin(emails, picks)).tolist())
+        shown |= set(np.flatnonzero(np.isin(mentors, list(named - {None}))).tolist())
         for rank, j in enumerate(sorted(shown, key=place.__getitem__), start=1):
             mentor = cohort.people[mentors[j]]
             if mentor.email in other_types:

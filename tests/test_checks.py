@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from matcher import Decision, MatcherError, check_proposal, propose
+from matcher import Decision, MatcherError, check_proposal, mentor_fits, propose
 from matcher.checks import assess_pair
 from matcher.schema import MentorType, Participant, Role
+from tests.strategies import configs, participants, reject_decisions
 
 DEV, EXPERT = MentorType.DEVELOPMENTAL, MentorType.EXPERTISE
 PEOPLE = [
@@ -106,3 +109,32 @@ def test_assess_pair_blocks_unsought_types_second_types_and_rejected_pairs():
     )
     with pytest.raises(MatcherError, match=r"nobody@x\.org is not a participant"):
         assess_pair(PEOPLE, "nobody@x.org", "liz@x.org", DEV)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), most=st.integers(1, 4), with_places=st.booleans())
+def test_a_short_mentor_search_keeps_the_best_fits_of_the_whole_list(data, most, with_places):
+    """``mentor_fits(most=k)`` is, per type, the k mentors of the full list that no rule
+    blocks first, then by score, then by e-mail, with the same scores and words."""
+    people = data.draw(participants(min_size=3, max_size=9))
+    mentees = [p.email for p in people if p.is_mentee]
+    assume(mentees)
+    mentee = data.draw(st.sampled_from(mentees))
+    config = data.draw(configs())
+    decisions = data.draw(reject_decisions(people))
+    everyone = mentor_fits(people, mentee, config, decisions)
+    if with_places:
+        roomy = {p.email for p in people if p.capacity > 0}
+        everyone = everyone[everyone.mentor_email.isin(roomy)]
+    best = (
+        everyone.assign(allowed=everyone.blocked == "")
+        .sort_values(["allowed", "score", "mentor_email"], ascending=[False, False, True])
+        .groupby("mentor_type", sort=False)
+        .head(most)
+    )
+    short = mentor_fits(people, mentee, config, decisions, most=most, with_places=with_places)
+    key = ["mentor_type", "mentor_email"]
+    expected = best.drop(columns="allowed").sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(short.sort_values(key).reset_index(drop=True), expected)
+    for _, kind in short.groupby("mentor_type", sort=False):
+        assert list(kind.mentor_name) == sorted(kind.mentor_name)

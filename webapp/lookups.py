@@ -123,7 +123,7 @@ def waiting_registrations(program_id: int) -> Sequence[InviteToken]:
 def locks_broken_by(program: Program, change: Callable[[], None]) -> list[str]:
     """Make ``change`` (an edit of the program's participants, flushed, not committed) and
     return a warning for each approved or locked pair it leaves unable to hold."""
-    locks = [d for d in program_decisions(program.id) if d.action == "lock"]
+    locks = program_decisions(program.id, locks_only=True)
     if not locks:
         change()
         return []

@@ -77,17 +77,30 @@ def program_people(program_id: int) -> tuple[Participant, ...]:
     return result.participants
 
 
-def program_decisions(program_id: int) -> list[Decision]:
-    """The decisions a run passes to the core: approved and locked pairs are kept."""
-    found = db.session.scalars(select(PairDecision).where(PairDecision.program_id == program_id))
+def program_decisions(
+    program_id: int, *, mentee_email: str | None = None, locks_only: bool = False
+) -> list[Decision]:
+    """The decisions a run passes to the core: approved and locked pairs are kept.
+
+    ``mentee_email`` keeps one mentee's decisions (all a page about that mentee needs),
+    ``locks_only`` the approved and locked pairs. Rows are read as plain columns: a
+    program with 44,000 decisions reads them in about 0.1 s, against 0.8 s as ORM objects
+    (docs/performance.md).
+    """
+    query = select(
+        PairDecision.mentee_email,
+        PairDecision.mentor_email,
+        PairDecision.mentor_type,
+        PairDecision.action,
+    ).where(PairDecision.program_id == program_id)
+    if mentee_email is not None:
+        query = query.where(PairDecision.mentee_email == mentee_email)
+    if locks_only:
+        query = query.where(PairDecision.action != Action.REJECT.value)
+    kinds = {kind.value: kind for kind in MentorType}
     return [
-        Decision(
-            d.mentee_email,
-            d.mentor_email,
-            MentorType(d.mentor_type),
-            "reject" if d.action == Action.REJECT else "lock",
-        )
-        for d in found
+        Decision(mentee, mentor, kinds[kind], "reject" if action == Action.REJECT else "lock")
+        for mentee, mentor, kind, action in db.session.execute(query)
     ]
 
 

@@ -33,7 +33,7 @@ def unable_to_hold(program: Program, pairs: Sequence[Pair]) -> dict[tuple[str, s
     wanted = [
         Decision(p.mentee_email, p.mentor_email, MentorType(p.mentor_type), "lock") for p in pairs
     ]
-    held = [d for d in program_decisions(program.id) if d.action == "lock"]
+    held = program_decisions(program.id, locks_only=True)
     found = stale_locks(
         encoded.people,
         config_from_mapping(program.config),

@@ -18,9 +18,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+import numpy as np
 from markupsafe import Markup
 
-from matcher import Decision, Participant, config_from_mapping, mentor_fits, plural
+from matcher import (
+    Cohort,
+    Decision,
+    MentorType,
+    Participant,
+    config_from_mapping,
+    mentor_fits,
+    plural,
+)
 from webapp.matching.places import places_used
 from webapp.people_cache import Encoded
 from webapp.run_models import MatchRun
@@ -48,25 +57,23 @@ def mentor_options(
     (capacity above 0), at most :data:`MOST_OPTIONS` of the best fits, by name: the
     e-mail as value, then the name, the places the run uses and the pair's score or what
     is wrong in it."""
+    cohort = encoded.cohort
     fits = mentor_fits(
-        encoded.people, mentee_email, config_from_mapping(run.config), decisions, encoded.cohort
+        encoded.people,
+        mentee_email,
+        config_from_mapping(run.config),
+        decisions,
+        cohort,
+        with_places=True,
+        most=MOST_OPTIONS,
     )
-    capacity = encoded.cohort.capacity
-    index = encoded.cohort.index
-    person = encoded.cohort.people[index[mentee_email]]
-    fits = fits[[capacity[index[email]] > 0 for email in fits["mentor_email"]]]
-    offering = fits["mentor_type"].astype(str).value_counts().to_dict()
-    best = fits.assign(allowed=fits["blocked"] == "").sort_values(
-        ["allowed", "score", "mentor_email"], ascending=[False, False, True], kind="stable"
-    )
-    fits = best.groupby(best["mentor_type"].astype(str), sort=False).head(MOST_OPTIONS)
+    mentee = cohort.index[mentee_email]
     used = places_used(run, set(fits["mentor_email"]))
-    options: dict[str, list[tuple[str, str, str]]] = {t.value: [] for t in person.seeks}
-    columns = (fits[c].tolist() for c in ("mentor_type", "mentor_email", "mentor_name"))
-    for kind, email, name, points, blocked in zip(
-        *columns, fits["score"].tolist(), fits["blocked"].tolist(), strict=True
-    ):
-        places = int(capacity[index[email]])
+    options: dict[str, list[tuple[str, str, str]]] = {
+        t.value: [] for t in cohort.people[mentee].seeks
+    }
+    for kind, email, name, points, blocked in fits.itertuples(index=False, name=None):
+        places = int(cohort.capacity[cohort.index[email]])
         shown = f"blocked: {blocked}" if blocked else f"score {points:.1f}"
         # html.escape and one join: Markup.format per option is much slower (docs/performance.md)
         options[kind].append(
@@ -79,10 +86,18 @@ def mentor_options(
         )
     return {
         kind: MentorOptions(
-            Markup("".join(o for *_, o in sorted(found))), len(found), offering.get(kind, 0)
+            Markup("".join(o for *_, o in sorted(found))),
+            len(found),
+            _offering(cohort, mentee, MentorType(kind)),
         )
         for kind, found in options.items()
     }
+
+
+def _offering(cohort: Cohort, mentee: int, mentor_type: MentorType) -> int:
+    """How many others offer ``mentor_type`` with places (capacity above 0)."""
+    mentors = cohort.mentors_offering(mentor_type)
+    return int(np.count_nonzero(cohort.capacity[mentors[mentors != mentee]] > 0))
 
 
 def find_mentor(

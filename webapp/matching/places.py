@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import exists, func, select, union_all
 
 from matcher import plural
 from webapp.db import db
@@ -124,13 +124,20 @@ def over_capacity(run: MatchRun) -> dict[str, Crowded]:
     """The mentors of ``run`` whose places held (:func:`places_used`) are more than they
     have, by e-mail: those for whom an approval would be refused.
 
-    The run's pairs and the program's approved and locked pairs are counted first
-    without looking at each other (one pass over indexed columns, an upper bound), each
+    The run's pairs and the program's approved and locked pairs the run does not have are
+    counted first, rejections not taken off (an upper bound; an approved pair of the run
+    counts once, so that a bulk approval does not make every mentor a suspect), each
     mentor's count against their capacity (looked up per mentor on the unique index);
     only the few mentors found are counted again exactly. (A join of the counts to the
     program's participants lets PostgreSQL, before it has gathered statistics after an
     import, plan a nested loop over both: docs/performance.md.)
     """
+    in_run = exists().where(
+        ProposedMatch.run_id == run.id,
+        ProposedMatch.mentee_email == PairDecision.mentee_email,
+        ProposedMatch.mentor_type == PairDecision.mentor_type,
+        ProposedMatch.mentor_email == PairDecision.mentor_email,
+    )
     held = union_all(
         select(ProposedMatch.mentor_email.label("mentor_email")).where(
             ProposedMatch.run_id == run.id
@@ -138,6 +145,7 @@ def over_capacity(run: MatchRun) -> dict[str, Crowded]:
         select(PairDecision.mentor_email).where(
             PairDecision.program_id == run.program_id,
             PairDecision.action != Action.REJECT.value,
+            ~in_run,
         ),
     ).subquery()
     room = (

@@ -312,13 +312,14 @@ def explain(
 ) -> MenteeExplanation:
     """:func:`matcher.explain_stored_mentee` of one mentee of ``run``: the answer of
     :func:`matcher.explain_mentee` with every pair of the run, reading few of them
-    (``tests/web/test_review_speed.py`` checks it)."""
+    (``tests/web/test_review_speed.py`` checks it). Only the mentee's own decisions
+    change the answer (a rejection blocks a pair of theirs), so only those are read."""
     return explain_stored_mentee(
         encoded.people,
         email,
         partial(stored_proposal, run, email),
         config_from_mapping(run.config),
-        program_decisions(run.program_id) if decisions is None else decisions,
+        program_decisions(run.program_id, mentee_email=email) if decisions is None else decisions,
         cohort=encoded.cohort,
     )
 
@@ -332,7 +333,7 @@ def mentee(program_id: int, run_id: int) -> str:
     email = request.args.get("email", "").strip().lower()
     encoded = program_cohort(program.id)
     try:
-        decisions = program_decisions(program.id)
+        decisions = program_decisions(program.id, mentee_email=email)
         explained = explain(run, encoded, email, decisions)
     except MatcherError as exc:
         abort(404, description=str(exc))
