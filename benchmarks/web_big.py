@@ -5,11 +5,13 @@ Serves the app with gunicorn on 127.0.0.1 and its jobs on the RQ queue, carried 
 PostgreSQL database, then goes through the pages as an admin would: upload a file of
 ``--people`` rows of ``mentorloom sample`` (every column), its preview and import jobs,
 a match run (noting the run page's estimate while it works), the first review page, the
-approval of every pair scoring 60 or more with the bulk form, then ``--requests`` requests
-each of random review pages (sorts, filters), random mentees' pages and the dashboard,
-re-runs after 1 and after 20 rejections (from the click to the new run's review page), and
-every export. Prints the time of each step, the p50/p95 of
-each page, and the peak memory of every gunicorn process and of the worker.
+approval of every pair scoring 60 or more with the bulk form (its confirmation queues a
+job, followed on its page), then ``--requests`` requests each of random review pages
+(sorts, filters), random mentees' pages and the dashboard, re-runs after 1 and after 20
+rejections (from the click to the new run's review page), and every export (the approved
+pairs and the notes are made by a job: queued, followed on its page, then downloaded).
+Prints the time of each step, the p50/p95 of each page, and the peak memory of every
+gunicorn process and of the worker.
 
     PYTHONPATH=. python benchmarks/web_big.py --people 50000
     PYTHONPATH=. python benchmarks/web_big.py --people 50000 \\
@@ -36,7 +38,7 @@ from urllib.parse import unquote
 import requests
 import sqlalchemy as sa
 
-from benchmarks.import_big import MEGABYTE, import_file, served
+from benchmarks.import_big import MEGABYTE, import_file, served, until_settled
 from benchmarks.load_review import EMAIL, PASSWORD, new_program
 from matcher.csv_io import to_csv_bytes
 from matcher.synthetic import generate_cohort
@@ -101,14 +103,37 @@ def approve_from(admin: requests.Session, run: str, score: int) -> dict[str, flo
     previewed = time.perf_counter()
     token = re.search(r'name="pairs" value="([^"]*)"', shown.text)
     assert shown.status_code == 200 and token, shown.text[-2000:]
-    done = admin.post(
+    queued = admin.post(
         f"{run}/bulk/confirm", data={**form, "pairs": token[1]}, allow_redirects=False, timeout=600
     )
-    assert done.status_code == 302, done.text[-2000:]
+    assert queued.status_code == 302, queued.text[-2000:]
+    confirmed = time.perf_counter()
+    page = until_settled(admin, run.split("/programs/")[0] + queued.headers["Location"])
     pairs = token[1].count(",") + 1
+    assert f"{pairs} pairs now approved." in page, page[-2000:]
     return {
         f"bulk approve {pairs:,} pairs: confirmation page": previewed - started,
-        "bulk approve: confirm": time.perf_counter() - previewed,
+        "bulk approve: confirm (the request)": confirmed - previewed,
+        "bulk approve: the job": time.perf_counter() - confirmed,
+    }
+
+
+def export_file(admin: requests.Session, run: str, name: str) -> dict[str, float]:
+    """Press an export's button, follow its job's page until done, download the file: the
+    seconds of the request, of the job, and of the download."""
+    started = time.perf_counter()
+    queued = admin.post(f"{run}/{name}", allow_redirects=False, timeout=120)
+    assert queued.status_code == 302, queued.text[-2000:]
+    confirmed = time.perf_counter()
+    page_url = run.split("/programs/")[0] + queued.headers["Location"]
+    page = until_settled(admin, page_url)
+    made = time.perf_counter()
+    assert "The file is ready" in page, page[-2000:]
+    downloaded = timed(admin, f"{page_url}/download")[0]
+    return {
+        f"export {name}: the request": confirmed - started,
+        f"export {name}: the job": made - confirmed,
+        f"export {name}: the download": downloaded,
     }
 
 
@@ -167,8 +192,9 @@ def walk(base: str, program_id: int, content: bytes, requests_each: int) -> dict
     for count in (1, 20):
         label = f"re-run after {count} rejection{'s' * (count > 1)}: click to review page"
         steps[label] = rerun_after_rejections(admin, base, program_id, run, count)
-    for export in ("export.csv", "unmatched.csv", "introductions.zip"):
-        steps[f"export {export}"] = timed(admin, f"{run}/{export}")[0]
+    steps.update(export_file(admin, run, "export.csv"))
+    steps["export unmatched.csv"] = timed(admin, f"{run}/unmatched.csv")[0]
+    steps.update(export_file(admin, run, "introductions.zip"))
     return {"steps": steps, "samples": samples, "estimate": estimate, "pages": pages}
 
 

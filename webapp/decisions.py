@@ -22,6 +22,7 @@ from webapp import audit
 from webapp.answers import keep_apart
 from webapp.conflicts import check_decision_seen, claim_mentors
 from webapp.db import db
+from webapp.jobs import Progress
 from webapp.models import utcnow
 from webapp.pair_models import NeverPair
 from webapp.run_models import (
@@ -35,6 +36,9 @@ from webapp.run_models import (
 
 #: Decisions that keep a pair, so that it holds a place of its mentor in every run.
 HOLDING = (Action.APPROVE, Action.LOCK)
+
+#: Pairs between two progress reports of a bulk decision.
+PROGRESS_EVERY = 500
 
 #: Alias joined to a run's pairs to read their status in the same query.
 DECISION = aliased(PairDecision)
@@ -140,6 +144,7 @@ def decide(
     seen: str | None = None,
     check: HoldCheck | None = None,
     never: bool = False,
+    progress: Progress | None = None,
 ) -> int:
     """Give ``pairs`` of ``run`` the decision ``action`` (None undoes); the caller commits.
 
@@ -150,7 +155,8 @@ def decide(
     held no place yet asks ``check`` whether it can hold one today (:class:`RefusedError`
     when not, nothing changed), then claims the mentor's place (:func:`claim_mentors`:
     a 409 when another admin took it meanwhile). Returns how many pairs changed status.
-    One audit event is written per changed pair.
+    One audit event is written per changed pair, naming ``who``. ``progress(step, done,
+    total)`` hears how many pairs are decided (a background job's).
     """
     existing = decisions_for(run.program_id, (p.key for p in pairs))
     for pair in pairs:
@@ -162,7 +168,9 @@ def decide(
             raise RefusedError(lines)
         claim_mentors(run.program_id, [p.key for p in claims])
     changed = 0
-    for pair in pairs:
+    for number, pair in enumerate(pairs):
+        if progress and number % PROGRESS_EVERY == 0:
+            progress("deciding", number, len(pairs))
         decision = existing.get(pair.key)
         before = status(decision)
         after = PROPOSED if action is None else STATUS_OF[action]
@@ -201,6 +209,7 @@ def decide(
             after=after,
             **({"note": note} if note else {}),
             **({"never": True} if apart else {}),
+            actor=who,
         )
         changed += 1
     return changed

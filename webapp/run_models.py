@@ -6,6 +6,10 @@ its input, who started it and when) and its summary figures. Its pairs are
 review table needs one query. Decisions are :class:`PairDecision` rows kept per program
 and triple (mentee, mentor, type), so they outlive the run they were taken on: the next
 run keeps approved and locked pairs and never proposes a rejected one again.
+
+Two background jobs work on a run's pairs: an :class:`ExportJob` makes a download file
+and keeps its bytes until it expires, a :class:`BulkDecision` applies one confirmed
+decision to many pairs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
@@ -237,3 +242,57 @@ class PairDecision(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ExportKind(StrEnum):
+    """The download files of a run that a background job makes."""
+
+    MATCHES = "matches"
+    INTRODUCTIONS = "introductions"
+
+
+class ExportJob(JobState, db.Model):
+    """A download file of a run, made by a background job, and kept until it expires.
+
+    ``content`` holds the file's bytes once the job is done (loaded only when asked for:
+    the job's page never reads it); ``filename`` and ``mimetype`` are those of the
+    download, ``count`` how many pairs it holds. A newer export of the same run and kind
+    replaces it, and it is deleted ``EXPORT_KEEP_HOURS`` after it was made, or when a
+    participant of the program is erased (see :mod:`webapp.export_jobs`).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[str] = mapped_column(String(320))
+    filename: Mapped[str] = mapped_column(String(100), default="")
+    mimetype: Mapped[str] = mapped_column(String(40), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    content: Mapped[bytes] = mapped_column(LargeBinary, default=b"", deferred=True)
+
+
+class BulkDecision(JobState, db.Model):
+    """A confirmed bulk decision, applied to many pairs by a background job.
+
+    ``pairs`` are the pairs the confirmation page showed, as ``[id, version]`` (the
+    version of the decision each had, 0 for none); ``action`` is the form's (``undo``
+    undoes).
+    ``back`` is the review page the admin came from; ``changed`` how many pairs the job
+    changed once done.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(10), default="")
+    never: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    pairs: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    requested_by: Mapped[str] = mapped_column(String(320))
+    back: Mapped[str] = mapped_column(Text, default="")
+    changed: Mapped[int] = mapped_column(Integer, default=0)

@@ -63,6 +63,9 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # longest a job may take on the RQ queue before RQ stops it (seconds)
         "JOB_TIMEOUT": 3600,
         "REVIEW_PAGE_SIZE": 50,
+        # a run's export file (made by a background job) is kept in the database this
+        # many hours after it was made, then deleted (see webapp.export_jobs)
+        "EXPORT_KEEP_HOURS": 24,
         # e-mail (see webapp.mail): without SMTP_URL messages are written as .eml files
         # into instance/outbox/; SMTP_URL is smtp://user:pass@host:587 or smtps://...:465
         "SMTP_URL": "",

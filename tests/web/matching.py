@@ -1,5 +1,5 @@
 """Helpers of the match-run tests: load the demo program, start a run, wait for it, read
-its pairs, decide on them one by one or in bulk, publish them."""
+its pairs, decide on them one by one or in bulk, export them, publish them."""
 
 from __future__ import annotations
 
@@ -97,6 +97,27 @@ def bulk(
         return page, None
     sent = dict(form_values(page.text))
     return page, client.post(f"/programs/{program_id}/runs/{run_id}/bulk/confirm", data=sent)
+
+
+def follow_job(client: FlaskClient, page: str, timeout: float = 60) -> TestResponse:
+    """GET a job's page until it shows no progress any more (the job has finished);
+    that last answer."""
+    deadline = time.monotonic() + timeout
+    while "data-job-progress" in (shown := client.get(page)).text:
+        assert time.monotonic() < deadline, f"{page} did not finish in {timeout} s"
+        time.sleep(0.05)
+    return shown
+
+
+def export(client: FlaskClient, program_id: int, run_id: int, name: str) -> TestResponse:
+    """Press the button of an export (``export.csv`` or ``introductions.zip``), follow
+    its job to the end and download the file it made: the download."""
+    queued = client.post(f"/programs/{program_id}/runs/{run_id}/{name}")
+    assert queued.status_code == 302, queued.text
+    page = queued.headers["Location"]
+    shown = follow_job(client, page)
+    assert f'href="{page}/download"' in shown.text, shown.text
+    return client.get(f"{page}/download")
 
 
 def publish(client: FlaskClient, program_id: int, run_id: int, **form: str) -> str:

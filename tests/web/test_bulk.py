@@ -1,6 +1,7 @@
 """Bulk decisions (issue 14, items 1 and 4): one pair that cannot take the decision no
 longer sinks the rest; the confirmation page says how many pairs change and lists those
-that cannot, with why; a 409 comes only from a real change between the two steps."""
+that cannot, with why; a refusal ("nothing was saved") comes only from a real change
+between the two steps. Confirming queues a background job whose page says what it did."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from markupsafe import escape
 
 from tests.web.forms import form_values
 from tests.web.helpers import ADMIN_EMAIL
-from tests.web.matching import bulk, decide, lock_directly, pairs_of
+from tests.web.matching import bulk, decide, follow_job, lock_directly, pairs_of
 from webapp.db import db
 from webapp.models import Participant
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch
@@ -102,7 +103,7 @@ def test_the_confirmation_lists_every_pair_it_cannot_change_with_why(
     assert _approved(app) == {fine.key, approved.key}
 
 
-def test_a_change_between_confirmation_and_apply_is_a_409_naming_it(
+def test_a_change_between_confirmation_and_apply_saves_nothing_and_names_it(
     app: Flask, admin_client: FlaskClient, demo: tuple[int, MatchRun]
 ) -> None:
     program_id, run = demo
@@ -115,13 +116,16 @@ def test_a_change_between_confirmation_and_apply_is_a_409_naming_it(
     assert page.status_code == 200
     meanwhile = next(p for p in pairs if p.score >= 70)
     decide(admin_client, program_id, run.id, meanwhile.id, "approve")  # another admin
-    answer = admin_client.post(
+    queued = admin_client.post(
         f"/programs/{program_id}/runs/{run.id}/bulk/confirm", data=dict(form_values(page.text))
     )
-    assert answer.status_code == 409
-    assert "Changed meanwhile" in answer.text and "nothing was saved" in answer.text
-    assert f"{escape(meanwhile.label)}: now approved by {ADMIN_EMAIL}" in answer.text
+    assert queued.status_code == 302
+    answer = follow_job(admin_client, queued.headers["Location"])
+    assert answer.status_code == 200 and 'role="alert"' in answer.text
+    assert "changed after you confirmed the list, so nothing was saved" in answer.text
+    assert f"<li>{escape(meanwhile.label)}: now approved by {ADMIN_EMAIL}</li>" in answer.text
     assert f'<a href="{escape(review)}">Back to the review page</a>' in answer.text
+    assert "Traceback" not in answer.text
     with app.app_context():
         assert db.session.scalars(db.select(PairDecision.action)).all() == ["approve"]
 
@@ -223,6 +227,7 @@ def test_counts_on_the_review_pages_agree_with_their_nouns(
     )  # fmt: skip
     assert "Approve 1 pair?" in page.text and "The 1 pair it changes" in page.text
     assert done is not None and done.status_code == 302
-    after = admin_client.get(review).text
-    assert "1 pair now approved." in after and "(s)" not in after
-    assert "1 pair matches the filters." in after
+    result = follow_job(admin_client, done.headers["Location"]).text
+    assert "1 pair now approved." in result and "(s)" not in result
+    assert f'<a href="{escape(review)}">Back to the review page</a>' in result
+    assert "1 pair matches the filters." in admin_client.get(review).text

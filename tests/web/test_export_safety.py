@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from matcher.csv_io import FORMULA_PREFIXES, to_csv_bytes
 from tests.strategies import hostile_cells
 from tests.web.helpers import ADMIN_EMAIL
+from tests.web.matching import export
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, RunStatus, UnmatchedRequest
@@ -116,8 +117,9 @@ def test_every_csv_download_is_formula_safe(app: Flask, admin_client: FlaskClien
     }
     assert found == CSV_ENDPOINTS, "a new CSV download: add it to this test"
     program_id, run_id = hostile_run(app)
-    for download in ("export.csv", "unmatched.csv"):
-        data = admin_client.get(f"/programs/{program_id}/runs/{run_id}/{download}").data
+    matches = export(admin_client, program_id, run_id, "export.csv").data
+    unmatched = admin_client.get(f"/programs/{program_id}/runs/{run_id}/unmatched.csv").data
+    for data in (matches, unmatched):
         assert len(cells(data)) > len(HOSTILE) * 5
         assert_safe(data)
         assert "'=cmd|' /C calc'!A0" in cells(data)

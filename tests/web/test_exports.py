@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from matcher.proposal import MATCH_COLUMNS, UNMATCHED_COLUMNS
 from tests.web.helpers import ADMIN_EMAIL
-from tests.web.matching import load_demo, run_to_end
+from tests.web.matching import export, load_demo, run_to_end
 from webapp.db import db
 from webapp.matching.exports import DECISION_COLUMNS
 from webapp.pair_life import LIFE_COLUMNS
@@ -38,7 +38,7 @@ def test_the_csv_has_the_cli_columns_then_status_departments_and_who_decided_whe
     app: Flask, admin_client: FlaskClient
 ) -> None:
     program_id, run_id, pairs = _approve_three(app, admin_client)
-    response = admin_client.get(f"/programs/{program_id}/runs/{run_id}/export.csv")
+    response = export(admin_client, program_id, run_id, "export.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert f'filename="matches-run-{run_id}.csv"' in response.headers["Content-Disposition"]
@@ -75,7 +75,7 @@ def test_the_csv_is_safe_to_open_in_a_spreadsheet(app: Flask, admin_client: Flas
         pair = db.session.get_one(ProposedMatch, pairs[0].id)
         pair.reasons = '=HYPERLINK("http://evil.example","click")'
         db.session.commit()
-    data = admin_client.get(f"/programs/{program_id}/runs/{run_id}/export.csv").data
+    data = export(admin_client, program_id, run_id, "export.csv").data
     assert b"'=HYPERLINK" in data
     assert b",=HYPERLINK" not in data and b'"=HYPERLINK' not in data
 
@@ -103,7 +103,7 @@ def test_introductions_are_one_note_per_pair_that_participants_may_read(
             f"/programs/{program_id}/runs/{run_id}/matches/{pair.id}", data={"action": "approve"}
         )
     approved = [*pairs[:3], *telling]
-    response = admin_client.get(f"/programs/{program_id}/runs/{run_id}/introductions.zip")
+    response = export(admin_client, program_id, run_id, "introductions.zip")
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     assert f'filename="introductions-run-{run_id}.zip"' in response.headers["Content-Disposition"]
@@ -159,7 +159,7 @@ def test_an_export_with_nothing_approved_has_only_the_header(
 ) -> None:
     program_id = load_demo(app)
     run = run_to_end(app, admin_client, program_id)
-    data = admin_client.get(f"/programs/{program_id}/runs/{run.id}/export.csv").data
+    data = export(admin_client, program_id, run.id, "export.csv").data
     assert data.decode("utf-8-sig").strip() == ",".join(
         [*MATCH_COLUMNS, *DECISION_COLUMNS, *LIFE_COLUMNS]
     )

@@ -13,11 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
+from werkzeug.test import TestResponse
 
 from matcher import mentions
 from tests.web.forms import form_values
 from tests.web.helpers import ADMIN_EMAIL, make_app, upload
-from tests.web.matching import SAMPLE, bulk, decide, pairs_of, run_to_end
+from tests.web.matching import SAMPLE, bulk, decide, export, pairs_of, run_to_end
 from webapp.audit import AppendOnlyError
 from webapp.db import db
 from webapp.models import AuditEvent, ImportUpload, InviteToken, Participant
@@ -166,7 +167,7 @@ def test_imports_runs_decisions_exports_and_erasures_are_audited(
         ).one()
     base = f"/programs/{program_id}/runs/{run.id}"
     admin_client.post(f"{base}/matches/{pair.id}", data={"action": "approve"})
-    assert admin_client.get(f"{base}/export.csv").status_code == 200
+    assert export(admin_client, program_id, run.id, "export.csv").status_code == 200
     admin_client.post(f"/programs/{program_id}/participants/{mentee.id}/erase")
     with app.app_context():
         actions = set(db.session.scalars(select(AuditEvent.action)))
@@ -418,6 +419,11 @@ def _shown(client: FlaskClient, url: str) -> str:
     """The text a GET of ``url`` gives (every file of a zip)."""
     response = client.get(url)
     assert response.status_code == 200, url
+    return _read(response)
+
+
+def _read(response: TestResponse) -> str:
+    """The text of an answer (every file of a zip)."""
     if response.mimetype == "application/zip":
         with zipfile.ZipFile(BytesIO(response.data)) as archive:
             return "\n".join(archive.read(name).decode() for name in archive.namelist())
@@ -429,9 +435,16 @@ def test_erasure_leaves_no_column_page_or_export_naming_the_person(
 ) -> None:
     """Defects 1 and 4 of fix-privacy: a sweep of every text and JSON column of every table
     (runs' ``left_out`` and ``removed`` among them), every page an admin reads about the
-    runs (the History page first) and every export."""
+    runs (the History page first) and every export, the files made before the erasure
+    deleted with it."""
     program_id = zofia["program"]
-    assert stored_traces(app, *IDENTITY[:2])  # the sweep sees her before the erasure
+    made = [
+        export(admin_client, program_id, run_id, name).request.path
+        for run_id in zofia["runs"]
+        for name in ("export.csv", "introductions.zip")
+    ]
+    traces = stored_traces(app, *IDENTITY[:2])  # the sweep sees her before the erasure
+    assert "export_job.content: " + IDENTITY[0] in traces
     history = admin_client.get(f"/programs/{program_id}/history").text
     assert ZOFIA in history and NOTE in history
     for action in ("participant.edit", "match.lock", "match.keep", "match.approve"):
@@ -442,18 +455,25 @@ def test_erasure_leaves_no_column_page_or_export_naming_the_person(
 
     traces = stored_traces(app, *IDENTITY)
     assert traces == [], "\n".join(traces)
+    for gone in made:  # the files made before the erasure, and their pages
+        assert admin_client.get(gone).status_code == 404
+        assert admin_client.get(gone.removesuffix("/download")).status_code == 404
     base = f"/programs/{program_id}"
     pages = [f"{base}/history", f"{base}/", f"{base}/participants/", f"{base}/runs/"]
     for run_id in zofia["runs"]:
         run = f"{base}/runs/{run_id}"
         pages += [run, f"{run}/dashboard", f"{run}/unmatched", f"{run}/review"]
-        pages += [f"{run}/export.csv", f"{run}/unmatched.csv", f"{run}/introductions.zip"]
+        pages += [f"{run}/unmatched.csv"]
     with app.app_context():
         others = db.session.scalars(select(Participant.id)).all()
     pages += [f"{base}/participants/{other}/export.json" for other in others]
-    for url in pages:
-        text = _shown(admin_client, url).lower()
-        assert not [n for n in IDENTITY if n.lower() in text], url
+    shown = {url: _shown(admin_client, url) for url in pages}
+    for run_id in zofia["runs"]:
+        for name in ("export.csv", "introductions.zip"):
+            download = export(admin_client, program_id, run_id, name)
+            shown[download.request.path] = _read(download)
+    for url, text in shown.items():
+        assert not [n for n in IDENTITY if n.lower() in text.lower()], url
     second = _shown(admin_client, f"{base}/runs/{zofia['runs'][1]}")
     assert "1 approved or locked pair left out of this run" in second
     assert second.count("erased participant – ") == 2  # left out, and removed since run 1

@@ -1,8 +1,9 @@
 """The admin's whole review journey in chromium, on the demo program.
 
 Run matching, review, approve some pairs in bulk, reject one with a reason, lock one,
-re-run, check the rejected pair is gone and the locked one stays, export and read the
-file. Screenshots go to docs/screenshots/.
+re-run, check the rejected pair is gone and the locked one stays, make the export on
+the run's Exports page, follow its job and read the file it downloads. Screenshots go to
+docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -95,7 +96,10 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     expect(page.get_by_role("table")).to_contain_text("already approved")
     shot(page, "review-bulk-confirm")
     page.get_by_role("button", name="Approve 3 pairs").click()
-    expect(page.get_by_text("3 pairs now approved.")).to_be_visible()
+    expect(page.get_by_text("3 pairs now approved.")).to_be_visible()  # the job's page
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the review page").click()
+    expect(rows).to_have_count(50)
 
     rows.nth(3).locator("summary").click()
     assert_accessible(page)  # with the reject form open
@@ -145,8 +149,18 @@ def test_run_review_decide_rerun_and_export(app: Flask, page: Page, server: str)
     top_shot(page, "review-phone", 1800)
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    page.get_by_role("link", name="Exports").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Exports of run \d+$"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Make the CSV").click()
+    download = page.get_by_role("link", name=re.compile(r"^Download matches-run-\d+\.csv$"))
+    expect(download).to_be_visible(timeout=RUN_TIMEOUT)  # the job's page, once it is done
+    expect(
+        page.get_by_text(f"The file is ready: {len(decided(app, 'approve')) + 1} pairs.")
+    ).to_be_visible()
+    assert_accessible(page)
     with page.expect_download() as info:
-        page.get_by_role("link", name="Export approved (CSV)").click()
+        download.click()
     frame = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), encoding="utf-8-sig")
     assert list(frame.columns) == [*MATCH_COLUMNS, *DECISION_COLUMNS, *LIFE_COLUMNS]
     exported = set(zip(frame.mentee_email, frame.mentor_email, frame.mentor_type, strict=True))

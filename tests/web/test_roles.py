@@ -36,7 +36,7 @@ from werkzeug.test import TestResponse
 
 from tests.web.helpers import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions, make_app, postgres_schema
 from tests.web.helpers import upload as upload_csv
-from tests.web.matching import decide, load_demo, pairs_of, publish, run_to_end
+from tests.web.matching import bulk, decide, export, load_demo, pairs_of, publish, run_to_end
 from webapp.access_models import AdminInvite, ProgramAccess
 from webapp.admins import create_admin
 from webapp.cohort_figures import SMALL_GROUP, SMALL_GROUPS
@@ -55,6 +55,7 @@ from webapp.models import (
 )
 from webapp.pair_models import Pair, PublishJob
 from webapp.roles import ALLOWED, Need, Role, grant
+from webapp.run_models import BulkDecision, ExportJob
 
 #: The visitors of the table's columns, in order.
 VISITORS = ("anonymous", "owner", "manager", "reviewer", "viewer", "other")
@@ -128,6 +129,7 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "matching.review.decide_one": ("POST", RUN + "/matches/{match}", REVIEWERS_UP),
     "matching.bulk.preview": ("POST", RUN + "/bulk", REVIEWERS_UP),
     "matching.bulk.confirm": ("POST", RUN + "/bulk/confirm", REVIEWERS_UP),
+    "matching.bulk.show": ("GET", RUN + "/bulk/{bulk_job}", REVIEWERS_UP),
     "matching.left_out.resolve": ("POST", RUN + "/left-out/0", REVIEWERS_UP),
     "matching.manual.make": ("POST", RUN + "/manual", REVIEWERS_UP),
     "admin.programs.edit": ("POST", P + "/edit", MANAGERS),
@@ -179,9 +181,12 @@ ROUTE_TABLE: dict[str, tuple[str, str, str]] = {
     "matching.runs.start": ("POST", P + "/runs/", MANAGERS),
     "matching.runs.rematch": ("POST", P + "/runs/rematch", MANAGERS),
     "matching.runs.rematch_one": ("POST", P + "/runs/rematch/one", MANAGERS),
-    "matching.exports.export_csv": ("GET", RUN + "/export.csv", MANAGERS),
+    "matching.exports.index": ("GET", RUN + "/exports", MANAGERS),
+    "matching.exports.export_csv": ("POST", RUN + "/export.csv", MANAGERS),
+    "matching.exports.export_introductions": ("POST", RUN + "/introductions.zip", MANAGERS),
+    "matching.exports.show": ("GET", RUN + "/exports/{export_job}", MANAGERS),
+    "matching.exports.download": ("GET", RUN + "/exports/{export_job}/download", MANAGERS),
     "matching.exports.export_unmatched": ("GET", RUN + "/unmatched.csv", MANAGERS),
-    "matching.exports.export_introductions": ("GET", RUN + "/introductions.zip", MANAGERS),
     "matching.publish.start": ("POST", RUN + "/publish", MANAGERS),
     "matching.publish.start_selected": ("POST", RUN + "/publish/selected", MANAGERS),
     "matching.publish.show": ("GET", RUN + "/publish/{publish_job}", MANAGERS),
@@ -310,6 +315,11 @@ def build(db_url: str, instance: Path) -> Site:
     matches = pairs_of(setup, run.id)
     for match in matches[:4]:
         assert decide(owner, program_id, run.id, match.id, "approve").status_code == 302
+    locked, _ = bulk(
+        owner, program_id, run.id, action="lock", scope="selected", ids=str(matches[4].id)
+    )
+    assert locked.status_code == 200
+    assert export(owner, program_id, run.id, "export.csv").status_code == 200
     publish(owner, program_id, run.id)
     spare = {"key": "spare", "kind": "text", "prompt": "Anything to add?", "asked_of": "both"}
     assert owner.post(f"/programs/{program_id}/questions/new", data=spare).status_code == 302
@@ -387,6 +397,8 @@ def build(db_url: str, instance: Path) -> Site:
             "message": db.session.scalars(sa.select(OutboxMessage.id)).first() or 0,
             "upload": db.session.scalars(sa.select(ImportUpload.id)).one(),
             "publish_job": db.session.scalars(sa.select(PublishJob.id)).one(),
+            "bulk_job": db.session.scalars(sa.select(BulkDecision.id)).one(),
+            "export_job": db.session.scalars(sa.select(ExportJob.id)).one(),
         }
     started = owner.post(
         f"/programs/{program_id}/next-cohort",
@@ -560,15 +572,17 @@ def test_a_viewer_sees_no_department_small_enough_to_name_someone(site: Site) ->
 def test_a_reviewer_decides_but_gets_no_publish_export_or_run_buttons(site: Site) -> None:
     review = page(site, "reviewer", RUN + "/review")
     assert "/matches/" in review and "/bulk" in review  # deciding
-    for denied in ("/publish", "export.csv", "introductions.zip", "/import/", "/outbox/"):
+    for denied in ("/publish", "/exports", "export.csv", "introductions.zip", "/import/"):
         assert denied not in review, denied
+    assert "/outbox/" not in review
     run = page(site, "reviewer", RUN)
-    assert "Re-run matching" not in run and "/export.csv" not in run
+    assert "Re-run matching" not in run and "/exports" not in run
     person = page(site, "reviewer", P + "/participants/{participant}")
     for denied in ("/edit", "/delete", "/erase", "/export.json", "/invites/"):
         assert denied not in person, denied
     # a manager gets every one of them
     assert "/publish" in page(site, "manager", RUN + "/review")
+    assert "/exports" in page(site, "manager", RUN)
     managed = page(site, "manager", P + "/participants/{participant}")
     assert all(action in managed for action in ("/edit", "/erase", "/export.json"))
 

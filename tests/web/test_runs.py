@@ -30,9 +30,11 @@ def test_pages_need_a_log_in(client: FlaskClient, program_id: int) -> None:
         f"/programs/{program_id}/runs/1/mentee?email=a@x.org",
         f"/programs/{program_id}/runs/1/dashboard",
         f"/programs/{program_id}/runs/1/unmatched",
-        f"/programs/{program_id}/runs/1/export.csv",
+        f"/programs/{program_id}/runs/1/exports",
+        f"/programs/{program_id}/runs/1/exports/1",
+        f"/programs/{program_id}/runs/1/exports/1/download",
         f"/programs/{program_id}/runs/1/unmatched.csv",
-        f"/programs/{program_id}/runs/1/introductions.zip",
+        f"/programs/{program_id}/runs/1/bulk/1",
     ):
         response = client.get(path)
         assert response.status_code == 302, path
@@ -40,6 +42,9 @@ def test_pages_need_a_log_in(client: FlaskClient, program_id: int) -> None:
     for path in (
         f"/programs/{program_id}/runs/",
         f"/programs/{program_id}/runs/1/bulk",
+        f"/programs/{program_id}/runs/1/bulk/confirm",
+        f"/programs/{program_id}/runs/1/export.csv",
+        f"/programs/{program_id}/runs/1/introductions.zip",
         f"/programs/{program_id}/runs/1/matches/1",
         f"/programs/{program_id}/runs/1/manual",
     ):

@@ -6,35 +6,62 @@ cannot change with why: already in that status, a rule the pair breaks with toda
 data, a mentor whose places are taken (naming who holds them), a request locked to
 another mentor. Confirming applies the decision to exactly the pairs shown, as they were
 shown; a pair whose decision changed since, or that cannot take the decision any more, is
-a real concurrent change: 409, nothing saved, and the page names the pair and what it is
+a real concurrent change: nothing saved, and the page names the pair and what it is
 now, with the way back to the review page.
+
+Confirming tens of thousands of pairs takes a while, so the confirmation queues a
+background job (:data:`BULK`, on a :class:`~webapp.run_models.BulkDecision` row) and the
+admin follows it on its page, which says what it did (or what changed meanwhile). A
+confirmation that was not understood is refused at once (400).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from matcher import plural
+from matcher import MatcherError, plural
+from webapp import jobs
 from webapp.conflicts import EditConflict, decision_state
 from webapp.db import db
 from webapp.decisions import DECISION, RefusedError, decide, decision_join, decisions_for, status
 from webapp.lookups import done_run, get_program
 from webapp.matching.holding import unable_to_hold
 from webapp.matching.review_forms import BulkForm, chosen_action
-from webapp.models import Program
+from webapp.models import ACTIVE, Program, utcnow
 from webapp.roles import Need, needs
-from webapp.run_models import PROPOSED, STATUS_OF, Action, MatchRun, PairDecision, ProposedMatch
+from webapp.run_models import (
+    PROPOSED,
+    STATUS_OF,
+    Action,
+    BulkDecision,
+    MatchRun,
+    PairDecision,
+    ProposedMatch,
+)
 from webapp.security import is_local_path
 
 bp = Blueprint("bulk", __name__, url_prefix="/programs/<int:program_id>/runs/<int:run_id>")
 
+#: A finished bulk decision's row (its pairs and note) is deleted at the program's next
+#: confirmation after this long: its page is read just after it ends.
+KEPT = timedelta(days=1)
+#: What the job's page says first when pairs changed after the confirmation.
+CHANGED = (
+    "Some of these pairs changed after you confirmed the list, so nothing was saved. "
+    "Go back to the review page to see them as they are now, and decide again."
+)
+#: The line under it when another admin's decision on one of them was saved first.
+RACED = "another admin decided one of these pairs while yours were being saved"
 #: The verb of each decision on the confirmation page.
 VERBS = {"approve": "Approve", "reject": "Reject", "lock": "Lock", "undo": "Undo the decision on"}
 
@@ -88,6 +115,15 @@ def plan(
     return Plan(action, tuple(changes), seen, tuple(refused))
 
 
+def _verb(action: str, never: bool) -> str:
+    """A bulk decision's verb as its pages say it.
+
+    >>> _verb("approve", False), _verb("reject", True)
+    ('Approve', 'Reject (never pair these two)')
+    """
+    return VERBS[action] + (" (never pair these two)" if never and action == "reject" else "")
+
+
 def _back(program_id: int, run_id: int) -> str:
     """The review page the form was sent from (with its filters), else the table."""
     target = request.form.get("next", "")
@@ -139,7 +175,7 @@ def preview(program_id: int, run_id: int) -> str | Response:
         run=run,
         plan=found,
         refused=[(p, why, status(decided.get(p.key))) for p, why in found.refused],
-        verb=VERBS[form.action.data or ""] + (" (never pair these two)" if never else ""),
+        verb=_verb(form.action.data or "", never),
         form=form,
         note=note,
         back=back,
@@ -160,27 +196,24 @@ def _seen(token: str) -> dict[int, int]:
     return found
 
 
-@bp.post("/bulk/confirm")
-@needs(Need.DECIDE)
-def confirm(program_id: int, run_id: int) -> Response:
-    """Apply a confirmed bulk decision to exactly the pairs shown, or 409 naming what
-    changed since."""
-    program = get_program(program_id)
-    run = done_run(program.id, run_id)
-    form = BulkForm()
-    seen = _seen(request.form.get("pairs", ""))
-    if not form.validate_on_submit() or not seen:
-        abort(400, description="The confirmation was not understood; go back and try again.")
-    back = _back(program.id, run.id)
-    action, note = chosen_action(form.action.data or ""), (form.note.data or "").strip()
+def _changed(lines: Sequence[str]) -> MatcherError:
+    """The failure of a bulk decision whose pairs changed: :data:`CHANGED`, then one line
+    per change (the job's page lists them)."""
+    return MatcherError("\n".join([CHANGED, *lines]))
+
+
+def apply(job: BulkDecision, progress: jobs.Progress) -> None:
+    """The bulk decision job: apply the decision to exactly the pairs confirmed, as they
+    were shown, or fail naming what changed since (nothing is written then)."""
+    run = db.session.get_one(MatchRun, job.run_id)
+    seen = dict(job.pairs)
+    progress("reading the pairs", 0, len(seen))
     pairs = list(
         db.session.scalars(
             select(ProposedMatch).where(ProposedMatch.run_id == run.id, ProposedMatch.id.in_(seen))
         )
     )
-    decided: dict[tuple[str, str, str], PairDecision] = decisions_for(
-        program.id, (p.key for p in pairs)
-    )
+    decided = decisions_for(run.program_id, (p.key for p in pairs))
     changed = [
         f"{p.label}: now {decision_state(decided.get(p.key))}"
         for p in pairs
@@ -191,27 +224,86 @@ def confirm(program_id: int, run_id: int) -> Response:
             f"{plural(len(seen) - len(pairs), 'pair')} of your list left this run "
             "(a match made by hand)"
         )
-    count = 0
-    if not changed:
-        try:
-            count = decide(
-                run,
-                pairs,
-                action,
-                current_user.email,
-                note,
-                check=partial(unable_to_hold, program),
-                never=form.reach.data == "never",
-            )
-        except RefusedError as refused:
-            changed = list(refused.lines)
     if changed:
-        raise EditConflict(
-            "Some of these pairs changed after you confirmed the list, so nothing was saved. "
-            "Go back to the review page to see them as they are now, and decide again.",
-            details=changed,
-            back=back,
+        raise _changed(changed)
+    action = chosen_action(job.action)
+    try:
+        count = decide(
+            run,
+            pairs,
+            action,
+            job.requested_by,
+            job.note,
+            check=partial(unable_to_hold, run.program),
+            never=job.never,
+            progress=progress,
         )
+        progress("saving", len(pairs), len(pairs))
+        db.session.flush()  # the decisions: a race with another admin is found here
+    except RefusedError as refused:
+        raise _changed(refused.lines) from refused
+    except EditConflict as conflict:
+        raise _changed([conflict.description or "", *conflict.details]) from conflict
+    except (StaleDataError, IntegrityError) as race:
+        raise _changed([RACED]) from race
+    job.changed = count
+
+
+#: Applying a confirmed bulk decision as a background job.
+BULK = jobs.JobKind("bulk", BulkDecision, apply, "confirm the decision again")
+
+
+@bp.post("/bulk/confirm")
+@needs(Need.DECIDE)
+def confirm(program_id: int, run_id: int) -> Response:
+    """Queue a confirmed bulk decision on exactly the pairs shown, and go to its page."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    form = BulkForm()
+    seen = _seen(request.form.get("pairs", ""))
+    if not form.validate_on_submit() or not seen:
+        abort(400, description="The confirmation was not understood; go back and try again.")
+    db.session.execute(
+        delete(BulkDecision).where(
+            BulkDecision.program_id == program.id,
+            BulkDecision.status.not_in(ACTIVE),
+            BulkDecision.finished_at < utcnow() - KEPT,
+        )
+    )
+    job = BulkDecision(
+        program_id=program.id,
+        run_id=run.id,
+        action=form.action.data or "",
+        never=form.reach.data == "never",
+        note=(form.note.data or "").strip(),
+        pairs=[[pair_id, version] for pair_id, version in seen.items()],
+        requested_by=current_user.email,
+        back=_back(program.id, run.id),
+    )
+    db.session.add(job)
     db.session.commit()
-    flash(f"{plural(count, 'pair')} now {PROPOSED if action is None else STATUS_OF[action]}.")
-    return redirect(back)
+    jobs.submit(BULK, job)
+    return redirect(url_for(".show", program_id=program.id, run_id=run.id, job_id=job.id))
+
+
+@bp.get("/bulk/<int:job_id>")
+@needs(Need.DECIDE)
+def show(program_id: int, run_id: int, job_id: int) -> str:
+    """A bulk decision's progress, then how many pairs it changed (or what changed
+    meanwhile), with the way back to the review page."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    job = db.session.get(BulkDecision, job_id)
+    if job is None or job.run_id != run.id:
+        abort(404, description="There is no such bulk decision of this run.")
+    jobs.reap(BULK, BulkDecision.id == job.id)
+    db.session.refresh(job)
+    action = chosen_action(job.action)
+    return render_template(
+        "review/bulk_job.html",
+        program=program,
+        run=run,
+        job=job,
+        verb=_verb(job.action, job.never),
+        now=PROPOSED if action is None else STATUS_OF[action],
+    )

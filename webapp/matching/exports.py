@@ -1,6 +1,13 @@
 """Downloads of a run: the approved pairs as CSV, its open requests as CSV, and a zip of
 introduction notes, one file per pair.
 
+The approved pairs and the notes take long at tens of thousands of pairs, so a
+background job makes them (:data:`EXPORT`): the admin presses the export's button on the
+run's Exports page, follows the job on its page, then downloads the file it made. The
+file rests on the job's row until it expires (:mod:`webapp.export_jobs`). The open
+requests are few (a request the run could not fill), so their CSV is written in its
+request.
+
 Approved and locked pairs are exported. The pairs' CSV has the columns of the command
 line's ``matches.csv`` first, then the status, both departments and who decided when, then
 the published pair's life (:data:`webapp.pair_life.LIFE_COLUMNS`: its status and the date
@@ -18,10 +25,12 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from matcher import (
@@ -35,10 +44,12 @@ from matcher import (
     participant_reasons,
     to_csv_bytes,
 )
-from webapp import audit
+from webapp import audit, export_jobs, jobs
 from webapp.db import db
 from webapp.decisions import DECISION, decision_join
+from webapp.forms import EmptyForm
 from webapp.lookups import done_run, get_program
+from webapp.models import JobStatus, Program
 from webapp.pair_life import LIFE_COLUMNS, life_rows
 from webapp.pair_models import Pair
 from webapp.people_cache import program_cohort
@@ -46,6 +57,8 @@ from webapp.roles import Need, needs
 from webapp.run_models import (
     STATUS_OF,
     Action,
+    ExportJob,
+    ExportKind,
     MatchRun,
     PairDecision,
     ProposedMatch,
@@ -66,6 +79,35 @@ DECISION_COLUMNS = [
 OPEN_COLUMNS = [*UNMATCHED_COLUMNS, "mentee_department"]
 #: Longest part of a note's file name taken from a person's name.
 NAME_CHARS = 40
+#: Pairs between two progress reports of a job writing notes.
+PROGRESS_EVERY = 500
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A download file a job makes: its title on the pages, its name (of the run's
+    ``number``), its mimetype, its audit format and the endpoint that starts it."""
+
+    title: str
+    name: str
+    mimetype: str
+    format: str
+    start: str
+
+
+#: The files a job makes, by kind.
+FILES = {
+    ExportKind.MATCHES: ExportFile(
+        "Approved pairs (CSV)", "matches-run-{number}.csv", "text/csv", "csv", ".export_csv"
+    ),
+    ExportKind.INTRODUCTIONS: ExportFile(
+        "Introduction notes (zip)",
+        "introductions-run-{number}.zip",
+        "application/zip",
+        "introductions",
+        ".export_introductions",
+    ),
+}
 
 #: A suggested first conversation for each type of mentoring.
 AGENDA: dict[MentorType, tuple[str, ...]] = {
@@ -195,15 +237,19 @@ def introductions_zip(
     people: Mapping[str, Participant],
     config: ProgramConfig,
     when: datetime,
+    progress: jobs.Progress | None = None,
 ) -> bytes:
     """One introduction note per pair, a text file each, in a zip dated ``when``.
 
     ``people`` are the program's participants by e-mail; a pair whose person has left the
-    program since gets the program team's general reason.
+    program since gets the program team's general reason. ``progress(step, done, total)``
+    hears how many notes are written.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, pair in enumerate(pairs, start=1):
+            if progress and number % PROGRESS_EVERY == 1:
+                progress("writing the notes", number - 1, len(pairs))
             mentee, mentor = people.get(pair.mentee_email), people.get(pair.mentor_email)
             reasons: Sequence[str] = ()
             if mentee is not None and mentor is not None:
@@ -216,6 +262,34 @@ def introductions_zip(
     return buffer.getvalue()
 
 
+def make_export(job: ExportJob, progress: jobs.Progress) -> None:
+    """The export job: make the file of ``job``'s kind from its run, as it is now."""
+    run = db.session.get_one(MatchRun, job.run_id)
+    progress("reading the pairs", 0, 0)
+    pairs = approved_pairs(run)
+    if job.kind == ExportKind.MATCHES:
+        published = db.session.scalars(
+            select(Pair).where(
+                Pair.program_id == run.program_id,
+                Pair.mentee_email.in_({pair.mentee_email for pair, _ in pairs}),
+            )
+        ).all()
+        progress("writing the CSV", 0, 0)
+        job.content = matches_csv(pairs, life_rows(published))
+    else:
+        progress("reading the participants", 0, 0)
+        people = {p.email: p for p in program_cohort(run.program_id).people}
+        when = run.finished_at or run.created_at
+        notes = [pair for pair, _ in pairs]
+        config = config_from_mapping(run.config)
+        job.content = introductions_zip(notes, people, config, when, progress)
+    job.count = len(pairs)
+
+
+#: Making an export file as a background job.
+EXPORT = jobs.JobKind("export", ExportJob, make_export, "make the file again")
+
+
 def _download(content: bytes, filename: str, mimetype: str) -> Response:
     return Response(
         content,
@@ -224,23 +298,123 @@ def _download(content: bytes, filename: str, mimetype: str) -> Response:
     )
 
 
-@bp.get("/export.csv")
+def _latest(run: MatchRun, kind: str) -> ExportJob | None:
+    """The newest export of ``kind`` of ``run``, if any."""
+    query = select(ExportJob).where(ExportJob.run_id == run.id, ExportJob.kind == kind)
+    return db.session.scalars(query.order_by(ExportJob.id.desc())).first()
+
+
+def _look(run: MatchRun) -> None:
+    """Before any export of ``run`` is read: delete the expired files of every run, and
+    fail the run's exports whose worker died."""
+    export_jobs.sweep()
+    db.session.commit()
+    jobs.reap(EXPORT, ExportJob.run_id == run.id)
+
+
+@bp.get("/exports")
 @needs(Need.MANAGE)
-def export_csv(program_id: int, run_id: int) -> Response:
-    """The approved pairs as CSV."""
+def index(program_id: int, run_id: int) -> str:
+    """The run's exports: a button that makes each file, and the file made last."""
     program = get_program(program_id)
     run = done_run(program.id, run_id)
-    pairs = approved_pairs(run)
-    published = db.session.scalars(
-        select(Pair).where(
-            Pair.program_id == program.id,
-            Pair.mentee_email.in_({pair.mentee_email for pair, _ in pairs}),
+    _look(run)
+    return render_template(
+        "exports/index.html",
+        program=program,
+        run=run,
+        files=[(kind, FILES[kind], _latest(run, kind)) for kind in ExportKind],
+        keep_hours=export_jobs.keep_hours(),
+        form=EmptyForm(),
+    )
+
+
+def _start(program_id: int, run_id: int, kind: ExportKind) -> Response:
+    """Queue the export of ``kind`` (unless it is being made already) and go to its page;
+    a GET (an old link to the file) goes to the Exports page."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    if request.method == "GET":
+        return redirect(url_for(".index", program_id=program.id, run_id=run.id))
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was not understood; reload the page and try again.")
+    _look(run)
+    if (job := export_jobs.working(run, kind)) is None:
+        export_jobs.replace(run, kind)
+        file = FILES[kind]
+        job = ExportJob(
+            program_id=program.id,
+            run_id=run.id,
+            kind=kind,
+            requested_by=current_user.email,
+            filename=file.name.format(number=run.number),
+            mimetype=file.mimetype,
         )
-    ).all()
-    audit.record("run.export", program.id, run=run.id, pairs=len(pairs), format="csv")
+        db.session.add(job)
+        db.session.commit()
+        jobs.submit(EXPORT, job)
+    return redirect(url_for(".show", program_id=program.id, run_id=run.id, job_id=job.id))
+
+
+@bp.route("/export.csv", methods=["GET", "POST"])
+@needs(Need.MANAGE)
+def export_csv(program_id: int, run_id: int) -> Response:
+    """Make the approved pairs' CSV (a background job)."""
+    return _start(program_id, run_id, ExportKind.MATCHES)
+
+
+@bp.route("/introductions.zip", methods=["GET", "POST"])
+@needs(Need.MANAGE)
+def export_introductions(program_id: int, run_id: int) -> Response:
+    """Make the zip of introduction notes, one per approved or locked pair (a job)."""
+    return _start(program_id, run_id, ExportKind.INTRODUCTIONS)
+
+
+def _job(program_id: int, run_id: int, job_id: int) -> tuple[Program, MatchRun, ExportJob]:
+    """The program, the run and its export ``job_id``, or 404 saying it may have expired."""
+    program = get_program(program_id)
+    run = done_run(program.id, run_id)
+    _look(run)
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.run_id != run.id:
+        abort(
+            404,
+            description="There is no such export: a file is deleted "
+            f"{export_jobs.keep_hours()} hours after "
+            "it was made, or when it is made again. Make it again on the run's Exports page.",
+        )
+    db.session.refresh(job)
+    return program, run, job
+
+
+@bp.get("/exports/<int:job_id>")
+@needs(Need.MANAGE)
+def show(program_id: int, run_id: int, job_id: int) -> str:
+    """An export's progress, then the file to download (or why it failed)."""
+    program, run, job = _job(program_id, run_id, job_id)
+    return render_template(
+        "exports/show.html",
+        program=program,
+        run=run,
+        job=job,
+        file=FILES[ExportKind(job.kind)],
+        expires_at=export_jobs.expires_at(job),
+        keep_hours=export_jobs.keep_hours(),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/exports/<int:job_id>/download")
+@needs(Need.MANAGE)
+def download(program_id: int, run_id: int, job_id: int) -> Response:
+    """The file an export job made (its page until it is done)."""
+    program, run, job = _job(program_id, run_id, job_id)
+    if job.status != JobStatus.DONE:
+        return redirect(url_for(".show", program_id=program.id, run_id=run.id, job_id=job.id))
+    file = FILES[ExportKind(job.kind)]
+    audit.record("run.export", program.id, run=run.id, pairs=job.count, format=file.format)
     db.session.commit()
-    content = matches_csv(pairs, life_rows(published))
-    return _download(content, f"matches-run-{run.number}.csv", "text/csv")
+    return _download(job.content, job.filename, job.mimetype)
 
 
 @bp.get("/unmatched.csv")
@@ -261,18 +435,3 @@ def export_unmatched(program_id: int, run_id: int) -> Response:
     db.session.commit()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=OPEN_COLUMNS)
     return _download(to_csv_bytes(frame), f"open-requests-run-{run.number}.csv", "text/csv")
-
-
-@bp.get("/introductions.zip")
-@needs(Need.MANAGE)
-def export_introductions(program_id: int, run_id: int) -> Response:
-    """One introduction note per approved or locked pair, a text file each, in a zip."""
-    program = get_program(program_id)
-    run = done_run(program.id, run_id)
-    pairs = [pair for pair, _ in approved_pairs(run)]
-    audit.record("run.export", program.id, run=run.id, pairs=len(pairs), format="introductions")
-    db.session.commit()
-    people = {p.email: p for p in program_cohort(program.id).people}
-    when = run.finished_at or run.created_at
-    content = introductions_zip(pairs, people, config_from_mapping(run.config), when)
-    return _download(content, f"introductions-run-{run.number}.zip", "application/zip")

@@ -7,8 +7,10 @@ pairs, the audit events about them and the people who name them as their manager
 
 Erasure deletes the participant, their invite links (with any such answers), every pair,
 open request and decision that names them, the program's warm state of its last run
-(:mod:`webapp.warm_runs`, which holds the participants as that run read them), and every
-unconfirmed upload that holds their e-mail in any encoding (:func:`matcher.mentions`).
+(:mod:`webapp.warm_runs`, which holds the participants as that run read them), every
+export file of the program's runs and every bulk decision queued on them
+(:mod:`webapp.export_jobs`), and every unconfirmed upload that holds their e-mail in any
+encoding (:func:`matcher.mentions`).
 Their e-mail and name are replaced by ``[erased]`` in the program's audit events (each
 event stays, marked redacted; the free-text reason of a decision about them goes whole),
 in the error and figures of its runs, in the reasons and decision notes of other people's
@@ -39,7 +41,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from matcher import MatcherError, agree, mentions, plural
-from webapp import audit, warm_runs
+from webapp import audit, export_jobs, warm_runs
 from webapp.audit import ERASED
 from webapp.db import db
 from webapp.digests import keyed_digest
@@ -376,6 +378,7 @@ def erase(program: Program, record: Participant) -> dict[str, int]:
     _scrub_texts(program.id, record, scrub)
     _drop_picks(program.id, email)
     warm_runs.forget(program.id)
+    counts["exports"] = export_jobs.forget(program.id)
     counts["audit_events"] = _redact_events(program.id, email, scrub)
     db.session.delete(record)
     db.session.flush()
