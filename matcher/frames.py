@@ -6,6 +6,12 @@ an admin acts on (:func:`matcher.explain.unmatched_reason`), counting every cand
 the request, also those pruning left out; :func:`scores_frame` lists every candidate with
 its score. Their columns are those of :mod:`matcher.proposal`.
 
+Two parts of the tables depend only on a triple, the cohort and the config, never on
+decisions or other pairs, and are worked out by steps a later run may replace with a copy
+(:mod:`matcher.warm`): a chosen pair's reasons and breakdown rows (:func:`explain_pairs`,
+:class:`Explained`) and whether a mentor a mentee has in another type is a candidate of
+the open request when nobody is rejected (:func:`check_triples`, :class:`Checked`).
+
 >>> from matcher.candidates import build_candidates
 >>> from matcher.cohort import encode
 >>> from matcher.proposal import rejected_matrices

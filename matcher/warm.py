@@ -4,13 +4,18 @@ After an admin rejects, locks or approves a few pairs, the participants and the 
 those of the last run; only the decisions changed. :func:`rerun` keeps, in a
 :class:`WarmState`, what does not depend on decisions: the encoded cohort and every
 request's candidates (rules and scores, the reserve pruning keeps, the statistics unmatched
-reasons count), built as if nobody had been rejected. A re-run with that state evaluates
-again only the requests a rejection touches (:func:`with_rejections`; a request's
-candidates never depend on another's), and runs the rest of :func:`matcher.engine.propose`
-as it is: locks, the certified solve, the tables.
+reasons count), built as if nobody had been rejected; and what its tables worked out that
+depends only on a triple, the cohort and the config (the words of its pairs,
+:class:`~matcher.frames.Explained`, and its answers on whether a mentee's mentors in other
+types are candidates of their open requests, :class:`~matcher.frames.Checked`). A re-run
+with that state evaluates again only the requests a rejection touches
+(:func:`with_rejections`; a request's candidates never depend on another's), and runs the
+rest of :func:`matcher.engine.propose` as it is (locks, the certified solve, the tables),
+except that its tables copy what the state holds and work out only the rest.
 
 Exactness: the candidates handed to the solver are those a run from scratch builds, array
-for array, and every later step is the deterministic one of a run from scratch, so the
+for array, every later step is the deterministic one of a run from scratch, and what the
+tables copy is what they would work out (it depends on nothing that differs), so the
 proposal is byte-identical to ``propose(participants, config, decisions)`` and certified
 optimal the same way (``tests/test_warm.py`` checks both on random, correlated and sample
 cohorts). The solve itself is not warm-started from the earlier run's prices: the flow
@@ -21,7 +26,7 @@ A state is reused only by the same engine (:func:`engine_digest`: the same sourc
 for the same participants (the same records, in the same order) and the same config, as
 their :func:`fingerprint` tells; anything else runs from scratch and returns a new state.
 Losing a state costs one run from scratch, never a different answer. Its size grows with
-the candidates: :attr:`WarmState.nbytes`.
+the candidates and the pairs: :attr:`WarmState.nbytes`.
 """
 
 from __future__ import annotations
@@ -85,7 +90,9 @@ class WarmState:
 
     ``key`` is the :func:`fingerprint` of the run's participants and config; ``candidates``
     are those of every request, built with no rejection, in the shape the run used
-    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`).
+    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`); ``explained`` are the words
+    of the pairs the run chose, and ``checked`` its answers on the triples its open
+    requests' reasons asked about (:func:`matcher.frames.check_triples`).
     """
 
     key: str
