@@ -206,10 +206,8 @@ def match_frame(
     for i in range(len(idx)):
         e, m = cohort.people[mentee[i]], cohort.people[mentor[i]]
         mentor_type = MENTOR_TYPES[kind[i]].value
-        rows.append(
-            (e.email, e.name, m.email, m.name, mentor_type, found.score[idx[i]],
-             explained.reasons[i])
-        )  # fmt: skip
+        score, reasons = found.score[idx[i]], explained.reasons[i]
+        rows.append((e.email, e.name, m.email, m.name, mentor_type, score, reasons))
         breakdown.extend((e.email, m.email, mentor_type, *part) for part in explained.parts[i])
     return (
         pd.DataFrame(rows, columns=MATCH_COLUMNS),
@@ -397,17 +395,24 @@ def unmatched_frame(
 def _best_candidates(found: Candidates, n: int) -> dict[int, int]:
     """Each request's best candidate in ``found``, of a cohort of ``n`` people: request
     ``mentee * len(MENTOR_TYPES) + kind`` -> its row of the top score (the lowest mentor
-    index among equal scores)."""
-    order = np.argsort(triple_keys(n, found.mentee, found.mentor, found.kind), kind="stable")
-    request = found.mentee[order] * len(MENTOR_TYPES) + found.kind[order]
+    index among equal scores). Candidates come in canonical order (type, mentee, mentor),
+    so the sort below only checks that: a request's rows are one run, by mentor."""
+    kind, mentee, mentor = (
+        np.asarray(a, dtype=np.int64) for a in (found.kind, found.mentee, found.mentor)
+    )
+    order = np.argsort((kind * n + mentee) * n + mentor, kind="stable")
+    request = (kind * n + mentee)[order]
     starts = np.flatnonzero(np.diff(request, prepend=-1))
     if not len(starts):
         return {}
     scores = found.score[order]
     segment = np.cumsum(np.diff(request, prepend=-1) != 0) - 1
     at_top = np.flatnonzero(scores == np.maximum.reduceat(scores, starts)[segment])
-    _, first = np.unique(segment[at_top], return_index=True)  # by mentor, the lowest first
-    return dict(zip(request[starts].tolist(), order[at_top[first]].tolist(), strict=True))
+    _, first = np.unique(segment[at_top], return_index=True)  # the lowest mentor of each
+    best = order[at_top[first]]
+    return dict(
+        zip((mentee[best] * len(MENTOR_TYPES) + kind[best]).tolist(), best.tolist(), strict=True)
+    )
 
 
 def scores_frame(cohort: Cohort, found: Candidates) -> pd.DataFrame:
