@@ -36,7 +36,15 @@ from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.errors import SolveError
 from matcher.fill import Request, fillable, left_open, restricted
-from matcher.frames import match_frame, scores_frame, unmatched_frame
+from matcher.frames import (
+    CheckTriples,
+    ExplainPairs,
+    check_triples,
+    explain_pairs,
+    match_frame,
+    scores_frame,
+    unmatched_frame,
+)
 from matcher.kernels import compile_kernels
 from matcher.locks import stale_locks
 from matcher.pricing import CohortPricer
@@ -164,11 +172,16 @@ def propose_encoded(
     progress: Progress | None = None,
     fill: Collection[Request] | None = None,
     build: BuildCandidates = build_candidates,
+    explain: ExplainPairs = explain_pairs,
+    check: CheckTriples = check_triples,
 ) -> Proposal:
     """:func:`propose` on participants encoded already (``everyone``, their
     :func:`~matcher.cohort.encode`), with ``build`` in the place of
-    :func:`~matcher.candidates.build_candidates` (called the same way; it must return what
-    that would). :mod:`matcher.warm` passes its reuse of an earlier run's candidates.
+    :func:`~matcher.candidates.build_candidates`, ``explain`` in the place of
+    :func:`~matcher.frames.explain_pairs` and ``check`` in the place of
+    :func:`~matcher.frames.check_triples` (each called the same way; each must return what
+    it would). :mod:`matcher.warm` passes its reuse of an earlier run's candidates and
+    tables.
 
     >>> from matcher.schema import Role
     >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",))
@@ -203,8 +216,8 @@ def propose_encoded(
         progress("solve", 1, 1)
 
     started = time.perf_counter()
-    matches, breakdown = match_frame(cohort, found, chosen, config)
-    unmatched = unmatched_frame(cohort, found, chosen, config, rejected, compiled, locks)
+    matches, breakdown = match_frame(cohort, found, chosen, config, explain)
+    unmatched = unmatched_frame(cohort, found, chosen, config, rejected, compiled, locks, check)
     if fill is not None:
         unmatched = _in_request_order(everyone, [unmatched, left_open(everyone, mask)])
     scores = scores_frame(cohort, found) if with_scores else None

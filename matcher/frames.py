@@ -6,6 +6,12 @@ an admin acts on (:func:`matcher.explain.unmatched_reason`), counting every cand
 the request, also those pruning left out; :func:`scores_frame` lists every candidate with
 its score. Their columns are those of :mod:`matcher.proposal`.
 
+Two parts of the tables depend only on a triple, the cohort and the config, never on
+decisions or other pairs, and are worked out by steps a later run may replace with a copy
+(:mod:`matcher.warm`): a chosen pair's reasons and breakdown rows (:func:`explain_pairs`,
+:class:`Explained`) and whether a mentor a mentee has in another type is a candidate of
+the open request when nobody is rejected (:func:`check_triples`, :class:`Checked`).
+
 >>> from matcher.candidates import build_candidates
 >>> from matcher.cohort import encode
 >>> from matcher.proposal import rejected_matrices
@@ -34,7 +40,8 @@ its score. Their columns are those of :mod:`matcher.proposal`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,41 +54,265 @@ from matcher.explain import match_reasons, unmatched_reason
 from matcher.proposal import BREAKDOWN_COLUMNS, MATCH_COLUMNS, SCORE_COLUMNS, UNMATCHED_COLUMNS
 from matcher.scoring import BONUSES, points
 
+#: One breakdown row of a pair without its people and type: criterion, value in [0, 1],
+#: weight and points earned.
+Part = tuple[str, float, float, float]
+
+
+@dataclass(frozen=True, eq=False)
+class Explained:
+    """Triples in words: each one's reasons and breakdown rows, in the order of ``key``.
+
+    What a row of :func:`match_frame` says of a pair besides its score (the reasons, and
+    the criteria of its breakdown with their values, weights and points) depends only on
+    the triple, the cohort and the config: the criterion values are computed pair by pair
+    (:func:`matcher.candidates.score_triples`), the phrases read the two people and the
+    config, and the weights and points come from the config and the cohort (which criteria
+    it counts). No decision, lock or other pair enters, so a later run of the same cohort
+    and config may copy them (:mod:`matcher.warm`; the score column is read from that
+    run's own candidates).
+
+    ``key`` holds the triples as :func:`triple_keys`, ascending; ``reasons[i]`` and
+    ``parts[i]`` are those of the triple ``key[i]``.
+    """
+
+    key: np.ndarray
+    reasons: tuple[str, ...]
+    parts: tuple[tuple[Part, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+
+#: How the pairs of a run are put in words: ``explain(cohort, config, mentee, mentor,
+#: kind)`` returns what :func:`explain_pairs` returns for them (:mod:`matcher.warm` passes
+#: one that copies an earlier run's rows).
+ExplainPairs = Callable[[Cohort, ProgramConfig, np.ndarray, np.ndarray, np.ndarray], Explained]
+
+
+def triple_keys(n: int, mentee: np.ndarray, mentor: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Triples of a cohort of ``n`` people as one number each, ascending in the order of
+    the matches (mentee, type, mentor).
+
+    >>> triple_keys(10, np.array([0, 0, 1]), np.array([5, 3, 2]), np.array([1, 2, 0])).tolist()
+    [15, 23, 42]
+    """
+    mentee, mentor, kind = (np.asarray(a, dtype=np.int64) for a in (mentee, mentor, kind))
+    return (mentee * len(MENTOR_TYPES) + kind) * n + mentor
+
+
+def lookup(known: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each of ``key`` is in ``known`` (ascending, each once), and where (any
+    position where it is not).
+
+    >>> found, at = lookup(np.array([2, 5, 9]), np.array([5, 1, 9]))
+    >>> found.tolist(), at[found].tolist()
+    ([True, False, True], [1, 2])
+    """
+    if not len(known):
+        return np.zeros(len(key), dtype=bool), np.zeros(len(key), dtype=np.int64)
+    at = np.minimum(np.searchsorted(known, key), len(known) - 1)
+    return known[at] == key, at
+
+
+def explain_pairs(
+    cohort: Cohort,
+    config: ProgramConfig,
+    mentee: np.ndarray,
+    mentor: np.ndarray,
+    kind: np.ndarray,
+    known: Explained | None = None,
+) -> Explained:
+    """The reasons and breakdown rows of the triples ``(mentee[i], mentor[i], kind[i])``,
+    given in the order of :func:`triple_keys`: those of ``known`` (explained for the same
+    cohort and config) copied, the others worked out.
+
+    Parameters
+    ----------
+    cohort, config
+        The encoded participants and the program config.
+    mentee, mentor, kind
+        The triples, in ascending :func:`triple_keys` order, each once.
+    known
+        Triples explained before for this cohort and config, or None.
+
+    Returns
+    -------
+    Explained
+
+    Examples
+    --------
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> people = [
+    ...     Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",),
+    ...                 expertise_wanted=("sql",)),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("expertise",), expertise=("sql",)),
+    ... ]  # fmt: skip
+    >>> cohort, config = encode(people), ProgramConfig()
+    >>> ana_bo = np.array([0]), np.array([1]), np.array([3])  # Ana, Bo, expertise
+    >>> explained = explain_pairs(cohort, config, *ana_bo)
+    >>> explained.reasons
+    ('covers 1 of 1 wanted skill: sql',)
+    >>> explained.parts[0][0]
+    ('expertise', 1.0, 60.0, 60.0)
+    >>> explain_pairs(cohort, config, *ana_bo, known=explained).parts == explained.parts
+    True
+    """
+    key = triple_keys(len(cohort), mentee, mentor, kind)
+    known = known or Explained(key[:0], (), ())
+    reasons: list[str | None] = [None] * len(key)
+    parts: list[tuple[Part, ...] | None] = [None] * len(key)
+    copied, at = lookup(known.key, key)
+    for i, k in zip(np.flatnonzero(copied).tolist(), at[copied].tolist(), strict=True):
+        reasons[i], parts[i] = known.reasons[k], known.parts[k]
+    fresh = np.flatnonzero(~copied)
+    _, values_of = score_triples(cohort, mentee[fresh], mentor[fresh], kind[fresh], config)
+    position = {k: np.cumsum(kind[fresh] == k) - 1 for k in values_of}
+    for j, i in enumerate(fresh.tolist()):
+        e, m, k = cohort.people[mentee[i]], cohort.people[mentor[i]], int(kind[i])
+        mentor_type = MENTOR_TYPES[k]
+        values = {name: float(v[position[k][j]]) for name, v in values_of[k].items()}
+        reasons[i] = match_reasons(e, m, mentor_type, values, config)
+        parts[i] = tuple(
+            (name, v, weight, round(earned, 2))
+            for name, v in values.items()
+            if v > 0 or name not in BONUSES  # a bonus the pair did not earn is no part
+            for weight, earned in [points(name, v, mentor_type, config, values)]
+        )
+    return Explained(key, tuple(reasons), tuple(parts))
+
 
 def match_frame(
-    cohort: Cohort, found: Candidates, chosen: np.ndarray, config: ProgramConfig
+    cohort: Cohort,
+    found: Candidates,
+    chosen: np.ndarray,
+    config: ProgramConfig,
+    explain: ExplainPairs = explain_pairs,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The matches and their score breakdown: one row per ``chosen`` candidate, and one per
     chosen candidate and criterion (value, weight and points earned; a bonus criterion such
     as ``priority`` only where the pair earned it).
 
-    Rows are sorted by mentee, type and mentor; reasons come from
-    :func:`matcher.explain.match_reasons` (see the module's example).
+    Rows are sorted by mentee, type and mentor; reasons and breakdown rows come from
+    ``explain`` (:func:`explain_pairs`, whose reasons are
+    :func:`matcher.explain.match_reasons`; see the module's example), scores from ``found``.
     """
     idx = np.flatnonzero(chosen)
     idx = idx[np.lexsort((found.mentor[idx], found.kind[idx], found.mentee[idx]))]
     mentee, mentor, kind = found.mentee[idx], found.mentor[idx], found.kind[idx]
-    _, parts = score_triples(cohort, mentee, mentor, kind, config)
-    position = {k: np.cumsum(kind == k) - 1 for k in parts}
+    explained = explain(cohort, config, mentee, mentor, kind)
     rows, breakdown = [], []
     for i in range(len(idx)):
-        e, m, k = cohort.people[mentee[i]], cohort.people[mentor[i]], int(kind[i])
-        mentor_type = MENTOR_TYPES[k]
-        values = {name: float(v[position[k][i]]) for name, v in parts[k].items()}
-        reasons = match_reasons(e, m, mentor_type, values, config)
-        rows.append(
-            (e.email, e.name, m.email, m.name, mentor_type.value, found.score[idx[i]], reasons)
-        )
-        breakdown.extend(
-            (e.email, m.email, mentor_type.value, name, v, weight, round(earned, 2))
-            for name, v in values.items()
-            if v > 0 or name not in BONUSES  # a bonus the pair did not earn is no part
-            for weight, earned in [points(name, v, mentor_type, config, values)]
-        )
+        e, m = cohort.people[mentee[i]], cohort.people[mentor[i]]
+        mentor_type = MENTOR_TYPES[kind[i]].value
+        score, reasons = found.score[idx[i]], explained.reasons[i]
+        rows.append((e.email, e.name, m.email, m.name, mentor_type, score, reasons))
+        breakdown.extend((e.email, m.email, mentor_type, *part) for part in explained.parts[i])
     return (
         pd.DataFrame(rows, columns=MATCH_COLUMNS),
         pd.DataFrame(breakdown, columns=BREAKDOWN_COLUMNS),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Checked:
+    """Triples, each once by ascending :func:`triple_keys`, and whether each is a candidate
+    when nobody is rejected (``ok``).
+
+    That answer depends only on the triple, the cohort and the config (a rejection blocks
+    only its own triple: the rule ``rejected`` reads one cell, :func:`rejected_cells`), so
+    a later run of the same cohort and config may copy it (:mod:`matcher.warm`).
+    """
+
+    key: np.ndarray
+    ok: np.ndarray
+
+
+#: Whether triples are candidates when nobody is rejected: ``check(cohort, config, mentee,
+#: mentor, kind, compiled)`` returns what :func:`check_triples` returns for them
+#: (:mod:`matcher.warm` passes one that copies an earlier run's answers).
+CheckTriples = Callable[[Cohort, ProgramConfig, np.ndarray, np.ndarray, np.ndarray, bool], Checked]
+
+
+def check_triples(
+    cohort: Cohort,
+    config: ProgramConfig,
+    mentee: np.ndarray,
+    mentor: np.ndarray,
+    kind: np.ndarray,
+    compiled: bool,
+    known: Checked | None = None,
+) -> Checked:
+    """Whether each triple ``(mentee[i], mentor[i], kind[i])`` would be a candidate if no
+    admin had rejected anything (:func:`~matcher.candidates.are_candidates` with no
+    rejection): the answers of ``known`` (checked for the same cohort and config) copied,
+    the others worked out.
+
+    Parameters
+    ----------
+    cohort, config
+        The encoded participants and the program config.
+    mentee, mentor, kind
+        The triples, in any order, repeats allowed.
+    compiled
+        Whether the passes run compiled.
+    known
+        Triples checked before for this cohort and config, or None.
+
+    Returns
+    -------
+    Checked
+        The triples given, each once.
+
+    Examples
+    --------
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, seeks=("developmental",))
+    >>> m = Participant("m@x.org", "M", Role.MENTOR, offers=("developmental",))
+    >>> cohort, config = encode([e, m]), ProgramConfig()
+    >>> one, zero = np.array([1, 1]), np.array([0, 0])
+    >>> check_triples(cohort, config, zero, one, zero, False).ok.tolist()
+    [True]
+    >>> no = Checked(np.array([1]), np.array([False]))  # as if E -> M were no candidate
+    >>> check_triples(cohort, config, zero, one, zero, False, no).ok.tolist()
+    [False]
+    """
+    key, first = np.unique(triple_keys(len(cohort), mentee, mentor, kind), return_index=True)
+    known = known or Checked(key[:0], np.zeros(0, dtype=bool))
+    copied, at = lookup(known.key, key)
+    ok = np.zeros(len(key), dtype=bool)
+    ok[copied] = known.ok[at[copied]]
+    fresh = first[~copied]
+    ok[~copied] = are_candidates(
+        cohort, config, None, mentee[fresh], mentor[fresh], kind[fresh], compiled
+    )
+    return Checked(key, ok)
+
+
+def rejected_cells(
+    rejected: Rejected, mentee: np.ndarray, mentor: np.ndarray, kind: np.ndarray
+) -> np.ndarray:
+    """Whether an admin rejected each triple ``(mentee[i], mentor[i], kind[i])``.
+
+    >>> from matcher.cohort import encode
+    >>> from matcher.proposal import rejected_matrices
+    >>> from matcher.schema import Participant, Role
+    >>> people = encode(
+    ...     [Participant("a@x.org", "A", Role.MENTEE), Participant("b@x.org", "B", Role.MENTOR)]
+    ... )
+    >>> rejected = rejected_matrices(people, [(0, 1, 2)])
+    >>> rejected_cells(rejected, np.array([0, 0]), np.array([1, 1]), np.array([2, 3])).tolist()
+    [True, False]
+    """
+    mentee, mentor, kind = (np.asarray(a, dtype=np.int64) for a in (mentee, mentor, kind))
+    out = np.zeros(len(mentee), dtype=bool)
+    for k in np.unique(kind).tolist():
+        at = kind == k
+        if (matrix := rejected.get(MENTOR_TYPES[k])) is not None:
+            out[at] = np.asarray(matrix[mentee[at], mentor[at]]).ravel() != 0
+    return out
 
 
 def unmatched_frame(
@@ -92,6 +323,7 @@ def unmatched_frame(
     rejected: Rejected,
     compiled: bool,
     locks: Sequence[tuple[int, int, int]] = (),
+    check: CheckTriples = check_triples,
 ) -> pd.DataFrame:
     """One row per open request with its reason.
 
@@ -99,7 +331,9 @@ def unmatched_frame(
     those pruning left out: the candidates at mentors with room are counted block by block
     and subtracted from the request's exact total. Of the full mentors, those whose every
     place holds one of ``locks`` (approved or locked pairs) are counted apart the same
-    way: their places went to an admin's decision, not to better overall matches.
+    way: their places went to an admin's decision, not to better overall matches. Whether a
+    mentor the mentee has in another type is a candidate of the request is ``check``'s
+    answer (:func:`check_triples`) less the triples ``rejected``.
     """
     stats = found.stats
     assigned = np.bincount(found.mentor[chosen], minlength=len(cohort))
@@ -110,11 +344,7 @@ def unmatched_frame(
     for e, m in zip(found.mentee[chosen].tolist(), found.mentor[chosen].tolist(), strict=True):
         mentors_of.setdefault(e, []).append(m)
     filled = set(zip(found.mentee[chosen].tolist(), found.kind[chosen].tolist(), strict=True))
-    # each request's best candidate (the lowest mentor index among equal scores)
-    order = np.lexsort((found.mentor, -found.score, found.kind, found.mentee))
-    request = found.mentee[order] * len(MENTOR_TYPES) + found.kind[order]
-    first = np.flatnonzero(np.diff(request, prepend=-1))
-    best = dict(zip(request[first].tolist(), order[first].tolist(), strict=True))
+    best = _best_candidates(found, len(cohort))
     open_rows = [
         int(r)
         for r in np.lexsort((stats.kind, stats.mentee))
@@ -137,7 +367,9 @@ def unmatched_frame(
     own_triples = np.array(
         [(stats.mentee[r], m, stats.kind[r]) for r, m in own_rows], dtype=np.int64
     ).reshape(-1, 3)
-    own_ok = are_candidates(cohort, config, rejected, *own_triples.T, compiled)
+    checked = check(cohort, config, *own_triples.T, compiled)
+    _, at = lookup(checked.key, triple_keys(len(cohort), *own_triples.T))
+    own_ok = checked.ok[at] & ~rejected_cells(rejected, *own_triples.T)
     own = np.zeros(len(stats.mentee), dtype=np.int64)
     own_full = np.zeros(len(stats.mentee), dtype=np.int64)
     for (r, m), ok in zip(own_rows, own_ok.tolist(), strict=True):
@@ -158,6 +390,29 @@ def unmatched_frame(
         reason = unmatched_reason(cohort, stats, r, config, taken, best_text, rejected)
         rows.append((e.email, e.name, MENTOR_TYPES[key[1]].value, reason))
     return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
+
+
+def _best_candidates(found: Candidates, n: int) -> dict[int, int]:
+    """Each request's best candidate in ``found``, of a cohort of ``n`` people: request
+    ``mentee * len(MENTOR_TYPES) + kind`` -> its row of the top score (the lowest mentor
+    index among equal scores). Candidates come in canonical order (type, mentee, mentor),
+    so the sort below only checks that: a request's rows are one run, by mentor."""
+    kind, mentee, mentor = (
+        np.asarray(a, dtype=np.int64) for a in (found.kind, found.mentee, found.mentor)
+    )
+    order = np.argsort((kind * n + mentee) * n + mentor, kind="stable")
+    request = (kind * n + mentee)[order]
+    starts = np.flatnonzero(np.diff(request, prepend=-1))
+    if not len(starts):
+        return {}
+    scores = found.score[order]
+    segment = np.cumsum(np.diff(request, prepend=-1) != 0) - 1
+    at_top = np.flatnonzero(scores == np.maximum.reduceat(scores, starts)[segment])
+    _, first = np.unique(segment[at_top], return_index=True)  # the lowest mentor of each
+    best = order[at_top[first]]
+    return dict(
+        zip((mentee[best] * len(MENTOR_TYPES) + kind[best]).tolist(), best.tolist(), strict=True)
+    )
 
 
 def scores_frame(cohort: Cohort, found: Candidates) -> pd.DataFrame:

@@ -4,13 +4,18 @@ After an admin rejects, locks or approves a few pairs, the participants and the 
 those of the last run; only the decisions changed. :func:`rerun` keeps, in a
 :class:`WarmState`, what does not depend on decisions: the encoded cohort and every
 request's candidates (rules and scores, the reserve pruning keeps, the statistics unmatched
-reasons count), built as if nobody had been rejected. A re-run with that state evaluates
-again only the requests a rejection touches (:func:`with_rejections`; a request's
-candidates never depend on another's), and runs the rest of :func:`matcher.engine.propose`
-as it is: locks, the certified solve, the tables.
+reasons count), built as if nobody had been rejected; and what its tables worked out that
+depends only on a triple, the cohort and the config (the words of its pairs,
+:class:`~matcher.frames.Explained`, and its answers on whether a mentee's mentors in other
+types are candidates of their open requests, :class:`~matcher.frames.Checked`). A re-run
+with that state evaluates again only the requests a rejection touches
+(:func:`with_rejections`; a request's candidates never depend on another's), and runs the
+rest of :func:`matcher.engine.propose` as it is (locks, the certified solve, the tables),
+except that its tables copy what the state holds and work out only the rest.
 
 Exactness: the candidates handed to the solver are those a run from scratch builds, array
-for array, and every later step is the deterministic one of a run from scratch, so the
+for array, every later step is the deterministic one of a run from scratch, and what the
+tables copy is what they would work out (it depends on nothing that differs), so the
 proposal is byte-identical to ``propose(participants, config, decisions)`` and certified
 optimal the same way (``tests/test_warm.py`` checks both on random, correlated and sample
 cohorts). The solve itself is not warm-started from the earlier run's prices: the flow
@@ -21,17 +26,19 @@ A state is reused only by the same engine (:func:`engine_digest`: the same sourc
 for the same participants (the same records, in the same order) and the same config, as
 their :func:`fingerprint` tells; anything else runs from scratch and returns a new state.
 Losing a state costs one run from scratch, never a different answer. Its size grows with
-the candidates: :attr:`WarmState.nbytes`.
+the candidates and the pairs: :attr:`WarmState.nbytes`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -40,10 +47,13 @@ from matcher.cohort import MENTOR_TYPES, Cohort, encode
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.engine import propose_encoded
+from matcher.frames import Checked, Explained, check_triples, explain_pairs
 from matcher.proposal import Decision, Proposal
 from matcher.schema import Participant
 
 __all__ = ["WarmState", "engine_digest", "fingerprint", "rerun", "with_rejections"]
+
+Known = TypeVar("Known", Explained, Checked)
 
 
 @cache
@@ -80,12 +90,16 @@ class WarmState:
 
     ``key`` is the :func:`fingerprint` of the run's participants and config; ``candidates``
     are those of every request, built with no rejection, in the shape the run used
-    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`).
+    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`); ``explained`` are the words
+    of the pairs the run chose, and ``checked`` its answers on the triples its open
+    requests' reasons asked about (:func:`matcher.frames.check_triples`).
     """
 
     key: str
     cohort: Cohort
     candidates: Candidates
+    explained: Explained
+    checked: Checked
 
     def fits(self, participants: Sequence[Participant], config: ProgramConfig) -> bool:
         """True when a run of ``participants`` under ``config`` may reuse this state.
@@ -98,19 +112,24 @@ class WarmState:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held in the candidates' and the cohort's arrays (the bulk of the state).
+        """Bytes held in the candidates' and the cohort's arrays, the tables' stores and the
+        words of the explained pairs (their reasons and breakdown rows as Python objects):
+        the bulk of the state.
 
         >>> rerun([])[1].nbytes < 1000
         True
         """
-        found = self.candidates
+        found, words = self.candidates, self.explained
         arrays = [found.mentee, found.mentor, found.kind, found.score]
         arrays += [getattr(found.stats, f.name) for f in fields(RequestStats)]
         arrays += [found.unkept] if found.unkept is not None else []
         arrays += [
             a for f in fields(Cohort) if isinstance(a := getattr(self.cohort, f.name), np.ndarray)
         ]
-        return sum(a.nbytes for a in arrays)
+        arrays += [words.key, self.checked.key, self.checked.ok]
+        objects = [words.reasons, *words.reasons, words.parts, *words.parts]
+        objects += [x for parts in words.parts for part in parts for x in (part, *part[1:])]
+        return sum(a.nbytes for a in arrays) + sum(map(sys.getsizeof, objects))
 
 
 def rerun(
@@ -164,15 +183,26 @@ def rerun(
     people = tuple(participants)
     key = fingerprint(people, config)
     if warm is not None and warm.key == key:
-        base: Candidates | None = warm.candidates
-        cohort = warm.cohort
+        build, cohort = _Build(warm.candidates), warm.cohort
+        explain, check = _Reuse(explain_pairs, warm.explained), _Reuse(check_triples, warm.checked)
     else:
-        warm, base, cohort = None, None, encode(people)
-    build = _Build(base)
-    proposal = propose_encoded(people, cohort, config, decisions, progress=progress, build=build)
+        warm, build, cohort = None, _Build(None), encode(people)
+        explain, check = _Reuse(explain_pairs, None), _Reuse(check_triples, None)
+    proposal = propose_encoded(
+        people,
+        cohort,
+        config,
+        decisions,
+        progress=progress,
+        build=build,
+        explain=explain,
+        check=check,
+    )
     if warm is None:
-        assert build.base is not None  # propose_encoded builds the candidates of every run
-        warm = WarmState(key, cohort, build.base)
+        base, explained, checked = build.base, explain.known, check.known
+        # propose_encoded builds the candidates and the tables of every run
+        assert base is not None and explained is not None and checked is not None
+        warm = WarmState(key, cohort, base, explained, checked)
     return proposal, warm
 
 
@@ -196,6 +226,23 @@ class _Build:
         if self.base is None:
             self.base = build_candidates(cohort, config, None, progress, keep, compiled=compiled)
         return with_rejections(self.base, cohort, config, rejected, keep, compiled=compiled)
+
+
+@dataclass
+class _Reuse(Generic[Known]):
+    """A step of the tables, ``work`` (:func:`~matcher.frames.explain_pairs` or
+    :func:`~matcher.frames.check_triples`), given what an earlier run of the same cohort
+    and config worked out (``known``) to copy; when None, the first call's result becomes
+    ``known``."""
+
+    work: Callable[..., Known]
+    known: Known | None
+
+    def __call__(self, *args: Any) -> Known:
+        done = self.work(*args, known=self.known)
+        if self.known is None:
+            self.known = done
+        return done
 
 
 def with_rejections(

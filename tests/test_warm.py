@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from matcher import (
     ProgramConfig,
     Proposal,
     WarmState,
+    frames,
     load_config,
     load_participants,
     propose,
@@ -25,6 +27,7 @@ from matcher.candidates import RequestStats, build_candidates
 from matcher.cohort import encode
 from matcher.decisions import load_decisions
 from matcher.engine import run_shape
+from matcher.frames import lookup, triple_keys
 from matcher.synthetic import generate_cohort
 from matcher.warm import with_rejections
 from tests.strategies import (
@@ -113,6 +116,61 @@ def test_warm_rerun_on_the_pruned_path_equals_a_run_from_scratch(
         warm, kept = rerun(pruned_people, config, decisions[:count], warm=state)
         assert kept is state
         assert tables(warm) == tables(propose(pruned_people, config, decisions[:count]))
+
+
+def test_a_warm_rerun_works_out_only_the_pairs_and_triples_its_state_lacks(
+    pruned_people, monkeypatch
+) -> None:
+    """The words of the pairs the first run chose, and its answers on whether a mentee's
+    other mentors are candidates, are copied; only new pairs are put in words and only
+    triples the state has not checked are evaluated again, and the tables are still
+    those of a run from scratch."""
+    config = ProgramConfig()
+    first, state = rerun(pruned_people, config)
+    worded, checked = [], []
+
+    def counted(calls, work):
+        def spy(*args, **kwargs):
+            calls.append(args)
+            return work(*args, **kwargs)
+
+        return spy
+
+    decisions = rejects_of(first, list(range(0, len(first.matches), 25)))
+    cold = propose(pruned_people, config, decisions)
+    monkeypatch.setattr(frames, "match_reasons", counted(worded, frames.match_reasons))
+    monkeypatch.setattr(frames, "are_candidates", counted(checked, frames.are_candidates))
+    warm, _ = rerun(pruned_people, config, decisions, warm=state)
+    assert tables(warm) == tables(cold)
+    pairs = ["mentee_email", "mentor_email", "mentor_type"]
+    new = pd.concat([first.matches[pairs]] * 2 + [warm.matches[pairs]]).drop_duplicates(keep=False)
+    assert 0 < len(worded) == len(new) < len(warm.matches) / 4
+    for _, _, _, mentee, mentor, kind, _ in checked:
+        keys = triple_keys(len(state.cohort), mentee, mentor, kind)
+        assert not lookup(state.checked.key, keys)[0].any()
+    assert len(state.checked.key) and len(state.explained) == len(first.matches)
+
+
+def test_a_rejection_or_its_undoing_changes_an_open_requests_other_mentors_count() -> None:
+    """Rejecting, for an open request, the mentors a mentee has in another type (triples no
+    run chose) takes them out of its "already mentoring" count; undoing it puts them
+    back. The state answers whether those triples are candidates with nobody rejected, so
+    both directions, from either run's state, equal a run from scratch."""
+    people, config = load_participants(PEOPLE).participants, load_config(PROGRAM)
+    first = propose(people, config)
+    own = first.unmatched[first.unmatched.reason.str.contains("already mentoring")]
+    assert len(own) >= 2
+    rejects = [
+        Decision(pair.mentee_email, pair.mentor_email, MentorType(request.mentor_type), "reject")
+        for request in own.itertuples()
+        for pair in first.matches[first.matches.mentee_email == request.mentee_email].itertuples()
+    ]
+    after = propose(people, config, rejects)
+    requests = ["mentee_email", "mentor_type"]
+    still = after.unmatched.merge(own[requests], on=requests)
+    assert len(still) == len(own) and not still.reason.str.contains("already mentoring").any()
+    assert_warm_equals_cold(people, config, [], rejects)
+    assert_warm_equals_cold(people, config, rejects, [])
 
 
 @given(seed=SMALL_SEEDS)

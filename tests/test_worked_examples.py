@@ -216,6 +216,23 @@ def test_capacity_is_respected_and_the_unmatched_reason_says_full():
     assert "best candidate: Dba" in reason
 
 
+def test_the_best_candidate_named_scores_the_most_and_comes_first_by_email_among_equals():
+    """Al comes first by e-mail but scores less (10 hours away); Bea and Zed score the
+    same, and Bea's e-mail comes first."""
+    here, away = {"utc_offset_minutes": 0}, {"utc_offset_minutes": 600}
+    people = [
+        *(mentee(name, EXPERT, expertise_wanted=("sql",), **here) for name in ("Ana", "Ben")),
+        *(mentee(name, EXPERT, expertise_wanted=("sql",), **here) for name in ("Cat", "Dan")),
+        mentor("Al", EXPERT, expertise=("sql",), capacity=1, **away),
+        mentor("Bea", EXPERT, expertise=("sql",), capacity=1, **here),
+        mentor("Zed", EXPERT, expertise=("sql",), capacity=1, **here),
+    ]
+    assert propose(people).unmatched.reason.tolist() == [
+        "3 expertise mentors could: 3 full (their places went to better overall matches); "
+        "best candidate: Bea (score 80)"
+    ]
+
+
 def test_a_place_held_by_a_lock_is_not_said_to_go_to_a_better_overall_match():
     """Only a place the matching gave away went to a better overall match."""
     people = [

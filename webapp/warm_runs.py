@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Programs whose last run's state is kept (the most recently written files).
 KEEP_PROGRAMS = 2
-#: The largest state file kept, in bytes (10,000 people take about 23 MB, 50,000 about
-#: 135 MB: docs/performance.md).
+#: The largest state file kept, in bytes (10,000 people take about 26 MB, 50,000 about
+#: 140 MB before the words of the pairs were kept, some 15 MB more now: docs/performance.md).
 MAX_BYTES = 1 << 30
 FOLDER = "warm"
 
