@@ -45,6 +45,8 @@ ATTRIBUTE = {"id": "external_id"}
 
 
 def _cell(value: object) -> str:
+    if type(value) is str:  # most cells: checked first (a run converts every cell twice)
+        return value
     if value is None or value is False:
         return ""
     if value is True:
