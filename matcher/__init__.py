@@ -81,7 +81,7 @@ from matcher.scoring import BONUS_CRITERIA
 from matcher.summary import Summary, summarize
 from matcher.supply import missing_offers, supply_gaps
 from matcher.synthetic import generate_cohort
-from matcher.warm import WarmState, rerun
+from matcher.warm import WarmState, engine_digest, rerun
 from matcher.words import agree, plural
 
 __all__ = [
@@ -152,6 +152,7 @@ __all__ = [
     "config_to_mapping",
     "default_config_toml",
     "encode",
+    "engine_digest",
     "explain_mentee",
     "explain_stored_mentee",
     "first_agenda",

@@ -87,6 +87,7 @@ PUBLIC = [
     "config_to_mapping",
     "default_config_toml",
     "encode",
+    "engine_digest",
     "explain_mentee",
     "explain_stored_mentee",
     "first_agenda",

@@ -67,14 +67,24 @@ START_TRIES = 3
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
     """The program's participants as the core reads them (stored rows, validated; their
-    answers to the program's questions, none required)."""
+    answers to the program's questions, none required).
+
+    The same rows and questions parse the same: the last parse is taken from the instance
+    folder when its digest matches (:func:`webapp.warm_runs.load_people`), which saves
+    validating every row again on each run and each process's first page.
+    """
     rows = [record_to_row(record) for record in program_records(program_id)]
-    result = parse_participants(rows, questions=optional_unless(program_questions(program_id), ()))
+    questions = optional_unless(program_questions(program_id), ())
+    key = warm_runs.people_key(rows, questions)
+    if (kept := warm_runs.load_people(program_id, key)) is not None:
+        return kept
+    result = parse_participants(rows, questions=questions)
     if not result.ok:
         first = result.errors[0].describe()
         raise MatcherError(
             f"the participant data has {plural(len(result.errors), 'error')}: {first}"
         )
+    warm_runs.save_people(program_id, key, result.participants)
     return result.participants
 
 
