@@ -66,6 +66,7 @@ def log_in_and_create_program(page: Page, server: str) -> None:
     expect(page.get_by_role("heading", name="Programs")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="New program").click()
+    expect(page.get_by_label("Program name")).to_be_visible()  # the new page, not the old
     assert_accessible(page)
     page.get_by_label("Program name").fill("Demo cohort")
     page.get_by_role("button", name="Save").click()
