@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_VERSION = "4.14.1"
 AXE_SCRIPT = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+#: Checks of one page at most, when a navigation interrupts one (see axe_violations).
+TRIES = 3
 INSTALL = f"npm install --prefix .cache/axe axe-core@{AXE_VERSION} (scripts/test.sh does)"
 
 
@@ -77,7 +80,21 @@ def describe(violations: list[dict[str, Any]]) -> str:
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Run axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now; the violations."""
+    """Run axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now; the violations.
+
+    A click that leads to another page may still be navigating when this is called: a
+    check that the navigation interrupted (its document gone) waits for the new page to
+    load and runs again, up to :data:`TRIES` checks in all.
+    """
+    for _ in range(TRIES - 1):
+        try:
+            return _run_axe(page)
+        except PlaywrightError:
+            page.wait_for_load_state()
+    return _run_axe(page)
+
+
+def _run_axe(page: Page) -> list[dict[str, Any]]:
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(axe_source())
     return page.evaluate(
