@@ -35,6 +35,7 @@ Conventions
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections import defaultdict
@@ -42,10 +43,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from zoneinfo import ZoneInfo, available_timezones
 
 from matcher.csv_io import CONTROL_CHARACTERS, RowTable, read_rows
 from matcher.errors import IntakeError, Issue, Severity
+from matcher.gcpause import without_gc
 from matcher.limits import ANSWER_LIMITS, COLUMN_LIMITS, MAX_PICKS
 from matcher.questions import Question, parse_answer
 from matcher.schema import (
@@ -56,6 +59,7 @@ from matcher.schema import (
     Participant,
     Role,
     normalize,
+    participant_from_fields,
     tidy,
 )
 
@@ -250,23 +254,20 @@ def parse_participants(
         missing = frozenset(REQUIRED_COLUMNS) - set(columns) - ({"name"} if name_parts else set())
         written = dict(zip(columns, headers or columns, strict=True))
         issues += _column_issues(columns, missing, written, questions)
-    parsed: list[_Row] = []
-    end = first_row
-    for end, cells in enumerate(rows, first_row + 1):
-        texts = _texts(cells)
-        if name_parts:
-            texts["name"] = " ".join(t for p in NAME_PARTS if (t := texts.get(p, "").strip()))
-        if any(text.strip() for text in texts.values()):
-            row, row_issues = _parse_row(end - 1, texts, missing, questions)
-            parsed.append(row)
-            issues += row_issues
-    if columns is not None and not parsed:
-        issues.append(_issue(0, "", "", _NO_PEOPLE))
-    known = [_parse_row(n, texts, frozenset())[0] for n, texts in _numbered(others, end)]
-    issues += [i for i in _cross_row_issues([*parsed, *known]) if i.row < end]
-    bad_rows = {i.row for i in issues if i.severity == "error"}
-    people = [] if 0 in bad_rows else [_participant(r) for r in parsed if r.number not in bad_rows]
-    return IntakeResult(tuple(sorted(people, key=lambda p: p.email)), tuple(sorted(issues)))
+    with without_gc():
+        rows = list(rows)
+        end = first_row + len(rows)
+        numbered = list(_numbered(rows, first_row, name_parts))
+        parsed, row_issues = _parse_rows(numbered, missing, questions)
+        issues += row_issues
+        if columns is not None and not parsed:
+            issues.append(_issue(0, "", "", _NO_PEOPLE))
+        known, _ = _parse_rows(list(_numbered(others, end)), frozenset())
+        issues += [i for i in _cross_row_issues([*parsed, *known]) if i.row < end]
+        bad_rows = {i.row for i in issues if i.severity == "error"}
+        good = [] if 0 in bad_rows else [row for row in parsed if row.number not in bad_rows]
+        people = [_participant(row) for row in good]
+        return IntakeResult(tuple(sorted(people, key=lambda p: p.email)), tuple(sorted(issues)))
 
 
 _NO_PEOPLE = (
@@ -297,16 +298,24 @@ def _name_from_parts(columns: Sequence[str]) -> bool:
 
 
 def _texts(cells: Mapping[str, str]) -> dict[str, str]:
+    if _ONLY_STR.issuperset(map(type, cells)) and _ONLY_STR.issuperset(map(type, cells.values())):
+        return dict(cells)
     return {str(key): _as_text(value) for key, value in cells.items()}
 
 
+_ONLY_STR = frozenset({str})
+
+
 def _numbered(
-    rows: Iterable[Mapping[str, str]], first: int
+    rows: Iterable[Mapping[str, str]], first: int, name_parts: bool = False
 ) -> Iterable[tuple[int, dict[str, str]]]:
-    """The non-blank rows as text, each with its row number."""
+    """The non-blank rows as text, each with its row number; with ``name_parts``, each
+    row's ``name`` made of its ``first_name`` and ``last_name``."""
     for number, cells in enumerate(rows, first):
         texts = _texts(cells)
-        if any(text.strip() for text in texts.values()):
+        if name_parts:
+            texts["name"] = " ".join(t for p in NAME_PARTS if (t := texts.get(p, "").strip()))
+        if "".join(texts.values()).strip():
             yield number, texts
 
 
@@ -348,7 +357,8 @@ def load_participants(
     frozenset({2})
     """
     if isinstance(source, str | os.PathLike | bytes | bytearray):
-        source = read_rows(source)
+        with without_gc():
+            source = read_rows(source)
     if isinstance(source, RowTable):
         result = parse_participants(
             source.rows,
@@ -634,24 +644,83 @@ def _cell_problem(column: str, text: str) -> str | None:
     return f"is {length} characters long; the limit is {limit}: {fix}"
 
 
+def _parse_rows(
+    numbered: Sequence[tuple[int, dict[str, str]]],
+    missing: frozenset[str],
+    questions: Sequence[Question] = (),
+) -> tuple[list[_Row], list[Issue]]:
+    """Parse numbered rows of text column by column, each distinct cell of a column once.
+
+    A row the bulk checks cannot vouch for (see :func:`_check_column`, and every row when
+    a required column is missing) goes through :func:`_parse_row`, whose issues are the
+    reference; every other row's issues are those it would give.
+    """
+    texts = [row for _, row in numbered]
+    suspects = set(range(len(texts))) if missing else set()
+    values: dict[str, list[object]] = {}
+    for column in {*_PARSERS, *set().union(*texts)}:
+        cells = _column(texts, column)
+        parsed, failed = _check_column(column, cells)
+        values[column] = list(map(parsed.get, cells))
+        suspects |= failed
+    rows, issues = [], []
+    by_row = zip(*(values[column] for column in _PARSERS), strict=True)
+    for index, ((number, row_texts), row_values) in enumerate(zip(numbered, by_row, strict=True)):
+        if index in suspects:
+            row, row_issues = _parse_row(number, row_texts, missing, questions)
+        else:
+            parsed = dict(zip(_PARSERS, row_values, strict=True))
+            row, row_issues = _checked_row(number, row_texts, parsed, questions)
+        rows.append(row)
+        issues += row_issues
+    return rows, issues
+
+
+def _column(rows: Sequence[Mapping[str, str]], column: str) -> list[str]:
+    """The cells of ``column``, row by row (``""`` where a row does not have it)."""
+    try:
+        return list(map(itemgetter(column), rows))
+    except KeyError:
+        return [row.get(column, "") for row in rows]
+
+
+def _check_column(column: str, texts: list[str]) -> tuple[dict[str, object], set[int]]:
+    """The value of each distinct text of a column without a problem, and the positions
+    of the texts that have or may have one.
+
+    A text may have a problem when it holds a control character, is longer than its
+    column's limit (a third of it, for a column compared case-folded), or does not parse.
+    """
+    limit = COLUMN_LIMITS.get(column, math.inf)
+    most = _MOST_FOLDED if column in _FOLDED else 1
+    parse = column in _PARSERS
+    values: dict[str, object] = {}
+    distinct = set(texts)
+    for text in distinct:
+        if most * len(text) > limit or CONTROL_CHARACTERS.search(text):
+            continue
+        try:
+            values[text] = _parsed(column, text.strip()) if parse else text
+        except _CellError:
+            continue
+    if len(values) == len(distinct):
+        return values, set()
+    return values, {i for i, text in enumerate(texts) if text not in values}
+
+
 def _parse_row(
     number: int,
     texts: Mapping[str, str],
     missing: frozenset[str],
     questions: Sequence[Question] = (),
 ) -> tuple[_Row, list[Issue]]:
-    issues: list[Issue] = []
-    values: dict[str, object] = {}
-    # One search of the whole row (a line break is allowed), and a cell's limit checked
-    # only when even its case-folded text could exceed it: most rows check no cell.
-    control = CONTROL_CHARACTERS.search("\n".join(texts.values()))
-    for column, raw in texts.items():
-        limit = COLUMN_LIMITS.get(column)
-        if (control or (limit is not None and _MOST_FOLDED * len(raw) > limit)) and (
-            problem := _cell_problem(column, raw)
-        ):
-            issues.append(_issue(number, column, raw, problem))
+    issues = [
+        _issue(number, column, raw, problem)
+        for column, raw in texts.items()
+        if (problem := _cell_problem(column, raw))
+    ]
     failed = {i.column for i in issues}
+    values: dict[str, object] = {}
     for column in _PARSERS:
         text = texts.get(column, "").strip()
         if column in failed or (column in missing and not text):
@@ -660,7 +729,16 @@ def _parse_row(
             values[column] = _parsed(column, text)
         except _CellError as exc:
             issues.append(_issue(number, column, text, str(exc)))
-    issues += _answer_issues(number, texts, values, questions)
+    row, row_issues = _checked_row(number, texts, values, questions)
+    return row, issues + row_issues
+
+
+def _checked_row(
+    number: int, texts: Mapping[str, str], values: dict[str, object], questions: Sequence[Question]
+) -> tuple[_Row, list[Issue]]:
+    """The row of the parsed cells ``values`` and the issues of its answers, of its role
+    and of its references to the person's own e-mail."""
+    issues = _answer_issues(number, texts, values, questions)
     issues += _role_issues(number, values)
     issues += _self_reference_issues(number, values)
     explicit_id = bool(values.get("id"))
@@ -886,4 +964,5 @@ def _cycle_issues(rows: dict[str, _Row]) -> list[Issue]:
 def _participant(row: _Row) -> Participant:
     values = dict(row.values)
     values["timezone"], values["utc_offset_minutes"] = values.pop("timezone", ("", None))
-    return Participant(**values, row=row.number)
+    values["row"] = row.number
+    return participant_from_fields(values)
