@@ -320,7 +320,7 @@ def _choose_delimiter(text: str) -> tuple[str, str, int]:
         and first_line[4] in DELIMITERS
     ):
         return first_line[4], rest, 1
-    header = next((line for line in _LINE_BREAK.split(text) if line.strip()), "")
+    header = _first_filled_line(text)
     widths = {d: _cell_count(header, d) for d in DELIMITERS}
     try:
         sniffed = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=DELIMITERS).delimiter
@@ -329,6 +329,16 @@ def _choose_delimiter(text: str) -> tuple[str, str, int]:
     if sniffed and widths[sniffed] > 1:
         return sniffed, text, 0
     return max(DELIMITERS, key=lambda d: widths[d]), text, 0
+
+
+def _first_filled_line(text: str) -> str:
+    """The first line of ``text`` with more than spaces in it (``""`` when none has)."""
+    start = 0
+    for match in _LINE_BREAK.finditer(text):
+        if text[start : match.start()].strip():
+            return text[start : match.start()]
+        start = match.end()
+    return text[start:] if text[start:].strip() else ""
 
 
 def _cell_count(line: str, delimiter: str) -> int:
@@ -404,11 +414,26 @@ def _table_from_records(records: list[list[str]]) -> RowTable:
     if issues:
         raise IntakeError(sorted(issues))
     columns = tuple(canonical_column(header[i]) for i in keep)
-    rows = tuple(
-        {name: (cells[i] if i < len(cells) else "") for name, i in zip(columns, keep, strict=True)}
+    rows = _row_dicts(columns, keep, body)
+    return RowTable(columns, tuple(header[i] for i in keep), rows, first_row)
+
+
+def _row_dicts(
+    columns: tuple[str, ...], keep: list[int], body: list[list[str]]
+) -> tuple[dict[str, str], ...]:
+    """Each record's cells at the ``keep`` positions under their ``columns`` (``""`` for a
+    cell a short record lacks)."""
+    width = len(keep)
+    if keep == list(range(width)):  # no column dropped before the last kept one
+        pad = [""] * width
+        return tuple(
+            dict(zip(columns, cells if len(cells) >= width else cells + pad, strict=False))
+            for cells in body
+        )
+    return tuple(
+        {name: cells[i] if i < len(cells) else "" for name, i in zip(columns, keep, strict=True)}
         for cells in body
     )
-    return RowTable(columns, tuple(header[i] for i in keep), rows, first_row)
 
 
 def _header_issues(

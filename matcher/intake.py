@@ -110,6 +110,7 @@ _WORDS_FIX = {
 }
 _LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 _EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@(?:{_LABEL}\.)+[^\W\d_](?:[\w-]*[^\W_])?")
+_OTHER_SEPARATORS = re.compile(r"[,|]")  # of a list cell without a ";"
 _WHOLE = re.compile(r"\+?(\d+)(?:\.0*)?")
 _OFFSET = re.compile(r"(?:(?:utc|gmt)\s*)?([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
 _GENERATIONS: dict[str, Generation] = {
@@ -428,7 +429,7 @@ def _column_issues(
 
 # ---------------------------------------------------------------- cell parsers
 def _split_list(text: str) -> list[str]:
-    parts = text.split(";") if ";" in text else re.split(r"[,|]", text)
+    parts = text.split(";") if ";" in text else _OTHER_SEPARATORS.split(text)
     return [cleaned for part in parts if (cleaned := part.strip().strip(",|").strip())]
 
 
@@ -685,27 +686,43 @@ def _column(rows: Sequence[Mapping[str, str]], column: str) -> list[str]:
 
 
 def _check_column(column: str, texts: list[str]) -> tuple[dict[str, object], set[int]]:
-    """The value of each distinct text of a column without a problem, and the positions
-    of the texts that have or may have one.
-
-    A text may have a problem when it holds a control character, is longer than its
-    column's limit (a third of it, for a column compared case-folded), or does not parse.
-    """
-    limit = COLUMN_LIMITS.get(column, math.inf)
-    most = _MOST_FOLDED if column in _FOLDED else 1
-    parse = column in _PARSERS
-    values: dict[str, object] = {}
+    """The value of each distinct text of a column that has no problem, and the positions
+    of the texts that have or may have one (see :func:`_plain_texts`, and a text that
+    does not parse)."""
     distinct = set(texts)
-    for text in distinct:
-        if most * len(text) > limit or CONTROL_CHARACTERS.search(text):
-            continue
-        try:
-            values[text] = _parsed(column, text.strip()) if parse else text
-        except _CellError:
-            continue
+    values = _parsed_texts(column, _plain_texts(column, distinct))
     if len(values) == len(distinct):
         return values, set()
     return values, {i for i, text in enumerate(texts) if text not in values}
+
+
+def _plain_texts(column: str, texts: set[str]) -> set[str]:
+    """The texts of a column without a control character and not longer than its limit
+    (than a third of it, for a column compared case-folded)."""
+    limit = COLUMN_LIMITS.get(column, math.inf)
+    most = _MOST_FOLDED if column in _FOLDED else 1
+    if most * max(map(len, texts), default=0) > limit:
+        texts = {text for text in texts if most * len(text) <= limit}
+    if CONTROL_CHARACTERS.search("\n".join(texts)):
+        texts = {text for text in texts if not CONTROL_CHARACTERS.search(text)}
+    return texts
+
+
+def _parsed_texts(column: str, texts: set[str]) -> dict[str, object]:
+    """The value of each of a column's texts that parses (of a column that is not read:
+    the text itself)."""
+    if column not in _PARSERS:
+        return dict(zip(texts, texts, strict=True))
+    stripped = map(str.strip, texts)
+    if _PARSERS[column] is str:
+        return dict(zip(texts, stripped, strict=True))
+    values = {}
+    for text, cell in zip(texts, stripped, strict=True):
+        try:
+            values[text] = _parsed(column, cell)
+        except _CellError:
+            continue
+    return values
 
 
 def _parse_row(
