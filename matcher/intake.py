@@ -97,6 +97,19 @@ _SIMILAR_COLUMN = 0.7  # difflib ratio from which an unknown column is named as 
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
 _MENTOR_TYPES: dict[str, MentorType] = {t.value: t for t in MentorType}
 _TYPE_WORDS = ", ".join(_MENTOR_TYPES)
+#: What a person of each mentor type needs to be matched: (type, the columns that say they
+#: seek or offer it, the column that must not be empty, what to fill it in with).
+_TYPE_NEEDS: tuple[tuple[MentorType, tuple[str, ...], str, str], ...] = (
+    (MentorType.SPONSORSHIP, ("seeks", "offers"), "level", "a whole number (higher = more senior)"),
+    (
+        MentorType.GENERATIONAL,
+        ("seeks", "offers"),
+        "generation",
+        "boomer, gen_x, millennial or gen_z",
+    ),
+    (MentorType.EXPERTISE, ("seeks",), "expertise_wanted", "the skills they want, separated by ;"),
+    (MentorType.EXPERTISE, ("offers",), "expertise", "the skills they offer, separated by ;"),
+)
 _WHOLE_HELP = {
     "level": "(higher = more senior), like 3",
     "capacity": "(the most mentees at once), like 2",
@@ -595,8 +608,8 @@ def _tags(text: str) -> tuple[str, ...]:
     ('Data Science', 'english', 'German')
     """
     kept: dict[str, str] = {}
-    for part in _split_list(text):
-        kept.setdefault(normalize(part), tidy(part))
+    for part in map(tidy, _split_list(text)):
+        kept.setdefault(part.casefold(), part)
     return tuple(kept[key] for key in sorted(kept))
 
 
@@ -659,8 +672,9 @@ def _parse_rows(
     texts = [row for _, row in numbered]
     suspects = set(range(len(texts))) if missing else set()
     values: dict[str, list[object]] = {}
-    for column in {*_PARSERS, *set().union(*texts)}:
-        cells = _column(texts, column)
+    present = set().union(*texts)
+    for column in {*_PARSERS, *present}:
+        cells = _column(texts, column) if column in present else [""] * len(texts)
         parsed, failed = _check_column(column, cells)
         values[column] = list(map(parsed.get, cells))
         suspects |= failed
@@ -833,19 +847,6 @@ def _role_issues(number: int, values: dict[str, object]) -> list[Issue]:
 
 
 def _type_need_issues(number: int, values: dict[str, object]) -> list[Issue]:
-    seeks = set(values.get("seeks", ()))
-    offers = set(values.get("offers", ()))
-    needs = (
-        (MentorType.SPONSORSHIP, seeks | offers, "level", "a whole number (higher = more senior)"),
-        (
-            MentorType.GENERATIONAL,
-            seeks | offers,
-            "generation",
-            "boomer, gen_x, millennial or gen_z",
-        ),
-        (MentorType.EXPERTISE, seeks, "expertise_wanted", "the skills they want, separated by ;"),
-        (MentorType.EXPERTISE, offers, "expertise", "the skills they offer, separated by ;"),
-    )
     return [
         _issue(
             number,
@@ -854,8 +855,10 @@ def _type_need_issues(number: int, values: dict[str, object]) -> list[Issue]:
             f"empty, so they cannot be matched for {kind.value} mentoring: fill in {what}",
             "warning",
         )
-        for kind, types, column, what in needs
-        if kind in types and column in values and values[column] in (None, ())
+        for kind, sides, column, what in _TYPE_NEEDS
+        if column in values
+        and values[column] in (None, ())
+        and any(kind in values.get(side, ()) for side in sides)
     ]
 
 
@@ -979,7 +982,6 @@ def _cycle_issues(rows: dict[str, _Row]) -> list[Issue]:
 
 
 def _participant(row: _Row) -> Participant:
-    values = dict(row.values)
-    values["timezone"], values["utc_offset_minutes"] = values.pop("timezone", ("", None))
-    values["row"] = row.number
+    timezone, offset = row.values.get("timezone", ("", None))
+    values = {**row.values, "timezone": timezone, "utc_offset_minutes": offset, "row": row.number}
     return participant_from_fields(values)
