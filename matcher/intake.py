@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain, count
 from operator import itemgetter
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -271,12 +272,12 @@ def parse_participants(
     with without_gc():
         rows = list(rows)
         end = first_row + len(rows)
-        numbered = list(_numbered(rows, first_row, name_parts))
+        numbered = _numbered(rows, first_row, name_parts)
         parsed, row_issues = _parse_rows(numbered, missing, questions)
         issues += row_issues
         if columns is not None and not parsed:
             issues.append(_issue(0, "", "", _NO_PEOPLE))
-        known, _ = _parse_rows(list(_numbered(others, end)), frozenset())
+        known, _ = _parse_rows(_numbered(others, end), frozenset())
         issues += [i for i in _cross_row_issues([*parsed, *known]) if i.row < end]
         bad_rows = {i.row for i in issues if i.severity == "error"}
         good = [] if 0 in bad_rows else [row for row in parsed if row.number not in bad_rows]
@@ -311,26 +312,37 @@ def _name_from_parts(columns: Sequence[str]) -> bool:
     return "name" not in columns and any(part in columns for part in NAME_PARTS)
 
 
-def _texts(cells: Mapping[str, str]) -> dict[str, str]:
-    if _ONLY_STR.issuperset(map(type, cells)) and _ONLY_STR.issuperset(map(type, cells.values())):
-        return dict(cells)
-    return {str(key): _as_text(value) for key, value in cells.items()}
+def _numbered(
+    rows: Iterable[Mapping[str, str]], first: int, name_parts: bool = False
+) -> list[tuple[int, Mapping[str, str]]]:
+    """The non-blank rows as text, each with its row number; with ``name_parts``, each
+    row's ``name`` made of its ``first_name`` and ``last_name``.
+
+    Rows that are all dicts of text are taken as they are (and never changed)."""
+    rows = list(rows)
+    if not _all_text(rows):
+        rows = [{str(key): _as_text(value) for key, value in row.items()} for row in rows]
+    if name_parts:
+        rows = [{**row, "name": _joined_name(row)} for row in rows]
+    filled = map(str.strip, map("".join, map(dict.values, rows)))
+    return [(number, row) for number, row, text in zip(count(first), rows, filled) if text]
 
 
+def _all_text(rows: list[Mapping[str, str]]) -> bool:
+    """Whether every row is a dict whose keys and values are all of type ``str``."""
+    return (
+        _ONLY_DICT.issuperset(map(type, rows))
+        and _ONLY_STR.issuperset(map(type, chain.from_iterable(rows)))
+        and _ONLY_STR.issuperset(map(type, chain.from_iterable(map(dict.values, rows))))
+    )
+
+
+_ONLY_DICT = frozenset({dict})
 _ONLY_STR = frozenset({str})
 
 
-def _numbered(
-    rows: Iterable[Mapping[str, str]], first: int, name_parts: bool = False
-) -> Iterable[tuple[int, dict[str, str]]]:
-    """The non-blank rows as text, each with its row number; with ``name_parts``, each
-    row's ``name`` made of its ``first_name`` and ``last_name``."""
-    for number, cells in enumerate(rows, first):
-        texts = _texts(cells)
-        if name_parts:
-            texts["name"] = " ".join(t for p in NAME_PARTS if (t := texts.get(p, "").strip()))
-        if "".join(texts.values()).strip():
-            yield number, texts
+def _joined_name(row: Mapping[str, str]) -> str:
+    return " ".join(text for part in NAME_PARTS if (text := row.get(part, "").strip()))
 
 
 def load_participants(
@@ -659,7 +671,7 @@ def _cell_problem(column: str, text: str) -> str | None:
 
 
 def _parse_rows(
-    numbered: Sequence[tuple[int, dict[str, str]]],
+    numbered: Sequence[tuple[int, Mapping[str, str]]],
     missing: frozenset[str],
     questions: Sequence[Question] = (),
 ) -> tuple[list[_Row], list[Issue]]:
