@@ -21,7 +21,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
@@ -349,9 +349,15 @@ def _cell_count(line: str, delimiter: str) -> int:
 
 
 def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
-    """Split text into records; one record is one spreadsheet row (quoted cells may span lines)."""
+    """Split text into records; one record is one spreadsheet row (quoted cells may span lines).
+
+    A file the csv module refuses is read again record by record, to name where."""
     csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        return list(_csv_reader(text, delimiter))
+    except csv.Error:
+        pass
+    reader = _csv_reader(text, delimiter)
     records: list[list[str]] = []
     while True:
         start_line = reader.line_num + 1
@@ -365,6 +371,10 @@ def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
                 [Issue(row, "", "", _quote_problem(str(exc), start_line + skipped))]
             ) from None
         records.append(record)
+
+
+def _csv_reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
 
 def _quote_problem(error: str, line: int) -> str:

@@ -45,6 +45,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import chain, count
 from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, available_timezones
 
 from matcher.csv_io import CONTROL_CHARACTERS, RowTable, read_rows
@@ -198,8 +199,7 @@ class _CellError(ValueError):
     """A cell's text cannot be used; the message says how to fix it."""
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     """One parsed row: its number and the Participant fields that parsed cleanly."""
 
     number: int
