@@ -475,6 +475,8 @@ def _email_problem(address: str) -> str | None:
 
 def _email(text: str) -> str:
     address = text.lower()
+    if "|" not in address and _email_problem(address) is None:
+        return address  # without "|", a valid address has no separator of a list: one e-mail
     if len(_split_list(address)) > 1:
         raise _CellError("only one e-mail fits in this column: keep one, like name@example.org")
     if address and (problem := _email_problem(address)):

@@ -365,6 +365,9 @@ def test_known_rows_are_checked_against_but_not_reported():
     assert result.participants == ()
 
 
+KEEP_ONE = "keep one, like name@example.org"
+
+
 @pytest.mark.parametrize(
     ("cell", "message"),
     [
@@ -374,6 +377,8 @@ def test_known_rows_are_checked_against_but_not_reported():
         ("ann@x", "this is not a valid e-mail address: write it like name@example.org"),
         ("ann.@x..org", "this is not a valid e-mail address: write it like name@example.org"),
         ("<ann@x.org>", "this is not a valid e-mail address: write it like name@example.org"),
+        ("ann@x.org; bo@x.org", f"only one e-mail fits in this column: {KEEP_ONE}"),
+        ("ann|bo@x.org", f"only one e-mail fits in this column: {KEEP_ONE}"),
     ],
 )
 def test_bad_email(cell, message):
