@@ -382,19 +382,19 @@ def load_participants(
     >>> load_participants(data, skip_invalid=True).invalid_rows
     frozenset({2})
     """
-    if isinstance(source, str | os.PathLike | bytes | bytearray):
-        with without_gc():
+    with without_gc():
+        if isinstance(source, str | os.PathLike | bytes | bytearray):
             source = read_rows(source)
-    if isinstance(source, RowTable):
-        result = parse_participants(
-            source.rows,
-            first_row=source.first_row,
-            columns=source.columns,
-            headers=source.raw_columns,
-            questions=questions,
-        )
-    else:
-        result = parse_participants(source, questions=questions)
+        if isinstance(source, RowTable):
+            result = parse_participants(
+                source.rows,
+                first_row=source.first_row,
+                columns=source.columns,
+                headers=source.raw_columns,
+                questions=questions,
+            )
+        else:
+            result = parse_participants(source, questions=questions)
     if result.errors and not skip_invalid:
         raise IntakeError(result.issues)
     return result
@@ -783,7 +783,7 @@ def _checked_row(
 ) -> tuple[_Row, list[Issue]]:
     """The row of the parsed cells ``values`` and the issues of its answers, of its role
     and of its references to the person's own e-mail."""
-    issues = _answer_issues(number, texts, values, questions)
+    issues = _answer_issues(number, texts, values, questions) if questions else []
     issues += _role_issues(number, values)
     issues += _self_reference_issues(number, values)
     explicit_id = bool(values.get("id"))
