@@ -24,6 +24,7 @@ from matcher.decisions import load_decisions, parse_decisions
 from matcher.engine import propose
 from matcher.errors import ConfigError, IntakeError, Issue, MatcherError, SolveError
 from matcher.explain_stored import explain_stored_mentee
+from matcher.gcpause import without_gc
 from matcher.intake import (
     COLUMNS,
     MAX_WHOLE_NUMBER,
@@ -182,4 +183,5 @@ __all__ = [
     "summarize",
     "supply_gaps",
     "to_csv_bytes",
+    "without_gc",
 ]

@@ -21,7 +21,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
@@ -320,7 +320,7 @@ def _choose_delimiter(text: str) -> tuple[str, str, int]:
         and first_line[4] in DELIMITERS
     ):
         return first_line[4], rest, 1
-    header = next((line for line in _LINE_BREAK.split(text) if line.strip()), "")
+    header = _first_filled_line(text)
     widths = {d: _cell_count(header, d) for d in DELIMITERS}
     try:
         sniffed = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=DELIMITERS).delimiter
@@ -331,6 +331,16 @@ def _choose_delimiter(text: str) -> tuple[str, str, int]:
     return max(DELIMITERS, key=lambda d: widths[d]), text, 0
 
 
+def _first_filled_line(text: str) -> str:
+    """The first line of ``text`` with more than spaces in it (``""`` when none has)."""
+    start = 0
+    for match in _LINE_BREAK.finditer(text):
+        if text[start : match.start()].strip():
+            return text[start : match.start()]
+        start = match.end()
+    return text[start:] if text[start:].strip() else ""
+
+
 def _cell_count(line: str, delimiter: str) -> int:
     try:
         return len(next(csv.reader([line], delimiter=delimiter), []))
@@ -339,9 +349,15 @@ def _cell_count(line: str, delimiter: str) -> int:
 
 
 def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
-    """Split text into records; one record is one spreadsheet row (quoted cells may span lines)."""
+    """Split text into records; one record is one spreadsheet row (quoted cells may span lines).
+
+    A file the csv module refuses is read again record by record, to name where."""
     csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        return list(_csv_reader(text, delimiter))
+    except csv.Error:
+        pass
+    reader = _csv_reader(text, delimiter)
     records: list[list[str]] = []
     while True:
         start_line = reader.line_num + 1
@@ -355,6 +371,10 @@ def _parse_records(text: str, delimiter: str, skipped: int) -> list[list[str]]:
                 [Issue(row, "", "", _quote_problem(str(exc), start_line + skipped))]
             ) from None
         records.append(record)
+
+
+def _csv_reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
 
 def _quote_problem(error: str, line: int) -> str:
@@ -404,11 +424,26 @@ def _table_from_records(records: list[list[str]]) -> RowTable:
     if issues:
         raise IntakeError(sorted(issues))
     columns = tuple(canonical_column(header[i]) for i in keep)
-    rows = tuple(
-        {name: (cells[i] if i < len(cells) else "") for name, i in zip(columns, keep, strict=True)}
+    rows = _row_dicts(columns, keep, body)
+    return RowTable(columns, tuple(header[i] for i in keep), rows, first_row)
+
+
+def _row_dicts(
+    columns: tuple[str, ...], keep: list[int], body: list[list[str]]
+) -> tuple[dict[str, str], ...]:
+    """Each record's cells at the ``keep`` positions under their ``columns`` (``""`` for a
+    cell a short record lacks)."""
+    width = len(keep)
+    if keep == list(range(width)):  # no column dropped before the last kept one
+        pad = [""] * width
+        return tuple(
+            dict(zip(columns, cells if len(cells) >= width else cells + pad, strict=False))
+            for cells in body
+        )
+    return tuple(
+        {name: cells[i] if i < len(cells) else "" for name, i in zip(columns, keep, strict=True)}
         for cells in body
     )
-    return RowTable(columns, tuple(header[i] for i in keep), rows, first_row)
 
 
 def _header_issues(

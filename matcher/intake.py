@@ -35,6 +35,7 @@ Conventions
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections import defaultdict
@@ -42,10 +43,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain, count
+from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, available_timezones
 
 from matcher.csv_io import CONTROL_CHARACTERS, RowTable, read_rows
 from matcher.errors import IntakeError, Issue, Severity
+from matcher.gcpause import without_gc
 from matcher.limits import ANSWER_LIMITS, COLUMN_LIMITS, MAX_PICKS
 from matcher.questions import Question, parse_answer
 from matcher.schema import (
@@ -56,6 +61,7 @@ from matcher.schema import (
     Participant,
     Role,
     normalize,
+    participant_from_fields,
     tidy,
 )
 
@@ -93,6 +99,19 @@ _SIMILAR_COLUMN = 0.7  # difflib ratio from which an unknown column is named as 
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
 _MENTOR_TYPES: dict[str, MentorType] = {t.value: t for t in MentorType}
 _TYPE_WORDS = ", ".join(_MENTOR_TYPES)
+#: What a person of each mentor type needs to be matched: (type, the columns that say they
+#: seek or offer it, the column that must not be empty, what to fill it in with).
+_TYPE_NEEDS: tuple[tuple[MentorType, tuple[str, ...], str, str], ...] = (
+    (MentorType.SPONSORSHIP, ("seeks", "offers"), "level", "a whole number (higher = more senior)"),
+    (
+        MentorType.GENERATIONAL,
+        ("seeks", "offers"),
+        "generation",
+        "boomer, gen_x, millennial or gen_z",
+    ),
+    (MentorType.EXPERTISE, ("seeks",), "expertise_wanted", "the skills they want, separated by ;"),
+    (MentorType.EXPERTISE, ("offers",), "expertise", "the skills they offer, separated by ;"),
+)
 _WHOLE_HELP = {
     "level": "(higher = more senior), like 3",
     "capacity": "(the most mentees at once), like 2",
@@ -106,6 +125,7 @@ _WORDS_FIX = {
 }
 _LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 _EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@(?:{_LABEL}\.)+[^\W\d_](?:[\w-]*[^\W_])?")
+_OTHER_SEPARATORS = re.compile(r"[,|]")  # of a list cell without a ";"
 _WHOLE = re.compile(r"\+?(\d+)(?:\.0*)?")
 _OFFSET = re.compile(r"(?:(?:utc|gmt)\s*)?([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
 _GENERATIONS: dict[str, Generation] = {
@@ -179,8 +199,7 @@ class _CellError(ValueError):
     """A cell's text cannot be used; the message says how to fix it."""
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     """One parsed row: its number and the Participant fields that parsed cleanly."""
 
     number: int
@@ -250,23 +269,20 @@ def parse_participants(
         missing = frozenset(REQUIRED_COLUMNS) - set(columns) - ({"name"} if name_parts else set())
         written = dict(zip(columns, headers or columns, strict=True))
         issues += _column_issues(columns, missing, written, questions)
-    parsed: list[_Row] = []
-    end = first_row
-    for end, cells in enumerate(rows, first_row + 1):
-        texts = _texts(cells)
-        if name_parts:
-            texts["name"] = " ".join(t for p in NAME_PARTS if (t := texts.get(p, "").strip()))
-        if any(text.strip() for text in texts.values()):
-            row, row_issues = _parse_row(end - 1, texts, missing, questions)
-            parsed.append(row)
-            issues += row_issues
-    if columns is not None and not parsed:
-        issues.append(_issue(0, "", "", _NO_PEOPLE))
-    known = [_parse_row(n, texts, frozenset())[0] for n, texts in _numbered(others, end)]
-    issues += [i for i in _cross_row_issues([*parsed, *known]) if i.row < end]
-    bad_rows = {i.row for i in issues if i.severity == "error"}
-    people = [] if 0 in bad_rows else [_participant(r) for r in parsed if r.number not in bad_rows]
-    return IntakeResult(tuple(sorted(people, key=lambda p: p.email)), tuple(sorted(issues)))
+    with without_gc():
+        rows = list(rows)
+        end = first_row + len(rows)
+        numbered = _numbered(rows, first_row, name_parts)
+        parsed, row_issues = _parse_rows(numbered, missing, questions)
+        issues += row_issues
+        if columns is not None and not parsed:
+            issues.append(_issue(0, "", "", _NO_PEOPLE))
+        known, _ = _parse_rows(_numbered(others, end), frozenset())
+        issues += [i for i in _cross_row_issues([*parsed, *known]) if i.row < end]
+        bad_rows = {i.row for i in issues if i.severity == "error"}
+        good = [] if 0 in bad_rows else [row for row in parsed if row.number not in bad_rows]
+        people = [_participant(row) for row in good]
+        return IntakeResult(tuple(sorted(people, key=lambda p: p.email)), tuple(sorted(issues)))
 
 
 _NO_PEOPLE = (
@@ -296,18 +312,37 @@ def _name_from_parts(columns: Sequence[str]) -> bool:
     return "name" not in columns and any(part in columns for part in NAME_PARTS)
 
 
-def _texts(cells: Mapping[str, str]) -> dict[str, str]:
-    return {str(key): _as_text(value) for key, value in cells.items()}
-
-
 def _numbered(
-    rows: Iterable[Mapping[str, str]], first: int
-) -> Iterable[tuple[int, dict[str, str]]]:
-    """The non-blank rows as text, each with its row number."""
-    for number, cells in enumerate(rows, first):
-        texts = _texts(cells)
-        if any(text.strip() for text in texts.values()):
-            yield number, texts
+    rows: Iterable[Mapping[str, str]], first: int, name_parts: bool = False
+) -> list[tuple[int, Mapping[str, str]]]:
+    """The non-blank rows as text, each with its row number; with ``name_parts``, each
+    row's ``name`` made of its ``first_name`` and ``last_name``.
+
+    Rows that are all dicts of text are taken as they are (and never changed)."""
+    rows = list(rows)
+    if not _all_text(rows):
+        rows = [{str(key): _as_text(value) for key, value in row.items()} for row in rows]
+    if name_parts:
+        rows = [{**row, "name": _joined_name(row)} for row in rows]
+    filled = map(str.strip, map("".join, map(dict.values, rows)))
+    return [(number, row) for number, row, text in zip(count(first), rows, filled) if text]
+
+
+def _all_text(rows: list[Mapping[str, str]]) -> bool:
+    """Whether every row is a dict whose keys and values are all of type ``str``."""
+    return (
+        _ONLY_DICT.issuperset(map(type, rows))
+        and _ONLY_STR.issuperset(map(type, chain.from_iterable(rows)))
+        and _ONLY_STR.issuperset(map(type, chain.from_iterable(map(dict.values, rows))))
+    )
+
+
+_ONLY_DICT = frozenset({dict})
+_ONLY_STR = frozenset({str})
+
+
+def _joined_name(row: Mapping[str, str]) -> str:
+    return " ".join(text for part in NAME_PARTS if (text := row.get(part, "").strip()))
 
 
 def load_participants(
@@ -347,18 +382,19 @@ def load_participants(
     >>> load_participants(data, skip_invalid=True).invalid_rows
     frozenset({2})
     """
-    if isinstance(source, str | os.PathLike | bytes | bytearray):
-        source = read_rows(source)
-    if isinstance(source, RowTable):
-        result = parse_participants(
-            source.rows,
-            first_row=source.first_row,
-            columns=source.columns,
-            headers=source.raw_columns,
-            questions=questions,
-        )
-    else:
-        result = parse_participants(source, questions=questions)
+    with without_gc():
+        if isinstance(source, str | os.PathLike | bytes | bytearray):
+            source = read_rows(source)
+        if isinstance(source, RowTable):
+            result = parse_participants(
+                source.rows,
+                first_row=source.first_row,
+                columns=source.columns,
+                headers=source.raw_columns,
+                questions=questions,
+            )
+        else:
+            result = parse_participants(source, questions=questions)
     if result.errors and not skip_invalid:
         raise IntakeError(result.issues)
     return result
@@ -418,7 +454,7 @@ def _column_issues(
 
 # ---------------------------------------------------------------- cell parsers
 def _split_list(text: str) -> list[str]:
-    parts = text.split(";") if ";" in text else re.split(r"[,|]", text)
+    parts = text.split(";") if ";" in text else _OTHER_SEPARATORS.split(text)
     return [cleaned for part in parts if (cleaned := part.strip().strip(",|").strip())]
 
 
@@ -439,6 +475,8 @@ def _email_problem(address: str) -> str | None:
 
 def _email(text: str) -> str:
     address = text.lower()
+    if "|" not in address and _email_problem(address) is None:
+        return address  # without "|", a valid address has no separator of a list: one e-mail
     if len(_split_list(address)) > 1:
         raise _CellError("only one e-mail fits in this column: keep one, like name@example.org")
     if address and (problem := _email_problem(address)):
@@ -584,8 +622,8 @@ def _tags(text: str) -> tuple[str, ...]:
     ('Data Science', 'english', 'German')
     """
     kept: dict[str, str] = {}
-    for part in _split_list(text):
-        kept.setdefault(normalize(part), tidy(part))
+    for part in map(tidy, _split_list(text)):
+        kept.setdefault(part.casefold(), part)
     return tuple(kept[key] for key in sorted(kept))
 
 
@@ -634,24 +672,100 @@ def _cell_problem(column: str, text: str) -> str | None:
     return f"is {length} characters long; the limit is {limit}: {fix}"
 
 
+def _parse_rows(
+    numbered: Sequence[tuple[int, Mapping[str, str]]],
+    missing: frozenset[str],
+    questions: Sequence[Question] = (),
+) -> tuple[list[_Row], list[Issue]]:
+    """Parse numbered rows of text column by column, each distinct cell of a column once.
+
+    A row the bulk checks cannot vouch for (see :func:`_check_column`, and every row when
+    a required column is missing) goes through :func:`_parse_row`, whose issues are the
+    reference; every other row's issues are those it would give.
+    """
+    texts = [row for _, row in numbered]
+    suspects = set(range(len(texts))) if missing else set()
+    values: dict[str, list[object]] = {}
+    present = set().union(*texts)
+    for column in {*_PARSERS, *present}:
+        cells = _column(texts, column) if column in present else [""] * len(texts)
+        parsed, failed = _check_column(column, cells)
+        values[column] = list(map(parsed.get, cells))
+        suspects |= failed
+    rows, issues = [], []
+    by_row = zip(*(values[column] for column in _PARSERS), strict=True)
+    for index, ((number, row_texts), row_values) in enumerate(zip(numbered, by_row, strict=True)):
+        if index in suspects:
+            row, row_issues = _parse_row(number, row_texts, missing, questions)
+        else:
+            parsed = dict(zip(_PARSERS, row_values, strict=True))
+            row, row_issues = _checked_row(number, row_texts, parsed, questions)
+        rows.append(row)
+        issues += row_issues
+    return rows, issues
+
+
+def _column(rows: Sequence[Mapping[str, str]], column: str) -> list[str]:
+    """The cells of ``column``, row by row (``""`` where a row does not have it)."""
+    try:
+        return list(map(itemgetter(column), rows))
+    except KeyError:
+        return [row.get(column, "") for row in rows]
+
+
+def _check_column(column: str, texts: list[str]) -> tuple[dict[str, object], set[int]]:
+    """The value of each distinct text of a column that has no problem, and the positions
+    of the texts that have or may have one (see :func:`_plain_texts`, and a text that
+    does not parse)."""
+    distinct = set(texts)
+    values = _parsed_texts(column, _plain_texts(column, distinct))
+    if len(values) == len(distinct):
+        return values, set()
+    return values, {i for i, text in enumerate(texts) if text not in values}
+
+
+def _plain_texts(column: str, texts: set[str]) -> set[str]:
+    """The texts of a column without a control character and not longer than its limit
+    (than a third of it, for a column compared case-folded)."""
+    limit = COLUMN_LIMITS.get(column, math.inf)
+    most = _MOST_FOLDED if column in _FOLDED else 1
+    if most * max(map(len, texts), default=0) > limit:
+        texts = {text for text in texts if most * len(text) <= limit}
+    if CONTROL_CHARACTERS.search("\n".join(texts)):
+        texts = {text for text in texts if not CONTROL_CHARACTERS.search(text)}
+    return texts
+
+
+def _parsed_texts(column: str, texts: set[str]) -> dict[str, object]:
+    """The value of each of a column's texts that parses (of a column that is not read:
+    the text itself)."""
+    if column not in _PARSERS:
+        return dict(zip(texts, texts, strict=True))
+    stripped = map(str.strip, texts)
+    if _PARSERS[column] is str:
+        return dict(zip(texts, stripped, strict=True))
+    values = {}
+    for text, cell in zip(texts, stripped, strict=True):
+        try:
+            values[text] = _parsed(column, cell)
+        except _CellError:
+            continue
+    return values
+
+
 def _parse_row(
     number: int,
     texts: Mapping[str, str],
     missing: frozenset[str],
     questions: Sequence[Question] = (),
 ) -> tuple[_Row, list[Issue]]:
-    issues: list[Issue] = []
-    values: dict[str, object] = {}
-    # One search of the whole row (a line break is allowed), and a cell's limit checked
-    # only when even its case-folded text could exceed it: most rows check no cell.
-    control = CONTROL_CHARACTERS.search("\n".join(texts.values()))
-    for column, raw in texts.items():
-        limit = COLUMN_LIMITS.get(column)
-        if (control or (limit is not None and _MOST_FOLDED * len(raw) > limit)) and (
-            problem := _cell_problem(column, raw)
-        ):
-            issues.append(_issue(number, column, raw, problem))
+    issues = [
+        _issue(number, column, raw, problem)
+        for column, raw in texts.items()
+        if (problem := _cell_problem(column, raw))
+    ]
     failed = {i.column for i in issues}
+    values: dict[str, object] = {}
     for column in _PARSERS:
         text = texts.get(column, "").strip()
         if column in failed or (column in missing and not text):
@@ -660,7 +774,16 @@ def _parse_row(
             values[column] = _parsed(column, text)
         except _CellError as exc:
             issues.append(_issue(number, column, text, str(exc)))
-    issues += _answer_issues(number, texts, values, questions)
+    row, row_issues = _checked_row(number, texts, values, questions)
+    return row, issues + row_issues
+
+
+def _checked_row(
+    number: int, texts: Mapping[str, str], values: dict[str, object], questions: Sequence[Question]
+) -> tuple[_Row, list[Issue]]:
+    """The row of the parsed cells ``values`` and the issues of its answers, of its role
+    and of its references to the person's own e-mail."""
+    issues = _answer_issues(number, texts, values, questions) if questions else []
     issues += _role_issues(number, values)
     issues += _self_reference_issues(number, values)
     explicit_id = bool(values.get("id"))
@@ -738,19 +861,6 @@ def _role_issues(number: int, values: dict[str, object]) -> list[Issue]:
 
 
 def _type_need_issues(number: int, values: dict[str, object]) -> list[Issue]:
-    seeks = set(values.get("seeks", ()))
-    offers = set(values.get("offers", ()))
-    needs = (
-        (MentorType.SPONSORSHIP, seeks | offers, "level", "a whole number (higher = more senior)"),
-        (
-            MentorType.GENERATIONAL,
-            seeks | offers,
-            "generation",
-            "boomer, gen_x, millennial or gen_z",
-        ),
-        (MentorType.EXPERTISE, seeks, "expertise_wanted", "the skills they want, separated by ;"),
-        (MentorType.EXPERTISE, offers, "expertise", "the skills they offer, separated by ;"),
-    )
     return [
         _issue(
             number,
@@ -759,8 +869,10 @@ def _type_need_issues(number: int, values: dict[str, object]) -> list[Issue]:
             f"empty, so they cannot be matched for {kind.value} mentoring: fill in {what}",
             "warning",
         )
-        for kind, types, column, what in needs
-        if kind in types and column in values and values[column] in (None, ())
+        for kind, sides, column, what in _TYPE_NEEDS
+        if column in values
+        and values[column] in (None, ())
+        and any(kind in values.get(side, ()) for side in sides)
     ]
 
 
@@ -884,6 +996,6 @@ def _cycle_issues(rows: dict[str, _Row]) -> list[Issue]:
 
 
 def _participant(row: _Row) -> Participant:
-    values = dict(row.values)
-    values["timezone"], values["utc_offset_minutes"] = values.pop("timezone", ("", None))
-    return Participant(**values, row=row.number)
+    timezone, offset = row.values.get("timezone", ("", None))
+    values = {**row.values, "timezone": timezone, "utc_offset_minutes": offset, "row": row.number}
+    return participant_from_fields(values)

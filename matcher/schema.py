@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 
 AnswerValue = str | int | tuple[str, ...]
@@ -277,3 +277,39 @@ class Participant:
     def is_mentor(self) -> bool:
         """True when the person offers at least one mentor type."""
         return self.role in (Role.MENTOR, Role.BOTH) and bool(self.offers)
+
+
+#: Every field of :class:`Participant` in order, with its default (``None`` for the fields
+#: without one): the start of a participant's attributes in :func:`participant_from_fields`.
+_FIELD_DEFAULTS: dict[str, object] = {
+    f.name: Answers() if f.name == "answers" else None if f.default is MISSING else f.default
+    for f in fields(Participant)
+}
+_REQUIRED_FIELDS = frozenset(
+    f.name for f in fields(Participant) if f.default is MISSING and f.default_factory is MISSING
+)
+
+
+def participant_from_fields(values: Mapping[str, object]) -> Participant:
+    """``Participant(**values)``, built without the dataclass's ``__init__``, which sets
+    each of the frozen record's fields by a call of ``object.__setattr__``: the attributes
+    are the defaults updated with ``values``, in field order, as ``__init__`` sets them
+    (the people without answers share one empty :class:`Answers`, which is immutable).
+
+    ``values`` with an unknown field or without a required one go to ``Participant`` and
+    raise its ``TypeError``.
+
+    >>> values = {"email": "a@x.org", "name": "A", "role": Role.MENTOR, "capacity": 2}
+    >>> person = participant_from_fields(values)
+    >>> person == Participant(**values), vars(person) == vars(Participant(**values))
+    (True, True)
+    >>> participant_from_fields({"email": "a@x.org"})
+    Traceback (most recent call last):
+    ...
+    TypeError: Participant.__init__() missing 2 required positional arguments: 'name' and 'role'
+    """
+    if not _REQUIRED_FIELDS <= values.keys() <= _FIELD_DEFAULTS.keys():
+        return Participant(**values)
+    person = object.__new__(Participant)
+    object.__setattr__(person, "__dict__", {**_FIELD_DEFAULTS, **values})
+    return person

@@ -18,6 +18,8 @@
 - ``CELL_TEXT``, ``CSVISH``: spreadsheet cells and CSV-like text for :mod:`matcher.csv_io`;
 - ``INTAKE_ROW``, ``CSV_TOKENS``, ``VALID_FORM_ROWS``: any form row, text made of a
   participants file's tokens, and valid form rows for :mod:`matcher.intake`;
+  ``HAZARD_ROWS``: the extra cells of a few rows, each within or over its column's limit,
+  with a control character, or not a word of its column (:func:`hazard_cells`);
 - :func:`hostile_csv`: hostile CSV files for the core's intake and the web app's import,
   built from :data:`NASTY_CELLS` and :func:`hostile_cells`.
 """
@@ -35,6 +37,7 @@ from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import DEFAULT_WEIGHTS, OBJECTIVES, ProgramConfig
 from matcher.constraints import Rejected
 from matcher.intake import COLUMNS
+from matcher.limits import COLUMN_LIMITS
 from matcher.proposal import Decision, rejected_matrices
 from matcher.questions import Question, QuestionRule
 from matcher.schema import Answers, Generation, MeetingMode, MentorType, Participant, Role
@@ -399,6 +402,25 @@ VALID_FORM_CELLS = {
     "timezone": st.sampled_from(["", "UTC+1", "Asia/Tokyo"]),
 }
 VALID_FORM_ROWS = st.lists(st.fixed_dictionaries(VALID_FORM_CELLS), max_size=8)
+#: The columns of :func:`hazard_cells`: not the e-mails and ids, which rows are checked
+#: against each other by, and a column no participant has.
+_CROSS_ROW = frozenset({"email", "id", "manager_email", "exclude", "previous_partners"})
+HAZARD_COLUMNS = (*(c for c in COLUMNS if c not in _CROSS_ROW), "remarks")
+HAZARD_LENGTH = 50  # of the column without a limit
+
+
+@st.composite
+def hazard_cells(draw: st.DrawFn) -> tuple[str, str]:
+    """A (column, cell) of :data:`HAZARD_COLUMNS`: a cell at or over the column's limit
+    (with spaces around it, or of "ß", two characters case-folded), with a control
+    character, a word ("zzz"), or empty."""
+    column = draw(st.sampled_from(HAZARD_COLUMNS))
+    limit = COLUMN_LIMITS.get(column, HAZARD_LENGTH)
+    cells = ("", "zzz", "a\x07b", "x" * limit, "x" * (limit + 1), " " + "y" * limit + " ")
+    return column, draw(st.sampled_from((*cells, "ß" * (limit // 2 + 1))))
+
+
+HAZARD_ROWS = st.lists(st.lists(hazard_cells(), max_size=4).map(dict), min_size=1, max_size=8)
 
 # --- hostile CSV files (the core's intake and the web app's import) -------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.cohort import encode
-from matcher.csv_io import neutralize_cell, read_rows, to_csv_bytes
+from matcher.csv_io import CONTROL_CHARACTERS, neutralize_cell, read_rows, to_csv_bytes
 from matcher.errors import IntakeError
 from matcher.intake import (
     COLUMNS,
@@ -23,7 +24,13 @@ from matcher.intake import (
 )
 from matcher.limits import COLUMN_LIMITS
 from matcher.schema import Generation, MeetingMode, MentorType, Participant, Role
-from tests.strategies import CSV_TOKENS, INTAKE_ROW, VALID_FORM_CELLS, VALID_FORM_ROWS
+from tests.strategies import (
+    CSV_TOKENS,
+    HAZARD_ROWS,
+    INTAKE_ROW,
+    VALID_FORM_CELLS,
+    VALID_FORM_ROWS,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -358,6 +365,9 @@ def test_known_rows_are_checked_against_but_not_reported():
     assert result.participants == ()
 
 
+KEEP_ONE = "keep one, like name@example.org"
+
+
 @pytest.mark.parametrize(
     ("cell", "message"),
     [
@@ -367,6 +377,8 @@ def test_known_rows_are_checked_against_but_not_reported():
         ("ann@x", "this is not a valid e-mail address: write it like name@example.org"),
         ("ann.@x..org", "this is not a valid e-mail address: write it like name@example.org"),
         ("<ann@x.org>", "this is not a valid e-mail address: write it like name@example.org"),
+        ("ann@x.org; bo@x.org", f"only one e-mail fits in this column: {KEEP_ONE}"),
+        ("ann|bo@x.org", f"only one e-mail fits in this column: {KEEP_ONE}"),
     ],
 )
 def test_bad_email(cell, message):
@@ -819,3 +831,53 @@ def test_a_csv_file_and_form_rows_give_the_same_result(rows):
     from_file = load_participants(to_csv_bytes(frame), skip_invalid=True)
 
     assert from_file == parse_participants(form_rows)
+
+
+#: The columns whose limit counts the case-folded text (see ``matcher.intake``), among
+#: those of ``HAZARD_ROWS``.
+CASE_FOLDED = frozenset({"goals", "strengths", "expertise_wanted", "expertise", "languages"})
+#: Columns of a fixed vocabulary, or of numbers: "zzz", like every other cell of
+#: ``HAZARD_ROWS`` but the empty one, is an error there.
+WORDS_ONLY = frozenset(
+    {"role", "seeks", "offers", "level", "capacity", "generation", "meeting_mode", "timezone"}
+    | {"priority"}
+)
+CELL_PROBLEM = re.compile(r"contains the control character |is \d+ characters long; the limit")
+
+
+def _cell_problem(column: str, cell: str) -> bool:
+    """Whether a cell has a control character or is longer than its column's limit."""
+    stored = cell.casefold() if column in CASE_FOLDED else cell
+    limit = COLUMN_LIMITS.get(column)
+    return bool(CONTROL_CHARACTERS.search(cell)) or (limit is not None and len(stored) > limit)
+
+
+@settings(max_examples=150, deadline=None)
+@given(HAZARD_ROWS)
+def test_each_row_among_others_reads_as_alone_and_every_bad_cell_is_named(extras):
+    """The rows of a file are checked column by column, each distinct text once, and a
+    row with a cell that may be bad is read alone: whichever way, a row's issues and its
+    participant are those of the row read by itself, and every bad cell is named."""
+    rows = [mentee(email=f"p{k}@x.org", **cells) for k, cells in enumerate(extras)]
+
+    result = parse_participants(rows)
+
+    alone = [parse_participants([row], first_row=k + 2) for k, row in enumerate(rows)]
+    for k, one in enumerate(alone):
+        assert tuple(i for i in result.issues if i.row == k + 2) == one.issues
+    assert result.participants == tuple(p for one in alone for p in one.participants)
+    found = {(i.row, i.column) for i in result.errors if CELL_PROBLEM.match(i.message)}
+    expected = {
+        (k + 2, column)
+        for k, cells in enumerate(extras)
+        for column, cell in cells.items()
+        if _cell_problem(column, cell)
+    }
+    assert found == expected
+    not_words = {
+        (k + 2, column)
+        for k, cells in enumerate(extras)
+        for column, cell in cells.items()
+        if column in WORDS_ONLY and cell.strip()
+    }
+    assert not_words <= {(i.row, i.column) for i in result.errors}

@@ -117,6 +117,7 @@ PUBLIC = [
     "summarize",
     "supply_gaps",
     "to_csv_bytes",
+    "without_gc",
 ]
 
 

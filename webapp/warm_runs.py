@@ -23,19 +23,17 @@ the same, so the kept one is taken (:func:`load_people`). Bounded and deleted al
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from flask import current_app
 
-from matcher import Participant, WarmState, engine_digest
+from matcher import Participant, WarmState, engine_digest, without_gc
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +64,7 @@ def load(program_id: int) -> WarmState | None:
 def _read(path: Path) -> object:
     """What ``path`` holds, or None (no file, or unreadable)."""
     try:
-        with path.open("rb") as file, _no_gc():
+        with path.open("rb") as file, without_gc():
             return pickle.load(file)
     except FileNotFoundError:
         return None
@@ -99,20 +97,6 @@ def load_people(program_id: int, key: str) -> tuple[Participant, ...] | None:
 def save_people(program_id: int, key: str, people: tuple[Participant, ...]) -> None:
     """Keep the program's parsed ``people`` under ``key``; never fails the caller."""
     _write(program_id, "people", (key, people))
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Without the cyclic garbage collector, which a state's tens of thousands of records
-    would set off again and again while they are read (0.2 s rather than up to 1 s at
-    10,000 people)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def forget(program_id: int) -> None:
