@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -45,7 +46,6 @@ from webapp.decisions import decisions_for, status
 from webapp.figures import run_figures
 from webapp.models import ACTIVE, Program
 from webapp.program_questions import optional_unless, program_questions
-from webapp.rows import person_to_row, record_to_row
 from webapp.run_models import (
     Action,
     MatchRun,
@@ -55,7 +55,7 @@ from webapp.run_models import (
     RunStatus,
     UnmatchedRequest,
 )
-from webapp.store import program_records
+from webapp.store import program_rows
 
 #: A request as a rematch names it: the mentee's e-mail and the type.
 Request = tuple[str, str]
@@ -67,17 +67,34 @@ START_TRIES = 3
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
     """The program's participants as the core reads them (stored rows, validated; their
-    answers to the program's questions, none required).
+    answers to the program's questions, none required)."""
+    return read_people(program_id).people
+
+
+@dataclass(frozen=True)
+class ReadPeople:
+    """A program's participants as a run reads them, and ``digest``: the SHA-256 of the
+    stored rows they were parsed from (in the order they were added) and of the questions
+    that read them."""
+
+    people: tuple[Participant, ...]
+    digest: str
+
+
+def read_people(program_id: int) -> ReadPeople:
+    """The program's participants (:func:`program_people`) with the digest of their rows.
 
     The same rows and questions parse the same: the last parse is taken from the instance
-    folder when its digest matches (:func:`webapp.warm_runs.load_people`), which saves
-    validating every row again on each run and each process's first page.
+    folder when the digest and the engine match (:func:`webapp.warm_runs.load_people`),
+    which saves validating every row again on each run and each process's first page.
     """
-    rows = [record_to_row(record) for record in program_records(program_id)]
+    rows = program_rows(program_id)
     questions = optional_unless(program_questions(program_id), ())
-    key = warm_runs.people_key(rows, questions)
+    content = json.dumps([rows, repr(questions)], sort_keys=True).encode()
+    digest = hashlib.sha256(content).hexdigest()
+    key = warm_runs.people_key(digest)
     if (kept := warm_runs.load_people(program_id, key)) is not None:
-        return kept
+        return ReadPeople(kept, digest)
     result = parse_participants(rows, questions=questions)
     if not result.ok:
         first = result.errors[0].describe()
@@ -85,7 +102,7 @@ def program_people(program_id: int) -> tuple[Participant, ...]:
             f"the participant data has {plural(len(result.errors), 'error')}: {first}"
         )
     warm_runs.save_people(program_id, key, result.participants)
-    return result.participants
+    return ReadPeople(result.participants, digest)
 
 
 def program_decisions(
@@ -116,15 +133,22 @@ def program_decisions(
 
 
 def input_hash(
-    people: Sequence[Participant], config: dict[str, Any], decisions: Sequence[Decision]
+    people: str,
+    never: Sequence[tuple[str, str]],
+    config: dict[str, Any],
+    decisions: Sequence[Decision],
 ) -> str:
-    """SHA-256 of everything a run reads: participants, config and decisions.
+    """SHA-256 of everything a run reads: the digest of the participants' stored rows
+    (:attr:`ReadPeople.digest`), the "never pair these two", the config and the decisions.
 
-    >>> len(input_hash([], {}, []))
+    >>> len(input_hash("", [], {}, []))
     64
+    >>> input_hash("", [("a@x.org", "b@x.org")], {}, []) == input_hash("", [], {}, [])
+    False
     """
     content = {
-        "participants": sorted(json.dumps(person_to_row(p), sort_keys=True) for p in people),
+        "participants": people,
+        "never_pairs": sorted(map(list, never)),
         "config": config,
         "decisions": sorted(
             [d.mentee_email, d.mentor_email, d.mentor_type.value, d.action] for d in decisions
@@ -395,14 +419,15 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
     (:func:`webapp.answers.with_never_pairs`).
     """
     settle_overdue(run.program_id)
-    people = with_never_pairs(program_people(run.program_id), never_pairs(run.program_id))
+    read, never = read_people(run.program_id), never_pairs(run.program_id)
+    people = with_never_pairs(read.people, never)
     decisions = program_decisions(run.program_id)
     config = config_from_mapping(run.config)
     plan = rematch.plan(run, people) if run.kind == RunKind.REMATCH else None
     if plan is not None:
         decisions = rematch.without_requests(decisions, plan.unlocked)
         decisions = list(dict.fromkeys([*decisions, *plan.locks()]))
-    run.input_hash = input_hash(people, run.config, decisions)
+    run.input_hash = input_hash(read.digest, never, run.config, decisions)
     warm = warm_runs.load(run.program_id) if plan is None else None
     encoded = warm.cohort if warm is not None and warm.fits(people, config) else None
     stale = stale_locks(people, config, decisions, encoded)
