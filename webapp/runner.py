@@ -23,6 +23,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from matcher import (
     BONUS_CRITERIA,
+    MATCH_COLUMNS,
+    UNMATCHED_COLUMNS,
     Decision,
     MatcherError,
     MentorType,
@@ -231,41 +233,59 @@ def start_run(
 def _match_rows(
     run_id: int, people: Sequence[Participant], proposal: Proposal, before: dict[Any, str]
 ) -> list[dict[str, Any]]:
-    """The run's pairs as table rows, each with its breakdown and its change."""
+    """The run's pairs as table rows, each with its breakdown and its change.
+
+    The tables are read column by column as lists: iterating their rows as tuples reads
+    every text cell through pandas, most of the time of storing a run (docs/performance.md).
+    """
     department = {p.email: p.department for p in people}
     parts: dict[tuple[str, str, str], list[list[Any]]] = {}
     breakdown = proposal.breakdown
+    triple = ["mentee_email", "mentor_email", "mentor_type"]
     bonus = breakdown["criterion"].isin(BONUS_CRITERIA)  # points on top: most = its weight
     weighed = breakdown["weight"].where(~bonus, 0.0)
-    total = weighed.groupby([breakdown[c] for c in ("mentee_email", "mentor_email", "mentor_type")])
+    total = weighed.groupby([breakdown[c] for c in triple])
     most = (100 * breakdown["weight"] / total.transform("sum")).where(~bonus, breakdown["weight"])
-    for row, top in zip(breakdown.itertuples(), most.tolist(), strict=True):
-        key = (row.mentee_email, row.mentor_email, row.mentor_type)
-        parts.setdefault(key, []).append(
-            [row.criterion, round(row.value, 3), row.weight, row.points, round(top, 2)]
+    for *key, criterion, value, weight, points, top in zip(
+        *_lists(breakdown, [*triple, "criterion", "value", "weight", "points"]),
+        most.tolist(),
+        strict=True,
+    ):
+        parts.setdefault(tuple(key), []).append(
+            [criterion, round(value, 3), weight, points, round(top, 2)]
         )
     rows = []
-    for m in proposal.matches.itertuples():
-        key = (m.mentee_email, m.mentor_email, m.mentor_type)
-        earlier = before.get((m.mentee_email, m.mentor_type))
+    for mentee, mentee_name, mentor, mentor_name, kind, score, reasons in zip(
+        *_lists(proposal.matches, MATCH_COLUMNS), strict=True
+    ):
+        earlier = before.get((mentee, kind))
         rows.append(
             {
                 "run_id": run_id,
-                "mentee_email": m.mentee_email,
-                "mentee_name": m.mentee_name,
-                "mentee_department": department.get(m.mentee_email, ""),
-                "mentor_email": m.mentor_email,
-                "mentor_name": m.mentor_name,
-                "mentor_department": department.get(m.mentor_email, ""),
-                "mentor_type": m.mentor_type,
-                "score": float(m.score),
-                "reasons": m.reasons,
-                "breakdown": parts.get(key, []),
+                "mentee_email": mentee,
+                "mentee_name": mentee_name,
+                "mentee_department": department.get(mentee, ""),
+                "mentor_email": mentor,
+                "mentor_name": mentor_name,
+                "mentor_department": department.get(mentor, ""),
+                "mentor_type": kind,
+                "score": float(score),
+                "reasons": reasons,
+                "breakdown": parts.get((mentee, mentor, kind), []),
                 "manual": False,
-                "change": _change(before, earlier, m.mentor_email),
+                "change": _change(before, earlier, mentor),
             }
         )
     return rows
+
+
+def _lists(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
+    """``columns`` of ``frame``, each as a list of plain Python values.
+
+    >>> _lists(pd.DataFrame({"a": ["x", "y"], "b": [1.5, 2.0]}), ["b", "a"])
+    [[1.5, 2.0], ['x', 'y']]
+    """
+    return [frame[column].tolist() for column in columns]
 
 
 def _change(before: dict[Any, str], earlier: str | None, mentor: str) -> str:
@@ -294,10 +314,8 @@ def _previous_pairs(run: MatchRun) -> Sequence[Row[Any]]:
 
 def _removed(previous: Sequence[Row[Any]], matches: pd.DataFrame) -> list[dict[str, Any]]:
     """Pairs of the previous run that this one no longer proposes."""
-    now = {
-        (r.mentee_email, r.mentor_type): r.mentor_email
-        for r in matches[["mentee_email", "mentor_type", "mentor_email"]].itertuples()
-    }
+    columns = _lists(matches, ["mentee_email", "mentor_type", "mentor_email"])
+    now = {(mentee, kind): mentor for mentee, kind, mentor in zip(*columns, strict=True)}
     gone = []
     for pair in previous:
         mentor = now.get((pair.mentee_email, pair.mentor_type))
@@ -358,17 +376,24 @@ def store(run: MatchRun, people: Sequence[Participant], proposal: Proposal) -> N
     before = {(p.mentee_email, p.mentor_type): p.mentor_email for p in previous}
     rows = _match_rows(run.id, people, proposal, before)
     if rows:
-        db.session.execute(insert(ProposedMatch), rows)
+        db.session.execute(insert(ProposedMatch.__table__), rows)  # Core: no ORM per row
         refresh_statistics()
     department = {p.email: p.department for p in people}
     open_rows = [
-        {"run_id": run.id, "mentee_department": department.get(row["mentee_email"], ""), **row}
-        for row in proposal.unmatched[
-            ["mentee_email", "mentee_name", "mentor_type", "reason"]
-        ].to_dict("records")
+        {
+            "run_id": run.id,
+            "mentee_email": mentee,
+            "mentee_name": name,
+            "mentee_department": department.get(mentee, ""),
+            "mentor_type": kind,
+            "reason": reason,
+        }
+        for mentee, name, kind, reason in zip(
+            *_lists(proposal.unmatched, UNMATCHED_COLUMNS), strict=True
+        )
     ]
     if open_rows:
-        db.session.execute(insert(UnmatchedRequest), open_rows)
+        db.session.execute(insert(UnmatchedRequest.__table__), open_rows)
     run.removed = _removed(previous, proposal.matches)
     run.summary = run_figures(people, proposal)
 
