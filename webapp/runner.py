@@ -442,7 +442,16 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
     pairs past their deadline are settled first, and two people who must never be paired
     again (a decline) are each other's previous partners
     (:func:`webapp.answers.with_never_pairs`).
+
+    The work runs without the cyclic garbage collector: a warm state, the participants
+    and the tables are hundreds of thousands of objects, which its collections would scan
+    again and again (0.5 to 0.75 s of a 3 s re-run at 10,000 people; docs/performance.md).
     """
+    with warm_runs.without_gc():
+        _match(run, progress)
+
+
+def _match(run: MatchRun, progress: jobs.Progress) -> None:
     settle_overdue(run.program_id)
     read, never = read_people(run.program_id), never_pairs(run.program_id)
     people = with_never_pairs(read.people, never)

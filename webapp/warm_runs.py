@@ -66,7 +66,7 @@ def load(program_id: int) -> WarmState | None:
 def _read(path: Path) -> object:
     """What ``path`` holds, or None (no file, or unreadable)."""
     try:
-        with path.open("rb") as file, _no_gc():
+        with path.open("rb") as file, without_gc():
             return pickle.load(file)
     except FileNotFoundError:
         return None
@@ -101,10 +101,17 @@ def save_people(program_id: int, key: str, people: tuple[Participant, ...]) -> N
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def without_gc() -> Iterator[None]:
     """Without the cyclic garbage collector, which a state's tens of thousands of records
     would set off again and again while they are read (0.2 s rather than up to 1 s at
-    10,000 people)."""
+    10,000 people) and while a run holds them (docs/performance.md).
+
+    >>> with without_gc():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
