@@ -275,7 +275,7 @@ def _with_locks(
         return found, np.zeros(len(found), dtype=bool)
     lock = np.array(locks, dtype=np.int64).reshape(-1, 3)  # mentee, mentor, kind
     wanted = _triple_numbers(cohort, lock[:, 0], lock[:, 1], lock[:, 2])
-    extra = lock[~np.isin(wanted, _triple_numbers(cohort, found.mentee, found.mentor, found.kind))]
+    extra = lock[~_among(wanted, _triple_numbers(cohort, found.mentee, found.mentor, found.kind))]
     if len(extra):
         scores, _ = score_triples(cohort, extra[:, 0], extra[:, 1], extra[:, 2], config)
         mentee = np.concatenate([found.mentee, extra[:, 0]])
@@ -291,7 +291,7 @@ def _with_locks(
             found.timings,
             found.unkept,
         )
-    locked = np.isin(_triple_numbers(cohort, found.mentee, found.mentor, found.kind), wanted)
+    locked = _among(_triple_numbers(cohort, found.mentee, found.mentor, found.kind), wanted)
     return found, locked
 
 
@@ -301,6 +301,20 @@ def _triple_numbers(
     """One number per (mentee, mentor, type) triple of ``cohort``, distinct for distinct
     triples."""
     return (np.asarray(mentee) * len(MENTOR_TYPES) + kind) * len(cohort) + mentor
+
+
+def _among(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Mask of the ``values`` that ``known`` holds, found by binary search in its sorted
+    copy (``np.isin`` took several times longer on a run's candidates).
+
+    >>> _among(np.array([3, 1, 7]), np.array([7, 3])).tolist()
+    [True, False, True]
+    """
+    if not len(known):
+        return np.zeros(len(values), dtype=bool)
+    ordered = np.sort(known)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values
 
 
 def _solve(
