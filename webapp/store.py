@@ -24,6 +24,7 @@ from webapp.rows import (
     record_cells,
     record_to_row,
     row_values,
+    values_to_row,
 )
 
 #: Rows written by one bulk INSERT or UPDATE of an import.
@@ -105,7 +106,7 @@ def program_rows(program_id: int) -> list[Row]:
         .where(Participant.program_id == program_id)
         .order_by(Participant.id)
     )
-    return [record_to_row(record) for record in db.session.execute(query)]
+    return [values_to_row(values[:-1], values[-1]) for values in db.session.execute(query)]
 
 
 def email_problem(email: str) -> str | None:
