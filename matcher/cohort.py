@@ -49,7 +49,17 @@ class TagSets:
     size: np.ndarray
 
 
-def tag_sets(*columns: Sequence[Iterable[str]]) -> tuple[TagSets, ...]:
+def _types(chosen: Sequence[Sequence[MentorType]]) -> np.ndarray:
+    """Each person's mentor types as a row of booleans, in the order of ``MENTOR_TYPES``.
+
+    >>> _types([(MentorType.EXPERTISE,), ()]).tolist()
+    [[False, False, False, True], [False, False, False, False]]
+    """
+    table = np.array([[t in kinds for t in MENTOR_TYPES] for kinds in chosen], dtype=bool)
+    return table.reshape(len(chosen), len(MENTOR_TYPES))
+
+
+def tag_sets(*columns: Sequence[Sequence[str]]) -> tuple[TagSets, ...]:
     """Tag lists as :class:`TagSets` over the words that every column uses.
 
     Several list columns (e.g. goals and strengths) share one vocabulary so that the bits
@@ -60,18 +70,30 @@ def tag_sets(*columns: Sequence[Iterable[str]]) -> tuple[TagSets, ...]:
     >>> goals.size.tolist(), goals.bits.tolist(), strengths.bits.tolist()
     ([2, 0], [[1], [0]], [[1]])
     """
-    key = {w: normalize(w) for lists in columns for words in lists for w in words}
-    shared = set.intersection(*({key[w] for words in lists for w in words} for lists in columns))
-    code = {w: k for k, w in enumerate(sorted(shared))}
-    width = max(1, -(-len(code) // 64))
+    raw = {w for lists in columns for words in lists for w in words}
+    key = {w: normalize(w) for w in raw}  # each distinct text normalised once
+    vocabulary = sorted(set(key.values()))
+    number = {w: i for i, w in enumerate(vocabulary)}
+    n = max(1, len(vocabulary))
+    ids = {w: number[k] for w, k in key.items()}
+    used = [
+        np.array([ids[w] for words in lists for w in words], dtype=np.int64) for lists in columns
+    ]
+    shared = np.ones(len(vocabulary), dtype=bool)  # the words every column uses
+    for found in used:
+        shared &= np.bincount(found, minlength=len(vocabulary)) > 0
+    code = np.cumsum(shared) - 1  # a shared word's place among them, in sorted order
+    width = max(1, -(-int(shared.sum()) // 64))
     out = []
-    for lists in columns:
-        sets = [{key[w] for w in words} for words in lists]
-        rows = np.array([r for r, words in enumerate(sets) for w in words if w in code], dtype=int)
-        codes = np.array([code[w] for words in sets for w in words if w in code], dtype=np.uint64)
-        bits = np.zeros((len(sets), width), dtype=np.uint64)
-        np.bitwise_or.at(bits, (rows, codes // 64), np.uint64(1) << codes % 64)
-        out.append(TagSets(bits, np.array([len(words) for words in sets], dtype=np.int64)))
+    for lists, found in zip(columns, used, strict=True):
+        rows = np.repeat(np.arange(len(lists)), [len(words) for words in lists])
+        cells = np.unique(rows * n + found)  # each person's distinct words, once
+        person, word = cells // n, cells % n
+        keep = shared[word]
+        codes = code[word[keep]].astype(np.uint64)
+        bits = np.zeros((len(lists), width), dtype=np.uint64)
+        np.bitwise_or.at(bits, (person[keep], codes // 64), np.uint64(1) << codes % 64)
+        out.append(TagSets(bits, np.bincount(person, minlength=len(lists))))
     return tuple(out)
 
 
@@ -279,6 +301,8 @@ def encode(participants: Iterable[Participant]) -> Cohort:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
     manager = np.array([index.get(p.manager_email, -1) for p in people], dtype=np.int64)
+    mentee = np.array([p.is_mentee for p in people], dtype=bool)
+    mentor = np.array([p.is_mentor for p in people], dtype=bool)
     answer_sets, answer_scales = answer_tables(people)
     return Cohort(
         people=people,
@@ -293,13 +317,9 @@ def encode(participants: Iterable[Participant]) -> Cohort:
         meeting_mode=np.array([MEETING_CODES[p.meeting_mode] for p in people], dtype=np.int64),
         manager=manager,
         chain=_chain_matrix(_ancestors(manager)),
-        capacity=np.array([p.capacity if p.is_mentor else 0 for p in people], dtype=np.int64),
-        seeks=np.array(
-            [[p.is_mentee and t in p.seeks for t in MENTOR_TYPES] for p in people], dtype=bool
-        ).reshape(len(people), len(MENTOR_TYPES)),
-        offers=np.array(
-            [[p.is_mentor and t in p.offers for t in MENTOR_TYPES] for p in people], dtype=bool
-        ).reshape(len(people), len(MENTOR_TYPES)),
+        capacity=np.where(mentor, [p.capacity for p in people], 0).astype(np.int64),
+        seeks=_types([p.seeks for p in people]) & mentee[:, None],
+        offers=_types([p.offers for p in people]) & mentor[:, None],
         goals=goals,
         strengths=strengths,
         expertise_wanted=wanted,

@@ -325,6 +325,12 @@ def random_instance(
 
 WORDS = tuple(f"w{k}" for k in range(150))
 TAG_LISTS = st.lists(st.lists(st.sampled_from(WORDS), max_size=40), min_size=1, max_size=8)
+#: The same few words spelt as people type them: case, inner and outer spaces, "ß".
+SPELT_WORDS = st.sampled_from(
+    ("SQL", "sql", " Sql ", "data  science", "Data Science", "Straße", "STRASSE", "go", "Go")
+)
+#: Columns of tag lists over those spellings (some people with none).
+SPELT_TAG_LISTS = st.lists(st.lists(SPELT_WORDS, max_size=6), max_size=8)
 
 # --- spreadsheets (matcher.csv_io) ----------------------------------------------------------
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import sparse
 
 from matcher.cohort import block, encode, pairwise, tag_sets
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES_BY_NAME
-from matcher.schema import MentorType, Participant
-from tests.strategies import SEEDS, TAG_LISTS, participants
+from matcher.schema import MentorType, Participant, normalize
+from tests.strategies import SEEDS, SPELT_TAG_LISTS, TAG_LISTS, participants
 
 
 @given(TAG_LISTS, TAG_LISTS)
@@ -27,6 +28,22 @@ def test_overlap_counts_shared_words_beyond_one_word_of_bits(
     e, m = np.repeat(mentees, len(mentors)), np.tile(mentors, len(mentees))
     assert np.array_equal(pairwise(cohort, e, m).overlap(mine, theirs), expected.ravel())
     assert mine.size.tolist() == [len(set(a)) for a in left]
+
+
+@given(st.lists(SPELT_TAG_LISTS, min_size=1, max_size=3))
+@settings(max_examples=80, deadline=None)
+def test_tag_sets_hold_each_persons_words_once_as_written_alike(columns: list) -> None:
+    """Sizes count a person's distinct words once normalised; bits hold, in sorted order,
+    the words every column uses."""
+    found = tag_sets(*columns)
+    spelt = [[{normalize(w) for w in words} for words in lists] for lists in columns]
+    shared = sorted(set.intersection(*({w for words in lists for w in words} for lists in spelt)))
+    for sets, lists in zip(found, spelt, strict=True):
+        assert sets.size.tolist() == [len(words) for words in lists]
+        for bits, words in zip(sets.bits, lists, strict=True):
+            held = {shared[k] for k in range(len(shared)) if int(bits[k // 64]) >> (k % 64) & 1}
+            assert held == words & set(shared)
+        assert sets.bits.shape == (len(lists), max(1, -(-len(shared) // 64)))
 
 
 @given(SEEDS)

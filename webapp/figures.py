@@ -52,17 +52,20 @@ def run_figures(people: Sequence[Participant], proposal: Proposal) -> dict[str, 
     summary = summarize(people, proposal, config=proposal.config)
     matches = proposal.matches
     by_email = {p.email: p for p in people}
-    load = Counter(matches["mentor_email"])
+    load = Counter(matches["mentor_email"].tolist())
     mentors = [p for p in people if p.is_mentor]
     fullness = Counter(
         "unused" if not load[p.email] else "full" if load[p.email] >= p.capacity else "partly"
         for p in mentors
     )
     pairs = [
-        (by_email[row.mentee_email], by_email[row.mentor_email])
-        for row in matches.itertuples()
-        if row.mentee_email in by_email and row.mentor_email in by_email
+        (by_email[mentee], by_email[mentor])
+        for mentee, mentor in zip(
+            matches["mentee_email"].tolist(), matches["mentor_email"].tolist(), strict=True
+        )
+        if mentee in by_email and mentor in by_email
     ]
+    department = {p.department: normalize(p.department) for p in people}  # once per name
     return {
         "people": dict(summary.people),
         "offered": {t.value: sum(t in p.offers for p in mentors) for t in MentorType},
@@ -75,7 +78,7 @@ def run_figures(people: Sequence[Participant], proposal: Proposal) -> dict[str, 
         "median_score": summary.median_score,
         "score_bins": score_bins(matches["score"].astype(float).tolist()),
         "cross_department": _cross_share(
-            [(normalize(e.department), normalize(m.department)) for e, m in pairs]
+            [(department[e.department], department[m.department]) for e, m in pairs]
         ),
         "cross_generation": _cross_share(
             [

@@ -168,6 +168,14 @@ def perform(kind: JobKind, row_id: int) -> None:
         return
     beat = Beat(db.engine, kind.model, row_id, current_app.config["JOB_BEAT_SECONDS"])
     try:
+        _carry_out(kind, row_id, beat)
+    finally:
+        beat.join()
+
+
+def _carry_out(kind: JobKind, row_id: int, beat: Beat) -> None:
+    """The claimed job's work, its final status and commit (see :func:`perform`)."""
+    try:
         try:
             with db.session.no_autoflush:
                 kind.work(db.session.get_one(kind.model, row_id), beat.progress)
@@ -317,9 +325,15 @@ class Beat:
         self.state = (step, done, total)
 
     def stop(self) -> None:
-        """Stop beating (the job's final status is written next)."""
+        """Stop beating (the job's final status is written next). A beat being written
+        goes on: its update finds the job no longer running and changes nothing."""
         self._stop.set()
-        # a beat waiting for a lock the work holds ends once the work commits
+
+    def join(self) -> None:
+        """Wait for the beating thread to end: call it once the work has committed or
+        rolled back, since a beat may be waiting for a lock the work held (waiting before
+        the commit took the whole ``interval``, on every job that wrote while a beat was
+        due)."""
         self._thread.join(timeout=self.interval)
 
     def _run(self) -> None:

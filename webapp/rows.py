@@ -9,7 +9,7 @@ model's ``answers``), and so are picks (:data:`matcher.PICK_COLUMNS`: stored as 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "record_to_row",
     "row_values",
     "update_row",
+    "values_to_row",
 ]
 
 Row = dict[str, str]
@@ -81,8 +82,20 @@ def person_to_row(person: Person) -> Row:
 
 def record_to_row(record: Participant) -> Row:
     """Return the stored participant as a canonical row (its answers as cells)."""
-    row = {c: _cell(getattr(record, ATTRIBUTE.get(c, c))) for c in STORED_COLUMNS}
-    row.update(record.answers or {})
+    values = [getattr(record, ATTRIBUTE.get(c, c)) for c in STORED_COLUMNS]
+    return values_to_row(values, record.answers)
+
+
+def values_to_row(values: Sequence[object], answers: Mapping[str, str] | None) -> Row:
+    """The canonical row of a participant's stored ``values`` (one per column of
+    ``STORED_COLUMNS``, in that order) and ``answers``.
+
+    >>> row = values_to_row(["a@x.org", *[None] * (len(STORED_COLUMNS) - 1)], {"energy": "4"})
+    >>> row["email"], row["level"], row["energy"]
+    ('a@x.org', '', '4')
+    """
+    row = dict(zip(STORED_COLUMNS, map(_cell, values), strict=True))
+    row.update(answers or {})
     return row
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from matcher import (
     BONUS_CRITERIA,
+    MATCH_COLUMNS,
+    UNMATCHED_COLUMNS,
     Decision,
     MatcherError,
     MentorType,
@@ -36,6 +39,7 @@ from matcher import (
     propose,
     rerun,
     stale_locks,
+    without_gc,
 )
 from webapp import audit, jobs, rematch, warm_runs
 from webapp.answers import never_pairs, settle_overdue, with_never_pairs
@@ -45,7 +49,6 @@ from webapp.decisions import decisions_for, status
 from webapp.figures import run_figures
 from webapp.models import ACTIVE, Program
 from webapp.program_questions import optional_unless, program_questions
-from webapp.rows import person_to_row, record_to_row
 from webapp.run_models import (
     Action,
     MatchRun,
@@ -55,7 +58,7 @@ from webapp.run_models import (
     RunStatus,
     UnmatchedRequest,
 )
-from webapp.store import program_records
+from webapp.store import program_rows
 
 #: A request as a rematch names it: the mentee's e-mail and the type.
 Request = tuple[str, str]
@@ -67,17 +70,34 @@ START_TRIES = 3
 
 def program_people(program_id: int) -> tuple[Participant, ...]:
     """The program's participants as the core reads them (stored rows, validated; their
-    answers to the program's questions, none required).
+    answers to the program's questions, none required)."""
+    return read_people(program_id).people
+
+
+@dataclass(frozen=True)
+class ReadPeople:
+    """A program's participants as a run reads them, and ``digest``: the SHA-256 of the
+    stored rows they were parsed from (in the order they were added) and of the questions
+    that read them."""
+
+    people: tuple[Participant, ...]
+    digest: str
+
+
+def read_people(program_id: int) -> ReadPeople:
+    """The program's participants (:func:`program_people`) with the digest of their rows.
 
     The same rows and questions parse the same: the last parse is taken from the instance
-    folder when its digest matches (:func:`webapp.warm_runs.load_people`), which saves
-    validating every row again on each run and each process's first page.
+    folder when the digest and the engine match (:func:`webapp.warm_runs.load_people`),
+    which saves validating every row again on each run and each process's first page.
     """
-    rows = [record_to_row(record) for record in program_records(program_id)]
+    rows = program_rows(program_id)
     questions = optional_unless(program_questions(program_id), ())
-    key = warm_runs.people_key(rows, questions)
+    content = json.dumps([rows, repr(questions)], sort_keys=True).encode()
+    digest = hashlib.sha256(content).hexdigest()
+    key = warm_runs.people_key(digest)
     if (kept := warm_runs.load_people(program_id, key)) is not None:
-        return kept
+        return ReadPeople(kept, digest)
     result = parse_participants(rows, questions=questions)
     if not result.ok:
         first = result.errors[0].describe()
@@ -85,7 +105,7 @@ def program_people(program_id: int) -> tuple[Participant, ...]:
             f"the participant data has {plural(len(result.errors), 'error')}: {first}"
         )
     warm_runs.save_people(program_id, key, result.participants)
-    return result.participants
+    return ReadPeople(result.participants, digest)
 
 
 def program_decisions(
@@ -116,15 +136,22 @@ def program_decisions(
 
 
 def input_hash(
-    people: Sequence[Participant], config: dict[str, Any], decisions: Sequence[Decision]
+    people: str,
+    never: Sequence[tuple[str, str]],
+    config: dict[str, Any],
+    decisions: Sequence[Decision],
 ) -> str:
-    """SHA-256 of everything a run reads: participants, config and decisions.
+    """SHA-256 of everything a run reads: the digest of the participants' stored rows
+    (:attr:`ReadPeople.digest`), the "never pair these two", the config and the decisions.
 
-    >>> len(input_hash([], {}, []))
+    >>> len(input_hash("", [], {}, []))
     64
+    >>> input_hash("", [("a@x.org", "b@x.org")], {}, []) == input_hash("", [], {}, [])
+    False
     """
     content = {
-        "participants": sorted(json.dumps(person_to_row(p), sort_keys=True) for p in people),
+        "participants": people,
+        "never_pairs": sorted(map(list, never)),
         "config": config,
         "decisions": sorted(
             [d.mentee_email, d.mentor_email, d.mentor_type.value, d.action] for d in decisions
@@ -207,41 +234,59 @@ def start_run(
 def _match_rows(
     run_id: int, people: Sequence[Participant], proposal: Proposal, before: dict[Any, str]
 ) -> list[dict[str, Any]]:
-    """The run's pairs as table rows, each with its breakdown and its change."""
+    """The run's pairs as table rows, each with its breakdown and its change.
+
+    The tables are read column by column as lists: iterating their rows as tuples reads
+    every text cell through pandas, most of the time of storing a run (docs/performance.md).
+    """
     department = {p.email: p.department for p in people}
     parts: dict[tuple[str, str, str], list[list[Any]]] = {}
     breakdown = proposal.breakdown
+    triple = ["mentee_email", "mentor_email", "mentor_type"]
     bonus = breakdown["criterion"].isin(BONUS_CRITERIA)  # points on top: most = its weight
     weighed = breakdown["weight"].where(~bonus, 0.0)
-    total = weighed.groupby([breakdown[c] for c in ("mentee_email", "mentor_email", "mentor_type")])
+    total = weighed.groupby([breakdown[c] for c in triple])
     most = (100 * breakdown["weight"] / total.transform("sum")).where(~bonus, breakdown["weight"])
-    for row, top in zip(breakdown.itertuples(), most.tolist(), strict=True):
-        key = (row.mentee_email, row.mentor_email, row.mentor_type)
-        parts.setdefault(key, []).append(
-            [row.criterion, round(row.value, 3), row.weight, row.points, round(top, 2)]
+    for *key, criterion, value, weight, points, top in zip(
+        *_lists(breakdown, [*triple, "criterion", "value", "weight", "points"]),
+        most.tolist(),
+        strict=True,
+    ):
+        parts.setdefault(tuple(key), []).append(
+            [criterion, round(value, 3), weight, points, round(top, 2)]
         )
     rows = []
-    for m in proposal.matches.itertuples():
-        key = (m.mentee_email, m.mentor_email, m.mentor_type)
-        earlier = before.get((m.mentee_email, m.mentor_type))
+    for mentee, mentee_name, mentor, mentor_name, kind, score, reasons in zip(
+        *_lists(proposal.matches, MATCH_COLUMNS), strict=True
+    ):
+        earlier = before.get((mentee, kind))
         rows.append(
             {
                 "run_id": run_id,
-                "mentee_email": m.mentee_email,
-                "mentee_name": m.mentee_name,
-                "mentee_department": department.get(m.mentee_email, ""),
-                "mentor_email": m.mentor_email,
-                "mentor_name": m.mentor_name,
-                "mentor_department": department.get(m.mentor_email, ""),
-                "mentor_type": m.mentor_type,
-                "score": float(m.score),
-                "reasons": m.reasons,
-                "breakdown": parts.get(key, []),
+                "mentee_email": mentee,
+                "mentee_name": mentee_name,
+                "mentee_department": department.get(mentee, ""),
+                "mentor_email": mentor,
+                "mentor_name": mentor_name,
+                "mentor_department": department.get(mentor, ""),
+                "mentor_type": kind,
+                "score": float(score),
+                "reasons": reasons,
+                "breakdown": parts.get((mentee, mentor, kind), []),
                 "manual": False,
-                "change": _change(before, earlier, m.mentor_email),
+                "change": _change(before, earlier, mentor),
             }
         )
     return rows
+
+
+def _lists(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
+    """``columns`` of ``frame``, each as a list of plain Python values.
+
+    >>> _lists(pd.DataFrame({"a": ["x", "y"], "b": [1.5, 2.0]}), ["b", "a"])
+    [[1.5, 2.0], ['x', 'y']]
+    """
+    return [frame[column].tolist() for column in columns]
 
 
 def _change(before: dict[Any, str], earlier: str | None, mentor: str) -> str:
@@ -270,10 +315,8 @@ def _previous_pairs(run: MatchRun) -> Sequence[Row[Any]]:
 
 def _removed(previous: Sequence[Row[Any]], matches: pd.DataFrame) -> list[dict[str, Any]]:
     """Pairs of the previous run that this one no longer proposes."""
-    now = {
-        (r.mentee_email, r.mentor_type): r.mentor_email
-        for r in matches[["mentee_email", "mentor_type", "mentor_email"]].itertuples()
-    }
+    columns = _lists(matches, ["mentee_email", "mentor_type", "mentor_email"])
+    now = {(mentee, kind): mentor for mentee, kind, mentor in zip(*columns, strict=True)}
     gone = []
     for pair in previous:
         mentor = now.get((pair.mentee_email, pair.mentor_type))
@@ -334,17 +377,24 @@ def store(run: MatchRun, people: Sequence[Participant], proposal: Proposal) -> N
     before = {(p.mentee_email, p.mentor_type): p.mentor_email for p in previous}
     rows = _match_rows(run.id, people, proposal, before)
     if rows:
-        db.session.execute(insert(ProposedMatch), rows)
+        db.session.execute(insert(ProposedMatch.__table__), rows)  # Core: no ORM per row
         refresh_statistics()
     department = {p.email: p.department for p in people}
     open_rows = [
-        {"run_id": run.id, "mentee_department": department.get(row["mentee_email"], ""), **row}
-        for row in proposal.unmatched[
-            ["mentee_email", "mentee_name", "mentor_type", "reason"]
-        ].to_dict("records")
+        {
+            "run_id": run.id,
+            "mentee_email": mentee,
+            "mentee_name": name,
+            "mentee_department": department.get(mentee, ""),
+            "mentor_type": kind,
+            "reason": reason,
+        }
+        for mentee, name, kind, reason in zip(
+            *_lists(proposal.unmatched, UNMATCHED_COLUMNS), strict=True
+        )
     ]
     if open_rows:
-        db.session.execute(insert(UnmatchedRequest), open_rows)
+        db.session.execute(insert(UnmatchedRequest.__table__), open_rows)
     run.removed = _removed(previous, proposal.matches)
     run.summary = run_figures(people, proposal)
 
@@ -393,16 +443,26 @@ def match(run: MatchRun, progress: jobs.Progress) -> None:
     pairs past their deadline are settled first, and two people who must never be paired
     again (a decline) are each other's previous partners
     (:func:`webapp.answers.with_never_pairs`).
+
+    The work runs without the cyclic garbage collector: a warm state, the participants
+    and the tables are hundreds of thousands of objects, which its collections would scan
+    again and again (0.5 to 0.75 s of a 3 s re-run at 10,000 people; docs/performance.md).
     """
+    with without_gc():
+        _match(run, progress)
+
+
+def _match(run: MatchRun, progress: jobs.Progress) -> None:
     settle_overdue(run.program_id)
-    people = with_never_pairs(program_people(run.program_id), never_pairs(run.program_id))
+    read, never = read_people(run.program_id), never_pairs(run.program_id)
+    people = with_never_pairs(read.people, never)
     decisions = program_decisions(run.program_id)
     config = config_from_mapping(run.config)
     plan = rematch.plan(run, people) if run.kind == RunKind.REMATCH else None
     if plan is not None:
         decisions = rematch.without_requests(decisions, plan.unlocked)
         decisions = list(dict.fromkeys([*decisions, *plan.locks()]))
-    run.input_hash = input_hash(people, run.config, decisions)
+    run.input_hash = input_hash(read.digest, never, run.config, decisions)
     warm = warm_runs.load(run.program_id) if plan is None else None
     encoded = warm.cohort if warm is not None and warm.fits(people, config) else None
     stale = stale_locks(people, config, decisions, encoded)

@@ -16,7 +16,16 @@ from matcher import IntakeResult, Issue, MatcherError, Question, parse_participa
 from webapp.db import db
 from webapp.models import Participant, Program
 from webapp.program_questions import optional_unless, program_questions
-from webapp.rows import ATTRIBUTE, Row, person_to_row, record_cells, record_to_row, row_values
+from webapp.rows import (
+    ATTRIBUTE,
+    STORED_COLUMNS,
+    Row,
+    person_to_row,
+    record_cells,
+    record_to_row,
+    row_values,
+    values_to_row,
+)
 
 #: Rows written by one bulk INSERT or UPDATE of an import.
 WRITE_CHUNK = 2000
@@ -84,10 +93,20 @@ def check_row(program_id: int, row: Row, *, replacing: str = "", required: bool 
     return Checked(person_to_row(result.participants[0]), result.issues)
 
 
-def program_records(program_id: int) -> Sequence[Participant]:
-    """Every participant of a program."""
-    query = select(Participant).where(Participant.program_id == program_id)
-    return db.session.scalars(query).all()
+def program_rows(program_id: int) -> list[Row]:
+    """Every participant of a program as a canonical row, in the order they were added.
+
+    The columns are read as plain values, not as participant objects (about a third of
+    the time at 10,000 people), and always in the same order, so the same participants
+    read the same rows on both databases.
+    """
+    columns = [getattr(Participant, ATTRIBUTE.get(c, c)) for c in STORED_COLUMNS]
+    query = (
+        select(*columns, Participant.answers)
+        .where(Participant.program_id == program_id)
+        .order_by(Participant.id)
+    )
+    return [values_to_row(values[:-1], values[-1]) for values in db.session.execute(query)]
 
 
 def email_problem(email: str) -> str | None:

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Connection
@@ -15,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.web.helpers import ADMIN_EMAIL, make_app
 from tests.web.matching import load_demo, run_to_end, start_run, wait_for
-from webapp import run_models
+from webapp import jobs, run_models
 from webapp.admins import create_admin
 from webapp.db import db
 from webapp.models import AuditEvent, Participant, Program, utcnow
+from webapp.pair_models import NeverPair
 from webapp.run_models import MatchRun, PairDecision, ProposedMatch, UnmatchedRequest
 
 
@@ -78,6 +80,62 @@ def test_a_run_is_stored_with_what_reproduces_it(app: Flask, admin_client: Flask
     again = run_to_end(app, admin_client, program_id)
     assert again.input_hash == run.input_hash
     assert again.previous_id == run.id
+
+
+def test_the_input_hash_follows_every_input_a_run_reads(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    program_id = load_demo(app)
+    first = run_to_end(app, admin_client, program_id).input_hash
+    with app.app_context():
+        person = db.session.scalars(db.select(Participant).filter_by(program_id=program_id)).first()
+        assert person is not None
+        person_id, department = person.id, person.department
+        person.department = "Somewhere else"
+        db.session.commit()
+    edited = run_to_end(app, admin_client, program_id).input_hash
+    with app.app_context():
+        db.session.get_one(Participant, person_id).department = department
+        db.session.commit()
+    undone = run_to_end(app, admin_client, program_id).input_hash
+    with app.app_context():
+        first_email, second_email = sorted(
+            db.session.scalars(
+                db.select(Participant.email).filter_by(program_id=program_id).limit(2)
+            )
+        )
+        db.session.add(
+            NeverPair(
+                program_id=program_id,
+                first_email=first_email,
+                second_email=second_email,
+                why="declined by the mentor",
+                created_by=ADMIN_EMAIL,
+            )
+        )
+        db.session.commit()
+    kept_apart = run_to_end(app, admin_client, program_id).input_hash
+    assert edited != first and undone == first and kept_apart not in (first, edited)
+
+
+def test_a_job_commits_its_end_before_it_waits_for_its_heartbeat(
+    app: Flask, admin_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A beat due while the work held the database's lock waits for that lock; waiting for
+    the beat before the commit took the whole beat interval, on every such job."""
+    seen: list[str] = []
+    join = jobs.Beat.join
+
+    def committed_first(beat: jobs.Beat) -> None:
+        with db.engine.connect() as other:  # sees only what was committed
+            query = sa.select(MatchRun.status).where(MatchRun.id == beat.row_id)
+            seen.append(other.execute(query).scalar_one())
+        join(beat)
+
+    monkeypatch.setattr(jobs.Beat, "join", committed_first)
+    program_id = load_demo(app)
+    run = run_to_end(app, admin_client, program_id)
+    assert run.status == "done" and seen == ["done"]
 
 
 def test_a_running_run_shows_its_progress(app: Flask, admin_client: FlaskClient) -> None:
