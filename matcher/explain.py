@@ -11,6 +11,7 @@ program minimum; or candidates exist but their places went elsewhere.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,6 +30,12 @@ Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
 COVER = 3
 
 
+#: :func:`~matcher.schema.normalize` and :func:`~matcher.schema.same_text`, remembered:
+#: the reasons of thousands of pairs name the same few tags and departments again and again.
+_normalize = lru_cache(maxsize=1 << 12)(normalize)
+_same_text = lru_cache(maxsize=1 << 12)(same_text)
+
+
 def shared(wanted: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
     """The tags of ``wanted`` that ``offered`` has (compared normalised), as ``wanted``
     writes them, sorted.
@@ -36,8 +43,8 @@ def shared(wanted: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
     >>> shared(("SQL", "go", "c"), ("go", "sql"))
     ['go', 'SQL']
     """
-    has = {normalize(tag) for tag in offered}
-    return sorted({tag for tag in wanted if normalize(tag) in has}, key=normalize)
+    has = {_normalize(tag) for tag in offered}
+    return sorted({tag for tag in wanted if _normalize(tag) in has}, key=_normalize)
 
 
 def hours_apart(e: Participant, m: Participant) -> float | None:
@@ -83,7 +90,7 @@ def _level_gap(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None
 
 
 def _outside(what: str, mentee_value: str, mentor_value: str) -> str | None:
-    if not mentee_value or not mentor_value or same_text(mentee_value, mentor_value):
+    if not mentee_value or not mentor_value or _same_text(mentee_value, mentor_value):
         return None
     return f"outside the mentee's {what} ({mentor_value}, not {mentee_value})"
 
@@ -97,7 +104,7 @@ def _outside_organization(e: Participant, m: Participant, cfg: ProgramConfig) ->
 
 
 def _target_department(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    if not e.target_department or not same_text(e.target_department, m.department):
+    if not e.target_department or not _same_text(e.target_department, m.department):
         return None
     return f"works in {m.department}, where the mentee wants to move"
 
@@ -141,6 +148,7 @@ def match_reasons(
     mentor_type: MentorType,
     values: dict[str, float],
     config: ProgramConfig,
+    earned: dict[str, float] | None = None,
 ) -> str:
     """The reasons for one match, strongest first, as one ``;``-separated line.
 
@@ -155,6 +163,9 @@ def match_reasons(
     config
         For the weights and the priority bonus (the points each value earns, see
         :func:`matcher.scoring.points`).
+    earned
+        Criterion name -> the points its value earns (:func:`matcher.scoring.points` of
+        ``values``), when the caller has them already; worked out when None.
 
     Examples
     --------
@@ -169,7 +180,10 @@ def match_reasons(
     >>> match_reasons(ann, m, MentorType.GENERATIONAL, {"priority": 1.0}, ProgramConfig())
     'priority: unmatched last cohort'
     """
-    earned = {name: points(name, v, mentor_type, config, values)[1] for name, v in values.items()}
+    if earned is None:
+        earned = {
+            name: points(name, v, mentor_type, config, values)[1] for name, v in values.items()
+        }
     ranked = sorted(values.items(), key=lambda item: (-earned[item[0]], item[0]))
     phrases = [
         PHRASES.get(name) or program_phrase(name, mentor_type, config)

@@ -52,6 +52,7 @@ from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.explain import match_reasons, unmatched_reason
 from matcher.proposal import BREAKDOWN_COLUMNS, MATCH_COLUMNS, SCORE_COLUMNS, UNMATCHED_COLUMNS
+from matcher.schema import MentorType
 from matcher.scoring import BONUSES, points
 
 #: One breakdown row of a pair without its people and type: criterion, value in [0, 1],
@@ -168,19 +169,62 @@ def explain_pairs(
         reasons[i], parts[i] = known.reasons[k], known.parts[k]
     fresh = np.flatnonzero(~copied)
     _, values_of = score_triples(cohort, mentee[fresh], mentor[fresh], kind[fresh], config)
-    position = {k: np.cumsum(kind[fresh] == k) - 1 for k in values_of}
-    for j, i in enumerate(fresh.tolist()):
-        e, m, k = cohort.people[mentee[i]], cohort.people[mentor[i]], int(kind[i])
-        mentor_type = MENTOR_TYPES[k]
-        values = {name: float(v[position[k][j]]) for name, v in values_of[k].items()}
-        reasons[i] = match_reasons(e, m, mentor_type, values, config)
-        parts[i] = tuple(
-            (name, v, weight, round(earned, 2))
-            for name, v in values.items()
-            if v > 0 or name not in BONUSES  # a bonus the pair did not earn is no part
-            for weight, earned in [points(name, v, mentor_type, config, values)]
-        )
+    for k, values in values_of.items():
+        at = fresh[kind[fresh] == k]
+        worded = word_pairs(cohort, config, MENTOR_TYPES[k], mentee[at], mentor[at], values)
+        for i, (reason, part) in zip(at.tolist(), worded, strict=True):
+            reasons[i], parts[i] = reason, part
     return Explained(key, tuple(reasons), tuple(parts))
+
+
+def word_pairs(
+    cohort: Cohort,
+    config: ProgramConfig,
+    mentor_type: MentorType,
+    mentee: np.ndarray,
+    mentor: np.ndarray,
+    values: dict[str, np.ndarray],
+) -> list[tuple[str, tuple[Part, ...]]]:
+    """The reasons and breakdown rows of the pairs ``(mentee[i], mentor[i])`` of one type,
+    whose criterion values are ``values`` (name -> one value per pair, as
+    :func:`matcher.candidates.score_triples` gives them).
+
+    Each criterion's weight and points (:func:`matcher.scoring.points`) are worked out
+    once for all the pairs, element-wise, which gives each pair the very numbers it would
+    get alone; the pairs are then put in words one by one.
+
+    >>> from matcher.candidates import score_triples
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> people = [
+    ...     Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",),
+    ...                 expertise_wanted=("sql", "go")),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("expertise",), expertise=("sql",)),
+    ... ]  # fmt: skip
+    >>> cohort, config, ana, bo = encode(people), ProgramConfig(), np.array([0]), np.array([1])
+    >>> _, values_of = score_triples(cohort, ana, bo, np.array([3]), config)
+    >>> [(reason, parts)] = word_pairs(cohort, config, MentorType.EXPERTISE, ana, bo, values_of[3])
+    >>> reason, parts[0]
+    ('covers 1 of 2 wanted skills: sql', ('expertise', 0.5, 60.0, 30.0))
+    """
+    counted = list(values)
+    columns = [
+        (name, v.tolist(), weight, earned.tolist())
+        for name, v in values.items()
+        for weight, earned in [points(name, v, mentor_type, config, counted)]
+    ]
+    people, worded = cohort.people, []
+    for j, (e, m) in enumerate(zip(mentee.tolist(), mentor.tolist(), strict=True)):
+        pair_values = {name: v[j] for name, v, _, _ in columns}
+        earned = {name: pts[j] for name, _, _, pts in columns}
+        reason = match_reasons(people[e], people[m], mentor_type, pair_values, config, earned)
+        part = tuple(
+            (name, v[j], weight, round(pts[j], 2))
+            for name, v, weight, pts in columns
+            if v[j] > 0 or name not in BONUSES  # a bonus the pair did not earn is no part
+        )
+        worded.append((reason, part))
+    return worded
 
 
 def match_frame(
