@@ -35,6 +35,9 @@ Progress = Callable[[str, int, int], None]
 BLOCK_CELLS = 2_000_000
 WORKERS = min(4, os.cpu_count() or 1)
 """Blocks evaluated at once (threads: numpy and the kernel release the GIL)."""
+CHECKED_TOGETHER = 256
+"""About how many triples :func:`are_candidates` evaluates as one block (a block holds
+their mentees x their mentors)."""
 RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in RULES)
 
 
@@ -162,8 +165,11 @@ def are_candidates(
 ) -> np.ndarray:
     """Whether each triple ``(mentee[k], mentor[k], kind[k])`` is a candidate.
 
-    Each mentee's mentors of a type are evaluated as one block, by the passes
-    :func:`count_candidates` uses (compiled, or numpy with ``compiled=False``).
+    The triples of a type are taken by mentee, about :data:`CHECKED_TOGETHER` at a time,
+    and each such group's mentees and mentors are evaluated as one block, by the passes
+    :func:`count_candidates` uses (compiled, or numpy with ``compiled=False``): a cell's
+    answer depends on its two people only, so the cells the triples do not ask for cost a
+    few nanoseconds each, against a block's fixed cost per mentee.
 
     >>> from matcher.cohort import encode
     >>> from matcher.schema import Participant, Role
@@ -180,9 +186,13 @@ def are_candidates(
         tables = block_passes(cohort, MENTOR_TYPES[kind_index], config, rejected, compiled=compiled)
         at = np.flatnonzero(kind == kind_index)
         at = at[np.argsort(mentee[at], kind="stable")]
-        for mine in np.split(at, np.flatnonzero(np.diff(mentee[at])) + 1):
-            cells = block_candidates(tables, mentee[mine[:1]], mentor[mine])
-            out[mine] = np.isin(mentor[mine], cells.mentor)
+        starts = np.flatnonzero(np.diff(mentee[at], prepend=-1))  # each mentee's first
+        window = starts // CHECKED_TOGETHER
+        cuts = starts[np.flatnonzero(np.diff(window, prepend=-1))][1:]
+        for mine in np.split(at, cuts):
+            cells = block_candidates(tables, np.unique(mentee[mine]), np.unique(mentor[mine]))
+            found = cells.mentee * len(cohort) + cells.mentor
+            out[mine] = np.isin(mentee[mine] * len(cohort) + mentor[mine], found)
     return out
 
 
