@@ -154,6 +154,20 @@ def count_candidates(
     return np.concatenate(counts)
 
 
+def lookup(known: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each of ``key`` is in ``known`` (ascending, each once), and where (any
+    position where it is not).
+
+    >>> found, at = lookup(np.array([2, 5, 9]), np.array([5, 1, 9]))
+    >>> found.tolist(), at[found].tolist()
+    ([True, False, True], [1, 2])
+    """
+    if not len(known):
+        return np.zeros(len(key), dtype=bool), np.zeros(len(key), dtype=np.int64)
+    at = np.minimum(np.searchsorted(known, key), len(known) - 1)
+    return known[at] == key, at
+
+
 def are_candidates(
     cohort: Cohort,
     config: ProgramConfig,
@@ -191,8 +205,8 @@ def are_candidates(
         cuts = starts[np.flatnonzero(np.diff(window, prepend=-1))][1:]
         for mine in np.split(at, cuts):
             cells = block_candidates(tables, np.unique(mentee[mine]), np.unique(mentor[mine]))
-            found = cells.mentee * len(cohort) + cells.mentor
-            out[mine] = np.isin(mentee[mine] * len(cohort) + mentor[mine], found)
+            found = cells.mentee * len(cohort) + cells.mentor  # ascending: row-major
+            out[mine] = lookup(found, mentee[mine] * len(cohort) + mentor[mine])[0]
     return out
 
 

@@ -10,7 +10,7 @@ program minimum; or candidates exist but their places went elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -148,7 +148,6 @@ def match_reasons(
     mentor_type: MentorType,
     values: dict[str, float],
     config: ProgramConfig,
-    earned: dict[str, float] | None = None,
 ) -> str:
     """The reasons for one match, strongest first, as one ``;``-separated line.
 
@@ -163,9 +162,6 @@ def match_reasons(
     config
         For the weights and the priority bonus (the points each value earns, see
         :func:`matcher.scoring.points`).
-    earned
-        Criterion name -> the points its value earns (:func:`matcher.scoring.points` of
-        ``values``), when the caller has them already; worked out when None.
 
     Examples
     --------
@@ -180,18 +176,41 @@ def match_reasons(
     >>> match_reasons(ann, m, MentorType.GENERATIONAL, {"priority": 1.0}, ProgramConfig())
     'priority: unmatched last cohort'
     """
-    if earned is None:
-        earned = {
-            name: points(name, v, mentor_type, config, values)[1] for name, v in values.items()
-        }
+    earned = {name: points(name, v, mentor_type, config, values)[1] for name, v in values.items()}
     ranked = sorted(values.items(), key=lambda item: (-earned[item[0]], item[0]))
-    phrases = [
-        PHRASES.get(name) or program_phrase(name, mentor_type, config)
-        for name, value in ranked
-        if value > 0
-    ]
-    phrases = [phrase(mentee, mentor, config) for phrase in phrases]
-    said = [p for p in phrases if p]
+    phrases = [criterion_phrase(name, mentor_type, config) for name, value in ranked if value > 0]
+    return said_reasons(mentee, mentor, phrases, config)
+
+
+def criterion_phrase(name: str, mentor_type: MentorType, config: ProgramConfig) -> Phrase:
+    """How the reasons of a match of ``mentor_type`` word the criterion ``name``: a
+    built-in criterion by :data:`PHRASES`, the others by
+    :func:`matcher.program_words.program_phrase`.
+
+    >>> from matcher.schema import Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, utc_offset_minutes=60)
+    >>> m = Participant("m@x.org", "M", Role.MENTOR, utc_offset_minutes=-60)
+    >>> criterion_phrase("timezone", MentorType.EXPERTISE, ProgramConfig())(e, m, ProgramConfig())
+    '2 h apart in time zones'
+    """
+    return PHRASES.get(name) or program_phrase(name, mentor_type, config)
+
+
+def said_reasons(
+    mentee: Participant, mentor: Participant, phrases: Iterable[Phrase], config: ProgramConfig
+) -> str:
+    """What ``phrases`` find to say of a pair, in their order, as one ``;``-separated line
+    (the reasons of :func:`match_reasons` once its criteria are ranked).
+
+    >>> from matcher.schema import Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, priority=True)
+    >>> m = Participant("m@x.org", "M", Role.MENTOR)
+    >>> said_reasons(e, m, [PHRASES["priority"], PHRASES["timezone"]], ProgramConfig())
+    'priority: unmatched last cohort'
+    >>> said_reasons(e, m, [], ProgramConfig())
+    'meets every rule; no criterion stands out'
+    """
+    said = [text for phrase in phrases if (text := phrase(mentee, mentor, config))]
     return "; ".join(said) if said else "meets every rule; no criterion stands out"
 
 
