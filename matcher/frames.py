@@ -314,8 +314,9 @@ def _frame(names: Sequence[str], *columns: Sequence) -> pd.DataFrame:
     """The table of ``columns`` named ``names``, of the dtypes pandas gives a table built
     from its rows: also when there are none (then each column holds objects).
 
-    >>> _frame(["a", "b"], np.array(["x"], dtype=object), [1.5]).dtypes.tolist()
-    [<StringDtype(storage='python', na_value=nan)>, dtype('float64')]
+    >>> rows = pd.DataFrame([("x", 1.5)], columns=["a", "b"])
+    >>> _frame(["a", "b"], np.array(["x"], dtype=object), [1.5]).dtypes.equals(rows.dtypes)
+    True
     >>> _frame(["a", "b"], [], []).dtypes.tolist()
     [dtype('O'), dtype('O')]
     """
