@@ -35,6 +35,9 @@ Progress = Callable[[str, int, int], None]
 BLOCK_CELLS = 2_000_000
 WORKERS = min(4, os.cpu_count() or 1)
 """Blocks evaluated at once (threads: numpy and the kernel release the GIL)."""
+CHECKED_TOGETHER = 256
+"""About how many triples :func:`are_candidates` evaluates as one block (a block holds
+their mentees x their mentors)."""
 RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in RULES)
 
 
@@ -151,6 +154,20 @@ def count_candidates(
     return np.concatenate(counts)
 
 
+def lookup(known: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each of ``key`` is in ``known`` (ascending, each once), and where (any
+    position where it is not).
+
+    >>> found, at = lookup(np.array([2, 5, 9]), np.array([5, 1, 9]))
+    >>> found.tolist(), at[found].tolist()
+    ([True, False, True], [1, 2])
+    """
+    if not len(known):
+        return np.zeros(len(key), dtype=bool), np.zeros(len(key), dtype=np.int64)
+    at = np.minimum(np.searchsorted(known, key), len(known) - 1)
+    return known[at] == key, at
+
+
 def are_candidates(
     cohort: Cohort,
     config: ProgramConfig,
@@ -162,8 +179,11 @@ def are_candidates(
 ) -> np.ndarray:
     """Whether each triple ``(mentee[k], mentor[k], kind[k])`` is a candidate.
 
-    Each mentee's mentors of a type are evaluated as one block, by the passes
-    :func:`count_candidates` uses (compiled, or numpy with ``compiled=False``).
+    The triples of a type are taken by mentee, about :data:`CHECKED_TOGETHER` at a time,
+    and each such group's mentees and mentors are evaluated as one block, by the passes
+    :func:`count_candidates` uses (compiled, or numpy with ``compiled=False``): a cell's
+    answer depends on its two people only, so the cells the triples do not ask for cost a
+    few nanoseconds each, against a block's fixed cost per mentee.
 
     >>> from matcher.cohort import encode
     >>> from matcher.schema import Participant, Role
@@ -180,9 +200,13 @@ def are_candidates(
         tables = block_passes(cohort, MENTOR_TYPES[kind_index], config, rejected, compiled=compiled)
         at = np.flatnonzero(kind == kind_index)
         at = at[np.argsort(mentee[at], kind="stable")]
-        for mine in np.split(at, np.flatnonzero(np.diff(mentee[at])) + 1):
-            cells = block_candidates(tables, mentee[mine[:1]], mentor[mine])
-            out[mine] = np.isin(mentor[mine], cells.mentor)
+        starts = np.flatnonzero(np.diff(mentee[at], prepend=-1))  # each mentee's first
+        window = starts // CHECKED_TOGETHER
+        cuts = starts[np.flatnonzero(np.diff(window, prepend=-1))][1:]
+        for mine in np.split(at, cuts):
+            cells = block_candidates(tables, np.unique(mentee[mine]), np.unique(mentor[mine]))
+            found = cells.mentee * len(cohort) + cells.mentor  # ascending: row-major
+            out[mine] = lookup(found, mentee[mine] * len(cohort) + mentor[mine])[0]
     return out
 
 

@@ -10,7 +10,8 @@ program minimum; or candidates exist but their places went elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,6 +30,12 @@ Phrase = Callable[[Participant, Participant, ProgramConfig], str | None]
 COVER = 3
 
 
+#: :func:`~matcher.schema.normalize` and :func:`~matcher.schema.same_text`, remembered:
+#: the reasons of thousands of pairs name the same few tags and departments again and again.
+_normalize = lru_cache(maxsize=1 << 12)(normalize)
+_same_text = lru_cache(maxsize=1 << 12)(same_text)
+
+
 def shared(wanted: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
     """The tags of ``wanted`` that ``offered`` has (compared normalised), as ``wanted``
     writes them, sorted.
@@ -36,8 +43,8 @@ def shared(wanted: tuple[str, ...], offered: tuple[str, ...]) -> list[str]:
     >>> shared(("SQL", "go", "c"), ("go", "sql"))
     ['go', 'SQL']
     """
-    has = {normalize(tag) for tag in offered}
-    return sorted({tag for tag in wanted if normalize(tag) in has}, key=normalize)
+    has = {_normalize(tag) for tag in offered}
+    return sorted({tag for tag in wanted if _normalize(tag) in has}, key=_normalize)
 
 
 def hours_apart(e: Participant, m: Participant) -> float | None:
@@ -83,7 +90,7 @@ def _level_gap(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None
 
 
 def _outside(what: str, mentee_value: str, mentor_value: str) -> str | None:
-    if not mentee_value or not mentor_value or same_text(mentee_value, mentor_value):
+    if not mentee_value or not mentor_value or _same_text(mentee_value, mentor_value):
         return None
     return f"outside the mentee's {what} ({mentor_value}, not {mentee_value})"
 
@@ -97,7 +104,7 @@ def _outside_organization(e: Participant, m: Participant, cfg: ProgramConfig) ->
 
 
 def _target_department(e: Participant, m: Participant, cfg: ProgramConfig) -> str | None:
-    if not e.target_department or not same_text(e.target_department, m.department):
+    if not e.target_department or not _same_text(e.target_department, m.department):
         return None
     return f"works in {m.department}, where the mentee wants to move"
 
@@ -171,13 +178,39 @@ def match_reasons(
     """
     earned = {name: points(name, v, mentor_type, config, values)[1] for name, v in values.items()}
     ranked = sorted(values.items(), key=lambda item: (-earned[item[0]], item[0]))
-    phrases = [
-        PHRASES.get(name) or program_phrase(name, mentor_type, config)
-        for name, value in ranked
-        if value > 0
-    ]
-    phrases = [phrase(mentee, mentor, config) for phrase in phrases]
-    said = [p for p in phrases if p]
+    phrases = [criterion_phrase(name, mentor_type, config) for name, value in ranked if value > 0]
+    return said_reasons(mentee, mentor, phrases, config)
+
+
+def criterion_phrase(name: str, mentor_type: MentorType, config: ProgramConfig) -> Phrase:
+    """How the reasons of a match of ``mentor_type`` word the criterion ``name``: a
+    built-in criterion by :data:`PHRASES`, the others by
+    :func:`matcher.program_words.program_phrase`.
+
+    >>> from matcher.schema import Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, utc_offset_minutes=60)
+    >>> m = Participant("m@x.org", "M", Role.MENTOR, utc_offset_minutes=-60)
+    >>> criterion_phrase("timezone", MentorType.EXPERTISE, ProgramConfig())(e, m, ProgramConfig())
+    '2 h apart in time zones'
+    """
+    return PHRASES.get(name) or program_phrase(name, mentor_type, config)
+
+
+def said_reasons(
+    mentee: Participant, mentor: Participant, phrases: Iterable[Phrase], config: ProgramConfig
+) -> str:
+    """What ``phrases`` find to say of a pair, in their order, as one ``;``-separated line
+    (the reasons of :func:`match_reasons` once its criteria are ranked).
+
+    >>> from matcher.schema import Role
+    >>> e = Participant("e@x.org", "E", Role.MENTEE, priority=True)
+    >>> m = Participant("m@x.org", "M", Role.MENTOR)
+    >>> said_reasons(e, m, [PHRASES["priority"], PHRASES["timezone"]], ProgramConfig())
+    'priority: unmatched last cohort'
+    >>> said_reasons(e, m, [], ProgramConfig())
+    'meets every rule; no criterion stands out'
+    """
+    said = [text for phrase in phrases if (text := phrase(mentee, mentor, config))]
     return "; ".join(said) if said else "meets every rule; no criterion stands out"
 
 

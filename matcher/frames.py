@@ -40,18 +40,26 @@ the open request when nobody is rejected (:func:`check_triples`, :class:`Checked
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 
-from matcher.candidates import Candidates, are_candidates, count_candidates, score_triples
+from matcher.candidates import (
+    Candidates,
+    are_candidates,
+    count_candidates,
+    lookup,
+    score_triples,
+)
 from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
-from matcher.explain import match_reasons, unmatched_reason
+from matcher.explain import criterion_phrase, said_reasons, unmatched_reason
 from matcher.proposal import BREAKDOWN_COLUMNS, MATCH_COLUMNS, SCORE_COLUMNS, UNMATCHED_COLUMNS
+from matcher.schema import MentorType
 from matcher.scoring import BONUSES, points
 
 #: One breakdown row of a pair without its people and type: criterion, value in [0, 1],
@@ -99,20 +107,6 @@ def triple_keys(n: int, mentee: np.ndarray, mentor: np.ndarray, kind: np.ndarray
     """
     mentee, mentor, kind = (np.asarray(a, dtype=np.int64) for a in (mentee, mentor, kind))
     return (mentee * len(MENTOR_TYPES) + kind) * n + mentor
-
-
-def lookup(known: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each of ``key`` is in ``known`` (ascending, each once), and where (any
-    position where it is not).
-
-    >>> found, at = lookup(np.array([2, 5, 9]), np.array([5, 1, 9]))
-    >>> found.tolist(), at[found].tolist()
-    ([True, False, True], [1, 2])
-    """
-    if not len(known):
-        return np.zeros(len(key), dtype=bool), np.zeros(len(key), dtype=np.int64)
-    at = np.minimum(np.searchsorted(known, key), len(known) - 1)
-    return known[at] == key, at
 
 
 def explain_pairs(
@@ -168,19 +162,106 @@ def explain_pairs(
         reasons[i], parts[i] = known.reasons[k], known.parts[k]
     fresh = np.flatnonzero(~copied)
     _, values_of = score_triples(cohort, mentee[fresh], mentor[fresh], kind[fresh], config)
-    position = {k: np.cumsum(kind[fresh] == k) - 1 for k in values_of}
-    for j, i in enumerate(fresh.tolist()):
-        e, m, k = cohort.people[mentee[i]], cohort.people[mentor[i]], int(kind[i])
-        mentor_type = MENTOR_TYPES[k]
-        values = {name: float(v[position[k][j]]) for name, v in values_of[k].items()}
-        reasons[i] = match_reasons(e, m, mentor_type, values, config)
-        parts[i] = tuple(
-            (name, v, weight, round(earned, 2))
-            for name, v in values.items()
-            if v > 0 or name not in BONUSES  # a bonus the pair did not earn is no part
-            for weight, earned in [points(name, v, mentor_type, config, values)]
-        )
+    for k, values in values_of.items():
+        at = fresh[kind[fresh] == k]
+        worded = word_pairs(cohort, config, MENTOR_TYPES[k], mentee[at], mentor[at], values)
+        for i, (reason, part) in zip(at.tolist(), worded, strict=True):
+            reasons[i], parts[i] = reason, part
     return Explained(key, tuple(reasons), tuple(parts))
+
+
+def word_pairs(
+    cohort: Cohort,
+    config: ProgramConfig,
+    mentor_type: MentorType,
+    mentee: np.ndarray,
+    mentor: np.ndarray,
+    values: dict[str, np.ndarray],
+) -> list[tuple[str, tuple[Part, ...]]]:
+    """The reasons and breakdown rows of the pairs ``(mentee[i], mentor[i])`` of one type,
+    whose criterion values are ``values`` (name -> one value per pair, as
+    :func:`matcher.candidates.score_triples` gives them).
+
+    Each criterion's weight and points (:func:`matcher.scoring.points`) and the order in
+    which the reasons name the criteria (:func:`_ranked_criteria`) are worked out once for
+    all the pairs, element-wise, which gives each pair the very numbers and order it would
+    get alone; only the phrases read the two people pair by pair.
+
+    >>> from matcher.candidates import score_triples
+    >>> from matcher.cohort import encode
+    >>> from matcher.schema import Participant, Role
+    >>> people = [
+    ...     Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("expertise",),
+    ...                 expertise_wanted=("sql", "go")),
+    ...     Participant("bo@x.org", "Bo", Role.MENTOR, offers=("expertise",), expertise=("sql",)),
+    ... ]  # fmt: skip
+    >>> cohort, config, ana, bo = encode(people), ProgramConfig(), np.array([0]), np.array([1])
+    >>> _, values_of = score_triples(cohort, ana, bo, np.array([3]), config)
+    >>> [(reason, parts)] = word_pairs(cohort, config, MentorType.EXPERTISE, ana, bo, values_of[3])
+    >>> reason, parts[0]
+    ('covers 1 of 2 wanted skills: sql', ('expertise', 0.5, 60.0, 30.0))
+    """
+    names = list(values)
+    worth = [points(name, v, mentor_type, config, names) for name, v in values.items()]
+    said, ranked = _ranked_criteria(names, values, [earned for _, earned in worth])
+    phrases = [criterion_phrase(name, mentor_type, config) for name in names]
+    orders, order = np.unique(np.where(said, ranked, len(names)).T, axis=0, return_inverse=True)
+    in_words = [tuple(phrases[c] for c in row if c < len(names)) for row in orders.tolist()]
+    people = cohort.people
+    reasons = [
+        said_reasons(people[e], people[m], in_words[k], config)
+        for e, m, k in zip(mentee.tolist(), mentor.tolist(), order.ravel().tolist(), strict=True)
+    ]
+    return list(zip(reasons, _breakdown_parts(values, worth), strict=True))
+
+
+def _breakdown_parts(
+    values: dict[str, np.ndarray], worth: list[tuple[float, np.ndarray]]
+) -> Iterable[tuple[Part, ...]]:
+    """Per pair, its breakdown rows: each criterion of ``values`` with its value, weight
+    and points (``worth``: each criterion's weight and the points of each pair), rounded;
+    a bonus criterion only where the pair earned it.
+
+    >>> rows = _breakdown_parts(
+    ...     {"goals": np.array([0.5, 1.0]), "priority": np.array([0.0, 1.0])},
+    ...     [(30.0, np.array([15.0, 30.0])), (2.0, np.array([0.0, 2.0]))],
+    ... )
+    >>> list(rows)
+    [(('goals', 0.5, 30.0, 15.0),), (('goals', 1.0, 30.0, 30.0), ('priority', 1.0, 2.0, 2.0))]
+    """
+    columns = [
+        [
+            (name, v, weight, round(earned, 2)) if v > 0 or name not in BONUSES else None
+            for v, earned in zip(values[name].tolist(), pts.tolist(), strict=True)
+        ]
+        for name, (weight, pts) in zip(values, worth, strict=True)
+    ]
+    parts = zip(*columns, strict=True)
+    if not any(name in BONUSES for name in values):
+        return parts
+    return (tuple(part for part in row if part is not None) for row in parts)
+
+
+def _ranked_criteria(
+    names: list[str], values: dict[str, np.ndarray], earned: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair (column), the criteria (indices into ``names``) by the points they earned,
+    most first, equal points by name, as :func:`matcher.explain.match_reasons` ranks them;
+    and whether the criterion in each place has a value above 0 (only those are said).
+
+    >>> said, ranked = _ranked_criteria(
+    ...     ["b", "a", "c"],
+    ...     {"b": np.array([1.0, 0.0]), "a": np.array([0.5, 1.0]), "c": np.array([0.0, 0.0])},
+    ...     [np.array([10.0, 0.0]), np.array([10.0, 30.0]), np.array([0.0, 0.0])],
+    ... )
+    >>> ranked.T.tolist(), said.T.tolist()
+    ([[1, 0, 2], [1, 0, 2]], [[True, True, False], [True, False, False]])
+    """
+    points = np.array(earned, dtype=np.float64).reshape(len(names), -1)
+    by_name = np.broadcast_to(np.argsort(np.argsort(names))[:, None], points.shape)
+    ranked = np.lexsort((by_name, -points), axis=0)
+    value = np.array([values[name] for name in names], dtype=np.float64).reshape(points.shape)
+    return np.take_along_axis(value, ranked, axis=0) > 0, ranked
 
 
 def match_frame(
@@ -202,17 +283,46 @@ def match_frame(
     idx = idx[np.lexsort((found.mentor[idx], found.kind[idx], found.mentee[idx]))]
     mentee, mentor, kind = found.mentee[idx], found.mentor[idx], found.kind[idx]
     explained = explain(cohort, config, mentee, mentor, kind)
-    rows, breakdown = [], []
-    for i in range(len(idx)):
-        e, m = cohort.people[mentee[i]], cohort.people[mentor[i]]
-        mentor_type = MENTOR_TYPES[kind[i]].value
-        score, reasons = found.score[idx[i]], explained.reasons[i]
-        rows.append((e.email, e.name, m.email, m.name, mentor_type, score, reasons))
-        breakdown.extend((e.email, m.email, mentor_type, *part) for part in explained.parts[i])
-    return (
-        pd.DataFrame(rows, columns=MATCH_COLUMNS),
-        pd.DataFrame(breakdown, columns=BREAKDOWN_COLUMNS),
-    )
+    emails, names = (_people_column(cohort, field) for field in ("email", "name"))
+    mentee_email, mentor_email, mentor_type = emails[mentee], emails[mentor], TYPE_NAMES[kind]
+    matches = _frame(
+        MATCH_COLUMNS,
+        mentee_email, names[mentee], mentor_email, names[mentor], mentor_type, found.score[idx],
+        explained.reasons,
+    )  # fmt: skip
+    count = [len(parts) for parts in explained.parts]
+    flat = list(chain.from_iterable(explained.parts))
+    criterion, value, weight, earned = ([part[f] for part in flat] for f in range(4))
+    breakdown = _frame(
+        BREAKDOWN_COLUMNS,
+        *(np.repeat(column, count) for column in (mentee_email, mentor_email, mentor_type)),
+        criterion, value, weight, earned,
+    )  # fmt: skip
+    return matches, breakdown
+
+
+#: Each type's name, by type index (the ``mentor_type`` column of the tables).
+TYPE_NAMES = np.array([t.value for t in MENTOR_TYPES], dtype=object)
+
+
+def _people_column(cohort: Cohort, field: str) -> np.ndarray:
+    """Each person's ``field`` (``email``, ``name``), by person index."""
+    return np.array([getattr(p, field) for p in cohort.people], dtype=object)
+
+
+def _frame(names: Sequence[str], *columns: Sequence) -> pd.DataFrame:
+    """The table of ``columns`` named ``names``, of the dtypes pandas gives a table built
+    from its rows: also when there are none (then each column holds objects).
+
+    >>> rows = pd.DataFrame([("x", 1.5)], columns=["a", "b"])
+    >>> _frame(["a", "b"], np.array(["x"], dtype=object), [1.5]).dtypes.equals(rows.dtypes)
+    True
+    >>> _frame(["a", "b"], [], []).dtypes.tolist()
+    [dtype('O'), dtype('O')]
+    """
+    if not len(columns[0]):
+        return pd.DataFrame([], columns=names)
+    return pd.DataFrame(dict(zip(names, columns, strict=True)), columns=names)
 
 
 @dataclass(frozen=True, eq=False)
@@ -340,20 +450,11 @@ def unmatched_frame(
     is_full = assigned >= cohort.capacity
     locked = np.bincount(np.array([m for _, m, _ in locks], dtype=np.int64), minlength=len(cohort))
     held_full = is_full & (locked >= assigned)
-    mentors_of: dict[int, list[int]] = {}
-    for e, m in zip(found.mentee[chosen].tolist(), found.mentor[chosen].tolist(), strict=True):
-        mentors_of.setdefault(e, []).append(m)
-    filled = set(zip(found.mentee[chosen].tolist(), found.kind[chosen].tolist(), strict=True))
-    best = _best_candidates(found, len(cohort))
-    open_rows = [
-        int(r)
-        for r in np.lexsort((stats.kind, stats.mentee))
-        if (int(stats.mentee[r]), int(stats.kind[r])) not in filled
-    ]
+    open_rows = _open_requests(found, chosen)
     with_room = np.zeros(len(stats.mentee), dtype=np.int64)
     at_held = np.zeros(len(stats.mentee), dtype=np.int64)
     for kind, mentor_type in enumerate(MENTOR_TYPES):
-        rows = np.array([r for r in open_rows if stats.kind[r] == kind], dtype=np.int64)
+        rows = open_rows[stats.kind[open_rows] == kind]
         offering = cohort.mentors_offering(mentor_type)
         for counts, mentors in (
             (with_room, offering[~is_full[offering]]),
@@ -363,33 +464,67 @@ def unmatched_frame(
                 counts[rows] = count_candidates(
                     cohort, config, rejected, kind, stats.mentee[rows], mentors, compiled
                 )
-    own_rows = [(r, m) for r in open_rows for m in mentors_of.get(int(stats.mentee[r]), [])]
-    own_triples = np.array(
-        [(stats.mentee[r], m, stats.kind[r]) for r, m in own_rows], dtype=np.int64
-    ).reshape(-1, 3)
-    checked = check(cohort, config, *own_triples.T, compiled)
-    _, at = lookup(checked.key, triple_keys(len(cohort), *own_triples.T))
-    own_ok = checked.ok[at] & ~rejected_cells(rejected, *own_triples.T)
-    own = np.zeros(len(stats.mentee), dtype=np.int64)
-    own_full = np.zeros(len(stats.mentee), dtype=np.int64)
-    for (r, m), ok in zip(own_rows, own_ok.tolist(), strict=True):
-        own[r] += ok
-        own_full[r] += ok and bool(is_full[m])
-        at_held[r] -= ok and bool(held_full[m])
+    own_row, own_mentor = _other_mentors(found, chosen, open_rows)
+    own_triples = (stats.mentee[own_row], own_mentor, stats.kind[own_row])
+    checked = check(cohort, config, *own_triples, compiled)
+    _, at = lookup(checked.key, triple_keys(len(cohort), *own_triples))
+    own_ok = checked.ok[at] & ~rejected_cells(rejected, *own_triples)
+    own, own_full, own_held = (
+        np.bincount(own_row[own_ok & mentors], minlength=len(stats.mentee))
+        for mentors in (True, is_full[own_mentor], held_full[own_mentor])
+    )
+    at_held -= own_held
+    full = stats.feasible - stats.below_min - with_room - own_full
+    best = _best_candidates(found, len(cohort))
     rows = []
-    for r in open_rows:
-        key = (int(stats.mentee[r]), int(stats.kind[r]))
-        possible = int(stats.feasible[r] - stats.below_min[r])
-        full = possible - int(with_room[r]) - int(own_full[r])
-        top = best.get(key[0] * len(MENTOR_TYPES) + key[1])
+    for r, mentee, kind, taken in zip(
+        open_rows.tolist(),
+        stats.mentee[open_rows].tolist(),
+        stats.kind[open_rows].tolist(),
+        zip(*(a[open_rows].tolist() for a in (full - at_held, at_held, own)), strict=True),
+        strict=True,
+    ):
+        top = best.get(mentee * len(MENTOR_TYPES) + kind)
         best_text = ""
         if top is not None:
             best_text = f"{cohort.people[found.mentor[top]].name} (score {found.score[top]:g})"
-        e = cohort.people[key[0]]
-        taken = (full - int(at_held[r]), int(at_held[r]), int(own[r]))
+        e = cohort.people[mentee]
         reason = unmatched_reason(cohort, stats, r, config, taken, best_text, rejected)
-        rows.append((e.email, e.name, MENTOR_TYPES[key[1]].value, reason))
+        rows.append((e.email, e.name, MENTOR_TYPES[kind].value, reason))
     return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
+
+
+def _open_requests(found: Candidates, chosen: np.ndarray) -> np.ndarray:
+    """The rows of ``found.stats`` whose request no ``chosen`` candidate fills, by mentee
+    and type."""
+    stats = found.stats
+    request = stats.mentee * len(MENTOR_TYPES) + stats.kind
+    filled = np.isin(request, found.mentee[chosen] * len(MENTOR_TYPES) + found.kind[chosen])
+    order = np.lexsort((stats.kind, stats.mentee))
+    return order[~filled[order]]
+
+
+def _other_mentors(
+    found: Candidates, chosen: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each mentor a ``chosen`` candidate gives the mentee of each of ``rows`` (rows of
+    ``found.stats``), in any type: the row and the mentor of each such pair.
+
+    >>> from matcher.candidates import RequestStats
+    >>> no = np.zeros(3, dtype=np.int64)
+    >>> stats = RequestStats(np.array([0, 1, 2]), no, no, no, no, no)
+    >>> found = Candidates(np.array([0, 0, 2]), np.array([5, 6, 7]), no, no, stats)
+    >>> row, mentor = _other_mentors(found, np.array([True, True, False]), np.array([1, 0, 2]))
+    >>> row.tolist(), mentor.tolist()
+    ([0, 0], [5, 6])
+    """
+    by_mentee = np.argsort(found.mentee[chosen], kind="stable")
+    mentees, mentors = found.mentee[chosen][by_mentee], found.mentor[chosen][by_mentee]
+    wanted = found.stats.mentee[rows]
+    first = np.searchsorted(mentees, wanted, side="left")
+    count = np.searchsorted(mentees, wanted, side="right") - first
+    start = np.repeat(first - (np.cumsum(count) - count), count)
+    return np.repeat(rows, count), mentors[start + np.arange(len(start))]
 
 
 def _best_candidates(found: Candidates, n: int) -> dict[int, int]:
@@ -418,13 +553,12 @@ def _best_candidates(found: Candidates, n: int) -> dict[int, int]:
 def scores_frame(cohort: Cohort, found: Candidates) -> pd.DataFrame:
     """Every candidate in ``found`` with its score, sorted by mentee, mentor and type (see
     the module's example)."""
-    emails = np.array([p.email for p in cohort.people], dtype=object)
-    types = np.array([t.value for t in MENTOR_TYPES], dtype=object)
+    emails = _people_column(cohort, "email")
     frame = pd.DataFrame(
         {
             "mentee_email": emails[found.mentee],
             "mentor_email": emails[found.mentor],
-            "mentor_type": types[found.kind],
+            "mentor_type": TYPE_NAMES[found.kind],
             "score": found.score,
         },
         columns=SCORE_COLUMNS,

@@ -7,10 +7,13 @@ here every number it reports is recomputed from :func:`matcher.cohort.pairwise` 
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matcher import candidates
 from matcher.candidates import (
     RULE_NAMES,
     are_candidates,
@@ -96,6 +99,37 @@ def test_block_statistics_and_kept_triples_equal_per_triple_evaluation(
             )
     assert kept == expected_kept
     assert found.unkept is None if keep is None else len(found.unkept) == len(stats.mentee)
+
+
+@SETTINGS
+@given(
+    people=participants(max_size=12),
+    config=configs(),
+    seed=SMALL_SEEDS,
+    together=st.integers(1, 6),
+    compiled=st.booleans(),
+)
+def test_triples_checked_in_blocks_of_several_mentees_equal_per_triple_evaluation(
+    people, config, seed, together, compiled
+) -> None:
+    """Every triple of the cohort, shuffled and some twice, asked of ``are_candidates`` at
+    once, whose blocks then hold several mentees each (the fewer triples a block takes,
+    the more blocks): each answer is that of the triple evaluated alone."""
+    cohort = encode(people)
+    rejected = random_rejected(cohort, seed)
+    triples, expected = [], []
+    for kind, mentor_type in enumerate(MENTOR_TYPES):
+        if not len(cohort.mentors_offering(mentor_type)):
+            continue
+        for mentee in cohort.mentees_seeking(mentor_type).tolist():
+            mentors, _, ok, _, base = _per_triple(cohort, config, rejected, kind, mentee)
+            triples += [(mentee, mentor, kind) for mentor in mentors.tolist()]
+            expected += (ok & (base >= config.min_score)).tolist()
+    order = np.random.default_rng(seed).integers(0, len(triples), 2 * len(triples))
+    asked = np.array(triples, dtype=np.int64).reshape(-1, 3)[order]
+    with patch.object(candidates, "CHECKED_TOGETHER", together):
+        found = are_candidates(cohort, config, rejected, *asked.T[[0, 1, 2]], compiled)
+    assert found.tolist() == np.array(expected, dtype=bool)[order].tolist()
 
 
 @given(

@@ -138,7 +138,7 @@ def test_a_warm_rerun_works_out_only_the_pairs_and_triples_its_state_lacks(
 
     decisions = rejects_of(first, list(range(0, len(first.matches), 25)))
     cold = propose(pruned_people, config, decisions)
-    monkeypatch.setattr(frames, "match_reasons", counted(worded, frames.match_reasons))
+    monkeypatch.setattr(frames, "said_reasons", counted(worded, frames.said_reasons))
     monkeypatch.setattr(frames, "are_candidates", counted(checked, frames.are_candidates))
     warm, _ = rerun(pruned_people, config, decisions, warm=state)
     assert tables(warm) == tables(cold)
