@@ -28,6 +28,7 @@ from matcher.candidates import (
     Candidates,
     Progress,
     build_candidates,
+    lookup,
     score_triples,
     weights,
 )
@@ -43,6 +44,7 @@ from matcher.frames import (
     explain_pairs,
     match_frame,
     scores_frame,
+    triple_keys,
     unmatched_frame,
 )
 from matcher.kernels import compile_kernels
@@ -274,8 +276,10 @@ def _with_locks(
     if not locks:
         return found, np.zeros(len(found), dtype=bool)
     lock = np.array(locks, dtype=np.int64).reshape(-1, 3)  # mentee, mentor, kind
-    wanted = _triple_numbers(cohort, lock[:, 0], lock[:, 1], lock[:, 2])
-    extra = lock[~_among(wanted, _triple_numbers(cohort, found.mentee, found.mentor, found.kind))]
+    n = len(cohort)
+    wanted = triple_keys(n, lock[:, 0], lock[:, 1], lock[:, 2])
+    have = triple_keys(n, found.mentee, found.mentor, found.kind)
+    extra = lock[~lookup(np.sort(have), wanted)[0]]
     if len(extra):
         scores, _ = score_triples(cohort, extra[:, 0], extra[:, 1], extra[:, 2], config)
         mentee = np.concatenate([found.mentee, extra[:, 0]])
@@ -291,30 +295,9 @@ def _with_locks(
             found.timings,
             found.unkept,
         )
-    locked = _among(_triple_numbers(cohort, found.mentee, found.mentor, found.kind), wanted)
+    keys = triple_keys(n, found.mentee, found.mentor, found.kind)
+    locked = lookup(np.sort(wanted), keys)[0]  # binary search: np.isin took 0.06-0.1 s
     return found, locked
-
-
-def _triple_numbers(
-    cohort: Cohort, mentee: np.ndarray, mentor: np.ndarray, kind: np.ndarray
-) -> np.ndarray:
-    """One number per (mentee, mentor, type) triple of ``cohort``, distinct for distinct
-    triples."""
-    return (np.asarray(mentee) * len(MENTOR_TYPES) + kind) * len(cohort) + mentor
-
-
-def _among(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Mask of the ``values`` that ``known`` holds, found by binary search in its sorted
-    copy (``np.isin`` took several times longer on a run's candidates).
-
-    >>> _among(np.array([3, 1, 7]), np.array([7, 3])).tolist()
-    [True, False, True]
-    """
-    if not len(known):
-        return np.zeros(len(values), dtype=bool)
-    ordered = np.sort(known)
-    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
-    return ordered[at] == values
 
 
 def _solve(
