@@ -426,9 +426,10 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     )
     flows = (flow, matched, pair_user, pair_flow, load, n_users, users, dummy)
     shape = (n_requests, first_mentor, head, shared_mentor, slots)
-    graph = (start, order, request, head, gain, rank, capacity, pairs_of, pairs_start)
+    out = _by_request(order, head, gain, rank)
+    graph = (start, out, request, head, gain, rank, capacity, pairs_of, pairs_start)
     into_start = np.zeros(0, dtype=np.int64)  # arcs into each node: built when needed
-    into = into_start
+    into = np.zeros((0, 4), dtype=np.int64)
     sources = np.empty(n_requests, dtype=np.int64)
     mark = np.zeros(n_requests, dtype=np.bool_)
     pos, stage = 0, 1
@@ -452,15 +453,14 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             seen[r] = True
             top = 0
             for k in range(start[r], start[r + 1]):
-                e = order[k]
-                if rank[e] <= stage:
-                    top = max(top, gain[e] + pi[head[e]])
+                if out[k, 3] <= stage:
+                    top = max(top, out[k, 2] + pi[out[k, 1]])
             pi[r] = max(pi[r], top)
         for r in ids[np.argsort(-pi[ids], kind="mergesort")]:  # heaviest first
             _search(r, False, stage, pi, graph, into, into_start, shape, flows, search, work)
         for v in range(n_nodes - 1):
             if deficit[v] > 0 and not len(into_start):
-                into, into_start = _arcs_into(head, gain, n_nodes)
+                into, into_start = _arcs_into(request, head, gain, rank, n_nodes)
             while deficit[v] > 0:
                 _search(v, True, stage, pi, graph, into, into_start, shape, flows, search, work)
         stage *= 2
@@ -495,9 +495,7 @@ def _search(  # pragma: no cover - compiled
     """One successive-shortest-path step: from source request ``origin`` to the sink or
     the nearest deficit, or (``backward``) from the deficit at ``origin`` back to the
     sink; update the potentials of the settled nodes and send the unit."""
-    start, order, request, head, gain, rank, capacity = (
-        graph[0], graph[1], graph[2], graph[3], graph[4], graph[5], graph[6]
-    )  # fmt: skip
+    start, out, request, gain, capacity = graph[0], graph[1], graph[2], graph[4], graph[6]
     n_requests, first_mentor, shared_mentor, slots = shape[0], shape[1], shape[3], shape[4]
     pair_user, pair_flow, load, n_users, users = flows[2], flows[3], flows[4], flows[5], flows[6]
     dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node, deficit = search
@@ -528,12 +526,11 @@ def _search(  # pragma: no cover - compiled
             break
         if v < n_requests:
             for k in range(start[v], start[v + 1]):
-                e = order[k]
-                if rank[e] > stage:
+                if out[k, 3] > stage:
                     continue
-                b = head[e]
-                nd = d - gain[e] + pi[v] - pi[b]
-                size, n_touched = _relax(search, b, nd, v, _EDGE, e, size, n_touched)
+                b = out[k, 1]
+                nd = d - out[k, 2] + pi[v] - pi[b]
+                size, n_touched = _relax(search, b, nd, v, _EDGE, out[k, 0], size, n_touched)
             nd = d + pi[v] - pi[sink]
             size, n_touched = _relax(search, sink, nd, v, _UNMATCHED, v, size, n_touched)
         elif v < first_mentor:
@@ -588,16 +585,29 @@ def _search(  # pragma: no cover - compiled
 
 
 @jit()
-def _arcs_into(head, gain, n_nodes):  # pragma: no cover - compiled
-    """The edges into each node, heaviest first: ``into[into_start[v]:into_start[v + 1]]``."""
+def _by_request(order, head, gain, rank):  # pragma: no cover - compiled
+    """The edges in ``order`` (by request) as rows ``(edge, head, gain, rank)``: a search
+    reads a request's edges from consecutive memory instead of gathering them."""
+    out = np.empty((len(order), 4), dtype=np.int64)
+    for k in range(len(order)):
+        e = order[k]
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = e, head[e], gain[e], rank[e]
+    return out
+
+
+@jit()
+def _arcs_into(request, head, gain, rank, n_nodes):  # pragma: no cover - compiled
+    """The edges into each node, heaviest first, as rows ``(edge, request, gain, rank)``:
+    ``into[into_start[v]:into_start[v + 1]]``."""
     into_start = np.zeros(n_nodes + 1, dtype=np.int64)
     for e in range(len(gain)):
         into_start[head[e] + 1] += 1
     into_start = np.cumsum(into_start)
-    into = np.empty(len(gain), dtype=np.int64)
+    into = np.empty((len(gain), 4), dtype=np.int64)
     fill = into_start[:-1].copy()
     for e in np.argsort(-gain, kind="mergesort"):
-        into[fill[head[e]]] = e
+        k = fill[head[e]]
+        into[k, 0], into[k, 1], into[k, 2], into[k, 3] = e, request[e], gain[e], rank[e]
         fill[head[e]] += 1
     return into, into_start
 
@@ -608,7 +618,7 @@ def _relax_into(  # pragma: no cover - compiled
 ):  # fmt: skip
     """Relax every residual arc into ``v`` (a backward search); return the heap size and
     the number of touched nodes."""
-    request, head, gain, rank = graph[2], graph[3], graph[4], graph[5]
+    head, gain = graph[3], graph[4]
     pairs_of, pairs_start = graph[7], graph[8]
     n_requests, first_mentor, shared_mentor = shape[0], shape[1], shape[3]
     matched, pair_flow, load, dummy = flows[1], flows[3], flows[4], flows[7]
@@ -630,14 +640,14 @@ def _relax_into(  # pragma: no cover - compiled
         )
     dist = search[0]
     for k in range(into_start[v], into_start[v + 1]):
-        e = into[k]
-        if to_sink - gain[e] >= dist[sink]:
+        g = into[k, 2]
+        if to_sink - g >= dist[sink]:
             break  # no path through this or a lighter edge beats the sink's distance
-        if rank[e] > stage:
+        if into[k, 3] > stage:
             continue
-        u = request[e]
-        nd = d - gain[e] + pi[u] - pi[v]
-        size, n_touched = _relax(search, u, nd, v, _EDGE, e, size, n_touched)
+        u = into[k, 1]
+        nd = d - g + pi[u] - pi[v]
+        size, n_touched = _relax(search, u, nd, v, _EDGE, into[k, 0], size, n_touched)
         if dummy[u] and dist[u] == nd:  # an unmatched request: the sink is one arc on
             nd += pi[sink] - pi[u]
             size, n_touched = _relax(search, sink, nd, u, _DUMMY_BACK, u, size, n_touched)
