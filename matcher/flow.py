@@ -325,13 +325,13 @@ def _pop(heap_key, heap_node, size):  # pragma: no cover - compiled
 def _relax(search, b, nd, a, kind, ident, size, n_touched):  # pragma: no cover - compiled
     """Reach node ``b`` from ``a`` at distance ``nd`` if that is shorter; return the heap size
     and the number of touched nodes. ``search`` holds the arrays of the running search."""
-    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node, deficit = search
-    if nd < dist[b]:
-        if dist[b] == _INFINITY:
+    reached, touched, heap_key, heap_node, deficit = search
+    if nd < reached[b, 0]:
+        if reached[b, 0] == _INFINITY:
             touched[n_touched] = b
             n_touched += 1
-        dist[b], pred_node[b], pred_kind[b], pred_id[b] = nd, a, kind, ident
-        later = 0 if b == len(dist) - 1 or deficit[b] > 0 else 1  # ends first among equals
+        reached[b, 0], reached[b, 1], reached[b, 2], reached[b, 3] = nd, a, kind, ident
+        later = 0 if b == len(reached) - 1 or deficit[b] > 0 else 1  # ends first among equals
         size = _push(heap_key, heap_node, size, 2 * nd + later, b)
     return size, n_touched
 
@@ -408,11 +408,12 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
         pairs_of[fill[m]] = p
         fill[m] += 1
     room = 3 * (len(gain) + n_nodes) + 16
+    # per node, in one row: distance, predecessor node, kind of the arc from it, and its
+    # edge, pair, mentor or request
+    reached = np.zeros((n_nodes, 4), dtype=np.int64)
+    reached[:, 0], reached[:, 1] = _INFINITY, -1
     search = (
-        np.full(n_nodes, _INFINITY, dtype=np.int64),  # distance
-        np.full(n_nodes, -1, dtype=np.int64),  # predecessor node
-        np.zeros(n_nodes, dtype=np.int64),  # kind of the arc from it
-        np.zeros(n_nodes, dtype=np.int64),  # its edge, pair, mentor or request
+        reached,
         np.empty(n_nodes, dtype=np.int64),  # nodes touched
         np.empty(room, dtype=np.int64),  # heap keys
         np.empty(room, dtype=np.int64),  # heap nodes
@@ -498,17 +499,17 @@ def _search(  # pragma: no cover - compiled
     start, out, request, gain, capacity = graph[0], graph[1], graph[2], graph[4], graph[6]
     n_requests, first_mentor, shared_mentor, slots = shape[0], shape[1], shape[3], shape[4]
     pair_user, pair_flow, load, n_users, users = flows[2], flows[3], flows[4], flows[5], flows[6]
-    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node, deficit = search
+    reached, touched, heap_key, heap_node, deficit = search
     settled, done, path_kind, path_id = work
     sink = len(pi) - 1
     n_touched, n_done, target = 1, 0, -1
-    dist[origin] = 0
+    reached[origin, 0] = 0
     touched[0] = origin
     size = _push(heap_key, heap_node, 0, 0, origin)
     while size:
         key, v, size = _pop(heap_key, heap_node, size)
         d = key >> 1
-        if settled[v] or d > dist[v]:
+        if settled[v] or d > reached[v, 0]:
             continue
         settled[v] = True
         done[n_done] = v
@@ -562,17 +563,17 @@ def _search(  # pragma: no cover - compiled
                 size, n_touched = _relax(search, b, nd, v, kind, ident, size, n_touched)
     if target < 0:
         raise AssertionError("a search found no node to end at")
-    reach = dist[target]
+    reach = reached[target, 0]
     sign = 1 if backward else -1  # backward: distances to the origin, not from it
     for k in range(n_done):
         v = done[k]
-        pi[v] += sign * (reach - dist[v])
+        pi[v] += sign * (reach - reached[v, 0])
     n_path = 0
     node = target
     while node != origin:
-        path_kind[n_path], path_id[n_path] = pred_kind[node], pred_id[node]
+        path_kind[n_path], path_id[n_path] = reached[node, 2], reached[node, 3]
         n_path += 1
-        node = pred_node[node]
+        node = reached[node, 1]
     _augment(path_kind, path_id, n_path, request, shape, flows)
     if backward:  # the sink gives back a unit to the deficit
         deficit[origin] -= 1
@@ -580,7 +581,7 @@ def _search(  # pragma: no cover - compiled
         deficit[target] -= 1
     for k in range(n_touched):
         v = touched[k]
-        dist[v] = _INFINITY
+        reached[v, 0] = _INFINITY
         settled[v] = False
 
 
@@ -638,17 +639,17 @@ def _relax_into(  # pragma: no cover - compiled
         size, n_touched = _relax(
             search, sink, to_sink, v, _FROM_SINK, v - first_mentor, size, n_touched
         )
-    dist = search[0]
+    reached = search[0]
     for k in range(into_start[v], into_start[v + 1]):
         g = into[k, 2]
-        if to_sink - g >= dist[sink]:
+        if to_sink - g >= reached[sink, 0]:
             break  # no path through this or a lighter edge beats the sink's distance
         if into[k, 3] > stage:
             continue
         u = into[k, 1]
         nd = d - g + pi[u] - pi[v]
         size, n_touched = _relax(search, u, nd, v, _EDGE, into[k, 0], size, n_touched)
-        if dummy[u] and dist[u] == nd:  # an unmatched request: the sink is one arc on
+        if dummy[u] and reached[u, 0] == nd:  # an unmatched request: the sink is one arc on
             nd += pi[sink] - pi[u]
             size, n_touched = _relax(search, sink, nd, u, _DUMMY_BACK, u, size, n_touched)
     if v < first_mentor:
