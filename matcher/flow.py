@@ -356,7 +356,7 @@ def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
 @jit(nogil=True)
 def _successive_shortest_paths(  # pragma: no cover - compiled
     start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank,
-    pi, flow, deficit, dummy, seen,
+    potential, flow, waiting, dummy, seen,
 ):  # fmt: skip
     """Add the edges stage by stage: ``rank`` 0 (in already), then ranks up to 1, 2, 4, ...
 
@@ -366,14 +366,14 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     then each deficit still open is filled from the sink, along a cheapest path found
     backwards from it.
 
-    Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. ``pi``, ``flow``,
-    ``deficit``, ``dummy`` and ``seen`` (the requests routed already) are the starting
-    state, updated in place.
+    Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. ``potential``,
+    ``flow``, ``waiting`` (deficits), ``dummy`` and ``seen`` (the requests routed already)
+    are the starting state, updated in place.
     """
     n_requests = len(start) - 1
     n_shared = len(shared_mentor)
     first_mentor = n_requests + n_shared
-    n_nodes = len(pi)
+    n_nodes = len(potential)
     n_mentors = len(capacity)
     # the flow as the searches need it: who uses each request, pair node and mentor
     matched = np.full(n_requests, -1, dtype=np.int64)
@@ -408,19 +408,21 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
         pairs_of[fill[m]] = p
         fill[m] += 1
     room = 3 * (len(gain) + n_nodes) + 16
-    # per node, in one row: distance, predecessor node, kind of the arc from it, and its
-    # edge, pair, mentor or request
-    reached = np.zeros((n_nodes, 4), dtype=np.int64)
-    reached[:, 0], reached[:, 1] = _INFINITY, -1
+    # Everything a search reads or writes about a node, in one row of 8 (a cache line):
+    # distance, predecessor node, kind of the arc from it and its edge, pair, mentor or
+    # request; potential, settled, deficit.
+    nodes = np.zeros((n_nodes, 8), dtype=np.int64)
+    nodes[:, 0], nodes[:, 1], nodes[:, 4], nodes[:, 6] = _INFINITY, -1, potential, waiting
+    pi, settled, deficit = nodes[:, 4], nodes[:, 5], nodes[:, 6]
     search = (
-        reached,
+        nodes[:, :4],
         np.empty(n_nodes, dtype=np.int64),  # nodes touched
         np.empty(room, dtype=np.int64),  # heap keys
         np.empty(room, dtype=np.int64),  # heap nodes
         deficit,
     )
     work = (
-        np.zeros(n_nodes, dtype=np.bool_),  # settled
+        settled,
         np.empty(n_nodes, dtype=np.int64),  # settled nodes in order
         np.empty(n_nodes, dtype=np.int64),  # path arc kinds
         np.empty(n_nodes, dtype=np.int64),  # path arc ids
@@ -465,6 +467,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             while deficit[v] > 0:
                 _search(v, True, stage, pi, graph, into, into_start, shape, flows, search, work)
         stage *= 2
+    potential[:], waiting[:] = pi, deficit
 
 
 @jit(_nrt=False)
@@ -511,7 +514,7 @@ def _search(  # pragma: no cover - compiled
         d = key >> 1
         if settled[v] or d > reached[v, 0]:
             continue
-        settled[v] = True
+        settled[v] = 1
         done[n_done] = v
         n_done += 1
         if backward:
@@ -582,7 +585,7 @@ def _search(  # pragma: no cover - compiled
     for k in range(n_touched):
         v = touched[k]
         reached[v, 0] = _INFINITY
-        settled[v] = False
+        settled[v] = 0
 
 
 @jit()
