@@ -337,8 +337,11 @@ def _relax(search, b, nd, a, kind, ident, size, n_touched):  # pragma: no cover 
 
 
 @jit(_nrt=False)
-def _add_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
-    users[slots[m] + n_users[m]] = code
+def _add_user(users, slots, n_users, m, code, node, g):  # pragma: no cover - compiled
+    """Record that ``code`` (an edge, or a shared pair ``p`` as ``-p-1``) uses mentor ``m``,
+    with the node its unit comes from and its gain (0 for a pair)."""
+    k = slots[m] + n_users[m]
+    users[k, 0], users[k, 1], users[k, 2] = code, node, g
     n_users[m] += 1
 
 
@@ -346,8 +349,8 @@ def _add_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
 def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
     last = slots[m] + n_users[m] - 1
     for k in range(slots[m], last + 1):
-        if users[k] == code:
-            users[k] = users[last]
+        if users[k, 0] == code:
+            users[k, 0], users[k, 1], users[k, 2] = users[last, 0], users[last, 1], users[last, 2]
             n_users[m] -= 1
             return
 
@@ -381,7 +384,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     pair_flow = np.zeros(n_shared, dtype=np.bool_)
     load = np.zeros(n_mentors, dtype=np.int64)
     n_users = np.zeros(n_mentors, dtype=np.int64)
-    users = np.zeros(slots[-1], dtype=np.int64)  # edge e >= 0 or shared pair p as -p-1
+    users = np.zeros((slots[-1], 3), dtype=np.int64)  # rows of _add_user
     for e in range(len(gain)):
         if flow[e]:
             matched[request[e]] = e
@@ -390,12 +393,12 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
                 pair_user[h - n_requests] = e
                 pair_flow[h - n_requests] = True
             else:
-                _add_user(users, slots, n_users, h - first_mentor, e)
+                _add_user(users, slots, n_users, h - first_mentor, e, request[e], gain[e])
                 load[h - first_mentor] += 1
     for p in range(n_shared):
         if pair_flow[p]:
             m = shared_mentor[p] - first_mentor
-            _add_user(users, slots, n_users, m, -p - 1)
+            _add_user(users, slots, n_users, m, -p - 1, n_requests + p, 0)
             load[m] += 1
     pairs_start = np.zeros(n_mentors + 1, dtype=np.int64)
     for p in range(n_shared):
@@ -554,15 +557,9 @@ def _search(  # pragma: no cover - compiled
                 nd = d + pi[v] - pi[sink]
                 size, n_touched = _relax(search, sink, nd, v, _TO_SINK, m, size, n_touched)
             for k in range(slots[m], slots[m] + n_users[m]):
-                code = users[k]
-                if code >= 0:
-                    b = request[code]
-                    nd = d + gain[code] + pi[v] - pi[b]
-                    kind, ident = _EDGE_BACK, code
-                else:
-                    b = n_requests - code - 1
-                    nd = d + pi[v] - pi[b]
-                    kind, ident = _PAIR_BACK, -code - 1
+                code, b = users[k, 0], users[k, 1]
+                nd = d + users[k, 2] + pi[v] - pi[b]
+                kind, ident = (_EDGE_BACK, code) if code >= 0 else (_PAIR_BACK, -code - 1)
                 size, n_touched = _relax(search, b, nd, v, kind, ident, size, n_touched)
     if target < 0:
         raise AssertionError("a search found no node to end at")
@@ -577,7 +574,7 @@ def _search(  # pragma: no cover - compiled
         path_kind[n_path], path_id[n_path] = reached[node, 2], reached[node, 3]
         n_path += 1
         node = reached[node, 1]
-    _augment(path_kind, path_id, n_path, request, shape, flows)
+    _augment(path_kind, path_id, n_path, request, gain, shape, flows)
     if backward:  # the sink gives back a unit to the deficit
         deficit[origin] -= 1
     elif target != sink:
@@ -673,7 +670,9 @@ def _relax_into(  # pragma: no cover - compiled
 
 
 @jit(_nrt=False)
-def _augment(path_kind, path_id, n_path, request, shape, flows):  # pragma: no cover - compiled
+def _augment(  # pragma: no cover - compiled
+    path_kind, path_id, n_path, request, gain, shape, flows
+):  # fmt: skip
     """Send one unit along the path's arcs: first what it takes away, then what it adds
     (so that a mentor never holds more users than its slots)."""
     n_requests, first_mentor, head, shared_mentor, slots = shape
@@ -704,10 +703,12 @@ def _augment(path_kind, path_id, n_path, request, shape, flows):  # pragma: no c
             if h < first_mentor:
                 pair_user[h - n_requests] = ident
             else:
-                _add_user(users, slots, n_users, h - first_mentor, ident)
+                m = h - first_mentor
+                _add_user(users, slots, n_users, m, ident, request[ident], gain[ident])
         elif kind == _PAIR:
             pair_flow[ident] = True
-            _add_user(users, slots, n_users, shared_mentor[ident] - first_mentor, -ident - 1)
+            m = shared_mentor[ident] - first_mentor
+            _add_user(users, slots, n_users, m, -ident - 1, n_requests + ident, 0)
         elif kind == _TO_SINK:
             load[ident] += 1
         elif kind == _UNMATCHED:
