@@ -50,6 +50,12 @@ kernel, on one network of all the edges, an edge taking part from its stage on (
 per stage would rebuild the network each time; see docs/performance.md, "Measurements
 behind the code").
 
+The searches read memory in the order they need it: a request's edges as consecutive
+rows ``(edge, head, gain, rank)``, the edges into a node likewise, a mentor's users with
+the node they come from and their gain, and everything a search reads or writes about a
+node (distance, predecessor, potential, settled, deficit) in one row of 8 integers, one
+cache line (see docs/performance.md, "Measurements behind the code").
+
 The kernel is compiled once with numba and cached on disk. Its helpers that run per arc
 or per heap operation (``_relax``, ``_push``, ``_pop``, ...) allocate nothing and are
 compiled without numba's reference counting (``_nrt=False``): otherwise every call touches
