@@ -50,6 +50,12 @@ kernel, on one network of all the edges, an edge taking part from its stage on (
 per stage would rebuild the network each time; see docs/performance.md, "Measurements
 behind the code").
 
+The searches read memory in the order they need it: a request's edges as consecutive
+rows ``(edge, head, gain, rank)``, the edges into a node likewise, a mentor's users with
+the node they come from and their gain, and everything a search reads or writes about a
+node (distance, predecessor, potential, settled, deficit) in one row of 8 integers, one
+cache line (see docs/performance.md, "Measurements behind the code").
+
 The kernel is compiled once with numba and cached on disk. Its helpers that run per arc
 or per heap operation (``_relax``, ``_push``, ``_pop``, ...) allocate nothing and are
 compiled without numba's reference counting (``_nrt=False``): otherwise every call touches
@@ -230,7 +236,8 @@ def _staged(
     arcs = (start, order, request, net.head, gain, shared_mentor, room, slots)
     by_rank = np.argsort(rank, kind="stable")
     kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
-    kernel(*arcs, rank, by_rank, *state)  # updates state in place
+    by_gain = np.argsort(-gain, kind="stable")  # numba's own sort takes four times as long
+    kernel(*arcs, rank, by_rank, by_gain, *state)  # updates state in place
     pi, flow = state[0], state[1]
     return _solution(net, request, pair, mentor, gain, pi, flow)
 
@@ -325,20 +332,23 @@ def _pop(heap_key, heap_node, size):  # pragma: no cover - compiled
 def _relax(search, b, nd, a, kind, ident, size, n_touched):  # pragma: no cover - compiled
     """Reach node ``b`` from ``a`` at distance ``nd`` if that is shorter; return the heap size
     and the number of touched nodes. ``search`` holds the arrays of the running search."""
-    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node, deficit = search
-    if nd < dist[b]:
-        if dist[b] == _INFINITY:
+    reached, touched, heap_key, heap_node, deficit = search
+    if nd < reached[b, 0]:
+        if reached[b, 0] == _INFINITY:
             touched[n_touched] = b
             n_touched += 1
-        dist[b], pred_node[b], pred_kind[b], pred_id[b] = nd, a, kind, ident
-        later = 0 if b == len(dist) - 1 or deficit[b] > 0 else 1  # ends first among equals
+        reached[b, 0], reached[b, 1], reached[b, 2], reached[b, 3] = nd, a, kind, ident
+        later = 0 if b == len(reached) - 1 or deficit[b] > 0 else 1  # ends first among equals
         size = _push(heap_key, heap_node, size, 2 * nd + later, b)
     return size, n_touched
 
 
 @jit(_nrt=False)
-def _add_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
-    users[slots[m] + n_users[m]] = code
+def _add_user(users, slots, n_users, m, code, node, g):  # pragma: no cover - compiled
+    """Record that ``code`` (an edge, or a shared pair ``p`` as ``-p-1``) uses mentor ``m``,
+    with the node its unit comes from and its gain (0 for a pair)."""
+    k = slots[m] + n_users[m]
+    users[k, 0], users[k, 1], users[k, 2] = code, node, g
     n_users[m] += 1
 
 
@@ -346,17 +356,17 @@ def _add_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
 def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
     last = slots[m] + n_users[m] - 1
     for k in range(slots[m], last + 1):
-        if users[k] == code:
-            users[k] = users[last]
+        if users[k, 0] == code:
+            users[k, 0], users[k, 1], users[k, 2] = users[last, 0], users[last, 1], users[last, 2]
             n_users[m] -= 1
             return
 
 
-@entry(*[INTS] * 11, FLAGS, INTS, FLAGS, FLAGS)
+@entry(*[INTS] * 12, FLAGS, INTS, FLAGS, FLAGS)
 @jit(nogil=True)
 def _successive_shortest_paths(  # pragma: no cover - compiled
-    start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank,
-    pi, flow, deficit, dummy, seen,
+    start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank, by_gain,
+    potential, flow, waiting, dummy, seen,
 ):  # fmt: skip
     """Add the edges stage by stage: ``rank`` 0 (in already), then ranks up to 1, 2, 4, ...
 
@@ -366,14 +376,14 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     then each deficit still open is filled from the sink, along a cheapest path found
     backwards from it.
 
-    Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. ``pi``, ``flow``,
-    ``deficit``, ``dummy`` and ``seen`` (the requests routed already) are the starting
-    state, updated in place.
+    Nodes: requests ``0..R-1``, shared pairs, mentors, then the sink. ``potential``,
+    ``flow``, ``waiting`` (deficits), ``dummy`` and ``seen`` (the requests routed already)
+    are the starting state, updated in place.
     """
     n_requests = len(start) - 1
     n_shared = len(shared_mentor)
     first_mentor = n_requests + n_shared
-    n_nodes = len(pi)
+    n_nodes = len(potential)
     n_mentors = len(capacity)
     # the flow as the searches need it: who uses each request, pair node and mentor
     matched = np.full(n_requests, -1, dtype=np.int64)
@@ -381,7 +391,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     pair_flow = np.zeros(n_shared, dtype=np.bool_)
     load = np.zeros(n_mentors, dtype=np.int64)
     n_users = np.zeros(n_mentors, dtype=np.int64)
-    users = np.zeros(slots[-1], dtype=np.int64)  # edge e >= 0 or shared pair p as -p-1
+    users = np.zeros((slots[-1], 3), dtype=np.int64)  # rows of _add_user
     for e in range(len(gain)):
         if flow[e]:
             matched[request[e]] = e
@@ -390,12 +400,12 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
                 pair_user[h - n_requests] = e
                 pair_flow[h - n_requests] = True
             else:
-                _add_user(users, slots, n_users, h - first_mentor, e)
+                _add_user(users, slots, n_users, h - first_mentor, e, request[e], gain[e])
                 load[h - first_mentor] += 1
     for p in range(n_shared):
         if pair_flow[p]:
             m = shared_mentor[p] - first_mentor
-            _add_user(users, slots, n_users, m, -p - 1)
+            _add_user(users, slots, n_users, m, -p - 1, n_requests + p, 0)
             load[m] += 1
     pairs_start = np.zeros(n_mentors + 1, dtype=np.int64)
     for p in range(n_shared):
@@ -408,27 +418,31 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
         pairs_of[fill[m]] = p
         fill[m] += 1
     room = 3 * (len(gain) + n_nodes) + 16
+    # Everything a search reads or writes about a node, in one row of 8 (a cache line):
+    # distance, predecessor node, kind of the arc from it and its edge, pair, mentor or
+    # request; potential, settled, deficit.
+    nodes = np.zeros((n_nodes, 8), dtype=np.int64)
+    nodes[:, 0], nodes[:, 1], nodes[:, 4], nodes[:, 6] = _INFINITY, -1, potential, waiting
+    pi, settled, deficit = nodes[:, 4], nodes[:, 5], nodes[:, 6]
     search = (
-        np.full(n_nodes, _INFINITY, dtype=np.int64),  # distance
-        np.full(n_nodes, -1, dtype=np.int64),  # predecessor node
-        np.zeros(n_nodes, dtype=np.int64),  # kind of the arc from it
-        np.zeros(n_nodes, dtype=np.int64),  # its edge, pair, mentor or request
+        nodes[:, :4],
         np.empty(n_nodes, dtype=np.int64),  # nodes touched
         np.empty(room, dtype=np.int64),  # heap keys
         np.empty(room, dtype=np.int64),  # heap nodes
         deficit,
     )
     work = (
-        np.zeros(n_nodes, dtype=np.bool_),  # settled
+        settled,
         np.empty(n_nodes, dtype=np.int64),  # settled nodes in order
         np.empty(n_nodes, dtype=np.int64),  # path arc kinds
         np.empty(n_nodes, dtype=np.int64),  # path arc ids
     )
     flows = (flow, matched, pair_user, pair_flow, load, n_users, users, dummy)
     shape = (n_requests, first_mentor, head, shared_mentor, slots)
-    graph = (start, order, request, head, gain, rank, capacity, pairs_of, pairs_start)
+    out = _by_request(order, head, gain, rank)
+    graph = (start, out, request, head, gain, rank, capacity, pairs_of, pairs_start)
     into_start = np.zeros(0, dtype=np.int64)  # arcs into each node: built when needed
-    into = into_start
+    into = np.zeros((0, 4), dtype=np.int64)
     sources = np.empty(n_requests, dtype=np.int64)
     mark = np.zeros(n_requests, dtype=np.bool_)
     pos, stage = 0, 1
@@ -452,18 +466,18 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             seen[r] = True
             top = 0
             for k in range(start[r], start[r + 1]):
-                e = order[k]
-                if rank[e] <= stage:
-                    top = max(top, gain[e] + pi[head[e]])
+                if out[k, 3] <= stage:
+                    top = max(top, out[k, 2] + pi[out[k, 1]])
             pi[r] = max(pi[r], top)
         for r in ids[np.argsort(-pi[ids], kind="mergesort")]:  # heaviest first
             _search(r, False, stage, pi, graph, into, into_start, shape, flows, search, work)
         for v in range(n_nodes - 1):
             if deficit[v] > 0 and not len(into_start):
-                into, into_start = _arcs_into(head, gain, n_nodes)
+                into, into_start = _arcs_into(request, head, gain, rank, by_gain, n_nodes)
             while deficit[v] > 0:
                 _search(v, True, stage, pi, graph, into, into_start, shape, flows, search, work)
         stage *= 2
+    potential[:], waiting[:] = pi, deficit
 
 
 @jit(_nrt=False)
@@ -495,24 +509,22 @@ def _search(  # pragma: no cover - compiled
     """One successive-shortest-path step: from source request ``origin`` to the sink or
     the nearest deficit, or (``backward``) from the deficit at ``origin`` back to the
     sink; update the potentials of the settled nodes and send the unit."""
-    start, order, request, head, gain, rank, capacity = (
-        graph[0], graph[1], graph[2], graph[3], graph[4], graph[5], graph[6]
-    )  # fmt: skip
+    start, out, request, gain, capacity = graph[0], graph[1], graph[2], graph[4], graph[6]
     n_requests, first_mentor, shared_mentor, slots = shape[0], shape[1], shape[3], shape[4]
     pair_user, pair_flow, load, n_users, users = flows[2], flows[3], flows[4], flows[5], flows[6]
-    dist, pred_node, pred_kind, pred_id, touched, heap_key, heap_node, deficit = search
+    reached, touched, heap_key, heap_node, deficit = search
     settled, done, path_kind, path_id = work
     sink = len(pi) - 1
     n_touched, n_done, target = 1, 0, -1
-    dist[origin] = 0
+    reached[origin, 0] = 0
     touched[0] = origin
     size = _push(heap_key, heap_node, 0, 0, origin)
     while size:
         key, v, size = _pop(heap_key, heap_node, size)
         d = key >> 1
-        if settled[v] or d > dist[v]:
+        if settled[v] or d > reached[v, 0]:
             continue
-        settled[v] = True
+        settled[v] = 1
         done[n_done] = v
         n_done += 1
         if backward:
@@ -528,12 +540,11 @@ def _search(  # pragma: no cover - compiled
             break
         if v < n_requests:
             for k in range(start[v], start[v + 1]):
-                e = order[k]
-                if rank[e] > stage:
+                if out[k, 3] > stage:
                     continue
-                b = head[e]
-                nd = d - gain[e] + pi[v] - pi[b]
-                size, n_touched = _relax(search, b, nd, v, _EDGE, e, size, n_touched)
+                b = out[k, 1]
+                nd = d - out[k, 2] + pi[v] - pi[b]
+                size, n_touched = _relax(search, b, nd, v, _EDGE, out[k, 0], size, n_touched)
             nd = d + pi[v] - pi[sink]
             size, n_touched = _relax(search, sink, nd, v, _UNMATCHED, v, size, n_touched)
         elif v < first_mentor:
@@ -553,51 +564,59 @@ def _search(  # pragma: no cover - compiled
                 nd = d + pi[v] - pi[sink]
                 size, n_touched = _relax(search, sink, nd, v, _TO_SINK, m, size, n_touched)
             for k in range(slots[m], slots[m] + n_users[m]):
-                code = users[k]
-                if code >= 0:
-                    b = request[code]
-                    nd = d + gain[code] + pi[v] - pi[b]
-                    kind, ident = _EDGE_BACK, code
-                else:
-                    b = n_requests - code - 1
-                    nd = d + pi[v] - pi[b]
-                    kind, ident = _PAIR_BACK, -code - 1
+                code, b = users[k, 0], users[k, 1]
+                nd = d + users[k, 2] + pi[v] - pi[b]
+                kind, ident = (_EDGE_BACK, code) if code >= 0 else (_PAIR_BACK, -code - 1)
                 size, n_touched = _relax(search, b, nd, v, kind, ident, size, n_touched)
     if target < 0:
         raise AssertionError("a search found no node to end at")
-    reach = dist[target]
+    reach = reached[target, 0]
     sign = 1 if backward else -1  # backward: distances to the origin, not from it
     for k in range(n_done):
         v = done[k]
-        pi[v] += sign * (reach - dist[v])
+        pi[v] += sign * (reach - reached[v, 0])
     n_path = 0
     node = target
     while node != origin:
-        path_kind[n_path], path_id[n_path] = pred_kind[node], pred_id[node]
+        path_kind[n_path], path_id[n_path] = reached[node, 2], reached[node, 3]
         n_path += 1
-        node = pred_node[node]
-    _augment(path_kind, path_id, n_path, request, shape, flows)
+        node = reached[node, 1]
+    _augment(path_kind, path_id, n_path, request, gain, shape, flows)
     if backward:  # the sink gives back a unit to the deficit
         deficit[origin] -= 1
     elif target != sink:
         deficit[target] -= 1
     for k in range(n_touched):
         v = touched[k]
-        dist[v] = _INFINITY
-        settled[v] = False
+        reached[v, 0] = _INFINITY
+        settled[v] = 0
 
 
 @jit()
-def _arcs_into(head, gain, n_nodes):  # pragma: no cover - compiled
-    """The edges into each node, heaviest first: ``into[into_start[v]:into_start[v + 1]]``."""
+def _by_request(order, head, gain, rank):  # pragma: no cover - compiled
+    """The edges in ``order`` (by request) as rows ``(edge, head, gain, rank)``: a search
+    reads a request's edges from consecutive memory instead of gathering them."""
+    out = np.empty((len(order), 4), dtype=np.int64)
+    for k in range(len(order)):
+        e = order[k]
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = e, head[e], gain[e], rank[e]
+    return out
+
+
+@jit()
+def _arcs_into(request, head, gain, rank, by_gain, n_nodes):  # pragma: no cover - compiled
+    """The edges into each node, heaviest first, as rows ``(edge, request, gain, rank)``:
+    ``into[into_start[v]:into_start[v + 1]]``. ``by_gain`` lists every edge heaviest first
+    (a stable sort: equal gains in edge order)."""
     into_start = np.zeros(n_nodes + 1, dtype=np.int64)
     for e in range(len(gain)):
         into_start[head[e] + 1] += 1
     into_start = np.cumsum(into_start)
-    into = np.empty(len(gain), dtype=np.int64)
+    into = np.empty((len(gain), 4), dtype=np.int64)
     fill = into_start[:-1].copy()
-    for e in np.argsort(-gain, kind="mergesort"):
-        into[fill[head[e]]] = e
+    for e in by_gain:
+        k = fill[head[e]]
+        into[k, 0], into[k, 1], into[k, 2], into[k, 3] = e, request[e], gain[e], rank[e]
         fill[head[e]] += 1
     return into, into_start
 
@@ -608,7 +627,7 @@ def _relax_into(  # pragma: no cover - compiled
 ):  # fmt: skip
     """Relax every residual arc into ``v`` (a backward search); return the heap size and
     the number of touched nodes."""
-    request, head, gain, rank = graph[2], graph[3], graph[4], graph[5]
+    head, gain = graph[3], graph[4]
     pairs_of, pairs_start = graph[7], graph[8]
     n_requests, first_mentor, shared_mentor = shape[0], shape[1], shape[3]
     matched, pair_flow, load, dummy = flows[1], flows[3], flows[4], flows[7]
@@ -628,17 +647,17 @@ def _relax_into(  # pragma: no cover - compiled
         size, n_touched = _relax(
             search, sink, to_sink, v, _FROM_SINK, v - first_mentor, size, n_touched
         )
-    dist = search[0]
+    reached = search[0]
     for k in range(into_start[v], into_start[v + 1]):
-        e = into[k]
-        if to_sink - gain[e] >= dist[sink]:
+        g = into[k, 2]
+        if to_sink - g >= reached[sink, 0]:
             break  # no path through this or a lighter edge beats the sink's distance
-        if rank[e] > stage:
+        if into[k, 3] > stage:
             continue
-        u = request[e]
-        nd = d - gain[e] + pi[u] - pi[v]
-        size, n_touched = _relax(search, u, nd, v, _EDGE, e, size, n_touched)
-        if dummy[u] and dist[u] == nd:  # an unmatched request: the sink is one arc on
+        u = into[k, 1]
+        nd = d - g + pi[u] - pi[v]
+        size, n_touched = _relax(search, u, nd, v, _EDGE, into[k, 0], size, n_touched)
+        if dummy[u] and reached[u, 0] == nd:  # an unmatched request: the sink is one arc on
             nd += pi[sink] - pi[u]
             size, n_touched = _relax(search, sink, nd, u, _DUMMY_BACK, u, size, n_touched)
     if v < first_mentor:
@@ -659,7 +678,9 @@ def _relax_into(  # pragma: no cover - compiled
 
 
 @jit(_nrt=False)
-def _augment(path_kind, path_id, n_path, request, shape, flows):  # pragma: no cover - compiled
+def _augment(  # pragma: no cover - compiled
+    path_kind, path_id, n_path, request, gain, shape, flows
+):  # fmt: skip
     """Send one unit along the path's arcs: first what it takes away, then what it adds
     (so that a mentor never holds more users than its slots)."""
     n_requests, first_mentor, head, shared_mentor, slots = shape
@@ -690,10 +711,12 @@ def _augment(path_kind, path_id, n_path, request, shape, flows):  # pragma: no c
             if h < first_mentor:
                 pair_user[h - n_requests] = ident
             else:
-                _add_user(users, slots, n_users, h - first_mentor, ident)
+                m = h - first_mentor
+                _add_user(users, slots, n_users, m, ident, request[ident], gain[ident])
         elif kind == _PAIR:
             pair_flow[ident] = True
-            _add_user(users, slots, n_users, shared_mentor[ident] - first_mentor, -ident - 1)
+            m = shared_mentor[ident] - first_mentor
+            _add_user(users, slots, n_users, m, -ident - 1, n_requests + ident, 0)
         elif kind == _TO_SINK:
             load[ident] += 1
         elif kind == _UNMATCHED:
