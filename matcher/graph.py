@@ -2,8 +2,9 @@
 
 A valid choice of edges fills each ``(mentee, kind)`` request and each ``(mentee,
 mentor)`` pair at most once and each mentor at most up to their room (see
-:mod:`matcher.solver`). :func:`group` numbers the requests and pairs, :func:`free_graph`
-sets locked edges aside and returns the :class:`Graph` of the choosable rest,
+:mod:`matcher.solver`). :func:`group` numbers the requests and pairs, :func:`lex_order`
+and :func:`buckets` order edges by columns or by one key, :func:`free_graph` sets locked
+edges aside and returns the :class:`Graph` of the choosable rest,
 :func:`max_count` is the most edges a valid choice holds (an exact maximum flow) and
 :func:`fair_floor` the fairness objective's threshold. :mod:`matcher.solver` and
 :mod:`matcher.pruning` both build on these.
@@ -83,9 +84,11 @@ def group(*columns: IntArray) -> IntArray:
         return (np.cumsum(present) - 1)[key]
     order = np.argsort(key, kind="stable")
     ordered = key[order]
-    ids = np.empty(n, dtype=np.int64)
-    ids[order] = np.cumsum(np.concatenate([[0], ordered[1:] != ordered[:-1]]))
-    return ids
+    rank = np.zeros(n, dtype=np.int64)  # in place from here: fresh memory is slow to touch
+    np.not_equal(ordered[1:], ordered[:-1], out=rank[1:])
+    np.cumsum(rank, out=rank)
+    key[order] = rank  # the key is this function's own
+    return key
 
 
 def fold(columns: tuple[IntArray, ...]) -> tuple[IntArray, int] | None:

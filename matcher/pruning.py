@@ -550,7 +550,8 @@ def certifies(graph: Graph, gain: IntArray, picked: BoolArray, prices: Prices) -
     """
     if len(prices.request) < graph.n_requests or len(prices.pair) < graph.n_pairs:
         return False
-    reduced = gain - prices.request[graph.request] - prices.pair[graph.pair]
+    reduced = gain - prices.request[graph.request]
+    reduced -= prices.pair[graph.pair]
     reduced -= prices.mentor[graph.mentor]
     dual_value = int(prices.request.sum() + prices.pair.sum())
     dual_value += int((graph.capacity * prices.mentor).sum())
