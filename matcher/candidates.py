@@ -210,6 +210,23 @@ def are_candidates(
     return out
 
 
+@jit(_nrt=False)
+def keep_greatest(top, size, keep, v):  # pragma: no cover - compiled
+    """Add ``v`` to ``top[:size]``, the greatest values so far in descending order, keeping
+    at most ``keep`` of them; return the new size."""
+    if size < keep:
+        at, size = size, size + 1
+    elif v > top[keep - 1]:
+        at = keep - 1
+    else:
+        return size
+    while at > 0 and top[at - 1] < v:
+        top[at] = top[at - 1]
+        at -= 1
+    top[at] = v
+    return size
+
+
 @entry(INTS, INTS, INT)
 @jit(nogil=True)
 def segment_cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
@@ -225,16 +242,7 @@ def segment_cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.n
             continue
         size = 0
         for v in values[start[r] : start[r + 1]]:
-            if size < keep:
-                at, size = size, size + 1
-            elif v > top[keep - 1]:
-                at = keep - 1
-            else:
-                continue
-            while at > 0 and top[at - 1] < v:
-                top[at] = top[at - 1]
-                at -= 1
-            top[at] = v
+            size = keep_greatest(top, size, keep, v)
         cut[r] = top[keep - 1]
         for v in values[start[r] : start[r + 1]]:
             if left[r] < v < cut[r]:

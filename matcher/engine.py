@@ -47,6 +47,7 @@ from matcher.frames import (
     triple_keys,
     unmatched_frame,
 )
+from matcher.graph import lex_order
 from matcher.kernels import compile_kernels
 from matcher.locks import stale_locks
 from matcher.pricing import CohortPricer
@@ -319,8 +320,8 @@ def _solve(
     found, locked = _with_locks(cohort, found, locks, config)
     if found.pruned:
         kept = Edges.of(found.mentee, found.mentor, found.kind, weights(found.score))
-        first = top_per_request(kept, KEEP) | locked
-        first |= top_per_mentor(kept, cohort.capacity, MENTOR_KEEP)
+        first = top_per_request(kept, KEEP, compiled) | locked
+        first |= top_per_mentor(kept, cohort.capacity, MENTOR_KEEP, compiled)
         pricer = CohortPricer(
             cohort, config, rejected, found, KEEP, kept.take(~first), compiled=compiled
         )
@@ -339,7 +340,7 @@ def _solve(
             found = build_candidates(cohort, config, rejected, progress, compiled=compiled)
             found, locked = _with_locks(cohort, found, locks, config)
         else:
-            order = np.lexsort((edges.mentor, edges.mentee, edges.kind))
+            order = lex_order(edges.kind, edges.mentee, edges.mentor)  # quick: ascending runs
             found = Candidates(
                 edges.mentee[order],
                 edges.mentor[order],

@@ -70,7 +70,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from matcher.kernels import FLAGS, INTS, entry, jit, plain
+from matcher.graph import buckets, lex_order
+from matcher.kernels import FLAGS, INT, INTS, entry, jit, plain
 
 __all__ = ["FlowSolution", "WarmStart", "max_gain_flow"]
 
@@ -112,33 +113,73 @@ class FlowSolution:
 
 @dataclass(frozen=True)
 class _Network:
-    """Node numbering: requests, shared pairs, mentors, then the sink."""
+    """Node numbering: requests, shared pairs, mentors, then the sink; and the edges of
+    each request, ``order[start[r]:start[r + 1]]``."""
 
     n_requests: int
     n_shared: int
     n_nodes: int
     pair_node: IntArray  # per pair, its node offset among shared pairs (-1: none)
     pair_mentor: IntArray
-    shared: BoolArray  # per pair
+    shared_mentor: IntArray  # per shared pair, its mentor's node
     head: IntArray  # per edge, the node it leads to
+    start: IntArray
+    order: IntArray
 
     @classmethod
-    def of(cls, request: IntArray, pair: IntArray, mentor: IntArray, n_mentors: int) -> _Network:
-        n_requests = int(request.max()) + 1
-        n_pairs = int(pair.max()) + 1
-        shared = np.bincount(pair, minlength=n_pairs) > 1
-        pair_node = np.where(shared, np.cumsum(shared) - 1, -1)
-        n_shared = int(shared.sum())
-        pair_mentor = np.zeros(n_pairs, dtype=np.int64)
-        pair_mentor[pair] = mentor
-        first_mentor = n_requests + n_shared
-        head = np.where(shared[pair], n_requests + pair_node[pair], first_mentor + mentor)
-        n_nodes = first_mentor + n_mentors + 1
-        return cls(n_requests, n_shared, n_nodes, pair_node, pair_mentor, shared, head)
+    def of(
+        cls, request: IntArray, pair: IntArray, mentor: IntArray, n_mentors: int, compiled: bool
+    ) -> _Network:
+        kernels = (buckets, _pair_nodes) if compiled else (plain(buckets), plain(_pair_nodes))
+        start, order = kernels[0](request, int(request.max()) + 1)
+        n_requests = len(start) - 1
+        pair_node, pair_mentor, head = kernels[1](pair, mentor, n_requests)
+        n_shared = int(pair_node.max()) + 1
+        shared_mentor = n_requests + n_shared + pair_mentor[pair_node >= 0]
+        n_nodes = n_requests + n_shared + n_mentors + 1
+        return cls(
+            n_requests, n_shared, n_nodes, pair_node, pair_mentor, shared_mentor, head, start, order
+        )
 
     @property
     def first_mentor(self) -> int:
         return self.n_requests + self.n_shared
+
+    @property
+    def degree(self) -> IntArray:
+        """Per request, its number of edges."""
+        return np.diff(self.start)
+
+
+@entry(INTS, INTS, INT)
+@jit(nogil=True)
+def _pair_nodes(pair, mentor, n_requests):  # pragma: no cover - compiled
+    """Per pair, its node offset among the shared pairs (those with more than one edge;
+    -1 for the others) and its mentor; per edge, the node it leads to: its pair's node
+    (numbered from ``n_requests``) when shared, else its mentor's (after the shared
+    pairs). Returns ``(pair_node, pair_mentor, head)``."""
+    n_pairs = pair.max() + 1
+    pair_node = np.full(n_pairs, -1, dtype=np.int64)
+    pair_mentor = np.zeros(n_pairs, dtype=np.int64)
+    for e in range(len(pair)):
+        p = pair[e]
+        pair_node[p] += 1  # -1 + the edges of p: positive when shared
+        pair_mentor[p] = mentor[e]
+    n_shared = 0
+    for p in range(n_pairs):
+        if pair_node[p] > 0:
+            pair_node[p] = n_shared
+            n_shared += 1
+        else:
+            pair_node[p] = -1
+    head = np.empty(len(pair), dtype=np.int64)
+    for e in range(len(pair)):
+        p = pair[e]
+        if pair_node[p] >= 0:
+            head[e] = n_requests + pair_node[p]
+        else:
+            head[e] = n_requests + n_shared + mentor[e]
+    return pair_node, pair_mentor, head
 
 
 def max_gain_flow(
@@ -220,26 +261,25 @@ def _staged(
     if base > len(gain) or (warm is not None and not np.array_equal(warm.gain, gain[:base])):
         raise ValueError("a warm start needs the same first edges and gains")
     rank = np.zeros(len(gain), dtype=np.int64)  # 0: solved already; then 1, 2, ... by gain
-    new = np.arange(base, len(gain))
-    by_gain = new[np.lexsort((-gain[new], request[new]))]
-    first = np.searchsorted(request[by_gain], request[by_gain], "left")
-    rank[by_gain] = 1 + np.arange(len(by_gain)) - first
+    by_gain = lex_order(request[base:], -gain[base:])
+    grouped = request[base:][by_gain]
+    at = np.arange(len(by_gain))
+    first = np.maximum.accumulate(np.where(np.r_[True, grouped[1:] != grouped[:-1]], at, 0))
+    rank[base + by_gain] = 1 + at - first
     n_mentors = len(capacity)
-    net = _Network.of(request, pair, mentor, n_mentors)
+    net = _Network.of(request, pair, mentor, n_mentors, compiled)
     state = _starting_state(net, request, warm)
-    order = np.argsort(request, kind="stable")
-    start = np.concatenate([[0], np.cumsum(np.bincount(request, minlength=net.n_requests))])
     degree = np.bincount(mentor, minlength=n_mentors)
     slots = np.concatenate([[0], np.cumsum(np.minimum(capacity, degree))])
-    shared_mentor = net.first_mentor + net.pair_mentor[net.shared]
     room = np.asarray(capacity, dtype=np.int64)
-    arcs = (start, order, request, net.head, gain, shared_mentor, room, slots)
-    by_rank = np.argsort(rank, kind="stable")
+    arcs = (net.start, net.order, request, net.head, gain, net.shared_mentor, room, slots)
+    bucket = buckets if compiled else plain(buckets)
+    by_rank = bucket(rank, int(rank.max()) + 1)[1]
     kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
     by_gain = np.argsort(-gain, kind="stable")  # numba's own sort takes four times as long
     kernel(*arcs, rank, by_rank, by_gain, *state)  # updates state in place
     pi, flow = state[0], state[1]
-    return _solution(net, request, pair, mentor, gain, pi, flow)
+    return _solution(net, request, pair, gain, pi, flow)
 
 
 def _starting_state(
@@ -257,7 +297,7 @@ def _starting_state(
         first_mentor = net.first_mentor
         pi[first_mentor : net.n_nodes - 1] = warm.mentor_level
         pi[request[:k]] = warm.request_level
-        pi[net.n_requests : first_mentor] = pi[first_mentor + net.pair_mentor[net.shared]]
+        pi[net.n_requests : first_mentor] = pi[net.shared_mentor]
         kept = warm.chosen & warm.shared  # used pair nodes keep their level
         pi[net.head[:k][kept]] = warm.head_level[kept]
         seen[request[:k]] = True
@@ -271,7 +311,6 @@ def _solution(
     net: _Network,
     request: IntArray,
     pair: IntArray,
-    mentor: IntArray,
     gain: IntArray,
     pi: IntArray,
     flow: BoolArray,
@@ -280,16 +319,14 @@ def _solution(
     a = pi - pi[-1]
     first_mentor = net.first_mentor
     a_mentor = a[first_mentor : net.n_nodes - 1]
-    n_pairs = len(net.shared)
-    used = np.zeros(n_pairs, dtype=bool)
-    used[pair[flow]] = True
-    pick = net.shared & used
-    pair_price = np.zeros(n_pairs, dtype=np.int64)
+    used = pair[flow]  # each pair at most once
+    pick = used[net.pair_node[used] >= 0]  # the used pair nodes
+    pair_price = np.zeros(len(net.pair_node), dtype=np.int64)
     node_level = a[net.n_requests + net.pair_node[pick]]
     pair_price[pick] = np.maximum(0, a_mentor[net.pair_mentor[pick]] - node_level)
-    warm = WarmStart(gain, flow, a[request], a[net.head], net.shared[pair], a_mentor.copy())
-    request_price = np.zeros(net.n_requests, dtype=np.int64)
-    request_price[request] = a[request]  # a request without edges is worth nothing
+    shared = net.head < first_mentor
+    warm = WarmStart(gain, flow, a[request], a[net.head], shared, a_mentor.copy())
+    request_price = np.where(net.degree > 0, a[: net.n_requests], 0)  # no edges: worth nothing
     return FlowSolution(flow, request_price, pair_price, np.maximum(0, -a_mentor), warm)
 
 

@@ -2,8 +2,9 @@
 
 A valid choice of edges fills each ``(mentee, kind)`` request and each ``(mentee,
 mentor)`` pair at most once and each mentor at most up to their room (see
-:mod:`matcher.solver`). :func:`group` numbers the requests and pairs, :func:`free_graph`
-sets locked edges aside and returns the :class:`Graph` of the choosable rest,
+:mod:`matcher.solver`). :func:`group` numbers the requests and pairs, :func:`lex_order`
+and :func:`buckets` order edges by columns or by one key, :func:`free_graph` sets locked
+edges aside and returns the :class:`Graph` of the choosable rest,
 :func:`max_count` is the most edges a valid choice holds (an exact maximum flow) and
 :func:`fair_floor` the fairness objective's threshold. :mod:`matcher.solver` and
 :mod:`matcher.pruning` both build on these.
@@ -17,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_flow
+
+from matcher.kernels import INT, INTS, entry, jit
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -48,7 +51,10 @@ class Graph:
         return int(self.pair.max()) + 1 if self.pair.size else 0
 
     def subset(self, keep: BoolArray) -> Graph:
-        """Return the graph restricted to the edges where ``keep`` is true."""
+        """Return the graph restricted to the edges where ``keep`` is true (itself when
+        that is every edge: no copies)."""
+        if keep.all():
+            return self
         return Graph(
             self.request[keep], self.pair[keep], self.mentor[keep], self.weight[keep], self.capacity
         )
@@ -57,9 +63,10 @@ class Graph:
 def group(*columns: IntArray) -> IntArray:
     """Number the distinct rows of ``columns`` 0, 1, ... in sorted order; one id per edge.
 
-    The columns are folded into one integer key (mixed radix over each column's range);
-    keys spanning no more than a few times the number of rows are numbered through a
-    table, others by sorting (:func:`group_by_ranks` when the key would overflow).
+    The columns are folded into one integer key (:func:`fold`); keys spanning no more
+    than a few times the number of rows are numbered through a table, others by a stable
+    sort, which is quick on keys made of a few ascending runs, such as edges listed by
+    type, then mentee, then mentor (:func:`group_by_ranks` when the key would overflow).
 
     >>> group(np.array([3, 1, 3, 1]), np.array([0, 5, 0, 2])).tolist()
     [2, 1, 2, 0]
@@ -67,18 +74,80 @@ def group(*columns: IntArray) -> IntArray:
     n = len(columns[0])
     if not n:
         return np.zeros(0, dtype=np.int64)
-    key, span = np.zeros(n, dtype=np.int64), 1
-    for column in columns:
-        low, high = int(column.min()), int(column.max())
-        width = high - low + 1
-        if span * width >= 2**62:
-            return group_by_ranks(columns)
-        key, span = key * width + (column - low), span * width
+    folded = fold(columns)
+    if folded is None:
+        return group_by_ranks(columns)
+    key, span = folded
     if span <= 4 * n:
         present = np.zeros(span, dtype=bool)
         present[key] = True
         return (np.cumsum(present) - 1)[key]
-    return np.unique(key, return_inverse=True)[1].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    rank = np.zeros(n, dtype=np.int64)  # in place from here: fresh memory is slow to touch
+    np.not_equal(ordered[1:], ordered[:-1], out=rank[1:])
+    np.cumsum(rank, out=rank)
+    key[order] = rank  # the key is this function's own
+    return key
+
+
+def fold(columns: tuple[IntArray, ...]) -> tuple[IntArray, int] | None:
+    """One key per row, ordered as the rows by columns in order (mixed radix over each
+    column's range), and its span (every key is below it); None when it would reach
+    ``2**62``.
+
+    >>> key, span = fold((np.array([3, 1, 3]), np.array([0, 5, 2])))
+    >>> key.tolist(), span
+    ([12, 5, 14], 18)
+    """
+    key, span = np.zeros(len(columns[0]), dtype=np.int64), 1
+    for column in columns:
+        low, high = (int(column.min()), int(column.max())) if len(column) else (0, 0)
+        width = high - low + 1
+        if span * width >= 2**62:
+            return None
+        key *= width  # in place: these arrays are long, and fresh memory is slow to touch
+        key += column
+        key -= low
+        span *= width
+    return key, span
+
+
+def lex_order(*columns: IntArray) -> IntArray:
+    """The positions of the rows sorted by columns in order, ties by position: the order
+    of ``np.lexsort(columns[::-1])``, by one stable sort of a folded key when it fits
+    (quick on keys made of a few ascending runs).
+
+    >>> lex_order(np.array([1, 0, 1, 0]), np.array([2, 3, 1, 3])).tolist()
+    [1, 3, 2, 0]
+    """
+    folded = fold(columns)
+    if folded is None:
+        return np.lexsort(columns[::-1])
+    return np.argsort(folded[0], kind="stable")
+
+
+@entry(INTS, INT)
+@jit(nogil=True)
+def buckets(key, n_keys):  # pragma: no cover - compiled
+    """Positions bucketed by ``key`` (in ``range(n_keys)``), each bucket in order: bucket
+    ``k`` is ``members[start[k]:start[k + 1]]``, a stable counting sort (``members`` is
+    ``np.argsort(key, kind="stable")``). Returns ``(start, members)``.
+
+    >>> start, members = buckets(np.array([2, 0, 2, 0]), 3)
+    >>> start.tolist(), members.tolist()
+    ([0, 2, 2, 4], [1, 3, 0, 2])
+    """
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    for k in key:
+        start[k + 1] += 1
+    start = np.cumsum(start)
+    fill = start[:-1].copy()
+    members = np.empty(len(key), dtype=np.int64)
+    for e in range(len(key)):
+        members[fill[key[e]]] = e
+        fill[key[e]] += 1
+    return start, members
 
 
 def group_by_ranks(columns: tuple[IntArray, ...]) -> IntArray:
@@ -139,7 +208,7 @@ def free_graph(
         & ~np.isin(pair, pair[locked])
         & (room[mentor] > 0)
     )
-    return free, Graph(request[free], pair[free], mentor[free], weight[free], room)
+    return free, Graph(request, pair, mentor, weight, room).subset(free)
 
 
 def max_count(graph: Graph) -> int:

@@ -41,10 +41,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_array
 
+from matcher.candidates import best_per_row, keep_greatest
 from matcher.config import OBJECTIVES, Objective
 from matcher.errors import MatcherError
 from matcher.flow import WarmStart, max_gain_flow
-from matcher.graph import Graph, fair_floor, free_graph, group
+from matcher.graph import Graph, buckets, fair_floor, free_graph, group
+from matcher.kernels import INTS, entry, jit, plain
 from matcher.solver import MAX_WEIGHT
 
 __all__ = [
@@ -108,7 +110,11 @@ class Edges:
         return len(self.mentee)
 
     def take(self, index: ArrayLike) -> Edges:
-        """The edges at ``index`` (a mask or positions)."""
+        """The edges at ``index`` (a mask or positions); themselves for a mask of every
+        edge (no copies)."""
+        index = np.asarray(index)
+        if index.dtype == bool and index.all():
+            return self
         return Edges(self.mentee[index], self.mentor[index], self.kind[index], self.weight[index])
 
     def columns(self) -> tuple[IntArray, IntArray, IntArray, IntArray]:
@@ -191,39 +197,80 @@ class ExplicitPricer:
         return self.edges.take(near if violates.any() else violates)
 
 
-def top_per_request(edges: Edges, keep: int) -> BoolArray:
+def top_per_request(edges: Edges, keep: int, compiled: bool = True) -> BoolArray:
     """Mask of each request's edges weighing at least its ``keep``-th heaviest (ties kept).
+
+    The requests are numbered by type, then mentee, so edges listed in that order (as
+    candidates are) are in order already and the stable sort that groups them is quick.
+    ``compiled=False`` finds the cuts with the plain Python of their kernel.
 
     >>> top_per_request(Edges.of([0, 0, 0, 1], [0, 1, 2, 0], [0, 0, 0, 0], [5, 9, 5, 1]), 2)
     array([ True,  True,  True,  True])
     >>> top_per_request(Edges.of([0, 0, 0], [0, 1, 2], [0, 0, 0], [5, 9, 4]), 2).tolist()
     [True, True, False]
     """
-    request = group(edges.mentee, edges.kind)
-    order = np.lexsort((-edges.weight, request))
-    grouped, weight = request[order], edges.weight[order]
-    first = np.searchsorted(grouped, grouped, "left")
-    last = np.searchsorted(grouped, grouped, "right") - 1
-    kept = np.zeros(len(order), dtype=bool)
-    kept[order] = weight >= weight[np.minimum(first + keep - 1, last)]
+    request = group(edges.kind, edges.mentee)
+    order = np.argsort(request, kind="stable")
+    rows = int(request.max(initial=-1)) + 1
+    kept = np.empty(len(order), dtype=bool)
+    kept[order] = best_per_row(request[order], edges.weight[order], keep, rows, compiled)[0]
     return kept
 
 
-def top_per_mentor(edges: Edges, capacity: IntArray, factor: int) -> BoolArray:
+def top_per_mentor(
+    edges: Edges, capacity: IntArray, factor: int, compiled: bool = True
+) -> BoolArray:
     """Mask of each mentor's ``factor * capacity`` heaviest edges (ties broken by position).
 
     A first round that holds only each request's best edges leaves the places of the
     mentors few requests rank highly empty; these edges give them candidates.
+    ``compiled=False`` runs the plain Python of the kernel.
 
     >>> edges = Edges.of([0, 1, 2, 0], [0, 0, 0, 1], [0, 0, 0, 0], [5, 9, 7, 1])
     >>> top_per_mentor(edges, np.array([1, 1]), 2).tolist()
     [False, True, True, True]
     """
-    order = np.lexsort((-edges.weight, edges.mentor))
-    grouped = edges.mentor[order]
-    rank = np.arange(len(order)) - np.searchsorted(grouped, grouped, "left")
-    kept = np.zeros(len(order), dtype=bool)
-    kept[order] = rank < factor * np.asarray(capacity)[grouped]
+    limit = factor * np.asarray(capacity, dtype=np.int64)
+    heaviest = _heaviest_per_mentor if compiled else plain(_heaviest_per_mentor)
+    return heaviest(edges.mentor, edges.weight, limit)
+
+
+@entry(INTS, INTS, INTS)
+@jit(nogil=True)
+def _heaviest_per_mentor(mentor, weight, limit):  # pragma: no cover - compiled
+    """Mask of each mentor ``m``'s ``limit[m]`` heaviest edges, ties broken by position.
+
+    The edges are bucketed by mentor in order; in a bucket with more than ``limit[m]``,
+    the ``limit[m]``-th greatest weight (the cut) is found by insertion into a short
+    sorted list, then the edges above the cut are kept and, in order, as many at the cut
+    as there is room for.
+    """
+    start, bucketed = buckets(mentor, len(limit))
+    kept = np.zeros(len(mentor), dtype=np.bool_)
+    longest = 1  # the longest list of greatest weights needed: a bucket holds more
+    for room in limit:
+        longest = max(longest, min(room, len(mentor)))
+    top = np.empty(longest, dtype=np.int64)
+    for m in range(len(limit)):
+        bucket, room = bucketed[start[m] : start[m + 1]], limit[m]
+        if len(bucket) <= room:
+            kept[bucket] = True
+            continue
+        if room <= 0:
+            continue
+        size = 0
+        for e in bucket:
+            size = keep_greatest(top, size, room, weight[e])
+        cut = top[room - 1]
+        for e in bucket:
+            if weight[e] > cut:
+                room -= 1
+        for e in bucket:  # above the cut, then as many at it as there is room left
+            if weight[e] > cut:
+                kept[e] = True
+            elif weight[e] == cut and room > 0:
+                kept[e] = True
+                room -= 1
     return kept
 
 
@@ -337,7 +384,7 @@ def certified_solve(
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
     warm = None
-    have = np.sort(_triple_keys(edges, shape, len(capacity)))  # the subset's, sorted
+    have = np.sort(_triple_keys(edges, shape, len(capacity)), kind="stable")  # quick: runs
     while True:
         chosen, checks, warm = _solve_and_price(
             edges, capacity, objective, locked, shape, requests, warm, compiled
@@ -374,7 +421,7 @@ class _Subset:
 def _subset(edges: Edges, capacity: IntArray, locked: BoolArray, shape: tuple[int, int]) -> _Subset:
     """Set the locked edges aside and index the rest."""
     free, graph = free_graph(*edges.columns(), capacity, locked)
-    mentee, mentor, kind = edges.mentee[free], edges.mentor[free], edges.kind[free]
+    mentee, mentor, kind, _ = edges.take(free).columns()
     request_mentee = np.full(graph.n_requests, -1, dtype=np.int64)
     request_kind = np.zeros(graph.n_requests, dtype=np.int64)
     request_mentee[graph.request], request_kind[graph.request] = mentee, kind
@@ -503,7 +550,8 @@ def certifies(graph: Graph, gain: IntArray, picked: BoolArray, prices: Prices) -
     """
     if len(prices.request) < graph.n_requests or len(prices.pair) < graph.n_pairs:
         return False
-    reduced = gain - prices.request[graph.request] - prices.pair[graph.pair]
+    reduced = gain - prices.request[graph.request]
+    reduced -= prices.pair[graph.pair]
     reduced -= prices.mentor[graph.mentor]
     dual_value = int(prices.request.sum() + prices.pair.sum())
     dual_value += int((graph.capacity * prices.mentor).sum())
@@ -534,13 +582,14 @@ def _check(sub: _Subset, form: tuple[int, int, int], prices: Prices) -> Check:
 
     A restricted graph keeps the subset's request and pair ids, so price ``i`` belongs to
     the subset's request (or pair) ``i``; ids of locked-out requests and pairs (mentee -1)
-    have no edge and are skipped.
+    have no edge and are skipped, and so are the pairs priced 0 (most of them), which the
+    sparse pair prices need not hold.
     """
     base = sub.base
     request = base.request.copy()
     ids = np.flatnonzero(sub.request_mentee[: len(prices.request)] >= 0)
     request[sub.request_mentee[ids], sub.request_kind[ids]] += prices.request[ids]
-    ids = np.flatnonzero(sub.pair_mentee[: len(prices.pair)] >= 0)
+    ids = np.flatnonzero((sub.pair_mentee[: len(prices.pair)] >= 0) & (prices.pair != 0))
     pair = base.pair + csr_array(
         (prices.pair[ids], (sub.pair_mentee[ids], sub.pair_mentor[ids])), shape=base.pair.shape
     )

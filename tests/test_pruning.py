@@ -17,7 +17,13 @@ from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.frames import unmatched_frame
 from matcher.proposal import rejected_matrices
-from matcher.pruning import CertificationError, Edges, solve_pruned, top_per_request
+from matcher.pruning import (
+    CertificationError,
+    Edges,
+    solve_pruned,
+    top_per_mentor,
+    top_per_request,
+)
 from matcher.solver import solve
 from matcher.synthetic import generate_cohort
 from tests.strategies import SEEDS, random_instance
@@ -56,6 +62,52 @@ def test_certified_equals_exact(
 def test_top_per_request_keeps_ties_and_every_request() -> None:
     edges = Edges.of([0, 0, 0, 0, 1], [0, 1, 2, 3, 0], [0, 0, 0, 0, 1], [9, 5, 5, 1, 3])
     assert top_per_request(edges, 2).tolist() == [True, True, True, False, True]
+
+
+EDGE_LISTS = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(0, 2), st.integers(0, 6)),
+    max_size=60,
+)
+
+
+def _edges(rows: list[tuple[int, int, int, int]]) -> Edges:
+    return Edges.of(*(zip(*rows, strict=True) if rows else ([], [], [], [])))
+
+
+@settings(max_examples=150, deadline=None)
+@given(EDGE_LISTS, st.integers(1, 4), st.booleans())
+def test_top_per_request_keeps_weights_from_the_keep_th_heaviest(
+    rows: list[tuple[int, int, int, int]], keep: int, compiled: bool
+) -> None:
+    """Each request's edges weighing at least its keep-th heaviest, edges in any order."""
+    edges = _edges(rows)
+    expected = [
+        w
+        >= sorted(edges.weight[(edges.mentee == e) & (edges.kind == k)])[::-1][
+            min(keep, int(((edges.mentee == e) & (edges.kind == k)).sum())) - 1
+        ]
+        for e, k, w in zip(edges.mentee, edges.kind, edges.weight, strict=True)
+    ]
+    assert top_per_request(edges, keep, compiled).tolist() == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(EDGE_LISTS, st.lists(st.integers(0, 3), min_size=4, max_size=4), st.booleans())
+def test_top_per_mentor_keeps_the_heaviest_first_come(
+    rows: list[tuple[int, int, int, int]], capacity: list[int], compiled: bool
+) -> None:
+    """Each mentor's factor * capacity heaviest edges, ties to the earlier edge."""
+    edges = _edges(rows)
+    rank = [
+        sum(
+            (w2, -p2) > (w, -p)
+            for p2, (m2, w2) in enumerate(zip(edges.mentor, edges.weight, strict=True))
+            if m2 == m
+        )
+        for p, (m, w) in enumerate(zip(edges.mentor, edges.weight, strict=True))
+    ]
+    expected = [r < 2 * capacity[m] for r, m in zip(rank, edges.mentor, strict=True)]
+    assert top_per_mentor(edges, np.array(capacity), 2, compiled).tolist() == expected
 
 
 @pytest.fixture(scope="module")

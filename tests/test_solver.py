@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from matcher.config import OBJECTIVES
 from matcher.errors import SolveError
-from matcher.graph import Graph, group, group_by_ranks
+from matcher.graph import Graph, buckets, group, group_by_ranks, lex_order
+from matcher.kernels import plain
 from matcher.solver import (
     MAX_WEIGHT,
     assignment_issue,
@@ -295,3 +296,27 @@ def test_group_numbers_distinct_rows_in_sorted_order(rows: list[tuple[int, ...]]
     expected = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)[1].ravel()
     assert group(*columns).tolist() == expected.tolist()
     assert group_by_ranks(columns).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(
+        lambda width: st.lists(
+            st.tuples(*[st.integers(-(2**40), 2**40) | st.integers(0, 6)] * width),
+            max_size=40,
+        ).map(lambda rows: rows or [(0,) * width])
+    )
+)
+def test_lex_order_is_lexsorts_order(rows: list[tuple[int, ...]]) -> None:
+    """The folded key's stable sort, or lexsort when it would overflow: lexsort's order."""
+    columns = tuple(np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+    assert lex_order(*columns).tolist() == np.lexsort(columns[::-1]).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=40), st.booleans())
+def test_buckets_are_a_stable_sort_by_key(keys: list[int], compiled: bool) -> None:
+    key = np.array(keys, dtype=np.int64)
+    start, members = (buckets if compiled else plain(buckets))(key, 7)
+    assert members.tolist() == np.argsort(key, kind="stable").tolist()
+    assert start.tolist() == [0, *np.cumsum(np.bincount(key, minlength=7)).tolist()]
