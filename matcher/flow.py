@@ -276,8 +276,8 @@ def _staged(
     bucket = buckets if compiled else plain(buckets)
     by_rank = bucket(rank, int(rank.max()) + 1)[1]
     kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
-    by_gain = np.argsort(-gain, kind="stable")  # numba's own sort takes four times as long
-    kernel(*arcs, rank, by_rank, by_gain, *state)  # updates state in place
+    heaviest = np.argsort(-gain, kind="stable")  # numba's own sort takes four times as long
+    kernel(*arcs, rank, by_rank, heaviest, *state)  # updates state in place
     pi, flow = state[0], state[1]
     return _solution(net, request, pair, gain, pi, flow)
 
@@ -402,7 +402,7 @@ def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
 @entry(*[INTS] * 12, FLAGS, INTS, FLAGS, FLAGS)
 @jit(nogil=True)
 def _successive_shortest_paths(  # pragma: no cover - compiled
-    start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank, by_gain,
+    start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank, heaviest,
     potential, flow, waiting, dummy, seen,
 ):  # fmt: skip
     """Add the edges stage by stage: ``rank`` 0 (in already), then ranks up to 1, 2, 4, ...
@@ -510,7 +510,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             _search(r, False, stage, pi, graph, into, into_start, shape, flows, search, work)
         for v in range(n_nodes - 1):
             if deficit[v] > 0 and not len(into_start):
-                into, into_start = _arcs_into(request, head, gain, rank, by_gain, n_nodes)
+                into, into_start = _arcs_into(request, head, gain, rank, heaviest, n_nodes)
             while deficit[v] > 0:
                 _search(v, True, stage, pi, graph, into, into_start, shape, flows, search, work)
         stage *= 2
@@ -641,9 +641,9 @@ def _by_request(order, head, gain, rank):  # pragma: no cover - compiled
 
 
 @jit()
-def _arcs_into(request, head, gain, rank, by_gain, n_nodes):  # pragma: no cover - compiled
+def _arcs_into(request, head, gain, rank, heaviest, n_nodes):  # pragma: no cover - compiled
     """The edges into each node, heaviest first, as rows ``(edge, request, gain, rank)``:
-    ``into[into_start[v]:into_start[v + 1]]``. ``by_gain`` lists every edge heaviest first
+    ``into[into_start[v]:into_start[v + 1]]``. ``heaviest`` lists every edge heaviest first
     (a stable sort: equal gains in edge order)."""
     into_start = np.zeros(n_nodes + 1, dtype=np.int64)
     for e in range(len(gain)):
@@ -651,7 +651,7 @@ def _arcs_into(request, head, gain, rank, by_gain, n_nodes):  # pragma: no cover
     into_start = np.cumsum(into_start)
     into = np.empty((len(gain), 4), dtype=np.int64)
     fill = into_start[:-1].copy()
-    for e in by_gain:
+    for e in heaviest:
         k = fill[head[e]]
         into[k, 0], into[k, 1], into[k, 2], into[k, 3] = e, request[e], gain[e], rank[e]
         fill[head[e]] += 1
