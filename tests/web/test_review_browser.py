@@ -338,3 +338,25 @@ def test_a_running_run_counts_its_time_and_shows_the_result_when_done(
         db.session.get_one(MatchRun, run_id).status = "failed"
         db.session.commit()
     expect(page.get_by_role("alert")).to_contain_text("The run failed", timeout=6_000)
+
+
+def test_a_run_ending_just_after_its_page_opened_shows_its_end_within_a_second(
+    demo: tuple[int, MatchRun],
+    app: Flask,
+    page: Page,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    program_id, _ = demo
+    with app.app_context():
+        run = MatchRun(program_id=program_id, created_by=ADMIN_EMAIL, status="running")
+        run.started_at, run.step = utcnow(), "solve"
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    log_in(page, server, f"/programs/{program_id}/runs/{run_id}")
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^\s*Working: solve\s*…"))
+    with app.app_context():  # the page just opened; job.js reads it again every half second
+        db.session.get_one(MatchRun, run_id).status = "failed"
+        db.session.commit()
+    # read every two seconds, the end would show 2 s after the page opened at the earliest
+    expect(page.get_by_role("alert")).to_contain_text("The run failed", timeout=1_400)

@@ -1,10 +1,18 @@
 // The page of a background job (a match run, an upload's preview or import) keeps itself
-// up to date: every two seconds it reads the page again and puts the new progress in place
-// (its status line is announced; the focus and the reading place stay), and when the job
-// has finished (the page read has no progress any more) it loads the page once more.
+// up to date: it reads the page again every half second for its first ten seconds (a
+// re-run after a few decisions shows its result as soon as it is done), then every two
+// seconds, and puts the new progress in place (its status line is announced; the focus
+// and the reading place stay); when the job has finished (the page read has no progress
+// any more) it loads the page once more.
 (function () {
   "use strict";
+  const SOON_MS = 500;
+  const SOON_FOR_MS = 10000;
   const EVERY_MS = 2000;
+  const opened = Date.now();
+  function later() {
+    window.setTimeout(check, Date.now() - opened < SOON_FOR_MS ? SOON_MS : EVERY_MS);
+  }
   function read(html) {
     return new DOMParser().parseFromString(html, "text/html").querySelector("[data-job-progress]");
   }
@@ -38,9 +46,9 @@
           return;
         }
         update(next);
-        window.setTimeout(check, EVERY_MS);
+        later();
       })
-      .catch(function () { window.setTimeout(check, EVERY_MS); });
+      .catch(later);
   }
-  window.setTimeout(check, EVERY_MS);
+  later();
 })();
