@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,12 +26,14 @@ from matcher.candidates import (
     best_per_row,
     block_candidates,
     chunks,
+    keep_greatest,
     weights,
 )
 from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.graph import group
+from matcher.kernels import INT, INT_CUBE, INT_TABLE, INTS, entry, jit
 from matcher.pruning import Check, Edges
 
 #: Groups of suspect requests that :class:`CohortPricer` prices separately, by slack (32
@@ -78,8 +81,9 @@ class CohortPricer:
         stats, bound = self.found.stats, self.found.unkept
         if bound is None:
             raise ValueError("CohortPricer needs candidates built with keep")
+        table = CheckTable.of(checks)
         near, violated = _nearest(
-            self.reserve, self._reserve_request, checks, self.keep, self.compiled
+            self.reserve, self._reserve_request, checks, self.keep, self.compiled, table
         )
         out = [Edges.of([], [], [], []), self.reserve.take(near)]
         jobs = []
@@ -107,14 +111,19 @@ class CohortPricer:
                     (kind, chunk, mentors[reach]) for chunk in chunks(mentees[suspects], width)
                 ]
         with ThreadPoolExecutor(WORKERS) as pool:
-            for found, hit in pool.map(lambda job: self._near(*job, checks), jobs):
+            for found, hit in pool.map(lambda job: self._near(*job, checks, table), jobs):
                 out.append(found)
                 violated |= hit
         self.seconds += time.perf_counter() - started
         return Edges.concat(out) if violated else out[0]
 
     def _near(
-        self, kind: int, mentees: np.ndarray, mentors: np.ndarray, checks: Sequence[Check]
+        self,
+        kind: int,
+        mentees: np.ndarray,
+        mentors: np.ndarray,
+        checks: Sequence[Check],
+        table: CheckTable,
     ) -> tuple[Edges, bool]:
         """Near triples of type ``kind`` in one block of cells (each request's ``keep``
         nearest), and whether one of them violates."""
@@ -129,17 +138,24 @@ class CohortPricer:
         cells = block_candidates(self._tables[kind], mentees, mentors, reach)
         kinds = np.full(len(cells.row), kind)
         edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
-        near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled)
+        near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled, table)
         return edges.take(near), hit
 
 
 def _nearest(
-    edges: Edges, request: np.ndarray, checks: Sequence[Check], keep: int, compiled: bool = True
+    edges: Edges,
+    request: np.ndarray,
+    checks: Sequence[Check],
+    keep: int,
+    compiled: bool = True,
+    table: CheckTable | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Positions of each request's ``keep`` nearest edges (ties kept) among those with a
     near reduced cost in some check, and whether one of them violates a check.
 
-    ``request`` numbers each edge's request, in increasing order.
+    ``request`` numbers each edge's request, in increasing order. Compiled, it is the one
+    pass of :func:`near_picks` over the edges (``table``: the checks' prices, built when
+    not given), else numpy and the plain Python of :func:`~matcher.candidates.segment_cuts`.
 
     >>> from scipy import sparse
     >>> none = np.zeros((1, 1), dtype=np.int64)
@@ -149,6 +165,9 @@ def _nearest(
     >>> near.tolist(), violated
     ([0], True)
     """
+    if compiled:
+        table = CheckTable.of(checks) if table is None else table
+        return near_picks(request, *edges.columns(), *table, keep)
     nearness = np.zeros(len(edges), dtype=np.int64)
     violated = False
     for c in checks:
@@ -159,6 +178,135 @@ def _nearest(
     rows = int(request.max(initial=-1)) + 1
     picked, _ = best_per_row(request[near], nearness[near], keep, rows, compiled)
     return near[picked], violated
+
+
+class CheckTable(NamedTuple):
+    """The prices of a list of checks stacked for :func:`near_picks`: per check ``k``, its
+    ``scale``, ``bonus``, ``floor`` and ``margin``, its request prices ``request[k]``
+    (mentee x kind), its mentor prices ``mentor[k]``, and its pair prices as one CSR
+    matrix per check in shared arrays (mentee ``e``'s pairs are ``pair_mentor[p]``,
+    ``pair_price[p]`` for ``p`` in ``range(pair_start[k, e], pair_start[k, e + 1])``).
+
+    >>> from scipy import sparse
+    >>> none = np.zeros((2, 1), dtype=np.int64)
+    >>> pair = sparse.csr_array(([7], ([1], [0])), shape=(2, 2))
+    >>> table = CheckTable.of([Check(1, 0, 0, none, np.array([5, 50]), pair)])
+    >>> table.pair_start.tolist(), table.pair_mentor.tolist(), table.margin.tolist()
+    ([[0, 0, 1]], [0], [100])
+    """
+
+    scale: np.ndarray
+    bonus: np.ndarray
+    floor: np.ndarray
+    margin: np.ndarray
+    request: np.ndarray
+    mentor: np.ndarray
+    pair_start: np.ndarray
+    pair_mentor: np.ndarray
+    pair_price: np.ndarray
+
+    @classmethod
+    def of(cls, checks: Sequence[Check]) -> CheckTable:
+        """Stack ``checks`` (all priced over the same people and kinds)."""
+
+        def numbers(name: str) -> np.ndarray:
+            return np.array([getattr(c, name) for c in checks], dtype=np.int64)
+
+        if not checks:
+            none, empty = np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.int64)
+            return cls(none, none, none, none, empty[None], empty, empty, none, none)
+        starts, offset = [], 0
+        for c in checks:
+            starts.append(c.pair.indptr.astype(np.int64) + offset)
+            offset += c.pair.indptr[-1]
+        return cls(
+            numbers("scale"),
+            numbers("bonus"),
+            numbers("floor"),
+            numbers("margin"),
+            np.ascontiguousarray([c.request for c in checks], dtype=np.int64),
+            np.ascontiguousarray([c.mentor for c in checks], dtype=np.int64),
+            np.ascontiguousarray(starts),
+            np.concatenate([c.pair.indices[: c.pair.indptr[-1]] for c in checks]).astype(np.int64),
+            np.concatenate([c.pair.data[: c.pair.indptr[-1]] for c in checks]).astype(np.int64),
+        )
+
+
+@entry(
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INT_CUBE,
+    INT_TABLE,
+    INT_TABLE,
+    INTS,
+    INTS,
+    INT,
+)
+@jit(nogil=True)
+def near_picks(
+    request, mentee, mentor, kind, weight, scale, bonus, floor, margin, request_price,
+    mentor_price, pair_start, pair_mentor, pair_price, keep
+):  # fmt: skip
+    """Positions of each request's ``keep`` nearest edges (ties kept) among those near in
+    some check of the :class:`CheckTable`, and whether one of them violates a check: in one
+    pass what :meth:`matcher.pruning.Check.nearness` and
+    :func:`~matcher.candidates.best_per_row` compute, the same integers in the same order.
+
+    ``request`` numbers the edges' requests, in increasing order. A mentee's pair prices
+    are spread into one row per check while the edges of that mentee are read.
+    """
+    edges, checks = len(weight), len(scale)
+    nearness = np.zeros(edges, dtype=np.int64)
+    pair = np.zeros((checks, mentor_price.shape[1]), dtype=np.int64)
+    picked = np.zeros(edges, dtype=np.bool_)
+    top = np.empty(keep, dtype=np.int64)
+    violated = False
+    spread = -1  # the mentee whose pair prices are in ``pair``
+    start = 0
+    while start < edges:
+        end = start
+        while end < edges and request[end] == request[start]:
+            end += 1
+        for t in range(start, end):
+            e = mentee[t]
+            if e != spread:
+                for k in range(checks):
+                    if spread >= 0:
+                        for p in range(pair_start[k, spread], pair_start[k, spread + 1]):
+                            pair[k, pair_mentor[p]] = 0
+                    for p in range(pair_start[k, e], pair_start[k, e + 1]):
+                        pair[k, pair_mentor[p]] += pair_price[p]
+                spread = e
+            best = np.int64(0)
+            for k in range(checks):
+                cost = scale[k] * weight[t] + bonus[k] - request_price[k, e, kind[t]]
+                cost -= mentor_price[k, mentor[t]]
+                if weight[t] < floor[k]:
+                    cost = np.int64(-1)
+                cost += margin[k]
+                if cost > 0:
+                    cost -= pair[k, mentor[t]]
+                violated |= cost > margin[k]
+                best = max(best, cost)
+            nearness[t] = best
+        # the request's keep nearest, ties kept (as candidates.segment_cuts)
+        size = held = 0
+        for t in range(start, end):
+            if nearness[t] > 0:
+                size += 1
+                held = keep_greatest(top, held, keep, nearness[t])
+        cut = top[keep - 1] if size > keep else np.int64(1)
+        for t in range(start, end):
+            picked[t] = nearness[t] >= cut
+        start = end
+    return np.flatnonzero(picked), violated
 
 
 def _by_slack(rows: np.ndarray, slack: Sequence[np.ndarray]) -> list[np.ndarray]:
