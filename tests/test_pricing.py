@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+import matcher.engine as engine
+from matcher import ProgramConfig, load_participants, propose
+from matcher.config import OBJECTIVES
+from matcher.csv_io import to_csv_bytes
 from matcher.graph import group
-from matcher.pricing import CheckTable, _nearest
+from matcher.pricing import CheckTable, CohortPricer, _nearest
 from matcher.pruning import FILLED, Check, Edges
+from matcher.synthetic import generate_cohort
 from tests.strategies import SMALL_SEEDS
 
 
@@ -62,3 +71,29 @@ def test_a_check_table_stacks_the_pair_prices_of_each_check() -> None:
     assert table.pair_start.tolist() == [[0, 0, 1], [1, 2, 3]]
     assert table.pair_mentor.tolist() == [0, 1, 1] and table.pair_price.tolist() == [7, 3, 4]
     assert CheckTable.of([]).scale.tolist() == []
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_each_pricing_call_of_a_run_returns_what_numpy_returns(
+    objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every call of a pruned run, compiled (near_picks, the proof of no violation), equals
+    the same call priced by numpy over every near cell, edge for edge."""
+    people = load_participants(to_csv_bytes(generate_cohort(400, seed=5))).participants
+    calls: list[tuple[int, bool]] = []
+
+    class Twin(CohortPricer):
+        def __call__(self, checks: Sequence[Check]) -> Edges:
+            found = super().__call__(checks)
+            numpy = CohortPricer.__call__(dataclasses.replace(self, compiled=False), checks)
+            pairs = zip(found.columns(), numpy.columns(), strict=True)
+            calls.append((len(numpy), all(np.array_equal(a, b) for a, b in pairs)))
+            return found
+
+    monkeypatch.setattr(engine, "KEEP", 2)
+    monkeypatch.setattr(engine, "RESERVE", 4)
+    monkeypatch.setattr(engine, "COMPILE_CELLS", 0)
+    monkeypatch.setattr(engine, "CohortPricer", Twin)
+    propose(people, ProgramConfig(objective=objective))
+    assert len(calls) > 1 and calls[-1][0] == 0 and any(n for n, _ in calls)
+    assert all(same for _, same in calls), calls
