@@ -44,6 +44,66 @@ SLACK_GROUPS = 32
 GROUP_ROWS = 500
 #: Requests per block of :meth:`CohortPricer._violates`, the proof that no triple violates.
 PROOF_ROWS = 128
+#: Most cells within reach that a round of :class:`CohortPricer` keeps for the proofs of
+#: later rounds (:class:`_Record`; 32 bytes each).
+RECORD_CELLS = 4_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Record:
+    """The cells within reach of a round that priced its near triples (every candidate
+    of a suspect request, against its group's mentors, with a near reduced cost before
+    pair prices), and the prices of that round's checks.
+
+    A later proof needs to search only where prices fell since (:meth:`stale`): a
+    triple left out that violates a later check ``k`` (same scale, bonus and floor) at
+    request price ``r'`` and mentor price ``m'`` has ``scale * w + bonus > r' + m'``;
+    when the request's price fell by less than ``margin // 2`` and the mentor's by less
+    than the rest of the margin, ``scale * w + bonus + margin > r + m`` at the recorded
+    prices, so its request was suspect then, its mentor within its group's reach, and
+    the cell is recorded: pricing the recorded cells again finds it.
+    """
+
+    forms: tuple[tuple[int, int, int], ...]
+    request: tuple[np.ndarray, ...]
+    mentor: tuple[np.ndarray, ...]
+    cells: Edges
+
+    @classmethod
+    def of(cls, checks: Sequence[Check], cells: Edges) -> _Record:
+        """Record ``cells`` with the prices of ``checks``."""
+        return cls(
+            tuple((c.scale, c.bonus, c.floor) for c in checks),
+            tuple(c.request for c in checks),
+            tuple(c.mentor for c in checks),
+            cells,
+        )
+
+    def stale(self, checks: Sequence[Check]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The requests (a mask, mentee x kind) and mentors (a mask over people) whose
+        prices in ``checks`` fell too far for the record to answer for; None when the
+        checks are not those recorded (other forms, or no margin).
+
+        >>> from scipy import sparse
+        >>> def check(request):
+        ...     return Check(
+        ...         1, 0, 0, np.array(request), np.array([0, 80]), sparse.csr_array((2, 2))
+        ...     )
+        >>> record = _Record.of([check([[300], [0]])], Edges.of([], [], [], []))
+        >>> requests, mentors = record.stale([check([[200], [0]])])
+        >>> requests.tolist(), mentors.tolist()
+        ([[True], [False]], [False, False])
+        """
+        forms = tuple((c.scale, c.bonus, c.floor) for c in checks)
+        if not checks or forms != self.forms or any(c.margin <= 0 for c in checks):
+            return None
+        requests = np.zeros(self.request[0].shape, dtype=bool)
+        mentors = np.zeros(len(self.mentor[0]), dtype=bool)
+        for c, request, mentor in zip(checks, self.request, self.mentor, strict=True):
+            half = c.margin // 2
+            requests |= request - c.request >= half
+            mentors |= mentor - c.mentor >= c.margin - half
+        return requests, mentors
 
 
 @dataclass
@@ -71,6 +131,7 @@ class CohortPricer:
     seconds: float = 0.0
     _reserve_request: np.ndarray = field(init=False, repr=False)
     _tables: list[Passes] = field(init=False, repr=False)
+    _record: _Record | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._reserve_request = group(self.reserve.kind, self.reserve.mentee)
@@ -92,6 +153,7 @@ class CohortPricer:
         if not violated and self.compiled and not self._violates(checks, table):
             self.seconds += time.perf_counter() - started
             return out[0]
+        record: list[Edges] | None = []
         jobs = []
         for kind, mentor_type in enumerate(MENTOR_TYPES):
             rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
@@ -117,9 +179,15 @@ class CohortPricer:
                     (kind, chunk, mentors[reach]) for chunk in chunks(mentees[suspects], width)
                 ]
         with ThreadPoolExecutor(WORKERS) as pool:
-            for found, hit in pool.map(lambda job: self._near(*job, checks, table), jobs):
+            for found, hit, cells in pool.map(lambda job: self._near(*job, checks, table), jobs):
                 out.append(found)
                 violated |= hit
+                if record is not None:
+                    record.append(cells)
+                    if sum(len(r) for r in record) > RECORD_CELLS:
+                        record = None
+        if record is not None and self.compiled:
+            self._record = _Record.of(checks, Edges.concat([out[0], *record]))
         self.seconds += time.perf_counter() - started
         return Edges.concat(out) if violated else out[0]
 
@@ -134,30 +202,52 @@ class CohortPricer:
         the search stops at the first violation. When there is none, this proof costs
         fewer cells than pricing the near triples (no margin, and a tighter room per
         block); when there is one, it is mostly found in the first blocks.
+
+        After a round that priced its near triples and recorded the cells within its
+        reach (:class:`_Record`), only the cells that record cannot answer for are
+        searched (see :meth:`_Record.stale`).
         """
+        if not checks:
+            return False
         stats, bound = self.found.stats, self.found.unkept
+        everyone = np.ones(len(self.cohort), dtype=bool)
+        scopes = [(np.ones(len(stats.mentee), dtype=bool), everyone)]
+        stale = None if self._record is None else self._record.stale(checks)
+        if stale is not None:
+            cells = self._record.cells
+            hit = near_picks(np.zeros(len(cells), np.int64), *cells.columns(), *table, 1)[1]
+            if hit:
+                return True
+            requests, mentors = stale
+            scopes = [(requests[stats.mentee, stats.kind], everyone)]
+            if mentors.any():
+                scopes.append((np.ones(len(stats.mentee), dtype=bool), mentors))
         jobs = []
-        for kind, mentor_type in enumerate(MENTOR_TYPES):
-            rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
-            mentees, best = stats.mentee[rows], bound[rows]
-            room = np.array(
-                [
-                    np.where(
-                        best >= c.floor, c.scale * best + c.bonus - c.request[mentees, kind], 0
-                    )
-                    for c in checks
-                ]
-            ).reshape(len(checks), len(rows))
-            largest = room.max(axis=0, initial=0)
-            order = np.flatnonzero(largest > 0)
-            order = order[np.argsort(-largest[order], kind="stable")]
-            mentors = self.cohort.mentors_offering(mentor_type)
-            prices = np.array([c.mentor[mentors] for c in checks]).reshape(-1, len(mentors))
-            for start in range(0, len(order), PROOF_ROWS):
-                part = order[start : start + PROOF_ROWS]
-                reach = (prices < room[:, part].max(axis=1)[:, None]).any(axis=0)
-                width = int(reach.sum())
-                jobs += [(kind, chunk, mentors[reach]) for chunk in chunks(mentees[part], width)]
+        for asked, offered in scopes:
+            for kind, mentor_type in enumerate(MENTOR_TYPES):
+                rows = np.flatnonzero((stats.kind == kind) & (bound >= 0) & asked)
+                mentees, best = stats.mentee[rows], bound[rows]
+                room = np.array(
+                    [
+                        np.where(
+                            best >= c.floor, c.scale * best + c.bonus - c.request[mentees, kind], 0
+                        )
+                        for c in checks
+                    ]
+                ).reshape(len(checks), len(rows))
+                largest = room.max(axis=0, initial=0)
+                order = np.flatnonzero(largest > 0)
+                order = order[np.argsort(-largest[order], kind="stable")]
+                mentors = self.cohort.mentors_offering(mentor_type)
+                mentors = mentors[offered[mentors]]
+                prices = np.array([c.mentor[mentors] for c in checks]).reshape(len(checks), -1)
+                for start in range(0, len(order), PROOF_ROWS):
+                    part = order[start : start + PROOF_ROWS]
+                    reach = (prices < room[:, part].max(axis=1)[:, None]).any(axis=0)
+                    width = int(reach.sum())
+                    jobs += [
+                        (kind, chunk, mentors[reach]) for chunk in chunks(mentees[part], width)
+                    ]
         with ThreadPoolExecutor(WORKERS) as pool:
             waiting = deque(
                 pool.submit(self._near, *job, checks, table, False) for job in jobs[: 2 * WORKERS]
@@ -179,11 +269,11 @@ class CohortPricer:
         checks: Sequence[Check],
         table: CheckTable,
         near_too: bool = True,
-    ) -> tuple[Edges, bool]:
+    ) -> tuple[Edges, bool, Edges]:
         """Near triples of type ``kind`` in one block of cells (each request's ``keep``
-        nearest), and whether one of them violates; with ``near_too`` false, only the
-        cells that could violate are scored (the triples returned are then not all the
-        near ones)."""
+        nearest), whether one of them violates, and every cell within reach; with
+        ``near_too`` false, only the cells that could violate are scored (the triples
+        returned are then not all the near ones)."""
         reach = Reach(
             np.array([c.scale for c in checks], dtype=np.int64),
             np.array([c.floor for c in checks], dtype=np.int64),
@@ -196,7 +286,7 @@ class CohortPricer:
         kinds = np.full(len(cells.row), kind)
         edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
         near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled, table)
-        return edges.take(near), hit
+        return edges.take(near), hit, edges
 
 
 def _nearest(

@@ -13,6 +13,7 @@ from scipy import sparse
 
 import matcher.engine as engine
 from matcher import ProgramConfig, load_participants, propose
+from matcher.candidates import build_candidates, weights
 from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.graph import group
@@ -97,3 +98,62 @@ def test_each_pricing_call_of_a_run_returns_what_numpy_returns(
     propose(people, ProgramConfig(objective=objective))
     assert len(calls) > 1 and calls[-1][0] == 0 and any(n for n, _ in calls)
     assert all(same for _, same in calls), calls
+
+
+def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a run (its pricer holds the record of a round), the last round's prices cut
+    at random (some by less than the margin, some by more): the proof says a triple
+    violates whenever a candidate left out of ``found`` does, and only when some
+    candidate does."""
+    people = load_participants(to_csv_bytes(generate_cohort(400, seed=5))).participants
+    seen: list[tuple[CohortPricer, list[Check]]] = []
+
+    class Kept(CohortPricer):
+        def __call__(self, checks: Sequence[Check]) -> Edges:
+            seen.append((self, list(checks)))
+            return super().__call__(checks)
+
+    monkeypatch.setattr(engine, "KEEP", 2)
+    monkeypatch.setattr(engine, "RESERVE", 4)
+    monkeypatch.setattr(engine, "COMPILE_CELLS", 0)
+    monkeypatch.setattr(engine, "CohortPricer", Kept)
+    propose(people, ProgramConfig())
+    pricer, checks = seen[-1]
+    assert pricer._record is not None
+    every = build_candidates(pricer.cohort, pricer.config, pricer.rejected)
+    cells = Edges.of(every.mentee, every.mentor, every.kind, weights(every.score))
+    n = len(pricer.cohort)
+    keys = (cells.kind * n + cells.mentee) * n + cells.mentor
+    found = pricer.found
+    kept = np.isin(keys, (found.kind * n + found.mentee) * n + found.mentor)
+    rng = np.random.default_rng(0)
+    answers = set()
+    recorded = pricer._record.cells
+    unrecorded = (  # prices the record has no cell of: only the stale ones answer for them
+        np.ones(checks[0].request.shape, dtype=bool),
+        np.ones(len(checks[0].mentor), dtype=bool),
+    )
+    unrecorded[0][recorded.mentee, recorded.kind] = False
+    unrecorded[1][recorded.mentor] = False
+    for trial in range(60):
+        cut = []
+        for c in checks:
+            request, mentor = c.request.copy(), c.mentor.copy()
+            drop = rng.choice([0, 49, 50, 99, 100] if trial % 3 == 0 else [400, 2000, 6000], 2)
+            at = rng.random(request.shape) < 0.02
+            at &= unrecorded[0] if trial % 3 == 2 else True
+            request[at] = np.maximum(request[at] - drop[0], 0)
+            at = rng.random(mentor.shape) < 0.02
+            at &= unrecorded[1] if trial % 3 == 2 else True
+            mentor[at] = np.maximum(mentor[at] - drop[1], 0)
+            cut.append(dataclasses.replace(c, request=request, mentor=mentor))
+        violating = np.zeros(len(cells), dtype=bool)
+        for c in cut:
+            violating |= c.nearness(*cells.columns()) > c.margin
+        said = pricer._violates(cut, CheckTable.of(cut))
+        assert said or not violating[~kept].any()  # complete: any left-out one is found
+        assert violating.any() or not said  # sound: what it finds violates
+        answers.add((said, bool(violating[~kept].any())))
+    assert (True, True) in answers and (False, False) in answers
