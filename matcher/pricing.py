@@ -6,7 +6,11 @@ positive (or near). :class:`CohortPricer` answers for a whole cohort without lis
 triples: it prices the reserve (candidates kept in memory beyond the subset), and
 re-evaluates the rules and scores (:mod:`matcher.blockscan`) only for the requests whose
 best left-out weight could still violate a check, against the mentors whose price leaves
-room for one.
+room for one. Edges are priced by one compiled pass (:func:`near_picks`). When the
+reserve has no violation, a proof that no left-out triple violates comes first
+(:meth:`CohortPricer._violates`): it re-prices the cells a previous round recorded and
+searches only where prices fell since, so the last call of a solve, which finds
+nothing, costs a fraction of the others.
 """
 
 from __future__ import annotations
