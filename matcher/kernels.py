@@ -36,6 +36,7 @@ FLOATS, FLOAT_TABLE = types.float64[::1], types.float64[:, ::1]
 FLAGS, FLAG_TABLE = types.boolean[::1], types.boolean[:, ::1]
 BITS = types.uint64[:, ::1]
 FLOAT_CUBE = types.float64[:, :, ::1]
+INT_CUBE = types.int64[:, :, ::1]
 INT = types.int64
 
 

@@ -6,15 +6,21 @@ positive (or near). :class:`CohortPricer` answers for a whole cohort without lis
 triples: it prices the reserve (candidates kept in memory beyond the subset), and
 re-evaluates the rules and scores (:mod:`matcher.blockscan`) only for the requests whose
 best left-out weight could still violate a check, against the mentors whose price leaves
-room for one.
+room for one. Edges are priced by one compiled pass (:func:`near_picks`). When the
+reserve has no violation, a proof that no left-out triple violates comes first
+(:meth:`CohortPricer._violates`): it re-prices the cells a previous round recorded and
+searches only where prices fell since, so the last call of a solve, which finds
+nothing, costs a fraction of the others.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,12 +31,14 @@ from matcher.candidates import (
     best_per_row,
     block_candidates,
     chunks,
+    keep_greatest,
     weights,
 )
 from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
 from matcher.graph import group
+from matcher.kernels import INT, INT_CUBE, INT_TABLE, INTS, entry, jit
 from matcher.pruning import Check, Edges
 
 #: Groups of suspect requests that :class:`CohortPricer` prices separately, by slack (32
@@ -38,6 +46,68 @@ from matcher.pruning import Check, Edges
 #: least ``GROUP_ROWS`` requests.
 SLACK_GROUPS = 32
 GROUP_ROWS = 500
+#: Requests per block of :meth:`CohortPricer._violates`, the proof that no triple violates.
+PROOF_ROWS = 128
+#: Most cells within reach that a round of :class:`CohortPricer` keeps for the proofs of
+#: later rounds (:class:`_Record`; 32 bytes each).
+RECORD_CELLS = 4_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Record:
+    """The cells within reach of a round that priced its near triples (every candidate
+    of a suspect request, against its group's mentors, with a near reduced cost before
+    pair prices), and the prices of that round's checks.
+
+    A later proof needs to search only where prices fell since (:meth:`stale`): a
+    triple left out that violates a later check ``k`` (same scale, bonus and floor) at
+    request price ``r'`` and mentor price ``m'`` has ``scale * w + bonus > r' + m'``;
+    when the request's price fell by less than ``margin // 2`` and the mentor's by less
+    than the rest of the margin, ``scale * w + bonus + margin > r + m`` at the recorded
+    prices, so its request was suspect then, its mentor within its group's reach, and
+    the cell is recorded: pricing the recorded cells again finds it.
+    """
+
+    forms: tuple[tuple[int, int, int], ...]
+    request: tuple[np.ndarray, ...]
+    mentor: tuple[np.ndarray, ...]
+    cells: Edges
+
+    @classmethod
+    def of(cls, checks: Sequence[Check], cells: Edges) -> _Record:
+        """Record ``cells`` with the prices of ``checks``."""
+        return cls(
+            tuple((c.scale, c.bonus, c.floor) for c in checks),
+            tuple(c.request for c in checks),
+            tuple(c.mentor for c in checks),
+            cells,
+        )
+
+    def stale(self, checks: Sequence[Check]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The requests (a mask, mentee x kind) and mentors (a mask over people) whose
+        prices in ``checks`` fell too far for the record to answer for; None when the
+        checks are not those recorded (other forms, or no margin).
+
+        >>> from scipy import sparse
+        >>> def check(request):
+        ...     return Check(
+        ...         1, 0, 0, np.array(request), np.array([0, 80]), sparse.csr_array((2, 2))
+        ...     )
+        >>> record = _Record.of([check([[300], [0]])], Edges.of([], [], [], []))
+        >>> requests, mentors = record.stale([check([[200], [0]])])
+        >>> requests.tolist(), mentors.tolist()
+        ([[True], [False]], [False, False])
+        """
+        forms = tuple((c.scale, c.bonus, c.floor) for c in checks)
+        if not checks or forms != self.forms or any(c.margin <= 0 for c in checks):
+            return None
+        requests = np.zeros(self.request[0].shape, dtype=bool)
+        mentors = np.zeros(len(self.mentor[0]), dtype=bool)
+        for c, request, mentor in zip(checks, self.request, self.mentor, strict=True):
+            half = c.margin // 2
+            requests |= request - c.request >= half
+            mentors |= mentor - c.mentor >= c.margin - half
+        return requests, mentors
 
 
 @dataclass
@@ -65,6 +135,7 @@ class CohortPricer:
     seconds: float = 0.0
     _reserve_request: np.ndarray = field(init=False, repr=False)
     _tables: list[Passes] = field(init=False, repr=False)
+    _record: _Record | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._reserve_request = group(self.reserve.kind, self.reserve.mentee)
@@ -78,10 +149,15 @@ class CohortPricer:
         stats, bound = self.found.stats, self.found.unkept
         if bound is None:
             raise ValueError("CohortPricer needs candidates built with keep")
+        table = CheckTable.of(checks)
         near, violated = _nearest(
-            self.reserve, self._reserve_request, checks, self.keep, self.compiled
+            self.reserve, self._reserve_request, checks, self.keep, self.compiled, table
         )
         out = [Edges.of([], [], [], []), self.reserve.take(near)]
+        if not violated and self.compiled and not self._violates(checks, table):
+            self.seconds += time.perf_counter() - started
+            return out[0]
+        record: list[Edges] | None = []
         jobs = []
         for kind, mentor_type in enumerate(MENTOR_TYPES):
             rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
@@ -107,39 +183,130 @@ class CohortPricer:
                     (kind, chunk, mentors[reach]) for chunk in chunks(mentees[suspects], width)
                 ]
         with ThreadPoolExecutor(WORKERS) as pool:
-            for found, hit in pool.map(lambda job: self._near(*job, checks), jobs):
+            for found, hit, cells in pool.map(lambda job: self._near(*job, checks, table), jobs):
                 out.append(found)
                 violated |= hit
+                if record is not None:
+                    record.append(cells)
+                    if sum(len(r) for r in record) > RECORD_CELLS:
+                        record = None
+        if record is not None and self.compiled:
+            self._record = _Record.of(checks, Edges.concat([out[0], *record]))
         self.seconds += time.perf_counter() - started
         return Edges.concat(out) if violated else out[0]
 
+    def _violates(self, checks: Sequence[Check], table: CheckTable) -> bool:
+        """Whether some triple outside the candidates kept violates a check (those kept are
+        the subset, whose prices certify it, and the reserve, priced in memory).
+
+        Such a triple weighs at most its request's best left-out weight ``b`` (and at least
+        the check's floor), so its request has ``room = scale * b + bonus - request price
+        > 0`` and its mentor a price below that room: the requests are taken by room,
+        :data:`PROOF_ROWS` at a time, against the mentors below their greatest room, and
+        the search stops at the first violation. When there is none, this proof costs
+        fewer cells than pricing the near triples (no margin, and a tighter room per
+        block); when there is one, it is mostly found in the first blocks.
+
+        After a round that priced its near triples and recorded the cells within its
+        reach (:class:`_Record`), only the cells that record cannot answer for are
+        searched (see :meth:`_Record.stale`).
+        """
+        if not checks:
+            return False
+        stats, bound = self.found.stats, self.found.unkept
+        everyone = np.ones(len(self.cohort), dtype=bool)
+        scopes = [(np.ones(len(stats.mentee), dtype=bool), everyone)]
+        stale = None if self._record is None else self._record.stale(checks)
+        if stale is not None:
+            cells = self._record.cells
+            hit = near_picks(np.zeros(len(cells), np.int64), *cells.columns(), *table, 1)[1]
+            if hit:
+                return True
+            requests, mentors = stale
+            scopes = [(requests[stats.mentee, stats.kind], everyone)]
+            if mentors.any():
+                scopes.append((np.ones(len(stats.mentee), dtype=bool), mentors))
+        jobs = []
+        for asked, offered in scopes:
+            for kind, mentor_type in enumerate(MENTOR_TYPES):
+                rows = np.flatnonzero((stats.kind == kind) & (bound >= 0) & asked)
+                mentees, best = stats.mentee[rows], bound[rows]
+                room = np.array(
+                    [
+                        np.where(
+                            best >= c.floor, c.scale * best + c.bonus - c.request[mentees, kind], 0
+                        )
+                        for c in checks
+                    ]
+                ).reshape(len(checks), len(rows))
+                largest = room.max(axis=0, initial=0)
+                order = np.flatnonzero(largest > 0)
+                order = order[np.argsort(-largest[order], kind="stable")]
+                mentors = self.cohort.mentors_offering(mentor_type)
+                mentors = mentors[offered[mentors]]
+                prices = np.array([c.mentor[mentors] for c in checks]).reshape(len(checks), -1)
+                for start in range(0, len(order), PROOF_ROWS):
+                    part = order[start : start + PROOF_ROWS]
+                    reach = (prices < room[:, part].max(axis=1)[:, None]).any(axis=0)
+                    width = int(reach.sum())
+                    jobs += [
+                        (kind, chunk, mentors[reach]) for chunk in chunks(mentees[part], width)
+                    ]
+        with ThreadPoolExecutor(WORKERS) as pool:
+            waiting = deque(
+                pool.submit(self._near, *job, checks, table, False) for job in jobs[: 2 * WORKERS]
+            )
+            for job in jobs[2 * WORKERS :] + [None] * len(waiting):
+                if waiting.popleft().result()[1]:
+                    for later in waiting:
+                        later.cancel()
+                    return True
+                if job is not None:
+                    waiting.append(pool.submit(self._near, *job, checks, table, False))
+        return False
+
     def _near(
-        self, kind: int, mentees: np.ndarray, mentors: np.ndarray, checks: Sequence[Check]
-    ) -> tuple[Edges, bool]:
+        self,
+        kind: int,
+        mentees: np.ndarray,
+        mentors: np.ndarray,
+        checks: Sequence[Check],
+        table: CheckTable,
+        near_too: bool = True,
+    ) -> tuple[Edges, bool, Edges]:
         """Near triples of type ``kind`` in one block of cells (each request's ``keep``
-        nearest), and whether one of them violates."""
+        nearest), whether one of them violates, and every cell within reach; with
+        ``near_too`` false, only the cells that could violate are scored (the triples
+        returned are then not all the near ones)."""
         reach = Reach(
             np.array([c.scale for c in checks], dtype=np.int64),
             np.array([c.floor for c in checks], dtype=np.int64),
-            np.array([c.request[mentees, kind] - c.bonus - c.margin for c in checks]).reshape(
-                len(checks), len(mentees)
-            ),
+            np.array(
+                [c.request[mentees, kind] - c.bonus - near_too * c.margin for c in checks]
+            ).reshape(len(checks), len(mentees)),
             np.array([c.mentor[mentors] for c in checks]).reshape(len(checks), len(mentors)),
         )
         cells = block_candidates(self._tables[kind], mentees, mentors, reach)
         kinds = np.full(len(cells.row), kind)
         edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
-        near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled)
-        return edges.take(near), hit
+        near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled, table)
+        return edges.take(near), hit, edges
 
 
 def _nearest(
-    edges: Edges, request: np.ndarray, checks: Sequence[Check], keep: int, compiled: bool = True
+    edges: Edges,
+    request: np.ndarray,
+    checks: Sequence[Check],
+    keep: int,
+    compiled: bool = True,
+    table: CheckTable | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Positions of each request's ``keep`` nearest edges (ties kept) among those with a
     near reduced cost in some check, and whether one of them violates a check.
 
-    ``request`` numbers each edge's request, in increasing order.
+    ``request`` numbers each edge's request, in increasing order. Compiled, it is the one
+    pass of :func:`near_picks` over the edges (``table``: the checks' prices, built when
+    not given), else numpy and the plain Python of :func:`~matcher.candidates.segment_cuts`.
 
     >>> from scipy import sparse
     >>> none = np.zeros((1, 1), dtype=np.int64)
@@ -149,6 +316,9 @@ def _nearest(
     >>> near.tolist(), violated
     ([0], True)
     """
+    if compiled:
+        table = CheckTable.of(checks) if table is None else table
+        return near_picks(request, *edges.columns(), *table, keep)
     nearness = np.zeros(len(edges), dtype=np.int64)
     violated = False
     for c in checks:
@@ -159,6 +329,135 @@ def _nearest(
     rows = int(request.max(initial=-1)) + 1
     picked, _ = best_per_row(request[near], nearness[near], keep, rows, compiled)
     return near[picked], violated
+
+
+class CheckTable(NamedTuple):
+    """The prices of a list of checks stacked for :func:`near_picks`: per check ``k``, its
+    ``scale``, ``bonus``, ``floor`` and ``margin``, its request prices ``request[k]``
+    (mentee x kind), its mentor prices ``mentor[k]``, and its pair prices as one CSR
+    matrix per check in shared arrays (mentee ``e``'s pairs are ``pair_mentor[p]``,
+    ``pair_price[p]`` for ``p`` in ``range(pair_start[k, e], pair_start[k, e + 1])``).
+
+    >>> from scipy import sparse
+    >>> none = np.zeros((2, 1), dtype=np.int64)
+    >>> pair = sparse.csr_array(([7], ([1], [0])), shape=(2, 2))
+    >>> table = CheckTable.of([Check(1, 0, 0, none, np.array([5, 50]), pair)])
+    >>> table.pair_start.tolist(), table.pair_mentor.tolist(), table.margin.tolist()
+    ([[0, 0, 1]], [0], [100])
+    """
+
+    scale: np.ndarray
+    bonus: np.ndarray
+    floor: np.ndarray
+    margin: np.ndarray
+    request: np.ndarray
+    mentor: np.ndarray
+    pair_start: np.ndarray
+    pair_mentor: np.ndarray
+    pair_price: np.ndarray
+
+    @classmethod
+    def of(cls, checks: Sequence[Check]) -> CheckTable:
+        """Stack ``checks`` (all priced over the same people and kinds)."""
+
+        def numbers(name: str) -> np.ndarray:
+            return np.array([getattr(c, name) for c in checks], dtype=np.int64)
+
+        if not checks:
+            none, empty = np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.int64)
+            return cls(none, none, none, none, empty[None], empty, empty, none, none)
+        starts, offset = [], 0
+        for c in checks:
+            starts.append(c.pair.indptr.astype(np.int64) + offset)
+            offset += c.pair.indptr[-1]
+        return cls(
+            numbers("scale"),
+            numbers("bonus"),
+            numbers("floor"),
+            numbers("margin"),
+            np.ascontiguousarray([c.request for c in checks], dtype=np.int64),
+            np.ascontiguousarray([c.mentor for c in checks], dtype=np.int64),
+            np.ascontiguousarray(starts),
+            np.concatenate([c.pair.indices[: c.pair.indptr[-1]] for c in checks]).astype(np.int64),
+            np.concatenate([c.pair.data[: c.pair.indptr[-1]] for c in checks]).astype(np.int64),
+        )
+
+
+@entry(
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INTS,
+    INT_CUBE,
+    INT_TABLE,
+    INT_TABLE,
+    INTS,
+    INTS,
+    INT,
+)
+@jit(nogil=True)
+def near_picks(
+    request, mentee, mentor, kind, weight, scale, bonus, floor, margin, request_price,
+    mentor_price, pair_start, pair_mentor, pair_price, keep
+):  # fmt: skip
+    """Positions of each request's ``keep`` nearest edges (ties kept) among those near in
+    some check of the :class:`CheckTable`, and whether one of them violates a check: in one
+    pass what :meth:`matcher.pruning.Check.nearness` and
+    :func:`~matcher.candidates.best_per_row` compute, the same integers in the same order.
+
+    ``request`` numbers the edges' requests, in increasing order. A mentee's pair prices
+    are spread into one row per check while the edges of that mentee are read.
+    """
+    edges, checks = len(weight), len(scale)
+    nearness = np.zeros(edges, dtype=np.int64)
+    pair = np.zeros((checks, mentor_price.shape[1]), dtype=np.int64)
+    picked = np.zeros(edges, dtype=np.bool_)
+    top = np.empty(keep, dtype=np.int64)
+    violated = False
+    spread = -1  # the mentee whose pair prices are in ``pair``
+    start = 0
+    while start < edges:
+        end = start
+        while end < edges and request[end] == request[start]:
+            end += 1
+        for t in range(start, end):
+            e = mentee[t]
+            if e != spread:
+                for k in range(checks):
+                    if spread >= 0:
+                        for p in range(pair_start[k, spread], pair_start[k, spread + 1]):
+                            pair[k, pair_mentor[p]] = 0
+                    for p in range(pair_start[k, e], pair_start[k, e + 1]):
+                        pair[k, pair_mentor[p]] += pair_price[p]
+                spread = e
+            best = np.int64(0)
+            for k in range(checks):
+                cost = scale[k] * weight[t] + bonus[k] - request_price[k, e, kind[t]]
+                cost -= mentor_price[k, mentor[t]]
+                if weight[t] < floor[k]:
+                    cost = np.int64(-1)
+                cost += margin[k]
+                if cost > 0:
+                    cost -= pair[k, mentor[t]]
+                violated |= cost > margin[k]
+                best = max(best, cost)
+            nearness[t] = best
+        # the request's keep nearest, ties kept (as candidates.segment_cuts)
+        size = held = 0
+        for t in range(start, end):
+            if nearness[t] > 0:
+                size += 1
+                held = keep_greatest(top, held, keep, nearness[t])
+        cut = top[keep - 1] if size > keep else np.int64(1)
+        for t in range(start, end):
+            picked[t] = nearness[t] >= cut
+        start = end
+    return np.flatnonzero(picked), violated
 
 
 def _by_slack(rows: np.ndarray, slack: Sequence[np.ndarray]) -> list[np.ndarray]:

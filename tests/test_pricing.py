@@ -1,0 +1,159 @@
+"""Tests of matcher.pricing: the compiled pricing of edges equals numpy's, integer for integer."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+import matcher.engine as engine
+from matcher import ProgramConfig, load_participants, propose
+from matcher.candidates import build_candidates, weights
+from matcher.config import OBJECTIVES
+from matcher.csv_io import to_csv_bytes
+from matcher.graph import group
+from matcher.pricing import CheckTable, CohortPricer, _nearest
+from matcher.pruning import FILLED, Check, Edges
+from matcher.synthetic import generate_cohort
+from tests.strategies import SMALL_SEEDS
+
+
+def random_check(rng: np.random.Generator, people: int, kinds: int) -> Check:
+    """Prices of a random check over ``people`` x ``kinds``: small round prices that make
+    many edges near, violating, tied or exactly at the margin, some FILLED ones, and pair
+    prices."""
+    scale = int(rng.integers(0, 3))
+    pairs = int(rng.integers(0, 3 * people))
+    pair = sparse.csr_array(
+        (
+            rng.integers(0, 3, pairs) * 100,
+            (rng.integers(0, people, pairs), rng.integers(0, people, pairs)),
+        ),
+        shape=(people, people),
+    )
+    request = rng.integers(0, 4, (people, kinds)) * 100
+    request[rng.random((people, kinds)) < 0.05] = FILLED
+    mentor = rng.integers(0, 4, people) * 100
+    bonus, floor = int(rng.integers(0, 3)) * 100, int(rng.choice([0, 0, 150]))
+    return Check(scale, bonus, floor, request, mentor, pair)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=SMALL_SEEDS, n_checks=st.integers(0, 3), keep=st.integers(1, 4))
+def test_compiled_nearest_edges_equal_numpys(seed: int, n_checks: int, keep: int) -> None:
+    """Random edges (few weights, so ties at the cut), one to three checks."""
+    rng = np.random.default_rng(seed)
+    people, kinds, count = 12, 2, int(rng.integers(0, 200))
+    edges = Edges.of(
+        rng.integers(0, people, count),
+        rng.integers(0, people, count),
+        rng.integers(0, kinds, count),
+        rng.integers(0, 4, count) * 100,
+    )
+    request = group(edges.kind, edges.mentee)
+    order = np.argsort(request, kind="stable")
+    edges, request = edges.take(order), request[order]
+    checks = [random_check(rng, people, kinds) for _ in range(n_checks)]
+    expected = _nearest(edges, request, checks, keep, compiled=False)
+    found = _nearest(edges, request, checks, keep, compiled=True)
+    assert found[0].tolist() == expected[0].tolist() and found[1] == expected[1]
+
+
+def test_a_check_table_stacks_the_pair_prices_of_each_check() -> None:
+    none = np.zeros((2, 1), dtype=np.int64)
+    first = sparse.csr_array(([7], ([1], [0])), shape=(2, 2))
+    second = sparse.csr_array(([3, 4], ([0, 1], [1, 1])), shape=(2, 2))
+    table = CheckTable.of([Check(1, 0, 0, none, np.zeros(2), p) for p in (first, second)])
+    assert table.pair_start.tolist() == [[0, 0, 1], [1, 2, 3]]
+    assert table.pair_mentor.tolist() == [0, 1, 1] and table.pair_price.tolist() == [7, 3, 4]
+    assert CheckTable.of([]).scale.tolist() == []
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_each_pricing_call_of_a_run_returns_what_numpy_returns(
+    objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every call of a pruned run, compiled (near_picks, the proof of no violation), equals
+    the same call priced by numpy over every near cell, edge for edge."""
+    people = load_participants(to_csv_bytes(generate_cohort(400, seed=5))).participants
+    calls: list[tuple[int, bool]] = []
+
+    class Twin(CohortPricer):
+        def __call__(self, checks: Sequence[Check]) -> Edges:
+            found = super().__call__(checks)
+            numpy = CohortPricer.__call__(dataclasses.replace(self, compiled=False), checks)
+            pairs = zip(found.columns(), numpy.columns(), strict=True)
+            calls.append((len(numpy), all(np.array_equal(a, b) for a, b in pairs)))
+            return found
+
+    monkeypatch.setattr(engine, "KEEP", 2)
+    monkeypatch.setattr(engine, "RESERVE", 4)
+    monkeypatch.setattr(engine, "COMPILE_CELLS", 0)
+    monkeypatch.setattr(engine, "CohortPricer", Twin)
+    propose(people, ProgramConfig(objective=objective))
+    assert len(calls) > 1 and calls[-1][0] == 0 and any(n for n, _ in calls)
+    assert all(same for _, same in calls), calls
+
+
+def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a run (its pricer holds the record of a round), the last round's prices cut
+    at random (some by less than the margin, some by more): the proof says a triple
+    violates whenever a candidate left out of ``found`` does, and only when some
+    candidate does."""
+    people = load_participants(to_csv_bytes(generate_cohort(400, seed=5))).participants
+    seen: list[tuple[CohortPricer, list[Check]]] = []
+
+    class Kept(CohortPricer):
+        def __call__(self, checks: Sequence[Check]) -> Edges:
+            seen.append((self, list(checks)))
+            return super().__call__(checks)
+
+    monkeypatch.setattr(engine, "KEEP", 2)
+    monkeypatch.setattr(engine, "RESERVE", 4)
+    monkeypatch.setattr(engine, "COMPILE_CELLS", 0)
+    monkeypatch.setattr(engine, "CohortPricer", Kept)
+    propose(people, ProgramConfig())
+    pricer, checks = seen[-1]
+    assert pricer._record is not None
+    every = build_candidates(pricer.cohort, pricer.config, pricer.rejected)
+    cells = Edges.of(every.mentee, every.mentor, every.kind, weights(every.score))
+    n = len(pricer.cohort)
+    keys = (cells.kind * n + cells.mentee) * n + cells.mentor
+    found = pricer.found
+    kept = np.isin(keys, (found.kind * n + found.mentee) * n + found.mentor)
+    rng = np.random.default_rng(0)
+    answers = set()
+    recorded = pricer._record.cells
+    unrecorded = (  # prices the record has no cell of: only the stale ones answer for them
+        np.ones(checks[0].request.shape, dtype=bool),
+        np.ones(len(checks[0].mentor), dtype=bool),
+    )
+    unrecorded[0][recorded.mentee, recorded.kind] = False
+    unrecorded[1][recorded.mentor] = False
+    for trial in range(60):
+        cut = []
+        for c in checks:
+            request, mentor = c.request.copy(), c.mentor.copy()
+            drop = rng.choice([0, 49, 50, 99, 100] if trial % 3 == 0 else [400, 2000, 6000], 2)
+            at = rng.random(request.shape) < 0.02
+            at &= unrecorded[0] if trial % 3 == 2 else True
+            request[at] = np.maximum(request[at] - drop[0], 0)
+            at = rng.random(mentor.shape) < 0.02
+            at &= unrecorded[1] if trial % 3 == 2 else True
+            mentor[at] = np.maximum(mentor[at] - drop[1], 0)
+            cut.append(dataclasses.replace(c, request=request, mentor=mentor))
+        violating = np.zeros(len(cells), dtype=bool)
+        for c in cut:
+            violating |= c.nearness(*cells.columns()) > c.margin
+        said = pricer._violates(cut, CheckTable.of(cut))
+        assert said or not violating[~kept].any()  # complete: any left-out one is found
+        assert violating.any() or not said  # sound: what it finds violates
+        answers.add((said, bool(violating[~kept].any())))
+    assert (True, True) in answers and (False, False) in answers
