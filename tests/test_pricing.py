@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 import matcher.engine as engine
+import matcher.pricing as pricing
 from matcher import ProgramConfig, load_participants, propose
 from matcher.candidates import build_candidates, weights
 from matcher.config import OBJECTIVES
@@ -100,13 +101,11 @@ def test_each_pricing_call_of_a_run_returns_what_numpy_returns(
     assert all(same for _, same in calls), calls
 
 
-def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
+def _last_round(
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """After a run (its pricer holds the record of a round), the last round's prices cut
-    at random (some by less than the margin, some by more): the proof says a triple
-    violates whenever a candidate left out of ``found`` does, and only when some
-    candidate does."""
+) -> tuple[CohortPricer, list[Check], Edges, np.ndarray]:
+    """A pruned run of 400 people: its pricer (holding the record of a round), the checks
+    of its last round, every candidate, and which of them the pricer kept (``found``)."""
     people = load_participants(to_csv_bytes(generate_cohort(400, seed=5))).participants
     seen: list[tuple[CohortPricer, list[Check]]] = []
 
@@ -128,6 +127,17 @@ def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
     keys = (cells.kind * n + cells.mentee) * n + cells.mentor
     found = pricer.found
     kept = np.isin(keys, (found.kind * n + found.mentee) * n + found.mentor)
+    return pricer, checks, cells, kept
+
+
+def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a run (its pricer holds the record of a round), the last round's prices cut
+    at random (some by less than the margin, some by more): the proof says a triple
+    violates whenever a candidate left out of ``found`` does, and only when some
+    candidate does."""
+    pricer, checks, cells, kept = _last_round(monkeypatch)
     rng = np.random.default_rng(0)
     answers = set()
     recorded = pricer._record.cells
@@ -141,7 +151,8 @@ def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
         cut = []
         for c in checks:
             request, mentor = c.request.copy(), c.mentor.copy()
-            drop = rng.choice([0, 49, 50, 99, 100] if trial % 3 == 0 else [400, 2000, 6000], 2)
+            drops = [0, 49, 50, 99, 100] if trial % 3 == 0 else [101, 150, 250, 400, 2000, 6000]
+            drop = rng.choice(drops, 2)  # just past the margin too: slight violations
             at = rng.random(request.shape) < 0.02
             at &= unrecorded[0] if trial % 3 == 2 else True
             request[at] = np.maximum(request[at] - drop[0], 0)
@@ -157,3 +168,42 @@ def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
         assert violating.any() or not said  # sound: what it finds violates
         answers.add((said, bool(violating[~kept].any())))
     assert (True, True) in answers and (False, False) in answers
+
+
+def test_the_proof_finds_a_left_out_triple_violating_by_a_hundredth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The last round's price of a request (else of the mentor) of a heaviest left-out
+    candidate lowered until its reduced cost is exactly 1 (a hundredth of a point): the
+    proof finds it, for requests the record holds cells of and for those it does not, also
+    with a block of one request (whose mentors are only those priced below its room)."""
+    pricer, checks, cells, kept = _last_round(monkeypatch)
+    monkeypatch.setattr(pricing, "PROOF_ROWS", 1)
+    check, stats = checks[0], pricer.found.stats
+    best = np.full(check.request.shape, -1)
+    best[stats.mentee, stats.kind] = pricer.found.unkept
+    heaviest = cells.weight == best[cells.mentee, cells.kind]
+    out = cells.take(~kept & heaviest & (cells.weight >= check.floor))
+    pair = np.asarray(check.pair[out.mentee, out.mentor]).ravel()
+    gain = check.scale * out.weight + check.bonus
+    reduced = gain - check.request[out.mentee, out.kind] - check.mentor[out.mentor] - pair
+    assert (reduced <= 0).all()  # the run was certified
+    recorded = np.zeros(check.request.shape, dtype=bool)
+    recorded[pricer._record.cells.mentee, pricer._record.cells.kind] = True
+    tried = {True: 0, False: 0}
+    for at in np.random.default_rng(1).permutation(len(out)):
+        mentee, kind, mentor = out.mentee[at], out.kind[at], out.mentor[at]
+        lower = 1 - reduced[at]  # the price drop that leaves this cell at +1
+        request, mentors = check.request.copy(), check.mentor.copy()
+        if tried[recorded[mentee, kind]] >= 8:
+            continue
+        if request[mentee, kind] >= lower:
+            request[mentee, kind] -= lower
+        elif mentors[mentor] >= lower:
+            mentors[mentor] -= lower
+        else:
+            continue
+        cut = [dataclasses.replace(check, request=request, mentor=mentors), *checks[1:]]
+        assert pricer._violates(cut, CheckTable.of(cut)), (mentee, kind, reduced[at])
+        tried[recorded[mentee, kind]] += 1
+    assert tried == {True: 8, False: 8}
