@@ -150,7 +150,7 @@ class CohortPricer:
         if bound is None:
             raise ValueError("CohortPricer needs candidates built with keep")
         table = CheckTable.of(checks)
-        near, violated = _nearest(
+        near, violated = nearest_edges(
             self.reserve, self._reserve_request, checks, self.keep, self.compiled, table
         )
         out = [Edges.of([], [], [], []), self.reserve.take(near)]
@@ -289,11 +289,11 @@ class CohortPricer:
         cells = block_candidates(self._tables[kind], mentees, mentors, reach)
         kinds = np.full(len(cells.row), kind)
         edges = Edges.of(cells.mentee, cells.mentor, kinds, weights(cells.score))
-        near, hit = _nearest(edges, cells.row, checks, self.keep, self.compiled, table)
+        near, hit = nearest_edges(edges, cells.row, checks, self.keep, self.compiled, table)
         return edges.take(near), hit, edges
 
 
-def _nearest(
+def nearest_edges(
     edges: Edges,
     request: np.ndarray,
     checks: Sequence[Check],
@@ -312,7 +312,7 @@ def _nearest(
     >>> none = np.zeros((1, 1), dtype=np.int64)
     >>> check = Check(1, 0, 0, none, np.array([5, 50]), sparse.csr_array((1, 2), dtype=np.int64))
     >>> edges = Edges.of([0, 0], [0, 1], [0, 0], [8, 9])
-    >>> near, violated = _nearest(edges, np.array([0, 0]), [check], keep=1)
+    >>> near, violated = nearest_edges(edges, np.array([0, 0]), [check], keep=1)
     >>> near.tolist(), violated
     ([0], True)
     """

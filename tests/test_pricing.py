@@ -18,7 +18,7 @@ from matcher.candidates import build_candidates, weights
 from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.graph import group
-from matcher.pricing import CheckTable, CohortPricer, _nearest
+from matcher.pricing import CheckTable, CohortPricer, nearest_edges
 from matcher.pruning import FILLED, Check, Edges
 from matcher.synthetic import generate_cohort
 from tests.strategies import SMALL_SEEDS
@@ -60,8 +60,8 @@ def test_compiled_nearest_edges_equal_numpys(seed: int, n_checks: int, keep: int
     order = np.argsort(request, kind="stable")
     edges, request = edges.take(order), request[order]
     checks = [random_check(rng, people, kinds) for _ in range(n_checks)]
-    expected = _nearest(edges, request, checks, keep, compiled=False)
-    found = _nearest(edges, request, checks, keep, compiled=True)
+    expected = nearest_edges(edges, request, checks, keep, compiled=False)
+    found = nearest_edges(edges, request, checks, keep, compiled=True)
     assert found[0].tolist() == expected[0].tolist() and found[1] == expected[1]
 
 
