@@ -46,6 +46,13 @@ from matcher.pruning import Check, Edges
 #: least ``GROUP_ROWS`` requests.
 SLACK_GROUPS = 32
 GROUP_ROWS = 500
+#: Most triples a pricing call with a count certificate (fairness's, a check without
+#: margin) returns per request, as a multiple of its ``keep``: the ``keep`` nearest, then
+#: those tied with the ``keep``-th, in order, up to this many. Every edge gains 1 there,
+#: so all of a request's left-out triples can tie; keeping every tie grew a 10,000-person
+#: subset to 2 million edges. Other checks keep every tie.
+TIES = 4
+NO_LIMIT = np.iinfo(np.int64).max
 #: Requests per block of :meth:`CohortPricer._violates`, the proof that no triple violates.
 PROOF_ROWS = 128
 #: Most cells within reach that a round of :class:`CohortPricer` keeps for the proofs of
@@ -119,8 +126,9 @@ class CohortPricer:
     (``found.unkept``) could still have a near reduced cost (see
     :attr:`matcher.pruning.Check.margin`) are re-evaluated block by block, against the
     mentors whose price leaves room for one (blocks on ``WORKERS`` threads, collected in
-    order). When some triple violates, each request's ``keep`` nearest triples (ties kept)
-    of either part are returned; none otherwise.
+    order). When some triple violates, each request's ``keep`` nearest triples of either
+    part (and ties, up to :data:`TIES` times as many under a count certificate) are
+    returned; none otherwise.
     ``seconds`` adds up the time spent. With ``compiled=False`` blocks are evaluated by
     numpy and the plain Python of the kernels (nothing to compile; the same triples).
     """
@@ -219,7 +227,8 @@ class CohortPricer:
         stale = None if self._record is None else self._record.stale(checks)
         if stale is not None:
             cells = self._record.cells
-            hit = near_picks(np.zeros(len(cells), np.int64), *cells.columns(), *table, 1)[1]
+            no_request = np.zeros(len(cells), np.int64)
+            hit = near_picks(no_request, *cells.columns(), *table, 1, NO_LIMIT)[1]
             if hit:
                 return True
             requests, mentors = stale
@@ -301,8 +310,10 @@ def nearest_edges(
     compiled: bool = True,
     table: CheckTable | None = None,
 ) -> tuple[np.ndarray, bool]:
-    """Positions of each request's ``keep`` nearest edges (ties kept) among those with a
-    near reduced cost in some check, and whether one of them violates a check.
+    """Positions of each request's ``keep`` nearest edges among those with a near reduced
+    cost in some check (ties with the ``keep``-th kept, in order: all of them, or up to
+    :data:`TIES` times ``keep`` in all when a check has no margin), and whether one of them
+    violates a check.
 
     ``request`` numbers each edge's request, in increasing order. Compiled, it is the one
     pass of :func:`near_picks` over the edges (``table``: the checks' prices, built when
@@ -316,9 +327,10 @@ def nearest_edges(
     >>> near.tolist(), violated
     ([0], True)
     """
+    most = TIES * keep if any(c.margin == 0 for c in checks) else NO_LIMIT
     if compiled:
         table = CheckTable.of(checks) if table is None else table
-        return near_picks(request, *edges.columns(), *table, keep)
+        return near_picks(request, *edges.columns(), *table, keep, most)
     nearness = np.zeros(len(edges), dtype=np.int64)
     violated = False
     for c in checks:
@@ -328,7 +340,26 @@ def nearest_edges(
     near = np.flatnonzero(nearness > 0)
     rows = int(request.max(initial=-1)) + 1
     picked, _ = best_per_row(request[near], nearness[near], keep, rows, compiled)
+    if most < NO_LIMIT:
+        picked[picked] = _first_ties(request[near][picked], nearness[near][picked], most)
     return near[picked], violated
+
+
+def _first_ties(row: np.ndarray, values: np.ndarray, most: int) -> np.ndarray:
+    """Of entries grouped by ``row`` (increasing), every entry above its row's least value,
+    then the entries at that least value in order, up to ``most`` entries a row.
+
+    >>> _first_ties(np.array([0, 0, 0, 0, 1]), np.array([5, 3, 3, 3, 3]), 3).tolist()
+    [True, True, True, False, True]
+    """
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else row
+    least = np.minimum.reduceat(values, starts) if len(row) else values
+    group = np.cumsum(np.r_[False, row[1:] != row[:-1]]) if len(row) else row
+    at = values == least[group]
+    above = np.bincount(group[~at], minlength=len(starts))
+    ties = np.cumsum(at)
+    rank = ties - np.r_[0, ties][starts][group]  # 1 for a row's first tie, 2 for its next
+    return ~at | (rank <= most - above[group])
 
 
 class CheckTable(NamedTuple):
@@ -399,16 +430,18 @@ class CheckTable(NamedTuple):
     INTS,
     INTS,
     INT,
+    INT,
 )
 @jit(nogil=True)
 def near_picks(
     request, mentee, mentor, kind, weight, scale, bonus, floor, margin, request_price,
-    mentor_price, pair_start, pair_mentor, pair_price, keep
+    mentor_price, pair_start, pair_mentor, pair_price, keep, most
 ):  # fmt: skip
-    """Positions of each request's ``keep`` nearest edges (ties kept) among those near in
-    some check of the :class:`CheckTable`, and whether one of them violates a check: in one
-    pass what :meth:`matcher.pruning.Check.nearness` and
-    :func:`~matcher.candidates.best_per_row` compute, the same integers in the same order.
+    """Positions of each request's ``keep`` nearest edges (ties as :func:`nearest_edges`
+    keeps them, at most ``most``) among those near in some check of the
+    :class:`CheckTable`, and whether one of them violates a check: in one pass what
+    :meth:`matcher.pruning.Check.nearness`, :func:`~matcher.candidates.best_per_row` and
+    the cut of ties compute, the same integers in the same order.
 
     ``request`` numbers the edges' requests, in increasing order. A mentee's pair prices
     are spread into one row per check while the edges of that mentee are read.
@@ -447,15 +480,20 @@ def near_picks(
                 violated |= cost > margin[k]
                 best = max(best, cost)
             nearness[t] = best
-        # the request's keep nearest, ties kept (as candidates.segment_cuts)
+        # the request's keep nearest, then ties with the keep-th in order, most in all
         size = held = 0
         for t in range(start, end):
             if nearness[t] > 0:
                 size += 1
                 held = keep_greatest(top, held, keep, nearness[t])
         cut = top[keep - 1] if size > keep else np.int64(1)
+        room = most
         for t in range(start, end):
-            picked[t] = nearness[t] >= cut
+            room -= nearness[t] > cut
+        for t in range(start, end):
+            tie = nearness[t] == cut and room > 0
+            picked[t] = nearness[t] > cut or tie
+            room -= tie
         start = end
     return np.flatnonzero(picked), violated
 

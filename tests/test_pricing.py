@@ -18,7 +18,7 @@ from matcher.candidates import build_candidates, weights
 from matcher.config import OBJECTIVES
 from matcher.csv_io import to_csv_bytes
 from matcher.graph import group
-from matcher.pricing import CheckTable, CohortPricer, nearest_edges
+from matcher.pricing import TIES, CheckTable, CohortPricer, nearest_edges
 from matcher.pruning import FILLED, Check, Edges
 from matcher.synthetic import generate_cohort
 from tests.strategies import SMALL_SEEDS
@@ -207,3 +207,19 @@ def test_the_proof_finds_a_left_out_triple_violating_by_a_hundredth(
         assert pricer._violates(cut, CheckTable.of(cut)), (mentee, kind, reduced[at])
         tried[recorded[mentee, kind]] += 1
     assert tried == {True: 8, False: 8}
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_count_certificate_returns_the_first_ties_only(compiled: bool) -> None:
+    """50 left-out triples of one request, all of one weight: under a count certificate
+    (gain 1, no margin) they all tie, and the first ``TIES * keep`` come back; under a
+    check with a margin every tie does."""
+    edges = Edges.of(np.zeros(50), np.arange(50), np.zeros(50), np.full(50, 700))
+    request, none = np.zeros(50, dtype=np.int64), np.zeros((1, 1), dtype=np.int64)
+    pair = sparse.csr_array((1, 50), dtype=np.int64)
+    count = Check(0, 1, 0, none, np.zeros(50, dtype=np.int64), pair)
+    near, violated = nearest_edges(edges, request, [count], keep=2, compiled=compiled)
+    assert violated and near.tolist() == list(range(TIES * 2))
+    weighed = dataclasses.replace(count, scale=1, bonus=0)
+    near, violated = nearest_edges(edges, request, [weighed], keep=2, compiled=compiled)
+    assert violated and near.tolist() == list(range(50))
