@@ -444,16 +444,7 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
             m = shared_mentor[p] - first_mentor
             _add_user(users, slots, n_users, m, -p - 1, n_requests + p, 0)
             load[m] += 1
-    pairs_start = np.zeros(n_mentors + 1, dtype=np.int64)
-    for p in range(n_shared):
-        pairs_start[shared_mentor[p] - first_mentor + 1] += 1
-    pairs_start = np.cumsum(pairs_start)
-    pairs_of = np.empty(n_shared, dtype=np.int64)
-    fill = pairs_start[:-1].copy()
-    for p in range(n_shared):
-        m = shared_mentor[p] - first_mentor
-        pairs_of[fill[m]] = p
-        fill[m] += 1
+    pairs_start, pairs_of = buckets(shared_mentor - first_mentor, n_mentors)
     room = 3 * (len(gain) + n_nodes) + 16
     # Everything a search reads or writes about a node, in one row of 8 (a cache line):
     # distance, predecessor node, kind of the arc from it and its edge, pair, mentor or
@@ -645,16 +636,11 @@ def _arcs_into(request, head, gain, rank, heaviest, n_nodes):  # pragma: no cove
     """The edges into each node, heaviest first, as rows ``(edge, request, gain, rank)``:
     ``into[into_start[v]:into_start[v + 1]]``. ``heaviest`` lists every edge heaviest first
     (a stable sort: equal gains in edge order)."""
-    into_start = np.zeros(n_nodes + 1, dtype=np.int64)
-    for e in range(len(gain)):
-        into_start[head[e] + 1] += 1
-    into_start = np.cumsum(into_start)
+    into_start, members = buckets(head[heaviest], n_nodes)
     into = np.empty((len(gain), 4), dtype=np.int64)
-    fill = into_start[:-1].copy()
-    for e in heaviest:
-        k = fill[head[e]]
+    for k in range(len(members)):
+        e = heaviest[members[k]]
         into[k, 0], into[k, 1], into[k, 2], into[k, 3] = e, request[e], gain[e], rank[e]
-        fill[head[e]] += 1
     return into, into_start
 
 
