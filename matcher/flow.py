@@ -73,7 +73,7 @@ from numpy.typing import NDArray
 from matcher.graph import buckets, lex_order
 from matcher.kernels import FLAGS, INT, INTS, entry, jit, plain
 
-__all__ = ["FlowSolution", "WarmStart", "max_gain_flow"]
+__all__ = ["FlowSolution", "WarmStart", "max_gain_flow", "repair_flow"]
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -243,6 +243,101 @@ def max_gain_flow(
     return _staged(request, pair, mentor, gain, capacity, warm, compiled)
 
 
+def repair_flow(
+    request: IntArray,
+    pair: IntArray,
+    mentor: IntArray,
+    capacity: IntArray,
+    warm: WarmStart,
+    gone: BoolArray,
+    filled: BoolArray,
+    room: IntArray,
+    *,
+    compiled: bool = True,
+) -> WarmStart:
+    """The optimal flow once some edges are taken out and some mentors lose places, from the
+    flow of ``warm`` on these very edges (its gains), without solving again.
+
+    The edges taken out release their units (their pair or mentor waits for one: a
+    deficit); every mentor is brought within its new ``room``, giving up its users along
+    cheapest paths; the requests that lost their edge and are still to be routed are routed
+    again; the deficits left are filled from the sink. Each step is a successive-shortest-
+    path step from the potentials of ``warm``, so the result is optimal on the edges left,
+    and the same for the same inputs, however the earlier flow was found.
+
+    Parameters
+    ----------
+    request, pair, mentor, capacity
+        The edges and rooms ``warm`` was solved on (see :func:`max_gain_flow`).
+    warm
+        The solved flow of those edges (their ``warm``).
+    gone
+        Per edge, True when it is taken out (it never takes part again).
+    filled
+        Per edge, True when its request is taken out too (its edges must all be gone):
+        it is not routed again.
+    room
+        Per mentor, the places left (at most ``capacity``).
+    compiled
+        As for :func:`max_gain_flow`.
+
+    Returns
+    -------
+    WarmStart
+        The repaired flow over the edges that are not gone, in their order: the ``warm``
+        of :func:`max_gain_flow` on those edges, with ``room``.
+
+    Examples
+    --------
+    Two requests want mentor 0's one place; the heavier gets it. Once its edge is taken
+    out, the other gets the place:
+
+    >>> edges = dict(request=np.array([0, 1]), pair=np.array([0, 1]), mentor=np.array([0, 0]))
+    >>> solved = max_gain_flow(**edges, gain=np.array([50, 40]), capacity=np.array([1]))
+    >>> solved.chosen.tolist()
+    [True, False]
+    >>> gone = np.array([True, False])
+    >>> again = repair_flow(
+    ...     **edges, capacity=np.array([1]), warm=solved.warm, gone=gone,
+    ...     filled=np.zeros(2, dtype=bool), room=np.array([1]),
+    ... )  # fmt: skip
+    >>> again.chosen.tolist(), again.gain.tolist()
+    ([True], [40])
+    """
+    request, pair, mentor = (np.asarray(a, dtype=np.int64) for a in (request, pair, mentor))
+    gain = warm.gain
+    if len(gain) != len(request):
+        raise ValueError("a repair needs the edges its warm start was solved on")
+    net = _Network.of(request, pair, mentor, len(capacity), compiled)
+    pi, flow, deficit, dummy, seen = _starting_state(net, request, warm)
+    released = gone & flow
+    flow[released] = False
+    np.add.at(deficit, net.head[released], 1)
+    dummy[request[filled]] = False
+    again = np.unique(request[released & ~filled])
+    sources = again[np.argsort(-pi[again], kind="stable")]  # heaviest first
+    rank = np.where(gone, _INFINITY, 0)
+    degree = np.bincount(mentor, minlength=len(capacity))
+    slots = np.concatenate([[0], np.cumsum(np.minimum(capacity, degree))])
+    arcs = (net.start, net.order, request, net.head, gain, net.shared_mentor)
+    arcs += (np.asarray(room, dtype=np.int64), slots)
+    by_rank = np.zeros(0, dtype=np.int64)  # no stages: nothing is added
+    kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
+    heaviest = np.argsort(-gain, kind="stable")
+    kernel(*arcs, rank, by_rank, heaviest, pi, flow, deficit, dummy, seen, sources)
+    solved = _solution(net, request, pair, gain, pi, flow).warm
+    assert solved is not None  # _solution always leaves one
+    kept = ~gone
+    return WarmStart(
+        gain[kept],
+        solved.chosen[kept],
+        solved.request_level[kept],
+        solved.head_level[kept],
+        solved.shared[kept],
+        solved.mentor_level,
+    )
+
+
 def _staged(
     request: IntArray,
     pair: IntArray,
@@ -277,7 +372,8 @@ def _staged(
     by_rank = bucket(rank, int(rank.max()) + 1)[1]
     kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
     heaviest = np.argsort(-gain, kind="stable")  # numba's own sort takes four times as long
-    kernel(*arcs, rank, by_rank, heaviest, *state)  # updates state in place
+    none = np.zeros(0, dtype=np.int64)
+    kernel(*arcs, rank, by_rank, heaviest, *state, none)  # updates state in place
     pi, flow = state[0], state[1]
     return _solution(net, request, pair, gain, pi, flow)
 
@@ -298,7 +394,8 @@ def _starting_state(
         pi[first_mentor : net.n_nodes - 1] = warm.mentor_level
         pi[request[:k]] = warm.request_level
         pi[net.n_requests : first_mentor] = pi[net.shared_mentor]
-        kept = warm.chosen & warm.shared  # used pair nodes keep their level
+        # used pair nodes keep their level (a pair no longer shared has no node to keep it)
+        kept = warm.chosen & warm.shared & (net.head[:k] < first_mentor)
         pi[net.head[:k][kept]] = warm.head_level[kept]
         seen[request[:k]] = True
         flow[:k] = warm.chosen
@@ -399,13 +496,16 @@ def _remove_user(users, slots, n_users, m, code):  # pragma: no cover - compiled
             return
 
 
-@entry(*[INTS] * 12, FLAGS, INTS, FLAGS, FLAGS)
+@entry(*[INTS] * 12, FLAGS, INTS, FLAGS, FLAGS, INTS)
 @jit(nogil=True)
 def _successive_shortest_paths(  # pragma: no cover - compiled
     start, order, request, head, gain, shared_mentor, capacity, slots, rank, by_rank, heaviest,
-    potential, flow, waiting, dummy, seen,
+    potential, flow, waiting, dummy, seen, released,
 ):  # fmt: skip
-    """Add the edges stage by stage: ``rank`` 0 (in already), then ranks up to 1, 2, 4, ...
+    """Repair the starting flow (:func:`_repair`: mentors over their room, the requests in
+    ``released``, then the deficits), then add the edges of ``by_rank`` stage by stage:
+    ``rank`` 0 (in already), then ranks up to 1, 2, 4, ... (edges left out of ``by_rank``
+    never take part).
 
     At each stage, every request that a new edge reaches first, or that a new edge would
     now suit better than its place, is routed again (the unit it held waits there as a
@@ -440,10 +540,12 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
                 _add_user(users, slots, n_users, h - first_mentor, e, request[e], gain[e])
                 load[h - first_mentor] += 1
     for p in range(n_shared):
-        if pair_flow[p]:
+        if pair_flow[p] or waiting[n_requests + p] > 0:  # a deficit: its unit still flows on
+            pair_flow[p] = True
             m = shared_mentor[p] - first_mentor
             _add_user(users, slots, n_users, m, -p - 1, n_requests + p, 0)
             load[m] += 1
+    load += waiting[first_mentor : n_nodes - 1]  # units a mentor sends, but does not get yet
     pairs_start, pairs_of = buckets(shared_mentor - first_mentor, n_mentors)
     room = 3 * (len(gain) + n_nodes) + 16
     # Everything a search reads or writes about a node, in one row of 8 (a cache line):
@@ -473,12 +575,18 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
     into = np.zeros((0, 4), dtype=np.int64)
     sources = np.empty(n_requests, dtype=np.int64)
     mark = np.zeros(n_requests, dtype=np.bool_)
+    _repair(released, pi, graph, into, into_start, shape, flows, search, work)
+    if deficit.any():
+        into, into_start = _arcs_into(request, head, gain, rank, heaviest, n_nodes)
+        for v in range(n_nodes - 1):
+            while deficit[v] > 0:
+                _search(v, True, 0, pi, graph, into, into_start, shape, flows, search, work)
     pos, stage = 0, 1
-    while pos < len(gain) and rank[by_rank[pos]] == 0:
+    while pos < len(by_rank) and rank[by_rank[pos]] == 0:
         pos += 1
-    while pos < len(gain):
+    while pos < len(by_rank):
         n_sources = 0
-        while pos < len(gain) and rank[by_rank[pos]] <= stage:
+        while pos < len(by_rank) and rank[by_rank[pos]] <= stage:
             e = by_rank[pos]
             pos += 1
             r = request[e]
@@ -506,6 +614,28 @@ def _successive_shortest_paths(  # pragma: no cover - compiled
                 _search(v, True, stage, pi, graph, into, into_start, shape, flows, search, work)
         stage *= 2
     potential[:], waiting[:] = pi, deficit
+
+
+@jit(_nrt=False)
+def _repair(sources, pi, graph, into, into_start, shape, flows, search, work):  # pragma: no cover
+    """Before the stages, bring a repaired flow back within its rooms: a mentor that sends
+    more units than its room (it lost places) first gives up the units it is still waiting
+    for (deficits), then sends each unit left over back along a cheapest path from it to
+    the sink or a deficit (one of its users gives up its place); then each request in
+    ``sources`` (released, heaviest first) is routed again."""
+    capacity, first_mentor = graph[6], shape[1]
+    load, deficit = flows[4], search[4]
+    for m in range(len(capacity)):
+        over = load[m] - capacity[m]
+        if over <= 0:
+            continue
+        given_up = min(over, deficit[first_mentor + m])
+        deficit[first_mentor + m] -= given_up
+        load[m] -= over
+        for _ in range(over - given_up):
+            _search(first_mentor + m, False, 0, pi, graph, into, into_start, shape, flows, search, work)
+    for r in sources:
+        _search(r, False, 0, pi, graph, into, into_start, shape, flows, search, work)
 
 
 @jit(_nrt=False)

@@ -52,11 +52,13 @@ from matcher.solver import MAX_WEIGHT
 __all__ = [
     "FILLED",
     "CertificationError",
+    "Certified",
     "Check",
     "Edges",
     "ExplicitPricer",
     "Pricer",
     "Prices",
+    "certified_flow",
     "certified_solve",
     "certifies",
     "solve_pruned",
@@ -381,9 +383,62 @@ def certified_solve(
     >>> subset.mentor[chosen].tolist(), int(subset.weight[chosen].sum())
     ([0, 1], 30)
     """
+    found = certified_flow(
+        edges,
+        capacity,
+        pricer,
+        objective=objective,
+        locked=locked,
+        shape=shape,
+        requests=requests,
+        compiled=compiled,
+    )
+    return found.edges, found.chosen
+
+
+@dataclass(frozen=True)
+class Certified:
+    """A certified choice: the final subset, the mask over it of the chosen edges, and the
+    state of its main flow (over the subset's choosable edges, :func:`~matcher.graph.free_graph`),
+    which :func:`matcher.flow.repair_flow` can repair."""
+
+    edges: Edges
+    chosen: BoolArray
+    warm: WarmStart | None
+
+
+def certified_flow(
+    edges: Edges,
+    capacity: IntArray,
+    pricer: Pricer,
+    *,
+    objective: Objective,
+    locked: BoolArray,
+    shape: tuple[int, int],
+    requests: int,
+    compiled: bool = True,
+    start: WarmStart | None = None,
+) -> Certified:
+    """:func:`certified_solve`, whose first flow continues from ``start`` (a flow of the
+    first choosable edges of ``edges``, such as :func:`matcher.flow.repair_flow` leaves)
+    when given, returning its main flow's state too.
+
+    >>> every = Edges.of([0, 0, 1], [0, 1, 0], [0, 0, 0], [100, 10, 20])
+    >>> found = certified_flow(
+    ...     every.take([0, 2]),
+    ...     np.array([1, 1]),
+    ...     ExplicitPricer(every.take([1])),
+    ...     objective="coverage",
+    ...     locked=np.zeros(2, dtype=bool),
+    ...     shape=(2, 1),
+    ...     requests=2,
+    ... )
+    >>> found.chosen.tolist(), len(found.warm.chosen)
+    ([False, True, True], 3)
+    """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
-    warm = None
+    warm = start
     have = np.sort(_triple_keys(edges, shape, len(capacity)), kind="stable")  # quick: runs
     while True:
         chosen, checks, warm = _solve_and_price(
@@ -391,7 +446,7 @@ def certified_solve(
         )
         extra = pricer(checks)  # violators and near triples, some maybe in the subset
         if not len(extra):
-            return edges, chosen
+            return Certified(edges, chosen, warm)
         keys, first = np.unique(_triple_keys(extra, shape, len(capacity)), return_index=True)
         at = np.searchsorted(have, keys)
         new = at == len(have)
