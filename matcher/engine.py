@@ -17,14 +17,13 @@ order is returned.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from matcher.candidates import (
-    BuildCandidates,
     Candidates,
     Progress,
     build_candidates,
@@ -54,11 +53,14 @@ from matcher.pricing import CohortPricer
 from matcher.proposal import Decision, Proposal, decision_triples, rejected_matrices
 from matcher.pruning import (
     CertificationError,
+    Certified,
     Edges,
-    certified_solve,
+    certified_flow,
     top_per_mentor,
     top_per_request,
 )
+from matcher.rejections import RejectionFree
+from matcher.repair import Settled, repaired_start
 from matcher.schema import Participant
 from matcher.solver import solve
 
@@ -174,17 +176,19 @@ def propose_encoded(
     with_scores: bool = False,
     progress: Progress | None = None,
     fill: Collection[Request] | None = None,
-    build: BuildCandidates = build_candidates,
+    build: RejectionFree | None = None,
+    settled: Settled | None = None,
     explain: ExplainPairs = explain_pairs,
     check: CheckTriples = check_triples,
 ) -> Proposal:
     """:func:`propose` on participants encoded already (``everyone``, their
-    :func:`~matcher.cohort.encode`), with ``build`` in the place of
-    :func:`~matcher.candidates.build_candidates`, ``explain`` in the place of
+    :func:`~matcher.cohort.encode`), with ``explain`` in the place of
     :func:`~matcher.frames.explain_pairs` and ``check`` in the place of
     :func:`~matcher.frames.check_triples` (each called the same way; each must return what
-    it would). :mod:`matcher.warm` passes its reuse of an earlier run's candidates and
-    tables.
+    it would). ``build`` builds the candidates and keeps those with no rejection, and
+    ``settled`` keeps the certified flow with no decision (:mod:`matcher.repair`); both
+    may hold an earlier run's of the same participants and config. :mod:`matcher.warm`
+    passes them with its reuse of an earlier run's candidates, flow and tables.
 
     >>> from matcher.schema import Role
     >>> ana = Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",))
@@ -210,10 +214,19 @@ def propose_encoded(
     rejected = rejected_matrices(cohort, rejects)
     keep, compiled = run_shape(cohort, with_scores)
     built = _build_kernels(progress) if compiled else {}
+    build = build or RejectionFree(None)
     found = build(cohort, config, rejected, progress, keep, compiled=compiled)
 
     started = time.perf_counter()
-    found, chosen = _solve(cohort, config, rejected, found, locks, progress, compiled)
+
+    def unrejected() -> Candidates:
+        return build(cohort, config, None, progress, keep, compiled=compiled)
+
+    # a rematch's cohort is restricted: nothing of its flow is kept
+    settled = (settled or Settled(None)) if fill is None else None
+    found, chosen = _solve(
+        cohort, config, rejected, found, (locks, rejects), progress, compiled, settled, unrejected
+    )
     timings = {**built, **found.timings, "solve": time.perf_counter() - started}
     if progress is not None:
         progress("solve", 1, 1)
@@ -306,48 +319,58 @@ def _solve(
     config: ProgramConfig,
     rejected: Rejected,
     found: Candidates,
-    locks: list[tuple[int, int, int]],
+    decided: tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]],
     progress: Progress | None,
     compiled: bool,
+    settled: Settled | None,
+    unrejected: Callable[[], Candidates],
 ) -> tuple[Candidates, np.ndarray]:
     """The optimal choice among all candidates, and the candidates it was chosen from.
 
     Unpruned candidates go straight to :func:`matcher.solver.solve`. Pruned ones are
-    solved by :func:`matcher.pruning.certified_solve`, which adds the triples the
-    certificate needs; should the flow's prices ever fail the exact check, every
-    candidate is built and solved instead.
+    solved by :func:`matcher.pruning.certified_flow`, which adds the triples the
+    certificate needs: with no decision from each request's best candidates (the flow is
+    then kept in ``settled``), with decisions (``decided``: locks, rejections) and a
+    ``settled`` holder under the coverage or quality objective from the flow with no
+    decision repaired for them (:mod:`matcher.repair`; that flow is found first when
+    ``settled`` holds none, from the candidates ``unrejected`` returns). Should the flow's
+    prices ever fail the exact check, every candidate is built and solved instead.
     """
+    locks, rejects = decided
     found, locked = _with_locks(cohort, found, locks, config)
     if found.pruned:
-        kept = Edges.of(found.mentee, found.mentor, found.kind, weights(found.score))
-        first = top_per_request(kept, KEEP, compiled) | locked
-        first |= top_per_mentor(kept, cohort.capacity, MENTOR_KEEP, compiled)
-        pricer = CohortPricer(
-            cohort, config, rejected, found, KEEP, kept.take(~first), compiled=compiled
-        )
+        repair = settled is not None and bool(locks or rejects) and config.objective != "fairness"
+        pricers: list[CohortPricer] = []
         try:
-            edges, chosen = certified_solve(
-                kept.take(first),
-                cohort.capacity,
-                pricer,
-                objective=config.objective,
-                locked=locked[first],
-                shape=(len(cohort), len(MENTOR_TYPES)),
-                requests=len(found.stats.mentee),
-                compiled=compiled,
-            )
+            if settled is not None and repair:
+                if settled.certified is None:
+                    free = unrejected()
+                    unlocked = np.zeros(len(free), dtype=bool)
+                    settled.certified = _certify(
+                        cohort, config, None, free, unlocked, pricers, compiled
+                    )
+                certified = _certify_repaired(
+                    cohort, config, rejected, found, locked, rejects, settled.certified, pricers,
+                    compiled,
+                )  # fmt: skip
+            else:
+                certified = _certify(cohort, config, rejected, found, locked, pricers, compiled)
+                if settled is not None and not (locks or rejects):
+                    settled.certified = certified
         except CertificationError:
             found = build_candidates(cohort, config, rejected, progress, compiled=compiled)
             found, locked = _with_locks(cohort, found, locks, config)
         else:
+            edges, chosen = certified.edges, certified.chosen
             order = lex_order(edges.kind, edges.mentee, edges.mentor)  # quick: ascending runs
+            seconds = sum(pricer.seconds for pricer in pricers)
             found = Candidates(
                 edges.mentee[order],
                 edges.mentor[order],
                 edges.kind[order],
                 edges.weight[order] / 100,
                 found.stats,
-                {**found.timings, "pricing": pricer.seconds},
+                {**found.timings, "pricing": seconds},
                 found.unkept,
             )
             return found, chosen[order]
@@ -362,3 +385,83 @@ def _solve(
         compiled=compiled,
     )
     return found, chosen
+
+
+def _kept(found: Candidates) -> Edges:
+    """The candidates as edges with integer weights."""
+    return Edges.of(found.mentee, found.mentor, found.kind, weights(found.score))
+
+
+def _certify(
+    cohort: Cohort,
+    config: ProgramConfig,
+    rejected: Rejected,
+    found: Candidates,
+    locked: np.ndarray,
+    pricers: list[CohortPricer],
+    compiled: bool,
+) -> Certified:
+    """The certified solve from each request's :data:`KEEP` best candidates, the locked
+    ones and each mentor's ``MENTOR_KEEP * capacity`` best; its pricer is appended to
+    ``pricers``."""
+    kept = _kept(found)
+    first = top_per_request(kept, KEEP, compiled) | locked
+    first |= top_per_mentor(kept, cohort.capacity, MENTOR_KEEP, compiled)
+    reserve = kept.take(~first)
+    pricer = CohortPricer(cohort, config, rejected, found, KEEP, reserve, compiled=compiled)
+    pricers.append(pricer)
+    return certified_flow(
+        kept.take(first),
+        cohort.capacity,
+        pricer,
+        objective=config.objective,
+        locked=locked[first],
+        shape=(len(cohort), len(MENTOR_TYPES)),
+        requests=len(found.stats.mentee),
+        compiled=compiled,
+    )
+
+
+def _certify_repaired(
+    cohort: Cohort,
+    config: ProgramConfig,
+    rejected: Rejected,
+    found: Candidates,
+    locked: np.ndarray,
+    rejects: list[tuple[int, int, int]],
+    settled: Certified,
+    pricers: list[CohortPricer],
+    compiled: bool,
+) -> Certified:
+    """The certified solve of a run with decisions from the ``settled`` flow of the run
+    without them, repaired (:func:`matcher.repair.repaired_start`); its pricer prices the
+    candidates the repaired subset lacks, then every other triple, and is appended to
+    ``pricers``."""
+    kept = _kept(found)
+    reject = np.array(rejects, dtype=np.int64).reshape(-1, 3)  # mentee, mentor, kind
+    none = np.zeros(len(reject), dtype=np.int64)
+    start = repaired_start(
+        settled,
+        Edges.of(reject[:, 0], reject[:, 1], reject[:, 2], none),
+        kept.take(locked),
+        cohort.capacity,
+        compiled=compiled,
+    )
+    n = len(cohort)
+    subset = start.edges
+    have = np.sort(triple_keys(n, subset.mentee, subset.mentor, subset.kind))
+    outside = ~lookup(have, triple_keys(n, kept.mentee, kept.mentor, kept.kind))[0]
+    reserve = kept.take(outside)
+    pricer = CohortPricer(cohort, config, rejected, found, KEEP, reserve, compiled=compiled)
+    pricers.append(pricer)
+    return certified_flow(
+        subset,
+        cohort.capacity,
+        pricer,
+        objective=config.objective,
+        locked=start.locked,
+        shape=(n, len(MENTOR_TYPES)),
+        requests=len(found.stats.mentee),
+        compiled=compiled,
+        start=start.start,
+    )

@@ -394,9 +394,14 @@ def _starting_state(
         pi[first_mentor : net.n_nodes - 1] = warm.mentor_level
         pi[request[:k]] = warm.request_level
         pi[net.n_requests : first_mentor] = pi[net.shared_mentor]
-        # used pair nodes keep their level (a pair no longer shared has no node to keep it)
-        kept = warm.chosen & warm.shared & (net.head[:k] < first_mentor)
+        # used pair nodes keep their level; a used pair no longer shared (a repair took its
+        # other edges out) has no node: its request's level takes up the pair's price, so
+        # that its edge stays tight (the prices still add up to the chosen gain)
+        shared = net.head[:k] < first_mentor
+        kept = warm.chosen & warm.shared & shared
         pi[net.head[:k][kept]] = warm.head_level[kept]
+        merged = warm.chosen & warm.shared & ~shared
+        pi[request[:k][merged]] = warm.gain[merged] + pi[net.head[:k][merged]]
         seen[request[:k]] = True
         flow[:k] = warm.chosen
         dummy[:] = seen
@@ -632,8 +637,9 @@ def _repair(sources, pi, graph, into, into_start, shape, flows, search, work):  
         given_up = min(over, deficit[first_mentor + m])
         deficit[first_mentor + m] -= given_up
         load[m] -= over
+        v = first_mentor + m
         for _ in range(over - given_up):
-            _search(first_mentor + m, False, 0, pi, graph, into, into_start, shape, flows, search, work)
+            _search(v, False, 0, pi, graph, into, into_start, shape, flows, search, work)
     for r in sources:
         _search(r, False, 0, pi, graph, into, into_start, shape, flows, search, work)
 

@@ -42,16 +42,18 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from matcher.candidates import Candidates, Progress, RequestStats, build_candidates
-from matcher.cohort import MENTOR_TYPES, Cohort, encode
+from matcher.candidates import Candidates, Progress, RequestStats
+from matcher.cohort import Cohort, encode
 from matcher.config import ProgramConfig
-from matcher.constraints import Rejected
 from matcher.engine import propose_encoded
 from matcher.frames import Checked, Explained, check_triples, explain_pairs
 from matcher.proposal import Decision, Proposal
+from matcher.pruning import Certified
+from matcher.rejections import RejectionFree
+from matcher.repair import Settled
 from matcher.schema import Participant
 
-__all__ = ["WarmState", "engine_digest", "fingerprint", "rerun", "with_rejections"]
+__all__ = ["WarmState", "engine_digest", "fingerprint", "rerun"]
 
 Known = TypeVar("Known", Explained, Checked)
 
@@ -98,6 +100,7 @@ class WarmState:
     key: str
     cohort: Cohort
     candidates: Candidates
+    settled: Certified | None
     explained: Explained
     checked: Checked
 
@@ -127,6 +130,10 @@ class WarmState:
             a for f in fields(Cohort) if isinstance(a := getattr(self.cohort, f.name), np.ndarray)
         ]
         arrays += [words.key, self.checked.key, self.checked.ok]
+        if (settled := self.settled) is not None:
+            arrays += [*settled.edges.columns(), settled.chosen]
+            if settled.warm is not None:
+                arrays += [getattr(settled.warm, f.name) for f in fields(settled.warm)]
         objects = [words.reasons, *words.reasons, words.parts, *words.parts]
         objects += [x for parts in words.parts for part in parts for x in (part, *part[1:])]
         return sum(a.nbytes for a in arrays) + sum(map(sys.getsizeof, objects))
@@ -183,10 +190,11 @@ def rerun(
     people = tuple(participants)
     key = fingerprint(people, config)
     if warm is not None and warm.key == key:
-        build, cohort = _Build(warm.candidates), warm.cohort
+        build, cohort = RejectionFree(warm.candidates), warm.cohort
+        settled = Settled(warm.settled)
         explain, check = _Reuse(explain_pairs, warm.explained), _Reuse(check_triples, warm.checked)
     else:
-        warm, build, cohort = None, _Build(None), encode(people)
+        warm, build, cohort, settled = None, RejectionFree(None), encode(people), Settled(None)
         explain, check = _Reuse(explain_pairs, None), _Reuse(check_triples, None)
     proposal = propose_encoded(
         people,
@@ -195,37 +203,16 @@ def rerun(
         decisions,
         progress=progress,
         build=build,
+        settled=settled,
         explain=explain,
         check=check,
     )
-    if warm is None:
+    if warm is None or (warm.settled is None and settled.certified is not None):
         base, explained, checked = build.base, explain.known, check.known
         # propose_encoded builds the candidates and the tables of every run
         assert base is not None and explained is not None and checked is not None
-        warm = WarmState(key, cohort, base, explained, checked)
+        warm = WarmState(key, cohort, base, settled.certified, explained, checked)
     return proposal, warm
-
-
-@dataclass
-class _Build:
-    """The candidates of a run from the rejection-free ``base`` (built on the first call
-    when None), as :data:`matcher.candidates.BuildCandidates`."""
-
-    base: Candidates | None
-
-    def __call__(
-        self,
-        cohort: Cohort,
-        config: ProgramConfig,
-        rejected: Rejected | None,
-        progress: Progress | None,
-        keep: int | None,
-        *,
-        compiled: bool,
-    ) -> Candidates:
-        if self.base is None:
-            self.base = build_candidates(cohort, config, None, progress, keep, compiled=compiled)
-        return with_rejections(self.base, cohort, config, rejected, keep, compiled=compiled)
 
 
 @dataclass
@@ -243,88 +230,3 @@ class _Reuse(Generic[Known]):
         if self.known is None:
             self.known = done
         return done
-
-
-def with_rejections(
-    base: Candidates,
-    cohort: Cohort,
-    config: ProgramConfig,
-    rejected: Rejected | None,
-    keep: int | None,
-    *,
-    compiled: bool,
-) -> Candidates:
-    """The candidates :func:`~matcher.candidates.build_candidates` returns with
-    ``rejected``, from ``base``, those it returned with no rejection (same ``keep`` and
-    ``compiled``): only the requests with a rejected triple are evaluated again.
-
-    Examples
-    --------
-    >>> from matcher.proposal import rejected_matrices
-    >>> from matcher.schema import Role
-    >>> cohort = encode(
-    ...     [
-    ...         Participant("ana@x.org", "Ana", Role.MENTEE, seeks=("developmental",)),
-    ...         Participant("bo@x.org", "Bo", Role.MENTOR, offers=("developmental",)),
-    ...     ]
-    ... )
-    >>> base = build_candidates(cohort, ProgramConfig())
-    >>> rejected = rejected_matrices(cohort, [(0, 1, 0)])
-    >>> (
-    ...     len(base),
-    ...     len(with_rejections(base, cohort, ProgramConfig(), rejected, None, compiled=False)),
-    ... )
-    (1, 0)
-    """
-    if rejected is None:
-        return base
-    mentees = [
-        np.intersect1d(
-            np.flatnonzero(np.diff(rejected[t].indptr)),
-            cohort.mentees_seeking(t),
-            assume_unique=True,
-        )
-        for t in MENTOR_TYPES
-    ]
-    if not sum(len(m) for m in mentees):
-        return base
-    fresh = build_candidates(
-        cohort, config, rejected, None, keep, compiled=compiled, mentees=mentees
-    )
-    return _spliced(base, fresh, len(cohort))
-
-
-def _spliced(base: Candidates, fresh: Candidates, n: int) -> Candidates:
-    """``base`` with the requests of ``fresh`` (a few of the same requests, evaluated
-    again) replaced by their rows and edges there; both in the order (type, mentee)."""
-    requests = _key(base.stats.kind, base.stats.mentee, n)
-    redone = _key(fresh.stats.kind, fresh.stats.mentee, n)
-    rows = np.searchsorted(requests, redone)
-    stats = [getattr(base.stats, f.name).copy() for f in fields(RequestStats)]
-    for column, f in zip(stats, fields(RequestStats), strict=True):
-        column[rows] = getattr(fresh.stats, f.name)
-    unkept = None
-    if base.unkept is not None and fresh.unkept is not None:
-        unkept = base.unkept.copy()
-        unkept[rows] = fresh.unkept
-    # edges: base's up to each redone request, then fresh's edges of that request, ...
-    old = _key(base.kind, base.mentee, n)
-    new = _key(fresh.kind, fresh.mentee, n)
-    old_from, old_to = np.searchsorted(old, redone, "left"), np.searchsorted(old, redone, "right")
-    new_from, new_to = np.searchsorted(new, redone, "left"), np.searchsorted(new, redone, "right")
-    starts, ends = np.r_[0, old_to], np.r_[old_from, len(old)]
-    pieces = [np.arange(starts[0], ends[0])]
-    for k in range(len(redone)):
-        pieces += [len(old) + np.arange(new_from[k], new_to[k])]
-        pieces += [np.arange(starts[k + 1], ends[k + 1])]
-    take = np.concatenate(pieces)
-    columns = [
-        np.concatenate([getattr(base, name), getattr(fresh, name)])[take]
-        for name in ("mentee", "mentor", "kind", "score")
-    ]
-    return Candidates(*columns, RequestStats(*stats), fresh.timings, unkept)
-
-
-def _key(kind: np.ndarray, mentee: np.ndarray, n: int) -> np.ndarray:
-    """Requests (type, mentee) as one ascending number, for a cohort of ``n`` people."""
-    return np.asarray(kind, dtype=np.int64) * n + np.asarray(mentee, dtype=np.int64)

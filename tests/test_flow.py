@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
-from matcher.flow import max_gain_flow
+from matcher.flow import max_gain_flow, repair_flow
 from matcher.graph import Graph, group
 from matcher.pruning import Prices, certifies
 from matcher.solver import MAX_WEIGHT, solve
@@ -134,6 +134,54 @@ def test_a_warm_start_after_appending_edges_reaches_the_optimum(
     assert int(weight[found.chosen].sum()) == lp_optimum(shuffled, weight)
     prices = Prices(found.request, found.pair, found.mentor)
     assert certifies(shuffled, weight, found.chosen, prices)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    seed=SEEDS,
+    popular=st.booleans(),
+    n_kinds=st.integers(1, 3),
+    taken=st.sampled_from([0.0, 0.05, 0.3]),
+    filled=st.sampled_from([0.0, 0.1, 0.3]),
+    lost=st.sampled_from([0, 1, 2]),
+    compiled=st.booleans(),
+)
+def test_a_repaired_flow_is_optimal_on_the_edges_and_rooms_left(
+    seed: int,
+    popular: bool,
+    n_kinds: int,
+    taken: float,
+    filled: float,
+    lost: int,
+    compiled: bool,
+) -> None:
+    """Take edges out of a solved flow (some of them whole requests) and places away from
+    its mentors; the repaired flow is optimal on what is left, and the prices of a flow
+    continued from it (nothing appended) certify it."""
+    graph = graph_of(seed, popular, n_kinds)
+    rng = np.random.default_rng(seed)
+    solved = max_gain_flow(graph.request, graph.pair, graph.mentor, graph.weight, graph.capacity)
+    whole = np.isin(graph.request, np.flatnonzero(rng.random(graph.n_requests) < filled))
+    gone = (rng.random(len(graph.weight)) < taken) | whole
+    room = np.maximum(0, graph.capacity - rng.integers(0, lost + 1, len(graph.capacity)))
+    repaired = repair_flow(
+        graph.request,
+        graph.pair,
+        graph.mentor,
+        graph.capacity,
+        solved.warm,
+        gone,
+        whole,
+        room,
+        compiled=compiled,
+    )
+    left = Graph(*(a[~gone] for a in (graph.request, graph.pair, graph.mentor, graph.weight)), room)
+    assert int(left.weight[repaired.chosen].sum()) == lp_optimum(left, left.weight)
+    again = max_gain_flow(left.request, left.pair, left.mentor, left.weight, room, repaired)
+    assert np.array_equal(again.chosen, repaired.chosen)
+    assert certifies(
+        left, left.weight, again.chosen, Prices(again.request, again.pair, again.mentor)
+    )
 
 
 def test_a_warm_start_must_extend_the_same_edges() -> None:

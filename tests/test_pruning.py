@@ -165,7 +165,7 @@ def test_engine_falls_back_when_prices_fail(
     def refuse(*args: object, **kwargs: object) -> None:
         raise CertificationError("inexact prices")
 
-    monkeypatch.setattr(engine, "certified_solve", refuse)
+    monkeypatch.setattr(engine, "certified_flow", refuse)
     fallback = propose(cohort_people)
     monkeypatch.setattr(engine, "RESERVE", None)
     assert fallback.matches.equals(propose(cohort_people).matches)

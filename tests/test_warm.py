@@ -29,7 +29,7 @@ from matcher.decisions import load_decisions
 from matcher.engine import run_shape
 from matcher.frames import lookup, triple_keys
 from matcher.synthetic import generate_cohort
-from matcher.warm import with_rejections
+from matcher.rejections import with_rejections
 from tests.strategies import (
     SMALL_SEEDS,
     configs,
