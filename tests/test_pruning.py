@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import matcher.engine as engine
-from matcher import ProgramConfig, Proposal, load_participants, propose
+from matcher import Decision, MentorType, ProgramConfig, Proposal, load_participants, propose
 from matcher.candidates import Candidates, build_candidates, weights
 from matcher.cohort import encode
 from matcher.config import OBJECTIVES
@@ -137,6 +137,75 @@ def test_engine_pruned_path_equals_the_full_solve(
         assert _totals(pruned)[:2] == _totals(exact)[:2]
     if objective == "fairness":
         assert _totals(pruned)[2] == _totals(exact)[2]
+
+
+def _decisions(people: list, config: ProgramConfig) -> list[Decision]:
+    """Rejections of every 7th pair the run without decisions chose, locks of every 11th
+    (from the 4th, rejected ones left out), and locks of up to 6 feasible triples it left
+    out, at mentors it filled (so that they give up a user), one per mentee and at most
+    one per mentor."""
+    first = propose(people, config)
+    every = propose(people, config, with_scores=True).scores
+    chosen = set(zip(first.matches.mentee_email, first.matches.mentor_email, strict=True))
+    load = first.matches.mentor_email.value_counts()
+    room = {p.email: p.capacity for p in people}
+    full = {m for m, n in load.items() if n >= room[m]}
+    pairs = list(first.matches[["mentee_email", "mentor_email", "mentor_type"]].itertuples())
+    decided = [
+        Decision(*p[1:3], MentorType(p[3]), "reject" if k % 7 == 0 else "lock")
+        for k, p in enumerate(pairs)
+        if k % 7 == 0 or k % 11 == 3
+    ]
+    wanted = len(decided) + 6
+    taken = {d.mentee_email for d in decided} | {d.mentor_email for d in decided}
+    for row in every.itertuples():
+        if len(decided) >= wanted:
+            break
+        outside = (row.mentee_email, row.mentor_email) not in chosen
+        if (
+            outside
+            and row.mentor_email in full
+            and not {row.mentee_email, row.mentor_email} & taken
+        ):
+            decided.append(
+                Decision(row.mentee_email, row.mentor_email, MentorType(row.mentor_type), "lock")
+            )
+            taken |= {row.mentee_email, row.mentor_email}
+    return decided
+
+
+@pytest.mark.parametrize("objective", ["coverage", "quality"])
+def test_a_run_with_decisions_repairs_the_run_without_them_to_the_optimum(
+    cohort_people: list, objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rejected pairs, locked pairs and locks that take a full mentor's place: the pruned
+    run repairs the flow of the run without decisions (matcher.repair), and reaches the
+    optimum of every candidate under the same decisions."""
+    config = dataclasses.replace(ProgramConfig(), objective=objective)
+    decisions = _decisions(cohort_people, config)
+    assert sum(d.action == "lock" for d in decisions) > 6
+    monkeypatch.setattr(engine, "KEEP", 2)
+    monkeypatch.setattr(engine, "RESERVE", 4)
+    repairs = []
+
+    def repaired_start(*args: object, **kwargs: object) -> object:
+        repairs.append(args)
+        return start(*args, **kwargs)
+
+    start = engine.repaired_start
+    monkeypatch.setattr(engine, "repaired_start", repaired_start)
+    repaired = propose(cohort_people, config, decisions)
+    assert len(repairs) == 1 and "pricing" in repaired.timings  # repaired, no fallback
+    monkeypatch.setattr(engine, "RESERVE", None)
+    exact = propose(cohort_people, config, decisions)
+    assert "pricing" not in exact.timings
+    if objective == "quality":
+        assert _totals(repaired)[1] == _totals(exact)[1]
+    else:
+        assert _totals(repaired)[:2] == _totals(exact)[:2]
+    got = set(zip(repaired.matches.mentee_email, repaired.matches.mentor_email, strict=True))
+    for d in decisions:
+        assert ((d.mentee_email, d.mentor_email) in got) == (d.action == "lock")
 
 
 def test_small_one_type_cohort_is_solved_directly_with_the_same_result(
