@@ -11,7 +11,10 @@ Determinism: people are sorted by e-mail before anything else, candidate triples
 listed in the canonical order (type, mentee e-mail, mentor e-mail) and the solver is
 deterministic, so the same input gives byte-identical output whatever the input's row
 order. Among equally good matchings, the one the solver reaches first for that canonical
-order is returned.
+order is returned. On the pruned path (large cohorts), under the coverage and quality
+objectives, a run with decisions first solves with none and then repairs that flow for
+them (:mod:`matcher.repair`), so a re-run that kept the first part (:mod:`matcher.warm`)
+returns the same matching.
 """
 
 from __future__ import annotations
@@ -349,14 +352,14 @@ def _solve(
                     settled.certified = _certify(
                         cohort, config, None, free, unlocked, pricers, compiled
                     )
+                    settled.record = pricers[-1].record
                 certified = _certify_repaired(
-                    cohort, config, rejected, found, locked, rejects, settled.certified, pricers,
-                    compiled,
-                )  # fmt: skip
+                    cohort, config, rejected, found, locked, rejects, settled, pricers, compiled
+                )
             else:
                 certified = _certify(cohort, config, rejected, found, locked, pricers, compiled)
                 if settled is not None and not (locks or rejects):
-                    settled.certified = certified
+                    settled.certified, settled.record = certified, pricers[-1].record
         except CertificationError:
             found = build_candidates(cohort, config, rejected, progress, compiled=compiled)
             found, locked = _with_locks(cohort, found, locks, config)
@@ -429,19 +432,21 @@ def _certify_repaired(
     found: Candidates,
     locked: np.ndarray,
     rejects: list[tuple[int, int, int]],
-    settled: Certified,
+    settled: Settled,
     pricers: list[CohortPricer],
     compiled: bool,
 ) -> Certified:
     """The certified solve of a run with decisions from the ``settled`` flow of the run
     without them, repaired (:func:`matcher.repair.repaired_start`); its pricer prices the
-    candidates the repaired subset lacks, then every other triple, and is appended to
-    ``pricers``."""
+    candidates the repaired subset lacks, then every other triple (from the cells the
+    settled run's pricer recorded, less the rejected ones, where it can), and is appended
+    to ``pricers``."""
+    assert settled.certified is not None  # found first by _solve
     kept = _kept(found)
     reject = np.array(rejects, dtype=np.int64).reshape(-1, 3)  # mentee, mentor, kind
     none = np.zeros(len(reject), dtype=np.int64)
     start = repaired_start(
-        settled,
+        settled.certified,
         Edges.of(reject[:, 0], reject[:, 1], reject[:, 2], none),
         kept.take(locked),
         cohort.capacity,
@@ -452,7 +457,12 @@ def _certify_repaired(
     have = np.sort(triple_keys(n, subset.mentee, subset.mentor, subset.kind))
     outside = ~lookup(have, triple_keys(n, kept.mentee, kept.mentor, kept.kind))[0]
     reserve = kept.take(outside)
-    pricer = CohortPricer(cohort, config, rejected, found, KEEP, reserve, compiled=compiled)
+    record = settled.record
+    if record is not None:
+        record = record.without(reject[:, 0], reject[:, 1], reject[:, 2])
+    pricer = CohortPricer(
+        cohort, config, rejected, found, KEEP, reserve, compiled=compiled, record=record
+    )
     pricers.append(pricer)
     return certified_flow(
         subset,

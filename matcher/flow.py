@@ -313,7 +313,6 @@ def repair_flow(
     released = gone & flow
     flow[released] = False
     np.add.at(deficit, net.head[released], 1)
-    dummy[request[filled]] = False
     again = np.unique(request[released & ~filled])
     sources = again[np.argsort(-pi[again], kind="stable")]  # heaviest first
     rank = np.where(gone, _INFINITY, 0)
@@ -364,6 +363,8 @@ def _staged(
     n_mentors = len(capacity)
     net = _Network.of(request, pair, mentor, n_mentors, compiled)
     state = _starting_state(net, request, warm)
+    if base == len(gain):  # nothing appended: the warm flow is the answer
+        return _solution(net, request, pair, gain, state[0], state[1])
     degree = np.bincount(mentor, minlength=n_mentors)
     slots = np.concatenate([[0], np.cumsum(np.minimum(capacity, degree))])
     room = np.asarray(capacity, dtype=np.int64)

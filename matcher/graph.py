@@ -202,12 +202,12 @@ def free_graph(
     """
     request, pair = group(mentee, kind), group(mentee, mentor)
     room = capacity - np.bincount(mentor[locked], minlength=len(capacity))
-    free = (
-        ~locked
-        & ~np.isin(request, request[locked])
-        & ~np.isin(pair, pair[locked])
-        & (room[mentor] > 0)
-    )
+    free = ~locked & (room[mentor] > 0)
+    if locked.any():  # a table per id: np.isin sorts or hashes every edge
+        for ids in (request, pair):
+            filled = np.zeros(int(ids.max()) + 1, dtype=bool)
+            filled[ids[locked]] = True
+            free &= ~filled[ids]
     return free, Graph(request, pair, mentor, weight, room).subset(free)
 
 

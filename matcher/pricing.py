@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -32,12 +32,13 @@ from matcher.candidates import (
     block_candidates,
     chunks,
     keep_greatest,
+    lookup,
     weights,
 )
 from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
-from matcher.graph import group
+from matcher.graph import group, lex_order
 from matcher.kernels import INT, INT_CUBE, INT_TABLE, INTS, entry, jit
 from matcher.pruning import Check, Edges
 
@@ -56,12 +57,12 @@ NO_LIMIT = np.iinfo(np.int64).max
 #: Requests per block of :meth:`CohortPricer._violates`, the proof that no triple violates.
 PROOF_ROWS = 128
 #: Most cells within reach that a round of :class:`CohortPricer` keeps for the proofs of
-#: later rounds (:class:`_Record`; 32 bytes each).
+#: later rounds (:class:`Record`; 32 bytes each).
 RECORD_CELLS = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
-class _Record:
+class Record:
     """The cells within reach of a round that priced its near triples (every candidate
     of a suspect request, against its group's mentors, with a near reduced cost before
     pair prices), and the prices of that round's checks.
@@ -81,7 +82,7 @@ class _Record:
     cells: Edges
 
     @classmethod
-    def of(cls, checks: Sequence[Check], cells: Edges) -> _Record:
+    def of(cls, checks: Sequence[Check], cells: Edges) -> Record:
         """Record ``cells`` with the prices of ``checks``."""
         return cls(
             tuple((c.scale, c.bonus, c.floor) for c in checks),
@@ -89,6 +90,19 @@ class _Record:
             tuple(c.mentor for c in checks),
             cells,
         )
+
+    def without(self, mentee: np.ndarray, mentor: np.ndarray, kind: np.ndarray) -> Record:
+        """The record less the cells of the triples given (rejected since it was made).
+
+        >>> record = Record.of([], Edges.of([0, 0], [1, 2], [0, 0], [5, 7]))
+        >>> record.without(np.array([0]), np.array([2]), np.array([0])).cells.mentor.tolist()
+        [1]
+        """
+        cells = self.cells
+        n = 1 + max(int(a.max(initial=0)) for a in (cells.mentee, cells.mentor, mentee, mentor))
+        keys = (cells.kind * n + cells.mentee) * n + cells.mentor
+        gone = np.unique((np.asarray(kind) * n + mentee) * n + mentor)
+        return replace(self, cells=cells.take(~lookup(gone, keys)[0]))
 
     def stale(self, checks: Sequence[Check]) -> tuple[np.ndarray, np.ndarray] | None:
         """The requests (a mask, mentee x kind) and mentors (a mask over people) whose
@@ -100,7 +114,7 @@ class _Record:
         ...     return Check(
         ...         1, 0, 0, np.array(request), np.array([0, 80]), sparse.csr_array((2, 2))
         ...     )
-        >>> record = _Record.of([check([[300], [0]])], Edges.of([], [], [], []))
+        >>> record = Record.of([check([[300], [0]])], Edges.of([], [], [], []))
         >>> requests, mentors = record.stale([check([[200], [0]])])
         >>> requests.tolist(), mentors.tolist()
         ([[True], [False]], [False, False])
@@ -131,6 +145,12 @@ class CohortPricer:
     returned; none otherwise.
     ``seconds`` adds up the time spent. With ``compiled=False`` blocks are evaluated by
     numpy and the plain Python of the kernels (nothing to compile; the same triples).
+
+    A round that prices its near triples keeps the cells within its reach as ``record``
+    (:class:`Record`) for the proofs of later rounds. A pricer given a ``record`` (an
+    earlier run's, for a run that repairs that run's flow, :mod:`matcher.repair`) keeps
+    it: its cells are priced again and only where prices fell since are searched, for
+    the near triples as for the proof, whenever the record can answer.
     """
 
     cohort: Cohort
@@ -142,10 +162,17 @@ class CohortPricer:
     compiled: bool = True
     seconds: float = 0.0
     _reserve_request: np.ndarray = field(init=False, repr=False)
+    record: Record | None = field(default=None, repr=False)
+    _seeded: bool = field(init=False, repr=False)
     _tables: list[Passes] = field(init=False, repr=False)
-    _record: _Record | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._seeded = self.record is not None
+        if self.record is not None:  # by request, for each one's nearest cells
+            cells = self.record.cells
+            self.record = replace(
+                self.record, cells=cells.take(lex_order(cells.kind, cells.mentee))
+            )
         self._reserve_request = group(self.reserve.kind, self.reserve.mentee)
         self._tables = [
             block_passes(self.cohort, t, self.config, self.rejected, compiled=self.compiled)
@@ -154,8 +181,7 @@ class CohortPricer:
 
     def __call__(self, checks: Sequence[Check]) -> Edges:
         started = time.perf_counter()
-        stats, bound = self.found.stats, self.found.unkept
-        if bound is None:
+        if self.found.unkept is None:
             raise ValueError("CohortPricer needs candidates built with keep")
         table = CheckTable.of(checks)
         near, violated = nearest_edges(
@@ -165,10 +191,64 @@ class CohortPricer:
         if not violated and self.compiled and not self._violates(checks, table):
             self.seconds += time.perf_counter() - started
             return out[0]
-        record: list[Edges] | None = []
+        record: list[Edges] | None = None if self._seeded else []
+        scopes = self._scopes(checks) if self._seeded else None
+        if scopes is None:
+            scopes = [self._everywhere()]
+        else:  # a seeded record answers for its cells and the prices that held
+            assert self.record is not None
+            cells = self.record.cells
+            request = group(cells.kind, cells.mentee)
+            picked, hit = nearest_edges(cells, request, checks, self.keep, self.compiled, table)
+            out.append(cells.take(picked))
+            violated |= hit
+        jobs = []
+        for asked, offered in scopes:
+            jobs += self._near_jobs(checks, asked, offered)
+        with ThreadPoolExecutor(WORKERS) as pool:
+            for found, hit, cells in pool.map(lambda job: self._near(*job, checks, table), jobs):
+                out.append(found)
+                violated |= hit
+                if record is not None:
+                    record.append(cells)
+                    if sum(len(r) for r in record) > RECORD_CELLS:
+                        record = None
+        if record is not None and self.compiled:
+            self.record = Record.of(checks, Edges.concat([out[0], *record]))
+        self.seconds += time.perf_counter() - started
+        return Edges.concat(out) if violated else out[0]
+
+    def _everywhere(self) -> tuple[np.ndarray, np.ndarray]:
+        """The scope of every request and every mentor."""
+        return np.ones(len(self.found.stats.mentee), dtype=bool), np.ones(len(self.cohort), bool)
+
+    def _scopes(self, checks: Sequence[Check]) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """Where a search must look when the record answers for the rest: the requests
+        (a mask over the request rows) with every mentor, and the mentors (a mask over
+        people) with every request, whose prices fell too far since it was recorded
+        (:meth:`Record.stale`); None when there is no record or it cannot answer."""
+        stale = None if self.record is None else self.record.stale(checks)
+        if stale is None:
+            return None
+        stats = self.found.stats
+        requests, mentors = stale
+        everyone = np.ones(len(self.cohort), dtype=bool)
+        scopes = [(requests[stats.mentee, stats.kind], everyone)]
+        if mentors.any():
+            scopes.append((np.ones(len(stats.mentee), dtype=bool), mentors))
+        return scopes
+
+    def _near_jobs(
+        self, checks: Sequence[Check], asked: np.ndarray, offered: np.ndarray
+    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Blocks ``(kind, mentees, mentors)`` of the requests in ``asked`` whose best
+        left-out weight could still have a near reduced cost, by slack, against the
+        mentors in ``offered`` whose price leaves room for one."""
+        stats, bound = self.found.stats, self.found.unkept
+        assert bound is not None  # checked by __call__
         jobs = []
         for kind, mentor_type in enumerate(MENTOR_TYPES):
-            rows = np.flatnonzero((stats.kind == kind) & (bound >= 0))
+            rows = np.flatnonzero((stats.kind == kind) & (bound >= 0) & asked)
             mentees, best = stats.mentee[rows], bound[rows]
             slack = [
                 np.where(
@@ -182,6 +262,7 @@ class CohortPricer:
             if not suspect.any():
                 continue
             mentors = self.cohort.mentors_offering(mentor_type)
+            mentors = mentors[offered[mentors]]
             for suspects in _by_slack(np.flatnonzero(suspect), slack):
                 reach = np.zeros(len(mentors), dtype=bool)
                 for c, s in zip(checks, slack, strict=True):
@@ -190,18 +271,7 @@ class CohortPricer:
                 jobs += [
                     (kind, chunk, mentors[reach]) for chunk in chunks(mentees[suspects], width)
                 ]
-        with ThreadPoolExecutor(WORKERS) as pool:
-            for found, hit, cells in pool.map(lambda job: self._near(*job, checks, table), jobs):
-                out.append(found)
-                violated |= hit
-                if record is not None:
-                    record.append(cells)
-                    if sum(len(r) for r in record) > RECORD_CELLS:
-                        record = None
-        if record is not None and self.compiled:
-            self._record = _Record.of(checks, Edges.concat([out[0], *record]))
-        self.seconds += time.perf_counter() - started
-        return Edges.concat(out) if violated else out[0]
+        return jobs
 
     def _violates(self, checks: Sequence[Check], table: CheckTable) -> bool:
         """Whether some triple outside the candidates kept violates a check (those kept are
@@ -216,25 +286,21 @@ class CohortPricer:
         block); when there is one, it is mostly found in the first blocks.
 
         After a round that priced its near triples and recorded the cells within its
-        reach (:class:`_Record`), only the cells that record cannot answer for are
-        searched (see :meth:`_Record.stale`).
+        reach (:class:`Record`), only the cells that record cannot answer for are
+        searched (see :meth:`Record.stale`).
         """
         if not checks:
             return False
         stats, bound = self.found.stats, self.found.unkept
-        everyone = np.ones(len(self.cohort), dtype=bool)
-        scopes = [(np.ones(len(stats.mentee), dtype=bool), everyone)]
-        stale = None if self._record is None else self._record.stale(checks)
-        if stale is not None:
-            cells = self._record.cells
+        scopes = self._scopes(checks)
+        if scopes is None:
+            scopes = [self._everywhere()]
+        else:
+            assert self.record is not None
+            cells = self.record.cells
             no_request = np.zeros(len(cells), np.int64)
-            hit = near_picks(no_request, *cells.columns(), *table, 1, NO_LIMIT)[1]
-            if hit:
+            if near_picks(no_request, *cells.columns(), *table, 1, NO_LIMIT)[1]:
                 return True
-            requests, mentors = stale
-            scopes = [(requests[stats.mentee, stats.kind], everyone)]
-            if mentors.any():
-                scopes.append((np.ones(len(stats.mentee), dtype=bool), mentors))
         jobs = []
         for asked, offered in scopes:
             for kind, mentor_type in enumerate(MENTOR_TYPES):

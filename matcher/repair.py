@@ -20,9 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from matcher.candidates import lookup
 from matcher.flow import WarmStart, repair_flow
 from matcher.frames import triple_keys
 from matcher.graph import free_graph
+from matcher.pricing import Record
 from matcher.pruning import Certified, Edges
 
 __all__ = ["Repaired", "Settled", "repaired_start"]
@@ -33,14 +35,16 @@ BoolArray = NDArray[np.bool_]
 
 @dataclass
 class Settled:
-    """The certified flow of a run with no decision (None until a run found it): kept by
-    a run, and by :class:`matcher.warm.WarmState` between runs.
+    """The certified flow of a run with no decision (None until a run found it) and the
+    cells its pricer recorded (:class:`~matcher.pricing.Record`, None when it kept none):
+    kept by a run, and by :class:`matcher.warm.WarmState` between runs.
 
     >>> Settled(None).certified is None
     True
     """
 
     certified: Certified | None
+    record: Record | None = None
 
 
 @dataclass(frozen=True)
@@ -108,16 +112,16 @@ def repaired_start(
     if warm is None:
         raise ValueError("a repair needs the settled flow's state")
     edges, n = settled.edges, len(capacity)
-    keys = _keys(edges, n)
-    kept = ~np.isin(keys, _keys(rejected, n))
-    have = np.isin(_keys(locks, n), keys[kept])
+    keys, lock_keys = _keys(edges, n), _keys(locks, n)
+    kept = ~_among(keys, _keys(rejected, n))
+    have = np.isin(lock_keys, keys[kept & _among(keys, lock_keys)])  # a few locks
     subset = Edges.concat([edges.take(kept), locks.take(~have)])
-    locked = np.isin(_keys(subset, n), _keys(locks, n))
+    locked = _among(_keys(subset, n), lock_keys)
     free, after = free_graph(*subset.columns(), capacity, locked)
     base_free, base = free_graph(*edges.columns(), capacity, np.zeros(len(edges), dtype=bool))
     stays = np.zeros(len(edges), dtype=bool)
     stays[kept] = free[: int(kept.sum())]
-    filled = np.isin(_keys(edges, 1, by_request=True), _keys(locks, 1, by_request=True))
+    filled = _among(_keys(edges, 1, by_request=True), _keys(locks, 1, by_request=True))
     start = repair_flow(
         base.request,
         base.pair,
@@ -130,6 +134,12 @@ def repaired_start(
         compiled=compiled,
     )
     return Repaired(subset, locked, start)
+
+
+def _among(keys: IntArray, few: IntArray) -> BoolArray:
+    """Whether each of ``keys`` is one of ``few`` (binary search: ``np.isin`` sorts or
+    hashes all of ``keys``)."""
+    return lookup(np.unique(few), keys)[0]
 
 
 def _keys(edges: Edges, n: int, by_request: bool = False) -> IntArray:

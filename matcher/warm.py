@@ -4,23 +4,24 @@ After an admin rejects, locks or approves a few pairs, the participants and the 
 those of the last run; only the decisions changed. :func:`rerun` keeps, in a
 :class:`WarmState`, what does not depend on decisions: the encoded cohort and every
 request's candidates (rules and scores, the reserve pruning keeps, the statistics unmatched
-reasons count), built as if nobody had been rejected; and what its tables worked out that
-depends only on a triple, the cohort and the config (the words of its pairs,
-:class:`~matcher.frames.Explained`, and its answers on whether a mentee's mentors in other
-types are candidates of their open requests, :class:`~matcher.frames.Checked`). A re-run
-with that state evaluates again only the requests a rejection touches
-(:func:`with_rejections`; a request's candidates never depend on another's), and runs the
-rest of :func:`matcher.engine.propose` as it is (locks, the certified solve, the tables),
-except that its tables copy what the state holds and work out only the rest.
+reasons count), built as if nobody had been rejected; the certified flow of the run with no
+decision (:class:`~matcher.repair.Settled`, on the pruned path of large cohorts); and what
+its tables worked out that depends only on a triple, the cohort and the config (the words
+of its pairs, :class:`~matcher.frames.Explained`, and its answers on whether a mentee's
+mentors in other types are candidates of their open requests,
+:class:`~matcher.frames.Checked`). A re-run with that state evaluates again only the
+requests a rejection touches (:func:`~matcher.rejections.with_rejections`; a request's
+candidates never depend on another's), repairs the kept flow for its decisions instead of
+solving again (:mod:`matcher.repair`), and runs the rest of
+:func:`matcher.engine.propose` as it is, except that its tables copy what the state holds
+and work out only the rest.
 
 Exactness: the candidates handed to the solver are those a run from scratch builds, array
-for array, every later step is the deterministic one of a run from scratch, and what the
-tables copy is what they would work out (it depends on nothing that differs), so the
-proposal is byte-identical to ``propose(participants, config, decisions)`` and certified
-optimal the same way (``tests/test_warm.py`` checks both on random, correlated and sample
-cohorts). The solve itself is not warm-started from the earlier run's prices: the flow
-continues only from a problem whose edges were appended to (:mod:`matcher.flow`), and a
-flow started elsewhere may reach another of several equally good matchings.
+for array; a run from scratch with decisions, too, first solves with none and then repairs
+that flow (the same deterministic steps from the same flow); and what the tables copy is
+what they would work out (it depends on nothing that differs). So the proposal is
+byte-identical to ``propose(participants, config, decisions)`` and certified optimal the
+same way (``tests/test_warm.py`` checks both on random, correlated and sample cohorts).
 
 A state is reused only by the same engine (:func:`engine_digest`: the same source code),
 for the same participants (the same records, in the same order) and the same config, as
@@ -35,7 +36,7 @@ import hashlib
 import pickle
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -48,7 +49,6 @@ from matcher.config import ProgramConfig
 from matcher.engine import propose_encoded
 from matcher.frames import Checked, Explained, check_triples, explain_pairs
 from matcher.proposal import Decision, Proposal
-from matcher.pruning import Certified
 from matcher.rejections import RejectionFree
 from matcher.repair import Settled
 from matcher.schema import Participant
@@ -92,7 +92,9 @@ class WarmState:
 
     ``key`` is the :func:`fingerprint` of the run's participants and config; ``candidates``
     are those of every request, built with no rejection, in the shape the run used
-    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`); ``explained`` are the words
+    (``keep``, ``compiled``: :func:`matcher.engine.run_shape`); ``settled`` holds the
+    certified flow with no decision and its pricer's record (None when the run had none to
+    keep: a cohort solved directly, the fairness objective); ``explained`` are the words
     of the pairs the run chose, and ``checked`` its answers on the triples its open
     requests' reasons asked about (:func:`matcher.frames.check_triples`).
     """
@@ -100,7 +102,7 @@ class WarmState:
     key: str
     cohort: Cohort
     candidates: Candidates
-    settled: Certified | None
+    settled: Settled
     explained: Explained
     checked: Checked
 
@@ -130,10 +132,12 @@ class WarmState:
             a for f in fields(Cohort) if isinstance(a := getattr(self.cohort, f.name), np.ndarray)
         ]
         arrays += [words.key, self.checked.key, self.checked.ok]
-        if (settled := self.settled) is not None:
+        if (settled := self.settled.certified) is not None:
             arrays += [*settled.edges.columns(), settled.chosen]
             if settled.warm is not None:
                 arrays += [getattr(settled.warm, f.name) for f in fields(settled.warm)]
+        if (record := self.settled.record) is not None:
+            arrays += [*record.cells.columns(), *record.request, *record.mentor]
         objects = [words.reasons, *words.reasons, words.parts, *words.parts]
         objects += [x for parts in words.parts for part in parts for x in (part, *part[1:])]
         return sum(a.nbytes for a in arrays) + sum(map(sys.getsizeof, objects))
@@ -191,7 +195,7 @@ def rerun(
     key = fingerprint(people, config)
     if warm is not None and warm.key == key:
         build, cohort = RejectionFree(warm.candidates), warm.cohort
-        settled = Settled(warm.settled)
+        settled = replace(warm.settled)
         explain, check = _Reuse(explain_pairs, warm.explained), _Reuse(check_triples, warm.checked)
     else:
         warm, build, cohort, settled = None, RejectionFree(None), encode(people), Settled(None)
@@ -207,11 +211,11 @@ def rerun(
         explain=explain,
         check=check,
     )
-    if warm is None or (warm.settled is None and settled.certified is not None):
+    if warm is None or (warm.settled.certified is None and settled.certified is not None):
         base, explained, checked = build.base, explain.known, check.known
         # propose_encoded builds the candidates and the tables of every run
         assert base is not None and explained is not None and checked is not None
-        warm = WarmState(key, cohort, base, settled.certified, explained, checked)
+        warm = WarmState(key, cohort, base, settled, explained, checked)
     return proposal, warm
 
 

@@ -175,17 +175,29 @@ def _decisions(people: list, config: ProgramConfig) -> list[Decision]:
 
 
 @pytest.mark.parametrize("objective", ["coverage", "quality"])
+@pytest.mark.parametrize("compiled", [False, True])
 def test_a_run_with_decisions_repairs_the_run_without_them_to_the_optimum(
-    cohort_people: list, objective: str, monkeypatch: pytest.MonkeyPatch
+    cohort_people: list, objective: str, compiled: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rejected pairs, locked pairs and locks that take a full mentor's place: the pruned
     run repairs the flow of the run without decisions (matcher.repair), and reaches the
-    optimum of every candidate under the same decisions."""
+    optimum of every candidate under the same decisions. Compiled, the repair's pricer
+    starts from the cells the first run's pricer recorded."""
     config = dataclasses.replace(ProgramConfig(), objective=objective)
     decisions = _decisions(cohort_people, config)
     assert sum(d.action == "lock" for d in decisions) > 6
     monkeypatch.setattr(engine, "KEEP", 2)
     monkeypatch.setattr(engine, "RESERVE", 4)
+    if compiled:
+        monkeypatch.setattr(engine, "COMPILE_CELLS", 0)
+    seeded = []
+
+    class Pricer(engine.CohortPricer):
+        def __post_init__(self) -> None:
+            seeded.append(self.record is not None)
+            super().__post_init__()
+
+    monkeypatch.setattr(engine, "CohortPricer", Pricer)
     repairs = []
 
     def repaired_start(*args: object, **kwargs: object) -> object:
@@ -196,6 +208,7 @@ def test_a_run_with_decisions_repairs_the_run_without_them_to_the_optimum(
     monkeypatch.setattr(engine, "repaired_start", repaired_start)
     repaired = propose(cohort_people, config, decisions)
     assert len(repairs) == 1 and "pricing" in repaired.timings  # repaired, no fallback
+    assert seeded == [False, compiled]  # the run without decisions, then the repair
     monkeypatch.setattr(engine, "RESERVE", None)
     exact = propose(cohort_people, config, decisions)
     assert "pricing" not in exact.timings
