@@ -172,6 +172,42 @@ def test_the_proof_finds_a_violating_left_out_triple_whenever_there_is_one(
     assert (True, True) in answers and (False, False) in answers
 
 
+def test_a_pricer_seeded_with_a_record_returns_a_violator_of_every_violated_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new pricer given a run's record (as a repaired run's is), the last round's prices
+    cut at random: it returns nothing only when no candidate left out violates, and else,
+    for every request with a violating left-out candidate, one of that request's violating
+    triples (from the record's cells or from where prices fell)."""
+    pricer, checks, cells, kept = _last_round(monkeypatch)
+    seeded = dataclasses.replace(pricer, record=pricer.record, seconds=0.0)
+    rng = np.random.default_rng(2)
+    outcomes = set()
+    for trial in range(40):
+        cut = []
+        for c in checks:
+            request, mentor = c.request.copy(), c.mentor.copy()
+            drop = rng.choice([0, 49, 99, 101, 150, 400, 2000] if trial % 2 else [0, 30, 60], 2)
+            at = rng.random(request.shape) < 0.02
+            request[at] = np.maximum(request[at] - drop[0], 0)
+            at = rng.random(mentor.shape) < 0.02
+            mentor[at] = np.maximum(mentor[at] - drop[1], 0)
+            cut.append(dataclasses.replace(c, request=request, mentor=mentor))
+        violating = np.zeros(len(cells), dtype=bool)
+        for c in cut:
+            violating |= c.nearness(*cells.columns()) > c.margin
+        wanted = set(
+            zip(cells.mentee[violating & ~kept], cells.kind[violating & ~kept], strict=True)
+        )
+        found = seeded(cut)
+        hit = np.zeros(len(found), dtype=bool)
+        for c in cut:
+            hit |= c.nearness(*found.columns()) > c.margin
+        assert set(zip(found.mentee[hit], found.kind[hit], strict=True)) >= wanted
+        outcomes.add(bool(wanted))
+    assert outcomes == {True, False}
+
+
 def test_the_proof_finds_a_left_out_triple_violating_by_a_hundredth(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
