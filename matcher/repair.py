@@ -117,11 +117,12 @@ def repaired_start(
     have = np.isin(lock_keys, keys[kept & _among(keys, lock_keys)])  # a few locks
     subset = Edges.concat([edges.take(kept), locks.take(~have)])
     locked = _among(_keys(subset, n), lock_keys)
-    free, after = free_graph(*subset.columns(), capacity, locked)
-    base_free, base = free_graph(*edges.columns(), capacity, np.zeros(len(edges), dtype=bool))
-    stays = np.zeros(len(edges), dtype=bool)
-    stays[kept] = free[: int(kept.sum())]
+    # what free_graph leaves choosable in the subset, on the settled edges
+    room = capacity - np.bincount(locks.mentor, minlength=n)
     filled = _among(_keys(edges, 1, by_request=True), _keys(locks, 1, by_request=True))
+    paired = _among(edges.mentee * n + edges.mentor, locks.mentee * n + locks.mentor)
+    stays = kept & ~filled & ~paired & (room[edges.mentor] > 0)
+    base_free, base = free_graph(*edges.columns(), capacity, np.zeros(len(edges), dtype=bool))
     start = repair_flow(
         base.request,
         base.pair,
@@ -130,7 +131,7 @@ def repaired_start(
         warm,
         ~stays[base_free],
         filled[base_free],
-        after.capacity,
+        room,
         compiled=compiled,
     )
     return Repaired(subset, locked, start)
