@@ -78,18 +78,23 @@ def _broken_rules(
         group = [lock for lock in known if lock.kind == kind]
         if not group:
             continue
-        pairs = pairwise(
-            cohort, np.array([g.mentee for g in group]), np.array([g.mentor for g in group])
+        mentees, mentors = (
+            np.array([g.mentee for g in group]),
+            np.array([g.mentor for g in group]),
         )
+        pairs = pairwise(cohort, mentees, mentors)
         found = violations(pairs, mentor_type, config)
         points = score(pairs, mentor_type, config)[0]
-        for j, lock in enumerate(group):
-            scores[lock.decision] = float(points[j])
+        scores.update((lock.decision, float(p)) for lock, p in zip(group, points, strict=True))
+        suspect = (cohort.seeks[mentees, kind] == 0) | (cohort.offers[mentors, kind] == 0)
+        for mask in found.values():
+            suspect |= mask
+        for j in np.flatnonzero(suspect):  # the words of the few locks with a problem
+            lock = group[j]
             rules = [name for name, mask in found.items() if mask[j]]
             words = type_problems(cohort, lock.mentee, lock.mentor, mentor_type)
             words += breach_phrases(cohort, lock.mentee, lock.mentor, mentor_type, config, rules)
-            if words:
-                stale[lock.decision] = words
+            stale[lock.decision] = words
     return stale, scores
 
 
