@@ -106,6 +106,8 @@ def _too_many(
     The ``held`` locks hold first, then those of ``valid`` with the better scores (then
     in the order of e-mails).
     """
+    if _fit(cohort, [*held, *valid]):  # the common case: no request, pair or mentor over
+        return {}
     people = cohort.people
     order = sorted(
         valid,
@@ -138,6 +140,22 @@ def _too_many(
             request[lock.mentee, lock.kind] = pair[lock.mentee, lock.mentor] = lock
             names.append(mentee.name)
     return stale
+
+
+def _fit(cohort: Cohort, locks: Sequence[_Lock]) -> bool:
+    """True when ``locks`` hold at most one per request and per pair, and no more than a
+    mentor's places."""
+    if not locks:
+        return True
+    mentee, mentor, kind = (
+        np.array([getattr(k, c) for k in locks]) for c in ("mentee", "mentor", "kind")
+    )
+    n = len(cohort.people)
+    once = all(
+        len(np.unique(key)) == len(locks)
+        for key in (mentee * len(MENTOR_TYPES) + kind, mentee * n + mentor)
+    )
+    return once and bool((np.bincount(mentor, minlength=n) <= cohort.capacity).all())
 
 
 def stale_locks(
