@@ -296,7 +296,7 @@ def _with_locks(
     n = len(cohort)
     wanted = triple_keys(n, lock[:, 0], lock[:, 1], lock[:, 2])
     have = triple_keys(n, found.mentee, found.mentor, found.kind)
-    extra = lock[~lookup(np.sort(have), wanted)[0]]
+    extra = lock[~lookup(np.sort(have, kind="stable"), wanted)[0]]
     if len(extra):
         scores, _ = score_triples(cohort, extra[:, 0], extra[:, 1], extra[:, 2], config)
         mentee = np.concatenate([found.mentee, extra[:, 0]])
@@ -454,7 +454,7 @@ def _certify_repaired(
     )
     n = len(cohort)
     subset = start.edges
-    have = np.sort(triple_keys(n, subset.mentee, subset.mentor, subset.kind))
+    have = np.sort(triple_keys(n, subset.mentee, subset.mentor, subset.kind), kind="stable")
     outside = ~lookup(have, triple_keys(n, kept.mentee, kept.mentor, kept.kind))[0]
     reserve = kept.take(outside)
     record = settled.record
