@@ -35,6 +35,7 @@ from matcher.intake import (
     parse_participants,
 )
 from matcher.introductions import first_agenda, participant_reasons
+from matcher.kernels import load_cached_kernels
 from matcher.limits import (
     ANSWER_LIMITS,
     BIO_MAX_CHARS,
@@ -159,6 +160,7 @@ __all__ = [
     "first_agenda",
     "generate_cohort",
     "ignored_columns",
+    "load_cached_kernels",
     "load_config",
     "load_decisions",
     "load_participants",

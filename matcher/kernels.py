@@ -181,6 +181,41 @@ def compile_kernels(progress: Callable[[int, int], None] | None = None) -> float
     return watch.seconds
 
 
+class _CompileRefusedError(Exception):
+    """A kernel was about to be compiled (see :func:`load_cached_kernels`)."""
+
+
+class _Refusal(event.Listener):
+    """Numba's compile events: stop at the first compilation."""
+
+    def on_start(self, what: event.Event) -> None:
+        raise _CompileRefusedError
+
+    def on_end(self, what: event.Event) -> None:
+        """Nothing: no compilation gets this far."""
+
+
+def load_cached_kernels() -> bool:
+    """Build every entry kernel from numba's disk cache, compiling none: True when all of
+    them were there (or built in this process already), False at the first one that would
+    have to be compiled (it and those after it are left to build when first needed).
+
+    A process that forks workers calls it, so that each worker inherits the kernels instead
+    of loading them again (about half a second a process; ``webapp/worker.py``).
+
+    >>> isinstance(load_cached_kernels(), bool)
+    True
+    """
+    try:
+        with event.install_listener("numba:compile", _Refusal()):
+            for found in ENTRIES:
+                if isinstance(found.kernel, Dispatcher):  # not with NUMBA_DISABLE_JIT=1
+                    found.kernel.compile(found.argtypes)
+    except _CompileRefusedError:
+        return False
+    return True
+
+
 def cache_folder() -> str | None:
     """The folder numba keeps the compiled kernels in (None when they are not cached: no
     writable folder, or numba's compiler switched off by ``NUMBA_DISABLE_JIT``).

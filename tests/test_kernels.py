@@ -295,3 +295,20 @@ def test_every_entry_kernel_lets_other_threads_run_while_it_works() -> None:
         if not e.kernel.targetoptions.get("nogil")
     ]
     assert held == []
+
+
+def test_load_cached_kernels_builds_only_what_needs_no_compiling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A kernel never cached stops the load before it compiles (a worker process never
+    spends a minute compiling); once built, loading is done."""
+
+    def add_one(x: int) -> int:
+        return x + 1
+
+    fresh = numba.njit(add_one)  # no disk cache: building it means compiling it
+    monkeypatch.setattr(kernels, "ENTRIES", [kernels.Entry(fresh, (numba.int64,))])
+    assert not kernels.load_cached_kernels()
+    assert not fresh.overloads  # nothing was compiled
+    fresh.compile((numba.int64,))
+    assert kernels.load_cached_kernels()

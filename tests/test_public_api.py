@@ -93,6 +93,7 @@ PUBLIC = [
     "first_agenda",
     "generate_cohort",
     "ignored_columns",
+    "load_cached_kernels",
     "load_config",
     "load_decisions",
     "load_participants",

@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from rq import Queue, Worker
 from rq.job import Job
 
+from matcher import load_cached_kernels
 from webapp import jobs
 from webapp.db import db
 
@@ -36,8 +37,18 @@ class JobWorker(Worker):
         """RQ's, inside the app's context (the horses it forks inherit it)."""
         if self.app is None:
             raise RuntimeError("a JobWorker carries out jobs of an app: JobWorker(..., app=app)")
+        self.engine_loaded = load_cached_kernels()
         with self.app.app_context():
             return super().work(*args, **kwargs)
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """RQ's (a horse carries out ``job``); then, until it has them, the worker builds
+        the matching engine's compiled kernels from numba's disk cache (a run fills it),
+        so that the horses it forks inherit them instead of each loading them (about half
+        a second of every run; docs/performance.md)."""
+        super().execute_job(job, queue)
+        if not getattr(self, "engine_loaded", True):
+            self.engine_loaded = load_cached_kernels()
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         """In the horse: leave the connections inherited from the worker to the worker."""
