@@ -8,7 +8,10 @@ and asks a *pricer* for every triple outside the subset whose reduced cost ``gai
 price(request) - price(mentor) - price(pair)`` is positive. By LP duality, when no triple
 anywhere has a positive reduced cost and the prices' dual objective equals the value of
 the chosen edges, no choice over *all* triples does better. Violating triples are added
-and the subset solved again until none remain.
+and the subset solved again until none remain. A pricer may return, for several checks at
+once, near triples of one check that the subset holds already in the place of another
+check's violators (it returns each request's nearest); when a round adds nothing new, the
+checks are priced one at a time, where violators always come first.
 
 Every claim is checked again in exact integer arithmetic: the prices must be
 non-negative, price every subset edge at a reduced cost ``<= 0`` and add up to the chosen
@@ -363,7 +366,8 @@ def certified_solve(
     Raises
     ------
     CertificationError
-        When the flow's prices fail the exact check of a certificate.
+        When the flow's prices fail the exact check of a certificate, or the pricer
+        reports violations but no triple the subset lacks.
 
     Examples
     --------
@@ -392,14 +396,33 @@ def certified_solve(
         extra = pricer(checks)  # violators and near triples, some maybe in the subset
         if not len(extra):
             return edges, chosen
-        keys, first = np.unique(_triple_keys(extra, shape, len(capacity)), return_index=True)
-        at = np.searchsorted(have, keys)
-        new = at == len(have)
-        new[~new] = have[at[~new]] != keys[~new]
-        extra = extra.take(np.sort(first[new]))
-        have = np.sort(np.concatenate([have, keys[new]]), kind="stable")
+        extra, have = _new_triples(extra, have, shape, len(capacity))
+        if not len(extra):  # near triples of one check outranked another's violators
+            every = Edges.concat([pricer([check]) for check in checks])
+            extra, have = _new_triples(every, have, shape, len(capacity))
+            if not len(extra):
+                raise CertificationError("the pricer finds violations but no new triple")
         edges = Edges.concat([edges, extra])
         locked = np.concatenate([locked, np.zeros(len(extra), dtype=bool)])
+
+
+def _new_triples(
+    extra: Edges, have: IntArray, shape: tuple[int, int], n_mentors: int
+) -> tuple[Edges, IntArray]:
+    """The triples of ``extra`` whose keys are not in ``have`` (sorted), each once, in order
+    of first appearance, and ``have`` with their keys added.
+
+    >>> extra = Edges.of([0, 1, 0], [1, 0, 1], [0, 0, 0], [5, 6, 5])
+    >>> extra, have = _new_triples(extra, np.array([1]), (2, 1), 2)
+    >>> extra.mentee.tolist(), have.tolist()
+    ([1], [1, 2])
+    """
+    keys, first = np.unique(_triple_keys(extra, shape, n_mentors), return_index=True)
+    at = np.searchsorted(have, keys)
+    new = at == len(have)
+    new[~new] = have[at[~new]] != keys[~new]
+    have = np.sort(np.concatenate([have, keys[new]]), kind="stable")
+    return extra.take(np.sort(first[new])), have
 
 
 # --- one round: solve the subset, price it --------------------------------------------------
