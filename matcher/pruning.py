@@ -28,7 +28,7 @@ The objectives are certified as plain flows on integer gains, each with its own 
 - ``fairness``: the coverage certificate (it proves ``K``, the most requests any choice
   fills); the threshold ``t`` found on the subset; a count certificate (gain 1) over the
   edges weighing more than ``t`` proving that they fill fewer than ``K``; then coverage
-  over the edges weighing at least ``t``.
+  over the edges weighing at least ``t``, whose choice must fill ``K``.
 
 Locked edges are set aside as in :func:`matcher.solver.solve`; the requests, pairs and
 mentors they fill get the price :data:`FILLED`, so no triple there ever violates.
@@ -485,13 +485,15 @@ def _solve_and_price(
     if objective != "quality":
         target = int(pick.sum())
         if objective == "fairness" and target:
-            floor = fair_floor(sub.graph, target)
+            floor = fair_floor(sub.graph, target, compiled)
             above = weight > floor
             fewer, check, _ = _priced_flow(sub, above, (0, 1, floor + 1), compiled)
             if int(fewer.sum()) >= target:
                 raise CertificationError("the fairness threshold is not the highest one")
             use = weight >= floor
             pick, more, _ = _priced_flow(sub, use, (1, big, floor), compiled)
+            if int(pick.sum()) != target:
+                raise CertificationError("the edges from the fairness threshold fill fewer")
             checks += [check, more]
     chosen = locked.copy()
     free_chosen = np.zeros(len(weight), dtype=bool)

@@ -1,0 +1,64 @@
+"""Tests of matcher.graph: the fairness threshold's compiled search against maximum flows."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.graph import Graph, fair_floor, free_graph, max_count
+from tests.strategies import SEEDS, random_instance
+
+
+def _graph(seed: int, popular: bool, n_kinds: int, per_request: int, fine: bool) -> Graph:
+    """The choosable graph of a random instance (``fine``: weights of every hundredth)."""
+    inst = random_instance(
+        seed, popular=popular, n_kinds=n_kinds, n_mentees=30, n_mentors=12, per_request=per_request
+    )
+    weight = np.array(inst.weight)
+    if fine:
+        weight += np.random.default_rng(seed).integers(0, 100, size=len(weight))
+    columns = (np.array(c) for c in (inst.mentee, inst.mentor, inst.kind))
+    return free_graph(*columns, weight, np.array(inst.capacity), np.array(inst.locked))[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=SEEDS,
+    popular=st.booleans(),
+    n_kinds=st.integers(1, 3),
+    per_request=st.integers(1, 8),
+    fine=st.booleans(),
+    share=st.floats(0, 1),
+)
+def test_compiled_fair_floor_is_the_highest_weight_that_fills_the_target(
+    seed: int, popular: bool, n_kinds: int, per_request: int, fine: bool, share: float
+) -> None:
+    """The compiled search (augmenting paths from the flow of a weight found too high)
+    finds the threshold that maximum flows define, for the best count and fewer."""
+    graph = _graph(seed, popular, n_kinds, per_request, fine)
+    best = max_count(graph)
+    target = max(1, round(share * best))
+    floor = fair_floor(graph, target)
+    assert floor == fair_floor(graph, target, compiled=False)
+    if not best:
+        return
+    assert max_count(graph.subset(graph.weight >= floor)) >= target
+    assert max_count(graph.subset(graph.weight > floor)) < target
+
+
+def test_fair_floor_moves_a_request_off_its_heaviest_edge() -> None:
+    """Two requests reach weight 8 only if request 0 moves from mentor 0 (weight 9) to
+    mentor 1 (8) for request 1, whose one edge (8) wants mentor 0's one place: through a
+    pair both share (two kinds of one mentee) or through the full mentor (two mentees)."""
+    for pair in ([0, 1, 0, 2], [0, 1, 2, 3]):
+        graph = Graph(
+            request=np.array([0, 0, 1, 2]),
+            pair=np.array(pair),
+            mentor=np.array([0, 1, 0, 1]),
+            weight=np.array([9, 8, 8, 3]),
+            capacity=np.array([1, 1]),
+        )
+        assert max_count(graph) == 2
+        assert fair_floor(graph, 2) == fair_floor(graph, 2, compiled=False) == 8
+        assert fair_floor(graph, 1) == 9
