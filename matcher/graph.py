@@ -270,11 +270,7 @@ def fair_floor(graph: Graph, target: int, compiled: bool = True) -> int:
     if not levels.size:
         return 0
     if compiled:
-        order = lex_order(graph.request, -graph.weight)  # each request's heaviest first
-        start = np.searchsorted(graph.request[order], np.arange(graph.n_requests + 1))
-        room = np.clip(graph.capacity, 0, len(graph.weight))
-        edges = (graph.request[order], graph.pair[order], graph.mentor[order])
-        return int(levels[floor_level(start, *edges, graph.weight[order], room, levels, target)])
+        return int(levels[floor_level(*by_request(graph), levels, target)])
     low, high = 0, len(levels) - 1  # levels[low] always reaches the target
     while low < high:
         middle = (low + high + 1) // 2
@@ -283,6 +279,22 @@ def fair_floor(graph: Graph, target: int, compiled: bool = True) -> int:
         else:
             high = middle - 1
     return int(levels[low])
+
+
+def by_request(graph: Graph) -> tuple[IntArray, ...]:
+    """The arguments of :func:`floor_level` before the levels: where each request's edges
+    begin (and the end), then each edge's request, pair, mentor and weight, grouped by
+    request, heaviest first, and each mentor's room (between 0 and the number of edges).
+
+    >>> g = Graph(*(np.array(a) for a in ([1, 0, 1], [0, 1, 2], [0, 0, 1], [5, 7, 9], [4, 1])))
+    >>> [a.tolist() for a in by_request(g)]
+    [[0, 1, 3], [0, 1, 1], [1, 2, 0], [0, 1, 0], [7, 9, 5], [3, 1]]
+    """
+    order = lex_order(graph.request, -graph.weight)  # quick: requests mostly in order
+    start = np.searchsorted(graph.request[order], np.arange(graph.n_requests + 1))
+    columns = (graph.request, graph.pair, graph.mentor, graph.weight)
+    room = np.clip(graph.capacity, 0, len(graph.weight))
+    return (start, *(c[order] for c in columns), room)
 
 
 #: A flow of :func:`floor_level`: ``uses[r]`` the edge request ``r`` uses (-1: none),
@@ -326,17 +338,7 @@ def floor_level(start, request, pair, mentor, weight, room, levels, target):  # 
     1
     """
     edges = _Edges(start, request, pair, mentor, weight, room)
-    flow = _empty_flow(edges)
-    n_requests, n_mentors = len(start) - 1, len(room)
-    depth = n_requests + n_mentors + 1
-    search = _Search(
-        np.zeros(n_requests, dtype=np.int64),
-        np.zeros(n_mentors, dtype=np.int64),
-        np.zeros(n_requests, dtype=np.int64),
-        np.zeros(depth, dtype=np.int64),
-        np.zeros(depth, dtype=np.int64),
-        np.zeros(depth, dtype=np.int64),
-    )
+    flow, search = _empty_flow(edges), _new_search(edges)
     low, high = 0, len(levels)  # levels[low] fills the target, levels[high] (if any) not
     kept = flow.uses.copy()  # the flow at levels[high]: none yet
     while high - low > 1:
@@ -370,6 +372,21 @@ def _empty_flow(edges):  # pragma: no cover - compiled
         slot_start,
         np.zeros(slot_start[-1], dtype=np.int64),
         np.zeros(len(edges.pair), dtype=np.int64),
+    )
+
+
+@jit()
+def _new_search(edges):  # pragma: no cover - compiled
+    """The arrays of a search on ``edges``."""
+    n_requests, n_mentors = len(edges.start) - 1, len(edges.room)
+    depth = n_requests + n_mentors + 1  # a path alternates requests and mentors
+    return _Search(
+        np.zeros(n_requests, dtype=np.int64),
+        np.zeros(n_mentors, dtype=np.int64),
+        np.zeros(n_requests, dtype=np.int64),
+        np.zeros(depth, dtype=np.int64),
+        np.zeros(depth, dtype=np.int64),
+        np.zeros(depth, dtype=np.int64),
     )
 
 

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.graph import Graph, fair_floor, free_graph, max_count
+from matcher import graph as graphs
+from matcher.graph import Graph, by_request, fair_floor, free_graph, max_count
 from tests.strategies import SEEDS, random_instance
 
 
@@ -62,3 +63,38 @@ def test_fair_floor_moves_a_request_off_its_heaviest_edge() -> None:
         assert max_count(graph) == 2
         assert fair_floor(graph, 2) == fair_floor(graph, 2, compiled=False) == 8
         assert fair_floor(graph, 1) == 9
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=SEEDS,
+    popular=st.booleans(),
+    n_kinds=st.integers(1, 3),
+    per_request=st.integers(1, 8),
+    floors=st.lists(st.integers(0, 10_000), min_size=1, max_size=4),
+)
+def test_the_search_flows_are_valid_and_maximum_from_any_higher_floor(
+    seed: int, popular: bool, n_kinds: int, per_request: int, floors: list[int]
+) -> None:
+    """The flow the augmenting paths leave at each floor (each continuing from the last,
+    floors falling) is a valid choice of edges at or above it, its bookkeeping (pairs,
+    mentors' slots) agrees with it, and it holds as many edges as a maximum flow."""
+    graph = _graph(seed, popular, n_kinds, per_request, fine=True)
+    edges = graphs._Edges(*by_request(graph))
+    flow, search = graphs._empty_flow(edges), graphs._new_search(edges)
+    count = 0
+    for floor in sorted(floors, reverse=True):
+        assert not graphs._max_count(flow, edges, search, count, floor, len(graph.weight) + 1)
+        used = flow.uses[flow.uses >= 0]
+        count = len(used)
+        assert (edges.request[used] == np.flatnonzero(flow.uses >= 0)).all()
+        assert (edges.weight[used] >= floor).all()
+        assert sorted(np.flatnonzero(flow.holder >= 0)) == sorted(edges.pair[used])
+        assert (flow.holder[edges.pair[used]] == used).all()
+        load = np.bincount(edges.mentor[used], minlength=len(edges.room))
+        assert (flow.load == load).all() and (load <= edges.room).all()
+        for m in range(len(edges.room)):
+            slots = flow.slots[flow.slot_start[m] : flow.slot_start[m] + load[m]]
+            assert sorted(slots) == sorted(used[edges.mentor[used] == m])
+            assert (flow.slot_of[slots] == flow.slot_start[m] + np.arange(load[m])).all()
+        assert count == max_count(graph.subset(graph.weight >= floor))
