@@ -51,7 +51,8 @@ def test_compiled_fair_floor_is_the_highest_weight_that_fills_the_target(
 def test_fair_floor_moves_a_request_off_its_heaviest_edge() -> None:
     """Two requests reach weight 8 only if request 0 moves from mentor 0 (weight 9) to
     mentor 1 (8) for request 1, whose one edge (8) wants mentor 0's one place: through a
-    pair both share (two kinds of one mentee) or through the full mentor (two mentees)."""
+    pair both share (two kinds of one mentee) or through the full mentor (two mentees).
+    The search's flows at 9, then 8, are valid and maximum."""
     for pair in ([0, 1, 0, 2], [0, 1, 2, 3]):
         graph = Graph(
             request=np.array([0, 0, 1, 2]),
@@ -63,23 +64,28 @@ def test_fair_floor_moves_a_request_off_its_heaviest_edge() -> None:
         assert max_count(graph) == 2
         assert fair_floor(graph, 2) == fair_floor(graph, 2, compiled=False) == 8
         assert fair_floor(graph, 1) == 9
+        _assert_maximum_flows(graph, [9, 8])
 
 
 @settings(max_examples=150, deadline=None)
 @given(
     seed=SEEDS,
     popular=st.booleans(),
-    n_kinds=st.integers(1, 3),
+    n_kinds=st.integers(2, 3),
     per_request=st.integers(1, 8),
     floors=st.lists(st.integers(0, 10_000), min_size=1, max_size=4),
 )
 def test_the_search_flows_are_valid_and_maximum_from_any_higher_floor(
     seed: int, popular: bool, n_kinds: int, per_request: int, floors: list[int]
 ) -> None:
+    """Random graphs, several kinds of request per mentee sharing pairs."""
+    _assert_maximum_flows(_graph(seed, popular, n_kinds, per_request, fine=True), floors)
+
+
+def _assert_maximum_flows(graph: Graph, floors: list[int]) -> None:
     """The flow the augmenting paths leave at each floor (each continuing from the last,
     floors falling) is a valid choice of edges at or above it, its bookkeeping (pairs,
     mentors' slots) agrees with it, and it holds as many edges as a maximum flow."""
-    graph = _graph(seed, popular, n_kinds, per_request, fine=True)
     edges = graphs._Edges(*by_request(graph))
     flow, search = graphs._empty_flow(edges), graphs._new_search(edges)
     count = 0
