@@ -253,24 +253,29 @@ def max_count(graph: Graph) -> int:
     return int(maximum_flow(network, 0, sink).flow_value)
 
 
-def fair_floor(graph: Graph, target: int, compiled: bool = True) -> int:
+def fair_floor(graph: Graph, target: int, compiled: bool = True, guess: int = -1) -> int:
     """The highest weight ``t`` of the graph such that its edges weighing ``>= t`` still fill
     ``target`` requests, or 0 without edges.
 
     A binary search over the distinct weights: compiled, by :func:`floor_level`, whose
-    maximum flows each continue from the flow of the last weight found too high; else with
-    a new exact maximum flow (:func:`max_count`) for each weight tried. The fairness
+    maximum flows each continue from the flow of the lowest weight found too high, and
+    which first tries the weights just above and at ``guess`` (a weight likely to be the
+    threshold, such as the last one found; the answer does not depend on it); else with a
+    new exact maximum flow (:func:`max_count`) for each weight tried. The fairness
     objective keeps only those edges (see :mod:`matcher.solver`).
 
     >>> g = Graph(*(np.array(a) for a in ([0, 1], [0, 1], [0, 1], [5, 7], [1, 1])))
     >>> fair_floor(g, 2), fair_floor(g, 1), fair_floor(g, 2, compiled=False)
     (5, 7, 5)
+    >>> fair_floor(g, 2, guess=7), fair_floor(g, 1, guess=6)
+    (5, 7)
     """
     levels = np.unique(graph.weight)
     if not levels.size:
         return 0
     if compiled:
-        return int(levels[floor_level(*by_request(graph), levels, target)])
+        at = int(np.searchsorted(levels, guess, side="right")) - 1  # the level at or below
+        return int(levels[floor_level(*by_request(graph), levels, target, at)])
     low, high = 0, len(levels) - 1  # levels[low] always reaches the target
     while low < high:
         middle = (low + high + 1) // 2
@@ -311,18 +316,21 @@ _Edges = namedtuple("_Edges", "start request pair mentor weight room")
 _Search = namedtuple("_Search", "layer mentor_layer queue node at edge")
 
 
-@entry(INTS, INTS, INTS, INTS, INTS, INTS, INTS, INT)
+@entry(INTS, INTS, INTS, INTS, INTS, INTS, INTS, INT, INT)
 @jit(nogil=True)
-def floor_level(start, request, pair, mentor, weight, room, levels, target):  # pragma: no cover
+def floor_level(
+    start, request, pair, mentor, weight, room, levels, target, guess
+):  # pragma: no cover
     """The index of :func:`fair_floor`'s threshold in ``levels`` (the distinct weights,
     ascending): the highest ``i`` whose edges weighing ``>= levels[i]`` fill ``target``
     requests (0 when none does).
 
     Edges come grouped by request, each request's heaviest first (``start``: where each
     request's edges begin, and the end); ``room`` is at most the number of edges. A binary
-    search; each weight tried gets a maximum count by augmenting paths
-    (:func:`_max_count`), from the flow of the lowest weight found too high so far (its
-    edges are there at any lower weight), and stops as soon as it reaches ``target``.
+    search, after ``levels[guess + 1]`` and ``levels[guess]`` (those in range; -1: none);
+    each weight tried gets a maximum count by augmenting paths (:func:`_max_count`), from
+    the flow of the lowest weight found too high so far (its edges are there at any lower
+    weight), and stops as soon as it reaches ``target``.
 
     >>> one = np.array([0, 1, 2])
     >>> floor_level(
@@ -334,6 +342,7 @@ def floor_level(start, request, pair, mentor, weight, room, levels, target):  # 
     ...     one[1:2],
     ...     np.array([5, 7]),
     ...     1,
+    ...     -1,
     ... )
     1
     """
@@ -341,15 +350,24 @@ def floor_level(start, request, pair, mentor, weight, room, levels, target):  # 
     flow, search = _empty_flow(edges), _new_search(edges)
     low, high = 0, len(levels)  # levels[low] fills the target, levels[high] (if any) not
     kept = flow.uses.copy()  # the flow at levels[high]: none yet
+    for middle in (guess + 1, guess):
+        if low < middle < high:
+            low, high, kept = _probe(flow, edges, search, kept, levels, target, low, high, middle)
     while high - low > 1:
         middle = (low + high) // 2
-        count = _restore(flow, kept, edges)
-        if _max_count(flow, edges, search, count, levels[middle], target):
-            low = middle
-        else:
-            high = middle
-            kept = flow.uses.copy()
+        low, high, kept = _probe(flow, edges, search, kept, levels, target, low, high, middle)
     return low
+
+
+@jit()
+def _probe(flow, edges, search, kept, levels, target, low, high, middle):  # pragma: no cover
+    """One step of :func:`floor_level`'s search: whether ``levels[middle]`` fills ``target``,
+    by a maximum count from the flow ``kept`` (that of ``levels[high]``); returns the new
+    ``low``, ``high`` and ``kept``."""
+    count = _restore(flow, kept, edges)
+    if _max_count(flow, edges, search, count, levels[middle], target):
+        return middle, high, kept
+    return low, middle, flow.uses.copy()
 
 
 @jit()

@@ -387,11 +387,11 @@ def certified_solve(
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
-    warm = None
+    last = _Round()
     have = np.sort(_triple_keys(edges, shape, len(capacity)), kind="stable")  # quick: runs
     while True:
-        chosen, checks, warm = _solve_and_price(
-            edges, capacity, objective, locked, shape, requests, warm, compiled
+        chosen, checks, last = _solve_and_price(
+            edges, capacity, objective, locked, shape, requests, last, compiled
         )
         extra = pricer(checks)  # violators and near triples, some maybe in the subset
         if not len(extra):
@@ -463,6 +463,15 @@ def _subset(edges: Edges, capacity: IntArray, locked: BoolArray, shape: tuple[in
     return _Subset(graph, free, request_mentee, request_kind, pair_mentee, pair_mentor, base)
 
 
+@dataclass(frozen=True)
+class _Round:
+    """What a round leaves the next: the state of its main flow and its fairness threshold
+    (the next round's search tries it first)."""
+
+    warm: WarmStart | None = None
+    floor: int = -1
+
+
 def _solve_and_price(
     edges: Edges,
     capacity: IntArray,
@@ -470,22 +479,23 @@ def _solve_and_price(
     locked: BoolArray,
     shape: tuple[int, int],
     requests: int,
-    warm: WarmStart | None,
+    last: _Round,
     compiled: bool,
-) -> tuple[BoolArray, list[Check], WarmStart | None]:
-    """Optimal choice on the subset, the checks that certify it over all triples, and the
-    state of its main flow (``warm``: that of the previous round, whose edges come first)."""
+) -> tuple[BoolArray, list[Check], _Round]:
+    """Optimal choice on the subset, the checks that certify it over all triples, and what
+    the next round starts from (``last``: from the previous round, whose edges come first)."""
     sub = _subset(edges, capacity, locked, shape)
     weight = sub.graph.weight
     use = np.ones(len(weight), dtype=bool)
     big = requests * MAX_WEIGHT + 1  # above any total weight: coverage counts first
     main = (requests + 1, 1, 0) if objective == "quality" else (1, big, 0)
-    pick, check, warm = _priced_flow(sub, use, main, compiled, warm)
+    pick, check, warm = _priced_flow(sub, use, main, compiled, last.warm)
     checks = [check]
+    floor = -1
     if objective != "quality":
         target = int(pick.sum())
         if objective == "fairness" and target:
-            floor = fair_floor(sub.graph, target, compiled)
+            floor = fair_floor(sub.graph, target, compiled, guess=last.floor)
             above = weight > floor
             fewer, check, _ = _priced_flow(sub, above, (0, 1, floor + 1), compiled)
             if int(fewer.sum()) >= target:
@@ -499,7 +509,7 @@ def _solve_and_price(
     free_chosen = np.zeros(len(weight), dtype=bool)
     free_chosen[use] = pick
     chosen[sub.free] = free_chosen
-    return chosen, checks, warm
+    return chosen, checks, _Round(warm, floor)
 
 
 @dataclass(frozen=True)

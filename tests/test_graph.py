@@ -31,17 +31,21 @@ def _graph(seed: int, popular: bool, n_kinds: int, per_request: int, fine: bool)
     per_request=st.integers(1, 8),
     fine=st.booleans(),
     share=st.floats(0, 1),
+    guess=st.integers(-1, 10_100),
 )
 def test_compiled_fair_floor_is_the_highest_weight_that_fills_the_target(
-    seed: int, popular: bool, n_kinds: int, per_request: int, fine: bool, share: float
+    seed: int, popular: bool, n_kinds: int, per_request: int, fine: bool, share: float, guess: int
 ) -> None:
-    """The compiled search (augmenting paths from the flow of a weight found too high)
-    finds the threshold that maximum flows define, for the best count and fewer."""
+    """The compiled search (augmenting paths from the flow of a weight found too high),
+    with or without a guess, finds the threshold that maximum flows define, for the best
+    count and fewer."""
     graph = _graph(seed, popular, n_kinds, per_request, fine)
     best = max_count(graph)
     target = max(1, round(share * best))
     floor = fair_floor(graph, target)
     assert floor == fair_floor(graph, target, compiled=False)
+    assert floor == fair_floor(graph, target, guess=guess)
+    assert floor == fair_floor(graph, target, guess=floor)
     if not best:
         return
     assert max_count(graph.subset(graph.weight >= floor)) >= target
