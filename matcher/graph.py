@@ -6,8 +6,9 @@ mentor)`` pair at most once and each mentor at most up to their room (see
 and :func:`buckets` order edges by columns or by one key, :func:`free_graph` sets locked
 edges aside and returns the :class:`Graph` of the choosable rest,
 :func:`max_count` is the most edges a valid choice holds (an exact maximum flow) and
-:func:`fair_floor` the fairness objective's threshold. :mod:`matcher.solver` and
-:mod:`matcher.pruning` both build on these.
+:func:`fair_floor` the fairness objective's threshold (compiled, :func:`floor_level`: a
+binary search whose maximum counts are augmenting paths continuing from one another).
+:mod:`matcher.solver` and :mod:`matcher.pruning` both build on these.
 """
 
 from __future__ import annotations
