@@ -8,7 +8,10 @@ and asks a *pricer* for every triple outside the subset whose reduced cost ``gai
 price(request) - price(mentor) - price(pair)`` is positive. By LP duality, when no triple
 anywhere has a positive reduced cost and the prices' dual objective equals the value of
 the chosen edges, no choice over *all* triples does better. Violating triples are added
-and the subset solved again until none remain.
+and the subset solved again until none remain. A pricer may return, for several checks at
+once, near triples of one check that the subset holds already in the place of another
+check's violators (it returns each request's nearest); when a round adds nothing new, the
+checks are priced one at a time, where violators always come first.
 
 Every claim is checked again in exact integer arithmetic: the prices must be
 non-negative, price every subset edge at a reduced cost ``<= 0`` and add up to the chosen
@@ -25,7 +28,7 @@ The objectives are certified as plain flows on integer gains, each with its own 
 - ``fairness``: the coverage certificate (it proves ``K``, the most requests any choice
   fills); the threshold ``t`` found on the subset; a count certificate (gain 1) over the
   edges weighing more than ``t`` proving that they fill fewer than ``K``; then coverage
-  over the edges weighing at least ``t``.
+  over the edges weighing at least ``t``, whose choice must fill ``K``.
 
 Locked edges are set aside as in :func:`matcher.solver.solve`; the requests, pairs and
 mentors they fill get the price :data:`FILLED`, so no triple there ever violates.
@@ -365,7 +368,8 @@ def certified_solve(
     Raises
     ------
     CertificationError
-        When the flow's prices fail the exact check of a certificate.
+        When the flow's prices fail the exact check of a certificate, or the pricer
+        reports violations but no triple the subset lacks.
 
     Examples
     --------
@@ -438,23 +442,42 @@ def certified_flow(
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}")
-    warm = start
+    last = _Round(start)
     have = np.sort(_triple_keys(edges, shape, len(capacity)), kind="stable")  # quick: runs
     while True:
-        chosen, checks, warm = _solve_and_price(
-            edges, capacity, objective, locked, shape, requests, warm, compiled
+        chosen, checks, last = _solve_and_price(
+            edges, capacity, objective, locked, shape, requests, last, compiled
         )
         extra = pricer(checks)  # violators and near triples, some maybe in the subset
         if not len(extra):
-            return Certified(edges, chosen, warm)
-        keys, first = np.unique(_triple_keys(extra, shape, len(capacity)), return_index=True)
-        at = np.searchsorted(have, keys)
-        new = at == len(have)
-        new[~new] = have[at[~new]] != keys[~new]
-        extra = extra.take(np.sort(first[new]))
-        have = np.sort(np.concatenate([have, keys[new]]), kind="stable")
+            return Certified(edges, chosen, last.warm)
+        extra, have = _new_triples(extra, have, shape, len(capacity))
+        if not len(extra):  # near triples of one check outranked another's violators
+            every = Edges.concat([pricer([check]) for check in checks])
+            extra, have = _new_triples(every, have, shape, len(capacity))
+            if not len(extra):
+                raise CertificationError("the pricer finds violations but no new triple")
         edges = Edges.concat([edges, extra])
         locked = np.concatenate([locked, np.zeros(len(extra), dtype=bool)])
+
+
+def _new_triples(
+    extra: Edges, have: IntArray, shape: tuple[int, int], n_mentors: int
+) -> tuple[Edges, IntArray]:
+    """The triples of ``extra`` whose keys are not in ``have`` (sorted), each once, in order
+    of first appearance, and ``have`` with their keys added.
+
+    >>> extra = Edges.of([0, 1, 0], [1, 0, 1], [0, 0, 0], [5, 6, 5])
+    >>> extra, have = _new_triples(extra, np.array([1]), (2, 1), 2)
+    >>> extra.mentee.tolist(), have.tolist()
+    ([1], [1, 2])
+    """
+    keys, first = np.unique(_triple_keys(extra, shape, n_mentors), return_index=True)
+    at = np.searchsorted(have, keys)
+    new = at == len(have)
+    new[~new] = have[at[~new]] != keys[~new]
+    have = np.sort(np.concatenate([have, keys[new]]), kind="stable")
+    return extra.take(np.sort(first[new])), have
 
 
 # --- one round: solve the subset, price it --------------------------------------------------
@@ -495,6 +518,15 @@ def _subset(edges: Edges, capacity: IntArray, locked: BoolArray, shape: tuple[in
     return _Subset(graph, free, request_mentee, request_kind, pair_mentee, pair_mentor, base)
 
 
+@dataclass(frozen=True)
+class _Round:
+    """What a round leaves the next: the state of its main flow and its fairness threshold
+    (the next round's search tries it first)."""
+
+    warm: WarmStart | None = None
+    floor: int = -1
+
+
 def _solve_and_price(
     edges: Edges,
     capacity: IntArray,
@@ -502,34 +534,37 @@ def _solve_and_price(
     locked: BoolArray,
     shape: tuple[int, int],
     requests: int,
-    warm: WarmStart | None,
+    last: _Round,
     compiled: bool,
-) -> tuple[BoolArray, list[Check], WarmStart | None]:
-    """Optimal choice on the subset, the checks that certify it over all triples, and the
-    state of its main flow (``warm``: that of the previous round, whose edges come first)."""
+) -> tuple[BoolArray, list[Check], _Round]:
+    """Optimal choice on the subset, the checks that certify it over all triples, and what
+    the next round starts from (``last``: from the previous round, whose edges come first)."""
     sub = _subset(edges, capacity, locked, shape)
     weight = sub.graph.weight
     use = np.ones(len(weight), dtype=bool)
     big = requests * MAX_WEIGHT + 1  # above any total weight: coverage counts first
     main = (requests + 1, 1, 0) if objective == "quality" else (1, big, 0)
-    pick, check, warm = _priced_flow(sub, use, main, compiled, warm)
+    pick, check, warm = _priced_flow(sub, use, main, compiled, last.warm)
     checks = [check]
+    floor = -1
     if objective != "quality":
         target = int(pick.sum())
         if objective == "fairness" and target:
-            floor = fair_floor(sub.graph, target)
+            floor = fair_floor(sub.graph, target, compiled, guess=last.floor)
             above = weight > floor
             fewer, check, _ = _priced_flow(sub, above, (0, 1, floor + 1), compiled)
             if int(fewer.sum()) >= target:
                 raise CertificationError("the fairness threshold is not the highest one")
             use = weight >= floor
             pick, more, _ = _priced_flow(sub, use, (1, big, floor), compiled)
+            if int(pick.sum()) != target:
+                raise CertificationError("the edges from the fairness threshold fill fewer")
             checks += [check, more]
     chosen = locked.copy()
     free_chosen = np.zeros(len(weight), dtype=bool)
     free_chosen[use] = pick
     chosen[sub.free] = free_chosen
-    return chosen, checks, warm
+    return chosen, checks, _Round(warm, floor)
 
 
 @dataclass(frozen=True)

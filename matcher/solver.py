@@ -161,7 +161,7 @@ def solve(
     free, graph = free_graph(mentee_, mentor_, kind_, weight_, capacity_, locked_)
     chosen = locked_.copy()
     solver = _method_solver(pick_method(graph, objective, method), compiled)
-    chosen[free] = _OBJECTIVE_SOLVERS[objective](graph, solver)
+    chosen[free] = _solve_objective(graph, objective, solver, compiled)
     return chosen
 
 
@@ -376,28 +376,20 @@ MethodSolver = Callable[[Graph, Objective], BoolArray]
 """A method's solve: the best choice on a graph for a ranking objective (coverage, quality)."""
 
 
-def _coverage(graph: Graph, solver: MethodSolver) -> BoolArray:
-    return solver(graph, "coverage")
+def _solve_objective(
+    graph: Graph, objective: Objective, solver: MethodSolver, compiled: bool
+) -> BoolArray:
+    """The best choice on ``graph`` for ``objective`` by ``solver``.
 
-
-def _quality(graph: Graph, solver: MethodSolver) -> BoolArray:
-    return solver(graph, "quality")
-
-
-def _fairness(graph: Graph, solver: MethodSolver) -> BoolArray:
-    """Coverage restricted to the edges at or above the highest weight that keeps the count.
-
-    The threshold is the largest distinct weight ``t`` such that the edges weighing at least
-    ``t`` still reach the best edge count; it is found by binary search with exact integer
-    maximum flows.
+    Fairness is coverage restricted to the edges at or above the highest weight that keeps
+    the best count (:func:`~matcher.graph.fair_floor`, by the compiled search or not).
     """
-    keep = graph.weight >= fair_floor(graph, max_count(graph))
+    if objective != "fairness":
+        return solver(graph, objective)
+    keep = graph.weight >= fair_floor(graph, max_count(graph), compiled)
     chosen = np.zeros(len(graph.weight), dtype=bool)
-    chosen[keep] = _coverage(graph.subset(keep), solver)
+    chosen[keep] = solver(graph.subset(keep), "coverage")
     return chosen
-
-
-_OBJECTIVE_SOLVERS = {"coverage": _coverage, "quality": _quality, "fairness": _fairness}
 
 
 # --- method "flow" --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -19,13 +20,17 @@ from matcher.frames import unmatched_frame
 from matcher.proposal import rejected_matrices
 from matcher.pruning import (
     CertificationError,
+    Check,
     Edges,
+    ExplicitPricer,
+    certified_solve,
     solve_pruned,
     top_per_mentor,
     top_per_request,
 )
 from matcher.solver import solve
 from matcher.synthetic import generate_cohort
+from tests.instances import NO_EDGE_LOW, objective_key
 from tests.strategies import SEEDS, random_instance
 
 
@@ -57,6 +62,46 @@ def test_certified_equals_exact(
     )
     inst.assert_valid(pruned)
     assert inst.value(pruned, objective) == inst.value(exact, objective)
+
+
+class _NearOnly:
+    """A pricer that, asked about several checks at once, returns triples the subset holds
+    already in the place of the violators (as the cohort pricer can when one check's near
+    triples outrank another's violators); about one check, the violators and near ones."""
+
+    def __init__(self, subset: Edges, rest: Edges) -> None:
+        self.subset, self.rest, self.calls = subset, ExplicitPricer(rest), 0
+
+    def __call__(self, checks: Sequence[Check]) -> Edges:
+        self.calls += 1
+        assert self.calls < 200, "the rounds add nothing"
+        found = self.rest(checks)
+        return self.subset if len(checks) > 1 and len(found) else found
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=SEEDS, popular=st.booleans())
+def test_certified_solve_prices_one_check_at_a_time_when_a_round_adds_nothing(
+    seed: int, popular: bool
+) -> None:
+    inst = random_instance(seed, popular=popular, n_mentees=30, n_mentors=15, per_request=10)
+    every = Edges.of(inst.mentee, inst.mentor, inst.kind, inst.weight)
+    locked = np.array(inst.locked, dtype=bool)
+    start = top_per_request(every, 1) | locked
+    subset, chosen = certified_solve(
+        every.take(start),
+        np.array(inst.capacity),
+        _NearOnly(every.take(start), every.take(~start)),
+        objective="fairness",
+        locked=locked[start],
+        shape=(30, 3),
+        requests=len(set(zip(inst.mentee, inst.kind, strict=True))),
+    )
+    fixed = np.zeros(len(subset), dtype=bool)
+    fixed[: start.sum()] = locked[start]  # the starting edges come first
+    low = int(subset.weight[chosen & ~fixed].min(initial=NO_EDGE_LOW))
+    value = objective_key("fairness", int(chosen.sum()), int(subset.weight[chosen].sum()), low)
+    assert value == inst.value(inst.solve("fairness"), "fairness")
 
 
 def test_top_per_request_keeps_ties_and_every_request() -> None:
