@@ -662,6 +662,7 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
         if keep:
             cut, left[i] = row_cut(worth[:taking], keep, top)
         for t in range(taking):
-            row[at], col[at], out[at] = i, taken[t], value[taken[t]]
-            at += worth[t] >= cut
+            if worth[t] >= cut:  # predictable: rarely true with keep, always without
+                row[at], col[at], out[at] = i, taken[t], value[taken[t]]
+                at += 1
     return row[:at].copy(), col[:at].copy(), out[:at].copy(), below, left
