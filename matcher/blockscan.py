@@ -30,6 +30,7 @@ import numpy as np
 from numba import typeof
 from scipy import sparse
 
+from matcher.best import EVERY, best_per_row, row_cut
 from matcher.cohort import MEETING_CODES, Cohort, block
 from matcher.config import AVOIDED, PICKS, ProgramConfig
 from matcher.constraints import RULES, Rejected, Rule, feasible, violations
@@ -40,6 +41,7 @@ from matcher.kernels import (
     FLOAT_CUBE,
     FLOAT_TABLE,
     FLOATS,
+    INT,
     INT_TABLE,
     INTS,
     entry,
@@ -158,18 +160,26 @@ class ScanTables:
         )  # fmt: skip
 
     def scores(
-        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
+        self,
+        mentees: np.ndarray,
+        mentors: np.ndarray,
+        ok: np.ndarray,
+        reach: Reach | None = None,
+        keep: int | None = None,
     ) -> tuple[np.ndarray, ...]:
         """The scores pass over the cells where ``ok``: the row, column and score of each
-        one scoring at least the minimum (row-major order), and per row how many scored
-        below it. With ``reach``, only the cells it lets through are returned."""
+        one scoring at least the minimum (row-major order), per row how many scored below
+        it, and per row the greatest weight (hundredths) left out by ``keep`` (-1 when
+        none). With ``reach``, only the cells it lets through are returned; with ``keep``,
+        only each row's cells weighing at least its ``keep``-th greatest
+        (:func:`matcher.best.row_cut`)."""
         if reach is None:
             none = np.zeros(0, dtype=np.int64)
             reach = Reach(none, none, np.zeros((0, len(mentees)), dtype=np.int64), none[None, :])
         return _scores(
             mentees, mentors, ok, self.ints, self.floats, self.goals, self.strengths,
             self.wanted, self.expertise, self.criteria, self.weights, self.numbers, *reach,
-            self._term_values(mentees, mentors), SLOT,
+            keep or 0, self._term_values(mentees, mentors), SLOT,
         )  # fmt: skip
 
 
@@ -181,9 +191,15 @@ class Passes(Protocol):
         ...
 
     def scores(
-        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
+        self,
+        mentees: np.ndarray,
+        mentors: np.ndarray,
+        ok: np.ndarray,
+        reach: Reach | None = None,
+        keep: int | None = None,
     ) -> tuple[np.ndarray, ...]:
-        """The kept cells' rows, columns and scores, and the counts below the minimum."""
+        """The kept cells' rows, columns and scores, the counts below the minimum and the
+        greatest weights left out by ``keep``."""
         ...
 
 
@@ -227,15 +243,24 @@ class NumpyPasses:
         return ok, other.sum(axis=1), ok.sum(axis=1), blocked
 
     def scores(
-        self, mentees: np.ndarray, mentors: np.ndarray, ok: np.ndarray, reach: Reach | None = None
+        self,
+        mentees: np.ndarray,
+        mentors: np.ndarray,
+        ok: np.ndarray,
+        reach: Reach | None = None,
+        keep: int | None = None,
     ) -> tuple[np.ndarray, ...]:
-        """As :meth:`ScanTables.scores`, every cell (``reach`` is not applied)."""
+        """As :meth:`ScanTables.scores`, every cell (``reach`` is not applied), each row's
+        best by :func:`matcher.best.best_per_row`."""
         scores, values = score(block(self.cohort, mentees, mentors), self.mentor_type, self.config)
         base = combine(values, self.mentor_type, self.config)  # the minimum is before bonuses
         least = self.config.min_score
         kept = ok & (base >= least)
         row, column = np.nonzero(kept)
-        return row, column, scores[kept], (ok & (base < least)).sum(axis=1)
+        weight = np.rint(scores[kept] * 100.0).astype(np.int64)
+        best, left = best_per_row(row, weight, keep, len(mentees), compiled=False)
+        below = (ok & (base < least)).sum(axis=1)
+        return row[best], column[best], scores[kept][best], below, left
 
 
 def block_passes(
@@ -312,7 +337,7 @@ def scan_tables(
     >>> ok, offered, feasible, blocked = tables.rules(np.array([0]), np.array([1]))
     >>> ok.tolist(), feasible.tolist()
     ([[True]], [1])
-    >>> row, column, scores, below = tables.scores(np.array([0]), np.array([1]), ok)
+    >>> row, column, scores, below, left = tables.scores(np.array([0]), np.array([1]), ok)
     >>> scores.tolist()
     [57.5]
     """
@@ -535,20 +560,23 @@ def _unit(value: float) -> float:
 
 @entry(
     INTS, INTS, FLAG_TABLE, INT_TABLE, FLOAT_TABLE, BITS, BITS, BITS, BITS, INTS, FLOATS, FLOATS,
-    INTS, INTS, INT_TABLE, INT_TABLE, FLOAT_CUBE, typeof(SLOT),
+    INTS, INTS, INT_TABLE, INT_TABLE, INT, FLOAT_CUBE, typeof(SLOT),
 )  # fmt: skip
 @jit(nogil=True)
 def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expertise, criteria,
-            weights, numbers, scale, floor, need_row, need_column, terms, slot):  # fmt: skip
+            weights, numbers, scale, floor, need_row, need_column, keep, terms, slot):  # fmt: skip
     rows, cols = ok.shape
     size = 0
     for i in range(rows):
         for j in range(cols):
             size += ok[i, j]
-    row = np.empty(size + 1, dtype=np.int64)  # + 1: the last cell is written, kept or not
-    col = np.empty(size + 1, dtype=np.int64)
-    out = np.empty(size + 1, dtype=np.float64)
+    row = np.empty(size, dtype=np.int64)
+    col = np.empty(size, dtype=np.int64)
+    out = np.empty(size, dtype=np.float64)
     below = np.zeros(rows, dtype=np.int64)
+    left = np.full(rows, -1, dtype=np.int64)
+    top = np.empty(max(keep, 1), dtype=np.int64)
+    taken, worth = np.empty(cols, dtype=np.int64), np.empty(cols, dtype=np.int64)
     mi, mf = _columns(ints, mentors), _columns(floats, mentors)
     strong, known = _columns(strengths, mentors), _columns(expertise, mentors)
     shared, value = np.zeros(cols, dtype=np.int64), np.zeros(cols)
@@ -613,19 +641,28 @@ def _scores(mentees, mentors, ok, ints, floats, goals, strengths, wanted, expert
         for j in range(cols):
             mean = np.rint(value[j] * 100.0 / total * 100.0) / 100.0
             value[j] = mean if mean > 0.0 else 0.0  # as matcher.scoring.combine
+        taking = 0  # the row's cells kept so far: their columns and weights (hundredths)
         for j in range(cols):  # written always, kept by moving on: no unpredictable branch
             score = value[j]
-            keep = ok[i, j] & (score >= least)  # the minimum applies before the bonus
+            take = ok[i, j] & (score >= least)  # the minimum applies before the bonus
             below[i] += ok[i, j] & (score < least)
             if bonus > 0:
                 score = np.rint((score + bonus) * 100.0) / 100.0
+            hundredths = np.int64(np.rint(score * 100.0))
             if len(scale):
-                hundredths = np.int64(np.rint(score * 100.0))
                 near = False
                 for k in range(len(scale)):
                     cost = scale[k] * hundredths - need_row[k, i] - need_column[k, j]
                     near |= (hundredths < floor[k]) | (cost > 0)
-                keep &= near
-            row[at], col[at], out[at] = i, j, score
-            at += keep
-    return row[:at], col[:at], out[:at], below
+                take &= near
+            value[j] = score
+            taken[taking], worth[taking] = j, hundredths
+            taking += take
+        cut = EVERY
+        if keep:
+            cut, left[i] = row_cut(worth[:taking], keep, top)
+        for t in range(taking):
+            if worth[t] >= cut:  # predictable: rarely true with keep, always without
+                row[at], col[at], out[at] = i, taken[t], value[taken[t]]
+                at += 1
+    return row[:at].copy(), col[:at].copy(), out[:at].copy(), below, left

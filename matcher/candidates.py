@@ -28,7 +28,6 @@ from matcher.blockscan import Passes, Reach, block_passes
 from matcher.cohort import MENTOR_TYPES, Cohort, pairwise
 from matcher.config import ProgramConfig
 from matcher.constraints import RULES, Rejected
-from matcher.kernels import INT, INTS, entry, jit, plain
 from matcher.scoring import score
 
 Progress = Callable[[str, int, int], None]
@@ -123,7 +122,7 @@ def block_candidates(
     minimum (the passes of :mod:`matcher.blockscan`), only those within ``reach`` when
     given and the passes are compiled."""
     ok, *_ = tables.rules(mentees, mentors)
-    row, column, scores, _ = tables.scores(mentees, mentors, ok, reach)
+    row, column, scores, *_ = tables.scores(mentees, mentors, ok, reach)
     return _Cells(row, mentees[row], mentors[column], scores)
 
 
@@ -210,67 +209,6 @@ def are_candidates(
     return out
 
 
-@jit(_nrt=False)
-def keep_greatest(top, size, keep, v):  # pragma: no cover - compiled
-    """Add ``v`` to ``top[:size]``, the greatest values so far in descending order, keeping
-    at most ``keep`` of them; return the new size."""
-    if size < keep:
-        at, size = size, size + 1
-    elif v > top[keep - 1]:
-        at = keep - 1
-    else:
-        return size
-    while at > 0 and top[at - 1] < v:
-        top[at] = top[at - 1]
-        at -= 1
-    top[at] = v
-    return size
-
-
-@entry(INTS, INTS, INT)
-@jit(nogil=True)
-def segment_cuts(start: np.ndarray, values: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per segment ``values[start[r]:start[r + 1]]``: its ``keep``-th greatest value (the
-    least int64 when it has no more than ``keep``), and its greatest value below that (-1
-    when none)."""
-    rows = len(start) - 1
-    cut = np.full(rows, np.iinfo(np.int64).min, dtype=np.int64)
-    left = np.full(rows, -1, dtype=np.int64)
-    top = np.empty(keep, dtype=np.int64)
-    for r in range(rows):
-        if start[r + 1] - start[r] <= keep:
-            continue
-        size = 0
-        for v in values[start[r] : start[r + 1]]:
-            size = keep_greatest(top, size, keep, v)
-        cut[r] = top[keep - 1]
-        for v in values[start[r] : start[r + 1]]:
-            if left[r] < v < cut[r]:
-                left[r] = v
-    return cut, left
-
-
-def best_per_row(
-    row: np.ndarray, values: np.ndarray, keep: int | None, rows: int, compiled: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which entries value at least their row's ``keep``-th best (all when None, ties kept),
-    and per row the best value left out (-1 when none).
-
-    ``row`` gives each entry's row in ``range(rows)``, in increasing order. The cuts are
-    found by a compiled kernel, or by its plain Python with ``compiled=False``.
-
-    >>> kept, left = best_per_row(np.array([0, 0, 0, 1]), np.array([5, 9, 7, 1]), 2, 3)
-    >>> kept.tolist(), left.tolist()
-    ([False, True, True, True], [5, -1, -1])
-    """
-    if keep is None:
-        return np.ones(len(row), dtype=bool), np.full(rows, -1, dtype=np.int64)
-    start = np.searchsorted(row, np.arange(rows + 1))
-    cuts = segment_cuts if compiled else plain(segment_cuts)
-    cut, left = cuts(start, np.asarray(values, dtype=np.int64), keep)
-    return values >= cut[row], left
-
-
 def build_candidates(
     cohort: Cohort,
     config: ProgramConfig,
@@ -339,7 +277,7 @@ def build_candidates(
         tables = [
             block_passes(cohort, t, config, rejected, compiled=compiled) for t in MENTOR_TYPES
         ]
-        for found in pool.map(_BlockBuilder(tables, keep, compiled), jobs):
+        for found in pool.map(_BlockBuilder(tables, keep), jobs):
             edges.append(found.edges)
             stats.append(found.stats)
             unkept.append(found.unkept)
@@ -376,7 +314,6 @@ class _BlockBuilder:
 
     tables: Sequence[Passes]
     keep: int | None
-    compiled: bool
 
     def __call__(self, job: tuple[int, np.ndarray, np.ndarray]) -> _Block:
         kind, chunk, mentors = job
@@ -384,13 +321,9 @@ class _BlockBuilder:
         started = time.perf_counter()
         ok, offered, feasible_count, blocked = tables.rules(chunk, mentors)
         checked = time.perf_counter()
-        row, column, scores, below_min = tables.scores(chunk, mentors, ok)
-        cells = _Cells(row, chunk[row], mentors[column], scores)
-        kept, left = best_per_row(
-            cells.row, weights(cells.score), self.keep, len(chunk), self.compiled
-        )
+        row, column, scores, below_min, left = tables.scores(chunk, mentors, ok, keep=self.keep)
         return _Block(
-            (cells.mentee[kept], cells.mentor[kept], np.full(kept.sum(), kind), cells.score[kept]),
+            (chunk[row], mentors[column], np.full(len(row), kind), scores),
             (chunk, np.full(len(chunk), kind), offered, feasible_count, below_min, blocked),
             left,
             np.array([checked - started, time.perf_counter() - checked]),

@@ -1,6 +1,6 @@
 """The compiled kernels: declaring them, building them ahead of a run, running them uncompiled.
 
-The hot loops (:mod:`matcher.blockscan`, :mod:`matcher.candidates`, :mod:`matcher.flow`)
+The hot loops (:mod:`matcher.blockscan`, :mod:`matcher.best`, :mod:`matcher.flow`)
 are numba kernels, compiled to machine code on first use and kept in numba's disk cache.
 Compiling them all takes most of a minute; loading them from the cache a few tenths of a
 second, which is already more than a small cohort needs to run without them. So:
@@ -104,8 +104,8 @@ def plain(kernel: Dispatcher) -> Callable[..., Any]:
     float64 arrays either way); only the speed differs.
 
     >>> import numpy as np
-    >>> from matcher import candidates
-    >>> cut, left = plain(candidates.segment_cuts)(np.array([0, 3]), np.array([5, 9, 7]), 2)
+    >>> from matcher import best
+    >>> cut, left = plain(best.segment_cuts)(np.array([0, 3]), np.array([5, 9, 7]), 2)
     >>> cut.tolist(), left.tolist()
     ([7], [5])
     """

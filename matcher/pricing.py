@@ -24,17 +24,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from matcher.best import best_per_row, keep_greatest
 from matcher.blockscan import Passes, Reach, block_passes
-from matcher.candidates import (
-    WORKERS,
-    Candidates,
-    best_per_row,
-    block_candidates,
-    chunks,
-    keep_greatest,
-    lookup,
-    weights,
-)
+from matcher.candidates import WORKERS, Candidates, block_candidates, chunks, lookup, weights
 from matcher.cohort import MENTOR_TYPES, Cohort
 from matcher.config import ProgramConfig
 from matcher.constraints import Rejected
@@ -383,7 +375,7 @@ def nearest_edges(
 
     ``request`` numbers each edge's request, in increasing order. Compiled, it is the one
     pass of :func:`near_picks` over the edges (``table``: the checks' prices, built when
-    not given), else numpy and the plain Python of :func:`~matcher.candidates.segment_cuts`.
+    not given), else numpy and the plain Python of :func:`~matcher.best.segment_cuts`.
 
     >>> from scipy import sparse
     >>> none = np.zeros((1, 1), dtype=np.int64)
@@ -506,7 +498,7 @@ def near_picks(
     """Positions of each request's ``keep`` nearest edges (ties as :func:`nearest_edges`
     keeps them, at most ``most``) among those near in some check of the
     :class:`CheckTable`, and whether one of them violates a check: in one pass what
-    :meth:`matcher.pruning.Check.nearness`, :func:`~matcher.candidates.best_per_row` and
+    :meth:`matcher.pruning.Check.nearness`, :func:`~matcher.best.best_per_row` and
     the cut of ties compute, the same integers in the same order.
 
     ``request`` numbers the edges' requests, in increasing order. A mentee's pair prices

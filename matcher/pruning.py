@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_array
 
-from matcher.candidates import best_per_row, keep_greatest
+from matcher.best import best_per_row, keep_greatest
 from matcher.config import OBJECTIVES, Objective
 from matcher.errors import MatcherError
 from matcher.flow import WarmStart, max_gain_flow

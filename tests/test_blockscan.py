@@ -9,13 +9,14 @@ import inspect
 import re
 from collections import Counter
 from dataclasses import replace
+from itertools import product
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from matcher import blockscan, load_participants
-from matcher.blockscan import Reach, scan_tables
+from matcher.blockscan import NumpyPasses, Reach, scan_tables
 from matcher.cohort import MENTOR_TYPES, block, encode
 from matcher.config import DEFAULT_WEIGHTS, ProgramConfig
 from matcher.constraints import RULES, feasible, violations
@@ -49,7 +50,8 @@ def assert_same_as_numpy(cohort, config, rejected) -> int:
             expected = (found[rule.name] & other).sum(axis=1) if rule.name in found else 0
             expected = np.broadcast_to(expected, len(mentees))
             assert np.array_equal(blocked[:, rule.bit], expected), rule.name
-        row, column, scores, below = tables.scores(mentees, mentors, ok)
+        row, column, scores, below, left = tables.scores(mentees, mentors, ok)
+        assert np.array_equal(left, np.full(len(mentees), -1))
         expected_scores, values = score(pairs, mentor_type, config)
         base = np.broadcast_to(combine(values, mentor_type, config), pairs.shape)
         wanted = expected_ok & (base >= config.min_score)  # the minimum is before bonuses
@@ -58,8 +60,32 @@ def assert_same_as_numpy(cohort, config, rejected) -> int:
         # bit for bit, not approximately
         assert scores.tobytes() == expected_scores[wanted].tobytes()
         assert np.array_equal(below, (expected_ok & ~wanted).sum(axis=1))
+        numpy_passes = NumpyPasses(cohort, mentor_type, config, rejected)
+        for passes, keep in product((tables, numpy_passes), (1, 2, 5)):
+            found = passes.scores(mentees, mentors, ok, keep=keep)
+            assert_keeps_each_rows_best(found, wanted, expected_scores, below, keep)
         compared += int(expected_ok.sum())
     return compared
+
+
+def assert_keeps_each_rows_best(found, wanted, expected_scores, below, keep: int) -> None:
+    """``found`` (a scores pass with ``keep``) holds each row's cells of ``wanted`` weighing
+    at least the row's ``keep``-th greatest weight (hundredths; ties kept, every cell when
+    the row has no more than ``keep``) and the greatest weight left out (-1 when none)."""
+    weight = np.rint(np.broadcast_to(expected_scores, wanted.shape) * 100).astype(np.int64)
+    cut = np.full(len(wanted), np.iinfo(np.int64).min)
+    left = np.full(len(wanted), -1)
+    for r in range(len(wanted)):
+        ranked = sorted(weight[r, wanted[r]], reverse=True)
+        if len(ranked) > keep:
+            cut[r] = ranked[keep - 1]
+            left[r] = max((w for w in ranked if w < cut[r]), default=-1)
+    kept = wanted & (weight >= cut[:, None])
+    row, column, scores, found_below, found_left = found
+    assert np.array_equal(row, np.nonzero(kept)[0]) and np.array_equal(column, np.nonzero(kept)[1])
+    scores_expected = np.broadcast_to(expected_scores, wanted.shape)[kept]
+    assert scores.tobytes() == scores_expected.tobytes()
+    assert np.array_equal(found_below, below) and np.array_equal(found_left, left)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -92,7 +118,7 @@ def test_tag_lists_longer_than_one_word_of_bits_are_counted_whole() -> None:
     cohort = encode([mentee, mentor])
     tables = scan_tables(cohort, MentorType.EXPERTISE, ProgramConfig(), None)
     ok, *_ = tables.rules(np.array([0]), np.array([1]))
-    _, _, scores, _ = tables.scores(np.array([0]), np.array([1]), ok)
+    _, _, scores, *_ = tables.scores(np.array([0]), np.array([1]), ok)
     assert cohort.expertise.bits.shape[1] > 1
     assert scores.tolist() == score(block(cohort, [0], [1]), MentorType.EXPERTISE,
                                     ProgramConfig())[0].ravel().tolist()  # fmt: skip
@@ -174,7 +200,7 @@ def test_reach_returns_exactly_the_cells_that_could_be_near() -> None:
     mentees = cohort.mentees_seeking(MentorType.DEVELOPMENTAL)
     mentors = cohort.mentors_offering(MentorType.DEVELOPMENTAL)
     ok, *_ = tables.rules(mentees, mentors)
-    row, column, scores, below = tables.scores(mentees, mentors, ok)
+    row, column, scores, below, _ = tables.scores(mentees, mentors, ok)
     rng = np.random.default_rng(4)
     reach = Reach(
         np.array([1, 2]),

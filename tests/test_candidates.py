@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher import candidates
+from matcher.best import best_per_row
 from matcher.candidates import (
     RULE_NAMES,
     are_candidates,
-    best_per_row,
     build_candidates,
     count_candidates,
     weights,
@@ -47,13 +47,14 @@ def _per_triple(cohort, config, rejected, kind: int, mentee: int):
     config=configs(),
     keep=st.sampled_from((None, 1, 2, 3)),
     seed=SMALL_SEEDS,
+    compiled=st.booleans(),
 )
 def test_block_statistics_and_kept_triples_equal_per_triple_evaluation(
-    people, config, keep, seed
+    people, config, keep, seed, compiled
 ) -> None:
     cohort = encode(people)
     rejected = random_rejected(cohort, seed)
-    found = build_candidates(cohort, config, rejected, keep=keep)
+    found = build_candidates(cohort, config, rejected, keep=keep, compiled=compiled)
     stats = found.stats
     triples = zip(found.mentee.tolist(), found.mentor.tolist(), found.kind.tolist(), strict=True)
     kept = set(triples)
@@ -81,9 +82,9 @@ def test_block_statistics_and_kept_triples_equal_per_triple_evaluation(
             assert found.unkept[r] == (left.max() if len(left) else -1)
         # the counts the unmatched reasons use, compiled and not, agree with the same
         # evaluation triple by triple (the oracle)
-        for compiled in (True, False):
+        for by_kernel in (True, False):
             assert count_candidates(
-                cohort, config, rejected, kind, np.array([mentee]), mentors, compiled
+                cohort, config, rejected, kind, np.array([mentee]), mentors, by_kernel
             ).tolist() == [candidate.sum()]
             assert np.array_equal(
                 are_candidates(
@@ -93,7 +94,7 @@ def test_block_statistics_and_kept_triples_equal_per_triple_evaluation(
                     np.full(len(mentors), mentee),
                     mentors,
                     np.full(len(mentors), kind),
-                    compiled,
+                    by_kernel,
                 ),
                 candidate,
             )

@@ -28,8 +28,8 @@ from matcher.cohort import encode
 from matcher.decisions import load_decisions
 from matcher.engine import run_shape
 from matcher.frames import lookup, triple_keys
-from matcher.synthetic import generate_cohort
 from matcher.rejections import with_rejections
+from matcher.synthetic import generate_cohort
 from tests.strategies import (
     SMALL_SEEDS,
     configs,
