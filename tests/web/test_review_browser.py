@@ -355,7 +355,7 @@ def test_a_run_ending_just_after_its_page_opened_shows_its_end_within_a_second(
         run_id = run.id
     log_in(page, server, f"/programs/{program_id}/runs/{run_id}")
     expect(page.get_by_role("status")).to_have_text(re.compile(r"^\s*Working: solve\s*…"))
-    with app.app_context():  # the page just opened; job.js reads it again every half second
+    with app.app_context():  # the page just opened; job.js reads it again every 0.25 s
         db.session.get_one(MatchRun, run_id).status = "failed"
         db.session.commit()
     # read every two seconds, the end would show 2 s after the page opened at the earliest

@@ -1,12 +1,12 @@
 // The page of a background job (a match run, an upload's preview or import) keeps itself
-// up to date: it reads the page again every half second for its first ten seconds (a
-// re-run after a few decisions shows its result as soon as it is done), then every two
+// up to date: it reads the page again every quarter of a second for its first ten seconds
+// (a re-run after a few decisions shows its result as soon as it is done), then every two
 // seconds, and puts the new progress in place (its status line is announced; the focus
 // and the reading place stay); when the job has finished (the page read has no progress
 // any more) it loads the page once more.
 (function () {
   "use strict";
-  const SOON_MS = 500;
+  const SOON_MS = 250;
   const SOON_FOR_MS = 10000;
   const EVERY_MS = 2000;
   const opened = Date.now();
