@@ -292,6 +292,35 @@ def test_runs_go_through_the_rq_queue_with_redis(db_url: str, redis_service: str
         db.engine.dispose()
 
 
+def test_the_worker_builds_the_engine_for_its_horses_once_the_cache_has_it(
+    db_url: str, redis_service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker asks for the kernels from numba's cache at its start and after each job
+    until it has them (a first big run fills the cache), then no more."""
+    from rq import Worker
+
+    from webapp import worker
+    from webapp.jobs import queue as job_queue
+
+    answers = iter([False, False, True])
+    asked = []
+
+    def load() -> bool:
+        asked.append(1)
+        return next(answers)
+
+    monkeypatch.setattr(worker, "load_cached_kernels", load)
+    monkeypatch.setattr(Worker, "work", lambda self, *args, **kwargs: True)
+    monkeypatch.setattr(Worker, "execute_job", lambda self, job, queue: None)
+    app = make_app(db_url, REDIS_URL=redis_service, RQ_QUEUE=f"test-{uuid.uuid4().hex[:8]}")
+    queue = job_queue(app)
+    horses = worker.JobWorker([queue], connection=queue.connection, app=app)
+    assert horses.work() and len(asked) == 1  # at its start: not cached yet
+    for _ in range(4):
+        horses.execute_job(None, queue)  # type: ignore[arg-type]
+    assert len(asked) == 3  # after the first job, not yet; after the second, built
+
+
 def test_the_worker_command_needs_redis(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
