@@ -342,9 +342,10 @@ def _solve(
     locks, rejects = decided
     found, locked = _with_locks(cohort, found, locks, config)
     if found.pruned:
-        repair = settled is not None and bool(locks or rejects) and config.objective != "fairness"
+        repair = bool(locks or rejects) and config.objective != "fairness"
         pricers: list[CohortPricer] = []
         try:
+            base = None
             if settled is not None and repair:
                 if settled.certified is None:
                     free = unrejected()
@@ -353,10 +354,12 @@ def _solve(
                         cohort, config, None, free, unlocked, pricers, compiled
                     )
                     settled.record = pricers[-1].record
+                base = settled.certified
+            if settled is not None and base is not None and base.warm is not None:
                 certified = _certify_repaired(
                     cohort, config, rejected, found, locked, rejects, settled, pricers, compiled
                 )
-            else:
+            else:  # no decision, no flow to repair (no choosable edge), or fairness
                 certified = _certify(cohort, config, rejected, found, locked, pricers, compiled)
                 if settled is not None and not (locks or rejects):
                     settled.certified, settled.record = certified, pricers[-1].record
