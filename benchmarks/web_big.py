@@ -84,7 +84,10 @@ def run_matching(admin: requests.Session, base: str, program_id: int) -> tuple[f
     page_url = base + sent.headers["Location"]
     estimate = ""
     while True:
-        page = admin.get(page_url, timeout=120).text
+        try:
+            page = admin.get(page_url, timeout=120).text
+        except requests.ConnectionError:  # the server closed a kept-alive connection just then
+            continue  # (a browser sends the request again)
         if "data-job-progress" not in page:
             break
         if not estimate and "data-job-estimate>" in page:
