@@ -316,15 +316,11 @@ def repair_flow(
     again = np.unique(request[released & ~filled])
     sources = again[np.argsort(-pi[again], kind="stable")]  # heaviest first
     rank = np.where(gone, _INFINITY, 0)
-    degree = np.bincount(mentor, minlength=len(capacity))
-    slots = np.concatenate([[0], np.cumsum(np.minimum(capacity, degree))])
-    arcs = (net.start, net.order, request, net.head, gain, net.shared_mentor)
-    arcs += (np.asarray(room, dtype=np.int64), slots)
     by_rank = np.zeros(0, dtype=np.int64)  # no stages: nothing is added
-    kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
-    heaviest = np.argsort(-gain, kind="stable")
-    kernel(*arcs, rank, by_rank, heaviest, pi, flow, deficit, dummy, seen, sources)
-    solved = _solution(net, request, pair, gain, pi, flow).warm
+    state = (pi, flow, deficit, dummy, seen)
+    solved = _run(
+        net, request, pair, mentor, gain, capacity, room, rank, by_rank, state, sources, compiled
+    ).warm
     assert solved is not None  # _solution always leaves one
     kept = ~gone
     return WarmStart(
@@ -360,23 +356,43 @@ def _staged(
     at = np.arange(len(by_gain))
     first = np.maximum.accumulate(np.where(np.r_[True, grouped[1:] != grouped[:-1]], at, 0))
     rank[base + by_gain] = 1 + at - first
-    n_mentors = len(capacity)
-    net = _Network.of(request, pair, mentor, n_mentors, compiled)
+    net = _Network.of(request, pair, mentor, len(capacity), compiled)
     state = _starting_state(net, request, warm)
     if base == len(gain):  # nothing appended: the warm flow is the answer
         return _solution(net, request, pair, gain, state[0], state[1])
-    degree = np.bincount(mentor, minlength=n_mentors)
-    slots = np.concatenate([[0], np.cumsum(np.minimum(capacity, degree))])
-    room = np.asarray(capacity, dtype=np.int64)
-    arcs = (net.start, net.order, request, net.head, gain, net.shared_mentor, room, slots)
     bucket = buckets if compiled else plain(buckets)
     by_rank = bucket(rank, int(rank.max()) + 1)[1]
+    none = np.zeros(0, dtype=np.int64)
+    return _run(
+        net, request, pair, mentor, gain, capacity, capacity, rank, by_rank, state, none, compiled
+    )
+
+
+def _run(
+    net: _Network,
+    request: IntArray,
+    pair: IntArray,
+    mentor: IntArray,
+    gain: IntArray,
+    capacity: IntArray,
+    room: IntArray,
+    rank: IntArray,
+    by_rank: IntArray,
+    state: tuple[IntArray, BoolArray, IntArray, BoolArray, BoolArray],
+    released: IntArray,
+    compiled: bool,
+) -> FlowSolution:
+    """Run the kernel from ``state`` (updated in place; see :func:`_starting_state`), with
+    each mentor's users held in as many slots as ``capacity`` allows and ``room`` places
+    (at most ``capacity``); return the solution."""
+    degree = np.bincount(mentor, minlength=len(capacity))
+    slots = np.concatenate([[0], np.cumsum(np.minimum(capacity, degree))])
+    room = np.asarray(room, dtype=np.int64)
+    arcs = (net.start, net.order, request, net.head, gain, net.shared_mentor, room, slots)
     kernel = _successive_shortest_paths if compiled else plain(_successive_shortest_paths)
     heaviest = np.argsort(-gain, kind="stable")  # numba's own sort takes four times as long
-    none = np.zeros(0, dtype=np.int64)
-    kernel(*arcs, rank, by_rank, heaviest, *state, none)  # updates state in place
-    pi, flow = state[0], state[1]
-    return _solution(net, request, pair, gain, pi, flow)
+    kernel(*arcs, rank, by_rank, heaviest, *state, released)
+    return _solution(net, request, pair, gain, state[0], state[1])
 
 
 def _starting_state(
